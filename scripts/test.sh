@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the Debian packages the interop tests need when they are missing
+# (apt-get, as root; otherwise it prints the command to run), type-checks, then runs vitest.
+# The last line printed is "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+need=(python3-impacket python3-samba tshark)
+missing=()
+for p in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing missing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || { echo "test.sh: apt-get install failed"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+  else
+    echo "test.sh: not root; run: sudo apt-get install -y --no-install-recommends ${missing[*]}"
+    echo "0 passed, 1 failed, 0 skipped"; exit 1
+  fi
+fi
+
+if ! npx tsc -p tsconfig.test.json; then
+  echo "test.sh: type check failed"
+  echo "0 passed, 1 failed, 0 skipped"; exit 1
+fi
+exec npx vitest run "$@"

@@ -1,0 +1,45 @@
+// RC4 stream cipher (MS-NLMP sealing and key exchange). Not in Node 20's default OpenSSL 3 provider.
+// A state object keeps its position, as NTLM's per-direction sealing handles require.
+
+export class Rc4 {
+  private readonly s = new Uint8Array(256);
+  private i = 0;
+  private j = 0;
+
+  constructor(key: Uint8Array) {
+    const s = this.s;
+    for (let k = 0; k < 256; k++) s[k] = k;
+    let j = 0;
+    const n = key.length;
+    for (let k = 0; k < 256; k++) {
+      const t = s[k] as number;
+      j = (j + t + (key[k % n] as number)) & 0xff;
+      s[k] = s[j] as number;
+      s[j] = t;
+    }
+  }
+
+  /** Encrypts (or decrypts) `data` in place and returns it. */
+  process<T extends Uint8Array>(data: T): T {
+    const s = this.s;
+    let i = this.i;
+    let j = this.j;
+    for (let k = 0; k < data.length; k++) {
+      i = (i + 1) & 0xff;
+      const si = s[i] as number;
+      j = (j + si) & 0xff;
+      const sj = s[j] as number;
+      s[i] = sj;
+      s[j] = si;
+      data[k] = (data[k] as number) ^ (s[(si + sj) & 0xff] as number);
+    }
+    this.i = i;
+    this.j = j;
+    return data;
+  }
+}
+
+/** One-shot RC4 of a copy of `data` with a fresh key schedule. */
+export function rc4(key: Uint8Array, data: Uint8Array): Buffer {
+  return new Rc4(key).process(Buffer.from(data));
+}

@@ -1,0 +1,62 @@
+// The resolved configuration every module reads. The schema in schema.ts validates a YAML file + environment +
+// flags into exactly this shape (defaults filled in); README "Configuration" documents every key.
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  /** Directory for SQLite files and generated state; created if missing. */
+  dataDir: string;
+  server: {
+    /** DNS name clients use for this server (NTLM DnsComputerName, towers, later Autodiscover). */
+    hostname: string;
+    /** NetBIOS computer name (NTLM NbComputerName), at most 15 characters. */
+    netbiosName: string;
+    /** NetBIOS domain name (NTLM target / NbDomainName). */
+    domain: string;
+    /** DNS domain name (NTLM DnsDomainName). */
+    dnsDomain: string;
+    /** Exchange organization name used in legacyExchangeDNs (/o=...). */
+    organization: string;
+    /** Exchange administrative group used in legacyExchangeDNs (/ou=...). */
+    administrativeGroup: string;
+  };
+  log: {
+    level: LogLevel;
+    /** File path to log to; empty = stdout. */
+    file: string;
+  };
+  rpc: {
+    /** Address the RPC listeners bind to. */
+    listen: string;
+    /** ncacn_ip_tcp port serving EMSMDB, AsyncEMSMDB, NSPI, RFR, epmapper and mgmt; 0 = ephemeral. */
+    port: number;
+    /** Endpoint mapper port (135 on Windows); -1 disables the separate listener; 0 = ephemeral. */
+    epmPort: number;
+    /** IPv4 address put into endpoint-mapper towers; empty = the local address the client connected to. */
+    advertiseAddress: string;
+    /** ncacn_http endpoint ports advertised in towers (RPC over HTTP virtual ports). */
+    httpPorts: { emsmdb: number; nspi: number; rfr: number };
+    /** Largest fragment we accept or send (bytes, 1432..65535); a client's smaller max is honoured. */
+    maxFragmentSize: number;
+    /** Largest reassembled request stub (bytes) and the largest alloc_hint honoured. */
+    maxRequestSize: number;
+    /** Most simultaneous RPC connections (all listeners). */
+    maxConnections: number;
+    /** Close an RPC connection idle for this many seconds (0 = never). */
+    idleTimeoutSeconds: number;
+    /** Most association groups kept per server. */
+    maxAssociationGroups: number;
+  };
+  auth: {
+    /** Accept NTLMv1 responses when extended session security is used (never plain NTLMv1/LM). */
+    allowNtlmV1: boolean;
+    /** Largest accepted difference between the client's NTLMv2 timestamp and our clock (seconds, 0 = no check). */
+    maxClockSkewSeconds: number;
+  };
+  directory: {
+    /** Directory provider: the built-in SQLite directory (LDAP comes later). */
+    provider: 'builtin';
+    /** Create a demo user when the directory has no users (npm start on a fresh machine). */
+    demoUser: boolean;
+  };
+}
