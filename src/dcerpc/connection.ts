@@ -1,0 +1,709 @@
+// One connection-oriented DCE/RPC association (C706 12.4, MS-RPCE 3.3.3): an explicit state machine over PDUs,
+// independent of the byte transport (TCP here, RPC over HTTP later).
+import { channel } from 'node:diagnostics_channel';
+import type { Logger } from '../util/log.js';
+import { describeError, isOcError } from '../util/errors.js';
+import { NIL_GUID } from '../util/guid.js';
+import type { AssociationGroup, AssociationGroups } from './association.js';
+import {
+  AUTH_PAD_ALIGN,
+  AUTHN,
+  AUTHN_LEVEL,
+  BIND_NAK_REASON,
+  BTFN_FEATURE,
+  BTFN_PREFIX,
+  CONT_RESULT,
+  FAULT,
+  MIN_FRAG_SIZE,
+  NDR20_SYNTAX,
+  PFC,
+  PROVIDER_REASON,
+  PTYPE,
+  PTYPE_NAME,
+  SEC_TRAILER_SIZE,
+} from './constants.js';
+import { PduFramer } from './framer.js';
+import type { CallContext, ConnectionInfo, InterfaceDef, InterfaceRegistry } from './interface.js';
+import { RpcFault } from './interface.js';
+import {
+  assemblePdu,
+  encodeBindAckBody,
+  encodeBindNakBody,
+  encodeFaultBody,
+  encodeResponsePrefix,
+  parsePdu,
+  PduError,
+  syntaxMajor,
+  syntaxMinor,
+  type AuthVerifier,
+  type BindPdu,
+  type PContElem,
+  type PResult,
+  type RequestPdu,
+} from './pdu.js';
+import type { AuthenticatorFactory, AuthState, RpcAuthStep } from './security.js';
+
+/** Published for every PDU in and out: { cid, direction: 'in' | 'out', pdu: Buffer, info: ConnectionInfo }. */
+export const pduChannel = channel('ocng:dcerpc:pdu');
+
+export interface RpcLimits {
+  maxFragmentSize: number;
+  maxRequestSize: number;
+  /** Most calls a connection may have in flight (being reassembled or executing). */
+  maxCallsPerConnection: number;
+}
+
+/** Shared by every connection of a server. */
+export interface RpcServerCore {
+  readonly registry: InterfaceRegistry;
+  readonly groups: AssociationGroups;
+  readonly limits: RpcLimits;
+  readonly authenticators: AuthenticatorFactory;
+  readonly log: Logger;
+}
+
+export interface RpcTransport {
+  readonly info: ConnectionInfo;
+  /** The port string put in bind_ack's sec_addr (C706 12.6.4.4), e.g. "6100". */
+  readonly secondaryAddress: string;
+  write(data: Buffer): void;
+  /** Ends the transport after pending writes. */
+  close(): void;
+}
+
+const ZERO_SYNTAX = { uuid: NIL_GUID, version: 0 };
+const SUPPORTED_FEATURES = BTFN_FEATURE.SecurityContextMultiplexingSupported | BTFN_FEATURE.KeepConnectionOnOrphanSupported;
+
+type ConnState = 'awaiting_bind' | 'bound' | 'closed';
+
+interface PendingRequest {
+  pContId: number;
+  opnum: number;
+  object: string | null;
+  authContextId: number | null;
+  parts: Buffer[];
+  size: number;
+  /** Set when the call was refused (too large): its later fragments are dropped. */
+  refused: boolean;
+}
+
+interface ActiveCall {
+  abort: AbortController;
+  orphaned: boolean;
+}
+
+export class RpcConnection {
+  private state: ConnState = 'awaiting_bind';
+  private readonly framer: PduFramer;
+  private queue: Promise<void> = Promise.resolve();
+  private group: AssociationGroup | null = null;
+  private readonly contexts = new Map<number, InterfaceDef>();
+  private readonly auths = new Map<number, AuthState>();
+  private readonly pending = new Map<number, PendingRequest>();
+  private readonly active = new Map<number, ActiveCall>();
+  private maxXmit = MIN_FRAG_SIZE;
+  private maxRecv: number;
+  private features = 0;
+  private headerSign = false;
+  log: Logger;
+
+  constructor(
+    private readonly core: RpcServerCore,
+    private readonly transport: RpcTransport,
+  ) {
+    const i = transport.info;
+    this.log = core.log.child({ cid: i.cid, peer: `${i.peerAddress}:${i.peerPort}`, transport: i.transport });
+    this.maxRecv = core.limits.maxFragmentSize;
+    this.framer = new PduFramer(() => this.maxRecv);
+  }
+
+  get info(): ConnectionInfo {
+    return this.transport.info;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Calls currently executing; the transport keeps an idle connection with calls in flight open. */
+  get callsInFlight(): number {
+    return this.active.size;
+  }
+
+  /** Bytes from the transport. PDUs are processed strictly in order. */
+  receive(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    let pdus: Buffer[];
+    try {
+      pdus = this.framer.push(chunk);
+    } catch (e) {
+      this.log.warn({ err: describeError(e) }, 'unreadable PDU stream; closing the connection');
+      this.close();
+      return;
+    }
+    for (const raw of pdus) {
+      this.queue = this.queue.then(() => this.onPdu(raw));
+    }
+  }
+
+  /** Closes the connection and releases everything it holds. Idempotent. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const c of this.active.values()) c.abort.abort();
+    this.active.clear();
+    this.pending.clear();
+    if (this.group) {
+      this.core.groups.release(this.group);
+      this.group = null;
+    }
+    this.transport.close();
+  }
+
+  /** The transport went away under us. */
+  transportClosed(): void {
+    if (this.state === 'closed') return;
+    this.log.debug('connection closed by peer');
+    this.close();
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+
+  private send(pdu: Buffer): void {
+    if (this.state === 'closed') return;
+    if (pduChannel.hasSubscribers) pduChannel.publish({ cid: this.info.cid, direction: 'out', pdu, info: this.info });
+    this.transport.write(pdu);
+  }
+
+  private async onPdu(raw: Buffer): Promise<void> {
+    if (this.state === 'closed') return;
+    if (pduChannel.hasSubscribers) pduChannel.publish({ cid: this.info.cid, direction: 'in', pdu: raw, info: this.info });
+    let pdu;
+    try {
+      pdu = parsePdu(raw);
+    } catch (e) {
+      const ptype = raw[2] as number;
+      const callId = raw.length >= 16 ? raw.readUInt32LE(12) : 0;
+      if (e instanceof PduError && (e.code === 'OC_PDU_VERSION' || e.code === 'OC_PDU_DREP') && ptype === PTYPE.bind) {
+        this.log.warn({ err: describeError(e) }, 'bind refused');
+        this.sendBindNak(callId, BIND_NAK_REASON.protocol_version_not_supported);
+        this.close();
+        return;
+      }
+      this.log.warn({ err: describeError(e), ptype }, 'malformed PDU; closing the connection');
+      this.sendFault(callId, 0, FAULT.nca_proto_error, true);
+      this.close();
+      return;
+    }
+    this.log.trace({ ptype: PTYPE_NAME[pdu.header.PTYPE], callId: pdu.header.call_id, hex: raw.toString('hex') }, 'pdu in');
+    try {
+      switch (pdu.kind) {
+        case 'bind':
+          return await this.onBind(pdu);
+        case 'alter_context':
+          return await this.onAlterContext(pdu);
+        case 'auth3':
+          return await this.onAuth3(pdu.auth);
+        case 'request':
+          return this.onRequest(pdu);
+        case 'co_cancel': {
+          const c = this.active.get(pdu.header.call_id);
+          if (c) c.abort.abort();
+          return;
+        }
+        case 'orphaned': {
+          this.pending.delete(pdu.header.call_id);
+          const c = this.active.get(pdu.header.call_id);
+          if (c) {
+            c.orphaned = true;
+            c.abort.abort();
+          }
+          return;
+        }
+        default:
+          this.log.warn({ ptype: PTYPE_NAME[pdu.header.PTYPE] ?? pdu.header.PTYPE }, 'unexpected PDU type from a client; closing');
+          this.sendFault(pdu.header.call_id, 0, FAULT.nca_proto_error, true);
+          this.close();
+      }
+    } catch (e) {
+      // Anything reaching here is our bug or a broken invariant: log it once, fault the call, keep the process.
+      this.log.error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'PDU handling failed');
+      this.sendFault(pdu.header.call_id, 0, FAULT.nca_proto_error, true);
+      this.close();
+    }
+  }
+
+  // ---- bind / alter_context -------------------------------------------------------------------------------------
+
+  private negotiateFragments(p: BindPdu): void {
+    const limit = this.core.limits.maxFragmentSize;
+    this.maxXmit = Math.max(MIN_FRAG_SIZE, Math.min(p.max_recv_frag, limit));
+    this.maxRecv = Math.max(MIN_FRAG_SIZE, Math.min(p.max_xmit_frag, limit));
+  }
+
+  private presentationResults(elems: PContElem[]): PResult[] {
+    return elems.map((e): PResult => {
+      const btfn = e.transfer_syntaxes.find((t) => t.uuid.startsWith(BTFN_PREFIX));
+      if (btfn) {
+        // MS-RPCE 3.3.1.5.3: the low 8 bytes of the UUID are the client's feature bits; reason = the ones we keep
+        const bits = parseInt(btfn.uuid.slice(19, 21), 16) | (parseInt(btfn.uuid.slice(21, 23), 16) << 8);
+        this.features = bits & SUPPORTED_FEATURES;
+        return { result: CONT_RESULT.negotiate_ack, reason: this.features, transfer_syntax: ZERO_SYNTAX };
+      }
+      const a = e.abstract_syntax;
+      const iface = this.core.registry.find(a.uuid, syntaxMajor(a), syntaxMinor(a));
+      if (!iface) {
+        this.log.debug({ uuid: a.uuid, major: syntaxMajor(a), minor: syntaxMinor(a) }, 'bind to an unknown interface');
+        return { result: CONT_RESULT.provider_rejection, reason: PROVIDER_REASON.abstract_syntax_not_supported, transfer_syntax: ZERO_SYNTAX };
+      }
+      const ndr20 = e.transfer_syntaxes.find((t) => t.uuid === NDR20_SYNTAX.uuid && t.version === NDR20_SYNTAX.version);
+      if (!ndr20) {
+        // NDR64 (or anything else) only: MS-RPCE 3.3.1.5.2 provider rejection, proposed_transfer_syntaxes_not_supported
+        return {
+          result: CONT_RESULT.provider_rejection,
+          reason: PROVIDER_REASON.proposed_transfer_syntaxes_not_supported,
+          transfer_syntax: ZERO_SYNTAX,
+        };
+      }
+      const existing = this.contexts.get(e.p_cont_id);
+      if (existing && existing !== iface) {
+        return { result: CONT_RESULT.provider_rejection, reason: PROVIDER_REASON.reason_not_specified, transfer_syntax: ZERO_SYNTAX };
+      }
+      this.contexts.set(e.p_cont_id, iface);
+      return { result: CONT_RESULT.acceptance, reason: 0, transfer_syntax: { uuid: NDR20_SYNTAX.uuid, version: NDR20_SYNTAX.version } };
+    });
+  }
+
+  private async onBind(p: BindPdu): Promise<void> {
+    const callId = p.header.call_id;
+    if (this.state !== 'awaiting_bind') {
+      this.log.warn('second bind on a bound connection');
+      this.sendBindNak(callId, BIND_NAK_REASON.reason_not_specified);
+      this.close();
+      return;
+    }
+    // Association group: 0 asks for a new one; otherwise join, from the same client address only.
+    const peerKey = this.info.peerAddress;
+    let group: AssociationGroup | null;
+    if (p.assoc_group_id === 0) {
+      try {
+        group = this.core.groups.create(peerKey);
+      } catch (e) {
+        this.log.warn({ err: describeError(e) }, 'bind refused');
+        this.sendBindNak(callId, BIND_NAK_REASON.local_limit_exceeded);
+        this.close();
+        return;
+      }
+    } else {
+      group = this.core.groups.join(p.assoc_group_id, peerKey);
+      if (!group) {
+        this.log.info({ assocGroup: p.assoc_group_id }, 'bind to an unknown association group refused');
+        this.sendBindNak(callId, BIND_NAK_REASON.reason_not_specified);
+        this.close();
+        return;
+      }
+    }
+    group.attach();
+    this.group = group;
+    this.negotiateFragments(p);
+    this.headerSign = (p.header.pfc_flags & PFC.SUPPORT_HEADER_SIGN) !== 0;
+
+    let authOut: { verifier: AuthVerifier; token: Buffer | null } | null = null;
+    if (p.auth) {
+      const a = p.auth;
+      if (a.auth_type !== AUTHN.RPC_C_AUTHN_WINNT && a.auth_type !== AUTHN.RPC_C_AUTHN_GSS_NEGOTIATE) {
+        this.log.info({ authType: a.auth_type }, 'bind with an unsupported authentication type');
+        this.sendBindNak(callId, BIND_NAK_REASON.authentication_type_not_recognized);
+        this.close();
+        return;
+      }
+      if (a.auth_level < AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_CONNECT || a.auth_level > AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY) {
+        this.log.info({ authLevel: a.auth_level }, 'bind with an unsupported authentication level');
+        this.sendBindNak(callId, BIND_NAK_REASON.reason_not_specified);
+        this.close();
+        return;
+      }
+      try {
+        authOut = { verifier: a, token: await this.startAuth(a) };
+      } catch (e) {
+        this.log.info({ err: describeError(e) }, 'authentication failed in bind');
+        this.sendBindNak(callId, BIND_NAK_REASON.reason_not_specified);
+        this.close();
+        return;
+      }
+    }
+    const results = this.presentationResults(p.p_context_elem);
+    this.state = 'bound';
+    const body = encodeBindAckBody({
+      max_xmit_frag: this.maxXmit,
+      max_recv_frag: this.maxRecv,
+      assoc_group_id: group.id,
+      sec_addr: this.transport.secondaryAddress,
+      p_result_list: results,
+    });
+    const flags = PFC.FIRST_FRAG | PFC.LAST_FRAG | (p.header.pfc_flags & (PFC.SUPPORT_HEADER_SIGN | PFC.CONC_MPX));
+    this.send(this.authPdu(PTYPE.bind_ack, flags, callId, body, authOut, p.header.rpc_vers_minor));
+  }
+
+  private async onAlterContext(p: BindPdu): Promise<void> {
+    const callId = p.header.call_id;
+    if (this.state !== 'bound' || !this.group) {
+      this.log.warn('alter_context before bind');
+      this.sendFault(callId, 0, FAULT.nca_proto_error, true);
+      this.close();
+      return;
+    }
+    let authOut: { verifier: AuthVerifier; token: Buffer | null } | null = null;
+    if (p.auth) {
+      const a = p.auth;
+      const st = this.auths.get(a.auth_context_id);
+      try {
+        if (!st) {
+          if (this.auths.size > 0 && !(this.features & BTFN_FEATURE.SecurityContextMultiplexingSupported)) {
+            throw new PduError('OC_RPC_AUTH_MULTIPLEX', 'a second security context without multiplexing negotiated');
+          }
+          if (a.auth_type !== AUTHN.RPC_C_AUTHN_WINNT && a.auth_type !== AUTHN.RPC_C_AUTHN_GSS_NEGOTIATE) {
+            throw new PduError('OC_RPC_AUTH_TYPE', `unsupported auth_type ${a.auth_type}`);
+          }
+          authOut = { verifier: a, token: await this.startAuth(a) };
+        } else if (st.phase === 'negotiating') {
+          if (st.type !== a.auth_type || st.level !== a.auth_level) {
+            throw new PduError('OC_RPC_AUTH_CHANGED', 'auth_type or auth_level changed during authentication');
+          }
+          authOut = { verifier: a, token: await this.continueAuth(st, a.auth_value) };
+        } else {
+          throw new PduError('OC_RPC_AUTH_STATE', `security context ${a.auth_context_id} is already ${st.phase}`);
+        }
+      } catch (e) {
+        this.log.info({ err: describeError(e) }, 'authentication failed in alter_context');
+        this.sendFault(callId, 0, FAULT.nca_s_fault_access_denied, true);
+        this.close();
+        return;
+      }
+    }
+    const results = this.presentationResults(p.p_context_elem);
+    const body = encodeBindAckBody({
+      max_xmit_frag: this.maxXmit,
+      max_recv_frag: this.maxRecv,
+      assoc_group_id: this.group.id,
+      sec_addr: '',
+      p_result_list: results,
+    });
+    const flags = PFC.FIRST_FRAG | PFC.LAST_FRAG | (p.header.pfc_flags & (PFC.SUPPORT_HEADER_SIGN | PFC.CONC_MPX));
+    this.send(this.authPdu(PTYPE.alter_context_resp, flags, callId, body, authOut, p.header.rpc_vers_minor));
+  }
+
+  private async onAuth3(a: AuthVerifier): Promise<void> {
+    const st = this.auths.get(a.auth_context_id);
+    if (!st || st.phase !== 'negotiating' || st.type !== a.auth_type) {
+      this.log.warn({ authContextId: a.auth_context_id, phase: st?.phase }, 'auth3 without an authentication in progress');
+      return;
+    }
+    try {
+      const token = await this.continueAuth(st, a.auth_value);
+      const now = this.auths.get(a.auth_context_id);
+      if (now?.phase !== 'established') {
+        this.fail(st, 'authentication not complete after auth3');
+      } else if (token && token.length > 0) {
+        this.log.debug('final authentication token dropped (auth3 has no reply)');
+      }
+    } catch (e) {
+      this.fail(st, describeError(e));
+    }
+  }
+
+  /** First leg: a new security context. Returns the token for bind_ack / alter_context_resp. */
+  private async startAuth(a: AuthVerifier): Promise<Buffer | null> {
+    const authenticator = this.core.authenticators(a.auth_type);
+    if (!authenticator) throw new PduError('OC_RPC_AUTH_TYPE', `unsupported auth_type ${a.auth_type}`);
+    const st: AuthState = { phase: 'negotiating', type: a.auth_type, level: a.auth_level, contextId: a.auth_context_id, authenticator };
+    this.auths.set(a.auth_context_id, st);
+    return this.continueAuth(st, a.auth_value);
+  }
+
+  private async continueAuth(st: Extract<AuthState, { phase: 'negotiating' }>, token: Buffer): Promise<Buffer | null> {
+    let step: RpcAuthStep;
+    try {
+      step = await st.authenticator.accept(Buffer.from(token));
+    } catch (e) {
+      this.fail(st, describeError(e));
+      throw e;
+    }
+    if (!step.done) return step.token;
+    this.auths.set(st.contextId, {
+      phase: 'established',
+      type: st.type,
+      level: st.level,
+      contextId: st.contextId,
+      user: step.user,
+      security: step.security,
+    });
+    this.log = this.log.child({ user: step.user.username });
+    this.log.info({ domain: step.user.domain, workstation: step.user.workstation, authType: st.type, authLevel: st.level }, 'authenticated');
+    return step.token;
+  }
+
+  private fail(st: AuthState, reason: string): void {
+    this.log.info({ authContextId: st.contextId, reason }, 'authentication failed');
+    this.auths.set(st.contextId, { phase: 'failed', type: st.type, level: st.level, contextId: st.contextId, reason });
+  }
+
+  // ---- requests ----------------------------------------------------------------------------------------------------
+
+  private onRequest(p: RequestPdu): void {
+    const callId = p.header.call_id;
+    if (this.state !== 'bound') {
+      this.log.warn('request before bind');
+      this.sendFault(callId, p.p_cont_id, FAULT.nca_proto_error, true);
+      this.close();
+      return;
+    }
+    // Security: verify (and unseal) every fragment with the context it names.
+    let authContextId: number | null = null;
+    if (p.auth) {
+      const st = this.auths.get(p.auth.auth_context_id);
+      if (!st || st.phase !== 'established' || st.type !== p.auth.auth_type || st.level !== p.auth.auth_level) {
+        this.log.info({ authContextId: p.auth.auth_context_id, phase: st?.phase ?? 'none' }, 'request with an unusable security context');
+        if (p.header.pfc_flags & PFC.FIRST_FRAG) this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_access_denied, true);
+        this.pending.delete(callId);
+        return;
+      }
+      try {
+        this.unprotect(st, p);
+      } catch (e) {
+        this.log.warn({ err: describeError(e) }, 'request failed verification; closing the connection');
+        this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_sec_pkg_error, true);
+        this.close();
+        return;
+      }
+      authContextId = st.contextId;
+    } else if (this.auths.size > 0 && [...this.auths.values()].some((s) => s.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT)) {
+      // A connection that negotiated signing or sealing never accepts an unprotected request (a stripped verifier).
+      this.log.info('unprotected request on a protected connection');
+      if (p.header.pfc_flags & PFC.FIRST_FRAG) this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_access_denied, true);
+      this.pending.delete(callId);
+      return;
+    }
+
+    // Reassembly (C706 12.6.3.4): fragments of a call arrive in order; other calls' fragments may interleave.
+    let req = this.pending.get(callId);
+    if (p.header.pfc_flags & PFC.FIRST_FRAG) {
+      if (req || this.active.has(callId)) {
+        this.log.warn({ callId }, 'first fragment of a call already in progress');
+        this.sendFault(callId, p.p_cont_id, FAULT.nca_proto_error, true);
+        this.close();
+        return;
+      }
+      if (this.pending.size + this.active.size >= this.core.limits.maxCallsPerConnection) {
+        this.log.warn({ limit: this.core.limits.maxCallsPerConnection }, 'too many calls in flight');
+        this.sendFault(callId, p.p_cont_id, FAULT.nca_server_too_busy, true);
+        if (!(p.header.pfc_flags & PFC.LAST_FRAG)) this.pending.set(callId, this.refusedCall(p));
+        return;
+      }
+      req = { pContId: p.p_cont_id, opnum: p.opnum, object: p.object, authContextId, parts: [], size: 0, refused: false };
+      if (p.alloc_hint > this.core.limits.maxRequestSize) {
+        this.log.warn({ allocHint: p.alloc_hint, limit: this.core.limits.maxRequestSize }, 'request alloc_hint over the limit');
+        this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_remote_no_memory, true);
+        req.refused = true;
+      }
+      this.pending.set(callId, req);
+    } else if (!req) {
+      this.log.warn({ callId }, 'fragment of an unknown call');
+      this.sendFault(callId, p.p_cont_id, FAULT.nca_proto_error, true);
+      this.close();
+      return;
+    }
+    if (!req.refused) {
+      req.size += p.stub.length;
+      if (req.size > this.core.limits.maxRequestSize) {
+        this.log.warn({ size: req.size, limit: this.core.limits.maxRequestSize }, 'request stub over the limit');
+        this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_remote_no_memory, true);
+        req.refused = true;
+        req.parts = [];
+      } else {
+        req.parts.push(p.stub);
+      }
+    }
+    if (!(p.header.pfc_flags & PFC.LAST_FRAG)) return;
+    this.pending.delete(callId);
+    if (req.refused) return;
+    const stub = req.parts.length === 1 ? (req.parts[0] as Buffer) : Buffer.concat(req.parts, req.size);
+    this.dispatch(callId, req, stub);
+  }
+
+  private refusedCall(p: RequestPdu): PendingRequest {
+    return { pContId: p.p_cont_id, opnum: p.opnum, object: p.object, authContextId: null, parts: [], size: 0, refused: true };
+  }
+
+  /** Verifies (PKT/INTEGRITY) or unseals and verifies (PRIVACY) one request fragment in place. */
+  private unprotect(st: Extract<AuthState, { phase: 'established' }>, p: RequestPdu): void {
+    const a = p.auth as AuthVerifier;
+    if (st.level < AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT) return; // CONNECT: the verifier is not checked per PDU
+    const raw = p.raw;
+    const message = raw.subarray(0, a.trailerOffset + SEC_TRAILER_SIZE);
+    if (st.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY) {
+      st.security.unseal(raw.subarray(p.stubOffset, a.trailerOffset), message, a.auth_value);
+    } else {
+      st.security.verify(message, a.auth_value);
+    }
+  }
+
+  private dispatch(callId: number, req: PendingRequest, stub: Buffer): void {
+    const iface = this.contexts.get(req.pContId);
+    if (!iface) {
+      this.log.info({ pContId: req.pContId }, 'request on an unknown presentation context');
+      this.sendFault(callId, req.pContId, FAULT.nca_s_unk_if, true);
+      return;
+    }
+    const opDef = iface.ops[req.opnum];
+    const log = this.log.child({ op: opDef ? `${iface.name}.${opDef.name}` : `${iface.name}#${req.opnum}`, callId });
+    if (!opDef) {
+      log.info('unknown opnum');
+      this.sendFault(callId, req.pContId, FAULT.nca_s_op_rng_error, true);
+      return;
+    }
+    const st = req.authContextId === null ? null : this.auths.get(req.authContextId);
+    const established = st && st.phase === 'established' ? st : null;
+    const level = established ? established.level : AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_NONE;
+    if (level < iface.minAuthLevel) {
+      log.info({ level, required: iface.minAuthLevel }, 'call below the interface authentication level');
+      this.sendFault(callId, req.pContId, FAULT.nca_s_fault_access_denied, true);
+      return;
+    }
+    let request: unknown;
+    try {
+      request = opDef.request.decode(stub);
+    } catch (e) {
+      log.info({ err: describeError(e), stubLength: stub.length }, 'undecodable request stub');
+      this.sendFault(callId, req.pContId, isOcError(e) ? FAULT.nca_s_fault_ndr : FAULT.nca_s_fault_unspec, true);
+      return;
+    }
+    const abort = new AbortController();
+    const call: ActiveCall = { abort, orphaned: false };
+    this.active.set(callId, call);
+    const ctx: CallContext = {
+      connection: this.info,
+      user: established ? established.user : null,
+      authType: established ? established.type : AUTHN.RPC_C_AUTHN_NONE,
+      authLevel: level,
+      assocGroup: this.group as AssociationGroup,
+      objectUuid: req.object,
+      opnum: req.opnum,
+      log,
+      signal: abort.signal,
+    };
+    log.debug('call');
+    Promise.resolve()
+      .then(() => opDef.handle(request, ctx))
+      .then(
+        (response) => {
+          if (this.active.get(callId) !== call) return;
+          this.active.delete(callId);
+          if (call.orphaned) return;
+          let out: Buffer;
+          try {
+            out = opDef.response.encode(response);
+          } catch (e) {
+            log.error({ err: describeError(e) }, 'response encoding failed');
+            this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
+            return;
+          }
+          this.sendResponse(callId, req.pContId, out, established);
+        },
+        (e: unknown) => {
+          if (this.active.get(callId) !== call) return;
+          this.active.delete(callId);
+          if (call.orphaned) return;
+          if (e instanceof RpcFault) {
+            log.info({ status: `0x${e.status.toString(16)}`, reason: e.message }, 'call faulted');
+            this.sendFault(callId, req.pContId, e.status, false);
+          } else {
+            log.error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'call failed');
+            this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
+          }
+        },
+      );
+  }
+
+  // ---- output ---------------------------------------------------------------------------------------------------
+
+  /** Sends a response stub in as many fragments as max_xmit_frag requires, each signed or sealed on its own. */
+  private sendResponse(
+    callId: number,
+    pContId: number,
+    stub: Buffer,
+    st: Extract<AuthState, { phase: 'established' }> | null,
+  ): void {
+    const protect = st !== null && st.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT;
+    const sigSize = protect ? st.security.signatureSize : 0;
+    const overhead = 24 + (protect ? SEC_TRAILER_SIZE + sigSize : 0);
+    let room = this.maxXmit - overhead;
+    if (protect) room -= room % AUTH_PAD_ALIGN; // whole 16-byte blocks so that only the last fragment is padded
+    let off = 0;
+    do {
+      const chunk = stub.subarray(off, Math.min(stub.length, off + room));
+      const first = off === 0;
+      off += chunk.length;
+      const last = off >= stub.length;
+      const flags = (first ? PFC.FIRST_FRAG : 0) | (last ? PFC.LAST_FRAG : 0);
+      const prefix = encodeResponsePrefix(stub.length - (off - chunk.length), pContId);
+      if (!protect) {
+        this.send(assemblePdu({ PTYPE: PTYPE.response, pfc_flags: flags, call_id: callId }, Buffer.concat([prefix, chunk])));
+        continue;
+      }
+      const pad = (AUTH_PAD_ALIGN - (chunk.length % AUTH_PAD_ALIGN)) % AUTH_PAD_ALIGN;
+      const body = Buffer.concat([prefix, chunk, Buffer.alloc(pad)]);
+      const pdu = assemblePdu({ PTYPE: PTYPE.response, pfc_flags: flags, call_id: callId }, body, {
+        trailer: { auth_type: st.type, auth_level: st.level, auth_pad_length: pad, auth_context_id: st.contextId },
+        value: sigSize,
+      });
+      const sigOff = pdu.length - sigSize;
+      const message = pdu.subarray(0, sigOff);
+      const sig =
+        st.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY
+          ? st.security.seal(pdu.subarray(24, 24 + chunk.length + pad), message)
+          : st.security.sign(message);
+      sig.copy(pdu, sigOff);
+      this.send(pdu);
+    } while (off < stub.length);
+  }
+
+  private authPdu(
+    ptype: number,
+    flags: number,
+    callId: number,
+    body: Buffer,
+    auth: { verifier: AuthVerifier; token: Buffer | null } | null,
+    minor: number,
+  ): Buffer {
+    if (!auth || !auth.token || auth.token.length === 0) {
+      return assemblePdu({ PTYPE: ptype, pfc_flags: flags, call_id: callId, rpc_vers_minor: minor }, body);
+    }
+    const v = auth.verifier;
+    return assemblePdu({ PTYPE: ptype, pfc_flags: flags, call_id: callId, rpc_vers_minor: minor }, body, {
+      trailer: { auth_type: v.auth_type, auth_level: v.auth_level, auth_context_id: v.auth_context_id },
+      value: auth.token,
+    });
+  }
+
+  private sendFault(callId: number, pContId: number, status: number, didNotExecute: boolean): void {
+    const flags = PFC.FIRST_FRAG | PFC.LAST_FRAG | (didNotExecute ? PFC.DID_NOT_EXECUTE : 0);
+    this.send(assemblePdu({ PTYPE: PTYPE.fault, pfc_flags: flags, call_id: callId }, encodeFaultBody(pContId, status)));
+  }
+
+  private sendBindNak(callId: number, reason: number): void {
+    this.send(assemblePdu({ PTYPE: PTYPE.bind_nak, pfc_flags: PFC.FIRST_FRAG | PFC.LAST_FRAG, call_id: callId }, encodeBindNakBody(reason)));
+  }
+
+  /** Tells the client the server is going away (C706 12.6.4.10), then closes. */
+  shutdown(): void {
+    if (this.state === 'closed') return;
+    this.send(assemblePdu({ PTYPE: PTYPE.shutdown, pfc_flags: PFC.FIRST_FRAG | PFC.LAST_FRAG, call_id: 0 }, Buffer.alloc(0)));
+    this.close();
+  }
+
+  /** Whether header signing was offered (NTLM always signs the header; kept for Kerberos later). */
+  get headerSigning(): boolean {
+    return this.headerSign;
+  }
+}

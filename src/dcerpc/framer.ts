@@ -1,0 +1,72 @@
+// Splits a byte stream into whole PDUs using frag_length (C706 12.6.1), without trusting it beyond the limit.
+import { COMMON_HEADER_SIZE } from './constants.js';
+import { PduError, peekFragLength } from './pdu.js';
+
+export class PduFramer {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  /** @param maxFrag the largest frag_length accepted right now (it changes after bind). */
+  constructor(private readonly maxFrag: () => number) {}
+
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Adds bytes and returns every PDU now complete. Throws PduError when a header announces a frag_length
+   * below the header size or above the limit: the stream cannot be trusted after that.
+   */
+  push(chunk: Buffer): Buffer[] {
+    if (chunk.length === 0) return [];
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const out: Buffer[] = [];
+    for (;;) {
+      if (this.buffered < 10) break;
+      const head = this.peek(10);
+      const fragLength = peekFragLength(head);
+      if (fragLength < COMMON_HEADER_SIZE) {
+        throw new PduError('OC_PDU_FRAG_LENGTH', `frag_length ${fragLength} is shorter than the PDU header`);
+      }
+      const max = this.maxFrag();
+      if (fragLength > max) {
+        throw new PduError('OC_PDU_FRAG_TOO_LONG', `frag_length ${fragLength} exceeds the limit ${max}`);
+      }
+      if (this.buffered < fragLength) break;
+      out.push(this.take(fragLength));
+    }
+    return out;
+  }
+
+  private peek(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= n) return first;
+    this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] as Buffer;
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0] as Buffer;
+    let pdu: Buffer;
+    if (first.length >= n) {
+      // Copy so that later in-place unsealing never touches a socket buffer shared with other PDUs' views.
+      pdu = Buffer.from(first.subarray(0, n));
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      pdu = Buffer.allocUnsafe(n);
+      let off = 0;
+      while (off < n) {
+        const c = this.chunks[0] as Buffer;
+        const k = Math.min(c.length, n - off);
+        c.copy(pdu, off, 0, k);
+        off += k;
+        if (k === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(k);
+      }
+    }
+    this.buffered -= n;
+    return pdu;
+  }
+}

@@ -1,0 +1,153 @@
+// The DCE/RPC server: interface registry, association groups and the ncacn_ip_tcp listeners.
+import net from 'node:net';
+import type { Logger } from '../util/log.js';
+import { describeError } from '../util/errors.js';
+import { AssociationGroups } from './association.js';
+import { RpcConnection, type RpcLimits, type RpcServerCore, type RpcTransport } from './connection.js';
+import { InterfaceRegistry } from './interface.js';
+import type { AuthenticatorFactory } from './security.js';
+
+export interface RpcServerOptions {
+  log: Logger;
+  authenticators: AuthenticatorFactory;
+  limits: RpcLimits;
+  maxConnections: number;
+  maxAssociationGroups: number;
+  /** Context handles per association group. */
+  maxHandlesPerGroup?: number;
+  idleTimeoutSeconds: number;
+}
+
+export interface TcpEndpoint {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+let nextCid = 1;
+/** A process-wide connection id for logs (shared with other transports). */
+export function allocateConnectionId(): number {
+  return nextCid++;
+}
+
+export class RpcServer implements RpcServerCore {
+  readonly registry = new InterfaceRegistry();
+  readonly groups: AssociationGroups;
+  readonly limits: RpcLimits;
+  readonly authenticators: AuthenticatorFactory;
+  readonly log: Logger;
+  private readonly listeners: net.Server[] = [];
+  private readonly connections = new Set<RpcConnection>();
+  private readonly sockets = new Set<net.Socket>();
+  readonly endpoints: TcpEndpoint[] = [];
+
+  constructor(private readonly opts: RpcServerOptions) {
+    this.log = opts.log;
+    this.limits = opts.limits;
+    this.authenticators = opts.authenticators;
+    this.groups = new AssociationGroups(opts.maxAssociationGroups, opts.maxHandlesPerGroup ?? 10_000);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Adds a connection from any transport (RPC over HTTP uses this too); null when the server is full. */
+  attach(transport: RpcTransport): RpcConnection | null {
+    if (this.connections.size >= this.opts.maxConnections) return null;
+    const conn = new RpcConnection(this, transport);
+    this.connections.add(conn);
+    return conn;
+  }
+
+  detach(conn: RpcConnection): void {
+    this.connections.delete(conn);
+  }
+
+  /** Starts an ncacn_ip_tcp listener; resolves with the bound port. */
+  async listenTcp(name: string, host: string, port: number): Promise<TcpEndpoint> {
+    const srv = net.createServer({ noDelay: true }, (socket) => this.onSocket(socket, name));
+    srv.maxConnections = this.opts.maxConnections;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen({ host, port, exclusive: true }, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    srv.on('error', (e) => this.log.error({ err: describeError(e), endpoint: name }, 'listener error'));
+    this.listeners.push(srv);
+    const addr = srv.address() as net.AddressInfo;
+    const ep = { name, host, port: addr.port };
+    this.endpoints.push(ep);
+    this.log.info({ endpoint: name, host, port: addr.port }, 'ncacn_ip_tcp listening');
+    return ep;
+  }
+
+  private onSocket(socket: net.Socket, endpointName: string): void {
+    const localPort = socket.localPort ?? 0;
+    const transport: RpcTransport = {
+      info: {
+        cid: allocateConnectionId(),
+        transport: 'ncacn_ip_tcp',
+        peerAddress: normalizeAddress(socket.remoteAddress ?? ''),
+        peerPort: socket.remotePort ?? 0,
+        localAddress: normalizeAddress(socket.localAddress ?? ''),
+        localPort,
+      },
+      secondaryAddress: String(localPort),
+      write: (data) => {
+        if (!socket.write(data)) {
+          // Back-pressure: stop reading from a client that does not read its responses.
+          socket.pause();
+          socket.once('drain', () => socket.resume());
+        }
+      },
+      close: () => {
+        socket.end();
+        // A peer that never closes its half must not keep the socket forever.
+        setTimeout(() => socket.destroy(), 2000).unref();
+      },
+    };
+    const conn = this.attach(transport);
+    if (!conn) {
+      this.log.warn({ peer: transport.info.peerAddress, limit: this.opts.maxConnections }, 'connection limit reached; refusing');
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    conn.log.debug({ endpoint: endpointName }, 'connection accepted');
+    if (this.opts.idleTimeoutSeconds > 0) {
+      socket.setTimeout(this.opts.idleTimeoutSeconds * 1000, () => {
+        if (conn.callsInFlight === 0) {
+          conn.log.info('idle timeout; closing');
+          conn.close();
+        }
+      });
+    }
+    socket.on('data', (chunk: Buffer) => conn.receive(chunk));
+    socket.on('error', (e) => conn.log.debug({ err: describeError(e) }, 'socket error'));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      conn.transportClosed();
+      this.detach(conn);
+    });
+  }
+
+  /** Stops listening, tells connected clients (shutdown PDU) and closes them. */
+  async close(): Promise<void> {
+    const closing = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    for (const c of this.connections) c.shutdown();
+    for (const s of this.sockets) s.destroySoon();
+    setTimeout(() => {
+      for (const s of this.sockets) s.destroy();
+    }, 1000).unref();
+    await Promise.all(closing);
+    this.listeners.length = 0;
+  }
+}
+
+/** "::ffff:127.0.0.1" -> "127.0.0.1" */
+export function normalizeAddress(a: string): string {
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
