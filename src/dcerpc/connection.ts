@@ -60,6 +60,8 @@ export interface RpcServerCore {
   readonly limits: RpcLimits;
   readonly authenticators: AuthenticatorFactory;
   readonly log: Logger;
+  /** Told once when a connection has closed, whatever closed it. */
+  connectionClosed(conn: RpcConnection): void;
 }
 
 export interface RpcTransport {
@@ -130,6 +132,11 @@ export class RpcConnection {
     return this.active.size;
   }
 
+  /** Resolves when every PDU received so far has been processed (handlers may still be running). */
+  get drained(): Promise<void> {
+    return this.queue;
+  }
+
   /** Bytes from the transport. PDUs are processed strictly in order. */
   receive(chunk: Buffer): void {
     if (this.state === 'closed') return;
@@ -158,6 +165,7 @@ export class RpcConnection {
       this.group = null;
     }
     this.transport.close();
+    this.core.connectionClosed(this);
   }
 
   /** The transport went away under us. */

@@ -60,7 +60,7 @@ export class RpcServer implements RpcServerCore {
     return conn;
   }
 
-  detach(conn: RpcConnection): void {
+  connectionClosed(conn: RpcConnection): void {
     this.connections.delete(conn);
   }
 
@@ -130,7 +130,6 @@ export class RpcServer implements RpcServerCore {
     socket.on('close', () => {
       this.sockets.delete(socket);
       conn.transportClosed();
-      this.detach(conn);
     });
   }
 
