@@ -1,16 +1,121 @@
-// Server composition: builds the directory, the interface registry and the listeners from a Config.
-// (Filled in by the RPC runtime work; the CLI's `serve` calls startServer.)
+// Server composition: builds the authenticators, the interface registry, the endpoint table and the listeners from
+// a Config. The CLI's `serve` and the tests call startServer.
+import { createNtlmServer, createSpnegoServer, type AccountLookup, type NtlmServerOptions } from './auth/index.js';
 import type { Config } from './config/types.js';
+import { AUTHN } from './dcerpc/constants.js';
+import type { RpcAuthenticator } from './dcerpc/security.js';
+import { RpcServer } from './dcerpc/server.js';
+import { ASYNCEMSMDB, EMSMDB, EPMAPPER, NSPI, RFR } from './dcerpc/well-known.js';
+import type { Directory } from './directory/types.js';
+import { createEpmInterface, type EndpointEntry } from './epm/epm.js';
+import { createMgmtInterface } from './epm/mgmt.js';
+import { describeError } from './util/errors.js';
 import type { Logger } from './util/log.js';
 
 export interface RunningServer {
-  /** Actual bound ports (useful when the config asked for 0). */
+  /** Actual bound ports (useful when the config asked for 0); epm is null when not listening separately. */
   readonly ports: { rpc: number; epm: number | null };
   /** Human-readable endpoint lines printed at start-up. */
   readonly endpoints: string[];
   close(): Promise<void>;
 }
 
-export async function startServer(_config: Config, _log: Logger): Promise<RunningServer> {
-  throw new Error('startServer: not implemented yet');
+export interface StartOptions {
+  directory: Directory;
+}
+
+/** Maps an NTLM user name (plain, UPN or DOMAIN-less) to the directory's account and NT hash. */
+export function directoryLookup(directory: Directory): AccountLookup {
+  return async (username) => {
+    const user = await directory.findUser(username);
+    if (!user || !user.enabled) return null;
+    const ntHash = await directory.getNtHash(user.username);
+    return ntHash ? { username: user.username, ntHash } : null;
+  };
+}
+
+export async function startServer(config: Config, log: Logger, opts: StartOptions): Promise<RunningServer> {
+  const authOptions: NtlmServerOptions = {
+    identity: {
+      netbiosName: config.server.netbiosName,
+      netbiosDomain: config.server.domain,
+      dnsHostName: config.server.hostname,
+      dnsDomainName: config.server.dnsDomain,
+    },
+    lookup: directoryLookup(opts.directory),
+    policy: { allowNtlmV1: config.auth.allowNtlmV1, maxClockSkewSeconds: config.auth.maxClockSkewSeconds },
+    log,
+  };
+  const rpc = new RpcServer({
+    log,
+    authenticators: (type): RpcAuthenticator | null => {
+      if (type === AUTHN.RPC_C_AUTHN_WINNT) return createNtlmServer(authOptions);
+      if (type === AUTHN.RPC_C_AUTHN_GSS_NEGOTIATE) return createSpnegoServer(authOptions);
+      return null;
+    },
+    limits: {
+      maxFragmentSize: config.rpc.maxFragmentSize,
+      maxRequestSize: config.rpc.maxRequestSize,
+      maxCallsPerConnection: 256,
+    },
+    maxConnections: config.rpc.maxConnections,
+    maxAssociationGroups: config.rpc.maxAssociationGroups,
+    idleTimeoutSeconds: config.rpc.idleTimeoutSeconds,
+  });
+
+  const ports = { rpc: 0, epm: null as number | null };
+  const entries = (): EndpointEntry[] => {
+    const h = config.rpc.httpPorts;
+    const list: EndpointEntry[] = [
+      { iface: EMSMDB, protocol: 'ncacn_ip_tcp', port: ports.rpc, annotation: 'MS Exchange EMSMDB' },
+      { iface: ASYNCEMSMDB, protocol: 'ncacn_ip_tcp', port: ports.rpc, annotation: 'MS Exchange AsyncEMSMDB' },
+      { iface: NSPI, protocol: 'ncacn_ip_tcp', port: ports.rpc, annotation: 'MS Exchange NSPI' },
+      { iface: RFR, protocol: 'ncacn_ip_tcp', port: ports.rpc, annotation: 'MS Exchange RFR' },
+      { iface: EMSMDB, protocol: 'ncacn_http', port: h.emsmdb, annotation: 'MS Exchange EMSMDB' },
+      { iface: ASYNCEMSMDB, protocol: 'ncacn_http', port: h.emsmdb, annotation: 'MS Exchange AsyncEMSMDB' },
+      { iface: NSPI, protocol: 'ncacn_http', port: h.nspi, annotation: 'MS Exchange NSPI' },
+      { iface: RFR, protocol: 'ncacn_http', port: h.rfr, annotation: 'MS Exchange RFR' },
+    ];
+    if (ports.epm !== null) list.push({ iface: EPMAPPER, protocol: 'ncacn_ip_tcp', port: ports.epm, annotation: 'Endpoint Mapper' });
+    return list;
+  };
+  rpc.registry.register(createEpmInterface({ entries, advertiseAddress: config.rpc.advertiseAddress }));
+  rpc.registry.register(
+    createMgmtInterface({ registry: rpc.registry, stats: () => rpc.stats, principalName: `${config.server.netbiosName}$` }),
+  );
+
+  const host = config.rpc.listen;
+  const endpoints: string[] = [];
+  try {
+    ports.rpc = (await rpc.listenTcp('rpc', host, config.rpc.port)).port;
+    endpoints.push(`ncacn_ip_tcp:${host}[${ports.rpc}]  EMSMDB, AsyncEMSMDB, NSPI, RFR, endpoint mapper, mgmt`);
+    if (config.rpc.epmPort >= 0 && config.rpc.epmPort !== config.rpc.port) {
+      try {
+        ports.epm = (await rpc.listenTcp('epm', host, config.rpc.epmPort)).port;
+        endpoints.push(`ncacn_ip_tcp:${host}[${ports.epm}]  endpoint mapper, mgmt`);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+        // Not fatal: the endpoint mapper is also served on the RPC port; Outlook needs 135, so say how to get it.
+        log.warn(
+          { port: config.rpc.epmPort },
+          `endpoint mapper not listening on port ${config.rpc.epmPort}: permission denied (run as root, or ` +
+            'setcap cap_net_bind_service=+ep on the node binary, or set rpc.epmPort=-1 to silence this)',
+        );
+        endpoints.push(`endpoint mapper port ${config.rpc.epmPort}: NOT listening (permission denied; see the log)`);
+      }
+    }
+  } catch (e) {
+    log.error({ err: describeError(e) }, 'could not start the RPC listeners');
+    await rpc.close();
+    throw e;
+  }
+  const h = config.rpc.httpPorts;
+  endpoints.push(`ncacn_http (advertised): EMSMDB ${h.emsmdb}, RFR ${h.rfr}, NSPI ${h.nspi}`);
+  log.info({ endpoints }, 'server started');
+
+  return {
+    ports,
+    endpoints,
+    close: () => rpc.close(),
+  };
 }

@@ -3,10 +3,13 @@
 
 import { NtlmServer, type NtlmServerOptions } from './ntlm/server.js';
 import { SpnegoServer } from './spnego/server.js';
-import type { ServerAuthenticator } from './types.js';
+import { NtlmClient, type NtlmClientOptions } from './ntlm/client.js';
+import { SpnegoClient } from './spnego/client.js';
+import type { ClientAuthenticator, ServerAuthenticator } from './types.js';
 
 export { AuthError, isAuthError, type AuthErrorCode } from './errors.js';
-export type { AuthStep, ServerAuthenticator } from './types.js';
+export type { AuthStep, ClientAuthenticator, ServerAuthenticator } from './types.js';
+export type { NtlmClientOptions } from './ntlm/client.js';
 export type {
   AccountLookup,
   AuthenticatedUser,
@@ -36,4 +39,20 @@ export function createNtlmServer(opts: NtlmServerOptions): ServerAuthenticator {
 /** SPNEGO acceptor (RFC 4178, MS-SPNG) offering NTLM only; also takes a bare NTLMSSP first token. */
 export function createSpnegoServer(opts: NtlmServerOptions): ServerAuthenticator {
   return new SpnegoServer(opts);
+}
+
+/**
+ * NTLMSSP initiator: step(null) -> NEGOTIATE; step(CHALLENGE) -> AUTHENTICATE, done. NTLMv2 with extended
+ * session security; a MIC (MsvAvFlags 0x2) whenever the server sent an MsvAvTimestamp.
+ */
+export function createNtlmClient(o: NtlmClientOptions): ClientAuthenticator {
+  return new NtlmClient(o);
+}
+
+/**
+ * SPNEGO initiator offering NTLM only: step(null) -> NegTokenInit(NEGOTIATE); step(CHALLENGE reply) ->
+ * NegTokenResp(AUTHENTICATE, mechListMIC); step(final reply) -> verifies the server's mechListMIC, done, no token.
+ */
+export function createSpnegoClient(o: NtlmClientOptions): ClientAuthenticator {
+  return new SpnegoClient(o);
 }

@@ -10,3 +10,14 @@ export type AuthStep =
 export interface ServerAuthenticator {
   accept(token: Buffer): Promise<AuthStep>;
 }
+
+/** The initiator's side of an exchange (our own DCE/RPC and HTTP clients). A failed exchange stays failed. */
+export interface ClientAuthenticator {
+  /** First call with null gives the first token; then feed each server token; done when the last token was produced. */
+  step(serverToken: Buffer | null): Promise<{ token: Buffer | null; done: boolean }>;
+  /**
+   * After done: the client-direction SecurityContext (sign/seal outgoing = client-to-server keys, verify/unseal
+   * incoming = server-to-client keys); null before.
+   */
+  readonly security: SecurityContext | null;
+}

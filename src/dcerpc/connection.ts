@@ -62,6 +62,15 @@ export interface RpcServerCore {
   readonly log: Logger;
   /** Told once when a connection has closed, whatever closed it. */
   connectionClosed(conn: RpcConnection): void;
+  /** Counters for mgmt inq_stats (C706 Q rpc_c_stats_*). */
+  readonly stats: RpcStats;
+}
+
+export interface RpcStats {
+  callsIn: number;
+  callsOut: number;
+  pktsIn: number;
+  pktsOut: number;
 }
 
 export interface RpcTransport {
@@ -179,12 +188,14 @@ export class RpcConnection {
 
   private send(pdu: Buffer): void {
     if (this.state === 'closed') return;
+    this.core.stats.pktsOut++;
     if (pduChannel.hasSubscribers) pduChannel.publish({ cid: this.info.cid, direction: 'out', pdu, info: this.info });
     this.transport.write(pdu);
   }
 
   private async onPdu(raw: Buffer): Promise<void> {
     if (this.state === 'closed') return;
+    this.core.stats.pktsIn++;
     if (pduChannel.hasSubscribers) pduChannel.publish({ cid: this.info.cid, direction: 'in', pdu: raw, info: this.info });
     let pdu;
     try {
@@ -586,6 +597,7 @@ export class RpcConnection {
       this.sendFault(callId, req.pContId, isOcError(e) ? FAULT.nca_s_fault_ndr : FAULT.nca_s_fault_unspec, true);
       return;
     }
+    this.core.stats.callsIn++;
     const abort = new AbortController();
     const call: ActiveCall = { abort, orphaned: false };
     this.active.set(callId, call);
@@ -616,6 +628,7 @@ export class RpcConnection {
             this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
             return;
           }
+          this.core.stats.callsOut++;
           this.sendResponse(callId, req.pContId, out, established);
         },
         (e: unknown) => {

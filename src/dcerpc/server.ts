@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { Logger } from '../util/log.js';
 import { describeError } from '../util/errors.js';
 import { AssociationGroups } from './association.js';
-import { RpcConnection, type RpcLimits, type RpcServerCore, type RpcTransport } from './connection.js';
+import { RpcConnection, type RpcLimits, type RpcServerCore, type RpcStats, type RpcTransport } from './connection.js';
 import { InterfaceRegistry } from './interface.js';
 import type { AuthenticatorFactory } from './security.js';
 
@@ -40,6 +40,7 @@ export class RpcServer implements RpcServerCore {
   private readonly connections = new Set<RpcConnection>();
   private readonly sockets = new Set<net.Socket>();
   readonly endpoints: TcpEndpoint[] = [];
+  readonly stats: RpcStats = { callsIn: 0, callsOut: 0, pktsIn: 0, pktsOut: 0 };
 
   constructor(private readonly opts: RpcServerOptions) {
     this.log = opts.log;

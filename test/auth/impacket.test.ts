@@ -23,7 +23,10 @@ function pdu(i: number, body: Buffer): { message: Buffer; offset: number; length
   return { message: Buffer.concat([head, body, tail]), offset: 24, length: body.length };
 }
 
-describe.skipIf(!available)('impacket NTLM client against our NTLM server', () => {
+describe('impacket NTLM client against our NTLM server', () => {
+  // The judge must be present (scripts/test.sh installs it): a missing judge is a failure, never a skip.
+  it('has its independent judge installed', () => expect(available).toBe(true));
+
   let py: PyPeer | null = null;
   afterEach(() => py?.close());
 

@@ -28,7 +28,10 @@ function resp(token: Buffer): NegTokenResp {
   return t.resp;
 }
 
-describe.skipIf(!available)('Samba GENSEC client against our servers', () => {
+describe('Samba GENSEC client against our servers', () => {
+  // The judge must be present (scripts/test.sh installs it): a missing judge is a failure, never a skip.
+  it('has its independent judge installed', () => expect(available).toBe(true));
+
   let py: PyPeer | null = null;
   afterEach(() => py?.close());
 

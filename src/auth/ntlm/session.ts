@@ -38,7 +38,7 @@ interface Direction {
 
 /**
  * One side of an established NTLM context. The server uses role 'Server' (sends with server-to-client keys,
- * receives with client-to-server keys); the tests' reference client uses role 'Client'.
+ * receives with client-to-server keys); our client (ntlm/client.ts) and the tests' reference client use 'Client'.
  * After a failed verify/unseal the context refuses further use: RC4 state and sequence numbers can no longer be
  * trusted to match the peer's, and the connection is expected to end.
  */

@@ -17,6 +17,16 @@ export async function pythonHas(module: string): Promise<boolean> {
   });
 }
 
+/** True when `code` runs to completion under the interpreter (a probe for optional system packages). */
+export async function pythonRuns(code: string): Promise<boolean> {
+  if (!existsSync(PYTHON)) return false;
+  return new Promise((resolve) => {
+    const p = spawn(PYTHON, ['-c', code], { stdio: 'ignore' });
+    p.on('exit', (c) => resolve(c === 0));
+    p.on('error', () => resolve(false));
+  });
+}
+
 export class PyPeer {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly waiting: ((line: string) => void)[] = [];
@@ -32,9 +42,9 @@ export class PyPeer {
   }
 
   /** Sends one request; resolves with the reply, rejects with the helper's error text. */
-  call<T = Record<string, unknown>>(req: Record<string, unknown>): Promise<T> {
+  call<T = Record<string, unknown>>(req: Record<string, unknown>, timeoutMs = 20_000): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`python helper timed out; stderr: ${this.stderr}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`python helper timed out; stderr: ${this.stderr}`)), timeoutMs);
       this.waiting.push((line) => {
         clearTimeout(timer);
         const obj = JSON.parse(line) as Record<string, unknown>;
