@@ -89,7 +89,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   try {
     ports.rpc = (await rpc.listenTcp('rpc', host, config.rpc.port)).port;
     endpoints.push(`ncacn_ip_tcp:${host}[${ports.rpc}]  EMSMDB, AsyncEMSMDB, NSPI, RFR, endpoint mapper, mgmt`);
-    if (config.rpc.epmPort >= 0 && config.rpc.epmPort !== config.rpc.port) {
+    if (config.rpc.epmPort >= 0 && !(config.rpc.epmPort !== 0 && config.rpc.epmPort === config.rpc.port)) {
       try {
         ports.epm = (await rpc.listenTcp('epm', host, config.rpc.epmPort)).port;
         endpoints.push(`ncacn_ip_tcp:${host}[${ports.epm}]  endpoint mapper, mgmt`);

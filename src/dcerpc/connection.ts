@@ -590,8 +590,15 @@ export class RpcConnection {
       return;
     }
     let request: unknown;
+    let firstFullPointerId = 1;
     try {
-      request = opDef.request.decode(stub);
+      if (opDef.request.decodeWithLength) {
+        const d = opDef.request.decodeWithLength(stub);
+        request = d.value;
+        firstFullPointerId = d.maxFullPointerId + 1;
+      } else {
+        request = opDef.request.decode(stub);
+      }
     } catch (e) {
       log.info({ err: describeError(e), stubLength: stub.length }, 'undecodable request stub');
       this.sendFault(callId, req.pContId, isOcError(e) ? FAULT.nca_s_fault_ndr : FAULT.nca_s_fault_unspec, true);
@@ -622,7 +629,7 @@ export class RpcConnection {
           if (call.orphaned) return;
           let out: Buffer;
           try {
-            out = opDef.response.encode(response);
+            out = opDef.response.encode(response, { firstFullPointerId });
           } catch (e) {
             log.error({ err: describeError(e) }, 'response encoding failed');
             this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);

@@ -7,8 +7,11 @@ import type { AssociationGroup } from './association.js';
 
 /** What the runtime needs of a stub codec (an NDR params schema from src/ndr satisfies it). */
 export interface StubCodec<T> {
-  encode(value: T): Buffer;
+  /** `firstFullPointerId`: where the response's [ptr] referent ids start (after the request's). */
+  encode(value: T, opts?: { firstFullPointerId?: number }): Buffer;
   decode(stub: Uint8Array): T;
+  /** When present, preferred: also reports the largest full-pointer id of the request. */
+  decodeWithLength?(stub: Uint8Array): { value: T; length: number; maxFullPointerId: number };
 }
 
 export interface RpcUser {

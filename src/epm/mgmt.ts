@@ -13,7 +13,7 @@ const rpc_if_id_vector_t = ndr.struct('rpc_if_id_vector_t', {
 
 const none_in = ndr.params({});
 // C706 Q rpc__mgmt_inq_if_ids: [out] rpc_if_id_vector_p_t *if_id_vector, [out] error_status_t *status
-const inq_if_ids_out = ndr.params({ if_id_vector: ndr.ref(ndr.unique(rpc_if_id_vector_t)), status: ndr.ref(ndr.u32) });
+export const inq_if_ids_out = ndr.params({ if_id_vector: ndr.ref(ndr.unique(rpc_if_id_vector_t)), status: ndr.ref(ndr.u32) });
 // C706 Q rpc__mgmt_inq_stats: [in,out] unsigned32 *count, [out, size_is(*count)] unsigned32 statistics[*], status
 const inq_stats_in = ndr.params({ count: ndr.ref(ndr.range(ndr.u32, 0, 64)) });
 const inq_stats_out = ndr.params({

@@ -85,6 +85,8 @@ export {
   setNdrLimits,
   type CountRef,
   type DecodeOptions,
+  type DecodeResult,
+  type EncodeOptions,
   type Infer,
   type NdrParent,
   type NdrType,

@@ -71,6 +71,22 @@ export class DecodeContext {
   }
 }
 
+export interface EncodeOptions {
+  /**
+   * First [ptr] referent id to use. A call's full-pointer table spans its request and its response (Windows NDR
+   * engine; Wireshark's dissector models it so), so a response numbers its new full pointers after the request's.
+   */
+  firstFullPointerId?: number;
+}
+
+export interface DecodeResult<T> {
+  value: T;
+  /** Bytes consumed. */
+  length: number;
+  /** Largest [ptr] referent id met (0 when none). */
+  maxFullPointerId: number;
+}
+
 /** State of one encode call. */
 export class EncodeContext {
   /** Next [unique]/[ref] referent id: 0x00020000, then +4 (as Windows and Samba). */
@@ -126,11 +142,11 @@ export interface NdrType<T> {
   decodeBuffers(r: NdrReader, v: T, ctx: DecodeContext, parent: NdrParent): T;
 
   /** The complete encoding of v as a stub starting at offset 0 (conformance, scalars, referents). */
-  encode(v: T): Buffer;
+  encode(v: T, opts?: EncodeOptions): Buffer;
   /** Decodes a complete encoding at offset 0 of buf; trailing bytes are ignored. */
   decode(buf: Uint8Array, opts?: DecodeOptions): T;
   /** Like decode, also returning the number of bytes consumed. */
-  decodeWithLength(buf: Uint8Array, opts?: DecodeOptions): { value: T; length: number };
+  decodeWithLength(buf: Uint8Array, opts?: DecodeOptions): DecodeResult<T>;
 }
 
 /** The TS value type of a schema. */
@@ -179,9 +195,11 @@ export abstract class NdrBase<T> implements NdrType<T> {
   /** Initial writer capacity: the size of the previous encoding of this type (at most 256 KiB). */
   private sizeHint = 256;
 
-  encode(v: T): Buffer {
+  encode(v: T, opts?: EncodeOptions): Buffer {
     const w = new NdrWriter(this.sizeHint);
-    encodeComplete<T>(this, w, v, new EncodeContext(), undefined);
+    const ctx = new EncodeContext();
+    if (opts?.firstFullPointerId !== undefined) ctx.nextFullId = opts.firstFullPointerId;
+    encodeComplete<T>(this, w, v, ctx, undefined);
     this.sizeHint = w.pos < 256 ? 256 : w.pos > 0x40000 ? 0x40000 : w.pos;
     return w.finish();
   }
@@ -190,10 +208,13 @@ export abstract class NdrBase<T> implements NdrType<T> {
     return decodeComplete<T>(this, new NdrReader(buf), new DecodeContext(opts), undefined);
   }
 
-  decodeWithLength(buf: Uint8Array, opts?: DecodeOptions): { value: T; length: number } {
+  decodeWithLength(buf: Uint8Array, opts?: DecodeOptions): DecodeResult<T> {
     const r = new NdrReader(buf);
-    const value = decodeComplete<T>(this, r, new DecodeContext(opts), undefined);
-    return { value, length: r.pos };
+    const ctx = new DecodeContext(opts);
+    const value = decodeComplete<T>(this, r, ctx, undefined);
+    let maxFullPointerId = 0;
+    if (ctx.fullPtrs) for (const id of ctx.fullPtrs.keys()) if (id > maxFullPointerId) maxFullPointerId = id;
+    return { value, length: r.pos, maxFullPointerId };
   }
 }
 

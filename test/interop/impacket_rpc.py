@@ -5,6 +5,7 @@ Prints one JSON object. Run with /usr/bin/python3.
   epm    --port P                     ept_map EMSMDB/AsyncEMSMDB/NSPI/RFR over ncacn_ip_tcp and ncacn_http towers
   lookup --port P --max N             ept_lookup through every entry with lookup handles (N entries per call)
   mgmt   --port P --level L [-u -p]   bind mgmt at auth level L (NTLM, auth_type 10) and call inq_if_ids etc.
+  stats  --port P --level L           inq_stats and inq_princ_name (non-empty request stubs)
   tamper --port P [-u -p]             sealed bind, then a request whose sealed stub was altered in flight
 """
 import argparse, json, socket, struct, sys
@@ -122,6 +123,20 @@ def cmd_mgmt(a):
         print(json.dumps({'ok': False, 'error': str(e)}))
 
 
+def cmd_stats(a):
+    """mgmt calls whose request stubs are not empty (inq_stats, inq_princ_name) at auth level --level."""
+    try:
+        dce = dce_for(a.port, a.level, a.user, a.password)
+        dce.bind(mgmt.MSRPC_UUID_MGMT)
+        stats = mgmt.hinq_stats(dce)
+        req = mgmt.inq_princ_name(); req['authn_proto'] = rpcrt.RPC_C_AUTHN_WINNT; req['princ_name_size'] = 64
+        princ = b''.join(dce.request(req)['princ_name']).rstrip(b'\0').decode()
+        dce.disconnect()
+        print(json.dumps({'ok': True, 'stats': [stats['statistics'][i] for i in range(stats['count'])], 'princ_name': princ}))
+    except Exception as e:
+        print(json.dumps({'ok': False, 'error': str(e)}))
+
+
 def cmd_tamper(a):
     """Flips one bit at offset --offset of the next request PDU (24 = first sealed stub byte of inq_stats)."""
     dce = dce_for(a.port, 6, a.user, a.password)
@@ -154,7 +169,7 @@ def cmd_tamper(a):
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser()
-    ap.add_argument('cmd', choices=['epm', 'lookup', 'mgmt', 'tamper'])
+    ap.add_argument('cmd', choices=['epm', 'lookup', 'mgmt', 'stats', 'tamper'])
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--max', type=int, default=500)
     ap.add_argument('--offset', type=int, default=24)

@@ -2,7 +2,7 @@
 """Samba's Python bindings (Debian python3-samba 4.17) as a strict, independent client: they verify our NTLM
 signatures and seals. Prints one JSON object. Run with /usr/bin/python3.
 
-  samba_rpc.py BINDING epm|mgmt [PASSWORD]
+  samba_rpc.py BINDING epm|mgmt|epm1|mgmt1 [PASSWORD]      (epm1/mgmt1: a single call on the connection)
   BINDING e.g. 'ncacn_ip_tcp:127.0.0.1[16100,seal]' (SPNEGO, Samba's default) or '...[16100,sign,ntlm]'
 """
 import json, struct, sys
@@ -39,23 +39,30 @@ def tower_for(uuid_str, vers_major, vers_minor, proto):
 
 
 try:
-    if what == 'epm':
+    if what in ('epm', 'epm1'):
         c = epmapper.epmapper(binding, lp, creds)
         out = {}
-        for name, u, ma, mi in (('EMSMDB', 'a4f1db00-ca47-1067-b31f-00dd010662da', 0, 81),
-                                ('NSPI', 'f5cc5a18-4264-101a-8c59-08002b2f8426', 56, 0),
-                                ('RFR', '1544f5e0-613c-11d1-93df-00c04fd7bd09', 1, 0)):
-            for pname, proto in (('tcp', epmapper.EPM_PROTOCOL_TCP), ('http', epmapper.EPM_PROTOCOL_HTTP)):
+        ifaces = (('EMSMDB', 'a4f1db00-ca47-1067-b31f-00dd010662da', 0, 81),
+                  ('NSPI', 'f5cc5a18-4264-101a-8c59-08002b2f8426', 56, 0),
+                  ('RFR', '1544f5e0-613c-11d1-93df-00c04fd7bd09', 1, 0))
+        protos = (('tcp', epmapper.EPM_PROTOCOL_TCP), ('http', epmapper.EPM_PROTOCOL_HTTP))
+        if what == 'epm1':
+            ifaces, protos = ifaces[:1], protos[:1]
+        for name, u, ma, mi in ifaces:
+            for pname, proto in protos:
                 h = misc.policy_handle()
                 handle, towers, result = c.epm_Map(None, tower_for(u, ma, mi, proto), h, 4)
                 ports = [t.twr.tower.floors[3].rhs.port for t in towers if t is not None and t.twr is not None]
                 out['%s %s' % (name, pname)] = {'result': result, 'ports': ports}
         print(json.dumps({'ok': True, 'map': out}))
-    elif what == 'mgmt':
+    elif what in ('mgmt', 'mgmt1'):
         c = mgmt.mgmt(binding, lp, creds)
         v = c.inq_if_ids()
-        ids = sorted(str(v.if_id[i].uuid) for i in range(v.count))
-        listening = c.is_server_listening()
-        print(json.dumps({'ok': True, 'if_ids': ids, 'listening': list(listening) if isinstance(listening, tuple) else listening}))
+        ids = sorted(str(v.if_id[i].id.uuid) for i in range(v.count))
+        out = {'ok': True, 'if_ids': ids}
+        if what == 'mgmt':
+            listening = c.is_server_listening()
+            out['listening'] = list(listening) if isinstance(listening, tuple) else listening
+        print(json.dumps(out))
 except Exception as e:
     print(json.dumps({'ok': False, 'error': str(e)}))

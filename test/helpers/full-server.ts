@@ -1,0 +1,76 @@
+// A complete in-process server (startServer) on ephemeral loopback ports with a throw-away data directory, and a
+// runner for the independent Python clients in test/interop (Debian's /usr/bin/python3).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type DeepPartial } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { openDirectory } from '../../src/directory/builtin.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { createLogger, silentLogger, type Logger } from '../../src/util/log.js';
+
+export const PYTHON = '/usr/bin/python3';
+export const PASSWORD = 'Passw0rd!';
+
+export interface TestServer {
+  server: RunningServer;
+  config: Config;
+  dataDir: string;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(over: DeepPartial<Config> = {}, users: Array<[string, string]> = [['alice', PASSWORD]]): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ocng-test-'));
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataDir,
+      server: { hostname: 'exch01.test.local', domain: 'TEST' },
+      log: { level: 'silent' },
+      rpc: { listen: '127.0.0.1', port: 0, epmPort: 0 },
+      directory: { demoUser: false },
+      ...over,
+    },
+  });
+  const log = process.env.OCNG_TEST_LOG ? createLogger({ level: 'debug', destination: 2 }) : silentLogger();
+  const directory = openDirectory(config, log);
+  for (const [u, p] of users) await directory.addUser({ username: u, password: p });
+  const server = await startServer(config, log, { directory });
+  return {
+    server,
+    config,
+    dataDir,
+    log,
+    async close() {
+      await server.close();
+      await directory.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const INTEROP = process.env.OCNG_INTEROP_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../interop');
+
+/** Runs test/interop/<script> with args under /usr/bin/python3 (asynchronously: the server shares this process). */
+export function runPython(script: string, args: string[], timeoutMs = 60_000): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(PYTHON, [path.join(INTEROP, script), ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ stdout: String(stdout), stderr: String(stderr), code });
+    });
+  });
+}
+
+/** Runs a script that prints one JSON object and returns it (failing with the script's stderr otherwise). */
+export async function runPythonJson<T = Record<string, unknown>>(script: string, args: string[], timeoutMs?: number): Promise<T> {
+  const r = await runPython(script, args, timeoutMs);
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    throw new Error(`${script} ${args.join(' ')} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
