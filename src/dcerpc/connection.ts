@@ -98,9 +98,27 @@ interface PendingRequest {
   refused: boolean;
 }
 
-interface ActiveCall {
-  abort: AbortController;
-  orphaned: boolean;
+/**
+ * A call being executed. Its AbortSignal is made on first use: most handlers never look at it, and an
+ * AbortController per call is a measurable part of a small call's cost (bench/run.ts, --cpu-prof).
+ */
+class ActiveCall {
+  orphaned = false;
+  private controller: AbortController | null = null;
+  private aborted = false;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort();
+    }
+    return this.controller.signal;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.controller?.abort();
+  }
 }
 
 export class RpcConnection {
@@ -166,7 +184,7 @@ export class RpcConnection {
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const c of this.active.values()) c.abort.abort();
+    for (const c of this.active.values()) c.abort();
     this.active.clear();
     this.pending.clear();
     if (this.group) {
@@ -214,7 +232,10 @@ export class RpcConnection {
       this.close();
       return;
     }
-    this.log.trace({ ptype: PTYPE_NAME[pdu.header.PTYPE], callId: pdu.header.call_id, hex: raw.toString('hex') }, 'pdu in');
+    // Guarded: building the hex dump of every PDU costs more than a small call's handler when trace is off.
+    if (this.log.isLevelEnabled('trace')) {
+      this.log.trace({ ptype: PTYPE_NAME[pdu.header.PTYPE], callId: pdu.header.call_id, hex: raw.toString('hex') }, 'pdu in');
+    }
     try {
       switch (pdu.kind) {
         case 'bind':
@@ -227,7 +248,7 @@ export class RpcConnection {
           return this.onRequest(pdu);
         case 'co_cancel': {
           const c = this.active.get(pdu.header.call_id);
-          if (c) c.abort.abort();
+          if (c) c.abort();
           return;
         }
         case 'orphaned': {
@@ -235,7 +256,7 @@ export class RpcConnection {
           const c = this.active.get(pdu.header.call_id);
           if (c) {
             c.orphaned = true;
-            c.abort.abort();
+            c.abort();
           }
           return;
         }
@@ -575,9 +596,13 @@ export class RpcConnection {
       return;
     }
     const opDef = iface.ops[req.opnum];
-    const log = this.log.child({ op: opDef ? `${iface.name}.${opDef.name}` : `${iface.name}#${req.opnum}`, callId });
+    // The per-call child logger is made on first use (pino serializes a child's bindings when it is created).
+    const parentLog = this.log;
+    let callLog: Logger | null = null;
+    const log = (): Logger =>
+      (callLog ??= parentLog.child({ op: opDef ? `${iface.name}.${opDef.name}` : `${iface.name}#${req.opnum}`, callId }));
     if (!opDef) {
-      log.info('unknown opnum');
+      log().info('unknown opnum');
       this.sendFault(callId, req.pContId, FAULT.nca_s_op_rng_error, true);
       return;
     }
@@ -585,7 +610,7 @@ export class RpcConnection {
     const established = st && st.phase === 'established' ? st : null;
     const level = established ? established.level : AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_NONE;
     if (level < iface.minAuthLevel) {
-      log.info({ level, required: iface.minAuthLevel }, 'call below the interface authentication level');
+      log().info({ level, required: iface.minAuthLevel }, 'call below the interface authentication level');
       this.sendFault(callId, req.pContId, FAULT.nca_s_fault_access_denied, true);
       return;
     }
@@ -600,13 +625,12 @@ export class RpcConnection {
         request = opDef.request.decode(stub);
       }
     } catch (e) {
-      log.info({ err: describeError(e), stubLength: stub.length }, 'undecodable request stub');
+      log().info({ err: describeError(e), stubLength: stub.length }, 'undecodable request stub');
       this.sendFault(callId, req.pContId, isOcError(e) ? FAULT.nca_s_fault_ndr : FAULT.nca_s_fault_unspec, true);
       return;
     }
     this.core.stats.callsIn++;
-    const abort = new AbortController();
-    const call: ActiveCall = { abort, orphaned: false };
+    const call = new ActiveCall();
     this.active.set(callId, call);
     const ctx: CallContext = {
       connection: this.info,
@@ -616,10 +640,14 @@ export class RpcConnection {
       assocGroup: this.group as AssociationGroup,
       objectUuid: req.object,
       opnum: req.opnum,
-      log,
-      signal: abort.signal,
+      get log() {
+        return log();
+      },
+      get signal() {
+        return call.signal;
+      },
     };
-    log.debug('call');
+    if (parentLog.isLevelEnabled('debug')) log().debug('call');
     Promise.resolve()
       .then(() => opDef.handle(request, ctx))
       .then(
@@ -631,7 +659,7 @@ export class RpcConnection {
           try {
             out = opDef.response.encode(response, { firstFullPointerId });
           } catch (e) {
-            log.error({ err: describeError(e) }, 'response encoding failed');
+            log().error({ err: describeError(e) }, 'response encoding failed');
             this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
             return;
           }
@@ -643,10 +671,10 @@ export class RpcConnection {
           this.active.delete(callId);
           if (call.orphaned) return;
           if (e instanceof RpcFault) {
-            log.info({ status: `0x${e.status.toString(16)}`, reason: e.message }, 'call faulted');
+            log().info({ status: `0x${e.status.toString(16)}`, reason: e.message }, 'call faulted');
             this.sendFault(callId, req.pContId, e.status, false);
           } else {
-            log.error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'call failed');
+            log().error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'call failed');
             this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
           }
         },
