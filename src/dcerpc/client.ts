@@ -5,9 +5,10 @@ import net from 'node:net';
 import { createNtlmClient, createSpnegoClient, type ClientAuthenticator, type SecurityContext } from '../auth/index.js';
 import { OcError } from '../util/errors.js';
 import { buildAuth3, buildBind, NDR20, syntax } from './client-pdus.js';
-import { AUTH_PAD_ALIGN, AUTHN, AUTHN_LEVEL, CONT_RESULT, MIN_FRAG_SIZE, PFC, PTYPE, SEC_TRAILER_SIZE } from './constants.js';
+import { AUTHN, AUTHN_LEVEL, CONT_RESULT, MIN_FRAG_SIZE, PFC, PTYPE } from './constants.js';
 import { PduFramer } from './framer.js';
-import { assemblePdu, encodeRequestPrefix, parsePdu, type BindAckPdu, type Pdu, type ResponsePdu } from './pdu.js';
+import { sendFragments, unprotectFragment, type Protection } from './protection.js';
+import { parsePdu, type BindAckPdu, type Pdu, type ResponsePdu } from './pdu.js';
 
 export interface RpcClientAuth {
   /** RPC_C_AUTHN_GSS_NEGOTIATE (9) or RPC_C_AUTHN_WINNT (10). */
@@ -66,7 +67,6 @@ interface PendingCall {
 }
 
 const DEFAULT_FRAG = 5840;
-const REQUEST_HEADER = 24; // common header + alloc_hint, p_cont_id, opnum
 
 export class RpcClient {
   private readonly framer: PduFramer;
@@ -223,38 +223,18 @@ export class RpcClient {
 
   /** Request fragments of at most max_xmit_frag bytes, each signed or sealed on its own (MS-RPCE 2.2.2.11-12). */
   private sendRequest(callId: number, opnum: number, stub: Buffer, pContId: number): void {
-    const a = this.opts.auth;
-    const st = this.security;
-    const protect = a !== undefined && st !== null && a.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT;
-    const sigSize = protect ? st.signatureSize : 0;
-    let room = this.maxXmit - REQUEST_HEADER - (protect ? SEC_TRAILER_SIZE + sigSize : 0);
-    if (protect) room -= room % AUTH_PAD_ALIGN; // whole 16-byte blocks: only the last fragment is padded
-    let off = 0;
-    do {
-      const chunk = stub.subarray(off, Math.min(stub.length, off + room));
-      const flags = (off === 0 ? PFC.FIRST_FRAG : 0) | (off + chunk.length >= stub.length ? PFC.LAST_FRAG : 0);
-      const prefix = encodeRequestPrefix(stub.length - off, pContId, opnum);
-      off += chunk.length;
-      const header = { PTYPE: PTYPE.request, pfc_flags: flags, call_id: callId };
-      if (!protect) {
-        this.socket.write(assemblePdu(header, Buffer.concat([prefix, chunk])));
-        continue;
-      }
-      const pad = (AUTH_PAD_ALIGN - (chunk.length % AUTH_PAD_ALIGN)) % AUTH_PAD_ALIGN;
-      const pdu = assemblePdu(header, Buffer.concat([prefix, chunk, Buffer.alloc(pad)]), {
-        trailer: { auth_type: a.type, auth_level: a.level, auth_pad_length: pad, auth_context_id: 0 },
-        value: sigSize,
-      });
-      const sigOff = pdu.length - sigSize;
-      const message = pdu.subarray(0, sigOff);
-      const sig =
-        a.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY
-          ? st.seal(pdu.subarray(REQUEST_HEADER, REQUEST_HEADER + chunk.length + pad), message)
-          : st.sign(message);
-      sig.copy(pdu, sigOff);
-      this.socket.write(pdu);
-    } while (off < stub.length);
+    sendFragments({ ptype: PTYPE.request, callId, pContId, opnum, maxXmit: this.maxXmit }, stub, this.protection(), (pdu) =>
+      this.socket.write(pdu),
+    );
   }
+
+  /** The sec_trailer values and context of this connection's calls, null when unauthenticated. */
+  private protection(): Protection | null {
+    const a = this.opts.auth;
+    if (!a || !this.security) return null;
+    return { type: a.type, level: a.level, contextId: 0, security: this.security };
+  }
+
 
   private onData(chunk: Buffer): void {
     try {
@@ -296,19 +276,15 @@ export class RpcClient {
 
   /** Verifies (PKT_INTEGRITY) or unseals and verifies (PKT_PRIVACY) one response fragment in place. */
   private unprotect(p: ResponsePdu): void {
-    const a = this.opts.auth;
-    if (!a || !this.security || a.level < AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT) return;
+    const prot = this.protection();
+    if (!prot || prot.level < AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT) return;
     const v = p.auth;
-    if (!v || v.auth_type !== a.type || v.auth_level !== a.level) {
+    if (!v || v.auth_type !== prot.type || v.auth_level !== prot.level) {
       throw new RpcClientError('OC_RPC_CLIENT_PROTOCOL', `response to call ${p.header.call_id} without a matching verifier`);
     }
-    const message = p.raw.subarray(0, v.trailerOffset + SEC_TRAILER_SIZE);
-    if (a.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY) {
-      this.security.unseal(p.raw.subarray(p.stubOffset, v.trailerOffset), message, v.auth_value);
-    } else {
-      this.security.verify(message, v.auth_value);
-    }
+    unprotectFragment(prot, p.raw, p.stubOffset, v);
   }
+
 
   private fail(e: Error): void {
     this.closedError ??= e instanceof RpcClientError ? e : new RpcClientError('OC_RPC_CLIENT_CLOSED', e.message);

@@ -3,24 +3,17 @@
 import { channel } from 'node:diagnostics_channel';
 import type { Logger } from '../util/log.js';
 import { describeError, isOcError } from '../util/errors.js';
-import { NIL_GUID } from '../util/guid.js';
 import type { AssociationGroup, AssociationGroups } from './association.js';
 import {
-  AUTH_PAD_ALIGN,
   AUTHN,
   AUTHN_LEVEL,
   BIND_NAK_REASON,
   BTFN_FEATURE,
-  BTFN_PREFIX,
-  CONT_RESULT,
   FAULT,
   MIN_FRAG_SIZE,
-  NDR20_SYNTAX,
   PFC,
-  PROVIDER_REASON,
   PTYPE,
   PTYPE_NAME,
-  SEC_TRAILER_SIZE,
 } from './constants.js';
 import { PduFramer } from './framer.js';
 import type { CallContext, ConnectionInfo, InterfaceDef, InterfaceRegistry } from './interface.js';
@@ -30,18 +23,20 @@ import {
   encodeBindAckBody,
   encodeBindNakBody,
   encodeFaultBody,
-  encodeResponsePrefix,
   parsePdu,
   PduError,
-  syntaxMajor,
-  syntaxMinor,
   type AuthVerifier,
   type BindPdu,
   type PContElem,
   type PResult,
   type RequestPdu,
 } from './pdu.js';
-import type { AuthenticatorFactory, AuthState, RpcAuthStep } from './security.js';
+import type { AuthenticatorFactory } from './security.js';
+import { sendFragments, unprotectFragment, type Protection } from './protection.js';
+import { negotiatePresentation } from './presentation.js';
+import { SecurityContexts } from './auth-contexts.js';
+import { ActiveCall, type PendingRequest } from './calls.js';
+import { bindReplyPdu } from './replies.js';
 
 /** Published for every PDU in and out: { cid, direction: 'in' | 'out', pdu: Buffer, info: ConnectionInfo }. */
 export const pduChannel = channel('ocng:dcerpc:pdu');
@@ -82,44 +77,8 @@ export interface RpcTransport {
   close(): void;
 }
 
-const ZERO_SYNTAX = { uuid: NIL_GUID, version: 0 };
-const SUPPORTED_FEATURES = BTFN_FEATURE.SecurityContextMultiplexingSupported | BTFN_FEATURE.KeepConnectionOnOrphanSupported;
 
 type ConnState = 'awaiting_bind' | 'bound' | 'closed';
-
-interface PendingRequest {
-  pContId: number;
-  opnum: number;
-  object: string | null;
-  authContextId: number | null;
-  parts: Buffer[];
-  size: number;
-  /** Set when the call was refused (too large): its later fragments are dropped. */
-  refused: boolean;
-}
-
-/**
- * A call being executed. Its AbortSignal is made on first use: most handlers never look at it, and an
- * AbortController per call is a measurable part of a small call's cost (bench/run.ts, --cpu-prof).
- */
-class ActiveCall {
-  orphaned = false;
-  private controller: AbortController | null = null;
-  private aborted = false;
-
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort();
-    }
-    return this.controller.signal;
-  }
-
-  abort(): void {
-    this.aborted = true;
-    this.controller?.abort();
-  }
-}
 
 export class RpcConnection {
   private state: ConnState = 'awaiting_bind';
@@ -127,7 +86,7 @@ export class RpcConnection {
   private queue: Promise<void> = Promise.resolve();
   private group: AssociationGroup | null = null;
   private readonly contexts = new Map<number, InterfaceDef>();
-  private readonly auths = new Map<number, AuthState>();
+  private readonly auths: SecurityContexts;
   private readonly pending = new Map<number, PendingRequest>();
   private readonly active = new Map<number, ActiveCall>();
   private maxXmit = MIN_FRAG_SIZE;
@@ -144,6 +103,13 @@ export class RpcConnection {
     this.log = core.log.child({ cid: i.cid, peer: `${i.peerAddress}:${i.peerPort}`, transport: i.transport });
     this.maxRecv = core.limits.maxFragmentSize;
     this.framer = new PduFramer(() => this.maxRecv);
+    this.auths = new SecurityContexts(core.authenticators, {
+      established: (user, st) => {
+        this.log = this.log.child({ user: user.username });
+        this.log.info({ domain: user.domain, workstation: user.workstation, authType: st.type, authLevel: st.level }, 'authenticated');
+      },
+      failed: (st, reason) => this.log.info({ authContextId: st.contextId, reason }, 'authentication failed'),
+    });
   }
 
   get info(): ConnectionInfo {
@@ -282,37 +248,11 @@ export class RpcConnection {
   }
 
   private presentationResults(elems: PContElem[]): PResult[] {
-    return elems.map((e): PResult => {
-      const btfn = e.transfer_syntaxes.find((t) => t.uuid.startsWith(BTFN_PREFIX));
-      if (btfn) {
-        // MS-RPCE 3.3.1.5.3: the low 8 bytes of the UUID are the client's feature bits; reason = the ones we keep
-        const bits = parseInt(btfn.uuid.slice(19, 21), 16) | (parseInt(btfn.uuid.slice(21, 23), 16) << 8);
-        this.features = bits & SUPPORTED_FEATURES;
-        return { result: CONT_RESULT.negotiate_ack, reason: this.features, transfer_syntax: ZERO_SYNTAX };
-      }
-      const a = e.abstract_syntax;
-      const iface = this.core.registry.find(a.uuid, syntaxMajor(a), syntaxMinor(a));
-      if (!iface) {
-        this.log.debug({ uuid: a.uuid, major: syntaxMajor(a), minor: syntaxMinor(a) }, 'bind to an unknown interface');
-        return { result: CONT_RESULT.provider_rejection, reason: PROVIDER_REASON.abstract_syntax_not_supported, transfer_syntax: ZERO_SYNTAX };
-      }
-      const ndr20 = e.transfer_syntaxes.find((t) => t.uuid === NDR20_SYNTAX.uuid && t.version === NDR20_SYNTAX.version);
-      if (!ndr20) {
-        // NDR64 (or anything else) only: MS-RPCE 3.3.1.5.2 provider rejection, proposed_transfer_syntaxes_not_supported
-        return {
-          result: CONT_RESULT.provider_rejection,
-          reason: PROVIDER_REASON.proposed_transfer_syntaxes_not_supported,
-          transfer_syntax: ZERO_SYNTAX,
-        };
-      }
-      const existing = this.contexts.get(e.p_cont_id);
-      if (existing && existing !== iface) {
-        return { result: CONT_RESULT.provider_rejection, reason: PROVIDER_REASON.reason_not_specified, transfer_syntax: ZERO_SYNTAX };
-      }
-      this.contexts.set(e.p_cont_id, iface);
-      return { result: CONT_RESULT.acceptance, reason: 0, transfer_syntax: { uuid: NDR20_SYNTAX.uuid, version: NDR20_SYNTAX.version } };
-    });
+    const r = negotiatePresentation(this.core.registry, this.contexts, elems, this.log);
+    if (r.features !== null) this.features = r.features;
+    return r.results;
   }
+
 
   private async onBind(p: BindPdu): Promise<void> {
     const callId = p.header.call_id;
@@ -364,7 +304,7 @@ export class RpcConnection {
         return;
       }
       try {
-        authOut = { verifier: a, token: await this.startAuth(a) };
+        authOut = { verifier: a, token: await this.auths.start(a) };
       } catch (e) {
         this.log.info({ err: describeError(e) }, 'authentication failed in bind');
         this.sendBindNak(callId, BIND_NAK_REASON.reason_not_specified);
@@ -382,7 +322,7 @@ export class RpcConnection {
       p_result_list: results,
     });
     const flags = PFC.FIRST_FRAG | PFC.LAST_FRAG | (p.header.pfc_flags & (PFC.SUPPORT_HEADER_SIGN | PFC.CONC_MPX));
-    this.send(this.authPdu(PTYPE.bind_ack, flags, callId, body, authOut, p.header.rpc_vers_minor));
+    this.send(bindReplyPdu(PTYPE.bind_ack, flags, callId, body, authOut, p.header.rpc_vers_minor));
   }
 
   private async onAlterContext(p: BindPdu): Promise<void> {
@@ -405,12 +345,12 @@ export class RpcConnection {
           if (a.auth_type !== AUTHN.RPC_C_AUTHN_WINNT && a.auth_type !== AUTHN.RPC_C_AUTHN_GSS_NEGOTIATE) {
             throw new PduError('OC_RPC_AUTH_TYPE', `unsupported auth_type ${a.auth_type}`);
           }
-          authOut = { verifier: a, token: await this.startAuth(a) };
+          authOut = { verifier: a, token: await this.auths.start(a) };
         } else if (st.phase === 'negotiating') {
           if (st.type !== a.auth_type || st.level !== a.auth_level) {
             throw new PduError('OC_RPC_AUTH_CHANGED', 'auth_type or auth_level changed during authentication');
           }
-          authOut = { verifier: a, token: await this.continueAuth(st, a.auth_value) };
+          authOut = { verifier: a, token: await this.auths.continue(st, a.auth_value) };
         } else {
           throw new PduError('OC_RPC_AUTH_STATE', `security context ${a.auth_context_id} is already ${st.phase}`);
         }
@@ -430,7 +370,7 @@ export class RpcConnection {
       p_result_list: results,
     });
     const flags = PFC.FIRST_FRAG | PFC.LAST_FRAG | (p.header.pfc_flags & (PFC.SUPPORT_HEADER_SIGN | PFC.CONC_MPX));
-    this.send(this.authPdu(PTYPE.alter_context_resp, flags, callId, body, authOut, p.header.rpc_vers_minor));
+    this.send(bindReplyPdu(PTYPE.alter_context_resp, flags, callId, body, authOut, p.header.rpc_vers_minor));
   }
 
   private async onAuth3(a: AuthVerifier): Promise<void> {
@@ -440,52 +380,16 @@ export class RpcConnection {
       return;
     }
     try {
-      const token = await this.continueAuth(st, a.auth_value);
+      const token = await this.auths.continue(st, a.auth_value);
       const now = this.auths.get(a.auth_context_id);
       if (now?.phase !== 'established') {
-        this.fail(st, 'authentication not complete after auth3');
+        this.auths.fail(st, 'authentication not complete after auth3');
       } else if (token && token.length > 0) {
         this.log.debug('final authentication token dropped (auth3 has no reply)');
       }
     } catch (e) {
-      this.fail(st, describeError(e));
+      this.auths.fail(st, describeError(e));
     }
-  }
-
-  /** First leg: a new security context. Returns the token for bind_ack / alter_context_resp. */
-  private async startAuth(a: AuthVerifier): Promise<Buffer | null> {
-    const authenticator = this.core.authenticators(a.auth_type);
-    if (!authenticator) throw new PduError('OC_RPC_AUTH_TYPE', `unsupported auth_type ${a.auth_type}`);
-    const st: AuthState = { phase: 'negotiating', type: a.auth_type, level: a.auth_level, contextId: a.auth_context_id, authenticator };
-    this.auths.set(a.auth_context_id, st);
-    return this.continueAuth(st, a.auth_value);
-  }
-
-  private async continueAuth(st: Extract<AuthState, { phase: 'negotiating' }>, token: Buffer): Promise<Buffer | null> {
-    let step: RpcAuthStep;
-    try {
-      step = await st.authenticator.accept(Buffer.from(token));
-    } catch (e) {
-      this.fail(st, describeError(e));
-      throw e;
-    }
-    if (!step.done) return step.token;
-    this.auths.set(st.contextId, {
-      phase: 'established',
-      type: st.type,
-      level: st.level,
-      contextId: st.contextId,
-      user: step.user,
-      security: step.security,
-    });
-    this.log = this.log.child({ user: step.user.username });
-    this.log.info({ domain: step.user.domain, workstation: step.user.workstation, authType: st.type, authLevel: st.level }, 'authenticated');
-    return step.token;
-  }
-
-  private fail(st: AuthState, reason: string): void {
-    this.log.info({ authContextId: st.contextId, reason }, 'authentication failed');
-    this.auths.set(st.contextId, { phase: 'failed', type: st.type, level: st.level, contextId: st.contextId, reason });
   }
 
   // ---- requests ----------------------------------------------------------------------------------------------------
@@ -509,7 +413,7 @@ export class RpcConnection {
         return;
       }
       try {
-        this.unprotect(st, p);
+        unprotectFragment(st, p.raw, p.stubOffset, p.auth);
       } catch (e) {
         this.log.warn({ err: describeError(e) }, 'request failed verification; closing the connection');
         this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_sec_pkg_error, true);
@@ -517,12 +421,21 @@ export class RpcConnection {
         return;
       }
       authContextId = st.contextId;
-    } else if (this.auths.size > 0 && [...this.auths.values()].some((s) => s.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT)) {
+    } else if (this.auths.anyProtected) {
       // A connection that negotiated signing or sealing never accepts an unprotected request (a stripped verifier).
       this.log.info('unprotected request on a protected connection');
       if (p.header.pfc_flags & PFC.FIRST_FRAG) this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_access_denied, true);
       this.pending.delete(callId);
       return;
+    } else {
+      const st = this.auths.forUnverifiedRequest();
+      if (st && st.phase !== 'established') {
+        this.log.info({ authContextId: st.contextId, phase: st.phase }, 'request on a connection whose authentication did not succeed');
+        if (p.header.pfc_flags & PFC.FIRST_FRAG) this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_access_denied, true);
+        this.pending.delete(callId);
+        return;
+      }
+      if (st) authContextId = st.contextId; // CONNECT level: the call runs as the authenticated user
     }
 
     // Reassembly (C706 12.6.3.4): fragments of a call arrive in order; other calls' fragments may interleave.
@@ -573,19 +486,6 @@ export class RpcConnection {
 
   private refusedCall(p: RequestPdu): PendingRequest {
     return { pContId: p.p_cont_id, opnum: p.opnum, object: p.object, authContextId: null, parts: [], size: 0, refused: true };
-  }
-
-  /** Verifies (PKT/INTEGRITY) or unseals and verifies (PRIVACY) one request fragment in place. */
-  private unprotect(st: Extract<AuthState, { phase: 'established' }>, p: RequestPdu): void {
-    const a = p.auth as AuthVerifier;
-    if (st.level < AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT) return; // CONNECT: the verifier is not checked per PDU
-    const raw = p.raw;
-    const message = raw.subarray(0, a.trailerOffset + SEC_TRAILER_SIZE);
-    if (st.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY) {
-      st.security.unseal(raw.subarray(p.stubOffset, a.trailerOffset), message, a.auth_value);
-    } else {
-      st.security.verify(message, a.auth_value);
-    }
   }
 
   private dispatch(callId: number, req: PendingRequest, stub: Buffer): void {
@@ -648,98 +548,50 @@ export class RpcConnection {
       },
     };
     if (parentLog.isLevelEnabled('debug')) log().debug('call');
-    Promise.resolve()
-      .then(() => opDef.handle(request, ctx))
-      .then(
-        (response) => {
-          if (this.active.get(callId) !== call) return;
-          this.active.delete(callId);
-          if (call.orphaned) return;
-          let out: Buffer;
-          try {
-            out = opDef.response.encode(response, { firstFullPointerId });
-          } catch (e) {
-            log().error({ err: describeError(e) }, 'response encoding failed');
-            this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
-            return;
-          }
-          this.core.stats.callsOut++;
-          this.sendResponse(callId, req.pContId, out, established);
-        },
-        (e: unknown) => {
-          if (this.active.get(callId) !== call) return;
-          this.active.delete(callId);
-          if (call.orphaned) return;
-          if (e instanceof RpcFault) {
-            log().info({ status: `0x${e.status.toString(16)}`, reason: e.message }, 'call faulted');
-            this.sendFault(callId, req.pContId, e.status, false);
-          } else {
-            log().error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'call failed');
-            this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
-          }
-        },
-      );
+    const done = (response: unknown): void => {
+      if (this.active.get(callId) !== call) return;
+      this.active.delete(callId);
+      if (call.orphaned) return;
+      let out: Buffer;
+      try {
+        out = opDef.response.encode(response, { firstFullPointerId });
+      } catch (e) {
+        log().error({ err: describeError(e) }, 'response encoding failed');
+        this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
+        return;
+      }
+      this.core.stats.callsOut++;
+      this.sendResponse(callId, req.pContId, out, established);
+    };
+    const failed = (e: unknown): void => {
+      if (this.active.get(callId) !== call) return;
+      this.active.delete(callId);
+      if (call.orphaned) return;
+      if (e instanceof RpcFault) {
+        log().info({ status: `0x${e.status.toString(16)}`, reason: e.message }, 'call faulted');
+        this.sendFault(callId, req.pContId, e.status, false);
+      } else {
+        log().error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'call failed');
+        this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
+      }
+    };
+    // Handlers that answer synchronously are answered at once; promises when they settle.
+    let result: unknown;
+    try {
+      result = opDef.handle(request, ctx);
+    } catch (e) {
+      failed(e);
+      return;
+    }
+    if (result instanceof Promise) result.then(done, failed);
+    else done(result);
   }
 
   // ---- output ---------------------------------------------------------------------------------------------------
 
   /** Sends a response stub in as many fragments as max_xmit_frag requires, each signed or sealed on its own. */
-  private sendResponse(
-    callId: number,
-    pContId: number,
-    stub: Buffer,
-    st: Extract<AuthState, { phase: 'established' }> | null,
-  ): void {
-    const protect = st !== null && st.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT;
-    const sigSize = protect ? st.security.signatureSize : 0;
-    const overhead = 24 + (protect ? SEC_TRAILER_SIZE + sigSize : 0);
-    let room = this.maxXmit - overhead;
-    if (protect) room -= room % AUTH_PAD_ALIGN; // whole 16-byte blocks so that only the last fragment is padded
-    let off = 0;
-    do {
-      const chunk = stub.subarray(off, Math.min(stub.length, off + room));
-      const first = off === 0;
-      off += chunk.length;
-      const last = off >= stub.length;
-      const flags = (first ? PFC.FIRST_FRAG : 0) | (last ? PFC.LAST_FRAG : 0);
-      const prefix = encodeResponsePrefix(stub.length - (off - chunk.length), pContId);
-      if (!protect) {
-        this.send(assemblePdu({ PTYPE: PTYPE.response, pfc_flags: flags, call_id: callId }, Buffer.concat([prefix, chunk])));
-        continue;
-      }
-      const pad = (AUTH_PAD_ALIGN - (chunk.length % AUTH_PAD_ALIGN)) % AUTH_PAD_ALIGN;
-      const body = Buffer.concat([prefix, chunk, Buffer.alloc(pad)]);
-      const pdu = assemblePdu({ PTYPE: PTYPE.response, pfc_flags: flags, call_id: callId }, body, {
-        trailer: { auth_type: st.type, auth_level: st.level, auth_pad_length: pad, auth_context_id: st.contextId },
-        value: sigSize,
-      });
-      const sigOff = pdu.length - sigSize;
-      const message = pdu.subarray(0, sigOff);
-      const sig =
-        st.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY
-          ? st.security.seal(pdu.subarray(24, 24 + chunk.length + pad), message)
-          : st.security.sign(message);
-      sig.copy(pdu, sigOff);
-      this.send(pdu);
-    } while (off < stub.length);
-  }
-
-  private authPdu(
-    ptype: number,
-    flags: number,
-    callId: number,
-    body: Buffer,
-    auth: { verifier: AuthVerifier; token: Buffer | null } | null,
-    minor: number,
-  ): Buffer {
-    if (!auth || !auth.token || auth.token.length === 0) {
-      return assemblePdu({ PTYPE: ptype, pfc_flags: flags, call_id: callId, rpc_vers_minor: minor }, body);
-    }
-    const v = auth.verifier;
-    return assemblePdu({ PTYPE: ptype, pfc_flags: flags, call_id: callId, rpc_vers_minor: minor }, body, {
-      trailer: { auth_type: v.auth_type, auth_level: v.auth_level, auth_context_id: v.auth_context_id },
-      value: auth.token,
-    });
+  private sendResponse(callId: number, pContId: number, stub: Buffer, st: Protection | null): void {
+    sendFragments({ ptype: PTYPE.response, callId, pContId, opnum: 0, maxXmit: this.maxXmit }, stub, st, (pdu) => this.send(pdu));
   }
 
   private sendFault(callId: number, pContId: number, status: number, didNotExecute: boolean): void {

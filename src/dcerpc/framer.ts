@@ -50,8 +50,8 @@ export class PduFramer {
     const first = this.chunks[0] as Buffer;
     let pdu: Buffer;
     if (first.length >= n) {
-      // Copy so that later in-place unsealing never touches a socket buffer shared with other PDUs' views.
-      pdu = Buffer.from(first.subarray(0, n));
+      // A view, no copy: transport chunks are ours alone, and unsealing in place only touches this PDU's bytes.
+      pdu = first.subarray(0, n);
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {

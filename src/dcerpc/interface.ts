@@ -99,6 +99,7 @@ export class RpcFault extends OcError {
 
 export class InterfaceRegistry {
   private readonly byUuid = new Map<string, InterfaceDef[]>();
+  private all: InterfaceDef[] | null = null;
 
   register(def: InterfaceDef): void {
     const list = this.byUuid.get(def.uuid) ?? [];
@@ -107,6 +108,7 @@ export class InterfaceRegistry {
     }
     list.push(def);
     this.byUuid.set(def.uuid, list);
+    this.all = null;
   }
 
   /** C706 12.6.3.1: the major versions must match and ours must be at least the client's minor version. */
@@ -116,8 +118,9 @@ export class InterfaceRegistry {
     return list.find((d) => d.version.major === major && d.version.minor >= minor) ?? null;
   }
 
-  list(): InterfaceDef[] {
-    return [...this.byUuid.values()].flat();
+  /** Every registered interface (a shared array: do not modify). */
+  list(): readonly InterfaceDef[] {
+    return (this.all ??= [...this.byUuid.values()].flat());
   }
 }
 

@@ -11,15 +11,33 @@ export function isGuid(s: string): boolean {
   return GUID_RE.test(s.toLowerCase());
 }
 
-/** Writes the 16-byte wire form of `guid` into `out` at `offset`. */
-export function writeGuid(guid: string, out: Uint8Array, offset: number): void {
+// The same GUIDs (interfaces, syntaxes, handles) are encoded over and over: keep their wire forms.
+const wireCache = new Map<string, Uint8Array>();
+const WIRE_CACHE_MAX = 4096;
+const ORDER = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
+
+function parseWire(guid: string): Uint8Array {
   const s = guid.toLowerCase();
   if (!GUID_RE.test(s)) throw new ProtocolError('OC_BAD_GUID', `not a GUID: ${guid}`);
   const h = s.replace(/-/g, '');
-  const byte = (i: number) => parseInt(h.slice(i * 2, i * 2 + 2), 16);
+  const b = new Uint8Array(16);
   // Data1..Data3 reversed (little-endian), Data4 as written
-  const order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-  for (let i = 0; i < 16; i++) out[offset + i] = byte(order[i] as number);
+  for (let i = 0; i < 16; i++) {
+    const j = ORDER[i] as number;
+    b[i] = parseInt(h.slice(j * 2, j * 2 + 2), 16);
+  }
+  return b;
+}
+
+/** Writes the 16-byte wire form of `guid` into `out` at `offset`. */
+export function writeGuid(guid: string, out: Uint8Array, offset: number): void {
+  let b = wireCache.get(guid);
+  if (!b) {
+    b = parseWire(guid);
+    if (wireCache.size >= WIRE_CACHE_MAX) wireCache.clear();
+    wireCache.set(guid, b);
+  }
+  out.set(b, offset);
 }
 
 export function guidToBytes(guid: string): Buffer {

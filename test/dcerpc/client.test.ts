@@ -99,6 +99,8 @@ describe('RpcClient against startServer', () => {
   });
 });
 
+const WHOAMI = { uuid: '0b5a2c1d-3e4f-4a5b-8c6d-7e8f9a0b1c2d', major: 1, minor: 0 };
+
 // echo: request = u32 length + bytes; response = u32 length + the bytes reversed
 const ECHO = { uuid: '6f1b2f5e-8a4d-4c39-9d0a-7d2f0c1e5a11', major: 1, minor: 0 };
 const echoCodec: StubCodec<Buffer> = {
@@ -147,6 +149,22 @@ describe('RpcClient against an RpcServer with an echo interface', () => {
           }),
         },
         minAuthLevel: AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_INTEGRITY,
+      }),
+    );
+    rpc.registry.register(
+      defineInterface({
+        name: 'whoami',
+        uuid: WHOAMI.uuid,
+        version: { major: 1, minor: 0 },
+        ops: {
+          0: op({
+            name: 'whoami',
+            request: { decode: () => null, encode: () => Buffer.alloc(0) },
+            response: { decode: (b) => Buffer.from(b).toString(), encode: (v: string) => Buffer.from(v) },
+            handle: (_r, call) => `${call.user?.username ?? '-'}@${call.authLevel}`,
+          }),
+        },
+        minAuthLevel: AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_CONNECT,
       }),
     );
     port = (await rpc.listenTcp('test', '127.0.0.1', 0)).port;
@@ -202,5 +220,25 @@ describe('RpcClient against an RpcServer with an echo interface', () => {
     await c.close();
     expect(await pending).toBeInstanceOf(RpcClientError); // its fault or the close, whichever came first
     await expect(c.call(0, echoCodec.encode(Buffer.from('x')))).rejects.toMatchObject({ code: 'OC_RPC_CLIENT_CLOSED' });
+  });
+
+  for (const type of [10, 9] as const) {
+    it(`at CONNECT level (auth type ${type}) requests carry no verifier and run as the authenticated user`, async () => {
+      const c = await RpcClient.connect({ host: '127.0.0.1', port, auth: { type, level: 2, ...USER } });
+      await c.bind(WHOAMI);
+      expect((await c.call(0, Buffer.alloc(0))).toString()).toBe('alice@2');
+      await c.close();
+    });
+  }
+
+  it('at CONNECT level a failed authentication refuses the calls; without authentication the interface refuses', async () => {
+    const bad = await RpcClient.connect({ host: '127.0.0.1', port, auth: { type: 10, level: 2, ...USER, password: 'wrong' } });
+    await bad.bind(WHOAMI);
+    await expect(bad.call(0, Buffer.alloc(0))).rejects.toMatchObject({ status: FAULT.nca_s_fault_access_denied });
+    await bad.close();
+    const anon = await RpcClient.connect({ host: '127.0.0.1', port });
+    await anon.bind(WHOAMI);
+    await expect(anon.call(0, Buffer.alloc(0))).rejects.toMatchObject({ status: FAULT.nca_s_fault_access_denied });
+    await anon.close();
   });
 });

@@ -11,7 +11,8 @@ import {
   NTLMSSP_NEGOTIATE_SIGN,
   NTLMSSP_SIGNATURE_SIZE,
 } from './constants.js';
-import { hmacMd5, sealkey, signkey, type Mode } from './crypto.js';
+import { sealkey, signkey, type Mode } from './crypto.js';
+import { HmacMd5 } from '../md5.js';
 
 /** What the DCE/RPC and HTTP layers use after authentication. */
 export interface SecurityContext {
@@ -31,6 +32,8 @@ export interface SecurityContext {
 
 interface Direction {
   signKey: Buffer | null;
+  /** HMAC-MD5 under signKey, pads precomputed (one MAC per PDU). */
+  hmac: HmacMd5 | null;
   sealKey: Buffer;
   handle: Rc4;
   seq: number;
@@ -62,7 +65,8 @@ export class NtlmSession implements SecurityContext {
 
   private direction(key: Uint8Array, mode: Mode): Direction {
     const sealKey = sealkey(this.flags, key, mode);
-    return { signKey: signkey(this.flags, key, mode), sealKey, handle: new Rc4(sealKey), seq: 0 };
+    const signKey = signkey(this.flags, key, mode);
+    return { signKey, hmac: signKey ? new HmacMd5(signKey) : null, sealKey, handle: new Rc4(sealKey), seq: 0 };
   }
 
   /** Sequence numbers of the next message each way (diagnostics and tests). */
@@ -95,7 +99,7 @@ export class NtlmSession implements SecurityContext {
   private mac(d: Direction, message: Uint8Array): Buffer {
     const seq = Buffer.alloc(4);
     seq.writeUInt32LE(d.seq, 0);
-    const checksum = hmacMd5(d.signKey as Buffer, seq, message).subarray(0, 8);
+    const checksum = (d.hmac as HmacMd5).mac(seq, message).subarray(0, 8);
     if (this.flags & NTLMSSP_NEGOTIATE_KEY_EXCH) d.handle.process(checksum);
     const sig = Buffer.alloc(NTLMSSP_SIGNATURE_SIZE);
     sig.writeUInt32LE(1, 0);
@@ -133,7 +137,7 @@ export class NtlmSession implements SecurityContext {
     // through the same RC4 handle.
     const seq = Buffer.alloc(4);
     seq.writeUInt32LE(this.out.seq, 0);
-    const checksum = hmacMd5(this.out.signKey as Buffer, seq, message).subarray(0, 8);
+    const checksum = (this.out.hmac as HmacMd5).mac(seq, message).subarray(0, 8);
     this.out.handle.process(data);
     if (this.flags & NTLMSSP_NEGOTIATE_KEY_EXCH) this.out.handle.process(checksum);
     const sig = Buffer.alloc(NTLMSSP_SIGNATURE_SIZE);
