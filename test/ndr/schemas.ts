@@ -1,56 +1,10 @@
-// Schemas of real structures used by the NDR fixture and property tests (the interface modules will own their
-// own copies; these follow the IDL of C706 App. O/Q and MS-OXNSPI 2.3 / 6).
+// Schemas of real structures used by the NDR fixture and property tests: the server's own epm/mgmt schemas, and
+// NSPI structures following MS-OXNSPI 2.3 / 6 (until the NSPI interface module owns them).
 import { ndr, type Infer, type NdrType } from '../../src/ndr/index.js';
 
-// C706 App. O twr_t: a conformant struct
-export const twr_t = ndr.struct('twr_t', {
-  tower_length: ndr.u32,
-  tower_octet_string: ndr.conformantBytes({ sizeIs: 'tower_length' }),
-});
-
-// C706 App. O ept_entry_t
-export const ept_entry_t = ndr.struct('ept_entry_t', {
-  object: ndr.guid,
-  tower: ndr.full(twr_t),
-  annotation: ndr.varyingString(64),
-});
-
-// C706 App. O ept_map [in]
-export const ept_map_in = ndr.params({
-  object: ndr.full(ndr.guid),
-  map_tower: ndr.full(twr_t),
-  entry_handle: ndr.ref(ndr.contextHandle),
-  max_towers: ndr.range(ndr.u32, 0, 500),
-});
-
-// C706 App. O ept_map [out]: towers is [size_is(max_towers), length_is(*num_towers)] with max_towers an [in]
-export const ept_map_out = ndr.params({
-  entry_handle: ndr.ref(ndr.contextHandle),
-  num_towers: ndr.ref(ndr.u32),
-  max_towers: ndr.virtual(),
-  towers: ndr.conformantVaryingArray(ndr.full(twr_t), { sizeIs: 'max_towers', lengthIs: 'num_towers' }),
-  status: ndr.ref(ndr.u32),
-});
-
-// C706 App. O ept_lookup [out]
-export const ept_lookup_out = ndr.params({
-  entry_handle: ndr.ref(ndr.contextHandle),
-  num_ents: ndr.ref(ndr.u32),
-  max_ents: ndr.virtual(),
-  entries: ndr.conformantVaryingArray(ept_entry_t, { sizeIs: 'max_ents', lengthIs: 'num_ents' }),
-  status: ndr.ref(ndr.u32),
-});
-
-// C706 App. Q rpc_if_id_t, rpc_if_id_vector_t; inq_if_ids [out]
-export const rpc_if_id_t = ndr.struct('rpc_if_id_t', { uuid: ndr.guid, vers_major: ndr.u16, vers_minor: ndr.u16 });
-export const rpc_if_id_vector_t = ndr.struct('rpc_if_id_vector_t', {
-  count: ndr.u32,
-  if_id: ndr.conformantArray(ndr.unique(rpc_if_id_t), { sizeIs: 'count' }),
-});
-export const inq_if_ids_out = ndr.params({
-  if_id_vector: ndr.ref(ndr.unique(rpc_if_id_vector_t)),
-  status: ndr.ref(ndr.u32),
-});
+// The endpoint mapper and mgmt schemas the server itself uses (C706 App. O/Q): the fixtures check them.
+export { ept_entry_t, ept_lookup_out, ept_map_in, ept_map_out, rpc_if_id_t, twr_t } from '../../src/epm/idl.js';
+export { inq_if_ids_out } from '../../src/epm/mgmt.js';
 
 // MS-OXNSPI 2.3.7 STAT
 export const STAT = ndr.struct('STAT', {

@@ -9,12 +9,8 @@
 // signing was negotiated and the AUTHENTICATE carries an NTLM MIC (the server sent MsvAvTimestamp) or the server
 // asked for one (request-mic); without one nothing is signed and both directions start at 0.
 
-import {
-  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
-  NTLMSSP_NEGOTIATE_SEAL,
-  NTLMSSP_NEGOTIATE_SIGN,
-} from '../ntlm/constants.js';
-import { AuthError, isAuthError, need } from '../errors.js';
+import { canSign, verifyMechListMic } from './mic.js';
+import { AuthError, need } from '../errors.js';
 import { NtlmClient, type NtlmClientOptions } from '../ntlm/client.js';
 import { DEFAULT_MAX_TOKEN_SIZE } from '../ntlm/server.js';
 import type { NtlmSession } from '../ntlm/session.js';
@@ -44,22 +40,6 @@ type State =
   | { kind: 'failed' };
 
 type Out = { next: State; token: Buffer | null; done: boolean };
-
-function canSign(s: NtlmSession): boolean {
-  return (s.flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) !== 0 &&
-    (s.flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) !== 0;
-}
-
-function verifyMechListMic(session: NtlmSession, mechTypesDer: Buffer, mic: Buffer): void {
-  try {
-    session.verify(mechTypesDer, mic);
-  } catch (e) {
-    if (isAuthError(e) && e.code === 'OC_AUTH_BAD_SIGNATURE') {
-      throw new AuthError('OC_AUTH_MIC_MISMATCH', 'server SPNEGO mechListMIC does not verify');
-    }
-    throw e;
-  }
-}
 
 export class SpnegoClient implements ClientAuthenticator {
   private state: State = { kind: 'initial' };
@@ -176,7 +156,7 @@ export class SpnegoClient implements ClientAuthenticator {
     if (!canSign(session)) {
       throw new AuthError('OC_AUTH_MIC_MISMATCH', 'server sent a mechListMIC but signing was not negotiated');
     }
-    verifyMechListMic(session, this.mechTypesDer, rt.mechListMIC);
+    verifyMechListMic(session, this.mechTypesDer, rt.mechListMIC, 'server');
     if (st.sentMic) {
       need(completed, 'SPNEGO: server did not complete after both mechListMICs');
       session.resetRc4();

@@ -9,12 +9,8 @@
 // directions start at sequence number 0.
 
 import { NTLMSSP_SIGNATURE } from '../ntlm/constants.js';
-import {
-  NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
-  NTLMSSP_NEGOTIATE_SEAL,
-  NTLMSSP_NEGOTIATE_SIGN,
-} from '../ntlm/constants.js';
-import { AuthError, isAuthError, need } from '../errors.js';
+import { canSign, verifyMechListMic } from './mic.js';
+import { AuthError, need } from '../errors.js';
 import { DEFAULT_MAX_TOKEN_SIZE, NtlmServer, type AuthenticatedUser, type NtlmResult, type NtlmServerOptions } from '../ntlm/server.js';
 import type { NtlmSession } from '../ntlm/session.js';
 import type { AuthStep, ServerAuthenticator } from '../types.js';
@@ -36,22 +32,6 @@ type State =
 
 function resp(r: Partial<NegTokenResp>): Buffer {
   return encodeNegTokenResp(r);
-}
-
-function canSign(s: NtlmSession): boolean {
-  return (s.flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY) !== 0 &&
-    (s.flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL)) !== 0;
-}
-
-function verifyMechListMic(session: NtlmSession, mechTypesDer: Buffer, mic: Buffer): void {
-  try {
-    session.verify(mechTypesDer, mic);
-  } catch (e) {
-    if (isAuthError(e) && e.code === 'OC_AUTH_BAD_SIGNATURE') {
-      throw new AuthError('OC_AUTH_MIC_MISMATCH', 'SPNEGO mechListMIC does not verify');
-    }
-    throw e;
-  }
 }
 
 export class SpnegoServer implements ServerAuthenticator {
@@ -112,7 +92,7 @@ export class SpnegoServer implements ServerAuthenticator {
         const rt = this.respToken(token);
         need(rt.responseToken === null || rt.responseToken.length === 0, 'unexpected responseToken after authentication');
         if (!rt.mechListMIC) throw new AuthError('OC_AUTH_MIC_MISMATCH', 'SPNEGO mechListMIC required but absent');
-        verifyMechListMic(st.session, st.mechTypesDer, rt.mechListMIC);
+        verifyMechListMic(st.session, st.mechTypesDer, rt.mechListMIC, 'client');
         st.session.resetRc4();
         return {
           next: { kind: 'done' },
@@ -191,7 +171,7 @@ export class SpnegoServer implements ServerAuthenticator {
       return done(null);
     }
     if (clientMic) {
-      verifyMechListMic(session, st.mechTypesDer, clientMic);
+      verifyMechListMic(session, st.mechTypesDer, clientMic, 'client');
       const ours = session.sign(st.mechTypesDer);
       session.resetRc4();
       return done(ours);
