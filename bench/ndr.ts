@@ -1,5 +1,6 @@
 // NDR engine throughput on an NSPI-like PropertyRowSet_r (MS-OXNSPI 2.3.3): 100 rows x 10 mixed properties
 // (Unicode and 8-bit strings, binaries, integers, a boolean, a FILETIME, a multi-valued string).
+import { inq_if_ids_out } from '../src/epm/mgmt.js';
 import { ndr, type Infer } from '../src/ndr/index.js';
 
 // MS-OXNSPI 2.3.1 / 2.3.2 / 2.3.3 (the subset of PROP_VAL_UNION arms the sample uses, plus a few more)
@@ -94,6 +95,22 @@ export async function benchNdr(): Promise<Array<{ name: string; value: number; u
   rate(dec, 300);
   const encRate = rate(enc, 1000);
   const decRate = rate(dec, 1000);
+  // A tiny stub, as most calls have: per-encode overhead rather than throughput.
+  const ifIds = {
+    if_id_vector: {
+      count: 2,
+      if_id: [
+        { uuid: 'e1af8308-5d1f-11c9-91a4-08002b14a0fa', vers_major: 3, vers_minor: 0 },
+        { uuid: 'afa8bd80-7d8a-11c9-bef4-08002b102989', vers_major: 1, vers_minor: 0 },
+      ],
+    },
+    status: 0,
+  };
+  const small = () => {
+    sink += inq_if_ids_out.encode(ifIds, { firstFullPointerId: 1 }).length;
+  };
+  rate(small, 300);
+  const smallRate = rate(small, 1000);
   if (sink === 0) throw new Error('unreachable');
   return [
     { name: 'ndr PropertyRowSet_r stub size (100 rows x 10 props)', value: bytes.length, unit: 'bytes' },
@@ -101,5 +118,6 @@ export async function benchNdr(): Promise<Array<{ name: string; value: number; u
     { name: 'ndr encode PropertyRowSet_r', value: Math.round(encRate * mb * 10) / 10, unit: 'MB/s' },
     { name: 'ndr decode PropertyRowSet_r', value: Math.round(decRate * 100), unit: 'rows/s' },
     { name: 'ndr encode PropertyRowSet_r', value: Math.round(encRate * 100), unit: 'rows/s' },
+    { name: 'ndr encode mgmt inq_if_ids response (2 ids, 64 bytes)', value: Math.round(1e9 / smallRate), unit: 'ns' },
   ];
 }

@@ -21,10 +21,16 @@ export class Rc4 {
 
   /** Encrypts (or decrypts) `data` in place and returns it. */
   process<T extends Uint8Array>(data: T): T {
+    this.processRange(data, 0, data.length);
+    return data;
+  }
+
+  /** Encrypts (or decrypts) data[start, end) in place (no view allocated for the range). */
+  processRange(data: Uint8Array, start: number, end: number): void {
     const s = this.s;
     let i = this.i;
     let j = this.j;
-    for (let k = 0; k < data.length; k++) {
+    for (let k = start; k < end; k++) {
       i = (i + 1) & 0xff;
       const si = s[i] as number;
       j = (j + si) & 0xff;
@@ -35,7 +41,6 @@ export class Rc4 {
     }
     this.i = i;
     this.j = j;
-    return data;
   }
 }
 

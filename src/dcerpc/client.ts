@@ -7,7 +7,7 @@ import { OcError } from '../util/errors.js';
 import { buildAuth3, buildBind, NDR20, syntax } from './client-pdus.js';
 import { AUTHN, AUTHN_LEVEL, CONT_RESULT, MIN_FRAG_SIZE, PFC, PTYPE } from './constants.js';
 import { PduFramer } from './framer.js';
-import { sendFragments, unprotectFragment, type Protection } from './protection.js';
+import { fragmentRoom, sendFragments, unprotectFragment, type Protection } from './protection.js';
 import { parsePdu, type BindAckPdu, type Pdu, type ResponsePdu } from './pdu.js';
 
 export interface RpcClientAuth {
@@ -62,16 +62,53 @@ interface Waiter {
 interface PendingCall {
   resolve(v: Buffer): void;
   reject(e: Error): void;
-  parts: Buffer[];
+  /** Fragments received so far; null until a first fragment that is not also the last one. */
+  parts: Buffer[] | null;
   size: number;
 }
 
 const DEFAULT_FRAG = 5840;
 
+/**
+ * Outstanding calls by call_id. A single outstanding call (the usual case) sits in a slot rather than the Map:
+ * V8 reallocates a Map's table whenever its last entry is deleted (~190 bytes per call, bench/run.ts).
+ */
+class PendingCalls {
+  private oneId = 0;
+  private one: PendingCall | null = null;
+  private readonly more = new Map<number, PendingCall>();
+
+  set(callId: number, c: PendingCall): void {
+    if (this.one === null) {
+      this.oneId = callId;
+      this.one = c;
+    } else {
+      this.more.set(callId, c);
+    }
+  }
+
+  get(callId: number): PendingCall | undefined {
+    return this.one !== null && this.oneId === callId ? this.one : this.more.get(callId);
+  }
+
+  delete(callId: number): void {
+    if (this.one !== null && this.oneId === callId) this.one = null;
+    else this.more.delete(callId);
+  }
+
+  /** Removes and returns every outstanding call. */
+  drain(): PendingCall[] {
+    const all = [...(this.one ? [this.one] : []), ...this.more.values()];
+    this.one = null;
+    this.more.clear();
+    return all;
+  }
+}
+
 export class RpcClient {
   private readonly framer: PduFramer;
   private readonly control = new Map<number, Waiter>();
-  private readonly calls = new Map<number, PendingCall>();
+  private readonly calls = new PendingCalls();
   private nextCallId = 1;
   private nextContextId = 1;
   private bound = false;
@@ -79,6 +116,8 @@ export class RpcClient {
   private closedError: RpcClientError | null = null;
   private maxXmit = MIN_FRAG_SIZE;
   private security: SecurityContext | null = null;
+  /** The sec_trailer values and context of this connection's calls once bound, null when unauthenticated. */
+  private prot: Protection | null = null;
   private readonly maxFrag: number;
   private readonly closed: Promise<void>;
 
@@ -150,6 +189,7 @@ export class RpcClient {
         if (a.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT && !this.security) {
           throw new RpcClientError('OC_RPC_CLIENT_PROTOCOL', 'no security context after authentication');
         }
+        if (this.security) this.prot = { type: a.type, level: a.level, contextId: 0, security: this.security };
       }
       this.bound = true;
     } finally {
@@ -173,7 +213,7 @@ export class RpcClient {
     if (!this.bound) return Promise.reject(new RpcClientError('OC_RPC_CLIENT_STATE', 'call before bind'));
     const callId = this.nextCallId;
     this.nextCallId = (this.nextCallId + 1) >>> 0 || 1;
-    const done = new Promise<Buffer>((resolve, reject) => this.calls.set(callId, { resolve, reject, parts: [], size: 0 }));
+    const done = new Promise<Buffer>((resolve, reject) => this.calls.set(callId, { resolve, reject, parts: null, size: 0 }));
     this.sendRequest(callId, opnum, stub, pContId);
     return done;
   }
@@ -223,17 +263,23 @@ export class RpcClient {
 
   /** Request fragments of at most max_xmit_frag bytes, each signed or sealed on its own (MS-RPCE 2.2.2.11-12). */
   private sendRequest(callId: number, opnum: number, stub: Buffer, pContId: number): void {
-    sendFragments({ ptype: PTYPE.request, callId, pContId, opnum, maxXmit: this.maxXmit }, stub, this.protection(), (pdu) =>
-      this.socket.write(pdu),
-    );
+    const target = { ptype: PTYPE.request, callId, pContId, opnum, maxXmit: this.maxXmit } as const;
+    if (stub.length <= fragmentRoom(this.maxXmit, this.prot)) {
+      sendFragments(target, stub, this.prot, this.write);
+      return;
+    }
+    // several fragments leave in one writev (as the server's responses do)
+    this.socket.cork();
+    try {
+      sendFragments(target, stub, this.prot, this.write);
+    } finally {
+      this.socket.uncork();
+    }
   }
 
-  /** The sec_trailer values and context of this connection's calls, null when unauthenticated. */
-  private protection(): Protection | null {
-    const a = this.opts.auth;
-    if (!a || !this.security) return null;
-    return { type: a.type, level: a.level, contextId: 0, security: this.security };
-  }
+  private readonly write = (pdu: Buffer): void => {
+    this.socket.write(pdu);
+  };
 
 
   private onData(chunk: Buffer): void {
@@ -268,15 +314,22 @@ export class RpcClient {
     if (c.size > (this.opts.maxResponseSize ?? 16 << 20)) {
       throw new RpcClientError('OC_RPC_CLIENT_PROTOCOL', `response to call ${callId} over ${c.size} bytes`);
     }
-    c.parts.push(p.stub);
-    if (!(p.header.pfc_flags & PFC.LAST_FRAG)) return;
+    const last = (p.header.pfc_flags & PFC.LAST_FRAG) !== 0;
+    if (last && c.parts === null) {
+      // the whole response in one fragment: no reassembly list
+      this.calls.delete(callId);
+      c.resolve(p.stub);
+      return;
+    }
+    (c.parts ??= []).push(p.stub);
+    if (!last) return;
     this.calls.delete(callId);
-    c.resolve(c.parts.length === 1 ? (c.parts[0] as Buffer) : Buffer.concat(c.parts, c.size));
+    c.resolve(Buffer.concat(c.parts, c.size));
   }
 
   /** Verifies (PKT_INTEGRITY) or unseals and verifies (PKT_PRIVACY) one response fragment in place. */
   private unprotect(p: ResponsePdu): void {
-    const prot = this.protection();
+    const prot = this.prot;
     if (!prot || prot.level < AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT) return;
     const v = p.auth;
     if (!v || v.auth_type !== prot.type || v.auth_level !== prot.level) {
@@ -289,8 +342,7 @@ export class RpcClient {
   private fail(e: Error): void {
     this.closedError ??= e instanceof RpcClientError ? e : new RpcClientError('OC_RPC_CLIENT_CLOSED', e.message);
     for (const w of this.control.values()) w.reject(e);
-    for (const c of this.calls.values()) c.reject(e);
     this.control.clear();
-    this.calls.clear();
+    for (const c of this.calls.drain()) c.reject(e);
   }
 }

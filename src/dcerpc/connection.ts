@@ -2,7 +2,7 @@
 // independent of the byte transport (TCP here, RPC over HTTP later).
 import { channel } from 'node:diagnostics_channel';
 import type { Logger } from '../util/log.js';
-import { describeError, isOcError } from '../util/errors.js';
+import { describeError } from '../util/errors.js';
 import type { AssociationGroup, AssociationGroups } from './association.js';
 import {
   AUTHN,
@@ -16,8 +16,7 @@ import {
   PTYPE_NAME,
 } from './constants.js';
 import { PduFramer } from './framer.js';
-import type { CallContext, ConnectionInfo, InterfaceDef, InterfaceRegistry } from './interface.js';
-import { RpcFault } from './interface.js';
+import type { ConnectionInfo, InterfaceDef, InterfaceRegistry } from './interface.js';
 import {
   assemblePdu,
   encodeBindAckBody,
@@ -32,10 +31,10 @@ import {
   type RequestPdu,
 } from './pdu.js';
 import type { AuthenticatorFactory } from './security.js';
-import { sendFragments, unprotectFragment, type Protection } from './protection.js';
+import { fragmentRoom, sendFragments, unprotectFragment, type Protection } from './protection.js';
 import { negotiatePresentation } from './presentation.js';
 import { SecurityContexts } from './auth-contexts.js';
-import { ActiveCall, type PendingRequest } from './calls.js';
+import { CallRunner, type PendingRequest } from './calls.js';
 import { bindReplyPdu } from './replies.js';
 
 /** Published for every PDU in and out: { cid, direction: 'in' | 'out', pdu: Buffer, info: ConnectionInfo }. */
@@ -73,6 +72,12 @@ export interface RpcTransport {
   /** The port string put in bind_ack's sec_addr (C706 12.6.4.4), e.g. "6100". */
   readonly secondaryAddress: string;
   write(data: Buffer): void;
+  /**
+   * Optional: writes between cork() and uncork() may leave together (the fragments of one response: one writev
+   * instead of a syscall per fragment).
+   */
+  cork?(): void;
+  uncork?(): void;
   /** Ends the transport after pending writes. */
   close(): void;
 }
@@ -83,12 +88,16 @@ type ConnState = 'awaiting_bind' | 'bound' | 'closed';
 export class RpcConnection {
   private state: ConnState = 'awaiting_bind';
   private readonly framer: PduFramer;
-  private queue: Promise<void> = Promise.resolve();
+  /**
+   * The asynchronous step in progress (a bind, alter_context or auth3 waiting on the authenticator) and the PDUs
+   * chained behind it; null when PDUs can be handled as they arrive.
+   */
+  private busy: Promise<void> | null = null;
   private group: AssociationGroup | null = null;
   private readonly contexts = new Map<number, InterfaceDef>();
   private readonly auths: SecurityContexts;
   private readonly pending = new Map<number, PendingRequest>();
-  private readonly active = new Map<number, ActiveCall>();
+  private readonly calls: CallRunner;
   private maxXmit = MIN_FRAG_SIZE;
   private maxRecv: number;
   private features = 0;
@@ -102,6 +111,15 @@ export class RpcConnection {
     const i = transport.info;
     this.log = core.log.child({ cid: i.cid, peer: `${i.peerAddress}:${i.peerPort}`, transport: i.transport });
     this.maxRecv = core.limits.maxFragmentSize;
+    this.calls = new CallRunner({
+      info: transport.info,
+      stats: core.stats,
+      log: () => this.log,
+      closed: () => this.state === 'closed',
+      group: () => this.group as AssociationGroup,
+      fault: (callId, pContId, status, didNotExecute) => this.sendFault(callId, pContId, status, didNotExecute),
+      respond: (callId, pContId, stub, prot) => this.sendResponse(callId, pContId, stub, prot),
+    });
     this.framer = new PduFramer(() => this.maxRecv);
     this.auths = new SecurityContexts(core.authenticators, {
       established: (user, st) => {
@@ -122,15 +140,20 @@ export class RpcConnection {
 
   /** Calls currently executing; the transport keeps an idle connection with calls in flight open. */
   get callsInFlight(): number {
-    return this.active.size;
+    return this.calls.active.size;
   }
 
   /** Resolves when every PDU received so far has been processed (handlers may still be running). */
   get drained(): Promise<void> {
-    return this.queue;
+    return this.busy ?? Promise.resolve();
   }
 
-  /** Bytes from the transport. PDUs are processed strictly in order. */
+  /**
+   * Bytes from the transport. PDUs are processed strictly in order: at once while no asynchronous step is
+   * pending (requests, whose handlers run on their own), otherwise chained behind it. Handling a request PDU in
+   * the transport's callback instead of in a promise job per PDU: ~0.5 us less server CPU per call (bench/run.ts
+   * server path, median 3.6 -> 3.1 us), and a sync handler's answer leaves in the same callback.
+   */
   receive(chunk: Buffer): void {
     if (this.state === 'closed') return;
     let pdus: Buffer[];
@@ -142,16 +165,28 @@ export class RpcConnection {
       return;
     }
     for (const raw of pdus) {
-      this.queue = this.queue.then(() => this.onPdu(raw));
+      if (this.busy) {
+        this.track(this.busy.then(() => this.onPdu(raw)));
+      } else {
+        const step = this.onPdu(raw);
+        if (step) this.track(step);
+      }
     }
+  }
+
+  /** Makes `step` the pending asynchronous work until it (and what was chained behind it) is done. */
+  private track(step: Promise<void>): void {
+    this.busy = step;
+    void step.then(() => {
+      if (this.busy === step) this.busy = null;
+    });
   }
 
   /** Closes the connection and releases everything it holds. Idempotent. */
   close(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    for (const c of this.active.values()) c.abort();
-    this.active.clear();
+    this.calls.abortAll();
     this.pending.clear();
     if (this.group) {
       this.core.groups.release(this.group);
@@ -177,7 +212,8 @@ export class RpcConnection {
     this.transport.write(pdu);
   }
 
-  private async onPdu(raw: Buffer): Promise<void> {
+  /** Handles one PDU; returns a promise only when the PDU started an asynchronous step (an authentication leg). */
+  private onPdu(raw: Buffer): Promise<void> | void {
     if (this.state === 'closed') return;
     this.core.stats.pktsIn++;
     if (pduChannel.hasSubscribers) pduChannel.publish({ cid: this.info.cid, direction: 'in', pdu: raw, info: this.info });
@@ -202,24 +238,25 @@ export class RpcConnection {
     if (this.log.isLevelEnabled('trace')) {
       this.log.trace({ ptype: PTYPE_NAME[pdu.header.PTYPE], callId: pdu.header.call_id, hex: raw.toString('hex') }, 'pdu in');
     }
+    const callId = pdu.header.call_id;
     try {
       switch (pdu.kind) {
         case 'bind':
-          return await this.onBind(pdu);
+          return this.onBind(pdu).catch((e: unknown) => this.failedPdu(e, callId));
         case 'alter_context':
-          return await this.onAlterContext(pdu);
+          return this.onAlterContext(pdu).catch((e: unknown) => this.failedPdu(e, callId));
         case 'auth3':
-          return await this.onAuth3(pdu.auth);
+          return this.onAuth3(pdu.auth).catch((e: unknown) => this.failedPdu(e, callId));
         case 'request':
           return this.onRequest(pdu);
         case 'co_cancel': {
-          const c = this.active.get(pdu.header.call_id);
+          const c = this.calls.active.get(pdu.header.call_id);
           if (c) c.abort();
           return;
         }
         case 'orphaned': {
           this.pending.delete(pdu.header.call_id);
-          const c = this.active.get(pdu.header.call_id);
+          const c = this.calls.active.get(pdu.header.call_id);
           if (c) {
             c.orphaned = true;
             c.abort();
@@ -232,11 +269,15 @@ export class RpcConnection {
           this.close();
       }
     } catch (e) {
-      // Anything reaching here is our bug or a broken invariant: log it once, fault the call, keep the process.
-      this.log.error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'PDU handling failed');
-      this.sendFault(pdu.header.call_id, 0, FAULT.nca_proto_error, true);
-      this.close();
+      this.failedPdu(e, callId);
     }
+  }
+
+  /** Anything reaching here is our bug or a broken invariant: log it once, fault the call, keep the process. */
+  private failedPdu(e: unknown, callId: number): void {
+    this.log.error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'PDU handling failed');
+    this.sendFault(callId, 0, FAULT.nca_proto_error, true);
+    this.close();
   }
 
   // ---- bind / alter_context -------------------------------------------------------------------------------------
@@ -439,26 +480,39 @@ export class RpcConnection {
     }
 
     // Reassembly (C706 12.6.3.4): fragments of a call arrive in order; other calls' fragments may interleave.
+    const flags = p.header.pfc_flags;
     let req = this.pending.get(callId);
-    if (p.header.pfc_flags & PFC.FIRST_FRAG) {
-      if (req || this.active.has(callId)) {
+    const limits = this.core.limits;
+    if (flags & PFC.FIRST_FRAG) {
+      if (req || this.calls.active.has(callId)) {
         this.log.warn({ callId }, 'first fragment of a call already in progress');
         this.sendFault(callId, p.p_cont_id, FAULT.nca_proto_error, true);
         this.close();
         return;
       }
-      if (this.pending.size + this.active.size >= this.core.limits.maxCallsPerConnection) {
-        this.log.warn({ limit: this.core.limits.maxCallsPerConnection }, 'too many calls in flight');
+      if (this.pending.size + this.calls.active.size >= limits.maxCallsPerConnection) {
+        this.log.warn({ limit: limits.maxCallsPerConnection }, 'too many calls in flight');
         this.sendFault(callId, p.p_cont_id, FAULT.nca_server_too_busy, true);
-        if (!(p.header.pfc_flags & PFC.LAST_FRAG)) this.pending.set(callId, this.refusedCall(p));
+        if (!(flags & PFC.LAST_FRAG)) this.pending.set(callId, this.refusedCall(p));
         return;
       }
-      req = { pContId: p.p_cont_id, opnum: p.opnum, object: p.object, authContextId, parts: [], size: 0, refused: false };
-      if (p.alloc_hint > this.core.limits.maxRequestSize) {
-        this.log.warn({ allocHint: p.alloc_hint, limit: this.core.limits.maxRequestSize }, 'request alloc_hint over the limit');
+      const refused = p.alloc_hint > limits.maxRequestSize;
+      if (refused) {
+        this.log.warn({ allocHint: p.alloc_hint, limit: limits.maxRequestSize }, 'request alloc_hint over the limit');
         this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_remote_no_memory, true);
-        req.refused = true;
       }
+      if (flags & PFC.LAST_FRAG) {
+        // A call in one fragment (most calls) goes straight to dispatch, without a reassembly entry.
+        if (refused) return;
+        if (p.stub.length > limits.maxRequestSize) {
+          this.log.warn({ size: p.stub.length, limit: limits.maxRequestSize }, 'request stub over the limit');
+          this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_remote_no_memory, true);
+          return;
+        }
+        this.dispatch(callId, p.p_cont_id, p.opnum, p.object, authContextId, p.stub);
+        return;
+      }
+      req = { pContId: p.p_cont_id, opnum: p.opnum, object: p.object, authContextId, parts: [], size: 0, refused };
       this.pending.set(callId, req);
     } else if (!req) {
       this.log.warn({ callId }, 'fragment of an unknown call');
@@ -468,8 +522,8 @@ export class RpcConnection {
     }
     if (!req.refused) {
       req.size += p.stub.length;
-      if (req.size > this.core.limits.maxRequestSize) {
-        this.log.warn({ size: req.size, limit: this.core.limits.maxRequestSize }, 'request stub over the limit');
+      if (req.size > limits.maxRequestSize) {
+        this.log.warn({ size: req.size, limit: limits.maxRequestSize }, 'request stub over the limit');
         this.sendFault(callId, p.p_cont_id, FAULT.nca_s_fault_remote_no_memory, true);
         req.refused = true;
         req.parts = [];
@@ -477,121 +531,47 @@ export class RpcConnection {
         req.parts.push(p.stub);
       }
     }
-    if (!(p.header.pfc_flags & PFC.LAST_FRAG)) return;
+    if (!(flags & PFC.LAST_FRAG)) return;
     this.pending.delete(callId);
     if (req.refused) return;
     const stub = req.parts.length === 1 ? (req.parts[0] as Buffer) : Buffer.concat(req.parts, req.size);
-    this.dispatch(callId, req, stub);
+    this.dispatch(callId, req.pContId, req.opnum, req.object, req.authContextId, stub);
   }
 
   private refusedCall(p: RequestPdu): PendingRequest {
     return { pContId: p.p_cont_id, opnum: p.opnum, object: p.object, authContextId: null, parts: [], size: 0, refused: true };
   }
 
-  private dispatch(callId: number, req: PendingRequest, stub: Buffer): void {
-    const iface = this.contexts.get(req.pContId);
+  private dispatch(callId: number, pContId: number, opnum: number, object: string | null, authContextId: number | null, stub: Buffer): void {
+    const iface = this.contexts.get(pContId);
     if (!iface) {
-      this.log.info({ pContId: req.pContId }, 'request on an unknown presentation context');
-      this.sendFault(callId, req.pContId, FAULT.nca_s_unk_if, true);
+      this.log.info({ pContId }, 'request on an unknown presentation context');
+      this.sendFault(callId, pContId, FAULT.nca_s_unk_if, true);
       return;
     }
-    const opDef = iface.ops[req.opnum];
-    // The per-call child logger is made on first use (pino serializes a child's bindings when it is created).
-    const parentLog = this.log;
-    let callLog: Logger | null = null;
-    const log = (): Logger =>
-      (callLog ??= parentLog.child({ op: opDef ? `${iface.name}.${opDef.name}` : `${iface.name}#${req.opnum}`, callId }));
-    if (!opDef) {
-      log().info('unknown opnum');
-      this.sendFault(callId, req.pContId, FAULT.nca_s_op_rng_error, true);
-      return;
-    }
-    const st = req.authContextId === null ? null : this.auths.get(req.authContextId);
-    const established = st && st.phase === 'established' ? st : null;
-    const level = established ? established.level : AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_NONE;
-    if (level < iface.minAuthLevel) {
-      log().info({ level, required: iface.minAuthLevel }, 'call below the interface authentication level');
-      this.sendFault(callId, req.pContId, FAULT.nca_s_fault_access_denied, true);
-      return;
-    }
-    let request: unknown;
-    let firstFullPointerId = 1;
-    try {
-      if (opDef.request.decodeWithLength) {
-        const d = opDef.request.decodeWithLength(stub);
-        request = d.value;
-        firstFullPointerId = d.maxFullPointerId + 1;
-      } else {
-        request = opDef.request.decode(stub);
-      }
-    } catch (e) {
-      log().info({ err: describeError(e), stubLength: stub.length }, 'undecodable request stub');
-      this.sendFault(callId, req.pContId, isOcError(e) ? FAULT.nca_s_fault_ndr : FAULT.nca_s_fault_unspec, true);
-      return;
-    }
-    this.core.stats.callsIn++;
-    const call = new ActiveCall();
-    this.active.set(callId, call);
-    const ctx: CallContext = {
-      connection: this.info,
-      user: established ? established.user : null,
-      authType: established ? established.type : AUTHN.RPC_C_AUTHN_NONE,
-      authLevel: level,
-      assocGroup: this.group as AssociationGroup,
-      objectUuid: req.object,
-      opnum: req.opnum,
-      get log() {
-        return log();
-      },
-      get signal() {
-        return call.signal;
-      },
-    };
-    if (parentLog.isLevelEnabled('debug')) log().debug('call');
-    const done = (response: unknown): void => {
-      if (this.active.get(callId) !== call) return;
-      this.active.delete(callId);
-      if (call.orphaned) return;
-      let out: Buffer;
-      try {
-        out = opDef.response.encode(response, { firstFullPointerId });
-      } catch (e) {
-        log().error({ err: describeError(e) }, 'response encoding failed');
-        this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
-        return;
-      }
-      this.core.stats.callsOut++;
-      this.sendResponse(callId, req.pContId, out, established);
-    };
-    const failed = (e: unknown): void => {
-      if (this.active.get(callId) !== call) return;
-      this.active.delete(callId);
-      if (call.orphaned) return;
-      if (e instanceof RpcFault) {
-        log().info({ status: `0x${e.status.toString(16)}`, reason: e.message }, 'call faulted');
-        this.sendFault(callId, req.pContId, e.status, false);
-      } else {
-        log().error({ err: describeError(e), stack: e instanceof Error ? e.stack : undefined }, 'call failed');
-        this.sendFault(callId, req.pContId, FAULT.nca_s_fault_unspec, false);
-      }
-    };
-    // Handlers that answer synchronously are answered at once; promises when they settle.
-    let result: unknown;
-    try {
-      result = opDef.handle(request, ctx);
-    } catch (e) {
-      failed(e);
-      return;
-    }
-    if (result instanceof Promise) result.then(done, failed);
-    else done(result);
+    const st = authContextId === null ? null : this.auths.get(authContextId);
+    this.calls.run(callId, pContId, iface, opnum, object, st && st.phase === 'established' ? st : null, stub);
   }
 
   // ---- output ---------------------------------------------------------------------------------------------------
 
   /** Sends a response stub in as many fragments as max_xmit_frag requires, each signed or sealed on its own. */
   private sendResponse(callId: number, pContId: number, stub: Buffer, st: Protection | null): void {
-    sendFragments({ ptype: PTYPE.response, callId, pContId, opnum: 0, maxXmit: this.maxXmit }, stub, st, (pdu) => this.send(pdu));
+    const send = (pdu: Buffer) => this.send(pdu);
+    const target = { ptype: PTYPE.response, callId, pContId, opnum: 0, maxXmit: this.maxXmit } as const;
+    const t = this.transport;
+    if (stub.length <= fragmentRoom(this.maxXmit, st) || !t.cork || !t.uncork) {
+      sendFragments(target, stub, st, send);
+      return;
+    }
+    // Several fragments in one writev instead of a write each: a 60 KB sealed response (11 fragments) costs ~8%
+    // less CPU (measured with 8 connections in a closed loop, like bench/run.ts).
+    t.cork();
+    try {
+      sendFragments(target, stub, st, send);
+    } finally {
+      t.uncork();
+    }
   }
 
   private sendFault(callId: number, pContId: number, status: number, didNotExecute: boolean): void {

@@ -26,6 +26,13 @@ export interface FragmentTarget {
   maxXmit: number;
 }
 
+/** Stub bytes one fragment of at most maxXmit bytes carries (a multiple of 16 when signed or sealed). */
+export function fragmentRoom(maxXmit: number, prot: Protection | null): number {
+  const protect = prot !== null && prot.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT;
+  const room = maxXmit - HEADER - (protect ? SEC_TRAILER_SIZE + prot.security.signatureSize : 0);
+  return protect ? room - (room % AUTH_PAD_ALIGN) : room;
+}
+
 /**
  * Writes `stub` as PDUs of at most maxXmit bytes, each assembled in one buffer and then signed or sealed on its own
  * (non-last fragments carry whole 16-byte blocks, so only the last one is padded). `send` gets each PDU in order.
@@ -33,8 +40,7 @@ export interface FragmentTarget {
 export function sendFragments(t: FragmentTarget, stub: Buffer, prot: Protection | null, send: (pdu: Buffer) => void): void {
   const protect = prot !== null && prot.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT;
   const sigSize = protect ? prot.security.signatureSize : 0;
-  let room = t.maxXmit - HEADER - (protect ? SEC_TRAILER_SIZE + sigSize : 0);
-  if (protect) room -= room % AUTH_PAD_ALIGN;
+  const room = fragmentRoom(t.maxXmit, prot);
   let off = 0;
   do {
     const len = Math.min(stub.length - off, room);
@@ -65,12 +71,8 @@ export function sendFragments(t: FragmentTarget, stub: Buffer, prot: Protection 
       pdu[p + 3] = 0;
       pdu.writeUInt32LE(prot.contextId >>> 0, p + 4);
       const sigOff = p + SEC_TRAILER_SIZE;
-      const message = pdu.subarray(0, sigOff);
-      const sig =
-        prot.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY
-          ? prot.security.seal(pdu.subarray(HEADER, HEADER + len + pad), message)
-          : prot.security.sign(message);
-      sig.copy(pdu, sigOff);
+      if (prot.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY) prot.security.sealAt(pdu, HEADER, HEADER + len + pad, sigOff);
+      else prot.security.signAt(pdu, sigOff);
     }
     send(pdu);
   } while (off < stub.length);
@@ -82,10 +84,10 @@ export function sendFragments(t: FragmentTarget, stub: Buffer, prot: Protection 
  */
 export function unprotectFragment(prot: Protection, raw: Buffer, stubOffset: number, v: AuthVerifier): void {
   if (prot.level < AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT) return;
-  const message = raw.subarray(0, v.trailerOffset + SEC_TRAILER_SIZE);
+  const end = v.trailerOffset + SEC_TRAILER_SIZE;
   if (prot.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY) {
-    prot.security.unseal(raw.subarray(stubOffset, v.trailerOffset), message, v.auth_value);
+    prot.security.unsealAt(raw, stubOffset, v.trailerOffset, end, end, raw.length);
   } else {
-    prot.security.verify(message, v.auth_value);
+    prot.security.verifyAt(raw, end, end, raw.length);
   }
 }

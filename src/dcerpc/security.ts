@@ -4,12 +4,16 @@
 import { OcError } from '../util/errors.js';
 import type { RpcUser } from './interface.js';
 
+/**
+ * Per-PDU protection on the PDU's own buffer, by offsets: the message is pdu[0, end) (through the sec_trailer),
+ * the signature follows it, the sealed range is the stub and its auth padding (src/auth NtlmSession).
+ */
 export interface RpcSecurityContext {
   readonly signatureSize: number;
-  sign(message: Uint8Array): Buffer;
-  seal(data: Uint8Array, message: Uint8Array): Buffer;
-  verify(message: Uint8Array, signature: Uint8Array): void;
-  unseal(data: Uint8Array, message: Uint8Array, signature: Uint8Array): void;
+  signAt(pdu: Uint8Array, end: number): void;
+  sealAt(pdu: Uint8Array, dataStart: number, dataEnd: number, end: number): void;
+  verifyAt(pdu: Uint8Array, end: number, sigStart: number, sigEnd: number): void;
+  unsealAt(pdu: Uint8Array, dataStart: number, dataEnd: number, end: number, sigStart: number, sigEnd: number): void;
 }
 
 export type RpcAuthStep =
