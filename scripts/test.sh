@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: installs the Debian packages the interop tests need when they are missing
+# The whole test suite: installs the Debian packages the interop and LDAP tests need when they are missing
 # (apt-get, as root; otherwise it prints the command to run), type-checks, then runs vitest.
 # The last line printed is "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-need=(python3-impacket python3-samba samba-dsdb-modules samba-ad-provision tshark)
+need=(python3-impacket python3-samba samba-dsdb-modules samba-ad-provision tshark slapd ldap-utils)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,6 +9,10 @@ import { ASYNCEMSMDB, EMSMDB, EPMAPPER, NSPI, RFR } from './dcerpc/well-known.js
 import type { Directory } from './directory/types.js';
 import { createEpmInterface, type EndpointEntry } from './epm/epm.js';
 import { createMgmtInterface } from './epm/mgmt.js';
+import { mailboxStoreDn, serverDn } from './mapi/dn.js';
+import { AddressBook } from './nsp/ab/addressbook.js';
+import { createNspiInterface } from './nsp/nspi.js';
+import { createRfrInterface } from './rfr/rfr.js';
 import { describeError } from './util/errors.js';
 import type { Logger } from './util/log.js';
 
@@ -83,6 +87,23 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   rpc.registry.register(
     createMgmtInterface({ registry: rpc.registry, stats: () => rpc.stats, principalName: `${config.server.netbiosName}$` }),
   );
+  const ourServerDn = serverDn(config.server);
+  rpc.registry.register(
+    createRfrInterface({ hostname: config.server.hostname, mailboxServerDn: () => ourServerDn, directory: opts.directory }),
+  );
+  const addressBook = new AddressBook({
+    directory: opts.directory,
+    special: {
+      serverName: config.server.netbiosName,
+      networkHost: config.server.hostname,
+      serverDN: ourServerDn,
+      storeDN: mailboxStoreDn(ourServerDn),
+    },
+    log,
+  });
+  rpc.registry.register(createNspiInterface({ addressBook }));
+  // build the address book now rather than on the first NSPI call (a failure is retried by that call)
+  addressBook.load().catch((e: unknown) => log.warn({ err: describeError(e) }, 'address book not loaded yet'));
 
   const host = config.rpc.listen;
   const endpoints: string[] = [];

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolveConfig, type ResolvedConfig, type SetFlag } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { openDirectory } from '../directory/builtin.js';
+import { openConfiguredDirectory, readOnlyProviderError, type OpenedDirectory } from '../directory/open.js';
 import type { Directory, DirectoryAdmin } from '../directory/types.js';
 import type { RunningServer } from '../server.js';
 import type { LogOptions, Logger } from '../util/log.js';
@@ -56,14 +56,28 @@ export class CliContext {
     return this.deps.createLogger({ level, destination: 2 });
   }
 
-  /** Runs fn with the directory open, closing it afterwards. */
-  async withDirectory<T>(fn: (dir: DirectoryAdmin, config: Config) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn with the built-in directory open for changes, closing it afterwards; `what` names the change for the
+   * error when the provider is LDAP (read-only for ocng).
+   */
+  async withDirectory<T>(fn: (dir: DirectoryAdmin, config: Config) => Promise<T>, what = 'change the directory'): Promise<T> {
     const r = this.load();
-    const dir = openDirectory(r.config, this.adminLogger(r));
+    if (r.config.directory.provider !== 'builtin') throw readOnlyProviderError(what);
+    return this.withOpened(r, async (opened) => fn(opened.admin as DirectoryAdmin, r.config));
+  }
+
+  /** Runs fn with the configured directory (built-in or LDAP) open for reading, closing it afterwards. */
+  async withReadDirectory<T>(fn: (dir: Directory, config: Config) => Promise<T>): Promise<T> {
+    const r = this.load();
+    return this.withOpened(r, async (opened) => fn(opened.directory, r.config));
+  }
+
+  private async withOpened<T>(r: ResolvedConfig, fn: (opened: OpenedDirectory) => Promise<T>): Promise<T> {
+    const opened = await openConfiguredDirectory(r.config, this.adminLogger(r));
     try {
-      return await fn(dir, r.config);
+      return await fn(opened);
     } finally {
-      await dir.close();
+      await opened.directory.close();
     }
   }
 }

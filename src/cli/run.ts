@@ -10,6 +10,7 @@ import { createLogger } from '../util/log.js';
 import { CliContext, type CliDeps, type StartServer } from './context.js';
 import type { CliIo } from './io.js';
 import { registerConfigCommands } from './commands/config.js';
+import { registerContactCommands } from './commands/contact.js';
 import { registerGroupCommands } from './commands/group.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUserCommands } from './commands/user.js';
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
   registerServeCommand(program, ctx, setExit);
   registerUserCommands(program, ctx);
   registerGroupCommands(program, ctx);
+  registerContactCommands(program, ctx);
   registerConfigCommands(program, ctx);
   return program;
 }

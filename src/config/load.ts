@@ -299,7 +299,7 @@ function issueMessage(issue: z.core.$ZodIssue, k: KeyInfo | undefined, got: unkn
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((x) => `"${x}"`).join(', ')}`;
     default:
-      return `${issue.message}, got ${describeValue(got)}`;
+      return got === undefined ? issue.message : `${issue.message}, got ${describeValue(got)}`;
   }
 }
 

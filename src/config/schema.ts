@@ -5,6 +5,7 @@ import os from 'node:os';
 import net from 'node:net';
 import { z } from 'zod';
 import type { Config } from './types.js';
+import { LDAP_ATTRIBUTE_DESCRIPTIONS, LDAP_ATTRIBUTE_KEYS, LDAP_PRESETS, type LdapAttributeKey, type LdapAttributeMap } from './ldap-presets.js';
 
 /** Metadata attached to every leaf key; read back by keys.ts. */
 export interface KeyMeta {
@@ -149,14 +150,121 @@ const authSchema = z.strictObject({
   }),
 });
 
-const directorySchema = z.strictObject({
-  provider: key(z.enum(['builtin']), 'builtin', {
-    description: 'Directory provider: `builtin` (SQLite file `directory.sqlite` in `dataDir`).',
-  }),
-  demoUser: key(z.boolean(), true, {
-    description: 'Create the user `demo` with a random password (saved in `dataDir`/demo-password.txt) when the directory has no users.',
-  }),
-});
+// ldap://host[:port] or ldaps://host[:port] (ldapts takes protocol, host and port only).
+const LDAP_URL_RE = /^ldaps?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?\/?$/i;
+
+/** How a per-schema default is documented: `uid` (openldap), `sAMAccountName` (ad). */
+function presetDoc(pick: (p: (typeof LDAP_PRESETS)['openldap']) => string): string {
+  const show = (v: string) => (v ? '`' + v + '`' : '(none)');
+  return `${show(pick(LDAP_PRESETS.openldap))} (openldap), ${show(pick(LDAP_PRESETS.ad))} (ad)`;
+}
+
+const ldapAttributesSchema = z.strictObject(
+  Object.fromEntries(
+    LDAP_ATTRIBUTE_KEYS.map((k) => [
+      k,
+      derived(z.string().regex(/^[A-Za-z0-9;.-]*$/, 'must be an LDAP attribute name (letters, digits, "-", ";" options) or empty'), {
+        description: LDAP_ATTRIBUTE_DESCRIPTIONS[k] + (k === 'username' ? '' : ' Empty = not mapped.'),
+        docDefault: presetDoc((p) => p.attributes[k]),
+        example: LDAP_PRESETS.openldap.attributes[k],
+      }),
+    ]),
+  ) as Record<LdapAttributeKey, z.ZodOptional<z.ZodString>>,
+);
+
+const filter = (what: string, pick: (p: (typeof LDAP_PRESETS)['openldap']) => string, extra = '') =>
+  derived(z.string().refine((v) => v === '' || (v.startsWith('(') && v.endsWith(')')), 'must be an LDAP filter in parentheses'), {
+    description: `LDAP filter selecting the ${what}${extra}.`,
+    docDefault: presetDoc(pick),
+    example: pick(LDAP_PRESETS.openldap),
+  });
+
+const ldapSchema = z
+  .strictObject({
+    url: key(z.string().refine((v) => v === '' || LDAP_URL_RE.test(v), 'must be ldap://host[:port] or ldaps://host[:port]'), '', {
+      description: 'LDAP server, `ldap://host[:port]` or `ldaps://host[:port]`; required when `directory.provider` is `ldap`.',
+    }),
+    schema: key(z.enum(['openldap', 'ad']), 'openldap', {
+      description:
+        'Which defaults the filters and attribute names take: `openldap` (inetOrgPerson + Samba schema, groupOfNames/posixGroup) or `ad` (Active Directory, Samba 4 AD).',
+    }),
+    bindDn: key(z.string(), '', { description: 'DN the server binds as to read the directory; empty = anonymous.' }),
+    bindPassword: key(z.string(), '', { description: 'Password of `directory.ldap.bindDn` (or use `directory.ldap.bindPasswordFile`).' }),
+    bindPasswordFile: key(z.string(), '', {
+      description: 'File whose first line is the password of `directory.ldap.bindDn`; relative to the current directory.',
+    }),
+    baseDn: key(z.string(), '', {
+      description: 'Where the searches start (e.g. `dc=example,dc=com`); required when `directory.provider` is `ldap`.',
+    }),
+    userFilter: filter('users', (p) => p.userFilter),
+    groupFilter: filter('groups', (p) => p.groupFilter),
+    contactFilter: filter('mail contacts', (p) => p.contactFilter, '; empty = no contacts'),
+    scope: key(z.enum(['sub', 'one']), 'sub', { description: 'Search scope below `directory.ldap.baseDn`: the whole subtree or one level.' }),
+    pageSize: key(int(1, 100000), 500, {
+      description: 'Entries per page of the paged searches (Active Directory serves at most 1000); the server size limit must allow the whole result.',
+    }),
+    refreshSeconds: key(int(1, 86400), 300, {
+      description: 'Reload the in-memory index from LDAP every this many seconds; a failed reload keeps the previous index.',
+    }),
+    timeoutSeconds: key(int(1, 600), 10, { description: 'Time limit for connecting, binding (HTTP Basic checks) and each search.' }),
+    tls: z
+      .strictObject({
+        caFile: key(z.string(), '', { description: 'PEM file with the CA certificates to trust for ldaps:// and StartTLS; empty = the system store.' }),
+        rejectUnauthorized: key(z.boolean(), true, { description: 'Refuse a server certificate that does not verify (turn off only for tests).' }),
+        startTls: key(z.boolean(), false, { description: 'Upgrade an `ldap://` connection with StartTLS before binding.' }),
+      })
+      .prefault({}),
+    attributes: ldapAttributesSchema.prefault({}),
+  })
+  .transform((l): Config['directory']['ldap'] => {
+    const preset = LDAP_PRESETS[l.schema];
+    const attributes = {} as LdapAttributeMap;
+    for (const k of LDAP_ATTRIBUTE_KEYS) attributes[k] = l.attributes[k] ?? preset.attributes[k];
+    return {
+      url: l.url,
+      schema: l.schema,
+      bindDn: l.bindDn,
+      bindPassword: l.bindPassword,
+      bindPasswordFile: l.bindPasswordFile,
+      baseDn: l.baseDn,
+      userFilter: l.userFilter ?? preset.userFilter,
+      groupFilter: l.groupFilter ?? preset.groupFilter,
+      contactFilter: l.contactFilter ?? preset.contactFilter,
+      scope: l.scope,
+      pageSize: l.pageSize,
+      refreshSeconds: l.refreshSeconds,
+      timeoutSeconds: l.timeoutSeconds,
+      tls: l.tls,
+      attributes,
+    };
+  });
+
+const directorySchema = z
+  .strictObject({
+    provider: key(z.enum(['builtin', 'ldap']), 'builtin', {
+      description:
+        'Directory provider: `builtin` (SQLite file `directory.sqlite` in `dataDir`, managed with `ocng user/group/contact`) or `ldap` (read-only, see `directory.ldap.*`).',
+    }),
+    demoUser: key(z.boolean(), true, {
+      description: 'Create the user `demo` with a random password (saved in `dataDir`/demo-password.txt) when the built-in directory has no users.',
+    }),
+    ldap: ldapSchema.prefault({}),
+  })
+  .superRefine((d, ctx) => {
+    const l = d.ldap;
+    if (l.bindPassword && l.bindPasswordFile) {
+      ctx.addIssue({ code: 'custom', path: ['ldap', 'bindPasswordFile'], message: 'set either bindPassword or bindPasswordFile, not both', input: l.bindPasswordFile });
+    }
+    if (l.tls.startTls && /^ldaps:/i.test(l.url)) {
+      ctx.addIssue({ code: 'custom', path: ['ldap', 'tls', 'startTls'], message: 'StartTLS is for ldap:// URLs; ldaps:// is already encrypted', input: true });
+    }
+    if (d.provider !== 'ldap') return;
+    if (!l.url) ctx.addIssue({ code: 'custom', path: ['ldap', 'url'], message: 'is required when directory.provider is ldap', input: l.url });
+    if (!l.baseDn) ctx.addIssue({ code: 'custom', path: ['ldap', 'baseDn'], message: 'is required when directory.provider is ldap', input: l.baseDn });
+    if (!l.attributes.username) {
+      ctx.addIssue({ code: 'custom', path: ['ldap', 'attributes', 'username'], message: 'must name an attribute', input: '' });
+    }
+  });
 
 export const configSchema = z.strictObject({
   dataDir: key(z.string().min(1, 'must not be empty'), './data', {

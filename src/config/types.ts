@@ -1,5 +1,6 @@
 // The resolved configuration every module reads. The schema in schema.ts validates a YAML file + environment +
 // flags into exactly this shape (defaults filled in); README "Configuration" documents every key.
+import type { LdapAttributeMap, LdapSchemaName } from './ldap-presets.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -54,9 +55,39 @@ export interface Config {
     maxClockSkewSeconds: number;
   };
   directory: {
-    /** Directory provider: the built-in SQLite directory (LDAP comes later). */
-    provider: 'builtin';
-    /** Create a demo user when the directory has no users (npm start on a fresh machine). */
+    /** Directory provider: the built-in SQLite directory, or an LDAP server (read-only, indexed in memory). */
+    provider: 'builtin' | 'ldap';
+    /** Create a demo user when the built-in directory has no users (npm start on a fresh machine). */
     demoUser: boolean;
+    ldap: LdapConfig;
   };
+}
+
+/** The LDAP provider's settings; filters and attribute names are filled in from the preset of `schema`. */
+export interface LdapConfig {
+  /** ldap://host[:port] or ldaps://host[:port]; required when the provider is ldap. */
+  url: string;
+  schema: LdapSchemaName;
+  /** DN to bind as for reading the directory; empty = anonymous. */
+  bindDn: string;
+  bindPassword: string;
+  /** File holding the bind password (first line); an alternative to bindPassword. */
+  bindPasswordFile: string;
+  baseDn: string;
+  userFilter: string;
+  groupFilter: string;
+  /** Empty = no contacts. */
+  contactFilter: string;
+  scope: 'sub' | 'one';
+  pageSize: number;
+  refreshSeconds: number;
+  timeoutSeconds: number;
+  tls: {
+    /** PEM file with the CA certificate(s) to trust; empty = the system's. */
+    caFile: string;
+    rejectUnauthorized: boolean;
+    /** Upgrade an ldap:// connection with StartTLS. */
+    startTls: boolean;
+  };
+  attributes: LdapAttributeMap;
 }

@@ -25,7 +25,21 @@ describe('config schema defaults', () => {
       maxAssociationGroups: 10000,
     });
     expect(c.auth).toEqual({ allowNtlmV1: true, maxClockSkewSeconds: 129600 });
-    expect(c.directory).toEqual({ provider: 'builtin', demoUser: true });
+    expect(c.directory).toMatchObject({ provider: 'builtin', demoUser: true });
+    expect(c.directory.ldap).toMatchObject({
+      url: '',
+      schema: 'openldap',
+      bindDn: '',
+      baseDn: '',
+      userFilter: '(&(objectClass=inetOrgPerson)(uid=*))',
+      contactFilter: '',
+      scope: 'sub',
+      pageSize: 500,
+      refreshSeconds: 300,
+      timeoutSeconds: 10,
+      tls: { caFile: '', rejectUnauthorized: true, startTls: false },
+    });
+    expect(c.directory.ldap.attributes).toMatchObject({ username: 'uid', ntHash: 'sambaNTPassword', member: 'member', memberUid: 'memberUid' });
   });
 
   it('derives the server names from the host name', () => {
@@ -72,7 +86,19 @@ describe('config schema validation', () => {
     ['hostname with a space', { server: { hostname: 'my host' } }],
     ['organization with a slash', { server: { organization: 'a/b' } }],
     ['log.level unknown', { log: { level: 'verbose' } }],
-    ['directory.provider ldap', { directory: { provider: 'ldap' } }],
+    ['directory.provider ldap without url and baseDn', { directory: { provider: 'ldap' } }],
+    ['directory.provider ldap without baseDn', { directory: { provider: 'ldap', ldap: { url: 'ldap://x' } } }],
+    ['directory.provider unknown', { directory: { provider: 'nis' } }],
+    ['directory.ldap.url http', { directory: { ldap: { url: 'http://x' } } }],
+    ['directory.ldap.url with a path', { directory: { ldap: { url: 'ldap://x/dc=a' } } }],
+    ['directory.ldap both passwords', { directory: { ldap: { bindPassword: 'a', bindPasswordFile: '/f' } } }],
+    ['directory.ldap StartTLS on ldaps', { directory: { ldap: { url: 'ldaps://x', tls: { startTls: true } } } }],
+    ['directory.ldap.pageSize 0', { directory: { ldap: { pageSize: 0 } } }],
+    ['directory.ldap.schema unknown', { directory: { ldap: { schema: 'novell' } } }],
+    ['directory.ldap.userFilter without parentheses', { directory: { ldap: { userFilter: 'uid=*' } } }],
+    ['directory.ldap.attributes unknown', { directory: { ldap: { attributes: { shoeSize: 'x' } } } }],
+    ['directory.ldap.attributes.mail with a space', { directory: { ldap: { attributes: { mail: 'e mail' } } } }],
+    ['directory.ldap.attributes.username empty', { directory: { provider: 'ldap', ldap: { url: 'ldap://x', baseDn: 'dc=x', attributes: { username: '' } } } }],
     ['auth.allowNtlmV1 string', { auth: { allowNtlmV1: 'yes' } }],
     ['unknown top-level key', { datadir: 'x' }],
     ['unknown nested key', { rpc: { prot: 1 } }],
@@ -92,9 +118,25 @@ describe('config schema validation', () => {
   });
 });
 
+describe('config schema: the LDAP provider', () => {
+  it('takes filters and attribute names from the preset of directory.ldap.schema, each overridable', () => {
+    const ad = configSchema.parse({
+      directory: { provider: 'ldap', ldap: { url: 'ldaps://dc1.corp.test:636', baseDn: 'dc=corp,dc=test', schema: 'ad', attributes: { mail: 'userPrincipalName' } } },
+    }).directory.ldap;
+    expect(ad.userFilter).toBe('(&(objectCategory=person)(objectClass=user))');
+    expect(ad.contactFilter).toBe('(objectClass=contact)');
+    expect(ad.attributes).toMatchObject({ username: 'sAMAccountName', ntHash: '', userAccountControl: 'userAccountControl', mail: 'userPrincipalName' });
+    const ol = configSchema.parse({ directory: { ldap: { contactFilter: '', groupFilter: '(objectClass=posixGroup)', attributes: { ntHash: '' } } } }).directory.ldap;
+    expect(ol.groupFilter).toBe('(objectClass=posixGroup)');
+    expect(ol.attributes.ntHash).toBe('');
+    expect(ol.attributes.username).toBe('uid');
+    expect(configSchema.safeParse({ directory: { provider: 'ldap', ldap: { url: 'ldap://[::1]:3389', baseDn: 'dc=x' } } }).success).toBe(true);
+  });
+});
+
 describe('config key table', () => {
   it('has a description and an environment variable for every key', () => {
-    expect(configKeys.length).toBe(25);
+    expect(configKeys.length).toBe(25 + 16 + 32);
     for (const k of configKeys) {
       expect(k.description.length, k.name).toBeGreaterThan(5);
       expect(k.env).toMatch(/^OCNG_[A-Z0-9_]+$/);

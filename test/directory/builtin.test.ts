@@ -58,6 +58,8 @@ describe('built-in directory: users', () => {
       smtpAddress: 'alice@example.com',
       legacyExchangeDN: DN + 'Alice',
       enabled: true,
+      attributes: {},
+      proxyAddresses: ['SMTP:alice@example.com'],
     });
     const v = await dir.addUser({ username: 'bob', password: 'x', displayName: '  Bob Builder ', smtpAddress: 'Bob.B@Example.org' });
     expect(v.displayName).toBe('Bob Builder');
@@ -186,6 +188,7 @@ describe('built-in directory: groups', () => {
       smtpAddress: 'sales@example.com',
       legacyExchangeDN: DN + 'Sales',
       members: [],
+      proxyAddresses: ['SMTP:sales@example.com'],
     });
     expect(await dir.findGroup('sales')).toEqual(g);
     expect(await dir.findGroup('SALES@example.com')).toEqual(g);

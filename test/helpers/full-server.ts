@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type DeepPartial } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
-import { openDirectory } from '../../src/directory/builtin.js';
+import { openConfiguredDirectory } from '../../src/directory/open.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createLogger, silentLogger, type Logger } from '../../src/util/log.js';
 
@@ -22,6 +22,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The whole server with the directory the config names: the built-in one (in a fresh data directory, with `users`
+ * added) or, with `directory: { provider: 'ldap', ldap: {...} }`, an LDAP server such as test/helpers/slapd.ts.
+ */
 export async function startTestServer(over: DeepPartial<Config> = {}, users: Array<[string, string]> = [['alice', PASSWORD]]): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ocng-test-'));
   const config = loadConfig({
@@ -36,9 +40,16 @@ export async function startTestServer(over: DeepPartial<Config> = {}, users: Arr
     },
   });
   const log = process.env.OCNG_TEST_LOG ? createLogger({ level: 'debug', destination: 2 }) : silentLogger();
-  const directory = openDirectory(config, log);
-  for (const [u, p] of users) await directory.addUser({ username: u, password: p });
-  const server = await startServer(config, log, { directory });
+  const { directory, admin } = await openConfiguredDirectory(config, log);
+  if (admin) for (const [u, p] of users) await admin.addUser({ username: u, password: p });
+  let server: RunningServer;
+  try {
+    server = await startServer(config, log, { directory });
+  } catch (e) {
+    await directory.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     server,
     config,

@@ -6,7 +6,7 @@ import type { CliContext } from '../context.js';
 type Ctx = (cmd: Command) => CliContext;
 
 export function registerGroupCommands(program: Command, ctx: Ctx): void {
-  const group = program.command('group').description('manage groups of the built-in directory');
+  const group = program.command('group').description('manage groups of the built-in directory (list works with LDAP too)');
 
   group
     .command('add')
@@ -14,12 +14,19 @@ export function registerGroupCommands(program: Command, ctx: Ctx): void {
     .argument('<name>', 'letters, digits, ".", "_" or "-" (at most 64); shares the namespace of user names')
     .option('--display-name <name>', 'display name (default: the name)')
     .option('--email <address>', 'SMTP address (default: <name>@<server.dnsDomain>)')
-    .action(async (name: string, opts: { displayName?: string; email?: string }, cmd: Command) => {
+    .option('--alias <address>', 'another address: an SMTP alias, or X500:/o=... (repeatable)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+    .action(async (name: string, opts: { displayName?: string; email?: string; alias?: string[] }, cmd: Command) => {
       const c = ctx(cmd);
       await c.withDirectory(async (dir) => {
         const g = await dir.addGroup({ name, displayName: opts.displayName, smtpAddress: opts.email });
+        try {
+          for (const a of opts.alias ?? []) await dir.addAlias(g.name, a);
+        } catch (e) {
+          await dir.removeGroup(g.name); // all or nothing
+          throw e;
+        }
         c.out(`group ${g.name} added (${g.smtpAddress})\n`);
-      });
+      }, `add the group ${name}`);
     });
 
   group
@@ -28,7 +35,7 @@ export function registerGroupCommands(program: Command, ctx: Ctx): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const c = ctx(cmd);
-      await c.withDirectory(async (dir) => {
+      await c.withReadDirectory(async (dir) => {
         const groups = await dir.listGroups();
         if (opts.json) return c.out(JSON.stringify(groups, null, 2) + '\n');
         if (!groups.length) return c.io.stderr.write('no groups\n');
@@ -50,7 +57,7 @@ export function registerGroupCommands(program: Command, ctx: Ctx): void {
       await c.withDirectory(async (dir) => {
         await dir.removeGroup(name);
         c.out(`group ${name} removed\n`);
-      });
+      }, `remove the group ${name}`);
     });
 
   group
@@ -63,7 +70,7 @@ export function registerGroupCommands(program: Command, ctx: Ctx): void {
       await c.withDirectory(async (dir) => {
         await dir.addMember(name, username);
         c.out(`${username} added to ${name}\n`);
-      });
+      }, `add a member to the group ${name}`);
     });
 
   group
@@ -76,6 +83,6 @@ export function registerGroupCommands(program: Command, ctx: Ctx): void {
       await c.withDirectory(async (dir) => {
         await dir.removeMember(name, username);
         c.out(`${username} removed from ${name}\n`);
-      });
+      }, `remove a member from the group ${name}`);
     });
 }

@@ -1,10 +1,10 @@
-// ocng serve: config -> logger -> directory (+ demo user) -> startServer; runs until SIGINT/SIGTERM.
+// ocng serve: config -> logger -> directory (built-in + demo user, or LDAP) -> startServer; runs until SIGINT/SIGTERM.
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Config } from '../../config/types.js';
-import { openDirectory } from '../../directory/builtin.js';
 import { ensureDemoUser } from '../../directory/demo.js';
-import type { DirectoryAdmin } from '../../directory/types.js';
+import { openConfiguredDirectory } from '../../directory/open.js';
+import type { Directory } from '../../directory/types.js';
 import type { RunningServer } from '../../server.js';
 import { describeError, isOcError } from '../../util/errors.js';
 import type { Logger } from '../../util/log.js';
@@ -79,11 +79,12 @@ function flush(log: Logger): Promise<void> {
 async function serve(c: CliContext): Promise<number> {
   const { config } = c.load();
   const log = c.deps.createLogger({ level: config.log.level, destination: openLogDestination(config) });
-  let dir: DirectoryAdmin | undefined;
+  let dir: Directory | undefined;
   let server: RunningServer;
   try {
-    dir = openDirectory(config, log);
-    const demo = await ensureDemoUser(dir, config, log);
+    const opened = await openConfiguredDirectory(config, log);
+    dir = opened.directory;
+    const demo = opened.admin ? await ensureDemoUser(opened.admin, config, log) : null;
     if (demo) {
       c.out(
         `Created a demo user for a first logon:\n` +
