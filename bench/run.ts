@@ -1,5 +1,7 @@
-// `npm run bench`: NDR throughput, sealed DCE/RPC round trips against a real in-process server, and a raw-TCP
-// echo baseline with the same message sizes, printed as one table. Closed-loop load (bench/load.ts): every
+// `npm run bench`: NDR throughput, crypto, LZ77 (bench/lz77.ts), the NSPI address book at 50,000 entries
+// (bench/nsp.ts, with issue 3's targets as MET / NOT MET rows), sealed DCE/RPC round trips against a real in-process
+// server, and a raw-TCP echo baseline with the same message sizes, printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc
+// (any of ndr, crypto, server-path, lz77, nsp, rpc) runs some sections only. Closed-loop load (bench/load.ts): every
 // connection sends its next call as soon as the previous answer arrived, with one promise per call for both kinds;
 // calls are counted over a window after a warm-up.
 //
@@ -34,7 +36,9 @@ import { startServer } from '../src/server.js';
 import { silentLogger } from '../src/util/log.js';
 import { DURATION_MS, inChild, inProcess, loadWorker, SEALED_AUTH, startRawServer, USER, WARMUP_MS, type LoadJob, type LoadResult } from './load.js';
 import { benchCrypto } from './crypto.js';
+import { benchLz77 } from './lz77.js';
 import { benchNdr } from './ndr.js';
+import { benchNsp } from './nsp.js';
 import { measureServerPath } from './server-path.js';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
@@ -86,17 +90,35 @@ function printTable(rows: Row[]): void {
   for (const c of cells) console.log(line(c));
 }
 
+/** Issue 3's targets, read from benchNsp's rows (by name), as MET / NOT MET rows. */
+function nspTargets(nsp: Row[]): Row[] {
+  const find = (prefix: string) => nsp.find((r) => r.name.startsWith(prefix));
+  const load = find('NSPI address book load');
+  const p50 = find('NspiResolveNamesW p50 (loopback, PKT_PRIVACY)');
+  const out: Row[] = [];
+  if (load && typeof load.value === 'number') {
+    out.push({ name: 'target: address book load < 2 s', value: load.value < 2000 ? 'MET' : 'NOT MET', unit: '', notes: `${load.value} ms, ${load.name.replace(/^NSPI address book load \((.*)\)$/, '$1')}, directory in memory` });
+  }
+  if (p50 && typeof p50.value === 'number') {
+    out.push({ name: 'target: NspiResolveNamesW p50 < 2 ms (loopback, PKT_PRIVACY)', value: p50.value < 2 ? 'MET' : 'NOT MET', unit: '', notes: `${p50.value} ms (p99 ${find('NspiResolveNamesW p99 (loopback, PKT_PRIVACY)')?.value ?? '?'} ms)` });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
-  const only = process.env.BENCH_ONLY?.split(','); // e.g. "sealed-50" while profiling; BENCH_VERBOSE=1 prints each run
+  // BENCH_ONLY selects sections (ndr, crypto, server-path, rpc, nsp, lz77) or single RPC runs (e.g. "sealed-50"
+  // while profiling); BENCH_VERBOSE=1 prints each RPC run
+  const only = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
+  const want = (section: string) => !only || only.includes(section);
   const rows: Row[] = [];
-  if (!only) {
+  if (want('ndr')) {
     const ndrNotes: Record<string, string> = { 'MB/s': '100 rows x 10 props, 1 s after warm-up', ns: 'per encode, 1 s after warm-up' };
     for (const r of await benchNdr()) rows.push({ ...r, notes: ndrNotes[r.unit] ?? '' });
   }
 
-  if (!only || only.includes('crypto')) rows.push(...benchCrypto());
+  if (want('crypto')) rows.push(...benchCrypto());
 
-  if (!only || only.includes('server-path')) {
+  if (want('server-path')) {
     const sp = await measureServerPath();
     rows.push({
       name: 'server path, sealed mgmt inq_if_ids, no sockets',
@@ -104,6 +126,21 @@ async function main(): Promise<void> {
       unit: 'us CPU/call',
       notes: `fastest of 30 batches of 1000 (median ${sp.median}): parse, unseal, dispatch, NDR, seal; no kernel`,
     });
+  }
+
+  if (want('lz77')) for (const r of await benchLz77()) rows.push({ ...r, notes: r.notes ?? '' });
+
+  if (want('nsp')) {
+    const nsp = await benchNsp();
+    rows.push(...nsp, ...nspTargets(nsp));
+  }
+
+  const runRpc = (key: string) => !only || only.includes('rpc') || only.includes(key);
+  const rpcWanted = !only || only.some((k) => k === 'rpc' || /^(sealed|raw)-\d+/.test(k));
+  if (!rpcWanted) {
+    rows.push({ name: 'machine', value: os.cpus().length, unit: 'cores', notes: process.version });
+    printTable(rows);
+    return;
   }
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-bench-'));
@@ -133,7 +170,7 @@ async function main(): Promise<void> {
   let otherLoad = 0;
   try {
     for (const k of plan) {
-      if (only && !only.includes(k)) continue;
+      if (!runRpc(k)) continue;
       const p = runs.get(k)!;
       const job: LoadJob = { kind: p.kind, port: p.kind === 'sealed' ? server.ports.rpc : raw.port, conns: p.conns, reqSize: sizes.req, respSize: sizes.resp };
       const r = p.child ? await inChild(job) : await inProcess(job);

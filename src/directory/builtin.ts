@@ -10,7 +10,7 @@ import type { Logger } from '../util/log.js';
 import { ntHash } from '../auth/md4.js';
 import { DirectoryError, DirectoryErrorCode } from './errors.js';
 import { migrate } from './migrations.js';
-import { hashPassword, verifyPasswordHash } from './password.js';
+import { DEFAULT_SCRYPT_N, hashPassword, verifyPasswordHash } from './password.js';
 import type {
   DirectoryAdmin,
   DirectoryContact,
@@ -73,6 +73,7 @@ class BuiltinDirectory implements DirectoryAdmin {
     private readonly db: Database,
     private readonly config: Config,
     private readonly log: Logger,
+    private readonly scryptN: number,
   ) {
     const s = (sql: string) => db.prepare(sql);
     this.q = {
@@ -311,7 +312,7 @@ class BuiltinDirectory implements DirectoryAdmin {
     const aliases = (u.aliases ?? []).map(normalizeProxy);
     this.free(u.username, smtp); // early, before the slow hash; checked again in the transaction
     const nt = ntHash(u.password);
-    const pwHash = await hashPassword(u.password);
+    const pwHash = await hashPassword(u.password, this.scryptN);
     this.check();
     this.insert('user', u.username, smtp, () => {
       this.free(u.username, smtp);
@@ -355,7 +356,7 @@ class BuiltinDirectory implements DirectoryAdmin {
     checkPassword(password);
     this.need('user', username);
     const nt = ntHash(password);
-    const pwHash = await hashPassword(password);
+    const pwHash = await hashPassword(password, this.scryptN);
     this.check();
     const name = this.db.transaction(() => {
       const r = this.need('user', username);
@@ -502,8 +503,16 @@ class BuiltinDirectory implements DirectoryAdmin {
   }
 }
 
+export interface OpenDirectoryOptions {
+  /**
+   * scrypt cost (N) of the HTTP Basic hashes this handle writes (default DEFAULT_SCRYPT_N). Lower only for
+   * throw-away data such as test directories of hundreds of users: a stored hash keeps its own N.
+   */
+  scryptN?: number;
+}
+
 /** Opens (creating if needed, mode 0600 inside a 0700 dataDir) and migrates <dataDir>/directory.sqlite. */
-export function openDirectory(config: Config, log: Logger): DirectoryAdmin {
+export function openDirectory(config: Config, log: Logger, opts: OpenDirectoryOptions = {}): DirectoryAdmin {
   const file = path.join(config.dataDir, DIRECTORY_FILE);
   let db: Database;
   try {
@@ -522,7 +531,7 @@ export function openDirectory(config: Config, log: Logger): DirectoryAdmin {
     db.pragma('synchronous = NORMAL');
     const from = migrate(db);
     log.debug({ file, from }, 'directory: opened');
-    return new BuiltinDirectory(db, config, log);
+    return new BuiltinDirectory(db, config, log, opts.scryptN ?? DEFAULT_SCRYPT_N);
   } catch (e) {
     db.close();
     if (e instanceof DirectoryError) throw e;

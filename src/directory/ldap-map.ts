@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, LdapConfig } from '../config/types.js';
 import type { DirectoryContact, DirectoryGroup, DirectoryUser, PersonAttributes, UserSelfService } from './types.js';
+import { foldToAscii } from '../util/ascii.js';
 import { PERSON_ATTRIBUTE_KEYS } from './validate.js';
 
 /** One search result entry as ldapts returns it: the DN and attribute -> value(s). */
@@ -185,11 +186,28 @@ export interface LdapEntries {
   contacts: RawEntry[];
 }
 
+/**
+ * The last RDN value of a legacyExchangeDN built from a name. DNs travel in 7-bit entry IDs (MS-OXNSPI 2.2.9.3) and
+ * "/" separates their parts, so a name that is printable ASCII without "/" is kept as it is; any other becomes its
+ * ASCII letters (accents dropped) and 8 hex digits of its SHA-1, which keeps distinct names distinct
+ * ("Müller GmbH" -> "Muller GmbH-3f1c0a9e"). Without this, the address book would leave such an entry out.
+ */
+export function legacyDnName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x20-\x2e\x30-\x7e]+$/.test(name) && name.trim() === name) return name;
+  const ascii = foldToAscii(name)
+    .replace(/[^\x20-\x2e\x30-\x7e]+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const hash = createHash('sha1').update(name, 'utf8').digest('hex').slice(0, 8);
+  return ascii ? `${ascii}-${hash}` : hash;
+}
+
 /** Builds the index of one refresh. */
 export function buildIndex(entries: LdapEntries, config: Config): LdapIndex {
   const map = config.directory.ldap.attributes;
   const s = config.server;
-  const legacyDN = (name: string) => `/o=${s.organization}/ou=${s.administrativeGroup}/cn=Recipients/cn=${name}`;
+  const legacyDN = (name: string) => `/o=${s.organization}/ou=${s.administrativeGroup}/cn=Recipients/cn=${legacyDnName(name)}`;
   const warnings: string[] = [];
   const sorted = (list: RawEntry[]) => list.map((e) => new View(e)).sort((a, b) => byName(a.dn, b.dn));
 

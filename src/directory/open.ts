@@ -2,7 +2,7 @@
 // administered) or the read-only LDAP provider.
 import type { Config } from '../config/types.js';
 import type { Logger } from '../util/log.js';
-import { openDirectory } from './builtin.js';
+import { openDirectory, type OpenDirectoryOptions } from './builtin.js';
 import { DirectoryError, DirectoryErrorCode } from './errors.js';
 import { openLdapDirectory } from './ldap.js';
 import type { Directory, DirectoryAdmin } from './types.js';
@@ -13,9 +13,10 @@ export interface OpenedDirectory {
   admin: DirectoryAdmin | null;
 }
 
-export async function openConfiguredDirectory(config: Config, log: Logger): Promise<OpenedDirectory> {
+/** `builtin`: options of the built-in directory (ignored for LDAP). */
+export async function openConfiguredDirectory(config: Config, log: Logger, builtin: OpenDirectoryOptions = {}): Promise<OpenedDirectory> {
   if (config.directory.provider === 'ldap') return { directory: await openLdapDirectory(config, log), admin: null };
-  const dir = openDirectory(config, log);
+  const dir = openDirectory(config, log, builtin);
   return { directory: dir, admin: dir };
 }
 

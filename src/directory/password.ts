@@ -1,6 +1,7 @@
 // Password storage for HTTP Basic: scrypt with a random 16-byte salt, stored as
 // "scrypt$<N>$<r>$<p>$<salt b64>$<key b64>" so the parameters can be raised later without breaking old entries.
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { OcError } from '../util/errors.js';
 
 const N = 32768;
 const R = 8;
@@ -15,10 +16,17 @@ function scrypt(password: string, salt: Buffer, keyLen: number, opts: ScryptOpti
   });
 }
 
-export async function hashPassword(password: string): Promise<string> {
+/** The scrypt cost parameter N of new hashes (a power of two). */
+export const DEFAULT_SCRYPT_N = N;
+
+/** A new stored hash; `cost` (scrypt N, a power of two from 2^10) defaults to DEFAULT_SCRYPT_N. */
+export async function hashPassword(password: string, cost: number = N): Promise<string> {
+  if (!Number.isInteger(cost) || cost < 1024 || cost > 1 << 20 || (cost & (cost - 1)) !== 0) {
+    throw new OcError('OC_DIR_SCRYPT_COST', `scrypt N must be a power of two from 1024 to 2^20, not ${cost}`);
+  }
   const salt = randomBytes(SALT_LEN);
-  const key = await scrypt(password, salt, KEY_LEN, { N, r: R, p: P, maxmem: MAX_MEM });
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await scrypt(password, salt, KEY_LEN, { N: cost, r: R, p: P, maxmem: MAX_MEM });
+  return `scrypt$${cost}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 interface Parsed {

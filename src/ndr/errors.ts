@@ -25,6 +25,8 @@ export const NdrErrorCode = {
   RANGE: 'OC_NDR_RANGE',
   /** A full pointer id reused for another type, or a referent that refers to itself while being read. */
   BAD_POINTER: 'OC_NDR_BAD_POINTER',
+  /** Bytes left after an operation's parameters that are not an MS-RPCE verification trailer (exact decoders). */
+  TRAILING_BYTES: 'OC_NDR_TRAILING_BYTES',
 } as const;
 export type NdrErrorCode = (typeof NdrErrorCode)[keyof typeof NdrErrorCode];
 

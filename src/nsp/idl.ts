@@ -4,23 +4,33 @@
 // named `result`, so that MAPI_E_* codes read as written. `[out] T **` parameters take the inner pointer's value
 // (T or null).
 //
-// Client quirks accepted:
+// Every request codec of NSPI_OPS reads the stub to its end (MS-OXNSPI 3.1.4: "strict NDR data consistency check
+// at target level 6.0"): bytes left over, other than an MS-RPCE verification trailer, mean the stub was not what
+// the schema read, and the call fails with nca_s_fault_ndr rather than running on a misread request.
+//
+// Client quirks accepted (each form is accepted only when it reads the whole stub, so no form can misread another):
 // - impacket 0.10 marshals NspiGetSpecialTable's pStat and lpVersion, and NspiGetProps's pStat, as [unique]
 //   pointers (a referent id before the STAT; lpVersion may be NULL) where MS-OXNSPI and Outlook pass [ref]
 //   (nothing but the STAT; the 64-byte GetSpecialTable stub in shared/oracles/impacket_oracle.py). The request
-//   codecs of those two opnums decode the spec's form and, when it leaves bytes over that are not a verification
-//   trailer, impacket's form if that one consumes the stub exactly (NspiGetSpecialTable_request,
-//   NspiGetProps_request). Responses are the same for both.
+//   codecs of those two opnums decode the spec's form and, when it does not read the stub exactly, impacket's
+//   form (NspiGetSpecialTable_request, NspiGetProps_request). Responses are the same for both.
+// - impacket 0.10's hNspiGetProps helper sends pPropTags with cValues one higher than the tags it sends
+//   (cValues = max_count = n + 1, actual_count = n; nspi.py sets cValues = len(pPropTags) + 1). The spec's form
+//   has cValues = actual_count, so the two cannot be confused: NspiGetProps_request reads that shape, with the
+//   [unique] pStat, as the n tags actually sent (PropertyTagArray_r_impacketGetProps).
 // - impacket's NspiGetIDsFromNames sends pNames as an array of PropertyName_r structs; MS-NSPI says an array of
 //   pointers to them (`PropertyName_r ** pNames`). Only the MS-NSPI form is decoded (impacket's call fails with a
 //   fault; test/nsp/gen_fixtures.py declares the MS-NSPI form for impacket).
 import type { StubCodec } from '../dcerpc/interface.js';
-import { ndr, type DecodeOptions, type DecodeResult, type Infer, type NdrType } from '../ndr/index.js';
+import { ndr, NdrError, NdrErrorCode, type DecodeContext, type DecodeOptions, type DecodeResult, type Infer, type NdrType } from '../ndr/index.js';
+import { encodeError } from '../ndr/errors.js';
+import type { NdrReader } from '../ndr/reader.js';
 import {
   BinaryArray_r,
   FlatUID_r,
   isRestrictionTooDeep,
   NSPI_HANDLE,
+  NSPI_MAX_PROPTAGS,
   NSPI_MAX_VALUES,
   PropertyName_r,
   PropertyNameSet_r,
@@ -145,6 +155,42 @@ export const NspiGetProps_in_impacket = ndr.params({
   pPropTags: ndr.unique(PropertyTagArray_r),
 });
 
+/**
+ * PropertyTagArray_r as impacket 0.10's hNspiGetProps sends it: cValues = max_count = n + 1 with n tags
+ * (actual_count n). Read as the n tags sent; any other shape is refused (the spec's shape is PropertyTagArray_r's).
+ */
+export const PropertyTagArray_r_impacketGetProps: NdrType<PropertyTagArray_r> = ndr.custom<PropertyTagArray_r>({
+  name: 'PropertyTagArray_r(impacket hNspiGetProps)',
+  align: 4,
+  minSize: 16,
+  encodeScalars() {
+    throw encodeError('PropertyTagArray_r(impacket hNspiGetProps) is only decoded');
+  },
+  decodeScalars(r: NdrReader, ctx: DecodeContext) {
+    const at = r.pos;
+    const max = r.u32();
+    const cValues = r.u32();
+    const offset = r.u32();
+    const actual = r.u32();
+    if (cValues > NSPI_MAX_PROPTAGS) throw new NdrError(NdrErrorCode.RANGE, `PropertyTagArray_r.cValues ${cValues} above ${NSPI_MAX_PROPTAGS}`, at + 4);
+    if (offset !== 0 || max !== cValues || actual + 1 !== cValues) {
+      throw new NdrError(NdrErrorCode.SIZE_MISMATCH, `not impacket's hNspiGetProps PropertyTagArray_r (max ${max}, cValues ${cValues}, actual ${actual})`, at);
+    }
+    if (actual * 4 > r.end - r.pos) throw new NdrError(NdrErrorCode.BAD_COUNT, `PropertyTagArray_r: ${actual} tags cannot fit`, r.pos);
+    ctx.addElements(actual, r);
+    const aulPropTag = new Array<number>(actual);
+    for (let i = 0; i < actual; i++) aulPropTag[i] = r.u32();
+    return { cValues: actual, aulPropTag };
+  },
+});
+/** impacket 0.10's hNspiGetProps helper: [unique] pStat and the off-by-one pPropTags. */
+export const NspiGetProps_in_impacketHelper = ndr.params({
+  hRpc: NSPI_HANDLE,
+  dwFlags: ndr.u32,
+  pStat: ndr.unique(STAT),
+  pPropTags: ndr.unique(PropertyTagArray_r_impacketGetProps),
+});
+
 // MS-OXNSPI 3.1.4.1.12 NspiCompareMIds (opnum 10)
 export const NspiCompareMIds_in = ndr.params({
   hRpc: NSPI_HANDLE,
@@ -255,24 +301,63 @@ export const NspiResolveNamesW_out = ndr.params({ ppMIds: outMIds, ppRows: outRo
 const VERIFICATION_TRAILER = Buffer.from('8ae3137102f43671', 'hex');
 
 /** True when the stub holds nothing after `consumed` but (possibly) a verification trailer. */
-function endsAt(stub: Uint8Array, consumed: number): boolean {
+export function endsAt(stub: Uint8Array, consumed: number): boolean {
   if (consumed === stub.length) return true;
   const at = (consumed + 3) & ~3;
   if (at + 8 > stub.length) return false;
   return Buffer.from(stub.buffer, stub.byteOffset + at, 8).equals(VERIFICATION_TRAILER);
 }
 
+/** The error for a stub whose parameters end before it does (and not at a verification trailer). */
+function leftOver(name: string, stub: Uint8Array, consumed: number): NdrError {
+  return new NdrError(
+    NdrErrorCode.TRAILING_BYTES,
+    `${name}: ${stub.length - consumed} bytes after the parameters are not a verification trailer`,
+    consumed,
+  );
+}
+
+type DecodesWithLength<T> = StubCodec<T> & { decodeWithLength(stub: Uint8Array, opts?: DecodeOptions): DecodeResult<T> };
+
 /**
- * A request codec for an operation some client marshals differently: decodes the spec's form, unless that leaves
- * bytes over (other than a verification trailer) and `variant` consumes the stub exactly; then the variant's
- * value, converted. Encodes the spec's form.
+ * A request codec that reads the stub to its end (up to a verification trailer) or fails with NdrError
+ * OC_NDR_TRAILING_BYTES (the dcerpc layer answers nca_s_fault_ndr): a request that left bytes unread was not what
+ * the schema read.
  */
-export class VariantRequestCodec<T, V> implements StubCodec<T> {
+export function exactRequest<T>(name: string, codec: DecodesWithLength<T>): DecodesWithLength<T> {
+  const decodeWithLength = (stub: Uint8Array, opts?: DecodeOptions): DecodeResult<T> => {
+    const r = codec.decodeWithLength(stub, opts);
+    if (!endsAt(stub, r.length)) throw leftOver(name, stub, r.length);
+    return r;
+  };
+  return {
+    encode: (value: T, opts?: { firstFullPointerId?: number }) => codec.encode(value, opts),
+    decode: (stub: Uint8Array, opts?: DecodeOptions) => decodeWithLength(stub, opts).value,
+    decodeWithLength,
+  };
+}
+
+/** Another marshalling of an operation's parameters, and how its value becomes the spec's. */
+export interface RequestVariant<T, V> {
+  readonly type: NdrType<V>;
+  readonly convert: (v: V) => T;
+}
+
+/**
+ * A request codec for an operation some client marshals differently: the spec's form when it reads the stub to its
+ * end (up to a verification trailer), else the first variant that does, converted; a stub no form reads exactly is
+ * an NdrError (the spec form's own error, or OC_NDR_TRAILING_BYTES), never a partial read. Encodes the spec's form.
+ */
+export class VariantRequestCodec<T> implements StubCodec<T> {
+  readonly variants: ReadonlyArray<RequestVariant<T, unknown>>;
+
   constructor(
+    readonly name: string,
     readonly strict: NdrType<T>,
-    readonly variant: NdrType<V>,
-    private readonly convert: (v: V) => T,
-  ) {}
+    ...variants: Array<RequestVariant<T, never>>
+  ) {
+    this.variants = variants as unknown as ReadonlyArray<RequestVariant<T, unknown>>;
+  }
 
   encode(value: T, opts?: { firstFullPointerId?: number }): Buffer {
     return this.strict.encode(value, opts);
@@ -283,22 +368,24 @@ export class VariantRequestCodec<T, V> implements StubCodec<T> {
   }
 
   decodeWithLength(stub: Uint8Array, opts?: DecodeOptions): DecodeResult<T> {
-    let strict: DecodeResult<T> | undefined;
-    let strictError: unknown;
+    let strictError: unknown = null;
+    let strictLength = 0;
     try {
-      strict = this.strict.decodeWithLength(stub, opts);
+      const strict = this.strict.decodeWithLength(stub, opts);
       if (endsAt(stub, strict.length)) return strict;
+      strictLength = strict.length;
     } catch (e) {
       strictError = e;
     }
-    try {
-      const v = this.variant.decodeWithLength(stub, opts);
-      if (endsAt(stub, v.length)) return { value: this.convert(v.value), length: v.length, maxFullPointerId: v.maxFullPointerId };
-    } catch {
-      // not the variant either: report the spec form's result or error
+    for (const { type, convert } of this.variants) {
+      try {
+        const v = type.decodeWithLength(stub, opts);
+        if (endsAt(stub, v.length)) return { value: convert(v.value), length: v.length, maxFullPointerId: v.maxFullPointerId };
+      } catch {
+        // not this variant either
+      }
     }
-    if (strict) return strict;
-    throw strictError;
+    throw strictError ?? leftOver(this.name, stub, strictLength);
   }
 }
 
@@ -315,19 +402,34 @@ const NULL_STAT: STAT = {
   SortLocale: 0,
 };
 
-export const NspiGetSpecialTable_request = new VariantRequestCodec(NspiGetSpecialTable_in, NspiGetSpecialTable_in_impacket, (v) => ({
-  hRpc: v.hRpc,
-  dwFlags: v.dwFlags,
-  pStat: v.pStat ?? NULL_STAT,
-  lpVersion: v.lpVersion ?? 0,
-}));
+function variant<T, V>(type: NdrType<V>, convert: (v: V) => T): RequestVariant<T, never> {
+  return { type, convert } as unknown as RequestVariant<T, never>;
+}
 
-export const NspiGetProps_request = new VariantRequestCodec(NspiGetProps_in, NspiGetProps_in_impacket, (v) => ({
+export const NspiGetSpecialTable_request = new VariantRequestCodec<NspiGetSpecialTable_in>(
+  'NspiGetSpecialTable',
+  NspiGetSpecialTable_in,
+  variant(NspiGetSpecialTable_in_impacket, (v) => ({
+    hRpc: v.hRpc,
+    dwFlags: v.dwFlags,
+    pStat: v.pStat ?? NULL_STAT,
+    lpVersion: v.lpVersion ?? 0,
+  })),
+);
+
+const fromImpacketGetProps = (v: Infer<typeof NspiGetProps_in_impacket>): NspiGetProps_in => ({
   hRpc: v.hRpc,
   dwFlags: v.dwFlags,
   pStat: v.pStat ?? NULL_STAT,
   pPropTags: v.pPropTags,
-}));
+});
+
+export const NspiGetProps_request = new VariantRequestCodec<NspiGetProps_in>(
+  'NspiGetProps',
+  NspiGetProps_in,
+  variant(NspiGetProps_in_impacket, fromImpacketGetProps),
+  variant(NspiGetProps_in_impacketHelper, fromImpacketGetProps),
+);
 
 /**
  * NspiGetMatches' request: like NspiGetMatches_in, but a Filter nested deeper than RESTRICTION_MAX_DEPTH gives
@@ -366,8 +468,9 @@ export interface NspiOpWire<Req, Res> {
   readonly response: NdrType<Res>;
 }
 
-function wire<Req, Res>(name: string, request: StubCodec<Req>, response: NdrType<Res>): NspiOpWire<Req, Res> {
-  return { name, request, response };
+/** An opnum's wire side; a plain schema is made to read the whole stub (exactRequest). */
+function wire<Req, Res>(name: string, request: DecodesWithLength<Req>, response: NdrType<Res>): NspiOpWire<Req, Res> {
+  return { name, request: request instanceof VariantRequestCodec ? request : exactRequest(name, request), response };
 }
 
 /** NSPI opnums 0-20 (15 is not used on the wire). */

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import { DirectoryError } from '../../src/directory/errors.js';
 import { openLdapDirectory } from '../../src/directory/ldap.js';
-import { buildIndex, normalizeDn, type RawEntry } from '../../src/directory/ldap-map.js';
+import { buildIndex, legacyDnName, normalizeDn, type RawEntry } from '../../src/directory/ldap-map.js';
 import { silentLogger } from '../../src/util/log.js';
 
 function config(schema: 'openldap' | 'ad', ldap: Record<string, unknown> = {}): Config {
@@ -116,6 +116,24 @@ describe('LDAP mapping: Active Directory preset', () => {
     expect(ix.userByKey.get('bob')?.user.enabled).toBe(false); // 66050 = 0x10202: ACCOUNTDISABLE set
     expect(ix.groups[0]?.members).toEqual(['bob', 'jdoe']);
     expect(ix.userByKey.get('j@corp.test')?.user.username).toBe('jdoe');
+  });
+});
+
+describe('legacyExchangeDN built from a name', () => {
+  it('keeps printable ASCII names; makes others 7-bit, "/"-free and still distinct', () => {
+    expect(legacyDnName('jdoe')).toBe('jdoe');
+    expect(legacyDnName('Partner Contact 2')).toBe('Partner Contact 2');
+    const names = ['Müller GmbH', 'Muller GmbH ', 'a/b', 'ødegård', 'Ødegård', '李雷', 'Æsir Þór', 'x\u0000y'];
+    const out = names.map(legacyDnName);
+    for (const [i, n] of out.entries()) {
+      expect(n, names[i]).toMatch(/^[\x20-\x2e\x30-\x7e]+$/);
+      expect(n.trim(), names[i]).toBe(n);
+    }
+    expect(new Set(out).size).toBe(names.length);
+    expect(out[0]).toMatch(/^Muller GmbH-[0-9a-f]{8}$/);
+    expect(out[3]).toMatch(/^odegard-[0-9a-f]{8}$/);
+    expect(out[5]).toMatch(/^[0-9a-f]{8}$/);
+    expect(out[6]).toMatch(/^AEsir Thor-[0-9a-f]{8}$/);
   });
 });
 

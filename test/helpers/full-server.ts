@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type DeepPartial } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
+import type { Directory, DirectoryAdmin } from '../../src/directory/types.js';
 import { openConfiguredDirectory } from '../../src/directory/open.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createLogger, silentLogger, type Logger } from '../../src/util/log.js';
@@ -16,17 +17,30 @@ export const PASSWORD = 'Passw0rd!';
 
 export interface TestServer {
   server: RunningServer;
+  /** The directory the server was started with (built-in or LDAP). */
+  directory: Directory;
   config: Config;
   dataDir: string;
   log: Logger;
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Fills the built-in directory before the server starts (after `users` are added). */
+  populate?(admin: DirectoryAdmin, config: Config): Promise<void>;
+  /** scrypt cost of the built-in directory's Basic hashes (lower for directories of hundreds of test users). */
+  scryptN?: number;
+}
+
 /**
  * The whole server with the directory the config names: the built-in one (in a fresh data directory, with `users`
  * added) or, with `directory: { provider: 'ldap', ldap: {...} }`, an LDAP server such as test/helpers/slapd.ts.
  */
-export async function startTestServer(over: DeepPartial<Config> = {}, users: Array<[string, string]> = [['alice', PASSWORD]]): Promise<TestServer> {
+export async function startTestServer(
+  over: DeepPartial<Config> = {},
+  users: Array<[string, string]> = [['alice', PASSWORD]],
+  opts: TestServerOptions = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ocng-test-'));
   const config = loadConfig({
     env: {},
@@ -40,10 +54,11 @@ export async function startTestServer(over: DeepPartial<Config> = {}, users: Arr
     },
   });
   const log = process.env.OCNG_TEST_LOG ? createLogger({ level: 'debug', destination: 2 }) : silentLogger();
-  const { directory, admin } = await openConfiguredDirectory(config, log);
-  if (admin) for (const [u, p] of users) await admin.addUser({ username: u, password: p });
+  const { directory, admin } = await openConfiguredDirectory(config, log, { scryptN: opts.scryptN });
   let server: RunningServer;
   try {
+    if (admin) for (const [u, p] of users) await admin.addUser({ username: u, password: p });
+    if (admin && opts.populate) await opts.populate(admin, config);
     server = await startServer(config, log, { directory });
   } catch (e) {
     await directory.close();
@@ -52,6 +67,7 @@ export async function startTestServer(over: DeepPartial<Config> = {}, users: Arr
   }
   return {
     server,
+    directory,
     config,
     dataDir,
     log,

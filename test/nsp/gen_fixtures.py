@@ -515,6 +515,25 @@ def gen_get_props():
     idata, ivalue, inote = out['NspiGetProps_in_impacket']
     write('NspiGetProps_request_impacket', IMPACKET + ' NspiGetProps (' + inote + ')', 'NspiGetProps_request', idata, ivalue,
           note='decoded as the spec form; encodes as the spec form', encodes_as=data)
+    # impacket's hNspiGetProps helper itself: cValues = len(pPropTags) + 1 (one more than the tags it sends)
+    class Capture:
+        def request(self, req, *args, **kw):
+            self.data = encode(req)
+            return None
+    cap = Capture()
+    hh, hv = handle()
+    nspi.hNspiGetProps(cap, hh, ContainerID=0, CurrentRec=0x1001, dwFlags=nspi.fEphID, CodePage=1252, pPropTags=tags)
+    hstat = dict(STAT_VALS, CurrentRec=0x1001, TemplateLocale=0, SortLocale=0)
+    sreq = NspiGetPropsStrict()
+    handle(sreq['hRpc'])
+    sreq['dwFlags'] = nspi.fEphID
+    stat(sreq['pStat'], **hstat)
+    sreq['pPropTags'] = nspi.PropertyTagArray_r()
+    set_tags(sreq.fields['pPropTags'].fields['Data'], tags)
+    write('NspiGetProps_request_impacket_helper', IMPACKET + ' hNspiGetProps (pStat [unique]; pPropTags cValues = 4 for 3 tags)',
+          'NspiGetProps_request', cap.data,
+          {'hRpc': hv, 'dwFlags': 2, 'pStat': hstat, 'pPropTags': {'cValues': len(tags), 'aulPropTag': list(tags)}},
+          note='the off-by-one cValues is read as the tags sent; encodes as the spec form', encodes_as=encode(sreq))
     resp = nspi.NspiGetPropsResponse()
     row, rj = i_row(ROWS[1])
     resp['ppRows'] = row

@@ -148,11 +148,62 @@ describe('client variants', () => {
     const b = N.NspiGetProps_request.decode(Buffer.from(fx('NspiGetProps_request_impacket').hex, 'hex'));
     expect(b).toEqual(a);
   });
-  it('a stub neither form reads fully is the spec form (or its error)', () => {
+  it('a stub no form reads fully is refused (nca_s_fault_ndr), never read partly', () => {
     const strict = Buffer.from(fx('NspiGetSpecialTable_request_strict').hex, 'hex');
     const junk = Buffer.concat([strict, Buffer.from('01020304', 'hex')]);
-    expect(N.NspiGetSpecialTable_request.decode(junk)).toEqual(N.NspiGetSpecialTable_in.decode(strict));
+    expect(() => N.NspiGetSpecialTable_request.decode(junk)).toThrow(expect.objectContaining({ code: NdrErrorCode.TRAILING_BYTES }));
     expect(() => N.NspiGetSpecialTable_request.decode(strict.subarray(0, 40))).toThrow(NdrError);
+    // a truncated impacket stub would read as the spec form with bytes over: refused too
+    const imp = Buffer.from(fx('NspiGetSpecialTable_request_impacket_version').hex, 'hex');
+    for (let n = 0; n < imp.length; n++) {
+      let v: unknown;
+      try {
+        v = N.NspiGetSpecialTable_request.decode(imp.subarray(0, n));
+      } catch (e) {
+        expect(e, `cut at ${n}`).toBeInstanceOf(NdrError);
+        continue;
+      }
+      // the only prefixes that read at all are complete stubs of one form
+      expect([64, 68], `cut at ${n}: ${JSON.stringify(v)}`).toContain(n);
+    }
+  });
+  it("NspiGetProps: impacket's hNspiGetProps (cValues one above the tags it sends) reads as the tags sent", () => {
+    const helper = Buffer.from(fx('NspiGetProps_request_impacket_helper').hex, 'hex');
+    // the bug this guards against: the spec form "reads" impacket's stub (referent id as SortType, pPropTags from
+    // its SortLocale) and leaves bytes over; that read must never be used
+    const misread = N.NspiGetProps_in.decodeWithLength(helper);
+    expect(misread.length).toBeLessThan(helper.length);
+    expect(misread.value.pStat.SortType).toBe(0x20000);
+    const v = N.NspiGetProps_request.decode(helper);
+    expect(v.pStat).toMatchObject({ SortType: 0, CurrentRec: 0x1001, CodePage: 1252 });
+    expect(v.pPropTags).toEqual({ cValues: 3, aulPropTag: [0x3001001f, 0x3003001e, 0x0fff0102] });
+    // an off-by-one array whose count does not match impacket's shape exactly is refused
+    const bad = Buffer.from(helper);
+    bad.writeUInt32LE(5, 68); // cValues 5 for 3 tags (max_count 4)
+    expect(() => N.NspiGetProps_request.decode(bad)).toThrow(NdrError);
+    // as is the off-by-one shape with the spec's [ref] pStat (no client sends it)
+    const strict = Buffer.from(fx('NspiGetProps_request_strict').hex, 'hex');
+    const refOffByOne = Buffer.from(strict);
+    refOffByOne.writeUInt32LE(4, refOffByOne.length - 24); // cValues (after max_count) 4 for 3 tags
+    refOffByOne.writeUInt32LE(4, refOffByOne.length - 28); // max_count 4
+    expect(() => N.NspiGetProps_request.decode(refOffByOne)).toThrow(NdrError);
+  });
+  it('every NSPI request codec refuses bytes after the parameters, except a verification trailer', () => {
+    const trailer = Buffer.from('8ae3137102f43671' + '0100' + '0400' + '00000000', 'hex');
+    for (const f of fixtures) {
+      if (!f.schema.endsWith('_in') && !f.schema.endsWith('_request')) continue;
+      const op = Object.values(N.NSPI_OPS).find((o) => `${o.name}_in` === f.schema || `${o.name}_request` === f.schema);
+      if (!op) continue;
+      const bytes = Buffer.from(f.hex, 'hex');
+      const codec = op.request as Codec;
+      expect(codec.decodeWithLength(bytes).length, f.file).toBe(bytes.length);
+      const pad = Buffer.alloc((4 - (bytes.length % 4)) % 4);
+      expect(codec.decode(Buffer.concat([bytes, pad, trailer])), f.file).toEqual(codec.decode(bytes));
+      const extra = Buffer.concat([bytes, Buffer.from('00000000', 'hex')]);
+      // variant codecs report the spec form's own error when it is not what failed to end
+      if (codec instanceof N.VariantRequestCodec) expect(() => codec.decode(extra), f.file).toThrow(NdrError);
+      else expect(() => codec.decode(extra), f.file).toThrow(expect.objectContaining({ code: NdrErrorCode.TRAILING_BYTES }));
+    }
   });
   it('PropertyTagArray_r accepts any max_count >= cValues, writes cValues + 1', () => {
     const tags = { cValues: 2, aulPropTag: [0x3001001f, 0x39fe001f] };

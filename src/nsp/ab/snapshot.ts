@@ -4,6 +4,7 @@
 // AddressBook's allocator so that the same DN keeps its MId across rebuilds.
 import { createHash } from 'node:crypto';
 import type { DirectoryContact, DirectoryGroup, DirectoryUser } from '../../directory/types.js';
+import { foldToAscii } from '../../util/ascii.js';
 import { guidToBytes } from '../../util/guid.js';
 import { MAX_ENTRYID_DN } from '../entryid.js';
 import { AnrIndex } from './anr.js';
@@ -54,9 +55,7 @@ export function nameGuid(name: string): string {
 
 /** PidTagAddressBookDisplayNamePrintable (MS-OXOABK 2.2.3.7): a 7-bit form of the display name. */
 export function printableName(displayName: string, fallback: string): string {
-  const s = displayName
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
+  const s = foldToAscii(displayName)
     .replace(/[^\x20-\x7e]+/g, '')
     .replace(/\s+/g, ' ')
     .trim();

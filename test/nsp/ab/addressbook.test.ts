@@ -188,6 +188,10 @@ describe('printable display names (MS-OXOABK 2.2.3.7)', () => {
   it('folds accents to 7 bits and falls back to the alias when nothing printable is left', () => {
     expect(printableName('Zoë Ångström', 'zoe')).toBe('Zoe Angstrom');
     expect(printableName('李雷', 'lilei')).toBe('lilei');
+    // letters NFKD keeps whole are spelled in ASCII (exchanger.py showed "gir orsson" before)
+    expect(printableName('Ægir Þórsson 6', 'user006')).toBe('AEgir Thorsson 6');
+    expect(printableName('Søren Kierkegaard', 's')).toBe('Soren Kierkegaard');
+    expect(printableName('Łukasz Żółć', 'l')).toBe('Lukasz Zolc');
     expect(printableName('Bob  Smith ', 'bob')).toBe('Bob Smith');
   });
 });
