@@ -1,0 +1,58 @@
+// MS-OXCDATA 2.4 error codes returned in ROP responses (ReturnValue) and by EMSMDB calls, named as in the spec.
+// Add codes here (checked against MS-OXCDATA 2.4.1/2.4.2), never as literals elsewhere.
+export const ec = {
+  Success: 0x00000000,
+  // 2.4.1 additional error codes
+  UnknownUser: 0x000003eb,
+  ServerOOM: 0x000003f0,
+  LoginPerm: 0x000003f2,
+  NoReceiveFolder: 0x00000463,
+  WrongServer: 0x00000478,
+  BufferTooSmall: 0x0000047d,
+  RpcFormat: 0x000004b6,
+  NullObject: 0x000004b9,
+  NotExpanded: 0x000004f7,
+  NotCollapsed: 0x000004f8,
+  DstNullObject: 0x00000503,
+  // 2.4.2 / MAPI codes
+  Error: 0x80004005,
+  NotSupported: 0x80040102,
+  NotImplemented: 0x80040fff,
+  UnknownFlags: 0x80040106,
+  InvalidEntryId: 0x80040107,
+  InvalidObject: 0x80040108,
+  ObjectModified: 0x80040109,
+  ObjectDeleted: 0x8004010a,
+  NotFound: 0x8004010f,
+  LoginFailure: 0x80040111,
+  TooComplex: 0x80040117,
+  Computed: 0x8004011a,
+  CorruptData: 0x8004011b,
+  UnknownCodePage: 0x8004011e,
+  UnknownLocale: 0x8004011f,
+  TooBig: 0x80040305,
+  TableTooBig: 0x80040403,
+  InvalidBookmark: 0x80040405,
+  DuplicateName: 0x80040604,
+  NotInitialized: 0x80040605,
+  HasFolders: 0x80040609,
+  HasMessages: 0x8004060a,
+  FolderCycle: 0x8004060b,
+  AccessDenied: 0x80070005,
+  MAPIOOM: 0x8007000e,
+  InvalidParam: 0x80070057,
+  // warnings
+  WarnWithErrors: 0x00040380,
+  WarnPartialCompletion: 0x00040680,
+} as const;
+
+export type EcName = keyof typeof ec;
+
+const names = new Map<number, string>(Object.entries(ec).map(([k, v]) => [v, `ec${k}`]));
+
+/** "ecNullObject (0x000004B9)" for logs. */
+export function ecName(value: number): string {
+  const hex = `0x${(value >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+  const n = names.get(value >>> 0);
+  return n ? `${n} (${hex})` : hex;
+}
