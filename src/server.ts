@@ -12,6 +12,10 @@ import { createMgmtInterface } from './epm/mgmt.js';
 import { mailboxStoreDn, serverDn } from './mapi/dn.js';
 import { AddressBook } from './nsp/ab/addressbook.js';
 import { createNspiInterface } from './nsp/nspi.js';
+import { createAsyncEmsmdbInterface } from './emsmdb/async.js';
+import { createEmsmdbInterface, parseVersion } from './emsmdb/emsmdb.js';
+import { SessionManager } from './emsmdb/session.js';
+import { loadRopRegistry } from './rop/registry.js';
 import { createRfrInterface } from './rfr/rfr.js';
 import { describeError } from './util/errors.js';
 import type { Logger } from './util/log.js';
@@ -21,6 +25,8 @@ export interface RunningServer {
   readonly ports: { rpc: number; epm: number | null };
   /** Human-readable endpoint lines printed at start-up. */
   readonly endpoints: string[];
+  /** The EMSMDB sessions (tests reach a session's notification hook through it). */
+  readonly emsmdbSessions?: SessionManager;
   close(): Promise<void>;
 }
 
@@ -102,6 +108,25 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     log,
   });
   rpc.registry.register(createNspiInterface({ addressBook }));
+  // EMSMDB + AsyncEMSMDB (MS-OXCRPC): sessions, ROP engine (codecs from src/rop/codec; handler maps join here)
+  const e = config.emsmdb;
+  const sessions = new SessionManager(
+    { maxSessionsPerUser: e.maxSessionsPerUser, maxObjectsPerSession: e.maxObjectsPerSession, sessionIdleSeconds: e.sessionIdleSeconds },
+    log,
+  );
+  const ropRegistry = await loadRopRegistry([]);
+  if (ropRegistry.missing.length > 0) log.warn({ missing: ropRegistry.missing }, 'ROP codec modules missing: those ROPs stop the ROP buffer');
+  rpc.registry.register(
+    createEmsmdbInterface({
+      directory: opts.directory,
+      sessions,
+      registry: ropRegistry,
+      serverDn: ourServerDn,
+      minClientVersion: parseVersion(e.minClientVersion),
+      requireEncryption: e.requireEncryption,
+    }),
+  );
+  rpc.registry.register(createAsyncEmsmdbInterface({ sessions, waitMs: e.asyncWaitSeconds * 1000 }));
   // build the address book now rather than on the first NSPI call (a failure is retried by that call)
   addressBook.load().catch((e: unknown) => log.warn({ err: describeError(e) }, 'address book not loaded yet'));
 
@@ -137,6 +162,10 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   return {
     ports,
     endpoints,
-    close: () => rpc.close(),
+    emsmdbSessions: sessions,
+    close: async () => {
+      sessions.close();
+      await rpc.close();
+    },
   };
 }

@@ -141,6 +141,21 @@ const rpcSchema = z.strictObject({
   maxAssociationGroups: key(int(1, 10_000_000), 10000, { description: 'Most association groups kept by the server.' }),
 });
 
+// MS-OXCRPC sessions (EcDoConnectEx) and the ROP engine's per-session limits.
+const CLIENT_VERSION_RE = /^\d{1,5}(\.\d{1,5}){1,3}$/;
+const emsmdbSchema = z.strictObject({
+  minClientVersion: key(z.string().regex(CLIENT_VERSION_RE, 'must be a version like 12.0.6206.1000'), '12.0.0.0', {
+    description: 'Oldest Outlook (EMSMDB client version) allowed to connect; older clients get ecVersionMismatch (12 = Outlook 2007).',
+  }),
+  requireEncryption: key(z.boolean(), true, {
+    description: 'Refuse EcDoConnectEx below RPC packet privacy (ecNotEncrypted), as Exchange does by default.',
+  }),
+  maxSessionsPerUser: key(int(1, 10000), 32, { description: 'Most EMSMDB sessions one user may hold at once.' }),
+  maxObjectsPerSession: key(int(16, 1_000_000), 8192, { description: 'Most server objects (logons, folders, tables, messages ...) open in one EMSMDB session.' }),
+  sessionIdleSeconds: key(int(60, 7 * 24 * 3600), 3600, { description: 'End an EMSMDB session not used for this many seconds.' }),
+  asyncWaitSeconds: key(int(1, 3600), 300, { description: 'How long EcDoAsyncWaitEx waits for a notification before it completes without one.' }),
+});
+
 const authSchema = z.strictObject({
   allowNtlmV1: key(z.boolean(), true, {
     description: 'Accept NTLMv1 responses with extended session security (plain NTLMv1 and LM are always refused).',
@@ -266,6 +281,39 @@ const directorySchema = z
     }
   });
 
+const storeSchema = z.strictObject({
+  backend: key(z.enum(['local']), 'local', {
+    description: 'Mailbox backend: `local` (embedded SQLite, one file per mailbox in `dataDir`/mailboxes).',
+  }),
+  idBatch: key(int(1, 65536), 64, {
+    description: 'Folder/message IDs and change numbers fetched from the index per round trip (a range; unused IDs of a range are skipped, never reused).',
+  }),
+});
+
+const indexMysqlSchema = z.strictObject({
+  url: key(z.string().refine((v) => v === '' || /^mysql:\/\/\S+$/i.test(v), 'must be empty or mysql://user:password@host:port/database'), '', {
+    description: 'MySQL/MariaDB index as `mysql://user:password@host:port/database`; when set it wins over the separate host/port/user/password/database keys.',
+  }),
+  host: key(z.string().regex(/^\S+$/, 'must be a host name or IP address'), '127.0.0.1', { description: 'MySQL/MariaDB host of the index.' }),
+  port: key(int(1, 65535), 3306, { description: 'MySQL/MariaDB port of the index.' }),
+  user: key(z.string(), 'ocng', { description: 'MySQL/MariaDB user of the index.' }),
+  password: key(z.string(), '', { description: 'Password of `index.mysql.user`.' }),
+  database: key(z.string().regex(/^[A-Za-z0-9_$]*$/, 'must be a database name (letters, digits, "_", "$")'), 'ocng', {
+    description: 'MySQL/MariaDB database holding the index tables (created on first use).',
+  }),
+  poolSize: key(int(1, 1000), 10, { description: 'Most simultaneous connections to the MySQL/MariaDB index.' }),
+  connectTimeoutSeconds: key(int(1, 600), 10, { description: 'Time limit for connecting to the MySQL/MariaDB index.' }),
+  queryTimeoutSeconds: key(int(1, 3600), 10, { description: 'Time limit for each query to the MySQL/MariaDB index.' }),
+});
+
+const indexSchema = z.strictObject({
+  provider: key(z.enum(['sqlite', 'mysql']), 'sqlite', {
+    description:
+      'Index store (folder/message IDs, change numbers, named properties, backend item mappings): `sqlite` (file `index.sqlite` in `dataDir`) or `mysql` (MySQL/MariaDB, see `index.mysql.*`).',
+  }),
+  mysql: indexMysqlSchema.prefault({}),
+});
+
 export const configSchema = z.strictObject({
   dataDir: key(z.string().min(1, 'must not be empty'), './data', {
     description: 'Directory for the SQLite files and generated state; created if missing; relative to the current directory.',
@@ -275,6 +323,9 @@ export const configSchema = z.strictObject({
   rpc: rpcSchema.prefault({}),
   auth: authSchema.prefault({}),
   directory: directorySchema.prefault({}),
+  emsmdb: emsmdbSchema.prefault({}),
+  store: storeSchema.prefault({}),
+  index: indexSchema.prefault({}),
 });
 
 // The schema must produce exactly the Config contract, no more and no less.

@@ -54,6 +54,38 @@ export interface Config {
     /** Largest accepted difference between the client's NTLMv2 timestamp and our clock (seconds, 0 = no check). */
     maxClockSkewSeconds: number;
   };
+  emsmdb: {
+    /** Oldest client version allowed ("12.0.0.0"); older clients get ecVersionMismatch. */
+    minClientVersion: string;
+    /** Refuse EcDoConnectEx below PKT_PRIVACY (ecNotEncrypted). */
+    requireEncryption: boolean;
+    maxSessionsPerUser: number;
+    maxObjectsPerSession: number;
+    sessionIdleSeconds: number;
+    asyncWaitSeconds: number;
+  };
+  store: {
+    /** Mailbox backend; `local` = embedded SQLite, one file per mailbox in dataDir/mailboxes. */
+    backend: 'local';
+    /** IDs/CNs fetched from the index per round trip. */
+    idBatch: number;
+  };
+  index: {
+    /** Where IDs, change numbers, named properties and backend item mappings live. */
+    provider: 'sqlite' | 'mysql';
+    mysql: {
+      /** mysql://user:password@host:port/database; wins over the separate keys when set. */
+      url: string;
+      host: string;
+      port: number;
+      user: string;
+      password: string;
+      database: string;
+      poolSize: number;
+      connectTimeoutSeconds: number;
+      queryTimeoutSeconds: number;
+    };
+  };
   directory: {
     /** Directory provider: the built-in SQLite directory, or an LDAP server (read-only, indexed in memory). */
     provider: 'builtin' | 'ldap';

@@ -8,6 +8,8 @@ export const ec = {
   LoginPerm: 0x000003f2,
   NoReceiveFolder: 0x00000463,
   WrongServer: 0x00000478,
+  /** ecServerBusy: RopFastTransferSourceGetBuffer answers it with a BackoffTime (MS-OXCROPS 2.2.12.4). */
+  ServerBusy: 0x00000480,
   BufferTooSmall: 0x0000047d,
   RpcFormat: 0x000004b6,
   NullObject: 0x000004b9,

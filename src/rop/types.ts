@@ -7,6 +7,11 @@ import type { RopReader, RopWriter } from '../mapi/buffer.js';
 /** What codecs need besides the bytes: the code page of 8-bit strings (the logon's, from EcDoConnectEx). */
 export interface CodecContext {
   codePage: number;
+  /**
+   * The OpenFlags of the RopLogon behind a LogonId (MS-OXCSTOR 2.2.1.1.1), for the few requests whose layout
+   * depends on them (RopWritePerUserInformation's ReplGuid with USE_PER_MDB_REPLID_MAPPING). Undefined: unknown.
+   */
+  logonOpenFlags?(logonId: number): number | undefined;
 }
 
 /** MS-OXCROPS 2.2.1: the fields every ROP request starts with. `OutputHandleIndex` only for ROPs that create an object. */

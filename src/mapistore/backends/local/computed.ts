@@ -1,0 +1,96 @@
+// Properties the embedded backend computes for folders and messages (MS-OXCFOLD 2.2.2, MS-OXCMSG 2.2.1,
+// MS-OXCFXICS 2.2.1.2): IDs, entry IDs, counts, access, change tracking, times.
+import type Database from 'better-sqlite3';
+import { encodeXid } from '../../../mapi/ids.js';
+import { toFileTime, type PropValue } from '../../../mapi/props.js';
+import { folderEntryId, messageEntryId } from '../../entryid.js';
+import { decodeProps } from '../../propcodec.js';
+import {
+  ACCESS_CREATE_ASSOCIATED, ACCESS_CREATE_CONTENTS, ACCESS_CREATE_HIERARCHY, ACCESS_DELETE, ACCESS_MODIFY, ACCESS_READ,
+  MSGFLAG_ASSOCIATED, MSGFLAG_READ, RIGHTS_OWNER, TAG,
+} from '../../tags.js';
+import { eid, instanceKey } from './helpers.js';
+import type { FolderRow, MessageRow } from './schema.js';
+
+export interface PropCtx {
+  mailboxGuid: string;
+  replGuid: string;
+  /** SELECT assoc, count(*) AS n, sum(read = 0) AS unread, sum(size) AS size FROM messages WHERE fid = ? GROUP BY assoc */
+  counts: Database.Statement;
+  /** SELECT count(*) AS n FROM folders WHERE parent = ? */
+  childCount: Database.Statement;
+}
+
+export const xid = (ctx: PropCtx, g: number | bigint): Buffer => encodeXid(ctx.replGuid, BigInt(g));
+export const feid = (ctx: PropCtx, g: number): Buffer => folderEntryId(ctx.mailboxGuid, ctx.replGuid, BigInt(g));
+
+export function folderProps(ctx: PropCtx, r: FolderRow): Map<number, PropValue> {
+  const m = decodeProps(r.props);
+  let count = 0, unread = 0, assoc = 0, size = 0;
+  for (const c of ctx.counts.all(r.fid) as { assoc: number; n: number; unread: number; size: number | null }[]) {
+    if (c.assoc) assoc = c.n;
+    else {
+      count = c.n;
+      unread = c.unread;
+    }
+    size += c.size ?? 0;
+  }
+  const kids = (ctx.childCount.get(r.fid) as { n: number }).n;
+  const special = r.special !== null;
+  m.set(TAG.DisplayName, r.name);
+  m.set(TAG.ObjectType, 3);
+  m.set(TAG.FolderId, eid(r.fid));
+  m.set(TAG.ParentFolderId, r.parent === null ? 0n : eid(r.parent));
+  m.set(TAG.EntryId, feid(ctx, r.fid));
+  m.set(TAG.ParentEntryId, feid(ctx, r.parent ?? r.fid));
+  m.set(TAG.RecordKey, feid(ctx, r.fid));
+  m.set(TAG.InstanceKey, instanceKey(r.fid));
+  m.set(TAG.FolderType, r.folder_type);
+  m.set(TAG.ContentCount, count);
+  m.set(TAG.ContentUnreadCount, unread);
+  m.set(TAG.AssociatedContentCount, assoc);
+  m.set(TAG.Subfolders, kids > 0);
+  m.set(TAG.FolderChildCount, kids);
+  m.set(TAG.MessageSize, Math.min(size, 0x7fffffff));
+  m.set(TAG.MessageSizeExtended, BigInt(size));
+  m.set(TAG.Access, ACCESS_MODIFY | ACCESS_READ | (special ? 0 : ACCESS_DELETE) | ACCESS_CREATE_HIERARCHY | ACCESS_CREATE_CONTENTS | ACCESS_CREATE_ASSOCIATED);
+  m.set(TAG.Rights, RIGHTS_OWNER);
+  if (!m.has(TAG.AttributeHidden)) m.set(TAG.AttributeHidden, false);
+  m.set(TAG.SourceKey, xid(ctx, r.fid));
+  if (r.parent !== null) m.set(TAG.ParentSourceKey, xid(ctx, r.parent));
+  m.set(TAG.ChangeKey, xid(ctx, r.cn));
+  m.set(TAG.PredecessorChangeList, r.pcl);
+  m.set(TAG.ChangeNumber, eid(r.cn));
+  m.set(TAG.CreationTime, toFileTime(new Date(r.created)));
+  m.set(TAG.LastModificationTime, toFileTime(new Date(r.modified)));
+  return m;
+}
+
+export function messageProps(ctx: PropCtx, r: MessageRow): Map<number, PropValue> {
+  const m = decodeProps(r.props);
+  const flags = (typeof m.get(TAG.MessageFlags) === 'number' ? (m.get(TAG.MessageFlags) as number) : 0) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED);
+  m.set(TAG.ObjectType, 5);
+  m.set(TAG.Mid, eid(r.mid));
+  m.set(TAG.FolderId, eid(r.fid));
+  m.set(TAG.ParentFolderId, eid(r.fid));
+  m.set(TAG.EntryId, messageEntryId(ctx.mailboxGuid, ctx.replGuid, BigInt(r.fid), BigInt(r.mid)));
+  m.set(TAG.ParentEntryId, feid(ctx, r.fid));
+  m.set(TAG.RecordKey, messageEntryId(ctx.mailboxGuid, ctx.replGuid, BigInt(r.fid), BigInt(r.mid)));
+  m.set(TAG.InstanceKey, instanceKey(r.mid));
+  m.set(TAG.MessageSize, r.size);
+  m.set(TAG.MessageSizeExtended, BigInt(r.size));
+  m.set(TAG.MessageFlags, flags | (r.read ? MSGFLAG_READ : 0) | (r.assoc ? MSGFLAG_ASSOCIATED : 0));
+  m.set(TAG.Read, r.read !== 0);
+  m.set(TAG.Associated, r.assoc !== 0);
+  m.set(TAG.Access, ACCESS_MODIFY | ACCESS_READ | ACCESS_DELETE);
+  m.set(TAG.AccessLevel, 1);
+  m.set(TAG.SourceKey, xid(ctx, r.mid));
+  m.set(TAG.ParentSourceKey, xid(ctx, r.fid));
+  m.set(TAG.ChangeKey, xid(ctx, r.cn));
+  m.set(TAG.PredecessorChangeList, r.pcl);
+  m.set(TAG.ChangeNumber, eid(r.cn));
+  m.set(TAG.CreationTime, toFileTime(new Date(r.created)));
+  m.set(TAG.LastModificationTime, toFileTime(new Date(r.modified)));
+  return m;
+}
+

@@ -1,0 +1,217 @@
+// Messages of the embedded backend (a minimal model: properties, read state, FAI flag; recipients and attachments
+// come with the full message model). Called by LocalMailbox, which serializes the mutations.
+import { eidGlobcnt, eidReplId } from '../../../mapi/ids.js';
+import { propId, type PropValue, type TaggedValue } from '../../../mapi/props.js';
+import { SEC } from '../../errors.js';
+import { pclAfterChange } from '../../pcl.js';
+import { pickProps } from '../../proppick.js';
+import { badValue, checkValue, decodeProps, encodeProps } from '../../propcodec.js';
+import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../../tags.js';
+import type {
+  ChangeInfo, ContentsOptions, DeleteResult, MessageInit, MoveCopyResult, PropertyProblem, PropResult, Row,
+} from '../../types.js';
+import { messageProps } from './computed.js';
+import { MESSAGE_COMPUTED, REPL_ID, deleteSameId, eid, g2n, messageSize, toMap } from './helpers.js';
+import type { LocalMailbox } from './mailbox.js';
+import type { MessageRow } from './schema.js';
+
+export function prepareMessage(init: MessageInit): { props: Map<number, PropValue>; size: number; read: boolean } {
+  const props = new Map<number, PropValue>();
+  let read = init.read ?? false;
+  for (const v of init.props) {
+    const id = propId(v.tag);
+    if (MESSAGE_COMPUTED.has(id)) continue;
+    if (!checkValue(v.tag, v.value)) throw badValue(v.tag);
+    if (v.tag >>> 0 === TAG.MessageFlags) {
+      read ||= ((v.value as number) & MSGFLAG_READ) !== 0;
+      props.set(TAG.MessageFlags, (v.value as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED));
+      continue;
+    }
+    props.set(v.tag >>> 0, v.value);
+  }
+  return { props, size: messageSize(props), read };
+}
+
+export async function createMessage(mb: LocalMailbox, fid: bigint, init: MessageInit): Promise<bigint> {
+  const f = mb.folderRow(fid);
+  const p = prepareMessage(init);
+  const g = await mb.ids(2);
+  const now = Date.now();
+  mb.db.transaction(() => {
+    mb.st.insMessage.run(g2n(g), f.fid, init.associated ? 1 : 0, p.read ? 1 : 0, g2n(g + 1n), now, now,
+      pclAfterChange(null, mb.replGuid, g + 1n), p.size, encodeProps(p.props));
+    mb.noteCn(g + 1n);
+  })();
+  return eid(g);
+}
+
+export async function bulkInsertMessages(mb: LocalMailbox, fid: bigint, messages: readonly MessageInit[]): Promise<bigint[]> {
+  const f = mb.folderRow(fid);
+  if (messages.length === 0) return [];
+  const prepared = messages.map((m) => prepareMessage(m));
+  mb.cache = { next: 0n, end: 0n };
+  const g = await mb.index.allocate(2 * messages.length);
+  const now = Date.now();
+  const out: bigint[] = [];
+  mb.db.transaction(() => {
+    prepared.forEach((p, i) => {
+      const mid = g + BigInt(2 * i);
+      const cn = mid + 1n;
+      mb.st.insMessage.run(g2n(mid), f.fid, messages[i]?.associated ? 1 : 0, p.read ? 1 : 0, g2n(cn), now, now,
+        pclAfterChange(null, mb.replGuid, cn), p.size, encodeProps(p.props));
+      out.push(eid(mid));
+    });
+    mb.noteCn(g + BigInt(2 * messages.length - 1));
+  })();
+  return out;
+}
+
+export async function messageExists(mb: LocalMailbox, mid: bigint): Promise<boolean> {
+  return eidReplId(mid) === REPL_ID && mb.st.message.get(g2n(eidGlobcnt(mid))) !== undefined;
+}
+
+export async function folderOfMessage(mb: LocalMailbox, mid: bigint): Promise<bigint | null> {
+  const r = eidReplId(mid) === REPL_ID ? (mb.st.message.get(g2n(eidGlobcnt(mid))) as MessageRow | undefined) : undefined;
+  return r ? eid(r.fid) : null;
+}
+
+export async function getMessageProps(mb: LocalMailbox, mid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
+  return pickProps(messageProps(mb.pctx, mb.messageRow(mid)), tags);
+}
+
+export async function listMessageProps(mb: LocalMailbox, mid: bigint): Promise<number[]> {
+  return [...messageProps(mb.pctx, mb.messageRow(mid)).keys()];
+}
+
+export async function setMessageProps(mb: LocalMailbox, mid: bigint, values: readonly TaggedValue[]): Promise<PropertyProblem[]> {
+  const r = mb.messageRow(mid);
+  const props = decodeProps(r.props);
+  const problems: PropertyProblem[] = [];
+  let read = r.read !== 0;
+  values.forEach((v, index) => {
+    if (MESSAGE_COMPUTED.has(propId(v.tag))) return problems.push({ index, tag: v.tag, error: SEC.Computed });
+    if (!checkValue(v.tag, v.value)) return problems.push({ index, tag: v.tag, error: SEC.InvalidParam });
+    if (v.tag >>> 0 === TAG.MessageFlags) {
+      read = ((v.value as number) & MSGFLAG_READ) !== 0;
+      props.set(TAG.MessageFlags, (v.value as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_UNMODIFIED));
+      return;
+    }
+    deleteSameId(props, v.tag);
+    props.set(v.tag >>> 0, v.value);
+  });
+  await rewriteMessage(mb, r, props, read);
+  return problems;
+}
+
+export async function deleteMessageProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): Promise<PropertyProblem[]> {
+  const r = mb.messageRow(mid);
+  const props = decodeProps(r.props);
+  const problems: PropertyProblem[] = [];
+  tags.forEach((tag, index) => {
+    if (MESSAGE_COMPUTED.has(propId(tag))) return problems.push({ index, tag, error: SEC.Computed });
+    deleteSameId(props, tag);
+  });
+  await rewriteMessage(mb, r, props, r.read !== 0);
+  return problems;
+}
+
+export async function rewriteMessage(mb: LocalMailbox, r: MessageRow, props: Map<number, PropValue>, read: boolean): Promise<void> {
+  const cn = await mb.ids(1);
+  mb.db.transaction(() => {
+    mb.db
+      .prepare('UPDATE messages SET props = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
+      .run(encodeProps(props), messageSize(props), read ? 1 : 0, g2n(cn), Date.now(), pclAfterChange(r.pcl, mb.replGuid, cn), r.mid);
+    mb.noteCn(cn);
+  })();
+}
+
+export async function messageChangeInfo(mb: LocalMailbox, mid: bigint): Promise<ChangeInfo> {
+  const r = mb.messageRow(mid);
+  return mb.changeInfo(r.mid, r.cn, r.pcl, r.modified);
+}
+
+export async function contentsRows(mb: LocalMailbox, fid: bigint, o: ContentsOptions = {}): Promise<Row[]> {
+  const f = mb.folderRow(fid);
+  const rows = mb.db.prepare('SELECT * FROM messages WHERE fid = ? AND assoc = ? ORDER BY mid').all(f.fid, o.associated ? 1 : 0) as MessageRow[];
+  return rows.map((r) => ({ id: eid(r.mid), props: toMap(pickProps(messageProps(mb.pctx, r), o.tags)) }));
+}
+
+export async function deleteMessages(mb: LocalMailbox, fid: bigint, mids: readonly bigint[], o: { hard?: boolean } = {}): Promise<DeleteResult> {
+  const f = mb.folderRow(fid);
+  const found = messagesIn(mb, f.fid, mids);
+  if (found.length === 0) return { partial: mids.length > 0 };
+  const cn = await mb.ids(1);
+  mb.db.transaction(() => {
+    const del = mb.db.prepare('DELETE FROM messages WHERE mid = ?');
+    for (const m of found) {
+      mb.st.tomb.run('message', m.mid, f.fid, g2n(cn), m.assoc, o.hard ? 1 : 0);
+      del.run(m.mid);
+    }
+    mb.noteCn(cn);
+  })();
+  return { partial: found.length < mids.length };
+}
+
+export function messagesIn(mb: LocalMailbox, fid: number, mids: readonly bigint[]): MessageRow[] {
+  const out: MessageRow[] = [];
+  const seen = new Set<number>();
+  for (const mid of mids) {
+    if (eidReplId(mid) !== REPL_ID) continue;
+    const r = mb.st.message.get(g2n(eidGlobcnt(mid))) as MessageRow | undefined;
+    if (r && r.fid === fid && !seen.has(r.mid)) {
+      seen.add(r.mid);
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+export async function moveCopyMessages(mb: LocalMailbox, src: bigint, mids: readonly bigint[], dst: bigint, copy: boolean): Promise<MoveCopyResult> {
+  const s = mb.folderRow(src);
+  const d = mb.folderRow(dst);
+  const found = messagesIn(mb, s.fid, mids);
+  const ids = new Map<bigint, bigint>();
+  if (found.length === 0) return { partial: mids.length > 0, ids };
+  let g = await mb.ids(copy ? 2 * found.length : found.length);
+  const now = Date.now();
+  mb.db.transaction(() => {
+    const mv = mb.db.prepare('UPDATE messages SET fid = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?');
+    for (const m of found) {
+      if (copy) {
+        const mid = g++;
+        const cn = g++;
+        mb.st.insMessage.run(g2n(mid), d.fid, m.assoc, m.read, g2n(cn), now, now, pclAfterChange(null, mb.replGuid, cn), m.size, m.props);
+        ids.set(eid(m.mid), eid(mid));
+      } else {
+        if (s.fid === d.fid) {
+          ids.set(eid(m.mid), eid(m.mid));
+          continue;
+        }
+        const cn = g++;
+        mv.run(d.fid, g2n(cn), now, pclAfterChange(m.pcl, mb.replGuid, cn), m.mid);
+        mb.st.tomb.run('message', m.mid, s.fid, g2n(cn), m.assoc, 0);
+        // a message moved back into a folder is no longer deleted there
+        mb.db.prepare("DELETE FROM tombstones WHERE kind = 'message' AND id = ? AND parent = ?").run(m.mid, d.fid);
+        ids.set(eid(m.mid), eid(m.mid));
+      }
+    }
+    mb.noteCn(g - 1n);
+  })();
+  return { partial: found.length < mids.length, ids };
+}
+
+export async function setReadFlags(mb: LocalMailbox, fid: bigint, mids: readonly bigint[] | null, read: boolean): Promise<bigint[]> {
+  const f = mb.folderRow(fid);
+  const rows = mids === null
+    ? (mb.db.prepare('SELECT * FROM messages WHERE fid = ? AND assoc = 0').all(f.fid) as MessageRow[])
+    : messagesIn(mb, f.fid, mids);
+  const change = rows.filter((r) => (r.read !== 0) !== read);
+  if (change.length === 0) return [];
+  const cn = await mb.ids(1);
+  mb.db.transaction(() => {
+    const up = mb.db.prepare('UPDATE messages SET read = ?, read_cn = ? WHERE mid = ?');
+    for (const r of change) up.run(read ? 1 : 0, g2n(cn), r.mid);
+    mb.noteCn(cn);
+  })();
+  return change.map((r) => eid(r.mid));
+}

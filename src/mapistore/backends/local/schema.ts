@@ -1,0 +1,91 @@
+// Tables of the embedded backend: one SQLite file per mailbox (`dataDir/mailboxes/<mailboxGuid>.sqlite`).
+// IDs are GLOBCNTs (replica 1 implied); times are milliseconds since 1970 (FILETIME computed on read);
+// properties are one JSON text per object (propcodec.ts). Recipients, attachments and large-value blobs join
+// the messages table by mid when the full message model lands.
+export const LOCAL_SCHEMA_VERSION = 1;
+
+export const LOCAL_SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS folders (
+  fid INTEGER PRIMARY KEY,
+  parent INTEGER,
+  name TEXT NOT NULL,
+  name_lc TEXT NOT NULL,
+  folder_type INTEGER NOT NULL,
+  special TEXT,
+  cn INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  modified INTEGER NOT NULL,
+  pcl BLOB NOT NULL,
+  props TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS folders_parent ON folders (parent, name_lc);
+CREATE INDEX IF NOT EXISTS folders_parent_cn ON folders (parent, cn);
+CREATE TABLE IF NOT EXISTS messages (
+  mid INTEGER PRIMARY KEY,
+  fid INTEGER NOT NULL,
+  assoc INTEGER NOT NULL,
+  read INTEGER NOT NULL DEFAULT 0,
+  read_cn INTEGER NOT NULL DEFAULT 0,
+  cn INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  modified INTEGER NOT NULL,
+  pcl BLOB NOT NULL,
+  size INTEGER NOT NULL,
+  props TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_fid ON messages (fid, assoc);
+CREATE INDEX IF NOT EXISTS messages_fid_cn ON messages (fid, cn);
+CREATE INDEX IF NOT EXISTS messages_fid_read_cn ON messages (fid, read_cn);
+CREATE TABLE IF NOT EXISTS tombstones (
+  kind TEXT NOT NULL,
+  id INTEGER NOT NULL,
+  parent INTEGER NOT NULL,
+  cn INTEGER NOT NULL,
+  assoc INTEGER NOT NULL,
+  hard INTEGER NOT NULL,
+  PRIMARY KEY (kind, id, parent)
+);
+CREATE INDEX IF NOT EXISTS tombstones_parent_cn ON tombstones (parent, kind, cn);
+CREATE TABLE IF NOT EXISTS receive_folders (
+  class_lc TEXT PRIMARY KEY,
+  class TEXT NOT NULL,
+  fid INTEGER NOT NULL,
+  modified INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS per_user (
+  ltid BLOB PRIMARY KEY,
+  db_guid TEXT NOT NULL,
+  data BLOB NOT NULL,
+  complete INTEGER NOT NULL,
+  modified INTEGER NOT NULL
+);
+`;
+
+export interface FolderRow {
+  fid: number;
+  parent: number | null;
+  name: string;
+  name_lc: string;
+  folder_type: number;
+  special: string | null;
+  cn: number;
+  created: number;
+  modified: number;
+  pcl: Buffer;
+  props: string;
+}
+
+export interface MessageRow {
+  mid: number;
+  fid: number;
+  assoc: number;
+  read: number;
+  read_cn: number;
+  cn: number;
+  created: number;
+  modified: number;
+  pcl: Buffer;
+  size: number;
+  props: string;
+}

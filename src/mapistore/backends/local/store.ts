@@ -1,0 +1,61 @@
+// The embedded backend: one SQLite file per mailbox under `dataDir/mailboxes/`, IDs and named properties in the
+// index (SQLite or MySQL). Opening a mailbox the first time provisions it.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { IndexProvider } from '../../index/types.js';
+import type { MailboxOwner, MailboxStore, Store } from '../../types.js';
+import { LocalMailbox } from './mailbox.js';
+
+export interface LocalStoreOptions {
+  /** Directory of the mailbox files (`<dataDir>/mailboxes`). */
+  mailboxDir: string;
+  index: IndexProvider;
+  /** GLOBCNTs fetched from the index per round trip (default 64). */
+  idBatch?: number;
+}
+
+export class LocalStore implements Store {
+  private readonly open = new Map<string, Promise<LocalMailbox>>();
+
+  constructor(private readonly o: LocalStoreOptions) {
+    fs.mkdirSync(o.mailboxDir, { recursive: true });
+  }
+
+  openMailbox(user: MailboxOwner): Promise<MailboxStore> {
+    const key = user.username.toLowerCase();
+    let p = this.open.get(key);
+    if (!p) {
+      p = this.doOpen(user, key);
+      this.open.set(key, p);
+      p.catch(() => this.open.delete(key));
+    }
+    return p;
+  }
+
+  private async doOpen(user: MailboxOwner, key: string): Promise<LocalMailbox> {
+    const index = await this.o.index.openMailbox(key);
+    const file = path.join(this.o.mailboxDir, `${index.mailbox.mailboxGuid}.sqlite`);
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const mb = new LocalMailbox(db, index, user, { idBatch: this.o.idBatch ?? 64 }, () => this.open.delete(key));
+      await mb.init();
+      return mb;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.open.values()];
+    for (const p of all) {
+      const mb = await p.catch(() => null);
+      if (mb) await mb.close();
+    }
+    this.open.clear();
+    await this.o.index.close();
+  }
+}

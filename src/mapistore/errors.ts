@@ -1,0 +1,33 @@
+// Store failures: a StoreError carries the MAPI error code (MS-OXCDATA 2.4) the ROP layer answers with. The values
+// are the spec's; they live here because mapistore sits below src/rop (whose ec table holds the same numbers).
+import { OcError } from '../util/errors.js';
+
+// MS-OXCDATA 2.4 error codes the store raises
+export const SEC = {
+  Error: 0x80004005,
+  NotSupported: 0x80040102,
+  InvalidEntryId: 0x80040107,
+  NotFound: 0x8004010f,
+  Computed: 0x8004011a,
+  NoReceiveFolder: 0x00000463,
+  DuplicateName: 0x80040604,
+  HasFolders: 0x80040609,
+  HasMessages: 0x8004060a,
+  FolderCycle: 0x8004060b,
+  AccessDenied: 0x80070005,
+  InvalidParam: 0x80070057,
+  NoAccess: 0x80070005,
+  /** MS-OXCDATA 2.4.2 ecTimeout: a backend (index, IMAP, ...) did not answer in time. */
+  Timeout: 0x80040401,
+} as const;
+
+export class StoreError extends OcError {
+  readonly ec: number;
+  constructor(code: string, ec: number, message: string, details?: Record<string, unknown>) {
+    super(code, message, details);
+    this.ec = ec;
+  }
+}
+
+export const notFound = (what: string, id?: bigint): StoreError =>
+  new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, id === undefined ? `${what} not found` : `${what} 0x${id.toString(16)} not found`);

@@ -1,0 +1,41 @@
+// MS-OXCROPS 2.2.4.9 RopEmptyFolder
+// PartialCompletion is present whatever the ReturnValue (one response buffer).
+import { defineRop, need } from './common.js';
+import type { RopRequestHeader } from '../types.js';
+
+export interface RopEmptyFolderRequest extends RopRequestHeader {
+  WantAsynchronous: number;
+  WantDeleteAssociated: number;
+}
+
+export interface RopEmptyFolderResponse {
+  PartialCompletion: number;
+}
+
+export const RopEmptyFolder = defineRop<RopEmptyFolderRequest, RopEmptyFolderResponse>({
+  RopId: 0x58,
+  name: 'RopEmptyFolder',
+  readReq: (r) => {
+    const WantAsynchronous = r.u8();
+    const WantDeleteAssociated = r.u8();
+    return { WantAsynchronous, WantDeleteAssociated };
+  },
+  writeReq: (w, q) => {
+    w.u8(q.WantAsynchronous);
+    w.u8(q.WantDeleteAssociated);
+  },
+  readOk: (r) => {
+    const PartialCompletion = r.u8();
+    return { PartialCompletion };
+  },
+  writeOk: (w, s) => {
+    w.u8(need(s.PartialCompletion, 'RopEmptyFolder', 'PartialCompletion'));
+  },
+  readFail: (r) => {
+    const PartialCompletion = r.u8();
+    return { PartialCompletion };
+  },
+  writeFail: (w, s) => {
+    w.u8(s.PartialCompletion ?? 0);
+  },
+});
