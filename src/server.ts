@@ -16,6 +16,8 @@ import { createAsyncEmsmdbInterface } from './emsmdb/async.js';
 import { createEmsmdbInterface, parseVersion } from './emsmdb/emsmdb.js';
 import { SessionManager } from './emsmdb/session.js';
 import { loadRopRegistry } from './rop/registry.js';
+import { createMailboxHandlers } from './rop/handlers/index.js';
+import { createStore } from './mapistore/index.js';
 import { createRfrInterface } from './rfr/rfr.js';
 import { describeError } from './util/errors.js';
 import type { Logger } from './util/log.js';
@@ -114,7 +116,9 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     { maxSessionsPerUser: e.maxSessionsPerUser, maxObjectsPerSession: e.maxObjectsPerSession, sessionIdleSeconds: e.sessionIdleSeconds },
     log,
   );
-  const ropRegistry = await loadRopRegistry([]);
+  // mailboxes (mapistore: embedded backend + index); closed with the server
+  const store = createStore({ dataDir: config.dataDir, store: config.store, index: config.index });
+  const ropRegistry = await loadRopRegistry(createMailboxHandlers({ store, serverDn: ourServerDn, log, directory: opts.directory }));
   if (ropRegistry.missing.length > 0) log.warn({ missing: ropRegistry.missing }, 'ROP codec modules missing: those ROPs stop the ROP buffer');
   rpc.registry.register(
     createEmsmdbInterface({
@@ -153,6 +157,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   } catch (e) {
     log.error({ err: describeError(e) }, 'could not start the RPC listeners');
     await rpc.close();
+    await store.close().catch((err: unknown) => log.warn({ err: describeError(err) }, 'closing the mailbox store failed'));
     throw e;
   }
   const h = config.rpc.httpPorts;
@@ -166,6 +171,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     close: async () => {
       sessions.close();
       await rpc.close();
+      await store.close();
     },
   };
 }

@@ -109,7 +109,14 @@ export async function dispatchRopBuffer<Session>(payload: Uint8Array, opts: Disp
   if (budget < 0) return formatError('OC_ROP_OUTPUT_TOO_SMALL', `output limit ${opts.maxOutput} cannot hold the handle table`);
 
   const { registry, state, log } = opts;
-  const cctx: CodecContext = { codePage: opts.codePage };
+  const cctx: CodecContext = {
+    codePage: opts.codePage,
+    // RopWritePerUserInformation's ReplGuid depends on the logon's OpenFlags (USE_PER_MDB_REPLID_MAPPING)
+    logonOpenFlags: (id) => {
+      const l = state.logons.get(id) as (ServerObject & { openFlags?: unknown }) | undefined;
+      return typeof l?.openFlags === 'number' ? l.openFlags : undefined;
+    },
+  };
   const r = new RopReader(buf, 2, ropSize);
   const w = new RopWriter(Math.min(4096, budget + 2));
   w.u16(0); // RopSize, patched at the end
@@ -190,7 +197,13 @@ export async function dispatchRopBuffer<Session>(payload: Uint8Array, opts: Disp
       if (res.ReturnValue === ec.Success) {
         const h = state.handles.add(created)!; // room checked before the handler ran
         table[req.OutputHandleIndex!] = h;
-        if (created.kind === 'logon') state.logons.set(created.logonId, created);
+        if (created.kind === 'logon') {
+          // MS-OXCROPS: a RopLogon on a LogonId in use replaces that logon; the old one and its objects go
+          const old = state.logons.get(created.logonId);
+          const oldHandle = old && old !== created ? state.handles.handleOf(old) : undefined;
+          if (oldHandle !== undefined) state.release(oldHandle);
+          state.logons.set(created.logonId, created);
+        }
       } else {
         disposeUnbound(created, log);
       }

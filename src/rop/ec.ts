@@ -27,6 +27,7 @@ export const ec = {
   ObjectDeleted: 0x8004010a,
   NotFound: 0x8004010f,
   LoginFailure: 0x80040111,
+  UnableToAbort: 0x80040114,
   TooComplex: 0x80040117,
   Computed: 0x8004011a,
   CorruptData: 0x8004011b,

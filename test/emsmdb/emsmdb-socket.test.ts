@@ -1,5 +1,5 @@
 // EMSMDB and AsyncEMSMDB over a real socket: the whole server (startServer) and the project's DCE/RPC client at
-// PKT_PRIVACY with NTLM. ROP handlers are not there yet: RopLogon is answered ecNotImplemented when its codec exists,
+// PKT_PRIVACY with NTLM. RopLogon runs through the real handlers (a mailbox is provisioned in the server's dataDir),
 // or ends the ROP buffer (unknown RopId) while the codec modules are being written.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient, RpcClientError } from '../../src/dcerpc/client.js';
@@ -169,14 +169,17 @@ describe('EMSMDB over ncacn_ip_tcp at PKT_PRIVACY', () => {
     expect(r.rgbOut.readUInt16LE(2) & RHE_FLAG_XORMAGIC).toBe(RHE_FLAG_XORMAGIC);
     const [out] = readExtendedBuffer(r.rgbOut, { maxPayloads: 1 });
     const { rops, handles } = splitRopBuffer(out!);
-    expect(handles).toEqual([0xffffffff]);
-    if (rops.length > 0) {
-      expect(rops.length).toBe(18);
-      // RopLogon's codec is there and no handler yet: ecNotImplemented with OutputHandleIndex
-      expect(rops[0]).toBe(0xfe);
-      expect(rops[1]).toBe(0);
-      expect(rops.readUInt32LE(2)).toBe(ec.NotImplemented);
+    // three RopLogons on LogonId 0 into slot 0: each succeeds and replaces the one before (the slot holds the last)
+    expect(handles).toHaveLength(1);
+    expect(handles[0]).not.toBe(0xffffffff);
+    let at = 0;
+    for (let i = 0; i < 3; i++) {
+      expect(rops[at]).toBe(0xfe);
+      expect(rops[at + 1]).toBe(0);
+      expect(rops.readUInt32LE(at + 2)).toBe(ec.Success);
+      at += 6 + 1 + 13 * 8 + 1 + 16 + 2 + 16 + 8 + 8 + 4; // private-mailbox RopLogon success response
     }
+    expect(at).toBe(rops.length);
     // NoXorMagic + NoCompression: plain output
     const plain = await rpcExt2(c, pcxh, writeExtendedBuffer([payload], { compress: false, xor: false, maxOut: 0x40000 }), { flags: 3 });
     expect(plain.result).toBe(0);

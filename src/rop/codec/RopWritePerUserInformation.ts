@@ -35,6 +35,8 @@ export const RopWritePerUserInformation = defineRop<RopWritePerUserInformationRe
   },
   writeReq: (w, q, ctx) => {
     w.bytes(q.FolderId).u8(q.HasFinished).u32(q.DataOffset).u16(q.Data.length).bytes(q.Data);
-    if (carriesReplGuid(ctx, q.LogonId, q.DataOffset)) w.guid(q.ReplGuid ?? '00000000-0000-0000-0000-000000000000');
+    // a request that carries ReplGuid writes it; one without gets the nil GUID where the logon's flags demand one
+    if (q.ReplGuid !== undefined) w.guid(q.ReplGuid);
+    else if (carriesReplGuid(ctx, q.LogonId, q.DataOffset)) w.guid('00000000-0000-0000-0000-000000000000');
   },
 });

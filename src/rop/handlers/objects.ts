@@ -15,6 +15,35 @@ export interface MailboxHandlerDeps {
   /** legacyExchangeDN of this server (RopLogon ecWrongServer redirects, RopGetOwningServers). */
   serverDn: string;
   log: Logger;
+  /**
+   * Looks up a RopLogon Essdn (MS-OXCSTOR 3.2.5.1.1: an unknown DN is ecUnknownUser, another user's mailbox
+   * ecLoginPerm). The server passes its Directory; without it every DN but the session user's is ecLoginPerm.
+   */
+  directory?: LogonDirectory;
+}
+
+/**
+ * The user of the EMSMDB session as the ROP handlers read it (RopContext.session is `unknown` below src/emsmdb; the
+ * EmsmdbSession's `user` is a DirectoryUser, which has these fields). Structural, so src/rop imports nothing above it.
+ */
+export interface LogonUser {
+  username: string;
+  displayName: string;
+  legacyExchangeDN: string;
+  enabled?: boolean;
+}
+
+/** The part of the Directory RopLogon uses (findUser takes a legacyExchangeDN). */
+export interface LogonDirectory {
+  findUser(nameOrDn: string): Promise<LogonUser | null>;
+}
+
+/** The session user of a ROP call, or undefined when the session carries none (a bare test session). */
+export function sessionUserOf(ctx: RopContext): LogonUser | undefined {
+  const s = ctx.session as { user?: Partial<LogonUser> } | null | undefined;
+  const u = s && typeof s === 'object' ? s.user : undefined;
+  if (!u || typeof u.username !== 'string' || typeof u.legacyExchangeDN !== 'string') return undefined;
+  return u as LogonUser;
 }
 
 // MS-OXCSTOR 2.2.1.1.1 LogonFlags
@@ -66,6 +95,17 @@ export class TableObject implements ServerObject {
 /** The logon of the call's LogonId, or undefined (handlers answer ecNullObject). */
 export function logonOf(ctx: RopContext): LogonObject | undefined {
   return ctx.logon instanceof LogonObject ? ctx.logon : undefined;
+}
+
+/**
+ * The logon a ROP works on: the logon of its LogonId, which must also be the logon the input object belongs to
+ * (MS-OXCROPS 3.2.5.1: a LogonId without an active logon, or an object of another logon, is answered ecNullObject).
+ */
+export function checkedLogon(req: { LogonId: number }, ctx: RopContext): LogonObject | undefined {
+  const l = logonOf(ctx);
+  if (!l || l.logonId !== req.LogonId || ctx.input.logonId !== req.LogonId) return undefined;
+  if (ctx.input.kind === 'logon' && ctx.input !== l) return undefined;
+  return l;
 }
 
 /**
