@@ -17,7 +17,7 @@ import { createEmsmdbInterface, parseVersion } from './emsmdb/emsmdb.js';
 import { SessionManager } from './emsmdb/session.js';
 import { loadRopRegistry } from './rop/registry.js';
 import { createMailboxHandlers } from './rop/handlers/index.js';
-import { createStore } from './mapistore/index.js';
+import { createStore, type Store } from './mapistore/index.js';
 import { createRfrInterface } from './rfr/rfr.js';
 import { describeError } from './util/errors.js';
 import type { Logger } from './util/log.js';
@@ -29,6 +29,8 @@ export interface RunningServer {
   readonly endpoints: string[];
   /** The EMSMDB sessions (tests reach a session's notification hook through it). */
   readonly emsmdbSessions?: SessionManager;
+  /** The mailbox store the ROP handlers use (tests and tools fill mailboxes through it). */
+  readonly store?: Store;
   close(): Promise<void>;
 }
 
@@ -168,6 +170,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     ports,
     endpoints,
     emsmdbSessions: sessions,
+    store,
     close: async () => {
       sessions.close();
       await rpc.close();

@@ -57,8 +57,11 @@ function readSingle(r: RopReader, type: number, codePage: number): PropValue {
     case PT.APPTIME:
       return r.f64();
     case PT.CURRENCY:
-    case PT.I8:
       return r.i64();
+    case PT.I8:
+      // PtypInteger64 values inside the program are unsigned 64-bit: they are mostly EIDs (PidTagMid, PidTagFolderId,
+      // change numbers), which the store keeps as unsigned bigints; the wire bytes are the same either way
+      return r.u64();
     case PT.SYSTIME:
       return r.u64();
     case PT.BOOLEAN:

@@ -62,7 +62,7 @@ const typed: Array<[number, fc.Arbitrary<PropValue>]> = [
   [PT.APPTIME, f64],
   [PT.ERROR, u32],
   [PT.BOOLEAN, fc.boolean()],
-  [PT.I8, i64],
+  [PT.I8, u64], // PtypInteger64 is unsigned inside the program (EIDs)
   [PT.STRING8, ascii],
   [PT.UNICODE, str],
   [PT.SYSTIME, u64],
@@ -75,7 +75,7 @@ const typed: Array<[number, fc.Arbitrary<PropValue>]> = [
   [PT.MV_DOUBLE, fc.array(f64, { maxLength: 5 })],
   [PT.MV_CURRENCY, fc.array(i64, { maxLength: 5 })],
   [PT.MV_APPTIME, fc.array(f64, { maxLength: 5 })],
-  [PT.MV_I8, fc.array(i64, { maxLength: 5 })],
+  [PT.MV_I8, fc.array(u64, { maxLength: 5 })],
   [PT.MV_STRING8, fc.array(ascii, { maxLength: 5 })],
   [PT.MV_UNICODE, fc.array(str, { maxLength: 5 })],
   [PT.MV_SYSTIME, fc.array(u64, { maxLength: 5 })],

@@ -139,14 +139,15 @@ describe('ROP dispatcher', () => {
     ]);
   });
 
-  it('stops at an unknown RopId and returns the responses so far', async () => {
+  it('refuses a buffer with a reserved RopId as a whole (ecRpcFormat) and releases what it opened', async () => {
     const run = runner();
     const r = await run.run(buildRopBuffer([logon(0), Buffer.from([0x99, 0, 0]), logon(1)], [N, N]));
-    expect(r.ok && r.stopped).toBe('unknownRop');
-    if (!r.ok) return;
-    const { rops, handles } = splitRopBuffer(r.output);
-    expect(rops.length).toBe(6); // one FakeLogon response
-    expect(handles[1]).toBe(N);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('OC_ROP_RESERVED');
+    // the logon the first ROP made is gone again: the client never learnt its handle
+    expect(run.state.handles.size).toBe(0);
+    expect(run.state.logons.size).toBe(0);
   });
 
   it('fails the buffer (ecRpcFormat at the RPC layer) on a truncated ROP, and the session goes on', async () => {
@@ -259,7 +260,7 @@ describe('ROP dispatcher with a server-only codec', () => {
     const registry = createRopRegistry({ codecs: [...FAKE_CODECS, serverOnly], handlers: [fakeHandlers()] });
     const run = new RopRunner(registry, { session: null, log });
     const r = await run.run(buildRopBuffer([logon(0), Buffer.from([0xff, 0, 0]), logon(1)], [N, N]));
-    expect(r.ok && r.stopped).toBe('unknownRop');
-    expect(r.ok && r.processed).toBe(1);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.code).toBe('OC_ROP_SERVER_ONLY');
   });
 });

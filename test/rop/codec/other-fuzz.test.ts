@@ -47,7 +47,7 @@ const taggedValue = fc.oneof(
   fc.record({ tag: fc.integer({ min: 1, max: 0xfffe }).map((id) => ((id << 16) | PT.BOOLEAN) >>> 0), value: fc.boolean() }),
   fc.record({
     tag: fc.integer({ min: 1, max: 0xfffe }).map((id) => ((id << 16) | PT.I8) >>> 0),
-    value: fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+    value: u64, // PtypInteger64 is unsigned inside the program (EIDs)
   }),
 );
 
