@@ -238,9 +238,9 @@ export async function benchLz77(): Promise<Array<{ name: string; value: number; 
       name: 'lz77 compress (mail-like corpus)',
       value: mbps(c.cpuMs),
       unit: 'MB/s',
-      notes: `${corpus}; ${spread(c)}; target >= 100; a JS byte-copy loop does ${mbps(ref.cpuMs)} here`,
+      notes: `${corpus}; ${spread(c)}; a JS byte-copy loop does ${mbps(ref.cpuMs)} here`,
     },
-    { name: 'lz77 decompress (mail-like corpus)', value: mbps(d.cpuMs), unit: 'MB/s', notes: `${spread(d)}; target >= 300` },
+    { name: 'lz77 decompress (mail-like corpus)', value: mbps(d.cpuMs), unit: 'MB/s', notes: spread(d) },
     { name: 'lz77 compressed / uncompressed', value: Math.round((outBytes / inBytes) * 1000) / 1000, unit: 'ratio', notes: kinds },
   ];
 }

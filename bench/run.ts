@@ -1,7 +1,9 @@
-// `npm run bench`: NDR throughput, crypto, LZ77 (bench/lz77.ts), the NSPI address book at 50,000 entries
-// (bench/nsp.ts, with issue 3's targets as MET / NOT MET rows), sealed DCE/RPC round trips against a real in-process
+// `npm run bench`: NDR throughput, crypto, LZ77 (bench/lz77.ts, with issue 4's MB/s targets as MET / NOT MET rows),
+// the NSPI address book at 50,000 entries (bench/nsp.ts, with issue 3's targets as MET / NOT MET rows), the ROP engine
+// (bench/rop-real.ts in-process ROPs/s and RopQueryRows rows/s, bench/rop.ts EcDoRpcExt2 over loopback, bench/table.ts
+// the table engine; issue 4's targets as MET / NOT MET rows), sealed DCE/RPC round trips against a real in-process
 // server, and a raw-TCP echo baseline with the same message sizes, printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc
-// (any of ndr, crypto, server-path, lz77, nsp, rpc) runs some sections only. Closed-loop load (bench/load.ts): every
+// (any of ndr, crypto, server-path, lz77, nsp, rop, rpc) runs some sections only. Closed-loop load (bench/load.ts): every
 // connection sends its next call as soon as the previous answer arrived, with one promise per call for both kinds;
 // calls are counted over a window after a warm-up.
 //
@@ -39,6 +41,9 @@ import { benchCrypto } from './crypto.js';
 import { benchLz77 } from './lz77.js';
 import { benchNdr } from './ndr.js';
 import { benchNsp } from './nsp.js';
+import { benchRop } from './rop.js';
+import { benchRopReal } from './rop-real.js';
+import { benchTable } from './table.js';
 import { measureServerPath } from './server-path.js';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
@@ -105,8 +110,35 @@ function nspTargets(nsp: Row[]): Row[] {
   return out;
 }
 
+/** Issue 4's LZ77 targets, read from benchLz77's rows (by name), as MET / NOT MET rows. */
+function lz77Targets(lz: Row[]): Row[] {
+  const out: Row[] = [];
+  const ratio = lz.find((r) => r.name.startsWith('lz77 compressed / uncompressed'))?.value;
+  for (const [prefix, what, min] of [['lz77 compress', 'compress', 100], ['lz77 decompress', 'decompress', 300]] as const) {
+    const r = lz.find((x) => x.name.startsWith(prefix));
+    if (!r || typeof r.value !== 'number') continue;
+    out.push({ name: `target: LZ77 ${what} >= ${min} MB/s`, value: r.value >= min ? 'MET' : 'NOT MET', unit: '', notes: `${r.value} MB/s on CPU time (median)${what === 'compress' ? `, ratio ${ratio ?? '?'}` : ''}` });
+  }
+  return out;
+}
+
+/** Issue 4's ROP targets, read from the rop section's rows (by name), as MET / NOT MET rows. */
+function ropTargets(rop: Row[]): Row[] {
+  const find = (prefix: string) => rop.find((r) => r.name.startsWith(prefix));
+  const rops = find('ROPs/s in-process');
+  const p50 = find('EcDoRpcExt2 p50');
+  const out: Row[] = [];
+  if (rops && typeof rops.value === 'number') {
+    out.push({ name: 'target: ROPs/s in-process >= 50,000', value: rops.value >= 50_000 ? 'MET' : 'NOT MET', unit: '', notes: `${fmt(rops.value)} ROPs/s per CPU second (one core), 20 RopGetPropertiesSpecific per buffer` });
+  }
+  if (p50 && typeof p50.value === 'number') {
+    out.push({ name: 'target: EcDoRpcExt2 p50 < 1 ms (20 ROPs)', value: p50.value < 1 ? 'MET' : 'NOT MET', unit: '', notes: `${p50.value} ms (p99 ${find('EcDoRpcExt2 p99')?.value ?? '?'} ms), loopback, PKT_PRIVACY, LZ77+XOR` });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
-  // BENCH_ONLY selects sections (ndr, crypto, server-path, rpc, nsp, lz77) or single RPC runs (e.g. "sealed-50"
+  // BENCH_ONLY selects sections (ndr, crypto, server-path, rpc, nsp, lz77, rop) or single RPC runs (e.g. "sealed-50"
   // while profiling); BENCH_VERBOSE=1 prints each RPC run
   const only = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
   const want = (section: string) => !only || only.includes(section);
@@ -128,11 +160,19 @@ async function main(): Promise<void> {
     });
   }
 
-  if (want('lz77')) for (const r of await benchLz77()) rows.push({ ...r, notes: r.notes ?? '' });
+  if (want('lz77')) {
+    const lz = (await benchLz77()).map((r) => ({ ...r, notes: r.notes ?? '' }));
+    rows.push(...lz, ...lz77Targets(lz));
+  }
 
   if (want('nsp')) {
     const nsp = await benchNsp();
     rows.push(...nsp, ...nspTargets(nsp));
+  }
+
+  if (want('rop')) {
+    const rop: Row[] = [...(await benchRopReal()), ...(await benchRop()), ...(await benchTable())].map((r) => ({ ...r, notes: r.notes ?? '' }));
+    rows.push(...rop, ...ropTargets(rop));
   }
 
   const runRpc = (key: string) => !only || only.includes('rpc') || only.includes(key);

@@ -162,9 +162,14 @@ export interface Lz77Tuning {
   skipShift: number;
 }
 // Measured on the bench corpus (CPU time, same process, alternating): chain 24 / nice 64 / full lazy gives ratio 0.372
-// at about 0.45x the speed of these defaults (ratio 0.386); greedy parsing (lazyBelow 0) is ~3% faster at 0.388;
+// at about 0.45x the speed of chain 6 / lazy 8 (ratio 0.386); greedy parsing (lazyBelow 0) is ~3% faster at 0.388;
 // skipShift 5 costs 0.004 of ratio and makes incompressible stretches (base64 of random data) about 2x faster.
-export const LZ77_DEFAULT_TUNING: Readonly<Lz77Tuning> = { maxChain: 6, niceMatch: 32, lazyBelow: 8, lazyChain: 2, maxInsert: 0x10000, skipShift: 5 };
+// Issue 4 (compress >= 100 MB/s on CPU time), bench corpus, one tuning per process, 6 processes each interleaved,
+// median CPU time of 25 passes: a process runs in one of two JIT states, "slow" or "fast" (seen with every tuning,
+// independent of machine load). MB/s slow / fast, ratio: chain 6 lazy 8 (the earlier defaults) 91 / 120-126, 0.385;
+// chain 6 greedy 92-99 / 135-142, 0.388; chain 4 greedy 100 / 139-144, 0.393; chain 3 greedy 102-106 / 145-150,
+// 0.397; chain 2 greedy 102-108 / 148-156, 0.404. Chain 3 greedy: +13-19% speed for 3% more bytes.
+export const LZ77_DEFAULT_TUNING: Readonly<Lz77Tuning> = { maxChain: 3, niceMatch: 32, lazyBelow: 0, lazyChain: 2, maxInsert: 0x10000, skipShift: 5 };
 
 // Shared between calls (compress() is synchronous). A table entry is position + base; entries below this call's
 // base belong to earlier calls and read as "empty".

@@ -174,3 +174,19 @@ export function decodeStoreEntryId(b: Uint8Array): StoreEntryId {
   if (next < buf.length && wrappedProviderUid === MUID_STORE_PRIVATE) out.mailboxDn = cstr(buf, next, 'MailboxDN')[0];
   return out;
 }
+
+// MS-OXCDATA 2.2.5.2 Address Book EntryID: Flags (4, 0), ProviderUID (16) = the NSPI provider's
+// DCA740C8-C042-101A-B4B9-08002B2FE182, Version (4, 1), Type (4: the object's display type, 0 DT_MAILUSER), X500DN
+// (NUL-terminated 7-bit). The same bytes as MS-OXNSPI's PermanentEntryID.
+export const MUID_ADDRESS_BOOK = 'c840a7dc-42c0-1a10-b4b9-08002b2fe182';
+
+export function addressBookEntryId(x500Dn: string, type = 0): Buffer {
+  // eslint-disable-next-line no-control-regex
+  if (x500Dn.length === 0 || /[^\x01-\x7f]/.test(x500Dn)) throw new EntryIdError('OC_ENTRYID_DN', 'an X500 DN in an entry ID must be non-empty 7-bit text');
+  const b = Buffer.alloc(28 + x500Dn.length + 1);
+  writeGuid(MUID_ADDRESS_BOOK, b, 4);
+  b.writeUInt32LE(1, 20);
+  b.writeUInt32LE(type >>> 0, 24);
+  b.write(x500Dn, 28, 'latin1');
+  return b;
+}

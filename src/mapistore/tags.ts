@@ -60,6 +60,10 @@ export const TAG = {
   StoreSupportMask: 0x340d0003,
   StoreState: 0x340e0003,
   MailboxOwnerName: 0x661c001f,
+  // MS-OXCSTOR 2.2.2.1.1 store object: the owner's and the logged-on user's address book entry IDs and names
+  MailboxOwnerEntryId: 0x661b0102,
+  UserEntryId: 0x66190102,
+  UserName: 0x661a001f,
   RecordKeyStore: 0x0ff90102,
 } as const;
 

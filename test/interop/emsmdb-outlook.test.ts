@@ -119,6 +119,10 @@ function acceptance(name: string, config: () => DeepPartial<Config>, opts: { pca
         expect(fidOf(p.PidTagIpmDraftsEntryId), where).toBe(eidString(s.drafts));
       }
       expect(run.store.store.PidTagDisplayName).toBe('Mailbox - alice');
+      // MS-OXCDATA 2.2.5.2: the owner's Address Book EntryID (NSPI ProviderUID, the user's legacyExchangeDN)
+      const ab = Buffer.concat([Buffer.from('00000000dca740c8c042101ab4b908002b2fe1820100000000000000', 'hex'), Buffer.from(`${USER_DN}\0`, 'latin1')]);
+      expect(run.store.store.PidTagMailboxOwnerEntryId.hex).toBe(ab.toString('hex'));
+      expect(run.store.store.PidTagUserEntryId.hex).toBe(ab.toString('hex'));
     });
 
     it('receive folders: "", IPM, Report.IPM and IPM.Note.Custom -> Inbox; IPC -> root', () => {

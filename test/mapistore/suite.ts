@@ -115,6 +115,12 @@ export function storeSuite(name: string, makeIndexIn: (dir: string) => Promise<I
       expect(globcntOfEntryId(mb, val(store, TAG.IpmWastebasketEntryId) as Buffer)).toBe(eidGlobcnt(sp.deletedItems));
       expect(globcntOfEntryId(mb, val(store, TAG.FinderEntryId) as Buffer)).toBe(eidGlobcnt(sp.finder));
       expect(val(store, TAG.MailboxOwnerName)).toBe('Alice Example');
+      // MS-OXCDATA 2.2.5.2 Address Book EntryIDs of the owner (the logged-on user of a private mailbox)
+      const owner = val(await mb.storeProps([TAG.MailboxOwnerEntryId]), TAG.MailboxOwnerEntryId) as Buffer;
+      // ProviderUID bytes as MS-OXCDATA 2.2.5.2 prints them
+      expect(owner.subarray(0, 28).toString('hex')).toBe('00000000' + 'dca740c8c042101ab4b908002b2fe182' + '01000000' + '00000000');
+      expect(owner.subarray(28).toString('latin1')).toBe(`${USER.legacyDn}\0`);
+      expect(val(await mb.storeProps([TAG.UserEntryId]), TAG.UserEntryId)).toEqual(owner);
       expect(await mb.setStoreProps([{ tag: 0x6700001f, value: 'x' }, { tag: TAG.IpmSubtreeEntryId, value: Buffer.alloc(46) }])).toEqual([
         { index: 1, tag: TAG.IpmSubtreeEntryId, error: SEC.Computed },
       ]);

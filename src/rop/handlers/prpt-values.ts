@@ -47,10 +47,19 @@ export function specificCells(tags: readonly number[], results: readonly PropRes
   });
 }
 
+/**
+ * The writer fitRow encodes into, reused (encoding is synchronous and the result is copied out): one allocation
+ * per row instead of a writer and its growth steps. One that grew past SCRATCH_MAX for a big row is dropped.
+ */
+let scratch = new RopWriter(1024);
+const SCRATCH_MAX = 0x10000;
+
 /** Encodes the row; while it is larger than `space`, the largest value becomes a NotEnoughMemory error. */
 export function fitRow(tags: readonly number[], cells: RowCell[], codePage: number, space: number): Buffer {
   for (;;) {
-    const w = new RopWriter(128);
+    if (scratch.buf.length > SCRATCH_MAX) scratch = new RopWriter(1024);
+    const w = scratch;
+    w.pos = 0;
     writePropertyRow(w, tags, cells, codePage);
     if (w.pos <= space) return Buffer.from(w.result());
     let best = -1;

@@ -1,11 +1,13 @@
 // The embedded backend's mailbox: folders, messages and change tracking in one SQLite file per mailbox; IDs,
 // CNs and named properties from the index (SQLite or MySQL). Mutations are serialized per mailbox (one
 // promise chain): each awaits its IDs from the index, then runs one synchronous SQLite transaction, so an
-// operation is applied whole or not at all.
+// operation is applied whole or not at all. Computed folder properties are cached per folder and dropped by every
+// transaction (write()), so reads stay exact.
 import Database from 'better-sqlite3';
 import { propId, toFileTime, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import { decodeLongTermId, eidGlobcnt, eidReplId, encodeLongTermId } from '../../../mapi/ids.js';
 import { guidToBytes } from '../../../util/guid.js';
+import { addressBookEntryId } from '../../../mapi/entryid.js';
 import type { PropertyName } from '../../../mapi/named.js';
 import { notFound, SEC, StoreError } from '../../errors.js';
 import type { MailboxIndex } from '../../index/types.js';
@@ -29,6 +31,9 @@ import * as msg from './messages.js';
 import * as rf from './receive.js';
 import { LOCAL_SCHEMA, type FolderRow, type MessageRow } from './schema.js';
 
+/** Folders whose computed properties stay cached (LocalMailbox.folderPropsOf). */
+const FOLDER_CACHE_MAX = 512;
+
 export interface LocalMailboxOptions {
   /** GLOBCNTs fetched from the index per round trip (IDs and CNs). */
   idBatch: number;
@@ -46,6 +51,13 @@ export class LocalMailbox implements MailboxStore {
   readonly st;
   /** @internal */
   readonly pctx: PropCtx;
+  /**
+   * Computed folder properties (the stored ones decoded, counts, entry ids) by folder GLOBCNT, built on first read.
+   * Every write to the mailbox file goes through write(), which empties the cache when its transaction ends
+   * (committed or rolled back), so a read never sees values older than the last write. One LocalMailbox owns
+   * its file (LocalStore opens each mailbox once), so no other writer can make an entry stale.
+   */
+  private readonly folderCache = new Map<number, Map<number, PropValue>>();
 
   constructor(
     readonly db: Database.Database,
@@ -98,6 +110,27 @@ export class LocalMailbox implements MailboxStore {
       }
       this.special = Object.freeze(sp);
     });
+  }
+
+  /** @internal Runs `fn` as one SQLite transaction: every write to the mailbox file goes through here. */
+  write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.folderCache.clear();
+    }
+  }
+
+  /** @internal The computed properties of a folder, shared with the cache: callers must copy before changing them. */
+  folderPropsOf(fid: bigint): Map<number, PropValue> {
+    const g = eidReplId(fid) === REPL_ID ? g2n(eidGlobcnt(fid)) : -1;
+    const hit = this.folderCache.get(g);
+    if (hit) return hit;
+    const m = folderProps(this.pctx, this.folderRow(fid));
+    // bounded: the oldest entry goes first (a mailbox with thousands of folders browsed once)
+    if (this.folderCache.size >= FOLDER_CACHE_MAX) this.folderCache.delete(this.folderCache.keys().next().value as number);
+    this.folderCache.set(g, m);
+    return m;
   }
 
   private meta(k: string): string | null {
@@ -207,6 +240,8 @@ export class LocalMailbox implements MailboxStore {
       [TAG.ObjectType, 1],
       [TAG.DisplayName, `Mailbox - ${this.owner.displayName}`],
       [TAG.MailboxOwnerName, this.owner.displayName],
+      // a private mailbox is opened by its owner: the logged-on user is the owner
+      [TAG.UserName, this.owner.displayName],
       [TAG.RecordKey, guidToBytes(this.mailboxGuid)],
       [TAG.MappingSignature, guidToBytes(this.mailboxGuid)],
       [TAG.IpmSubtreeEntryId, fe('ipmSubtree')],
@@ -220,6 +255,11 @@ export class LocalMailbox implements MailboxStore {
       [TAG.ValidFolderMask, 0xff],
       [TAG.StoreState, 0],
     ]);
+    if (/^[\x01-\x7f]+$/.test(this.owner.legacyDn)) {
+      const ab = addressBookEntryId(this.owner.legacyDn);
+      m.set(TAG.MailboxOwnerEntryId, ab);
+      m.set(TAG.UserEntryId, ab);
+    }
     const size = (this.db.prepare('SELECT coalesce(sum(size), 0) AS n FROM messages').get() as { n: number }).n;
     m.set(TAG.MessageSizeExtended, BigInt(size));
     return m;
@@ -303,13 +343,13 @@ export class LocalMailbox implements MailboxStore {
       }
       const g = await this.ids(2);
       const now = Date.now();
-      this.db.transaction(() => {
+      this.write(() => {
         this.st.insFolder.run(
           g2n(g), p.fid, init.displayName, init.displayName.toLowerCase(), type, null, g2n(g + 1n), now, now,
           pclAfterChange(null, this.replGuid, g + 1n), encodeProps(props),
         );
         this.noteCn(g + 1n);
-      })();
+      });
       return { fid: eid(g), existing: false };
     });
   }
@@ -344,7 +384,7 @@ export class LocalMailbox implements MailboxStore {
       if (this.hasSpecial(below)) return { partial: true, reason: SEC.AccessDenied };
       const hard = (flags & DELETE_HARD_DELETE) !== 0;
       const cn = await this.ids(1);
-      this.db.transaction(() => {
+      this.write(() => {
         for (const f of [r, ...below]) this.dropFolderContents(f.fid, cn, hard, true);
         this.st.tomb.run('folder', r.fid, r.parent, g2n(cn), 0, hard ? 1 : 0);
         for (const f of below) this.st.tomb.run('folder', f.fid, f.parent, g2n(cn), 0, hard ? 1 : 0);
@@ -352,7 +392,7 @@ export class LocalMailbox implements MailboxStore {
         for (const f of [...below].reverse()) del.run(f.fid);
         del.run(r.fid);
         this.noteCn(cn);
-      })();
+      });
       return { partial: false };
     });
   }
@@ -375,7 +415,7 @@ export class LocalMailbox implements MailboxStore {
       const dup = this.st.childByName.get(p.fid, name.toLowerCase()) as { fid: number } | undefined;
       if (dup && dup.fid !== r.fid) throw new StoreError('OC_STORE_DUPLICATE_NAME', SEC.DuplicateName, `a folder "${name}" exists`);
       const cn = await this.ids(1);
-      this.db.transaction(() => {
+      this.write(() => {
         this.db
           .prepare('UPDATE folders SET parent = ?, name = ?, name_lc = ?, cn = ?, modified = ?, pcl = ? WHERE fid = ?')
           .run(p.fid, name, name.toLowerCase(), g2n(cn), Date.now(), pclAfterChange(r.pcl, this.replGuid, cn), r.fid);
@@ -383,7 +423,7 @@ export class LocalMailbox implements MailboxStore {
         // a folder moved back under a former parent is no longer deleted there
         this.db.prepare("DELETE FROM tombstones WHERE kind = 'folder' AND id = ? AND parent = ?").run(r.fid, p.fid);
         this.noteCn(cn);
-      })();
+      });
     });
   }
 
@@ -405,7 +445,7 @@ export class LocalMailbox implements MailboxStore {
       const take = () => g++;
       const now = Date.now();
       const map = new Map<number, number>();
-      this.db.transaction(() => {
+      this.write(() => {
         folders.forEach((f, i) => {
           const nf = take();
           const cn = take();
@@ -422,7 +462,7 @@ export class LocalMailbox implements MailboxStore {
           }
         });
         this.noteCn(g - 1n);
-      })();
+      });
       return eid(map.get(r.fid) as number);
     });
   }
@@ -433,7 +473,7 @@ export class LocalMailbox implements MailboxStore {
       const kids = this.st.children.all(r.fid) as FolderRow[];
       const cn = await this.ids(1);
       let partial = false;
-      this.db.transaction(() => {
+      this.write(() => {
         this.dropFolderContents(r.fid, cn, o.hard ?? false, o.associated ?? false);
         const del = this.db.prepare('DELETE FROM folders WHERE fid = ?');
         for (const k of kids) {
@@ -449,7 +489,7 @@ export class LocalMailbox implements MailboxStore {
           for (const f of [k, ...below].reverse()) del.run(f.fid);
         }
         this.noteCn(cn);
-      })();
+      });
       return { partial };
     });
   }
@@ -459,7 +499,7 @@ export class LocalMailbox implements MailboxStore {
     const rows: Row[] = [];
     const walk = (f: FolderRow, depth: number) => {
       for (const c of this.st.children.all(f.fid) as FolderRow[]) {
-        const all = folderProps(this.pctx, c);
+        const all = new Map(this.folderPropsOf(eid(c.fid)));
         all.set(TAG.Depth, depth);
         rows.push({ id: eid(c.fid), props: toMap(pickProps(all, o.tags)) });
         if (o.recursive) walk(c, depth + 1);
@@ -470,11 +510,11 @@ export class LocalMailbox implements MailboxStore {
   }
 
   async getFolderProps(fid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
-    return pickProps(folderProps(this.pctx, this.folderRow(fid)), tags);
+    return pickProps(this.folderPropsOf(fid), tags);
   }
 
   async listFolderProps(fid: bigint): Promise<number[]> {
-    return [...folderProps(this.pctx, this.folderRow(fid)).keys()];
+    return [...this.folderPropsOf(fid).keys()];
   }
 
   setFolderProps(fid: bigint, values: readonly TaggedValue[]): Promise<PropertyProblem[]> {
@@ -501,12 +541,12 @@ export class LocalMailbox implements MailboxStore {
       });
       if (problems.length === values.length && values.length > 0) return problems;
       const cn = await this.ids(1);
-      this.db.transaction(() => {
+      this.write(() => {
         this.db
           .prepare('UPDATE folders SET name = ?, name_lc = ?, props = ?, cn = ?, modified = ?, pcl = ? WHERE fid = ?')
           .run(name, name.toLowerCase(), encodeProps(props), g2n(cn), Date.now(), pclAfterChange(r.pcl, this.replGuid, cn), r.fid);
         this.noteCn(cn);
-      })();
+      });
       return problems;
     });
   }
@@ -522,11 +562,11 @@ export class LocalMailbox implements MailboxStore {
         deleteSameId(props, tag);
       });
       const cn = await this.ids(1);
-      this.db.transaction(() => {
+      this.write(() => {
         this.db.prepare('UPDATE folders SET props = ?, cn = ?, modified = ?, pcl = ? WHERE fid = ?')
           .run(encodeProps(props), g2n(cn), Date.now(), pclAfterChange(r.pcl, this.replGuid, cn), r.fid);
         this.noteCn(cn);
-      })();
+      });
       return problems;
     });
   }

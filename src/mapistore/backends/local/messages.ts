@@ -37,11 +37,11 @@ export async function createMessage(mb: LocalMailbox, fid: bigint, init: Message
   const p = prepareMessage(init);
   const g = await mb.ids(2);
   const now = Date.now();
-  mb.db.transaction(() => {
+  mb.write(() => {
     mb.st.insMessage.run(g2n(g), f.fid, init.associated ? 1 : 0, p.read ? 1 : 0, g2n(g + 1n), now, now,
       pclAfterChange(null, mb.replGuid, g + 1n), p.size, encodeProps(p.props));
     mb.noteCn(g + 1n);
-  })();
+  });
   return eid(g);
 }
 
@@ -53,7 +53,7 @@ export async function bulkInsertMessages(mb: LocalMailbox, fid: bigint, messages
   const g = await mb.index.allocate(2 * messages.length);
   const now = Date.now();
   const out: bigint[] = [];
-  mb.db.transaction(() => {
+  mb.write(() => {
     prepared.forEach((p, i) => {
       const mid = g + BigInt(2 * i);
       const cn = mid + 1n;
@@ -62,7 +62,7 @@ export async function bulkInsertMessages(mb: LocalMailbox, fid: bigint, messages
       out.push(eid(mid));
     });
     mb.noteCn(g + BigInt(2 * messages.length - 1));
-  })();
+  });
   return out;
 }
 
@@ -117,12 +117,12 @@ export async function deleteMessageProps(mb: LocalMailbox, mid: bigint, tags: re
 
 export async function rewriteMessage(mb: LocalMailbox, r: MessageRow, props: Map<number, PropValue>, read: boolean): Promise<void> {
   const cn = await mb.ids(1);
-  mb.db.transaction(() => {
+  mb.write(() => {
     mb.db
       .prepare('UPDATE messages SET props = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
       .run(encodeProps(props), messageSize(props), read ? 1 : 0, g2n(cn), Date.now(), pclAfterChange(r.pcl, mb.replGuid, cn), r.mid);
     mb.noteCn(cn);
-  })();
+  });
 }
 
 export async function messageChangeInfo(mb: LocalMailbox, mid: bigint): Promise<ChangeInfo> {
@@ -141,14 +141,14 @@ export async function deleteMessages(mb: LocalMailbox, fid: bigint, mids: readon
   const found = messagesIn(mb, f.fid, mids);
   if (found.length === 0) return { partial: mids.length > 0 };
   const cn = await mb.ids(1);
-  mb.db.transaction(() => {
+  mb.write(() => {
     const del = mb.db.prepare('DELETE FROM messages WHERE mid = ?');
     for (const m of found) {
       mb.st.tomb.run('message', m.mid, f.fid, g2n(cn), m.assoc, o.hard ? 1 : 0);
       del.run(m.mid);
     }
     mb.noteCn(cn);
-  })();
+  });
   return { partial: found.length < mids.length };
 }
 
@@ -174,7 +174,7 @@ export async function moveCopyMessages(mb: LocalMailbox, src: bigint, mids: read
   if (found.length === 0) return { partial: mids.length > 0, ids };
   let g = await mb.ids(copy ? 2 * found.length : found.length);
   const now = Date.now();
-  mb.db.transaction(() => {
+  mb.write(() => {
     const mv = mb.db.prepare('UPDATE messages SET fid = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?');
     for (const m of found) {
       if (copy) {
@@ -196,7 +196,7 @@ export async function moveCopyMessages(mb: LocalMailbox, src: bigint, mids: read
       }
     }
     mb.noteCn(g - 1n);
-  })();
+  });
   return { partial: found.length < mids.length, ids };
 }
 
@@ -208,10 +208,10 @@ export async function setReadFlags(mb: LocalMailbox, fid: bigint, mids: readonly
   const change = rows.filter((r) => (r.read !== 0) !== read);
   if (change.length === 0) return [];
   const cn = await mb.ids(1);
-  mb.db.transaction(() => {
+  mb.write(() => {
     const up = mb.db.prepare('UPDATE messages SET read = ?, read_cn = ? WHERE mid = ?');
     for (const r of change) up.run(read ? 1 : 0, g2n(cn), r.mid);
     mb.noteCn(cn);
-  })();
+  });
   return change.map((r) => eid(r.mid));
 }
