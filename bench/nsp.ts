@@ -130,14 +130,20 @@ export async function benchNsp(): Promise<Array<{ name: string; value: number; u
     special: { serverName: 'EXCH01', networkHost: 'exch01.example.com', serverDN: `${ORG}/cn=Configuration/cn=Servers/cn=EXCH01`, storeDN: `${ORG}/cn=Configuration/cn=Servers/cn=EXCH01/cn=Microsoft Private MDB` },
   });
 
-  // first load: snapshot, sorted GAL (0x409) and the ANR index
+  // first load: snapshot, sorted GAL (0x409) and the ANR index; CPU time of this process (the figure that does not
+  // depend on what else the machine runs) and wall-clock time
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
   let t = performance.now();
+  let c0 = process.cpuUsage();
   const snap = await ab.load();
   snap.table(snap.gal, 0x409);
   const tBuild = performance.now() - t;
+  const cBuild = cpuMs(process.cpuUsage(c0));
   t = performance.now();
+  c0 = process.cpuUsage();
   void snap.anr;
   const tAnr = performance.now() - t;
+  const cAnr = cpuMs(process.cpuUsage(c0));
 
   // a rebuild after a change: same MIds, everything re-sorted
   dir.touch();
@@ -185,7 +191,12 @@ export async function benchNsp(): Promise<Array<{ name: string; value: number; u
 
   const entries = snap.entries.length;
   return [
-    { name: `NSPI address book load (${entries.toLocaleString('en-US')} entries)`, value: Math.round(tBuild + tAnr), unit: 'ms', notes: `snapshot + sorted GAL ${Math.round(tBuild)} ms, ANR index ${Math.round(tAnr)} ms; target < 2000` },
+    {
+      name: `NSPI address book load (${entries.toLocaleString('en-US')} entries)`,
+      value: Math.round(cBuild + cAnr),
+      unit: 'ms',
+      notes: `CPU time: snapshot + sorted GAL ${Math.round(cBuild)} ms, ANR index ${Math.round(cAnr)} ms; wall-clock ${Math.round(tBuild + tAnr)} ms; target < 2000`,
+    },
     { name: 'NSPI address book refresh (rebuild)', value: Math.round(tRefresh), unit: 'ms', notes: 'after the directory generation moved; MIds kept' },
     { name: 'NspiQueryRows 1,000 rows x 10 columns (model)', value: Math.round(qrRate), unit: 'rows/s', notes: `${pages} pages, no NDR` },
     { name: 'NspiQueryRows 1,000 rows x 10 columns (loopback, PKT_PRIVACY)', value: wire.qr, unit: 'rows/s', notes: 'NDR, sealed NTLM, client in this process' },

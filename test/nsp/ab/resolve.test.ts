@@ -37,6 +37,19 @@ describe('ANR outcomes', () => {
     expect(await resolve('Building 7')).toEqual([mid('bob')]); // the office
   });
 
+  it('"given surname", "surname given" and "surname, given" resolve exactly where the word prefixes are ambiguous', async () => {
+    const d = population();
+    d.addUser('annlee', 'A. Lee (Sales)', { givenName: 'Ann', surname: 'Lee' });
+    d.addUser('annleeds', 'A. Leeds (Support)', { givenName: 'Ann', surname: 'Leeds' });
+    const ab2 = newAddressBook(d);
+    const snap2 = await ab2.load();
+    const s2 = await bind(ab2);
+    const m = (a: string) => snap2.entries.find((e) => e.account === a)?.mid as number;
+    const r = await nspiResolveNames(s2, { stat: stat(), propTags: [T.PidTagDisplayName], names: ['ann lee', 'Lee Ann', 'lee, ann', 'ANN LEEDS', 'ann le', 'Lee'] });
+    // "ann le" and "Lee" only prefix both: ambiguous
+    expect(r.mids).toEqual([m('annlee'), m('annlee'), m('annlee'), m('annleeds'), MID_AMBIGUOUS, MID_AMBIGUOUS]);
+  });
+
   it('several matches are MID_AMBIGUOUS, none MID_UNRESOLVED, NULL and "" unresolved (3.1.4.7)', async () => {
     expect(await resolve('ali', 'a', 'nobody here', null, '', '   ')).toEqual([MID_AMBIGUOUS, MID_AMBIGUOUS, MID_UNRESOLVED, MID_UNRESOLVED, MID_UNRESOLVED, MID_UNRESOLVED]);
   });
