@@ -9,16 +9,21 @@ export interface RopAbortResponse {
   TableStatus: number;
 }
 
-export const RopAbort = defineRop<RopAbortRequest, RopAbortResponse>({
-  RopId: 0x38,
-  name: 'RopAbort',
-  readReq: () => ({}),
-  writeReq: () => {},
-  readOk: (r) => {
-    const TableStatus = r.u8();
-    return { TableStatus };
-  },
-  writeOk: (w, s) => {
-    w.u8(need(s.TableStatus, 'RopAbort', 'TableStatus'));
-  },
-});
+/** The codec of RopAbort under a RopId and name: RopGetStatus has the same buffers. */
+export function abortCodec(RopId: number, name: string) {
+  return defineRop<RopAbortRequest, RopAbortResponse>({
+    RopId,
+    name,
+    readReq: () => ({}),
+    writeReq: () => {},
+    readOk: (r) => {
+      const TableStatus = r.u8();
+      return { TableStatus };
+    },
+    writeOk: (w, s) => {
+      w.u8(need(s.TableStatus, name, 'TableStatus'));
+    },
+  });
+}
+
+export const RopAbort = abortCodec(0x38, 'RopAbort');

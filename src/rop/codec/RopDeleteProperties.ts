@@ -12,14 +12,19 @@ export interface RopDeletePropertiesResponse {
   PropertyProblems: PropertyProblem[];
 }
 
-export const RopDeleteProperties = defineRop<RopDeletePropertiesRequest, RopDeletePropertiesResponse>({
-  RopId: 0x0B,
-  name: 'RopDeleteProperties',
-  readReq: (r) => ({ PropertyTags: readPropTags(r, r.u16()) }),
-  writeReq: (w, q) => {
-    w.u16(q.PropertyTags.length);
-    writePropTags(w, q.PropertyTags);
-  },
-  readOk: (r) => readProblemsBody(r),
-  writeOk: (w, s) => writeProblemsBody(w, s),
-});
+/** The codec of RopDeleteProperties under a RopId and name: RopDeletePropertiesNoReplicate has the same buffers. */
+export function deletePropertiesCodec(RopId: number, name: string) {
+  return defineRop<RopDeletePropertiesRequest, RopDeletePropertiesResponse>({
+    RopId,
+    name,
+    readReq: (r) => ({ PropertyTags: readPropTags(r, r.u16()) }),
+    writeReq: (w, q) => {
+      w.u16(q.PropertyTags.length);
+      writePropTags(w, q.PropertyTags);
+    },
+    readOk: (r) => readProblemsBody(r),
+    writeOk: (w, s) => writeProblemsBody(w, s),
+  });
+}
+
+export const RopDeleteProperties = deletePropertiesCodec(0x0B, 'RopDeleteProperties');

@@ -10,22 +10,27 @@ export interface RopGetContentsTableResponse {
   RowCount: number;
 }
 
-export const RopGetContentsTable = defineRop<RopGetContentsTableRequest, RopGetContentsTableResponse>({
-  RopId: 0x05,
-  name: 'RopGetContentsTable',
-  createsObject: true,
-  readReq: (r) => {
-    const TableFlags = r.u8();
-    return { TableFlags };
-  },
-  writeReq: (w, q) => {
-    w.u8(q.TableFlags);
-  },
-  readOk: (r) => {
-    const RowCount = r.u32();
-    return { RowCount };
-  },
-  writeOk: (w, s) => {
-    w.u32(need(s.RowCount, 'RopGetContentsTable', 'RowCount'));
-  },
-});
+/** The codec of RopGetContentsTable under a RopId and name: RopGetHierarchyTable has the same buffers. */
+export function getContentsTableCodec(RopId: number, name: string) {
+  return defineRop<RopGetContentsTableRequest, RopGetContentsTableResponse>({
+    RopId,
+    name,
+    createsObject: true,
+    readReq: (r) => {
+      const TableFlags = r.u8();
+      return { TableFlags };
+    },
+    writeReq: (w, q) => {
+      w.u8(q.TableFlags);
+    },
+    readOk: (r) => {
+      const RowCount = r.u32();
+      return { RowCount };
+    },
+    writeOk: (w, s) => {
+      w.u32(need(s.RowCount, name, 'RowCount'));
+    },
+  });
+}
+
+export const RopGetContentsTable = getContentsTableCodec(0x05, 'RopGetContentsTable');

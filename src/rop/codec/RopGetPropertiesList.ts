@@ -9,16 +9,21 @@ export interface RopGetPropertiesListResponse {
   PropertyTags: number[];
 }
 
-export const RopGetPropertiesList = defineRop<RopGetPropertiesListRequest, RopGetPropertiesListResponse>({
-  RopId: 0x09,
-  name: 'RopGetPropertiesList',
-  readReq: () => ({}),
-  writeReq: () => {},
-  readOk: (r) => {
-    const PropertyTags = readPropTags(r, r.u16());
-    return { PropertyTags };
-  },
-  writeOk: (w, s) => {
-    w.u16(need(s.PropertyTags, 'RopGetPropertiesList', 'PropertyTags').length); writePropTags(w, need(s.PropertyTags, 'RopGetPropertiesList', 'PropertyTags'));
-  },
-});
+/** The codec of RopGetPropertiesList under a RopId and name: RopQueryColumnsAll has the same buffers. */
+export function getPropertiesListCodec(RopId: number, name: string) {
+  return defineRop<RopGetPropertiesListRequest, RopGetPropertiesListResponse>({
+    RopId,
+    name,
+    readReq: () => ({}),
+    writeReq: () => {},
+    readOk: (r) => {
+      const PropertyTags = readPropTags(r, r.u16());
+      return { PropertyTags };
+    },
+    writeOk: (w, s) => {
+      w.u16(need(s.PropertyTags, name, 'PropertyTags').length); writePropTags(w, need(s.PropertyTags, name, 'PropertyTags'));
+    },
+  });
+}
+
+export const RopGetPropertiesList = getPropertiesListCodec(0x09, 'RopGetPropertiesList');

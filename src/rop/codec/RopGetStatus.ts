@@ -1,24 +1,8 @@
 // MS-OXCROPS 2.2.5.6 RopGetStatus
-import { defineRop, need } from './common.js';
-import type { RopRequestHeader } from '../types.js';
+// The same request and response buffers as RopAbort: one codec serves both.
+import { abortCodec, type RopAbortRequest, type RopAbortResponse } from './RopAbort.js';
 
-export interface RopGetStatusRequest extends RopRequestHeader {
-}
+export type RopGetStatusRequest = RopAbortRequest;
+export type RopGetStatusResponse = RopAbortResponse;
 
-export interface RopGetStatusResponse {
-  TableStatus: number;
-}
-
-export const RopGetStatus = defineRop<RopGetStatusRequest, RopGetStatusResponse>({
-  RopId: 0x16,
-  name: 'RopGetStatus',
-  readReq: () => ({}),
-  writeReq: () => {},
-  readOk: (r) => {
-    const TableStatus = r.u8();
-    return { TableStatus };
-  },
-  writeOk: (w, s) => {
-    w.u8(need(s.TableStatus, 'RopGetStatus', 'TableStatus'));
-  },
-});
+export const RopGetStatus = abortCodec(0x16, 'RopGetStatus');

@@ -1,24 +1,8 @@
 // MS-OXCROPS 2.2.5.12 RopQueryColumnsAll
-import { defineRop, need, readPropTags, writePropTags } from './common.js';
-import type { RopRequestHeader } from '../types.js';
+// The same request and response buffers as RopGetPropertiesList: one codec serves both.
+import { getPropertiesListCodec, type RopGetPropertiesListRequest, type RopGetPropertiesListResponse } from './RopGetPropertiesList.js';
 
-export interface RopQueryColumnsAllRequest extends RopRequestHeader {
-}
+export type RopQueryColumnsAllRequest = RopGetPropertiesListRequest;
+export type RopQueryColumnsAllResponse = RopGetPropertiesListResponse;
 
-export interface RopQueryColumnsAllResponse {
-  PropertyTags: number[];
-}
-
-export const RopQueryColumnsAll = defineRop<RopQueryColumnsAllRequest, RopQueryColumnsAllResponse>({
-  RopId: 0x37,
-  name: 'RopQueryColumnsAll',
-  readReq: () => ({}),
-  writeReq: () => {},
-  readOk: (r) => {
-    const PropertyTags = readPropTags(r, r.u16());
-    return { PropertyTags };
-  },
-  writeOk: (w, s) => {
-    w.u16(need(s.PropertyTags, 'RopQueryColumnsAll', 'PropertyTags').length); writePropTags(w, need(s.PropertyTags, 'RopQueryColumnsAll', 'PropertyTags'));
-  },
-});
+export const RopQueryColumnsAll = getPropertiesListCodec(0x37, 'RopQueryColumnsAll');
