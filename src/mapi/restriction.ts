@@ -120,3 +120,33 @@ export function relopHolds(relop: number, cmp: number): boolean {
       return false;
   }
 }
+
+/**
+ * MS-OXCDATA 2.12.4 ContentRestriction on strings: FuzzyLevelLow (FL_FULLSTRING / FL_SUBSTRING / FL_PREFIX, and
+ * FL_PREFIX_ON_ANY_WORD / FL_PHRASE_MATCH) on strings the caller has already folded for FuzzyLevelHigh.
+ */
+export function contentStringMatch(hay: string, needle: string, fuzzy: number): boolean {
+  const low = fuzzy & 0xffff;
+  if (low & FL.FL_PREFIX_ON_ANY_WORD) return hay.split(/\s+/u).some((w) => w.startsWith(needle));
+  if (low & FL.FL_PHRASE_MATCH) return hay.includes(needle);
+  switch (low & 0x0f) {
+    case FL.FL_SUBSTRING:
+      return hay.includes(needle);
+    case FL.FL_PREFIX:
+      return hay.startsWith(needle);
+    default:
+      return hay === needle;
+  }
+}
+
+/** MS-OXCDATA 2.12.4 ContentRestriction on binary values (FuzzyLevelLow only). */
+export function contentBinaryMatch(hay: Buffer, needle: Buffer, fuzzy: number): boolean {
+  switch (fuzzy & 0x0f) {
+    case FL.FL_SUBSTRING:
+      return hay.includes(needle);
+    case FL.FL_PREFIX:
+      return hay.length >= needle.length && hay.subarray(0, needle.length).equals(needle);
+    default:
+      return hay.equals(needle);
+  }
+}

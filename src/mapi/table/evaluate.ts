@@ -6,7 +6,7 @@
 // is false. COMMENT evaluates its restriction (true without one). COUNT lets the first `count` rows that satisfy
 // its restriction through, in evaluation order.
 import { MAPI_E, MV_FLAG, MV_INSTANCE, PT, propId, propType, type PropValue } from '../props.js';
-import { BMR, FL, RELOP, checkRestriction, relopHolds, type Restriction, type RestrictionLimits, DEFAULT_RESTRICTION_LIMITS } from '../restriction.js';
+import { BMR, FL, RELOP, checkRestriction, contentBinaryMatch, contentStringMatch, relopHolds, type Restriction, type RestrictionLimits, DEFAULT_RESTRICTION_LIMITS } from '../restriction.js';
 import { comparable, compareValues, foldCase, stripNonSpacing } from './compare.js';
 import { TABLE_EC, TableError, type SubObjectsHook, type TableRestriction, type TableRow } from './types.js';
 
@@ -160,40 +160,16 @@ function content(a: PropValue | undefined, fuzzy: number, want: PropValue): bool
       return x;
     };
     const needle = norm(want);
-    for (const v of values) if (typeof v === 'string' && stringMatch(norm(v), needle, fuzzy)) return true;
+    for (const v of values) if (typeof v === 'string' && contentStringMatch(norm(v), needle, fuzzy)) return true;
     return false;
   }
   if (Buffer.isBuffer(want)) {
-    for (const v of values) if (Buffer.isBuffer(v) && binaryMatch(v, want, fuzzy)) return true;
+    for (const v of values) if (Buffer.isBuffer(v) && contentBinaryMatch(v, want, fuzzy)) return true;
     return false;
   }
   return false;
 }
 
-function stringMatch(hay: string, needle: string, fuzzy: number): boolean {
-  const low = fuzzy & 0xffff;
-  if (low & FL.FL_PREFIX_ON_ANY_WORD) return hay.split(/\s+/u).some((w) => w.startsWith(needle));
-  if (low & FL.FL_PHRASE_MATCH) return hay.includes(needle);
-  switch (low & 0x0f) {
-    case FL.FL_SUBSTRING:
-      return hay.includes(needle);
-    case FL.FL_PREFIX:
-      return hay.startsWith(needle);
-    default:
-      return hay === needle;
-  }
-}
-
-function binaryMatch(hay: Buffer, needle: Buffer, fuzzy: number): boolean {
-  switch (fuzzy & 0x0f) {
-    case FL.FL_SUBSTRING:
-      return hay.includes(needle);
-    case FL.FL_PREFIX:
-      return hay.length >= needle.length && hay.subarray(0, needle.length).equals(needle);
-    default:
-      return hay.equals(needle);
-  }
-}
 
 /** Size in bytes of a value as MS-OXCDATA 2.11.1 counts it (strings with their terminator). */
 export function valueSize(type: number, v: PropValue): number {

@@ -6,7 +6,7 @@
 // CONTENT restriction matches the ANR set of its string (MS-OXNSPI 3.1.4.7). SUBRESTRICTION applies to message
 // recipients and attachments, which address book objects do not have: it is false.
 import { PT, propId, propType, type PropValue, type TaggedValue } from '../../mapi/props.js';
-import { BMR, FL, relopHolds, type Restriction } from '../../mapi/restriction.js';
+import { BMR, FL, contentBinaryMatch, contentStringMatch, relopHolds, type Restriction } from '../../mapi/restriction.js';
 import { stringOrder, stripMarks, type StringOrder } from './collation.js';
 import type { AbEntry } from './entry.js';
 import { rawProp, type PropContext } from './props.js';
@@ -113,11 +113,11 @@ export class RestrictionEvaluator {
         return x;
       };
       const needle = norm(v.value);
-      return values.some((x) => typeof x === 'string' && contentMatch(norm(x), needle, fuzzy));
+      return values.some((x) => typeof x === 'string' && contentStringMatch(norm(x), needle, fuzzy));
     }
     if (Buffer.isBuffer(v.value)) {
       const needle = v.value;
-      return values.some((x) => Buffer.isBuffer(x) && binaryMatch(x, needle, fuzzy));
+      return values.some((x) => Buffer.isBuffer(x) && contentBinaryMatch(x, needle, fuzzy));
     }
     return false;
   }
@@ -154,30 +154,6 @@ function compare8bit(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function contentMatch(hay: string, needle: string, fuzzy: number): boolean {
-  const low = fuzzy & 0xffff;
-  if (low & FL.FL_PREFIX_ON_ANY_WORD) return hay.split(/\s+/).some((w) => w.startsWith(needle));
-  if (low & FL.FL_PHRASE_MATCH) return hay.includes(needle);
-  switch (low & 0x0f) {
-    case FL.FL_SUBSTRING:
-      return hay.includes(needle);
-    case FL.FL_PREFIX:
-      return hay.startsWith(needle);
-    default:
-      return hay === needle;
-  }
-}
-
-function binaryMatch(hay: Buffer, needle: Buffer, fuzzy: number): boolean {
-  switch (fuzzy & 0x0f) {
-    case FL.FL_SUBSTRING:
-      return hay.includes(needle);
-    case FL.FL_PREFIX:
-      return hay.subarray(0, needle.length).equals(needle);
-    default:
-      return hay.equals(needle);
-  }
-}
 
 /** Size of a value in bytes as MS-OXCDATA 2.11.1 encodes it (strings with their terminator). */
 function valueSize(a: Typed): number {
