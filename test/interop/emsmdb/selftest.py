@@ -21,9 +21,9 @@ import rops as R
 import ropreq
 import ocemsmdb as O
 
-SHARED = os.environ.get('OCNG_SHARED_DIR', os.path.abspath(os.path.join(HERE, '../../../../shared')))
-VEC = os.path.join(SHARED, 'vectors')
-CAP = os.path.join(SHARED, 'captures')
+FIXTURES = os.path.abspath(os.path.join(HERE, '../../../fixtures'))  # the project's copies of spec vectors and captures
+VEC = os.path.join(FIXTURES, 'vectors')
+CAP = os.path.join(FIXTURES, 'captures')
 
 results = []
 

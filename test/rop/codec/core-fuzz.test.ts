@@ -19,7 +19,7 @@ const contexts: CodecContext[] = [
 ];
 
 const vectors = (
-  JSON.parse(readFileSync(new URL('../../../../shared/vectors/rop-buffers-from-specs.json', import.meta.url), 'utf8')) as {
+  JSON.parse(readFileSync(new URL('../../../fixtures/vectors/rop-buffers-from-specs.json', import.meta.url), 'utf8')) as {
     vectors: Array<{ rop: string; direction: string; coverage: string; hex: string }>;
   }
 ).vectors.filter((v) => v.direction === 'request' && !(v.coverage ?? '').startsWith('ROP-specific'));

@@ -22,7 +22,7 @@ interface Vector {
   truncated?: boolean;
 }
 
-const file = new URL('../../../../shared/vectors/rop-buffers-from-specs.json', import.meta.url);
+const file = new URL('../../../fixtures/vectors/rop-buffers-from-specs.json', import.meta.url);
 const all = (JSON.parse(readFileSync(file, 'utf8')) as { vectors: Vector[] }).vectors;
 const SPECS = new Set(['MS-OXCSTOR', 'MS-OXCFOLD', 'MS-OXCTABL', 'MS-OXCPRPT']);
 const vectors = all.filter((v) => SPECS.has(v.spec));

@@ -13,7 +13,7 @@ interface Vector {
   fields: { hex: string; label: string }[];
 }
 
-const file = JSON.parse(readFileSync(new URL('../../../../shared/vectors/ms-oxcnotif-notifications.json', import.meta.url), 'utf8')) as {
+const file = JSON.parse(readFileSync(new URL('../../../fixtures/vectors/ms-oxcnotif-notifications.json', import.meta.url), 'utf8')) as {
   vectors: Vector[];
 };
 const ctx = { codePage: 1252 };

@@ -18,7 +18,7 @@ interface Vector {
   kind?: string;
 }
 
-const file = JSON.parse(readFileSync(new URL('../../../../shared/vectors/rop-buffers-from-specs.json', import.meta.url), 'utf8')) as {
+const file = JSON.parse(readFileSync(new URL('../../../fixtures/vectors/rop-buffers-from-specs.json', import.meta.url), 'utf8')) as {
   vectors: Vector[];
 };
 const vectors = file.vectors.filter((v) => ['MS-OXCMSG', 'MS-OXCPERM', 'MS-OXORULE'].includes(v.spec));
