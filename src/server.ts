@@ -20,6 +20,8 @@ import { createMailboxHandlers } from './rop/handlers/index.js';
 import { createStore, type Store } from './mapistore/index.js';
 import { createRfrInterface } from './rfr/rfr.js';
 import { describeError } from './util/errors.js';
+import { startWeb, type WebFrontDoor } from './web/index.js';
+import { createAutodiscoverRoute } from './autodiscover/index.js';
 import type { Logger } from './util/log.js';
 
 export interface RunningServer {
@@ -31,6 +33,11 @@ export interface RunningServer {
   readonly emsmdbSessions?: SessionManager;
   /** The mailbox store the ROP handlers use (tests and tools fill mailboxes through it). */
   readonly store?: Store;
+  /**
+   * The HTTPS front door when `http.enabled` (null otherwise): `web.registerRpcProxy(handler)`, `web.addRoute(route)`,
+   * `web.ports.https` / `web.ports.http`.
+   */
+  readonly web?: WebFrontDoor | null;
   close(): Promise<void>;
 }
 
@@ -162,6 +169,22 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     await store.close().catch((err: unknown) => log.warn({ err: describeError(err) }, 'closing the mailbox store failed'));
     throw e;
   }
+  // HTTPS front door (src/web, issue 5): the RPC over HTTP proxy and Autodiscover register on `web` below.
+  let web: WebFrontDoor | null = null;
+  if (config.http.enabled) {
+    try {
+      web = await startWeb(config, log, { directory: opts.directory, ntlm: authOptions });
+      endpoints.push(...web.endpoints);
+      if (config.autodiscover.enabled) {
+        web.addRoute(createAutodiscoverRoute({ config, directory: opts.directory, rpcPort: () => ports.rpc }));
+      }
+    } catch (e) {
+      log.error({ err: describeError(e), port: config.http.port }, 'could not start the HTTPS front door');
+      await rpc.close();
+      await store.close().catch((err: unknown) => log.warn({ err: describeError(err) }, 'closing the mailbox store failed'));
+      throw e;
+    }
+  }
   const h = config.rpc.httpPorts;
   endpoints.push(`ncacn_http (advertised): EMSMDB ${h.emsmdb}, RFR ${h.rfr}, NSPI ${h.nspi}`);
   log.info({ endpoints }, 'server started');
@@ -171,7 +194,9 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     endpoints,
     emsmdbSessions: sessions,
     store,
+    web,
     close: async () => {
+      await web?.close();
       sessions.close();
       await rpc.close();
       await store.close();

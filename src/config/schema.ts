@@ -314,6 +314,88 @@ const indexSchema = z.strictObject({
   mysql: indexMysqlSchema.prefault({}),
 });
 
+// Autodiscover (MS-OXDSCLI POX): what the EXCH/EXPR/WEB Protocol elements say beyond server.*.
+const httpUrl = (what: string) =>
+  z.string().refine((v) => v === '' || /^https?:\/\/[^\s<>"]+$/i.test(v), `must be empty or an http(s):// URL (${what})`);
+const REDIRECT_DOMAINS_RE = /^$|^[A-Za-z0-9.-]+=[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+=[A-Za-z0-9.-]+)*$/;
+const autodiscoverSchema = z.strictObject({
+  enabled: key(z.boolean(), true, { description: 'Serve Autodiscover (MS-OXDSCLI POX) at `/autodiscover/autodiscover.xml` on the HTTPS front door.' }),
+  externalHostname: key(z.string().refine((v) => v === '' || HOSTNAME_RE.test(v), 'must be empty or a DNS name'), '', {
+    description: 'Host name Outlook reaches the RPC proxy under from outside (EXPR `Server`); empty = `server.hostname`.',
+  }),
+  httpAuthPackage: key(z.enum(['ntlm', 'basic', 'negotiate']), 'ntlm', {
+    description: 'HTTP authentication Outlook is told to use with the RPC proxy (EXPR `AuthPackage`).',
+  }),
+  rpcAuthPackage: key(z.enum(['ntlm', 'negotiate']), 'ntlm', {
+    description: 'RPC authentication Outlook is told to use over direct RPC/TCP (EXCH `AuthPackage`).',
+  }),
+  preferHttp: key(z.boolean(), true, {
+    description: 'EXPR `ServerExclusiveConnect` On: Outlook connects over HTTP (Outlook Anywhere) first, on fast networks too.',
+  }),
+  certPrincipalName: key(z.string().regex(/^[^\s<>&"]*$/, 'must not contain blanks or any of < > & "'), '', {
+    description: 'EXPR `CertPrincipalName`, e.g. `msstd:mail.example.com` (Outlook then accepts only that certificate name); empty = not sent.',
+  }),
+  ewsUrl: key(httpUrl('EWS'), '', { description: 'EWS URL sent as `ASUrl`, `EwsUrl` and `OOFUrl`; empty = not sent.' }),
+  oabUrl: key(httpUrl('OAB'), '', { description: 'Offline address book URL (`OABUrl`); empty = not sent.' }),
+  emwsUrl: key(httpUrl('EMWS'), '', { description: 'Exchange management web service URL (`EmwsUrl`); empty = not sent.' }),
+  owaUrl: key(httpUrl('OWA'), '', { description: 'Outlook Web App URL (WEB `OWAUrl`); empty = no WEB Protocol element unless `ewsUrl` is set.' }),
+  redirectDomains: key(z.string().regex(REDIRECT_DOMAINS_RE, 'must be empty or from.example=to.example[,from=to...]'), '', {
+    description:
+      'SMTP domains this server does not serve, as `from.example=to.example,...`: an unknown address `x@from.example` is answered with `redirectAddr` `x@to.example`.',
+  }),
+  deploymentId: key(z.string().regex(/^$|^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/, 'must be empty or a GUID'), '', {
+    description: 'User `DeploymentId` (a GUID naming the organization); empty = derived from `server.organization`.',
+  }),
+});
+
+// The HTTPS front door (src/web): RPC over HTTP, Autodiscover and later EWS share one listener.
+const HTTP_SCHEMES_RE = /^(negotiate|ntlm|basic)(,(negotiate|ntlm|basic))*$/;
+const HOST_LIST_RE = /^([A-Za-z0-9_.:-]+(,[A-Za-z0-9_.:-]+)*)?$/;
+const httpSchema = z.strictObject({
+  enabled: key(z.boolean(), false, {
+    description: 'Start the HTTPS front door (RPC over HTTP "Outlook Anywhere", Autodiscover).',
+  }),
+  listen: key(z.string().regex(/^\S+$/, 'must be an IP address or host name'), '0.0.0.0', {
+    description: 'Address the HTTPS (and plain HTTP) listeners bind to.',
+  }),
+  port: key(port(), 443, { description: 'HTTPS port; 0 = any free port.' }),
+  plainPort: key(int(-1, 65535), -1, {
+    description: 'Plain-HTTP port for running behind a TLS-terminating proxy; -1 = off; 0 = any free port.',
+  }),
+  trustProxy: key(z.boolean(), false, {
+    description:
+      'Requests on the plain-HTTP port count as secure (TLS ended at a proxy in front) and the last `X-Forwarded-For` address is the client (rate limits, logs).',
+  }),
+  certFile: key(z.string(), '', {
+    description: 'PEM certificate (chain) of the HTTPS listener; empty = a self-signed one generated into `dataDir`/tls on first start.',
+  }),
+  keyFile: key(z.string(), '', { description: 'PEM private key of `http.certFile`.' }),
+  hostnames: key(z.string().regex(HOST_LIST_RE, 'must be host names or IP addresses separated by commas'), '', {
+    description: 'More host names (comma-separated) for the generated certificate, besides `server.hostname` (e.g. `autodiscover.example.com`).',
+  }),
+  legacyTls: key(z.boolean(), false, {
+    description: 'Also accept TLS 1.0/1.1 and older ciphers (Outlook 2007/2010 on Windows XP/Vista/7 without TLS 1.2); default minimum TLS 1.2.',
+  }),
+  authSchemes: key(z.string().regex(HTTP_SCHEMES_RE, 'must list negotiate, ntlm and/or basic, separated by commas'), 'negotiate,ntlm,basic', {
+    description: 'HTTP authentication schemes offered, in order (comma-separated: `negotiate`, `ntlm`, `basic`).',
+  }),
+  allowBasicOverHttp: key(z.boolean(), false, {
+    description: 'Offer and accept Basic authentication on plain HTTP too (passwords in clear text; only for tests or a trusted network).',
+  }),
+  maxHeadBytes: key(int(1024, 1024 * 1024), 16384, { description: 'Largest request head (request line + header fields) accepted; larger gets 400.' }),
+  maxHeaders: key(int(8, 1000), 100, { description: 'Most header fields in a request; more gets 400.' }),
+  headTimeoutSeconds: key(int(1, 3600), 30, { description: 'Close a connection that has not sent a complete request head within this many seconds.' }),
+  idleTimeoutSeconds: key(int(1, 24 * 3600), 120, { description: 'Close a keep-alive connection idle between requests for this many seconds.' }),
+  maxConnections: key(int(1, 1_000_000), 5000, { description: 'Most simultaneous HTTP(S) connections; more are closed at once.' }),
+  maxAuthFailuresPerAddress: key(int(0, 1_000_000), 20, {
+    description: 'Failed logins from one address within `http.authFailureWindowSeconds` before it gets 429 (Retry-After); 0 = no limit.',
+  }),
+  maxAuthFailuresPerUser: key(int(0, 1_000_000), 10, {
+    description: 'Failed logins for one user name within `http.authFailureWindowSeconds` before it gets 429 (Retry-After); 0 = no limit.',
+  }),
+  authFailureWindowSeconds: key(int(1, 7 * 24 * 3600), 300, { description: 'Window over which failed HTTP logins are counted.' }),
+});
+
 export const configSchema = z.strictObject({
   dataDir: key(z.string().min(1, 'must not be empty'), './data', {
     description: 'Directory for the SQLite files and generated state; created if missing; relative to the current directory.',
@@ -326,6 +408,8 @@ export const configSchema = z.strictObject({
   emsmdb: emsmdbSchema.prefault({}),
   store: storeSchema.prefault({}),
   index: indexSchema.prefault({}),
+  http: httpSchema.prefault({}),
+  autodiscover: autodiscoverSchema.prefault({}),
 });
 
 // The schema must produce exactly the Config contract, no more and no less.

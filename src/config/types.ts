@@ -93,6 +93,62 @@ export interface Config {
     demoUser: boolean;
     ldap: LdapConfig;
   };
+  /** The HTTPS front door (src/web): one TLS listener (+ optional plain HTTP) for RPC over HTTP and the routes. */
+  http: {
+    enabled: boolean;
+    listen: string;
+    /** HTTPS port (0 = ephemeral). */
+    port: number;
+    /** Plain-HTTP port behind a TLS-terminating proxy; -1 = off, 0 = ephemeral. */
+    plainPort: number;
+    /** Plain-port requests count as secure; X-Forwarded-For names the client. */
+    trustProxy: boolean;
+    /** PEM certificate and key; both empty = self-signed, generated into dataDir/tls. */
+    certFile: string;
+    keyFile: string;
+    /** Extra certificate host names, comma-separated. */
+    hostnames: string;
+    /** Accept TLS 1.0/1.1 and older ciphers. */
+    legacyTls: boolean;
+    /** Offered schemes in order, comma-separated: negotiate, ntlm, basic. */
+    authSchemes: string;
+    allowBasicOverHttp: boolean;
+    maxHeadBytes: number;
+    maxHeaders: number;
+    headTimeoutSeconds: number;
+    idleTimeoutSeconds: number;
+    maxConnections: number;
+    maxAuthFailuresPerAddress: number;
+    maxAuthFailuresPerUser: number;
+    authFailureWindowSeconds: number;
+  };
+  /** Autodiscover (MS-OXDSCLI POX) at /autodiscover/autodiscover.xml on the HTTPS front door. */
+  autodiscover: {
+    /** Serve /autodiscover/autodiscover.xml. */
+    enabled: boolean;
+    /** Host name Outlook reaches the RPC proxy under from outside (EXPR Server); empty = server.hostname. */
+    externalHostname: string;
+    /** HTTP authentication Outlook uses with the RPC proxy (EXPR AuthPackage). */
+    httpAuthPackage: 'ntlm' | 'basic' | 'negotiate';
+    /** RPC authentication Outlook uses for direct RPC/TCP (EXCH AuthPackage). */
+    rpcAuthPackage: 'ntlm' | 'negotiate';
+    /** EXPR ServerExclusiveConnect: Outlook connects over HTTP first, also on fast networks. */
+    preferHttp: boolean;
+    /** EXPR CertPrincipalName (e.g. msstd:mail.example.com); empty = not sent. */
+    certPrincipalName: string;
+    /** EWS URL (ASUrl, EwsUrl, OOFUrl); empty = not sent. */
+    ewsUrl: string;
+    /** Offline address book URL (OABUrl); empty = not sent. */
+    oabUrl: string;
+    /** EmwsUrl; empty = not sent. */
+    emwsUrl: string;
+    /** Outlook Web App URL (WEB OWAUrl); empty = not sent. */
+    owaUrl: string;
+    /** "from.example=to.example,..." SMTP domains answered with redirectAddr to the same local part at `to`. */
+    redirectDomains: string;
+    /** DeploymentId GUID; empty = derived from server.organization. */
+    deploymentId: string;
+  };
 }
 
 /** The LDAP provider's settings; filters and attribute names are filled in from the preset of `schema`. */
