@@ -20,8 +20,9 @@ import { createMailboxHandlers } from './rop/handlers/index.js';
 import { createStore, type Store } from './mapistore/index.js';
 import { createRfrInterface } from './rfr/rfr.js';
 import { describeError } from './util/errors.js';
-import { startWeb, type WebFrontDoor } from './web/index.js';
+import { certificateNames, startWeb, type WebFrontDoor } from './web/index.js';
 import { createAutodiscoverRoute } from './autodiscover/index.js';
+import { createRpcProxy, type RpcProxy } from './rpcproxy/index.js';
 import type { Logger } from './util/log.js';
 
 export interface RunningServer {
@@ -38,6 +39,8 @@ export interface RunningServer {
    * `web.ports.https` / `web.ports.http`.
    */
   readonly web?: WebFrontDoor | null;
+  /** The RPC over HTTP proxy behind `web` (its live virtual connections in `rpcProxy.table`). */
+  readonly rpcProxy?: RpcProxy | null;
   close(): Promise<void>;
 }
 
@@ -171,6 +174,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   }
   // HTTPS front door (src/web, issue 5): the RPC over HTTP proxy and Autodiscover register on `web` below.
   let web: WebFrontDoor | null = null;
+  let proxy: RpcProxy | null = null;
   if (config.http.enabled) {
     try {
       web = await startWeb(config, log, { directory: opts.directory, ntlm: authOptions });
@@ -178,6 +182,15 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       if (config.autodiscover.enabled) {
         web.addRoute(createAutodiscoverRoute({ config, directory: opts.directory, rpcPort: () => ports.rpc }));
       }
+      // RPC over HTTP v2 (MS-RPCH): RPC_IN_DATA / RPC_OUT_DATA for ?<this server>:<port>, dispatched in process
+      const hp = config.rpc.httpPorts;
+      proxy = createRpcProxy({
+        rpc,
+        log,
+        hostnames: [...certificateNames(config), config.server.netbiosName],
+        ports: { emsmdb: hp.emsmdb, rfr: hp.rfr, nspi: hp.nspi },
+      });
+      web.registerRpcProxy(proxy);
     } catch (e) {
       log.error({ err: describeError(e), port: config.http.port }, 'could not start the HTTPS front door');
       await rpc.close();
@@ -195,8 +208,10 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     emsmdbSessions: sessions,
     store,
     web,
+    rpcProxy: proxy,
     close: async () => {
       await web?.close();
+      await proxy?.close();
       sessions.close();
       await rpc.close();
       await store.close();

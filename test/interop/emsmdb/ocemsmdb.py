@@ -314,8 +314,18 @@ def port_from_binding(binding):
     return int(binding.split('[', 1)[1].split(']', 1)[0])
 
 
-def connect_dce(host, port, user, password, domain, level=6, iface=MSRPC_UUID_EMSMDB, timeout=30):
-    t = transport.DCERPCTransportFactory('ncacn_ip_tcp:%s[%d]' % (host, port))
+def connect_dce(host, port, user, password, domain, level=6, iface=MSRPC_UUID_EMSMDB, timeout=30, proxy=None,
+                http_auth='ntlm'):
+    """ncacn_ip_tcp to host:port, or with `proxy` (an RPC proxy URL, e.g. https://h:443/rpc/rpcproxy.dll) ncacn_http
+    (RPC over HTTP v2): `host` is then the RPC server name put in the ?host:port query and `port` its endpoint."""
+    if proxy:
+        from impacket.http import AUTH_BASIC, AUTH_NTLM
+        t = transport.DCERPCTransportFactory('ncacn_http:%s[%d]' % (host, port))
+        t.set_rpc_proxy_url(proxy)
+        t.set_auth_type({'basic': AUTH_BASIC, 'ntlm': AUTH_NTLM}[http_auth])
+        t.set_credentials(user, password, domain, '', '')   # the HTTP layer's credentials
+    else:
+        t = transport.DCERPCTransportFactory('ncacn_ip_tcp:%s[%d]' % (host, port))
     t.set_connect_timeout(timeout)
     dce = t.get_dce_rpc()
     if level > 1:

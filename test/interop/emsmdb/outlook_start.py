@@ -166,7 +166,8 @@ class Run(TableSteps, CheckSteps):
         a = self.a
         if not a.port:
             a.port = a.epm_port
-        dce = O.connect_dce(a.host, a.port, a.user, a.password, a.domain, a.level)
+        dce = O.connect_dce(a.rpc_host or a.host, a.port, a.user, a.password, a.domain, a.level, proxy=a.proxy,
+                            http_auth=a.http_auth)
         self.dce = dce
         self.s = O.Session(dce, compress=a.compress, xor=a.xor, chain=a.chain, pcb_out=a.pcb_out)
         self.m = O.Mapi(self.s)
@@ -415,7 +416,8 @@ class Run(TableSteps, CheckSteps):
         out = {'EcDoAsyncConnectEx': err, 'acxh': O.cxh_hex(acxh)}
         if self.a.async_wait and err == 0:
             a = self.a
-            dce2 = O.connect_dce(a.host, a.port, a.user, a.password, a.domain, a.level, O.MSRPC_UUID_ASYNCEMSMDB)
+            dce2 = O.connect_dce(a.rpc_host or a.host, a.port, a.user, a.password, a.domain, a.level,
+                                 O.MSRPC_UUID_ASYNCEMSMDB, proxy=a.proxy, http_auth=a.http_auth)
             box = {}
 
             def wait():
@@ -471,6 +473,10 @@ class Run(TableSteps, CheckSteps):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--host', default='127.0.0.1')
+    ap.add_argument('--proxy', default='', help='RPC over HTTP: the RPC proxy URL (https://H:P/rpc/rpcproxy.dll); '
+                    'then --port is the endpoint in ?server:port (6001) and --epm-port 0')
+    ap.add_argument('--rpc-host', default='', help='RPC over HTTP: the server name in ?server:port (default --host)')
+    ap.add_argument('--http-auth', default='ntlm', choices=['ntlm', 'basic'])
     ap.add_argument('--epm-port', type=int, default=0, help='endpoint mapper port (0: skip the lookup)')
     ap.add_argument('--port', type=int, default=0, help='EMSMDB port (default: from the endpoint mapper)')
     ap.add_argument('-u', '--user', default='alice')
