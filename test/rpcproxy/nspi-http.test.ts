@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE_CERT, LOGON, startNspServer, type NspServer } from '../helpers/nsp-dataset.js';
 import { expectedBook, type ExpectedBook } from '../helpers/nsp-expect.js';
-import { HOST, PASSWORD, startProxyServer, type ProxyServer } from './http-server.js';
+import { HOST, PASSWORD } from './http-server.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -50,19 +50,19 @@ const T = {
 
 describe('the NSPI runs of the address-book issue over ncacn_http', () => {
   let ns: NspServer;
-  let srv: ProxyServer;
+  let tlsUrl: string;
   let book: ExpectedBook;
   let dir: string;
   let tcpPort: number;
   beforeAll(async () => {
-    ns = await startNspServer('builtin');
-    srv = await startProxyServer([], {}, { directory: ns.ts.directory });
-    tcpPort = (await srv.rpc.listenTcp('test', '127.0.0.1', 0)).port;
+    // the whole server with its own front door and RPC proxy (http.enabled), the same one answering over TCP
+    ns = await startNspServer('builtin', { http: { enabled: true, listen: '127.0.0.1', port: 0 } });
+    tlsUrl = `https://127.0.0.1:${ns.ts.server.web!.ports.https}/rpc/rpcproxy.dll`;
+    tcpPort = ns.ts.server.ports.rpc;
     book = await expectedBook(ns.ts.directory);
     dir = mkdtempSync(path.join(tmpdir(), 'ocng-rpch-nspi-'));
   }, 120_000);
   afterAll(async () => {
-    await srv?.close();
     await ns?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -90,11 +90,12 @@ describe('the NSPI runs of the address-book issue over ncacn_http', () => {
     if (!tcp.ok) throw new Error(`TCP run failed: ${String(tcp.error)}\n${String(tcp.trace)}`);
     expect((tcp.gal as unknown[]).length).toBe(book.gal.length);
     for (const auth of ['ntlm', 'basic']) {
-      const http = await py(nspiHttp, [...common, '--port', '6004', '--proxy', srv.tlsUrl, '--server', HOST, '--http-auth', auth]);
+      const http = await py(nspiHttp, [...common, '--port', '6004', '--proxy', tlsUrl, '--server', HOST, '--http-auth', auth]);
       if (!http.ok) throw new Error(`ncacn_http run (${auth}) failed: ${String(http.error)}\n${String(http.trace)}`);
       expect(http).toEqual(tcp);
     }
-    expect(srv.proxy.table.size).toBe(0);
+    for (let i = 0; i < 50 && ns.ts.server.rpcProxy!.table.size > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(ns.ts.server.rpcProxy!.table.size).toBe(0);
   });
 
   it('suite: every opnum over ncacn_http completes', async () => {
@@ -127,7 +128,7 @@ describe('the NSPI runs of the address-book issue over ncacn_http', () => {
     };
     const specFile = path.join(dir, 'suite.json');
     writeFileSync(specFile, JSON.stringify(spec));
-    const r = await py(nspiHttp, ['suite', '-u', LOGON, '-p', PASSWORD, '--spec', specFile, '--port', '6004', '--proxy', srv.tlsUrl, '--server', HOST]);
+    const r = await py(nspiHttp, ['suite', '-u', LOGON, '-p', PASSWORD, '--spec', specFile, '--port', '6004', '--proxy', tlsUrl, '--server', HOST]);
     if (!r.ok) throw new Error(`suite over ncacn_http failed: ${String(r.error)}\n${String(r.trace)}`);
     expect((r.bind as { result: number }).result).toBe(0);
     const forward = r.forward as Array<{ rows?: unknown[] }>;
