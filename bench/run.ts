@@ -1,9 +1,11 @@
 // `npm run bench`: NDR throughput, crypto, LZ77 (bench/lz77.ts, with issue 4's MB/s targets as MET / NOT MET rows),
 // the NSPI address book at 50,000 entries (bench/nsp.ts, with issue 3's targets as MET / NOT MET rows), the ROP engine
 // (bench/rop-real.ts in-process ROPs/s and RopQueryRows rows/s, bench/rop.ts EcDoRpcExt2 over loopback, bench/table.ts
-// the table engine; issue 4's targets as MET / NOT MET rows), sealed DCE/RPC round trips against a real in-process
-// server, and a raw-TCP echo baseline with the same message sizes, printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc
-// (any of ndr, crypto, server-path, lz77, nsp, rop, rpc) runs some sections only. Closed-loop load (bench/load.ts): every
+// the table engine; issue 4's targets as MET / NOT MET rows), RPC over HTTPS against direct TCP (bench/rpch.ts: bulk
+// NspiQueryRows download ratio and 200 concurrent virtual connections, issue 5's target as a MET / NOT MET row), sealed
+// DCE/RPC round trips against a real in-process server, and a raw-TCP echo baseline with the same message sizes,
+// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, rpc)
+// runs some sections only. Closed-loop load (bench/load.ts): every
 // connection sends its next call as soon as the previous answer arrived, with one promise per call for both kinds;
 // calls are counted over a window after a warm-up.
 //
@@ -43,6 +45,7 @@ import { benchNdr } from './ndr.js';
 import { benchNsp } from './nsp.js';
 import { benchRop } from './rop.js';
 import { benchRopReal } from './rop-real.js';
+import { benchRpch } from './rpch.js';
 import { benchTable } from './table.js';
 import { measureServerPath } from './server-path.js';
 
@@ -138,8 +141,8 @@ function ropTargets(rop: Row[]): Row[] {
 }
 
 async function main(): Promise<void> {
-  // BENCH_ONLY selects sections (ndr, crypto, server-path, rpc, nsp, lz77, rop) or single RPC runs (e.g. "sealed-50"
-  // while profiling); BENCH_VERBOSE=1 prints each RPC run
+  // BENCH_ONLY selects sections (ndr, crypto, server-path, rpc, nsp, lz77, rop, rpch) or single RPC runs (e.g.
+  // "sealed-50" while profiling); BENCH_VERBOSE=1 prints each RPC run
   const only = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
   const want = (section: string) => !only || only.includes(section);
   const rows: Row[] = [];
@@ -174,6 +177,9 @@ async function main(): Promise<void> {
     const rop: Row[] = [...(await benchRopReal()), ...(await benchRop()), ...(await benchTable())].map((r) => ({ ...r, notes: r.notes ?? '' }));
     rows.push(...rop, ...ropTargets(rop));
   }
+
+  // RPC over HTTPS (issue 5): its rows include the MET / NOT MET target row
+  if (want('rpch')) rows.push(...(await benchRpch()).map((r) => ({ ...r, notes: r.notes ?? '' })));
 
   const runRpc = (key: string) => !only || only.includes('rpc') || only.includes(key);
   const rpcWanted = !only || only.some((k) => k === 'rpc' || /^(sealed|raw)-\d+/.test(k));
