@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""impacket (Debian python3-impacket 0.10) against our NSPI interface (MS-OXNSPI) over ncacn_ip_tcp: every opnum the
+"""impacket (Debian python3-impacket 0.10) against our NSPI interface (MS-OXNSPI) over ncacn_ip_tcp (or ncacn_http with --proxy URL --server NAME --port 6004): every opnum the
 address book acceptance names, in one session. Prints one JSON object with what the server answered; the vitest
 side (test/interop/nspi.test.ts) checks every value against the directory. Run with /usr/bin/python3.
 
@@ -184,7 +184,15 @@ def ec_of(e):
 
 class Session:
     def __init__(self, a):
-        t = transport.DCERPCTransportFactory('ncacn_ip_tcp:127.0.0.1[%d]' % a.port)
+        if a.proxy:
+            # ncacn_http (RPC over HTTP v2) to --server[--port] through the RPC proxy at --proxy
+            from impacket.http import AUTH_BASIC, AUTH_NTLM
+            t = transport.DCERPCTransportFactory('ncacn_http:%s[%d]' % (a.server, a.port))
+            t.set_rpc_proxy_url(a.proxy)
+            t.set_auth_type({'ntlm': AUTH_NTLM, 'basic': AUTH_BASIC}[a.http_auth])
+            t.set_credentials(a.user, a.password, 'TEST', '', '')
+        else:
+            t = transport.DCERPCTransportFactory('ncacn_ip_tcp:127.0.0.1[%d]' % a.port)
         t.set_connect_timeout(10)
         self.dce = dce = t.get_dce_rpc()
         dce.set_credentials(a.user, a.password, 'TEST', '', '')
@@ -525,6 +533,9 @@ def main():
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--level', type=int, default=6)
     ap.add_argument('--auth-type', type=int, default=rpcrt.RPC_C_AUTHN_WINNT)
+    ap.add_argument('--proxy', help='RPC proxy URL: ncacn_http to --server[--port] through it')
+    ap.add_argument('--server', default='127.0.0.1')
+    ap.add_argument('--http-auth', choices=['ntlm', 'basic'], default='ntlm')
     ap.add_argument('-u', '--user', default='alice')
     ap.add_argument('-p', '--password', default='Passw0rd!')
     ap.add_argument('--spec')

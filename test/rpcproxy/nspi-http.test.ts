@@ -4,7 +4,7 @@
 //   print exactly what the same script prints over ncacn_ip_tcp against the same RpcServer;
 // - `suite` (every opnum, modifications included) must complete over ncacn_http; its values are judged over TCP by
 //   test/interop/nspi.test.ts, the transport is what differs here.
-// test/rpcproxy/impacket_nspi_http.py is a copy of test/interop/impacket_nspi.py with a --proxy option.
+// test/interop/impacket_nspi.py runs over ncacn_http with its --proxy option.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,8 +72,8 @@ describe('the NSPI runs of the address-book issue over ncacn_http', () => {
     if (!e) throw new Error(`no ${account} in the data set`);
     return e.dn;
   };
-  const nspiHttp = path.join(HERE, 'impacket_nspi_http.py');
   const nspiTcp = path.resolve(HERE, '../interop/impacket_nspi.py');
+  const nspiHttp = nspiTcp; // the same script, with --proxy
 
   it('wire: ncacn_http through the HTTPS proxy (NTLM, then Basic) prints exactly what ncacn_ip_tcp prints', async () => {
     const spec = {
