@@ -189,6 +189,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
         log,
         hostnames: [...certificateNames(config), config.server.netbiosName],
         ports: { emsmdb: hp.emsmdb, rfr: hp.rfr, nspi: hp.nspi },
+        outChannel: config.http.rpcOutChannel,
       });
       web.registerRpcProxy(proxy);
     } catch (e) {

@@ -394,6 +394,10 @@ const httpSchema = z.strictObject({
     description: 'Failed logins for one user name within `http.authFailureWindowSeconds` before it gets 429 (Retry-After); 0 = no limit.',
   }),
   authFailureWindowSeconds: key(int(1, 7 * 24 * 3600), 300, { description: 'Window over which failed HTTP logins are counted.' }),
+  rpcOutChannel: key(z.enum(['raw', 'chunked']), 'raw', {
+    description:
+      'RPC over HTTP OUT channel body: `raw` (Content-Length = channel lifetime, as Windows) or `chunked` (Transfer-Encoding: chunked, for reverse proxies that buffer or cut long fixed-length responses; HTTP/1.0 requests stay raw).',
+  }),
 });
 
 export const configSchema = z.strictObject({

@@ -121,6 +121,8 @@ export interface Config {
     maxAuthFailuresPerAddress: number;
     maxAuthFailuresPerUser: number;
     authFailureWindowSeconds: number;
+    /** RPC over HTTP OUT channel framing: raw (Content-Length, Windows) or chunked (HTTP/1.1 requests only). */
+    rpcOutChannel: 'raw' | 'chunked';
   };
   /** Autodiscover (MS-OXDSCLI POX) at /autodiscover/autodiscover.xml on the HTTPS front door. */
   autodiscover: {

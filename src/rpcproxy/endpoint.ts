@@ -11,7 +11,7 @@ import type { Logger } from '../util/log.js';
 import type { HttpContext, HttpRequestHead, HttpUser, RpcProxyHandler } from '../web/types.js';
 import { echoPdu } from './rts.js';
 import { VirtualConnectionTable } from './table.js';
-import { ChannelRefused, RPC_ERROR, type ChannelIo, type VcOptions } from './vconn.js';
+import { ChannelRefused, RPC_ERROR, type ChannelIo, type OutChannelFraming, type VcOptions } from './vconn.js';
 
 /** The `?host:port` ports of an Exchange server (MS-RPCH 2.2.2; ports from MS-OXCRPC, MS-OXABREF, MS-OXNSPI). */
 export interface RpcHttpPorts {
@@ -101,6 +101,9 @@ export interface RpcProxyOptions {
   receiveWindow?: number;
   /** OUT channel Content-Length, bytes. Default 1 GiB (Windows). */
   outChannelLifetime?: number;
+  /** OUT channel body framing: `raw` (Content-Length, Windows; the default) or `chunked` (Transfer-Encoding: chunked,
+   * HTTP/1.1 requests only; HTTP/1.0 requests get raw). The lifetime above still decides when it is recycled. */
+  outChannel?: OutChannelFraming;
   /** Start OUT recycling with this many bytes left. Default 8 KiB (Windows). */
   recycleMargin?: number;
   inRecycle?: 'R1' | 'R2';
@@ -174,6 +177,7 @@ export function createRpcProxy(opts: RpcProxyOptions): RpcProxy {
     receiveWindow: opts.receiveWindow ?? 0x10000,
     connectionTimeoutMs,
     outChannelLifetime: opts.outChannelLifetime ?? 0x40000000,
+    outChannel: opts.outChannel ?? 'raw',
     recycleMargin: opts.recycleMargin ?? 8 * 1024,
     pingIntervalMs: t.pingIntervalMs ?? Math.floor(connectionTimeoutMs / 2),
     idleTimeoutMs: t.idleTimeoutMs ?? 15 * 60_000,
@@ -248,6 +252,7 @@ export function createRpcProxy(opts: RpcProxyOptions): RpcProxy {
       target: `${ep.host}:${ep.port}`,
       peer: ctx.peer,
       contentLength,
+      httpVersion: head.version,
     });
     const first = setTimeout(() => {
       if (!ch.vc && !ch.closed) fail(RPC_ERROR.RPC_S_PROTOCOL_ERROR, 'no first PDU in time');

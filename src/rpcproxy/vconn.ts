@@ -65,8 +65,13 @@ export interface VcOptions {
   receiveWindow: number;
   /** ConnectionTimeout sent in CONN/A3 and CONN/C2, ms (120000..14400000). */
   connectionTimeoutMs: number;
-  /** Content-Length of our OUT channel responses = the OUT channel lifetime, bytes. Windows: 1 GiB. */
+  /** Content-Length of our OUT channel responses = the OUT channel lifetime, bytes. Windows: 1 GiB. With chunked
+   * framing no Content-Length is sent, but the lifetime still counts the RTS/RPC bytes (not the framing). */
   outChannelLifetime: number;
+  /** How an OUT channel's response body is framed: `raw` (Windows: Content-Length = lifetime, then the PDUs) or
+   * `chunked` (`Transfer-Encoding: chunked`, one chunk per write, the last chunk when the channel ends; for reverse
+   * proxies that buffer or cut long fixed-length responses). Chunked applies to HTTP/1.1 requests only. Default raw. */
+  outChannel?: OutChannelFraming;
   /** OUT recycling starts when fewer bytes than this are left of the OUT channel (Windows: 8 KiB, <51>). */
   recycleMargin: number;
   /** A Ping goes out on an OUT channel with nothing sent for this long, ms. */
@@ -106,6 +111,7 @@ export const RPC_ERROR = {
 } as const;
 
 export type ChannelKind = 'in' | 'out';
+export type OutChannelFraming = 'raw' | 'chunked';
 
 export interface ChannelMeta {
   user: HttpUser;
@@ -113,6 +119,8 @@ export interface ChannelMeta {
   peer: { address: string; port: number };
   /** The request's Content-Length: the channel's lifetime in bytes. */
   contentLength: number;
+  /** The request's HTTP version; chunked OUT framing needs 1.1 (absent: 1.1). */
+  httpVersion?: '1.0' | '1.1';
 }
 
 /** One HTTP request of a virtual connection. */
@@ -125,6 +133,8 @@ export class Channel {
   bytesOut = 0;
   /** OUT: the 200 response head was sent; body bytes wait in `held` until then. */
   headerSent = false;
+  /** OUT: the body is sent with `Transfer-Encoding: chunked` (decided with the head). */
+  chunked = false;
   held: Buffer[] = [];
   /** OUT: flow control of RPC PDUs sent on this instance. */
   send: SendWindow | null = null;
@@ -423,27 +433,28 @@ export class VirtualConnection implements VcInfo {
 
   // ---- output -----------------------------------------------------------------------------------------------------
 
-  /** The OUT channel's `200 Success` response head, then anything held for it. */
+  /** The OUT channel's `200 Success` response head (raw: Content-Length = lifetime; chunked), then anything held for it. */
   sendHead(ch: Channel): void {
     if (ch.headerSent) return;
     ch.headerSent = true;
-    ch.io.write(
-      Buffer.from(`HTTP/1.1 200 Success\r\nContent-Type: application/rpc\r\nContent-Length: ${this.opts.outChannelLifetime}\r\n\r\n`, 'latin1'),
-    );
+    ch.chunked = this.opts.outChannel === 'chunked' && (ch.meta.httpVersion ?? '1.1') === '1.1';
+    const framing = ch.chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${this.opts.outChannelLifetime}`;
+    ch.io.write(Buffer.from(`HTTP/1.1 200 Success\r\nContent-Type: application/rpc\r\n${framing}\r\n\r\n`, 'latin1'));
     const held = ch.held;
     ch.held = [];
     for (const b of held) this.rawWrite(ch, b);
   }
 
   private rawWrite(ch: Channel, b: Buffer): void {
-    if (ch.closed) return;
+    if (ch.closed || b.length === 0) return; // (an empty chunk would end a chunked body)
     if (!ch.headerSent) {
       ch.held.push(b);
       return;
     }
+    // the lifetime counts RTS/RPC bytes, never the chunk framing
     ch.bytesOut += b.length;
     this.lastOut = this.table.now();
-    if (!ch.io.write(b) && !this.inPaused && this.inCh) {
+    if (!ch.io.write(ch.chunked ? chunk(b) : b) && !this.inPaused && this.inCh) {
       // back-pressure: a client that does not read its OUT channel stops being read on its IN channel
       const inCh = this.inCh;
       this.inPaused = true;
@@ -529,6 +540,7 @@ export class VirtualConnection implements VcInfo {
   private endChannel(ch: Channel): void {
     if (ch.closed) return;
     ch.closed = true;
+    if (ch.chunked) ch.io.write(LAST_CHUNK);
     ch.io.end();
   }
 
@@ -574,6 +586,15 @@ export class VirtualConnection implements VcInfo {
     this.rpc = null;
     rpc?.transportClosed();
   }
+}
+
+const CRLF = Buffer.from('\r\n', 'latin1');
+/** The last chunk of a chunked body, no trailers (RFC 9112 7.1). */
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
+
+/** One chunk of a chunked body (RFC 9112 7.1): `<hex length>\r\n<data>\r\n`. */
+function chunk(b: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`, 'latin1'), b, CRLF]);
 }
 
 /** A fresh RTS cookie (MS-RPCH 2.2.3.1: Windows uses a random UUID). */
