@@ -2,7 +2,7 @@
 // raw is Windows' (Content-Length = the channel lifetime, then the PDUs); chunked sends `Transfer-Encoding: chunked`
 // with one chunk per PDU written and the last chunk when the channel ends, for HTTP/1.1 requests only. Over real
 // sockets through the front door with the in-process RpcServer behind the proxy; the chunked body is decoded strictly
-// by chunked-client.ts.
+// by rts-client.ts.
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildBind, buildRequest, NDR20, syntax } from '../../src/dcerpc/client-pdus.js';
 import { PTYPE } from '../../src/dcerpc/constants.js';
@@ -10,8 +10,8 @@ import { EPMAPPER, MGMT } from '../../src/dcerpc/well-known.js';
 import { EPT_STATUS } from '../../src/epm/idl.js';
 import { decodeRts, PTYPE_RTS, RTS_FLAG } from '../../src/rpcproxy/rts.js';
 import { PASSWORD as SERVER_PASSWORD, startTestServer, type TestServer } from '../helpers/full-server.js';
-import { ChunkedRtsClient } from './chunked-client.js';
 import { HOST, PASSWORD, startProxyServer, type ProxyServer } from './http-server.js';
+import { RtsClient } from './rts-client.js';
 
 const AUTH = `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +42,7 @@ const inqIfIds = (callId: number, pContId = 0) => buildRequest({ callId, opnum: 
 
 let srv: ProxyServer | null = null;
 let full: TestServer | null = null;
-const clients: ChunkedRtsClient[] = [];
+const clients: RtsClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
   await srv?.close();
@@ -61,8 +61,8 @@ function shape(p: Buffer): string {
 }
 
 /** Opens a virtual connection to the endpoint mapper port, binds epmapper + mgmt, runs ept_lookup and inq_if_ids. */
-async function epmSession(port: number, version: '1.0' | '1.1'): Promise<ChunkedRtsClient> {
-  const c = new ChunkedRtsClient(port, `${HOST}:593`, AUTH, version);
+async function epmSession(port: number, version: '1.0' | '1.1'): Promise<RtsClient> {
+  const c = new RtsClient(port, `${HOST}:593`, AUTH, { httpVersion: version, keepPredecessors: true });
   clients.push(c);
   await c.connect();
   c.send(bindEpmAndMgmt());
@@ -120,7 +120,7 @@ describe('OUT channel framing: chunked', () => {
       const lifetime = 8 * 1024;
       const margin = 2048;
       srv = await startProxyServer(['alice'], { outChannel: 'chunked', outChannelLifetime: lifetime, recycleMargin: margin, outRecycle: seq });
-      const c = new ChunkedRtsClient(srv.port, `${HOST}:6004`, AUTH);
+      const c = new RtsClient(srv.port, `${HOST}:6004`, AUTH, { keepPredecessors: true });
       clients.push(c);
       await c.connect();
       c.send(bindMgmt());
@@ -204,7 +204,7 @@ describe('http.rpcOutChannel in a running server', () => {
     });
     const port = full.server.web!.ports.http!;
     const auth = `Basic ${Buffer.from(`alice:${SERVER_PASSWORD}`).toString('base64')}`;
-    const c = new ChunkedRtsClient(port, `${HOST}:6004`, auth);
+    const c = new RtsClient(port, `${HOST}:6004`, auth, { keepPredecessors: true });
     clients.push(c);
     await c.connect();
     c.send(bindMgmt());
