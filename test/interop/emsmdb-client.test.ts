@@ -34,7 +34,7 @@ describe('EMSMDB test client self-test (offline)', () => {
     const failed = st.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.error}`);
     expect(failed).toEqual([]);
     expect(st.ok).toBe(true);
-    expect(st.total).toBeGreaterThanOrEqual(11);
+    expect(st.total).toBeGreaterThanOrEqual(14);
   });
 
   it('LZ77: the MS-XCA vectors decode and 1,000 generated buffers round-trip', () => {
@@ -62,6 +62,27 @@ describe('EMSMDB test client self-test (offline)', () => {
     const d = c.detail as { checked: number; vectors: Array<{ id: string; result: string }> };
     expect(d.checked).toBeGreaterThanOrEqual(45);
     expect(d.vectors.filter((v) => v.result === 'FAIL' || v.result === 'NOT CHECKED')).toEqual([]);
+  });
+
+  it('issue 6: MS-OXCMSG / MS-OXCPRPT 4.4 stream vectors, MS-OXCNOTIF notifications and the new ROPs', () => {
+    const v = byName('issue 6 ROP vectors');
+    expect(v.ok, v.error).toBe(true);
+    const vd = v.detail as { checked: number; total: number; vectors: Array<{ id: string; result: string }> };
+    expect(vd.total).toBeGreaterThanOrEqual(22);
+    expect(vd.checked).toBe(vd.total);
+    expect(vd.vectors.filter((x) => x.result === 'FAIL' || x.result === 'NOT CHECKED')).toEqual([]);
+    expect(vd.vectors.filter((x) => x.id.startsWith('ms-oxcmsg-')).length).toBeGreaterThanOrEqual(16);
+    const n = byName('issue 6 RopNotify');
+    expect(n.ok, n.error).toBe(true);
+    const nd = n.detail as { parsed: number; reencoded: number; types: string[] };
+    expect(nd.parsed).toBeGreaterThanOrEqual(18);
+    expect(nd.reencoded).toBe(nd.parsed);
+    expect(nd.types).toEqual(
+      expect.arrayContaining(['NewMail', 'ObjectCreated', 'ObjectDeleted', 'ObjectModified', 'ObjectMoved', 'ObjectCopied', 'TableModified']),
+    );
+    const rt = byName('issue 6 message, attachment');
+    expect(rt.ok, rt.error).toBe(true);
+    expect((rt.detail as { requests: number }).requests).toBeGreaterThanOrEqual(25);
   });
 
   it('restrictions, extended buffers, NDR stubs and the RopBufferTooSmall / chain logic', () => {

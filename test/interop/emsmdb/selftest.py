@@ -20,6 +20,7 @@ import props as P
 import rops as R
 import ropreq
 import ocemsmdb as O
+import selftest_msg
 
 FIXTURES = os.path.abspath(os.path.join(HERE, '../../../fixtures'))  # the project's copies of spec vectors and captures
 VEC = os.path.join(FIXTURES, 'vectors')
@@ -794,6 +795,10 @@ def main():
     check('ROP vectors MS-OXCSTOR/CFOLD/CTABL/CPRPT section 4', t_rop_vectors)
     check('MS-OXORULE 4.2 rules-table rows (a QueryRows example with its column set)', t_rules_table_rows)
     check('builders decode with the independent request decoder', t_builders_vs_decoder)
+    check('issue 6 ROP vectors MS-OXCMSG section 4 and MS-OXCPRPT 4.4 streams', selftest_msg.t_msg_stream_vectors)
+    check('issue 6 RopNotify NotificationData MS-OXCNOTIF section 4', selftest_msg.t_notifications)
+    check('issue 6 message, attachment, stream, transport and notification ROPs round-trip',
+          selftest_msg.t_roundtrips)
     check('EcDoRpcExt2 chains, RopBufferTooSmall resend, failure responses (fake server)', t_fake_server)
     check('outlook_start flow against the ROP-level emulator', t_outlook_start_fake)
     check('decoders on mutated input raise only ValueError-family errors', t_fuzz)
