@@ -19,6 +19,14 @@ export const SEC = {
   NoAccess: 0x80070005,
   /** MS-OXCDATA 2.4.2 ecTimeout: a backend (index, IMAP, ...) did not answer in time. */
   Timeout: 0x80040401,
+  /** MS-OXCDATA 2.4.2 ecTooBig (MAPI_E_TOO_BIG): a value past the configured maximum size. */
+  TooBig: 0x80040305,
+  /** MS-OXCDATA 2.4 ecMAPIOOM: a value too large for RopGetProperties* (read it with a stream). */
+  NotEnoughMemory: 0x8007000e,
+  /** MS-OXCDATA 2.4 ecObjectDeleted: the message was deleted while open. */
+  ObjectDeleted: 0x8004010a,
+  /** MS-OXCDATA 2.4 ecObjectModified: a save conflicts with another save of the same message. */
+  ObjectModified: 0x80040109,
 } as const;
 
 export class StoreError extends OcError {

@@ -8,6 +8,7 @@ import { eidGlobcnt, eidReplId, encodeXid, makeEid } from '../../src/mapi/ids.js
 import { PT, MAPI_E, type PropValue } from '../../src/mapi/props.js';
 import { PS_MAPI, PS_PUBLIC_STRINGS } from '../../src/mapi/named.js';
 import { readGuid } from '../../src/util/guid.js';
+import { messageModelSuite } from './message-suite.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import type { IndexProvider } from '../../src/mapistore/index/types.js';
 import { SEC, StoreError } from '../../src/mapistore/errors.js';
@@ -476,4 +477,5 @@ export function storeSuite(name: string, makeIndexIn: (dir: string) => Promise<I
       await provider.close();
     });
   });
+  messageModelSuite(name, makeIndexIn, available);
 }

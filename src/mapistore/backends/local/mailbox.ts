@@ -19,15 +19,18 @@ import { TAG } from '../../tags.js';
 import {
   DEL_FOLDERS, DEL_MESSAGES, DELETE_HARD_DELETE, FOLDER_GENERIC, FOLDER_SEARCH,
   type ChangeEntry, type ChangeInfo, type ContentsOptions, type CreatedFolder, type DeleteResult, type FolderInit,
-  type HierarchyOptions, type MailboxOwner, type MailboxStore, type MessageInit, type MoveCopyResult,
+  type HierarchyOptions, type MailboxOwner, type MailboxStore, type MessageInit, type MessageObject, type MoveCopyResult,
   type PropertyProblem, type PropResult, type ReceiveFolderEntry, type Row, type SpecialFolderName, type SpecialFolders,
 } from '../../types.js';
 import { feid, folderProps, xid, type PropCtx } from './computed.js';
 import {
   FOLDER_COLUMN_IDS, FOLDER_COMPUTED, REPL_ID, checkName, deleteSameId, eid, g2n, stripRen, toMap,
 } from './helpers.js';
+import { DEFAULT_MAX_VALUE } from './objects.js';
 import { PROVISION_IDS, provisionMailbox } from './provision.js';
 import * as msg from './messages.js';
+import * as obj from './objects.js';
+import { BlobStore } from './blobs.js';
 import * as rf from './receive.js';
 import { LOCAL_SCHEMA, type FolderRow, type MessageRow } from './schema.js';
 
@@ -37,6 +40,8 @@ const FOLDER_CACHE_MAX = 512;
 export interface LocalMailboxOptions {
   /** GLOBCNTs fetched from the index per round trip (IDs and CNs). */
   idBatch: number;
+  /** Largest property value a stream or setProps may store (bytes; default 64 MiB). */
+  maxValueSize?: number;
 }
 
 export class LocalMailbox implements MailboxStore {
@@ -58,6 +63,10 @@ export class LocalMailbox implements MailboxStore {
    * its file (LocalStore opens each mailbox once), so no other writer can make an entry stale.
    */
   private readonly folderCache = new Map<number, Map<number, PropValue>>();
+  /** @internal large values (blobs.ts) */
+  readonly blobs: BlobStore;
+  /** @internal */
+  readonly maxValueSize: number;
 
   constructor(
     readonly db: Database.Database,
@@ -69,6 +78,9 @@ export class LocalMailbox implements MailboxStore {
     this.mailboxGuid = index.mailbox.mailboxGuid;
     this.replGuid = index.mailbox.replGuid;
     db.exec(LOCAL_SCHEMA);
+    this.blobs = new BlobStore(db);
+    this.blobs.sweep();
+    this.maxValueSize = opts.maxValueSize ?? DEFAULT_MAX_VALUE;
     this.st = {
       folder: db.prepare('SELECT * FROM folders WHERE fid = ?'),
       children: db.prepare('SELECT * FROM folders WHERE parent = ? ORDER BY fid'),
@@ -137,8 +149,8 @@ export class LocalMailbox implements MailboxStore {
     return (this.st.getMeta.get(k) as { v: string } | undefined)?.v ?? null;
   }
 
-  /** Runs mutations one after another (their index round trips must not interleave). */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
+  /** @internal Runs mutations one after another (their index round trips must not interleave). */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.chain.then(fn, fn);
     this.chain = p.catch(() => undefined);
     return p;
@@ -401,6 +413,7 @@ export class LocalMailbox implements MailboxStore {
   private dropFolderContents(fid: number, cn: bigint, hard: boolean, withAssoc: boolean): void {
     const rows = this.db.prepare(`SELECT mid, assoc FROM messages WHERE fid = ?${withAssoc ? '' : ' AND assoc = 0'}`).all(fid) as { mid: number; assoc: number }[];
     for (const m of rows) this.st.tomb.run('message', m.mid, fid, g2n(cn), m.assoc, hard ? 1 : 0);
+    for (const m of rows) obj.dropContent(this, m.mid);
     this.db.prepare(`DELETE FROM messages WHERE fid = ?${withAssoc ? '' : ' AND assoc = 0'}`).run(fid);
   }
 
@@ -459,6 +472,7 @@ export class LocalMailbox implements MailboxStore {
             const mid = take();
             const mcn = take();
             this.st.insMessage.run(g2n(mid), g2n(nf), m.assoc, m.read, g2n(mcn), now, now, pclAfterChange(null, this.replGuid, mcn), m.size, m.props);
+            obj.copyContent(this, m.mid, g2n(mid));
           }
         });
         this.noteCn(g - 1n);
@@ -584,6 +598,14 @@ export class LocalMailbox implements MailboxStore {
 
   bulkInsertMessages(fid: bigint, messages: readonly MessageInit[]): Promise<bigint[]> {
     return this.serial(() => msg.bulkInsertMessages(this, fid, messages));
+  }
+
+  newMessage(fid: bigint, o?: { associated?: boolean }): Promise<MessageObject> {
+    return obj.newMessage(this, fid, o);
+  }
+
+  openMessage(mid: bigint): Promise<MessageObject> {
+    return obj.openMessage(this, mid);
   }
 
   messageExists(mid: bigint): Promise<boolean> {

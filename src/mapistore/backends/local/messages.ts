@@ -1,5 +1,5 @@
-// Messages of the embedded backend (a minimal model: properties, read state, FAI flag; recipients and attachments
-// come with the full message model). Called by LocalMailbox, which serializes the mutations.
+// Messages of the embedded backend, the minimal calls (properties, read state, FAI flag); recipients, attachments
+// and streams are the message objects of objects.ts. Called by LocalMailbox, which serializes the mutations.
 import { eidGlobcnt, eidReplId } from '../../../mapi/ids.js';
 import { propId, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import { SEC } from '../../errors.js';
@@ -13,6 +13,7 @@ import type {
 import { messageProps } from './computed.js';
 import { MESSAGE_COMPUTED, REPL_ID, deleteSameId, eid, g2n, messageSize, toMap } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
+import { copyContent, dropContent } from './objects.js';
 import type { MessageRow } from './schema.js';
 
 export function prepareMessage(init: MessageInit): { props: Map<number, PropValue>; size: number; read: boolean } {
@@ -146,6 +147,7 @@ export async function deleteMessages(mb: LocalMailbox, fid: bigint, mids: readon
     for (const m of found) {
       mb.st.tomb.run('message', m.mid, f.fid, g2n(cn), m.assoc, o.hard ? 1 : 0);
       del.run(m.mid);
+      dropContent(mb, m.mid);
     }
     mb.noteCn(cn);
   });
@@ -181,6 +183,7 @@ export async function moveCopyMessages(mb: LocalMailbox, src: bigint, mids: read
         const mid = g++;
         const cn = g++;
         mb.st.insMessage.run(g2n(mid), d.fid, m.assoc, m.read, g2n(cn), now, now, pclAfterChange(null, mb.replGuid, cn), m.size, m.props);
+        copyContent(mb, m.mid, g2n(mid));
         ids.set(eid(m.mid), eid(mid));
       } else {
         if (s.fid === d.fid) {

@@ -13,6 +13,8 @@ export interface LocalStoreOptions {
   index: IndexProvider;
   /** GLOBCNTs fetched from the index per round trip (default 64). */
   idBatch?: number;
+  /** Largest property value (bytes) a stream or setProps may store; default 64 MiB. */
+  maxValueSize?: number;
 }
 
 export class LocalStore implements Store {
@@ -40,7 +42,7 @@ export class LocalStore implements Store {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      const mb = new LocalMailbox(db, index, user, { idBatch: this.o.idBatch ?? 64 }, () => this.open.delete(key));
+      const mb = new LocalMailbox(db, index, user, { idBatch: this.o.idBatch ?? 64, ...(this.o.maxValueSize !== undefined ? { maxValueSize: this.o.maxValueSize } : {}) }, () => this.open.delete(key));
       await mb.init();
       return mb;
     } catch (e) {

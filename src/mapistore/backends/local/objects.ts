@@ -1,0 +1,575 @@
+// The full message model of the embedded backend (MS-OXCMSG, MS-OXCPRPT streams): message objects with recipients,
+// attachments and embedded messages, edited as a working copy and stored by save() in one transaction. Small
+// values live in the message row's JSON (top-level properties) and in message_content (recipients, attachments,
+// embedded messages); values past INLINE_MAX live in blobs (blobs.ts) referenced by id.
+import { PT, makeTag, propId, propType, type PropValue, type TaggedValue } from '../../../mapi/props.js';
+import { SEC, StoreError } from '../../errors.js';
+import { pclAfterChange } from '../../pcl.js';
+import { pickProps } from '../../proppick.js';
+import { checkValue, decodeProps, encodeProps, valueSize } from '../../propcodec.js';
+import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../../tags.js';
+import type {
+  AttachmentObject, MessageObject, PropertyProblem, PropResult, PropStream, RecipientChange, RecipientRow, StreamMode,
+} from '../../types.js';
+import { messageProps } from './computed.js';
+import { MESSAGE_COMPUTED, deleteSameId, eid, g2n } from './helpers.js';
+import type { LocalMailbox } from './mailbox.js';
+import type { MessageRow } from './schema.js';
+
+/** Stream-committed values up to this many bytes are kept inline (JSON); larger ones stay blobs. */
+export const INLINE_MAX = 32 * 1024;
+export const DEFAULT_MAX_VALUE = 64 * 1024 * 1024;
+
+// MS-OXPROPS tags of the model
+const PidTagRowid = 0x30000003;
+const PidTagRecipientType = 0x0c150003;
+const PidTagAttachNumber = 0x0e210003;
+const PidTagAttachSize = 0x0e200003;
+const PidTagAttachMethod = 0x37050003;
+const PidTagHasAttachments = 0x0e1b000b;
+const MSGFLAG_HASATTACH = 0x10;
+const ATTACH_COMPUTED = new Set([PidTagAttachNumber, PidTagAttachSize, TAG.ObjectType].map((t) => propId(t)));
+
+interface BlobRef { id: number; size: number }
+interface Node { props: Map<number, PropValue>; blobs: Map<number, BlobRef> }
+interface MsgNode extends Node {
+  read: boolean;
+  recipients: Map<number, Map<number, PropValue>>;
+  attachments: Map<number, AttNode>;
+  nextAttach: number;
+}
+interface AttNode extends Node { embedded: MsgNode | null }
+
+// ---------------------------------------------------------------- (de)serialization
+
+type Ser = { p?: string; b: [number, number, number][]; r?: [number, string][]; a?: [number, Ser][]; n?: number; rd?: boolean; e?: Ser | null };
+
+const serBlobs = (n: Node): [number, number, number][] => [...n.blobs].map(([t, b]) => [t, b.id, b.size]);
+const deBlobs = (b: [number, number, number][] | undefined): Map<number, BlobRef> => new Map((b ?? []).map(([t, id, size]) => [t, { id, size }]));
+
+function serMsg(m: MsgNode, top: boolean): Ser {
+  const s: Ser = {
+    b: serBlobs(m),
+    r: [...m.recipients].map(([k, v]) => [k, encodeProps(v)]),
+    a: [...m.attachments].map(([k, a]) => [k, { p: encodeProps(a.props), b: serBlobs(a), e: a.embedded ? serMsg(a.embedded, false) : null }]),
+    n: m.nextAttach,
+  };
+  if (!top) {
+    s.p = encodeProps(m.props);
+    s.rd = m.read;
+  }
+  return s;
+}
+
+function deMsg(s: Ser | null, props: Map<number, PropValue>, read: boolean): MsgNode {
+  return {
+    props,
+    read,
+    blobs: deBlobs(s?.b),
+    recipients: new Map((s?.r ?? []).map(([k, v]) => [k, decodeProps(v)])),
+    attachments: new Map((s?.a ?? []).map(([k, a]) => [k, {
+      props: decodeProps(a.p), blobs: deBlobs(a.b), embedded: a.e ? deMsg(a.e, decodeProps(a.e.p), a.e.rd ?? false) : null,
+    }])),
+    nextAttach: s?.n ?? 0,
+  };
+}
+
+const cloneMsg = (m: MsgNode): MsgNode => ({
+  props: new Map(m.props), blobs: new Map(m.blobs), read: m.read,
+  recipients: new Map([...m.recipients].map(([k, v]) => [k, new Map(v)])),
+  attachments: new Map([...m.attachments].map(([k, a]) => [k, cloneAtt(a)])),
+  nextAttach: m.nextAttach,
+});
+const cloneAtt = (a: AttNode): AttNode => ({ props: new Map(a.props), blobs: new Map(a.blobs), embedded: a.embedded ? cloneMsg(a.embedded) : null });
+
+function blobIds(m: MsgNode, out = new Set<number>()): Set<number> {
+  for (const b of m.blobs.values()) out.add(b.id);
+  for (const a of m.attachments.values()) {
+    for (const b of a.blobs.values()) out.add(b.id);
+    if (a.embedded) blobIds(a.embedded, out);
+  }
+  return out;
+}
+
+const propsSize = (n: Node): number => {
+  let s = 0;
+  for (const [t, v] of n.props) s += 4 + valueSize(t, v);
+  for (const b of n.blobs.values()) s += 4 + b.size;
+  return s;
+};
+const attSize = (a: AttNode): number => propsSize(a) + (a.embedded ? msgSize(a.embedded) : 0);
+/** PidTagMessageSize: properties, recipients, attachments and streamed values (roughly, as Exchange counts). */
+function msgSize(m: MsgNode): number {
+  let s = propsSize(m);
+  for (const r of m.recipients.values()) for (const [t, v] of r) s += 4 + valueSize(t, v);
+  for (const a of m.attachments.values()) s += attSize(a);
+  return s;
+}
+
+function loadContent(mb: LocalMailbox, mid: number): Ser | null {
+  const r = mb.db.prepare('SELECT data FROM message_content WHERE mid = ?').get(mid) as { data: string } | undefined;
+  return r ? (JSON.parse(r.data) as Ser) : null;
+}
+
+/** @internal the blobs of a stored message (for delete) */
+export function storedBlobIds(mb: LocalMailbox, mid: number): Set<number> {
+  const s = loadContent(mb, mid);
+  return s ? blobIds(deMsg(s, new Map(), false)) : new Set();
+}
+
+/** @internal Inside a write(): removes the content and blobs of a deleted message. */
+export function dropContent(mb: LocalMailbox, mid: number): void {
+  for (const id of storedBlobIds(mb, mid)) mb.blobs.drop(id);
+  mb.db.prepare('DELETE FROM message_content WHERE mid = ?').run(mid);
+}
+
+/** @internal Inside a write(): gives a copied message its own content and blob copies. */
+export function copyContent(mb: LocalMailbox, from: number, to: number): void {
+  const s = loadContent(mb, from);
+  if (!s) return;
+  const m = deMsg(s, new Map(), false);
+  const map = new Map<number, number>();
+  for (const id of blobIds(m)) {
+    const c = mb.blobs.create(id);
+    mb.blobs.markStored(c);
+    map.set(id, c);
+  }
+  const remap = (n: Node) => { for (const [t, b] of n.blobs) n.blobs.set(t, { id: map.get(b.id) as number, size: b.size }); };
+  const walk = (x: MsgNode) => {
+    remap(x);
+    for (const a of x.attachments.values()) {
+      remap(a);
+      if (a.embedded) walk(a.embedded);
+    }
+  };
+  walk(m);
+  mb.db.prepare('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(to, JSON.stringify(serMsg(m, true)));
+}
+
+// ---------------------------------------------------------------- shared property access
+
+const STREAMABLE = new Set<number>([PT.BINARY, PT.UNICODE, PT.STRING8]);
+
+function setValue(n: Node, tag: number, v: PropValue): void {
+  deleteSameId(n.props, tag);
+  for (const t of [...n.blobs.keys()]) if (propId(t) === propId(tag)) n.blobs.delete(t);
+  n.props.set(tag >>> 0, v);
+}
+function deleteValue(n: Node, tag: number): void {
+  deleteSameId(n.props, tag);
+  for (const t of [...n.blobs.keys()]) if (propId(t) === propId(tag)) n.blobs.delete(t);
+}
+
+/** The computed view plus blob-held values as NotEnoughMemory errors (MS-OXCPRPT 3.2.5.1: read those by stream). */
+function pick(all: Map<number, PropValue>, blobs: Map<number, BlobRef>, tags?: readonly number[]): PropResult[] {
+  // as pickProps reports errors: under the PT_ERROR tag of the property
+  const oom = (tag: number): PropResult => ({ tag: makeTag(propId(tag), PT.ERROR), error: SEC.NotEnoughMemory });
+  if (!tags) return [...pickProps(all), ...[...blobs.keys()].map(oom)];
+  return pickProps(all, tags).map((r, i) => {
+    const tag = tags[i] as number;
+    const hit = [...blobs.keys()].some((t) => propId(t) === propId(tag));
+    return hit && 'error' in r ? oom(tag) : r;
+  });
+}
+
+const toBytes = (tag: number, v: PropValue): Buffer =>
+  propType(tag) === PT.UNICODE ? Buffer.from(v as string, 'utf16le') : propType(tag) === PT.STRING8 ? Buffer.from(v as string, 'latin1') : Buffer.from(v as Buffer);
+const fromBytes = (tag: number, b: Buffer): PropValue =>
+  propType(tag) === PT.UNICODE ? b.toString('utf16le', 0, b.length & ~1) : propType(tag) === PT.STRING8 ? b.toString('latin1') : b;
+
+/** The root draft of a top-level message: owns the staged blobs of it and everything below it. */
+interface Root { mb: LocalMailbox; staged: Set<number> }
+
+abstract class LocalPropObject {
+  constructor(protected readonly root: Root, protected readonly node: Node) {}
+
+  abstract computed(): Map<number, PropValue>;
+  protected abstract isComputed(tag: number): boolean;
+
+  async getProps(tags?: readonly number[]): Promise<PropResult[]> {
+    return pick(this.computed(), this.node.blobs, tags);
+  }
+
+  async listProps(): Promise<number[]> {
+    return [...this.computed().keys(), ...this.node.blobs.keys()];
+  }
+
+  async setProps(values: readonly TaggedValue[]): Promise<PropertyProblem[]> {
+    const problems: PropertyProblem[] = [];
+    values.forEach((v, index) => {
+      if (this.isComputed(v.tag)) return problems.push({ index, tag: v.tag, error: SEC.Computed });
+      if (!checkValue(v.tag, v.value)) return problems.push({ index, tag: v.tag, error: SEC.InvalidParam });
+      if (valueSize(v.tag, v.value) > this.root.mb.maxValueSize) return problems.push({ index, tag: v.tag, error: SEC.TooBig });
+      this.setOne(v.tag >>> 0, v.value);
+    });
+    return problems;
+  }
+
+  protected setOne(tag: number, v: PropValue): void {
+    setValue(this.node, tag, v);
+  }
+
+  async deleteProps(tags: readonly number[]): Promise<PropertyProblem[]> {
+    const problems: PropertyProblem[] = [];
+    tags.forEach((tag, index) => {
+      if (this.isComputed(tag)) return problems.push({ index, tag, error: SEC.Computed });
+      deleteValue(this.node, tag);
+    });
+    return problems;
+  }
+
+  async openStream(tag: number, mode: StreamMode): Promise<PropStream> {
+    if (!STREAMABLE.has(propType(tag))) throw new StoreError('OC_STORE_NOT_STREAMABLE', SEC.NotSupported, `tag 0x${(tag >>> 0).toString(16)} is not streamable`);
+    if (mode !== 'read' && this.isComputed(tag)) throw new StoreError('OC_STORE_COMPUTED', SEC.AccessDenied, 'computed property');
+    const b = this.node.blobs.get(tag >>> 0);
+    const v = this.node.props.get(tag >>> 0);
+    if (mode === 'read' && !b && v === undefined) {
+      const c = this.computed().get(tag >>> 0);
+      if (c === undefined) throw new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, `property 0x${(tag >>> 0).toString(16)} not found`);
+      return new LocalStream(this.root, this.node, tag >>> 0, mode, undefined, toBytes(tag, c));
+    }
+    return new LocalStream(this.root, this.node, tag >>> 0, mode, b?.id, v === undefined ? undefined : toBytes(tag, v));
+  }
+}
+
+class LocalStream implements PropStream {
+  /** The staged blob this stream writes (created on first write for readwrite, at open for create). */
+  private own: number | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly root: Root,
+    private readonly node: Node,
+    readonly tag: number,
+    private readonly mode: StreamMode,
+    private src: number | undefined,
+    private inline: Buffer | undefined,
+  ) {
+    if (mode === 'create') {
+      this.src = undefined;
+      this.inline = undefined;
+    }
+  }
+
+  private get blobs() {
+    return this.root.mb.blobs;
+  }
+
+  private check(): void {
+    if (this.closed) throw new StoreError('OC_STORE_STREAM_CLOSED', SEC.InvalidParam, 'stream closed');
+  }
+
+  size(): number {
+    if (this.own !== null) return this.blobs.size(this.own);
+    if (this.src !== undefined) return this.blobs.size(this.src);
+    return this.inline?.length ?? 0;
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    this.check();
+    if (offset < 0 || length < 0) throw new StoreError('OC_STORE_BAD_RANGE', SEC.InvalidParam, 'negative offset or length');
+    if (this.own !== null) return this.blobs.read(this.own, offset, length);
+    if (this.src !== undefined) return this.blobs.read(this.src, offset, length);
+    const b = this.inline ?? Buffer.alloc(0);
+    return Buffer.from(b.subarray(Math.min(offset, b.length), Math.min(b.length, offset + length)));
+  }
+
+  /** A staged blob of our own holding the current value (copy on first write). */
+  private mine(): number {
+    if (this.own === null) {
+      this.own = this.src !== undefined ? this.blobs.create(this.src) : this.blobs.create(this.inline);
+      this.root.staged.add(this.own);
+    }
+    return this.own;
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    this.check();
+    if (this.mode === 'read') throw new StoreError('OC_STORE_STREAM_READONLY', SEC.AccessDenied, 'stream opened read-only');
+    if (offset < 0) throw new StoreError('OC_STORE_BAD_RANGE', SEC.InvalidParam, 'negative offset');
+    const max = this.root.mb.maxValueSize;
+    if (offset + data.length > max) {
+      throw new StoreError('OC_STORE_TOO_BIG', SEC.TooBig, `value of 0x${this.tag.toString(16)} would pass ${max} bytes`, { offset, length: data.length });
+    }
+    if (data.length === 0) return;
+    this.blobs.write(this.mine(), offset, data);
+  }
+
+  async setSize(size: number): Promise<void> {
+    this.check();
+    if (this.mode === 'read') throw new StoreError('OC_STORE_STREAM_READONLY', SEC.AccessDenied, 'stream opened read-only');
+    if (size < 0 || size > this.root.mb.maxValueSize) throw new StoreError('OC_STORE_TOO_BIG', SEC.TooBig, `stream size ${size}`);
+    const id = this.mine();
+    const cur = this.blobs.size(id);
+    if (size > cur) this.blobs.write(id, size - 1, Buffer.alloc(1));
+    else this.blobs.setSize(id, size);
+  }
+
+  async commit(): Promise<void> {
+    this.check();
+    if (this.mode === 'read') return;
+    const id = this.mine();
+    const size = this.blobs.size(id);
+    if (size <= INLINE_MAX) {
+      setValue(this.node, this.tag, fromBytes(this.tag, this.blobs.read(id, 0, size)));
+      this.inline = this.blobs.read(id, 0, size);
+      this.src = undefined;
+      this.dropOwn();
+    } else {
+      deleteValue(this.node, this.tag);
+      this.node.blobs.set(this.tag, { id, size });
+      // the committed blob is the object's now: further writes copy it first
+      this.src = id;
+      this.own = null;
+    }
+  }
+
+  private dropOwn(): void {
+    if (this.own === null) return;
+    const id = this.own;
+    this.own = null;
+    this.root.staged.delete(id);
+    this.root.mb.db.transaction(() => this.blobs.drop(id))();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.dropOwn();
+  }
+}
+
+// ---------------------------------------------------------------- messages
+
+function recipientRow(rowId: number, m: Map<number, PropValue>): RecipientRow {
+  const t = m.get(PidTagRecipientType);
+  return { rowId, recipientType: typeof t === 'number' ? t : 0, props: [...m].map(([tag, value]) => ({ tag, value })) };
+}
+
+class LocalMessage extends LocalPropObject implements MessageObject {
+  constructor(
+    root: Root,
+    private readonly msg: MsgNode,
+    readonly fid: bigint,
+    private midG: number | null,
+    private readonly assoc: boolean,
+    /** For an embedded message: stores the working copy into its attachment object. */
+    private readonly parent: ((m: MsgNode) => void) | null,
+  ) {
+    super(root, msg);
+  }
+
+  get mid(): bigint | null {
+    return this.midG === null ? null : eid(this.midG);
+  }
+
+  get embedded(): boolean {
+    return this.parent !== null;
+  }
+
+  protected isComputed(tag: number): boolean {
+    return MESSAGE_COMPUTED.has(propId(tag)) || propId(tag) === propId(PidTagHasAttachments);
+  }
+
+  protected override setOne(tag: number, v: PropValue): void {
+    if (tag === TAG.MessageFlags) {
+      this.msg.read = ((v as number) & MSGFLAG_READ) !== 0;
+      v = (v as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_UNMODIFIED);
+    }
+    setValue(this.msg, tag, v);
+  }
+
+  computed(): Map<number, PropValue> {
+    const m = this.msg;
+    const size = msgSize(m);
+    const row = this.midG === null || this.parent !== null ? undefined : (this.root.mb.st.message.get(this.midG) as MessageRow | undefined);
+    let all: Map<number, PropValue>;
+    if (row) {
+      all = messageProps(this.root.mb.pctx, { ...row, props: encodeProps(m.props), size, read: m.read ? 1 : 0 });
+    } else {
+      all = new Map(m.props);
+      const flags = (typeof all.get(TAG.MessageFlags) === 'number' ? (all.get(TAG.MessageFlags) as number) : 0);
+      all.set(TAG.ObjectType, 5);
+      all.set(TAG.MessageFlags, flags | (m.read ? MSGFLAG_READ : 0) | (this.assoc ? MSGFLAG_ASSOCIATED : 0));
+      all.set(TAG.MessageSize, size);
+      all.set(TAG.MessageSizeExtended, BigInt(size));
+      all.set(TAG.Read, m.read);
+      all.set(TAG.Associated, this.assoc);
+      if (this.parent === null) {
+        all.set(TAG.FolderId, this.fid);
+        all.set(TAG.ParentFolderId, this.fid);
+      }
+    }
+    const has = m.attachments.size > 0;
+    all.set(PidTagHasAttachments, has);
+    if (has) all.set(TAG.MessageFlags, (all.get(TAG.MessageFlags) as number) | MSGFLAG_HASATTACH);
+    return all;
+  }
+
+  async readRecipients(fromRowId = 0, max = Number.MAX_SAFE_INTEGER): Promise<RecipientRow[]> {
+    return [...this.msg.recipients.keys()].filter((k) => k >= fromRowId).sort((a, b) => a - b).slice(0, max)
+      .map((k) => recipientRow(k, this.msg.recipients.get(k) as Map<number, PropValue>));
+  }
+
+  async modifyRecipients(changes: readonly RecipientChange[]): Promise<void> {
+    // check everything first: a bad row changes nothing
+    const next = new Map(this.msg.recipients);
+    for (const c of changes) {
+      if (!Number.isInteger(c.rowId) || c.rowId < 0 || c.rowId > 0xffffffff) throw new StoreError('OC_STORE_BAD_ROW', SEC.InvalidParam, `bad RowId ${c.rowId}`);
+      if (!c.props || c.props.length === 0) {
+        next.delete(c.rowId);
+        continue;
+      }
+      const m = new Map<number, PropValue>();
+      for (const v of c.props) {
+        if (!checkValue(v.tag, v.value)) throw new StoreError('OC_STORE_BAD_VALUE', SEC.InvalidParam, `recipient value does not fit tag 0x${(v.tag >>> 0).toString(16)}`);
+        if (propId(v.tag) === propId(PidTagRowid)) continue;
+        m.set(v.tag >>> 0, v.value);
+      }
+      m.set(PidTagRowid, c.rowId);
+      next.set(c.rowId, m);
+    }
+    this.msg.recipients = next;
+  }
+
+  async setRecipients(rows: readonly RecipientChange[]): Promise<void> {
+    const keep = this.msg.recipients;
+    this.msg.recipients = new Map();
+    try {
+      await this.modifyRecipients(rows);
+    } catch (e) {
+      this.msg.recipients = keep;
+      throw e;
+    }
+  }
+
+  async attachmentTable(tags?: readonly number[]): Promise<{ attachNum: number; props: PropResult[] }[]> {
+    return [...this.msg.attachments.keys()].sort((a, b) => a - b).map((n) => {
+      const a = this.msg.attachments.get(n) as AttNode;
+      return { attachNum: n, props: pick(attComputed(n, a), a.blobs, tags) };
+    });
+  }
+
+  async createAttachment(): Promise<AttachmentObject> {
+    const n = this.msg.nextAttach++;
+    return new LocalAttachment(this.root, { props: new Map(), blobs: new Map(), embedded: null }, n, this.msg, this.fid);
+  }
+
+  async openAttachment(attachNum: number): Promise<AttachmentObject> {
+    const a = this.msg.attachments.get(attachNum);
+    if (!a) throw new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, `attachment ${attachNum} not found`);
+    return new LocalAttachment(this.root, cloneAtt(a), attachNum, this.msg, this.fid);
+  }
+
+  async deleteAttachment(attachNum: number): Promise<void> {
+    if (!this.msg.attachments.delete(attachNum)) throw new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, `attachment ${attachNum} not found`);
+  }
+
+  async save(): Promise<bigint> {
+    if (this.parent) {
+      this.parent(cloneMsg(this.msg));
+      return 0n;
+    }
+    const mb = this.root.mb;
+    return mb.serial(async () => {
+      const f = mb.folderRow(this.fid);
+      const old = this.midG === null ? undefined : (mb.st.message.get(this.midG) as MessageRow | undefined);
+      if (this.midG !== null && !old) throw new StoreError('OC_STORE_OBJECT_DELETED', SEC.ObjectDeleted, 'the message was deleted');
+      const g = await mb.ids(old ? 1 : 2);
+      const mid = old ? old.mid : g2n(g);
+      const cn = old ? g : g + 1n;
+      const now = Date.now();
+      const size = msgSize(this.msg);
+      const refs = blobIds(this.msg);
+      mb.write(() => {
+        // another object of the same message saved first and dropped a value this copy still refers to
+        const exists = mb.db.prepare('SELECT 1 FROM blobs WHERE id = ?');
+        for (const id of refs) {
+          if (!exists.get(id)) throw new StoreError('OC_STORE_CONFLICT', SEC.ObjectModified, 'the message was changed by another save');
+        }
+        const before = old ? storedBlobIds(mb, mid) : new Set<number>();
+        if (old) {
+          mb.db.prepare('UPDATE messages SET props = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
+            .run(encodeProps(this.msg.props), size, this.msg.read ? 1 : 0, g2n(cn), now, pclAfterChange(old.pcl, mb.replGuid, cn), mid);
+        } else {
+          mb.st.insMessage.run(mid, f.fid, this.assoc ? 1 : 0, this.msg.read ? 1 : 0, g2n(cn), now, now,
+            pclAfterChange(null, mb.replGuid, cn), size, encodeProps(this.msg.props));
+        }
+        mb.db.prepare('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(mid, JSON.stringify(serMsg(this.msg, true)));
+        for (const id of before) if (!refs.has(id)) mb.blobs.drop(id);
+        for (const id of refs) mb.blobs.markStored(id);
+        mb.noteCn(cn);
+      });
+      for (const id of refs) this.root.staged.delete(id);
+      this.midG = mid;
+      return eid(mid);
+    });
+  }
+
+  async discard(): Promise<void> {
+    if (this.parent) return;
+    const mb = this.root.mb;
+    const ids = [...this.root.staged];
+    this.root.staged.clear();
+    if (ids.length === 0 || !mb.db.open) return;
+    mb.db.transaction(() => {
+      const st = mb.db.prepare('SELECT state FROM blobs WHERE id = ?');
+      for (const id of ids) if ((st.get(id) as { state: number } | undefined)?.state === 0) mb.blobs.drop(id);
+    })();
+  }
+}
+
+function attComputed(n: number, a: AttNode): Map<number, PropValue> {
+  const all = new Map(a.props);
+  all.set(TAG.ObjectType, 7);
+  all.set(PidTagAttachNumber, n);
+  all.set(PidTagAttachSize, attSize(a));
+  return all;
+}
+
+class LocalAttachment extends LocalPropObject implements AttachmentObject {
+  constructor(root: Root, private readonly att: AttNode, readonly attachNum: number, private readonly owner: MsgNode, private readonly fid: bigint) {
+    super(root, att);
+  }
+
+  protected isComputed(tag: number): boolean {
+    return ATTACH_COMPUTED.has(propId(tag));
+  }
+
+  computed(): Map<number, PropValue> {
+    return attComputed(this.attachNum, this.att);
+  }
+
+  async openEmbeddedMessage(create: boolean): Promise<MessageObject> {
+    if (!this.att.embedded) {
+      if (!create) throw new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, `attachment ${this.attachNum} has no embedded message`);
+      this.att.embedded = { props: new Map(), blobs: new Map(), read: false, recipients: new Map(), attachments: new Map(), nextAttach: 0 };
+      setValue(this.att, PidTagAttachMethod, 5);
+    }
+    return new LocalMessage(this.root, cloneMsg(this.att.embedded), this.fid, null, false, (m) => {
+      this.att.embedded = m;
+    });
+  }
+
+  async save(): Promise<void> {
+    this.owner.attachments.set(this.attachNum, cloneAtt(this.att));
+    this.owner.nextAttach = Math.max(this.owner.nextAttach, this.attachNum + 1);
+  }
+
+  async discard(): Promise<void> {}
+}
+
+// ---------------------------------------------------------------- entry points (LocalMailbox)
+
+export async function newMessage(mb: LocalMailbox, fid: bigint, o: { associated?: boolean } = {}): Promise<MessageObject> {
+  mb.folderRow(fid);
+  const node: MsgNode = { props: new Map(), blobs: new Map(), read: false, recipients: new Map(), attachments: new Map(), nextAttach: 0 };
+  return new LocalMessage({ mb, staged: new Set() }, node, fid, null, o.associated ?? false, null);
+}
+
+export async function openMessage(mb: LocalMailbox, mid: bigint): Promise<MessageObject> {
+  const r = mb.messageRow(mid);
+  const node = deMsg(loadContent(mb, r.mid), decodeProps(r.props), r.read !== 0);
+  return new LocalMessage({ mb, staged: new Set() }, node, eid(r.fid), r.mid, r.assoc !== 0, null);
+}
+
