@@ -50,8 +50,10 @@ export interface Env {
 export async function makeEnv(
   user: LogonUser = ALICE,
   handlers: (deps: MailboxHandlerDeps) => ReadonlyArray<ReadonlyMap<number, RopHandlerEntry>> = (d) => [createStoreHandlers(d), createFolderHandlers(d)],
+  /** `dir`: reopen the store of an earlier env (the caller removes it). */
+  opts: { dir?: string } = {},
 ): Promise<Env> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-rop-'));
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-rop-'));
   const store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
   const log = silentLogger();
   const deps: MailboxHandlerDeps = { store, serverDn: SERVER_DN, log, directory };

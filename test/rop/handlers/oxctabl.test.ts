@@ -10,19 +10,16 @@ import { RopReader } from '../../../src/mapi/buffer.js';
 import { FL, RELOP } from '../../../src/mapi/restriction.js';
 import { PT, makeTag, type PropValue } from '../../../src/mapi/props.js';
 import { readPropertyRow, type RowCell } from '../../../src/mapi/ropprops.js';
-import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
-import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
 import { TAG } from '../../../src/mapistore/tags.js';
-import type { MailboxStore, MessageInit } from '../../../src/mapistore/types.js';
+import type { MailboxStore, MessageInit, Store } from '../../../src/mapistore/types.js';
 import { encodeRopRequests, RopRunner, splitRopBuffer } from '../../../src/rop/dispatch.js';
 import { ec } from '../../../src/rop/ec.js';
 import { createMailboxHandlers } from '../../../src/rop/handlers/index.js';
-import type { LogonDirectory, MailboxHandlerDeps } from '../../../src/rop/handlers/objects.js';
 import { ecUnableToAbort } from '../../../src/rop/handlers/oxctabl.js';
-import { loadRopRegistry, type RopRegistry } from '../../../src/rop/registry.js';
+import type { RopRegistry } from '../../../src/rop/registry.js';
 import type { RopRequestHeader, RopResponse } from '../../../src/rop/types.js';
-import { silentLogger } from '../../../src/util/log.js';
 import { ALICE, N, SERVER_DN, logonReq, openFolder } from './harness.js';
+import { makeEnv as harnessEnv } from './harness.js';
 
 type Req = RopRequestHeader & Record<string, unknown>;
 type Res = RopResponse & Record<string, unknown>;
@@ -56,7 +53,7 @@ const queryPosition = () => r(0x17, 0);
 
 interface Env {
   dir: string;
-  store: LocalStore;
+  store: Store;
   registry: RopRegistry;
   runner: RopRunner;
   mb: MailboxStore;
@@ -64,19 +61,10 @@ interface Env {
 }
 
 async function makeEnv(): Promise<Env> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-tabl-'));
-  const store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
-  const log = silentLogger();
-  const directory: LogonDirectory = { findUser: async (dn) => (dn.toLowerCase() === ALICE.legacyExchangeDN.toLowerCase() ? ALICE : null) };
-  const deps: MailboxHandlerDeps = { store, serverDn: SERVER_DN, log, directory };
-  const registry = await loadRopRegistry(createMailboxHandlers(deps));
-  const runner = new RopRunner(registry, { session: { user: ALICE }, log });
-  const env = { dir, store, registry, runner, mb: undefined as unknown as MailboxStore, logonHandle: 0 };
-  const { res, handles } = await call(env, [logonReq(0, 0, ALICE.legacyExchangeDN)], [N]);
-  expect(res[0]!.ReturnValue).toBe(0);
-  env.logonHandle = handles[0]!;
-  env.mb = await store.openMailbox({ username: ALICE.username, displayName: ALICE.displayName, legacyDn: ALICE.legacyExchangeDN });
-  return env;
+  // the shared harness builds the store, registry (all mailbox handlers) and runner and logs Alice on
+  const h = await harnessEnv(ALICE, createMailboxHandlers, { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-tabl-')) });
+  const { handle, mb } = await h.logon();
+  return { dir: h.dir, store: h.store, registry: h.registry, runner: h.runner, mb, logonHandle: handle };
 }
 
 async function call(env: Pick<Env, 'registry' | 'runner'>, requests: Req[], handles: number[], maxOutput?: number): Promise<{ res: Res[]; handles: number[] }> {
