@@ -4,6 +4,7 @@
 // See docs/mapistore.md for the ID/CN/PCL rules.
 import type { PropValue, TaggedValue } from '../mapi/props.js';
 import type { PropertyName } from '../mapi/named.js';
+import type { MailboxEvents } from './events.js';
 
 export type { PropertyName };
 
@@ -276,6 +277,8 @@ export interface MailboxStore {
   readonly replId: 1;
   readonly owner: MailboxOwner;
   readonly special: SpecialFolders;
+  /** Change events of this mailbox (src/mapistore/events.ts), shared by every session that opened it. */
+  readonly events: MailboxEvents;
 
   // --- IDs (MS-OXCDATA 2.2.1) ---
   /** Allocates `count` consecutive GLOBCNTs (never reused) and returns the first (RopGetLocalReplicaIds). */

@@ -1,7 +1,7 @@
 // Server objects of the mailbox ROPs (MS-OXCROPS 1.3.1) shared by the handler modules: the logon (one per
 // LogonId, holding the opened MailboxStore), folders, and tables (a TableView over rows read from the store).
 // Handlers create these and return them as `created`; the dispatcher binds them to handles and releases them.
-import type { MailboxStore, Store } from '../../mapistore/types.js';
+import type { AttachmentObject, MailboxStore, MessageObject, Store } from '../../mapistore/types.js';
 import { StoreError } from '../../mapistore/errors.js';
 import { TableError } from '../../mapi/table/index.js';
 import type { TableView } from '../../mapi/table/index.js';
@@ -58,7 +58,47 @@ export class LogonObject implements ServerObject {
     /** RopLogon LogonFlags and OpenFlags as the client sent them. */
     readonly logonFlags: number,
     readonly openFlags: number,
+    /**
+     * The session user's username when this logon opened another user's mailbox (delegate access, MS-OXCSTOR
+     * 3.2.5.1.1); undefined when the session user owns the mailbox.
+     */
+    readonly delegateUser?: string,
   ) {}
+}
+
+/**
+ * MS-OXCPERM 2.2.7 PidTagMemberRights bits. The permissions handlers (oxcperm.ts) own how rights are stored and
+ * computed; every handler that touches another user's folder asks folderRights() below.
+ */
+export const RIGHTS = {
+  ReadAny: 0x00000001,
+  Create: 0x00000002,
+  EditOwned: 0x00000008,
+  DeleteOwned: 0x00000010,
+  EditAny: 0x00000020,
+  DeleteAny: 0x00000040,
+  CreateSubFolder: 0x00000080,
+  FolderOwner: 0x00000100,
+  FolderContact: 0x00000200,
+  FolderVisible: 0x00000400,
+  FreeBusySimple: 0x00000800,
+  FreeBusyDetailed: 0x00001000,
+} as const;
+/** Every right (the mailbox owner's). */
+export const ALL_RIGHTS = 0x000007fb | RIGHTS.FreeBusySimple | RIGHTS.FreeBusyDetailed;
+
+/**
+ * The rights the session user of `logon` has on folder `fid` of the logon's mailbox: every right for the mailbox
+ * owner; for a delegate logon (another user's mailbox) what the folder's permissions grant. Replaced by the
+ * permissions work (issue 6 item 5) with the store's permission lookup.
+ */
+export let folderRights = async (logon: LogonObject, fid: bigint): Promise<number> => {
+  void fid;
+  return logon.delegateUser === undefined ? ALL_RIGHTS : 0;
+};
+/** Lets the permissions module install its lookup (keeps objects.ts free of its imports). */
+export function setFolderRightsLookup(fn: (logon: LogonObject, fid: bigint) => Promise<number>): void {
+  folderRights = fn;
 }
 
 export class FolderObject implements ServerObject {
@@ -69,6 +109,47 @@ export class FolderObject implements ServerObject {
     readonly logon: LogonObject,
     readonly fid: bigint,
   ) {}
+}
+
+/**
+ * A message opened or created through RopOpenMessage / RopCreateMessage / RopOpenEmbeddedMessage: the store's
+ * MessageObject plus what the ROPs need (OpenModeFlags). RopRelease without RopSaveChangesMessage discards changes.
+ */
+export class MessageServerObject implements ServerObject {
+  readonly kind: 'message' | 'embeddedMessage';
+  constructor(
+    readonly logonId: number,
+    public parent: ServerObject | null,
+    readonly logon: LogonObject,
+    readonly msg: MessageObject,
+    /** MS-OXCMSG 2.2.3.1.1 OpenModeFlags (ReadOnly 0, ReadWrite 1, BestAccess 3, ...), or 1 for created ones. */
+    readonly openMode: number,
+  ) {
+    this.kind = msg.embedded ? 'embeddedMessage' : 'message';
+  }
+  /** The saved MID (0n before the first save of a new message, and for embedded messages). */
+  get mid(): bigint {
+    return this.msg.mid ?? 0n;
+  }
+  dispose(): void {
+    this.msg.discard().catch(() => {});
+  }
+}
+
+/** An attachment opened or created on a message (RopOpenAttachment / RopCreateAttachment). */
+export class AttachmentServerObject implements ServerObject {
+  readonly kind = 'attachment' as const;
+  constructor(
+    readonly logonId: number,
+    public parent: ServerObject | null,
+    readonly logon: LogonObject,
+    readonly att: AttachmentObject,
+    readonly message: MessageServerObject,
+    readonly openMode: number,
+  ) {}
+  dispose(): void {
+    this.att.discard().catch(() => {});
+  }
 }
 
 /** What a table shows (MS-OXCTABL 1.3.1): its rows come from the store again on refresh. */

@@ -33,6 +33,7 @@ import * as obj from './objects.js';
 import { BlobStore } from './blobs.js';
 import * as rf from './receive.js';
 import { LOCAL_SCHEMA, type FolderRow, type MessageRow } from './schema.js';
+import { MailboxEvents } from '../../events.js';
 
 /** Folders whose computed properties stay cached (LocalMailbox.folderPropsOf). */
 const FOLDER_CACHE_MAX = 512;
@@ -67,6 +68,7 @@ export class LocalMailbox implements MailboxStore {
   readonly blobs: BlobStore;
   /** @internal */
   readonly maxValueSize: number;
+  readonly events = new MailboxEvents();
 
   constructor(
     readonly db: Database.Database,
