@@ -26,6 +26,8 @@ export const ROP_BUFFER_TOO_SMALL = 0xff;
 export const ROP_RELEASE = 0x01;
 /** RopId (1) + SizeNeeded (2) of RopBufferTooSmall before the request tail. */
 const BUFFER_TOO_SMALL_HEAD = 3;
+/** Smallest output space a ROP is given after the RopBufferTooSmall reserve for the requests behind it. */
+const MIN_FILL_SPACE = 1024;
 
 /** ROP events for tests and trace recorders (architecture rule 8): { ropId, logonId, returnValue }. */
 export const ropChannel = diagnostics_channel.channel('ocng:rop');
@@ -169,7 +171,13 @@ export async function dispatchRopBuffer<Session>(payload: Uint8Array, opts: Disp
       continue;
     }
 
-    const { res, created } = await runOne(codec, req, resolve, table, opts, budget - (w.pos - 2));
+    // "fill what fits" ROPs (RopReadStream, RopQueryRows, ...) get the room left minus what a RopBufferTooSmall for
+    // the requests after them would need, so those are handed back rather than cut (MS-OXCROPS 2.2.15.1); when that
+    // reserve would leave less than MIN_FILL_SPACE the ROP gets the whole room (a near-empty read looks like an end)
+    const room = budget - (w.pos - 2);
+    const reserve = r.pos < ropSize ? BUFFER_TOO_SMALL_HEAD + (ropSize - r.pos) : 0;
+    const space = room - reserve >= MIN_FILL_SPACE ? room - reserve : room;
+    const { res, created } = await runOne(codec, req, resolve, table, opts, space);
 
     const mark = w.pos;
     let encoded = encodeResponse(codec, w, res, cctx, req, log);
