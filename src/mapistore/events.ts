@@ -38,6 +38,14 @@ export interface MailboxEvent {
   unreadCount?: number;
 }
 
+/**
+ * `tags` of a folder's ObjectModified when its permissions list or its rules changed (nothing else of the folder
+ * did): the folder's table-valued properties PidTagAccessControlListTable (PR_ACL_TABLE, 0x3FE0 PT_OBJECT) and
+ * PidTagRulesTable (PR_RULES_TABLE, 0x3FE1 PT_OBJECT). Open permissions / rules tables read their rows again on them,
+ * hierarchy tables over the folder's parent too (a delegate's view of the folder may have changed).
+ */
+export const FOLDER_TABLE_TAG = { permissions: 0x3fe0000d, rules: 0x3fe1000d } as const;
+
 export type MailboxListener = (ev: MailboxEvent) => void;
 
 /** A mailbox's event bus (one per open MailboxStore, shared by every session of the mailbox). */

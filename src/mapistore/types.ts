@@ -5,6 +5,7 @@
 import type { PropValue, TaggedValue } from '../mapi/props.js';
 import type { PropertyName } from '../mapi/named.js';
 import type { MailboxEvents } from './events.js';
+import type { RopRestriction } from '../mapi/ropres.js';
 
 export type { PropertyName };
 
@@ -248,7 +249,7 @@ export interface MessageObject extends PropObject {
    * table; CN, ChangeKey, PCL, PidTagMessageSize updated); an embedded one is written into its attachment object
    * (stored when the attachment and then the top-level message are saved). Returns the MID (0n when embedded).
    */
-  save(): Promise<bigint>;
+  save(opts?: { force?: boolean }): Promise<bigint>;
   /** RopRelease without save: unsaved changes (a never-saved draft entirely) are dropped. */
   discard(): Promise<void>;
 }
@@ -269,6 +270,104 @@ export const MAPI_CC = 2;
 export const MAPI_BCC = 3;
 export const ATTACH_BY_VALUE = 1;
 export const ATTACH_EMBEDDED_MSG = 5;
+
+// --- folder permissions (MS-OXCPERM 2.2; issue 6 item 5, backends/local/permissions.ts) ---
+
+/** MS-OXCPERM 2.2.5 PidTagMemberId of the Default member: everyone signed in without an entry of their own. */
+export const MEMBER_ID_DEFAULT = 0n;
+/** MS-OXCPERM 2.2.5 PidTagMemberId of the Anonymous member (0xFFFFFFFFFFFFFFFF; PT_I8 values are unsigned here). */
+export const MEMBER_ID_ANONYMOUS = 0xffffffffffffffffn;
+/** MS-OXCPERM 2.2.7 every PidTagMemberRights bit (ReadAny .. FreeBusyDetailed): what the mailbox owner has. */
+export const MEMBER_RIGHTS_ALL = 0x00001ffb;
+/** MS-OXCPERM 2.2.7 FreeBusySimple | FreeBusyDetailed (kept apart unless IncludeFreeBusy is set). */
+export const MEMBER_RIGHTS_FREEBUSY = 0x00001800;
+
+/** One entry of a folder's permissions list (a row of RopGetPermissionsTable). */
+export interface PermissionEntry {
+  /** MEMBER_ID_DEFAULT, MEMBER_ID_ANONYMOUS, or a store-assigned id (> 0, never reused in the mailbox). */
+  memberId: bigint;
+  /** The member's directory username ('' for Default and Anonymous). */
+  username: string;
+  /** PidTagMemberName: the display name ('' for Default, 'Anonymous' for Anonymous, as MS-OXCPERM 4.1 shows). */
+  displayName: string;
+  /** legacyExchangeDN of the member ('' for Default and Anonymous): its PidTagEntryId is built from it. */
+  legacyDn: string;
+  /** PidTagMemberRights. */
+  rights: number;
+}
+
+/** A user as a permissions entry names it (resolved from PidTagEntryId by the caller). */
+export interface PermissionMember {
+  username: string;
+  displayName: string;
+  legacyDn: string;
+}
+
+/**
+ * One change of RopModifyPermissions (MS-OXCPERM 2.2.2 PermissionData): add a user (an existing entry of the same
+ * user gets the rights), change or remove an entry by member id. `keepFreeBusy`: the entry's FreeBusy bits stay as
+ * stored (ModifyFlags without IncludeFreeBusy).
+ */
+export type PermissionChange =
+  | { op: 'add'; member: PermissionMember; rights: number; keepFreeBusy?: boolean }
+  | { op: 'modify'; memberId: bigint; rights: number; keepFreeBusy?: boolean }
+  | { op: 'remove'; memberId: bigint };
+
+// --- search folders (MS-OXCFOLD 2.2.1.4-5, 3.2.5.4-5; issue 6 item 7, backends/local/search.ts) ---
+
+/** MS-OXCFOLD 2.2.1.4.1 RopSetSearchCriteria SearchFlags (other bits, e.g. MAPI's BACKGROUND_SEARCH 0x20, are ignored). */
+export const SEARCH_FLAGS = {
+  STOP_SEARCH: 0x00000001,
+  RESTART_SEARCH: 0x00000002,
+  RECURSIVE_SEARCH: 0x00000004,
+  SHALLOW_SEARCH: 0x00000008,
+  CONTENT_INDEXED_SEARCH: 0x00010000,
+  NON_CONTENT_INDEXED_SEARCH: 0x00020000,
+  STATIC_SEARCH: 0x00040000,
+} as const;
+
+/** MS-OXCFOLD 2.2.1.5.2 RopGetSearchCriteria SearchFlags: the state of the search. */
+export const SEARCH_STATE = {
+  SEARCH_RUNNING: 0x00000001,
+  SEARCH_REBUILD: 0x00000002,
+  SEARCH_RECURSIVE: 0x00000004,
+  SEARCH_COMPLETE: 0x00001000,
+  SEARCH_PARTIAL: 0x00002000,
+  SEARCH_STATIC: 0x00010000,
+  SEARCH_MAYBE_STATIC: 0x00020000,
+  CI_TOTALLY: 0x01000000,
+  TWIR_TOTALLY: 0x08000000,
+} as const;
+
+/** MS-OXCDATA 2.4 codes the search-folder calls reject with (StoreError.ec). */
+export const SEARCH_EC = {
+  /** ecNotSearchFolder: criteria on a folder that is not a search folder. */
+  NotSearchFolder: 0x00000461,
+  /** ecSearchFolderScopeViolation: a scope folder of another replica, the search folder itself, or a search folder. */
+  SearchFolderScopeViolation: 0x00000490,
+  /** ecNotInitialized: no restriction or no scope given and none set before. */
+  NotInitialized: 0x80040605,
+  /** ecTooComplex: a restriction the store does not evaluate (too deep or large, RELOP_RE, PT_UNSPECIFIED). */
+  TooComplex: 0x80040117,
+} as const;
+
+/** What RopSetSearchCriteria changes: a null restriction or an empty folder list keeps the one set before. */
+export interface SearchCriteriaChange {
+  restriction: RopRestriction | null;
+  folderIds: readonly bigint[];
+  /** SEARCH_FLAGS bits as the client sent them. */
+  searchFlags: number;
+}
+
+/** The criteria of a search folder (RopGetSearchCriteria). */
+export interface SearchCriteria {
+  restriction: RopRestriction;
+  folderIds: bigint[];
+  /** SEARCH_FLAGS of the search as it runs (RESTART/STOP and RECURSIVE/SHALLOW resolved, STATIC kept). */
+  searchFlags: number;
+  /** SEARCH_STATE bits (RopGetSearchCriteria response SearchFlags). */
+  searchState: number;
+}
 
 /** Per-mailbox store: every call is async and, on failure, rejects with a StoreError carrying a MAPI ec value. */
 export interface MailboxStore {
@@ -338,6 +437,13 @@ export interface MailboxStore {
   moveCopyMessages(src: bigint, mids: readonly bigint[], dst: bigint, copy: boolean): Promise<MoveCopyResult>;
   /** Sets or clears the read flag; returns the MIDs whose flag changed. */
   setReadFlags(fid: bigint, mids: readonly bigint[] | null, read: boolean): Promise<bigint[]>;
+  // --- message status and flag bits (MS-OXCMSG 2.2.3.8-10; messages helper): no CN, ChangeKey or modification time ---
+  /** PidTagMessageStatus of a message of `fid` (NotFound when it is not in that folder). */
+  getMessageStatus(fid: bigint, mid: bigint): Promise<number>;
+  /** Sets the `mask` bits of PidTagMessageStatus to those of `flags`; returns the status before. */
+  setMessageStatus(fid: bigint, mid: bigint, flags: number, mask: number): Promise<number>;
+  /** Clears `bits` of the stored PidTagMessageFlags (mfNotifyRead/Unread) of the messages of `fid`; ids elsewhere are skipped. */
+  clearMessageFlags(fid: bigint, mids: readonly bigint[], bits: number): Promise<bigint[]>;
 
   // --- change tracking (input of ICS) ---
   /** Changes and deletes of the folder's messages (or its child folders with kind 'folder') with CN > sinceCn. */
@@ -365,5 +471,86 @@ export interface MailboxStore {
   readPerUserInformation(ltid: Uint8Array, offset: number, maxSize: number): Promise<{ data: Buffer; hasFinished: boolean }>;
   writePerUserInformation(ltid: Uint8Array, offset: number, data: Uint8Array, hasFinished: boolean, replGuid?: string): Promise<void>;
 
+  // --- folder permissions (MS-OXCPERM; issue 6 item 5, backends/local/permissions.ts) ---
+  /** The folder's permissions list: Default first, Anonymous second, then the users in member id order. */
+  getPermissions(fid: bigint): Promise<PermissionEntry[]>;
+  /**
+   * Applies RopModifyPermissions changes in one transaction (all or nothing: an unknown member id is NotFound, a
+   * change without what it needs InvalidParam). `replace`: every user entry goes first (Default and Anonymous stay).
+   */
+  modifyPermissions(fid: bigint, changes: readonly PermissionChange[], opts?: { replace?: boolean }): Promise<void>;
+  /** The rights `username` has on the folder: all for the mailbox owner, its entry's, else the Default member's. */
+  rightsOf(fid: bigint, username: string): Promise<number>;
+
+  // --- notifications (issue 6, H3; MS-OXCNOTIF 2.2.1.4.1.2 NewMail) ---
+  /**
+   * Reports the NewMail event for message `mid`, just delivered into folder `fid` (call after the message is saved,
+   * which already reported ObjectCreated). Rejects with a StoreError when the message is not in that folder.
+   */
+  notifyNewMail(fid: bigint, mid: bigint): Promise<void>;
+
+  // --- search folders (issue 6 item 7, H7; MS-OXCFOLD 3.2.5.4-5): contents follow the criteria, see SEARCH_* above ---
+  /**
+   * RopSetSearchCriteria on a search folder: stores the criteria and (re)fills the folder synchronously, then reports
+   * 'searchComplete' on `events`. Rejects with SEARCH_EC.NotSearchFolder, NotInitialized, SearchFolderScopeViolation,
+   * TooComplex, SEC.NotFound (unknown scope folder) or SEC.InvalidParam (STOP+RESTART or RECURSIVE+SHALLOW);
+   * nothing stored changes then.
+   */
+  setSearchCriteria(fid: bigint, change: SearchCriteriaChange): Promise<void>;
+  /** RopGetSearchCriteria: null when none were set; rejects with SEARCH_EC.NotSearchFolder for another folder. */
+  getSearchCriteria(fid: bigint): Promise<SearchCriteria | null>;
+
+  // --- server-side rules (MS-OXORULE; issue 6 item 6, H6, backends/local/rules.ts; types RuleFields.. at the end) ---
+  /** The folder's standard rules in PidTagRuleSequence order (then PidTagRuleId); NotFound for an unknown folder. */
+  listRules(fid: bigint): Promise<StoredRule[]>;
+  /**
+   * RopModifyRules: applies every change in one transaction or none (an unknown rule id is NotFound, an add
+   * without actions InvalidParam). `replace`: every rule of the folder goes first. Returns the ids of added rules.
+   */
+  modifyRules(fid: bigint, changes: readonly RuleChange[], opts?: { replace?: boolean }): Promise<bigint[]>;
+  /** Sets the server-kept status of a rule (PidTagRuleState, PidTagRuleError, the problem text) after running it. */
+  setRuleStatus(fid: bigint, ruleId: bigint, status: { state: number; error: number; problem: string | null }): Promise<void>;
+  /** RopUpdateDeferredActionMessages: records the pair (a later pair for the same server entry id replaces it). */
+  recordDeferredActionUpdate(serverEntryId: Buffer, clientEntryId: Buffer): Promise<void>;
+  deferredActionUpdates(): Promise<{ serverEntryId: Buffer; clientEntryId: Buffer }[]>;
+
   close(): Promise<void>;
 }
+
+// --- server-side rules (MS-OXORULE 2.2.1.3.1; issue 6 item 6, H6) ---
+
+/** The properties of a standard rule as stored (MS-OXORULE 2.2.1.3.1). */
+export interface RuleFields {
+  /** PidTagRuleSequence: evaluation order, lowest first. */
+  sequence: number;
+  /** PidTagRuleState (ST_ENABLED, ST_ERROR, ST_ONLY_WHEN_OOF, ST_EXIT_LEVEL, ST_RULE_PARSE_ERROR ...). */
+  state: number;
+  userFlags: number;
+  level: number;
+  name: string;
+  provider: string;
+  providerData: Buffer | null;
+  /** PidTagRuleCondition: the restriction's ROP-buffer bytes (MS-OXCDATA 2.12), null when the rule has none. */
+  condition: Buffer | null;
+  /** PidTagRuleActions: the RuleAction bytes as the client sent them (MS-OXORULE 2.2.5). */
+  actions: Buffer;
+  /** The parsed form of the actions (JSON, src/mapi/ruleactions.ts describeRuleActions), null when they do not parse. */
+  actionsParsed: string | null;
+  /** Code page of the 8-bit strings inside condition and actions (the logon's when they were stored). */
+  codePage: number;
+  /** PidTagRuleError (MS-OXORULE 2.2.7.2) of the last failure, 0 for none. */
+  error: number;
+  /** What is wrong with the rule (unsupported action or condition, failure while running it), for the log and the admin. */
+  problem: string | null;
+}
+
+export interface StoredRule extends RuleFields {
+  /** PidTagRuleId: unique in the folder, assigned by the store. */
+  id: bigint;
+}
+
+/** One RopModifyRules RuleData (MS-OXORULE 2.2.1.1: ROW_ADD, ROW_MODIFY, ROW_REMOVE). */
+export type RuleChange =
+  | { op: 'add'; fields: Partial<RuleFields> & Pick<RuleFields, 'actions'> }
+  | { op: 'modify'; id: bigint; fields: Partial<RuleFields> }
+  | { op: 'remove'; id: bigint };

@@ -8,6 +8,7 @@ import type { TableView } from '../../mapi/table/index.js';
 import type { Logger } from '../../util/log.js';
 import { ec } from '../ec.js';
 import type { RopContext, RopResult, ServerObject } from '../types.js';
+import { watchTable } from './notif-tables.js';
 
 /** What the mailbox handlers need from the server (built once in src/server.ts). */
 export interface MailboxHandlerDeps {
@@ -20,6 +21,8 @@ export interface MailboxHandlerDeps {
    * ecLoginPerm). The server passes its Directory; without it every DN but the session user's is ecLoginPerm.
    */
   directory?: LogonDirectory;
+  /** Message submission (MS-OXOMSG ROPs, oxomsg.ts): src/transport's MailTransport; without it oxomsg.ts makes a local-only one. */
+  transport?: import('./oxomsg.js').MessageSubmitter;
 }
 
 /**
@@ -123,7 +126,7 @@ export class MessageServerObject implements ServerObject {
     readonly logon: LogonObject,
     readonly msg: MessageObject,
     /** MS-OXCMSG 2.2.3.1.1 OpenModeFlags (ReadOnly 0, ReadWrite 1, BestAccess 3, ...), or 1 for created ones. */
-    readonly openMode: number,
+    public openMode: number,
   ) {
     this.kind = msg.embedded ? 'embeddedMessage' : 'message';
   }
@@ -156,7 +159,13 @@ export class AttachmentServerObject implements ServerObject {
 export type TableSource =
   | { type: 'hierarchy'; fid: bigint; recursive: boolean }
   | { type: 'contents'; fid: bigint; associated: boolean }
-  | { type: 'receiveFolders' };
+  | { type: 'receiveFolders' }
+  // RopGetAttachmentTable (oxcmsg.ts): the attachments of the message object's working copy
+  | { type: 'attachments'; message: MessageServerObject }
+  // RopGetPermissionsTable (oxcperm.ts; permissionRows() reads the rows again)
+  | { type: 'permissions'; fid: bigint; includeFreeBusy: boolean }
+  // RopGetRulesTable (oxorule.ts; ruleRows() reads the rows again)
+  | { type: 'rules'; fid: bigint };
 
 export class TableObject implements ServerObject {
   readonly kind = 'table' as const;
@@ -170,7 +179,16 @@ export class TableObject implements ServerObject {
     /** TableFlags of the ROP that opened it (UseUnicode 0x40 etc.). */
     readonly tableFlags: number,
     public view: TableView,
-  ) {}
+  ) {
+    this.unwatch = watchTable(this);
+  }
+  /** Table notifications (notif-tables.ts): the store changed since the rows were read; stops watching on release. */
+  dirty = false;
+  unwatch: (() => void) | null;
+  dispose(): void {
+    this.unwatch?.();
+    this.unwatch = null;
+  }
 }
 
 /** The logon of the call's LogonId, or undefined (handlers answer ecNullObject). */

@@ -32,8 +32,15 @@ import * as msg from './messages.js';
 import * as obj from './objects.js';
 import { BlobStore } from './blobs.js';
 import * as rf from './receive.js';
+import * as perm from './permissions.js';
+import * as rules from './rules.js';
+import type { RuleChange, StoredRule } from '../../types.js';
+import type { PermissionChange, PermissionEntry } from '../../types.js';
 import { LOCAL_SCHEMA, type FolderRow, type MessageRow } from './schema.js';
 import { MailboxEvents } from '../../events.js';
+import { SearchFolders } from './search.js';
+import type { SearchCriteria, SearchCriteriaChange } from '../../types.js';
+import * as ev from './events-emit.js';
 
 /** Folders whose computed properties stay cached (LocalMailbox.folderPropsOf). */
 const FOLDER_CACHE_MAX = 512;
@@ -68,7 +75,9 @@ export class LocalMailbox implements MailboxStore {
   readonly blobs: BlobStore;
   /** @internal */
   readonly maxValueSize: number;
-  readonly events = new MailboxEvents();
+  readonly events = new MailboxEvents(ev.listenerFailed);
+  /** @internal search folders (search.ts): criteria, contents, kept up to date from `events` */
+  readonly search: SearchFolders;
 
   constructor(
     readonly db: Database.Database,
@@ -101,6 +110,7 @@ export class LocalMailbox implements MailboxStore {
       getMeta: db.prepare('SELECT v FROM meta WHERE k = ?'),
     };
     this.pctx = { mailboxGuid: this.mailboxGuid, replGuid: this.replGuid, counts: this.st.counts, childCount: this.st.childCount };
+    this.search = new SearchFolders(this);
   }
 
   // ------------------------------------------------------------------ setup
@@ -141,6 +151,7 @@ export class LocalMailbox implements MailboxStore {
     const hit = this.folderCache.get(g);
     if (hit) return hit;
     const m = folderProps(this.pctx, this.folderRow(fid));
+    this.search.adjustFolderProps(fid, m);
     // bounded: the oldest entry goes first (a mailbox with thousands of folders browsed once)
     if (this.folderCache.size >= FOLDER_CACHE_MAX) this.folderCache.delete(this.folderCache.keys().next().value as number);
     this.folderCache.set(g, m);
@@ -364,6 +375,7 @@ export class LocalMailbox implements MailboxStore {
         );
         this.noteCn(g + 1n);
       });
+      ev.folderCreated(this, eid(g), parent);
       return { fid: eid(g), existing: false };
     });
   }
@@ -407,6 +419,7 @@ export class LocalMailbox implements MailboxStore {
         del.run(r.fid);
         this.noteCn(cn);
       });
+      ev.folderDeleted(this, fid, r.parent === null ? null : eid(r.parent));
       return { partial: false };
     });
   }
@@ -439,6 +452,7 @@ export class LocalMailbox implements MailboxStore {
         this.db.prepare("DELETE FROM tombstones WHERE kind = 'folder' AND id = ? AND parent = ?").run(r.fid, p.fid);
         this.noteCn(cn);
       });
+      ev.folderMoved(this, fid, newParent, r.parent === null ? null : eid(r.parent));
     });
   }
 
@@ -479,6 +493,7 @@ export class LocalMailbox implements MailboxStore {
         });
         this.noteCn(g - 1n);
       });
+      ev.folderCopied(this, eid(map.get(r.fid) as number), newParent, fid);
       return eid(map.get(r.fid) as number);
     });
   }
@@ -506,6 +521,7 @@ export class LocalMailbox implements MailboxStore {
         }
         this.noteCn(cn);
       });
+      ev.folderEmptied(this, fid, kids.map((k) => eid(k.fid)));
       return { partial };
     });
   }
@@ -563,6 +579,7 @@ export class LocalMailbox implements MailboxStore {
           .run(name, name.toLowerCase(), encodeProps(props), g2n(cn), Date.now(), pclAfterChange(r.pcl, this.replGuid, cn), r.fid);
         this.noteCn(cn);
       });
+      ev.folderModified(this, fid, values.map((v) => v.tag));
       return problems;
     });
   }
@@ -583,6 +600,7 @@ export class LocalMailbox implements MailboxStore {
           .run(encodeProps(props), g2n(cn), Date.now(), pclAfterChange(r.pcl, this.replGuid, cn), r.fid);
         this.noteCn(cn);
       });
+      ev.folderModified(this, fid, tags);
       return problems;
     });
   }
@@ -650,8 +668,24 @@ export class LocalMailbox implements MailboxStore {
     return this.serial(() => msg.moveCopyMessages(this, src, mids, dst, copy));
   }
 
+  notifyNewMail(fid: bigint, mid: bigint): Promise<void> {
+    return this.serial(async () => ev.newMail(this, fid, mid));
+  }
+
   setReadFlags(fid: bigint, mids: readonly bigint[] | null, read: boolean): Promise<bigint[]> {
     return this.serial(() => msg.setReadFlags(this, fid, mids, read));
+  }
+
+  getMessageStatus(fid: bigint, mid: bigint): Promise<number> {
+    return Promise.resolve().then(() => obj.getMessageStatus(this, msg.homeOf(this, fid, mid), mid));
+  }
+
+  setMessageStatus(fid: bigint, mid: bigint, flags: number, mask: number): Promise<number> {
+    return this.serial(async () => obj.setMessageStatus(this, msg.homeOf(this, fid, mid), mid, flags, mask));
+  }
+
+  clearMessageFlags(fid: bigint, mids: readonly bigint[], bits: number): Promise<bigint[]> {
+    return this.serial(() => msg.perHomeFolder(this, fid, mids, (f, m) => obj.clearMessageFlags(this, f, m, bits)));
   }
 
   // ------------------------------------------------------------------ change tracking
@@ -714,6 +748,18 @@ export class LocalMailbox implements MailboxStore {
     return rf.receiveFolderTable(this.db);
   }
 
+  // folder permissions (MS-OXCPERM): permissions.ts
+  getPermissions(fid: bigint): Promise<PermissionEntry[]> { return perm.getPermissions(this, fid); }
+  modifyPermissions(fid: bigint, changes: readonly PermissionChange[], opts?: { replace?: boolean }): Promise<void> { return perm.modifyPermissions(this, fid, changes, opts); }
+  rightsOf(fid: bigint, username: string): Promise<number> { return perm.rightsOf(this, fid, username); }
+
+  // server-side rules (MS-OXORULE): rules.ts
+  async listRules(fid: bigint): Promise<StoredRule[]> { return rules.listRules(this, fid); }
+  modifyRules(fid: bigint, changes: readonly RuleChange[], opts?: { replace?: boolean }): Promise<bigint[]> { return rules.modifyRules(this, fid, changes, opts?.replace === true); }
+  setRuleStatus(fid: bigint, ruleId: bigint, s: { state: number; error: number; problem: string | null }): Promise<void> { return rules.setRuleStatus(this, fid, ruleId, s); }
+  recordDeferredActionUpdate(serverEntryId: Buffer, clientEntryId: Buffer): Promise<void> { return rules.recordDeferredActionUpdate(this, serverEntryId, clientEntryId); }
+  async deferredActionUpdates(): Promise<{ serverEntryId: Buffer; clientEntryId: Buffer }[]> { return rules.deferredActionUpdates(this); }
+
   async perUserLongTermIds(databaseGuid: string): Promise<Buffer[]> {
     return rf.perUserLongTermIds(this.db, databaseGuid);
   }
@@ -729,6 +775,10 @@ export class LocalMailbox implements MailboxStore {
   writePerUserInformation(ltid: Uint8Array, offset: number, data: Uint8Array, hasFinished: boolean, replGuid?: string): Promise<void> {
     return this.serial(async () => rf.writePerUserInformation(this.db, ltid, offset, data, hasFinished, replGuid));
   }
+
+  // search folders (MS-OXCFOLD RopSetSearchCriteria / RopGetSearchCriteria): search.ts
+  setSearchCriteria(fid: bigint, change: SearchCriteriaChange): Promise<void> { return this.serial(async () => this.search.set(fid, change)); }
+  async getSearchCriteria(fid: bigint): Promise<SearchCriteria | null> { return this.search.get(fid); }
 
   async close(): Promise<void> {
     await this.chain;

@@ -1,5 +1,7 @@
 // Messages of the embedded backend, the minimal calls (properties, read state, FAI flag); recipients, attachments
 // and streams are the message objects of objects.ts. Called by LocalMailbox, which serializes the mutations.
+// Given a search folder (MS-OXCFOLD 2.2.1.4), deleteMessages, moveCopyMessages and setReadFlags act on the messages
+// it links to, in their own folders (the changes are reported from there); the search folder's own FAI messages too.
 import { eidGlobcnt, eidReplId } from '../../../mapi/ids.js';
 import { propId, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import { SEC } from '../../errors.js';
@@ -14,7 +16,9 @@ import { messageProps } from './computed.js';
 import { MESSAGE_COMPUTED, REPL_ID, deleteSameId, eid, g2n, messageSize, toMap } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
 import { copyContent, dropContent } from './objects.js';
-import type { MessageRow } from './schema.js';
+import type { FolderRow, MessageRow } from './schema.js';
+import { FOLDER_SEARCH } from '../../types.js';
+import * as ev from './events-emit.js';
 
 export function prepareMessage(init: MessageInit): { props: Map<number, PropValue>; size: number; read: boolean } {
   const props = new Map<number, PropValue>();
@@ -43,6 +47,7 @@ export async function createMessage(mb: LocalMailbox, fid: bigint, init: Message
       pclAfterChange(null, mb.replGuid, g + 1n), p.size, encodeProps(p.props));
     mb.noteCn(g + 1n);
   });
+  ev.messageCreated(mb, fid, eid(g), init.associated ?? false);
   return eid(g);
 }
 
@@ -64,6 +69,7 @@ export async function bulkInsertMessages(mb: LocalMailbox, fid: bigint, messages
     });
     mb.noteCn(g + BigInt(2 * messages.length - 1));
   });
+  ev.messagesCreated(mb, fid, out, (i) => messages[i]?.associated ?? false);
   return out;
 }
 
@@ -124,6 +130,7 @@ export async function rewriteMessage(mb: LocalMailbox, r: MessageRow, props: Map
       .run(encodeProps(props), messageSize(props), read ? 1 : 0, g2n(cn), Date.now(), pclAfterChange(r.pcl, mb.replGuid, cn), r.mid);
     mb.noteCn(cn);
   });
+  ev.messageModified(mb, eid(r.fid), eid(r.mid), undefined, r.assoc !== 0);
 }
 
 export async function messageChangeInfo(mb: LocalMailbox, mid: bigint): Promise<ChangeInfo> {
@@ -133,25 +140,86 @@ export async function messageChangeInfo(mb: LocalMailbox, mid: bigint): Promise<
 
 export async function contentsRows(mb: LocalMailbox, fid: bigint, o: ContentsOptions = {}): Promise<Row[]> {
   const f = mb.folderRow(fid);
+  // a search folder's contents are the messages its criteria find (search.ts); its FAI messages are its own
+  if (f.folder_type === FOLDER_SEARCH && !o.associated) return mb.search.contentsRows(f.fid, o);
   const rows = mb.db.prepare('SELECT * FROM messages WHERE fid = ? AND assoc = ? ORDER BY mid').all(f.fid, o.associated ? 1 : 0) as MessageRow[];
   return rows.map((r) => ({ id: eid(r.mid), props: toMap(pickProps(messageProps(mb.pctx, r), o.tags)) }));
 }
 
 export async function deleteMessages(mb: LocalMailbox, fid: bigint, mids: readonly bigint[], o: { hard?: boolean } = {}): Promise<DeleteResult> {
   const f = mb.folderRow(fid);
-  const found = messagesIn(mb, f.fid, mids);
+  const found = targetsIn(mb, f, mids);
   if (found.length === 0) return { partial: mids.length > 0 };
   const cn = await mb.ids(1);
   mb.write(() => {
     const del = mb.db.prepare('DELETE FROM messages WHERE mid = ?');
     for (const m of found) {
-      mb.st.tomb.run('message', m.mid, f.fid, g2n(cn), m.assoc, o.hard ? 1 : 0);
+      mb.st.tomb.run('message', m.mid, m.fid, g2n(cn), m.assoc, o.hard ? 1 : 0);
       del.run(m.mid);
       dropContent(mb, m.mid);
     }
     mb.noteCn(cn);
   });
+  for (const [g, rows] of byFolder(found)) ev.messagesDeleted(mb, eid(g), rows);
   return { partial: found.length < mids.length };
+}
+
+/**
+ * The messages of `mids` a ROP on folder `f` acts on: the folder's own; for a search folder also the messages it
+ * links to, in their own folders (search.ts linkedRows), so deleting, moving or marking them through the search
+ * folder changes the real messages. `mids === null`: every normal message (setReadFlags).
+ */
+function targetsIn(mb: LocalMailbox, f: FolderRow, mids: readonly bigint[] | null): MessageRow[] {
+  if (f.folder_type !== FOLDER_SEARCH) {
+    return mids === null ? (mb.db.prepare('SELECT * FROM messages WHERE fid = ? AND assoc = 0').all(f.fid) as MessageRow[]) : messagesIn(mb, f.fid, mids);
+  }
+  if (mids === null) return mb.search.linkedRows(f.fid, null);
+  const own = messagesIn(mb, f.fid, mids);
+  const seen = new Set(own.map((r) => r.mid));
+  return [...own, ...mb.search.linkedRows(f.fid, mids).filter((r) => !seen.has(r.mid))];
+}
+
+/**
+ * The folder message `mid` is stored in when it is reached through folder `fid`: for a search folder that links to
+ * it, its own folder; else `fid` (mailbox.ts uses it to route the per-message calls of objects.ts).
+ */
+export function homeOf(mb: LocalMailbox, fid: bigint, mid: bigint): bigint {
+  const f = mb.folderRow(fid);
+  if (f.folder_type !== FOLDER_SEARCH) return fid;
+  const [r] = mb.search.linkedRows(f.fid, [mid]);
+  return r ? eid(r.fid) : fid;
+}
+
+/**
+ * Runs `fn` on the messages `mids` names through folder `fid`, once per folder they are stored in (a search folder's
+ * links; ids it does not link stay with the search folder, where `fn` finds its FAI messages or nothing); the
+ * results are concatenated. A generic folder is one call with `fid` and `mids` as given.
+ */
+export async function perHomeFolder<T>(mb: LocalMailbox, fid: bigint, mids: readonly bigint[], fn: (fid: bigint, mids: bigint[]) => Promise<T[]>): Promise<T[]> {
+  const f = mb.folderRow(fid);
+  if (f.folder_type !== FOLDER_SEARCH) return fn(fid, [...mids]);
+  const groups = new Map<bigint, bigint[]>();
+  const linked = new Map(mb.search.linkedRows(f.fid, mids).map((r) => [eid(r.mid), eid(r.fid)]));
+  for (const mid of mids) {
+    const home = linked.get(mid) ?? fid;
+    const l = groups.get(home);
+    if (l) l.push(mid);
+    else groups.set(home, [mid]);
+  }
+  const out: T[] = [];
+  for (const [home, ids] of groups) out.push(...(await fn(home, ids)));
+  return out;
+}
+
+/** Rows grouped by the folder they are stored in (GLOBCNT), in first-seen order: events are per real folder. */
+function byFolder(rows: readonly MessageRow[]): Map<number, MessageRow[]> {
+  const out = new Map<number, MessageRow[]>();
+  for (const r of rows) {
+    const l = out.get(r.fid);
+    if (l) l.push(r);
+    else out.set(r.fid, [r]);
+  }
+  return out;
 }
 
 export function messagesIn(mb: LocalMailbox, fid: number, mids: readonly bigint[]): MessageRow[] {
@@ -171,7 +239,7 @@ export function messagesIn(mb: LocalMailbox, fid: number, mids: readonly bigint[
 export async function moveCopyMessages(mb: LocalMailbox, src: bigint, mids: readonly bigint[], dst: bigint, copy: boolean): Promise<MoveCopyResult> {
   const s = mb.folderRow(src);
   const d = mb.folderRow(dst);
-  const found = messagesIn(mb, s.fid, mids);
+  const found = targetsIn(mb, s, mids);
   const ids = new Map<bigint, bigint>();
   if (found.length === 0) return { partial: mids.length > 0, ids };
   let g = await mb.ids(copy ? 2 * found.length : found.length);
@@ -186,13 +254,13 @@ export async function moveCopyMessages(mb: LocalMailbox, src: bigint, mids: read
         copyContent(mb, m.mid, g2n(mid));
         ids.set(eid(m.mid), eid(mid));
       } else {
-        if (s.fid === d.fid) {
+        if (m.fid === d.fid) {
           ids.set(eid(m.mid), eid(m.mid));
           continue;
         }
         const cn = g++;
         mv.run(d.fid, g2n(cn), now, pclAfterChange(m.pcl, mb.replGuid, cn), m.mid);
-        mb.st.tomb.run('message', m.mid, s.fid, g2n(cn), m.assoc, 0);
+        mb.st.tomb.run('message', m.mid, m.fid, g2n(cn), m.assoc, 0);
         // a message moved back into a folder is no longer deleted there
         mb.db.prepare("DELETE FROM tombstones WHERE kind = 'message' AND id = ? AND parent = ?").run(m.mid, d.fid);
         ids.set(eid(m.mid), eid(m.mid));
@@ -200,14 +268,21 @@ export async function moveCopyMessages(mb: LocalMailbox, src: bigint, mids: read
     }
     mb.noteCn(g - 1n);
   });
+  // reported from each message's own folder (a search folder's links come from several)
+  for (const [g, rows] of byFolder(found)) {
+    const part = new Map<bigint, bigint>();
+    for (const r of rows) {
+      const to = ids.get(eid(r.mid));
+      if (to !== undefined) part.set(eid(r.mid), to);
+    }
+    ev.messagesMovedCopied(mb, eid(g), dst, part, copy);
+  }
   return { partial: found.length < mids.length, ids };
 }
 
 export async function setReadFlags(mb: LocalMailbox, fid: bigint, mids: readonly bigint[] | null, read: boolean): Promise<bigint[]> {
   const f = mb.folderRow(fid);
-  const rows = mids === null
-    ? (mb.db.prepare('SELECT * FROM messages WHERE fid = ? AND assoc = 0').all(f.fid) as MessageRow[])
-    : messagesIn(mb, f.fid, mids);
+  const rows = targetsIn(mb, f, mids);
   const change = rows.filter((r) => (r.read !== 0) !== read);
   if (change.length === 0) return [];
   const cn = await mb.ids(1);
@@ -216,5 +291,6 @@ export async function setReadFlags(mb: LocalMailbox, fid: bigint, mids: readonly
     for (const r of change) up.run(read ? 1 : 0, g2n(cn), r.mid);
     mb.noteCn(cn);
   });
+  for (const [g, rs] of byFolder(change)) ev.readFlagsChanged(mb, eid(g), rs.map((r) => eid(r.mid)));
   return change.map((r) => eid(r.mid));
 }

@@ -15,6 +15,7 @@ import { messageProps } from './computed.js';
 import { MESSAGE_COMPUTED, deleteSameId, eid, g2n } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
 import type { MessageRow } from './schema.js';
+import * as ev from './events-emit.js';
 
 /** Stream-committed values up to this many bytes are kept inline (JSON); larger ones stay blobs. */
 export const INLINE_MAX = 32 * 1024;
@@ -28,6 +29,8 @@ const PidTagAttachSize = 0x0e200003;
 const PidTagAttachMethod = 0x37050003;
 const PidTagHasAttachments = 0x0e1b000b;
 const MSGFLAG_HASATTACH = 0x10;
+/** MS-OXCMSG 2.2.1.8 PidTagMessageStatus: kept outside change tracking (RopSetMessageStatus takes no CN). */
+const PidTagMessageStatus = 0x0e170003;
 const ATTACH_COMPUTED = new Set([PidTagAttachNumber, PidTagAttachSize, TAG.ObjectType].map((t) => propId(t)));
 
 interface BlobRef { id: number; size: number }
@@ -178,7 +181,41 @@ const fromBytes = (tag: number, b: Buffer): PropValue =>
   propType(tag) === PT.UNICODE ? b.toString('utf16le', 0, b.length & ~1) : propType(tag) === PT.STRING8 ? b.toString('latin1') : b;
 
 /** The root draft of a top-level message: owns the staged blobs of it and everything below it. */
-interface Root { mb: LocalMailbox; staged: Set<number> }
+interface Root { mb: LocalMailbox; staged: Set<number>; top?: MsgNode }
+
+/**
+ * The open top-level message copies of each mailbox (weakly held), so that a save does not drop a blob another open
+ * copy still refers to: RopSaveChangesMessage ForceSave on that copy must still find its values (MS-OXCMSG 3.2.5.3).
+ * Such a blob goes back to staged (state 0) and belongs to that copy: its save stores it, its discard drops it.
+ */
+const openRoots = new WeakMap<LocalMailbox, Set<WeakRef<Root>>>();
+
+function newRoot(mb: LocalMailbox, top: MsgNode): Root {
+  const root: Root = { mb, staged: new Set(), top };
+  let set = openRoots.get(mb);
+  if (!set) openRoots.set(mb, (set = new Set()));
+  set.add(new WeakRef(root));
+  return root;
+}
+
+/** Another open copy of the mailbox whose working copy refers to blob `id`. */
+function holderOf(mb: LocalMailbox, self: Root, id: number): Root | undefined {
+  const set = openRoots.get(mb);
+  if (!set) return undefined;
+  for (const ref of set) {
+    const r = ref.deref();
+    if (!r || !r.top) {
+      set.delete(ref);
+      continue;
+    }
+    if (r !== self && blobIds(r.top).has(id)) return r;
+  }
+  return undefined;
+}
+
+function closeRoot(root: Root): void {
+  root.top = undefined;
+}
 
 abstract class LocalPropObject {
   constructor(protected readonly root: Root, protected readonly node: Node) {}
@@ -347,6 +384,9 @@ function recipientRow(rowId: number, m: Map<number, PropValue>): RecipientRow {
 }
 
 class LocalMessage extends LocalPropObject implements MessageObject {
+  /** This copy changed the read flag (PidTagMessageFlags) or PidTagMessageStatus itself: its save stores them. */
+  private readTouched = false;
+  private statusTouched = false;
   constructor(
     root: Root,
     private readonly msg: MsgNode,
@@ -355,6 +395,8 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     private readonly assoc: boolean,
     /** For an embedded message: stores the working copy into its attachment object. */
     private readonly parent: ((m: MsgNode) => void) | null,
+    /** CN of the stored message this copy was read from (null: new or embedded); a save finding another is stale. */
+    private baseCn: number | null = null,
   ) {
     super(root, msg);
   }
@@ -374,9 +416,17 @@ class LocalMessage extends LocalPropObject implements MessageObject {
   protected override setOne(tag: number, v: PropValue): void {
     if (tag === TAG.MessageFlags) {
       this.msg.read = ((v as number) & MSGFLAG_READ) !== 0;
-      v = (v as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_UNMODIFIED);
+      this.readTouched = true;
+      // read, associated, unmodified and has-attachment are the store's: never kept as a stored bit
+      v = (v as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_UNMODIFIED | MSGFLAG_HASATTACH);
     }
+    if (propId(tag) === propId(PidTagMessageStatus)) this.statusTouched = true;
     setValue(this.msg, tag, v);
+  }
+
+  override async deleteProps(tags: readonly number[]): Promise<PropertyProblem[]> {
+    if (tags.some((t) => propId(t) === propId(PidTagMessageStatus))) this.statusTouched = true;
+    return super.deleteProps(tags);
   }
 
   computed(): Map<number, PropValue> {
@@ -465,7 +515,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     if (!this.msg.attachments.delete(attachNum)) throw new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, `attachment ${attachNum} not found`);
   }
 
-  async save(): Promise<bigint> {
+  async save(opts: { force?: boolean } = {}): Promise<bigint> {
     if (this.parent) {
       this.parent(cloneMsg(this.msg));
       return 0n;
@@ -475,6 +525,20 @@ class LocalMessage extends LocalPropObject implements MessageObject {
       const f = mb.folderRow(this.fid);
       const old = this.midG === null ? undefined : (mb.st.message.get(this.midG) as MessageRow | undefined);
       if (this.midG !== null && !old) throw new StoreError('OC_STORE_OBJECT_DELETED', SEC.ObjectDeleted, 'the message was deleted');
+      // MS-OXCMSG 3.2.5.3: another handle saved the message since this copy was read: ecObjectModified unless ForceSave
+      if (old && this.baseCn !== null && old.cn !== this.baseCn && !opts.force) {
+        throw new StoreError('OC_STORE_CONFLICT', SEC.ObjectModified, 'the message was changed by another save');
+      }
+      if (old) {
+        // read state and message status change outside saves (RopSetReadFlags, RopSetMessageStatus): keep the stored
+        // ones unless this copy set them itself
+        if (!this.readTouched) this.msg.read = old.read !== 0;
+        if (!this.statusTouched) {
+          const st = decodeProps(old.props).get(PidTagMessageStatus);
+          if (st === undefined) deleteValue(this.msg, PidTagMessageStatus);
+          else setValue(this.msg, PidTagMessageStatus, st);
+        }
+      }
       const g = await mb.ids(old ? 1 : 2);
       const mid = old ? old.mid : g2n(g);
       const cn = old ? g : g + 1n;
@@ -496,12 +560,24 @@ class LocalMessage extends LocalPropObject implements MessageObject {
             pclAfterChange(null, mb.replGuid, cn), size, encodeProps(this.msg.props));
         }
         mb.db.prepare('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(mid, JSON.stringify(serMsg(this.msg, true)));
-        for (const id of before) if (!refs.has(id)) mb.blobs.drop(id);
+        for (const id of before) {
+          if (refs.has(id)) continue;
+          const other = holderOf(mb, this.root, id);
+          if (!other) mb.blobs.drop(id);
+          else {
+            mb.db.prepare('UPDATE blobs SET state = 0 WHERE id = ?').run(id);
+            other.staged.add(id);
+          }
+        }
         for (const id of refs) mb.blobs.markStored(id);
         mb.noteCn(cn);
       });
       for (const id of refs) this.root.staged.delete(id);
       this.midG = mid;
+      this.baseCn = g2n(cn);
+      this.readTouched = false;
+      this.statusTouched = false;
+      ev.messageSaved(mb, this.fid, eid(mid), !old, this.assoc);
       return eid(mid);
     });
   }
@@ -509,6 +585,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
   async discard(): Promise<void> {
     if (this.parent) return;
     const mb = this.root.mb;
+    closeRoot(this.root);
     const ids = [...this.root.staged];
     this.root.staged.clear();
     if (ids.length === 0 || !mb.db.open) return;
@@ -564,12 +641,70 @@ class LocalAttachment extends LocalPropObject implements AttachmentObject {
 export async function newMessage(mb: LocalMailbox, fid: bigint, o: { associated?: boolean } = {}): Promise<MessageObject> {
   mb.folderRow(fid);
   const node: MsgNode = { props: new Map(), blobs: new Map(), read: false, recipients: new Map(), attachments: new Map(), nextAttach: 0 };
-  return new LocalMessage({ mb, staged: new Set() }, node, fid, null, o.associated ?? false, null);
+  return new LocalMessage(newRoot(mb, node), node, fid, null, o.associated ?? false, null);
 }
 
 export async function openMessage(mb: LocalMailbox, mid: bigint): Promise<MessageObject> {
   const r = mb.messageRow(mid);
   const node = deMsg(loadContent(mb, r.mid), decodeProps(r.props), r.read !== 0);
-  return new LocalMessage({ mb, staged: new Set() }, node, eid(r.fid), r.mid, r.assoc !== 0, null);
+  return new LocalMessage(newRoot(mb, node), node, eid(r.fid), r.mid, r.assoc !== 0, null, r.cn);
 }
 
+
+// ---------------------------------------------------------------- message status and flag bits (MS-OXCMSG 2.2.3.8-10)
+// Changed in place: no CN, ChangeKey, PCL or modification time (MS-OXCMSG 3.2.5.8: "changes only the
+// PidTagMessageStatus property"); an open copy keeps the stored value at its save unless it set it itself.
+
+function messageInFolder(mb: LocalMailbox, fid: bigint, mid: bigint): MessageRow {
+  const f = mb.folderRow(fid);
+  const r = mb.messageRow(mid);
+  if (r.fid !== f.fid) throw new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, `message 0x${mid.toString(16)} is not in folder 0x${fid.toString(16)}`);
+  return r;
+}
+
+export async function getMessageStatus(mb: LocalMailbox, fid: bigint, mid: bigint): Promise<number> {
+  const v = decodeProps(messageInFolder(mb, fid, mid).props).get(PidTagMessageStatus);
+  return typeof v === 'number' ? v >>> 0 : 0;
+}
+
+export async function setMessageStatus(mb: LocalMailbox, fid: bigint, mid: bigint, flags: number, mask: number): Promise<number> {
+  const r = messageInFolder(mb, fid, mid);
+  const props = decodeProps(r.props);
+  const v = props.get(PidTagMessageStatus);
+  const before = typeof v === 'number' ? v >>> 0 : 0;
+  const after = ((before & ~mask) | (flags & mask)) >>> 0;
+  if (after !== before) {
+    props.set(PidTagMessageStatus, after | 0);
+    mb.write(() => mb.db.prepare('UPDATE messages SET props = ? WHERE mid = ?').run(encodeProps(props), r.mid));
+  }
+  return before;
+}
+
+export async function clearMessageFlags(mb: LocalMailbox, fid: bigint, mids: readonly bigint[], bits: number): Promise<bigint[]> {
+  const f = mb.folderRow(fid);
+  const out: bigint[] = [];
+  const up: { mid: number; props: string }[] = [];
+  for (const mid of mids) {
+    let r: MessageRow;
+    try {
+      r = mb.messageRow(mid);
+    } catch {
+      continue;
+    }
+    if (r.fid !== f.fid) continue;
+    out.push(mid);
+    const props = decodeProps(r.props);
+    const v = props.get(TAG.MessageFlags);
+    if (typeof v === 'number' && (v & bits) !== 0) {
+      props.set(TAG.MessageFlags, v & ~bits);
+      up.push({ mid: r.mid, props: encodeProps(props) });
+    }
+  }
+  if (up.length > 0) {
+    mb.write(() => {
+      const st = mb.db.prepare('UPDATE messages SET props = ? WHERE mid = ?');
+      for (const u of up) st.run(u.props, u.mid);
+    });
+  }
+  return out;
+}
