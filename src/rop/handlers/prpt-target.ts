@@ -1,13 +1,19 @@
 // The one place where a server object becomes the store calls that read and write its properties (MS-OXCPRPT 1.3:
-// logon, folder, message and attachment objects). Message and attachment objects slot in here when their handlers
-// exist: any object of kind 'message' with a `mid` and a `logon` is served by the store's message calls.
+// logon, folder, message and attachment objects). Message and attachment objects of the MS-OXCMSG handlers
+// (MessageServerObject, AttachmentServerObject) are served by their store MessageObject / AttachmentObject: reads
+// see the object's working copy, writes change it and are stored by RopSaveChangesMessage (MS-OXCMSG 3.2.5.3); a
+// value kept as a blob (larger than the store's inline limit) reads as NotEnoughMemory (MS-OXCPRPT 3.2.5.1: the
+// client then opens a stream). Any other object of kind 'message' with a `mid` and a `logon` is served by the
+// store's minimal mid-based message calls.
 import type { PropValue, TaggedValue } from '../../mapi/props.js';
 import type { MailboxStore, PropResult, PropertyProblem } from '../../mapistore/types.js';
 import type { ServerObject } from '../types.js';
-import { FolderObject, LogonObject } from './objects.js';
+import { AttachmentServerObject, FolderObject, LogonObject, MessageServerObject } from './objects.js';
+import { delegateDenied, delegateFolderTarget } from './oxcperm.js';
+import type { PropObject } from '../../mapistore/types.js';
 
 export interface PropTarget {
-  readonly kind: 'logon' | 'folder' | 'message';
+  readonly kind: 'logon' | 'folder' | 'message' | 'attachment';
   readonly store: MailboxStore;
   /** Values for `tags` in order (a missing one as { tag: PT_ERROR tag, error }), or every property without tags. */
   get(tags?: readonly number[]): Promise<PropResult[]>;
@@ -38,14 +44,15 @@ export function propTargetOf(o: ServerObject): PropTarget | undefined {
       store: s,
       get: (tags) => s.storeProps(tags),
       list: async () => (await s.storeProps()).map((r) => r.tag),
-      set: (v) => s.setStoreProps(v),
-      delete: (t) => s.deleteStoreProps(t),
+      // the mailbox owner's store properties: not a delegate's to change (oxcperm.ts)
+      set: (v) => (o.delegateUser === undefined ? s.setStoreProps(v) : delegateDenied()),
+      delete: (t) => (o.delegateUser === undefined ? s.deleteStoreProps(t) : delegateDenied()),
     };
   }
   if (o instanceof FolderObject) {
     const s = o.logon.store;
     const fid = o.fid;
-    return {
+    const t: PropTarget = {
       kind: 'folder',
       store: s,
       fid,
@@ -54,7 +61,11 @@ export function propTargetOf(o: ServerObject): PropTarget | undefined {
       set: (v) => s.setFolderProps(fid, v),
       delete: (t) => s.deleteFolderProps(fid, t),
     };
+    // a folder of another user's mailbox: PidTagRights and the FolderOwner check (oxcperm.ts)
+    return o.logon.delegateUser === undefined ? t : delegateFolderTarget(t, o.logon, fid);
   }
+  if (o instanceof MessageServerObject) return objectTarget('message', o.logon.store, o.msg);
+  if (o instanceof AttachmentServerObject) return objectTarget('attachment', o.logon.store, o.att);
   if (isMessageLike(o)) {
     const s = o.logon.store;
     const mid = o.mid;
@@ -68,6 +79,18 @@ export function propTargetOf(o: ServerObject): PropTarget | undefined {
     };
   }
   return undefined;
+}
+
+/** A message or attachment object's own property calls (its working copy). */
+function objectTarget(kind: 'message' | 'attachment', store: MailboxStore, p: PropObject): PropTarget {
+  return {
+    kind,
+    store,
+    get: (tags) => p.getProps(tags),
+    list: () => p.listProps(),
+    set: (v) => p.setProps(v),
+    delete: (t) => p.deleteProps(t),
+  };
 }
 
 /** Store PropertyProblems in the wire's field names (MS-OXCDATA 2.7). */
