@@ -1,6 +1,7 @@
 // The EMSMDB interface (MS-OXCRPC 3.1.4): EcDoConnectEx creates a session (version gate, user DN check, AUX out),
 // EcDoRpcExt2 carries ROP buffers (extended buffers in and out, LZ77 + XOR as pulFlags say) through the ROP
-// dispatcher, EcDoDisconnect ends the session, EcDoAsyncConnectEx hands out the ACXH for AsyncEMSMDB,
+// dispatcher and appends the session's pending notifications (RopNotify, RopPending: MS-OXCNOTIF 3.1.5.6),
+// EcDoDisconnect ends the session, EcDoAsyncConnectEx hands out the ACXH for AsyncEMSMDB,
 // EcRRegisterPushNotification is declined (no UDP push; Outlook falls back to the async wait or polling) and
 // EcDummyRpc does nothing. Reserved opnums have no entry: the runtime faults them with nca_s_op_rng_error.
 //
@@ -24,6 +25,7 @@ import {
   type LastRop,
 } from '../rop/dispatch.js';
 import type { RopRegistry } from '../rop/registry.js';
+import { appendNotifications, isQueuedNotification } from '../rop/handlers/notif-queue.js';
 import { describeError, OcError } from '../util/errors.js';
 import {
   auxClientControl,
@@ -325,6 +327,8 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
         call.log.error({ err: describeError(e) }, 'EcDoRpcExt2: chained response failed; sending what was built');
       }
     }
+    // MS-OXCNOTIF 3.1.5.6 / 3.1.5.7: pending notifications as RopNotify (+ RopPending) after the ROP responses
+    if (r.stopped !== 'bufferTooSmall' && session.hasPendingNotifications) deliverNotifications(session, payloads, req.pcbOut, call);
     let rgbOut: Buffer;
     try {
       rgbOut = writeExtendedBuffer(payloads, {
@@ -346,6 +350,27 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
       pulTransTime: Math.min(0xffffffff, Date.now() - start),
       result: EMSMDB_EC.Success,
     };
+  }
+
+  /**
+   * Appends the session's queued notifications to the last payload of the reply, within what MAX_PAYLOAD_SIZE and
+   * pcbOut leave; what does not fit goes back to the queue and a RopPending tells the client (notif-queue.ts).
+   */
+  function deliverNotifications(session: EmsmdbSession, payloads: Buffer[], pcbOut: number, call: CallContext): void {
+    const queued = session.takeNotifications().filter(isQueuedNotification);
+    if (queued.length === 0) return;
+    const last = payloads.length - 1;
+    const used = payloads.reduce((n, p) => n + RPC_HEADER_EXT_SIZE + p.length, 0);
+    const room = Math.min(MAX_PAYLOAD_SIZE - payloads[last]!.length, pcbOut - used);
+    const r = appendNotifications(payloads[last]!, queued, {
+      room: Math.max(0, room),
+      handleOf: (o) => session.rop.handles.handleOf(o),
+      sessionIndex: session.icxr,
+      codePage: session.codePage,
+    });
+    payloads[last] = r.output;
+    if (r.rest.length > 0) session.requeue(r.rest);
+    if (r.dropped > 0 || r.pending) call.log.debug({ sent: r.sent, left: r.rest.length, dropped: r.dropped }, 'EcDoRpcExt2: notifications');
   }
 
   /**

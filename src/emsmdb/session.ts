@@ -1,6 +1,11 @@
 // MS-OXCRPC 3.1.1 Session Context: what EcDoConnectEx creates and the CXH names (user, code page, locales, client
-// version, the ROP engine's handle table and logons), the notification hook EcDoAsyncWaitEx waits on, and the
+// version, the ROP engine's handle table and logons), the notification queue EcDoAsyncWaitEx waits on, and the
 // manager holding every session of the server with the per-user limit and idle expiry.
+//
+// Notifications (MS-OXCNOTIF 3.1.5): the ROP layer's subscriptions (src/rop/handlers/oxcnotif.ts, notif-tables.ts)
+// queue RopNotify data here through notify(); EcDoRpcExt2 drains the queue into its reply and puts back what did not
+// fit (requeue). The queue is bounded (MAX_PENDING_NOTIFICATIONS): a client that never fetches loses the oldest
+// entries, counted in droppedNotifications, rather than growing the server without limit.
 import { randomGuid } from '../util/guid.js';
 import type { Logger } from '../util/log.js';
 import type { DirectoryUser } from '../directory/types.js';
@@ -24,6 +29,9 @@ export interface SessionInit {
   connectFlags: number;
 }
 
+/** Most notifications a session keeps for its client (a RopNotify is 20-60 bytes: about 100 KB of replies). */
+export const MAX_PENDING_NOTIFICATIONS = 2048;
+
 export class EmsmdbSession {
   /** The CXH's UUID. */
   readonly id: string;
@@ -43,6 +51,8 @@ export class EmsmdbSession {
   closed = false;
 
   private pending: unknown[] = [];
+  /** Notifications dropped because the queue was full (the oldest go first). */
+  droppedNotifications = 0;
   private waiters = new Set<() => void>();
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -73,6 +83,17 @@ export class EmsmdbSession {
   notify(notification: unknown = null): void {
     if (this.closed) return;
     this.pending.push(notification);
+    if (this.pending.length > MAX_PENDING_NOTIFICATIONS) {
+      this.droppedNotifications += this.pending.length - MAX_PENDING_NOTIFICATIONS;
+      this.pending.splice(0, this.pending.length - MAX_PENDING_NOTIFICATIONS);
+    }
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Puts back notifications that did not fit in a reply, ahead of any queued since (their order is kept). */
+  requeue(notifications: readonly unknown[]): void {
+    if (this.closed || notifications.length === 0) return;
+    this.pending = [...notifications, ...this.pending].slice(-MAX_PENDING_NOTIFICATIONS);
     for (const w of [...this.waiters]) w();
   }
 

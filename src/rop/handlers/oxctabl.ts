@@ -10,7 +10,8 @@
 //   3.2.5.1 — a table without columns has nothing to return);
 // - RopQueryRows sends as many whole rows as fit in the output space and moves the cursor by exactly that many;
 //   when rows remain and not even one fits it answers ecBufferTooSmall (MS-OXCTABL 3.2.5.5);
-// - RopFindRow without a restriction answers ecInvalidParam; a found row that does not fit: ecBufferTooSmall.
+// - RopFindRow without a restriction answers ecInvalidParam; a found row that does not fit: ecBufferTooSmall;
+// - a table whose rows changed in the store since they were read is refreshed before the ROP runs (notif-tables.ts).
 import { RopWriter } from '../../mapi/buffer.js';
 import { writePropertyRow } from '../../mapi/ropprops.js';
 import type { TableRestriction } from '../../mapi/table/index.js';
@@ -34,6 +35,7 @@ import { ec } from '../ec.js';
 import type { RopContext, RopHandlerEntry, RopResult } from '../types.js';
 import { guard, TableObject, type MailboxHandlerDeps } from './objects.js';
 import { encodeRow, packRows, rowShape, toRowCells } from './tabl-rows.js';
+import { refreshIfDirty } from './notif-tables.js';
 
 // MS-OXCROPS 2.2.x RopIds of the table ROPs
 const ROP = {
@@ -87,7 +89,11 @@ function onTable<Req>(fn: (t: TableObject, req: Req, ctx: RopContext) => RopResu
     handle: (req: Req, ctx: RopContext) => {
       const t = tableOf(ctx);
       if (!t) return { ec: ec.NotSupported };
-      return guard(ctx, () => fn(t, req, ctx));
+      // the store changed since the rows were read (notif-tables.ts): read them again first
+      return guard(ctx, async () => {
+        await refreshIfDirty(t, ctx);
+        return fn(t, req, ctx);
+      });
     },
   };
 }
