@@ -24,6 +24,8 @@ import { certificateNames, startWeb, type WebFrontDoor } from './web/index.js';
 import { createAutodiscoverRoute } from './autodiscover/index.js';
 import { createRpcProxy, type RpcProxy } from './rpcproxy/index.js';
 import type { Logger } from './util/log.js';
+import { MailTransport } from './transport/submit.js';
+import { setEventLogger } from './mapistore/backends/local/events-emit.js';
 
 export interface RunningServer {
   /** Actual bound ports (useful when the config asked for 0); epm is null when not listening separately. */
@@ -129,8 +131,18 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     log,
   );
   // mailboxes (mapistore: embedded backend + index); closed with the server
+  setEventLogger(log.child({ component: 'mailbox-events' }));
   const store = createStore({ dataDir: config.dataDir, store: config.store, index: config.index });
-  const ropRegistry = await loadRopRegistry(createMailboxHandlers({ store, serverDn: ourServerDn, log, directory: opts.directory }));
+  // message submission (src/transport, docs/sending.md): local delivery, the SMTP relay of `smtp`, non-delivery reports
+  const transport = new MailTransport({
+    store,
+    directory: opts.directory,
+    log: log.child({ mod: 'transport' }),
+    smtp: config.smtp,
+    localDomain: config.server.dnsDomain,
+    heloName: config.server.hostname,
+  });
+  const ropRegistry = await loadRopRegistry(createMailboxHandlers({ store, serverDn: ourServerDn, log, directory: opts.directory, transport }));
   if (ropRegistry.missing.length > 0) log.warn({ missing: ropRegistry.missing }, 'ROP codec modules missing: those ROPs stop the ROP buffer');
   rpc.registry.register(
     createEmsmdbInterface({
@@ -215,6 +227,8 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       await proxy?.close();
       sessions.close();
       await rpc.close();
+      // SMTP sends still under way finish (or end in a non-delivery report) before the mailboxes close
+      await transport.idle();
       await store.close();
     },
   };

@@ -400,6 +400,27 @@ const httpSchema = z.strictObject({
   }),
 });
 
+// Outgoing mail (src/transport, docs/sending.md): the relay external recipients are sent through with nodemailer.
+const smtpSchema = z.strictObject({
+  host: key(z.string().refine((v) => v === '' || HOSTNAME_RE.test(v) || net.isIP(v) !== 0, 'must be empty, a DNS name or an IP address'), '', {
+    description: 'SMTP relay for external recipients; empty = no relay: mail to external recipients comes back as a non-delivery report.',
+  }),
+  port: key(int(1, 65535), 25, { description: 'Port of the SMTP relay (25, 587 with `starttls`, 465 with `tls`).' }),
+  security: key(z.enum(['none', 'starttls', 'tls']), 'none', {
+    description: 'Connection security to the relay: `none` (plain; STARTTLS used when offered), `starttls` (STARTTLS required), `tls` (TLS from the first byte).',
+  }),
+  allowInvalidCertificates: key(z.boolean(), false, { description: "Accept the relay's certificate without checking it (self-signed test relays only)." }),
+  user: key(z.string(), '', { description: 'User for SMTP AUTH at the relay; empty = no authentication.' }),
+  password: key(z.string(), '', { description: 'Password of `smtp.user`.' }),
+  heloName: key(z.string().refine((v) => v === '' || HOSTNAME_RE.test(v), 'must be empty or a DNS name'), '', {
+    description: 'Name sent in EHLO/HELO; empty = `server.hostname`.',
+  }),
+  timeoutSeconds: key(int(1, 3600), 60, { description: 'Time limit for connecting to the relay, its greeting and each reply; on expiry the recipients get a non-delivery report.' }),
+  allowExternal: key(z.boolean(), true, {
+    description: 'Send mail to recipients outside the directory at all; false = they get a non-delivery report (local delivery only).',
+  }),
+});
+
 export const configSchema = z.strictObject({
   dataDir: key(z.string().min(1, 'must not be empty'), './data', {
     description: 'Directory for the SQLite files and generated state; created if missing; relative to the current directory.',
@@ -414,6 +435,7 @@ export const configSchema = z.strictObject({
   index: indexSchema.prefault({}),
   http: httpSchema.prefault({}),
   autodiscover: autodiscoverSchema.prefault({}),
+  smtp: smtpSchema.prefault({}),
 });
 
 // The schema must produce exactly the Config contract, no more and no less.

@@ -151,6 +151,25 @@ export interface Config {
     /** DeploymentId GUID; empty = derived from server.organization. */
     deploymentId: string;
   };
+  /** Outgoing mail to external recipients (src/transport, docs/sending.md); host empty = no relay. */
+  smtp: {
+    /** Relay host; empty = external recipients get a non-delivery report ("no relay configured"). */
+    host: string;
+    port: number;
+    /** none (plain, STARTTLS when offered), starttls (required), tls (TLS from the first byte, port 465). */
+    security: 'none' | 'starttls' | 'tls';
+    /** Accept any relay certificate (self-signed test relays). */
+    allowInvalidCertificates: boolean;
+    /** AUTH user; empty = no authentication. */
+    user: string;
+    password: string;
+    /** EHLO name; empty = server.hostname. */
+    heloName: string;
+    /** Connection, greeting and socket time limit. */
+    timeoutSeconds: number;
+    /** Send to external recipients at all (false: they get a non-delivery report). */
+    allowExternal: boolean;
+  };
 }
 
 /** The LDAP provider's settings; filters and attribute names are filled in from the preset of `schema`. */

@@ -1,0 +1,110 @@
+// The MIME writer's encoders (src/transport/mime.ts): RFC 2047 encoded-words, quoted-printable, RFC 2231 parameters
+// and address formatting, checked by decoding them back (fast-check properties over arbitrary Unicode) and by
+// Python's email package on a whole message.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { base64Lines, buildMime, encodeWords, formatAddress, headerText, mimeParam, quotedPrintable, type LoadedMessage } from '../../src/transport/mime.js';
+import { T } from '../../src/transport/tags.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function decodeWords(s: string): string {
+  const bytes: Buffer[] = [];
+  for (const w of s.split('\r\n ')) {
+    const m = /^=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=$/.exec(w);
+    if (!m) throw new Error(`not an encoded-word: ${w}`);
+    bytes.push(Buffer.from(m[1]!, 'base64'));
+  }
+  return Buffer.concat(bytes).toString('utf8');
+}
+
+function decodeQp(s: string): string {
+  const soft = s.replace(/=\r\n/g, '');
+  const out: number[] = [];
+  for (let i = 0; i < soft.length; i++) {
+    const c = soft[i]!;
+    if (c === '=') {
+      out.push(parseInt(soft.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else out.push(c.charCodeAt(0));
+  }
+  return Buffer.from(out).toString('utf8');
+}
+
+describe('MIME encoders', () => {
+  it('encoded-words: ASCII only, each at most 75 characters, decode to the text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }), (text) => {
+        const enc = encodeWords(text);
+        expect(/^[\x20-\x7e\r\n]*$/.test(enc)).toBe(true);
+        for (const w of enc.split('\r\n ')) expect(w.length).toBeLessThanOrEqual(75);
+        expect(decodeWords(enc)).toBe(text);
+      }),
+    );
+  });
+
+  it('header text stays readable when it is printable ASCII', () => {
+    expect(headerText('Quarterly figures')).toBe('Quarterly figures');
+    expect(headerText('a =?x?= b')).toMatch(/^=\?UTF-8\?B\?/);
+    expect(headerText('line\r\nbreak')).toBe('line break');
+  });
+
+  it('quoted-printable: lines of at most 76 characters, decodes to the text with CRLF line breaks', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 500 }), (text) => {
+        const enc = quotedPrintable(text);
+        for (const line of enc.split('\r\n')) {
+          expect(line.length).toBeLessThanOrEqual(76);
+          expect(/[ \t]$/.test(line)).toBe(false);
+        }
+        expect(/^[\x20-\x7e\r\n\t]*$/.test(enc)).toBe(true);
+        expect(decodeQp(enc.slice(0, -2))).toBe(text.replace(/\r\n|\r|\n/g, '\r\n'));
+      }),
+    );
+  });
+
+  it('RFC 2231 parameters round-trip through percent-decoding', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 100 }), (name) => {
+        const p = mimeParam('filename', name);
+        if (p.startsWith('filename="')) expect(p.slice(10, -1).replace(/\\(.)/g, '$1')).toBe(name);
+        else {
+          expect(p.startsWith("filename*=utf-8''")).toBe(true);
+          expect(Buffer.from(decodeURIComponent(p.slice(17)), 'utf8').toString('utf8')).toBe(name);
+        }
+      }),
+    );
+  });
+
+  it('base64 lines are 76 characters', () => {
+    const b = base64Lines(Buffer.alloc(1000, 7));
+    for (const l of b.trimEnd().split('\r\n')) expect(l.length).toBeLessThanOrEqual(76);
+    expect(Buffer.from(b.replace(/\r\n/g, ''), 'base64')).toEqual(Buffer.alloc(1000, 7));
+  });
+
+  it('addresses: quoted, encoded or bare as needed, and Python reads them back', () => {
+    const names = ['Plain Name', 'Doe, John', 'Quote "me"', 'Jürgen Groß', ''];
+    const values = new Map<number, never>([[T.Subject, 'x' as never]]);
+    const m: LoadedMessage = {
+      values,
+      recipients: names.map((n, i) => ({ rowId: i, recipientType: 1, props: [{ tag: T.DisplayName, value: n }] })),
+      attachments: [],
+    };
+    const raw = buildMime(m, {
+      from: { name: 'Sender', address: 's@example.com' },
+      date: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+      messageId: '<id@example.com>',
+      addressOf: (r) => ({ name: names[r.rowId]!, address: `u${r.rowId}@example.com` }),
+    });
+    expect(formatAddress({ name: 'Doe, John', address: 'd@x' })).toBe('"Doe, John" <d@x>');
+    const r = spawnSync('/usr/bin/python3', [path.join(here, 'parse_mime.py')], { input: raw });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    const out = JSON.parse(r.stdout.toString());
+    expect(out.defects).toEqual([]);
+    expect(out.to).toBe('Plain Name <u0@example.com>, "Doe, John" <u1@example.com>, "Quote \\"me\\"" <u2@example.com>, Jürgen Groß <u3@example.com>, u4@example.com');
+    expect(out.date).toBe('Fri, 02 Jan 2026 03:04:05 +0000');
+  });
+});
