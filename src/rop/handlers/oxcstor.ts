@@ -6,6 +6,11 @@
 //   folder container, which MS-OXCSTOR 3.2.5.1.2 treats as a failed lookup (EcDoConnectEx's AUX_EXORGINFO says so too);
 // - RopLogon answers LogonTime in the server's local time (MS-OXCSTOR 2.2.1.1.3) and a GwartTime fixed at start-up;
 // - undefined LogonFlags/OpenFlags bits are ignored (clients send more than the spec lists);
+// - a private logon with another user's Essdn (how Outlook opens shared folders and delegate mailboxes) succeeds for
+//   an enabled user of the directory: the LogonObject carries the session user as `delegateUser`, ResponseFlags has
+//   neither OwnerRight nor SendAsRight, and every folder ROP asks the folder's permissions (oxcperm.ts); the owner's
+//   store-level settings (RopSetReceiveFolder, RopWritePerUserInformation) are ecAccessDenied to it; ecLoginPerm
+//   stays for a server without a directory;
 // - RopGetOwningServers on a private logon answers this server's DN for an existing folder (the spec only says the
 //   ROP SHOULD be sent on a public logon; the folder's one replica is here).
 import type { MailboxOwner } from '../../mapistore/types.js';
@@ -47,6 +52,8 @@ export const STORE_ROP = {
 
 /** MS-OXCSTOR 2.2.1.1.3 ResponseFlags of the owner's own mailbox, as Exchange answers it. */
 export const OWNER_RESPONSE_FLAGS = ResponseFlags.Reserved | ResponseFlags.OwnerRight | ResponseFlags.SendAsRight;
+/** ResponseFlags of a delegate logon (another user's mailbox): neither OwnerRight nor SendAsRight. */
+export const DELEGATE_RESPONSE_FLAGS = ResponseFlags.Reserved;
 
 /** MS-OXCROPS 2.2.3.1.2 LogonTime of a Date, in the server's local time. */
 export function localLogonTime(d: Date): LogonTime {
@@ -99,8 +106,10 @@ export function createStoreHandlers(deps: MailboxHandlerDeps): Map<number, RopHa
         }
         const me = sessionUserOf(ctx);
         if (!me) return { ec: ec.LoginFailure };
+        if (me.enabled === false) return { ec: ec.UnknownUser };
+        let owner: LogonUser = me;
         if (!sameDn(req.Essdn, me.legacyExchangeDN)) {
-          // 3.2.5.1.1: an unknown DN is ecUnknownUser; another user's mailbox needs rights nobody has here
+          // 3.2.5.1.1: an unknown DN is ecUnknownUser; another user's mailbox is a delegate logon (see the head)
           if (!deps.directory) return { ec: ec.LoginPerm };
           let other: LogonUser | null;
           try {
@@ -110,19 +119,19 @@ export function createStoreHandlers(deps: MailboxHandlerDeps): Map<number, RopHa
             return { ec: ec.LoginFailure };
           }
           if (!other || !sameDn(other.legacyExchangeDN, req.Essdn) || other.enabled === false) return { ec: ec.UnknownUser };
-          ctx.log.info({ essdn: req.Essdn }, "RopLogon to another user's mailbox refused");
-          return { ec: ec.LoginPerm };
+          ctx.log.info({ essdn: req.Essdn }, "RopLogon to another user's mailbox: delegate access by folder permissions");
+          owner = other;
         }
-        if (me.enabled === false) return { ec: ec.UnknownUser };
-        const store = await deps.store.openMailbox(ownerOf(me));
-        const logon = new LogonObject(req.LogonId, store, req.LogonFlags, req.OpenFlags);
+        const delegate = owner === me ? undefined : me.username;
+        const store = await deps.store.openMailbox(ownerOf(owner));
+        const logon = new LogonObject(req.LogonId, store, req.LogonFlags, req.OpenFlags, delegate);
         return {
           ec: ec.Success,
           created: logon,
           response: {
             LogonFlags: req.LogonFlags & (LogonFlags.Private | LogonFlags.Undercover | LogonFlags.Ghosted),
             FolderIds: LOGON_FOLDER_ORDER.map((k) => store.special[k]),
-            ResponseFlags: OWNER_RESPONSE_FLAGS,
+            ResponseFlags: delegate === undefined ? OWNER_RESPONSE_FLAGS : DELEGATE_RESPONSE_FLAGS,
             MailboxGuid: store.mailboxGuid,
             ReplId: store.replId,
             ReplGuid: store.replGuid,
@@ -142,6 +151,8 @@ export function createStoreHandlers(deps: MailboxHandlerDeps): Map<number, RopHa
 
   // MS-OXCSTOR 3.2.5.3 RopSetReceiveFolder: FolderId 0 removes the class's entry (not the default "" one)
   onLogon<RopSetReceiveFolderRequest, Record<string, never>>(STORE_ROP.RopSetReceiveFolder, async (req, logon) => {
+    // the mailbox owner's setting: not a delegate's to change
+    if (logon.delegateUser !== undefined) return { ec: ec.AccessDenied };
     if (req.FolderId !== 0n && !(await logon.store.folderExists(req.FolderId))) return { ec: ec.NotFound };
     await logon.store.setReceiveFolder(req.MessageClass, req.FolderId);
     return { ec: ec.Success };
@@ -199,6 +210,7 @@ export function createStoreHandlers(deps: MailboxHandlerDeps): Map<number, RopHa
     return { ec: ec.Success, response: { HasFinished: r.hasFinished ? 1 : 0, Data: r.data } };
   });
   onLogon<RopWritePerUserInformationRequest, Record<string, never>>(STORE_ROP.RopWritePerUserInformation, async (req, logon) => {
+    if (logon.delegateUser !== undefined) return { ec: ec.AccessDenied };
     await logon.store.writePerUserInformation(req.FolderId, req.DataOffset, req.Data, req.HasFinished !== 0, req.ReplGuid);
     return { ec: ec.Success };
   });

@@ -44,7 +44,7 @@ describe('MS-OXCSTOR handlers', () => {
     expect(again.res[0]!.FolderIds).toEqual(l.FolderIds);
   });
 
-  it("refuses other users' mailboxes, unknown and disabled users, and public folders; the buffer goes on", async () => {
+  it("opens other users' mailboxes as delegate logons; refuses unknown and disabled users and public folders; the buffer goes on", async () => {
     const { res, handles } = await env.call(
       [
         logonReq(0, 0, BOB.legacyExchangeDN),
@@ -56,8 +56,11 @@ describe('MS-OXCSTOR handlers', () => {
       ],
       [N, N, N, N, N],
     );
-    expect(res.map((x) => x.ReturnValue)).toEqual([ec.LoginPerm, ec.UnknownUser, ec.UnknownUser, ec.LoginFailure, 0, 0]);
-    expect(handles.slice(0, 4)).toEqual([N, N, N, N]);
+    // MS-OXCSTOR 3.2.5.1.1: another user's mailbox is a delegate logon (folder permissions decide, oxcperm.ts)
+    expect(res.map((x) => x.ReturnValue)).toEqual([0, ec.UnknownUser, ec.UnknownUser, ec.LoginFailure, 0, 0]);
+    expect(res[0]!.ResponseFlags).toBe(0x01);
+    expect(handles[0]).not.toBe(N);
+    expect(handles.slice(1, 4)).toEqual([N, N, N]);
     expect(res[5]!.StoreState).toBe(0);
   });
 
