@@ -4,7 +4,7 @@
 // the table engine; issue 4's targets as MET / NOT MET rows), RPC over HTTPS against direct TCP (bench/rpch.ts: bulk
 // NspiQueryRows download ratio and 200 concurrent virtual connections, issue 5's target as a MET / NOT MET row), sealed
 // DCE/RPC round trips against a real in-process server, and a raw-TCP echo baseline with the same message sizes,
-// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, rpc)
+// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, stream, notify, rpc)
 // runs some sections only. Closed-loop load (bench/load.ts): every
 // connection sends its next call as soon as the previous answer arrived, with one promise per call for both kinds;
 // calls are counted over a window after a warm-up.
@@ -46,7 +46,9 @@ import { benchNsp } from './nsp.js';
 import { benchRop } from './rop.js';
 import { benchRopReal } from './rop-real.js';
 import { benchRpch } from './rpch.js';
+import { benchStream } from './stream.js';
 import { benchTable } from './table.js';
+import { benchNotify } from './notify.js';
 import { measureServerPath } from './server-path.js';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
@@ -180,6 +182,13 @@ async function main(): Promise<void> {
 
   // RPC over HTTPS (issue 5): its rows include the MET / NOT MET target row
   if (want('rpch')) rows.push(...(await benchRpch()).map((r) => ({ ...r, notes: r.notes ?? '' })));
+
+  // notification latency with 100 sessions (issue 6, bench/notify.ts)
+  if (want('notify')) rows.push(...(await benchNotify()).map((r) => ({ ...r, notes: r.notes ?? '' })));
+
+  // issue 6: a 25 MB attachment through RopReadStream against raw sealed calls of the same sizes (bench/stream.ts);
+  // its rows include the MET / NOT MET target row
+  if (want('stream')) rows.push(...(await benchStream()));
 
   const runRpc = (key: string) => !only || only.includes('rpc') || only.includes(key);
   const rpcWanted = !only || only.some((k) => k === 'rpc' || /^(sealed|raw)-\d+/.test(k));

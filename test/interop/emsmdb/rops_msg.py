@@ -539,3 +539,121 @@ R.BODY_ON_RV.setdefault(0x3A, set()).add(ecDstNullObject)
 R.parse_extra = parse_extra
 for _id, _n in ((0x2A, 'RopNotify'), (0x6E, 'RopPending')):
     ROP_NAMES.setdefault(_id, _n)
+
+
+# ---------------- permissions (MS-OXCROPS 2.2.10, MS-OXCPERM 2.2)
+
+PERM_ADD_ROW, PERM_MODIFY_ROW, PERM_REMOVE_ROW = 0x01, 0x02, 0x04   # PermissionData DataFlags
+PERM_INCLUDE_FREEBUSY, PERM_REPLACE_ROWS = 0x02, 0x01              # ModifyFlags / TableFlags
+
+
+def _tagged_values16(values):
+    """PropertyValueCount u16 + TaggedPropertyValues; a PtypRuleAction (0x00FE) value is passed already encoded."""
+    out = struct.pack('<H', len(values))
+    for tag, v in values:
+        if tag & 0xFFFF == 0x00FE:
+            out += struct.pack('<I', tag) + bytes(v)
+        else:
+            out += P.encode_tagged(tag, v)
+    return out
+
+
+def RopGetPermissionsTable(table_flags=0, in_index=0, out_index=1, logon_id=0):
+    """2.2.10.2; TableFlags 0x02 IncludeFreeBusy."""
+    return _rop(0x3E, 'RopGetPermissionsTable', logon_id, in_index, bytes([table_flags]), R._none,
+                out_index=out_index)
+
+
+def RopModifyPermissions(rows, modify_flags=0, in_index=0, logon_id=0):
+    """2.2.10.1. rows: list of (DataFlags, [(tag, value), ...]) PermissionData entries."""
+    body = struct.pack('<BH', modify_flags, len(rows))
+    for flags, values in rows:
+        body += bytes([flags]) + _tagged_values16(values)
+    return _rop(0x40, 'RopModifyPermissions', logon_id, in_index, body, R._none)
+
+
+# ---------------- rules (MS-OXCROPS 2.2.11, MS-OXORULE 2.2)
+
+RULE_ADD_ROW, RULE_MODIFY_ROW, RULE_REMOVE_ROW = 0x01, 0x02, 0x04   # RuleDataFlags
+OP_MOVE, OP_COPY, OP_REPLY, OP_OOF_REPLY, OP_DEFER_ACTION, OP_BOUNCE, OP_FORWARD, OP_DELEGATE, OP_TAG, \
+    OP_DELETE, OP_MARK_AS_READ = range(1, 12)
+
+
+def RopModifyRules(rules, modify_flags=0, in_index=0, logon_id=0):
+    """2.2.11.1. rules: list of (RuleDataFlags, [(tag, value), ...]); PidTagRuleCondition takes a restriction dict,
+    PidTagRuleActions the bytes of encode_rule_actions."""
+    body = struct.pack('<BH', modify_flags, len(rules))
+    for flags, values in rules:
+        body += bytes([flags]) + _tagged_values16(values)
+    return _rop(0x41, 'RopModifyRules', logon_id, in_index, body, R._none)
+
+
+def RopGetRulesTable(table_flags=0, in_index=0, out_index=1, logon_id=0):
+    """2.2.11.2; TableFlags 0x40 U (Unicode strings)."""
+    return _rop(0x3F, 'RopGetRulesTable', logon_id, in_index, bytes([table_flags]), R._none, out_index=out_index)
+
+
+def RopUpdateDeferredActionMessages(server_entry_id, client_entry_id, in_index=0, logon_id=0):
+    body = struct.pack('<H', len(server_entry_id)) + bytes(server_entry_id) + \
+        struct.pack('<H', len(client_entry_id)) + bytes(client_entry_id)
+    return _rop(0x57, 'RopUpdateDeferredActionMessages', logon_id, in_index, body, R._none)
+
+
+def action_block(action_type, data, flavor=0, flags=0):
+    """MS-OXORULE 2.2.5.1 ActionBlock of a standard rule: ActionLength u16 (of what follows), ActionType u8,
+    ActionFlavor u32, ActionFlags u32, ActionData."""
+    rest = struct.pack('<BII', action_type, flavor, flags) + bytes(data)
+    return struct.pack('<H', len(rest)) + rest
+
+
+def rule_action_move(fid, copy=False):
+    """OP_MOVE / OP_COPY to a folder of the same mailbox (MS-OXORULE 2.2.5.1.2.1): FolderInThisStore 1, a
+    one-byte StoreEID (its content MUST be ignored when FolderInThisStore is set), FolderEID as a ServerEid
+    (Ours 1, FolderId, MessageId 0, Instance 0: MS-OXORULE 2.2.5.1.2.1.1)."""
+    seid = struct.pack('<BQQI', 1, fid, 0, 0)
+    data = struct.pack('<BH', 1, 1) + b'\x00' + struct.pack('<H', len(seid)) + seid
+    return action_block(OP_COPY if copy else OP_MOVE, data)
+
+
+def encode_rule_actions(blocks):
+    """MS-OXORULE 2.2.5 RuleAction for standard rules: NoOfActions u16, ActionBlocks."""
+    return struct.pack('<H', len(blocks)) + b''.join(blocks)
+
+
+def decode_rule_actions(b):
+    r = Reader(b)
+    out = []
+    for _ in range(r.u16()):
+        n = r.u16()
+        sub = Reader(r.take(n))
+        d = {'ActionType': sub.u8(), 'ActionFlavor': sub.u32(), 'ActionFlags': sub.u32()}
+        d['ActionData'] = sub.take(sub.left())
+        out.append(d)
+    if r.left():
+        raise ValueError('%d bytes after the last ActionBlock' % r.left())
+    return out
+
+
+# ---------------- search folders (MS-OXCROPS 2.2.4.4 / 2.2.4.5, MS-OXCFOLD 2.2.1.4)
+
+def RopSetSearchCriteria(restriction, folder_ids, search_flags, in_index=0, logon_id=0):
+    """RestrictionDataSize u16, RestrictionData, FolderIdCount u16, FolderIds, SearchFlags u32."""
+    data = P.encode_restriction(restriction) if restriction is not None else b''
+    body = struct.pack('<H', len(data)) + data + _ids(folder_ids) + struct.pack('<I', search_flags)
+    return _rop(0x30, 'RopSetSearchCriteria', logon_id, in_index, body, R._none)
+
+
+def RopGetSearchCriteria(use_unicode=True, include_restriction=True, include_folders=True, in_index=0, logon_id=0):
+    def parse(r, rv):
+        size = r.u16()
+        sub = Reader(r.take(size))
+        d = {'Restriction': P.decode_restriction(sub) if size else None}
+        if sub.left():
+            raise ValueError('RestrictionDataSize leaves %d bytes' % sub.left())
+        d['LogonId'] = r.u8()
+        n = r.u16()
+        d['FolderIds'] = [r.u64() for _ in range(n)]
+        d['SearchFlags'] = r.u32()
+        return d
+    body = bytes([1 if use_unicode else 0, 1 if include_restriction else 0, 1 if include_folders else 0])
+    return _rop(0x31, 'RopGetSearchCriteria', logon_id, in_index, body, parse)

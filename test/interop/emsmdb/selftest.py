@@ -799,6 +799,8 @@ def main():
     check('issue 6 RopNotify NotificationData MS-OXCNOTIF section 4', selftest_msg.t_notifications)
     check('issue 6 message, attachment, stream, transport and notification ROPs round-trip',
           selftest_msg.t_roundtrips)
+    check('issue 6 MS-OXCPERM / MS-OXORULE section 4 requests, rule actions and search criteria',
+          selftest_msg.t_perm_rule_vectors)
     check('EcDoRpcExt2 chains, RopBufferTooSmall resend, failure responses (fake server)', t_fake_server)
     check('outlook_start flow against the ROP-level emulator', t_outlook_start_fake)
     check('decoders on mutated input raise only ValueError-family errors', t_fuzz)
