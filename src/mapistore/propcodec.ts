@@ -1,6 +1,10 @@
 // Stored form of property values: one JSON text per object ({"<tag>": value}), the value's JSON shape chosen by
 // the tag's type (bigint types as decimal strings, binary as base64). Large values (bodies, attachments) will get
 // their own blob table with the full message model.
+// PtypRestriction (0x00FD) and PtypRuleAction (0x00FE) values are kept as the bytes of their ROP-buffer form
+// (MS-OXCDATA 2.12, MS-OXORULE 2.2.5; what src/mapi/ropprops.ts reads and writes): PidTagRuleCondition /
+// PidTagRuleActions and a deferred action message's PidTagClientActions (MS-OXORULE 2.2.6.7) can be stored on
+// messages. Multi-valued forms of the two do not exist (MS-OXCDATA 2.11.1) and are refused.
 import { PT, MV_FLAG, propType, type PropValue } from '../mapi/props.js';
 import { StoreError, SEC } from './errors.js';
 
@@ -14,6 +18,8 @@ function enc1(type: number, v: unknown): Json {
       return (v as bigint).toString();
     case PT.BINARY:
     case PT.SVREID:
+    case PT.SRESTRICT:
+    case PT.ACTIONS:
       return (v as Buffer).toString('base64');
     default:
       return v as Json;
@@ -28,6 +34,8 @@ function dec1(type: number, v: Json): PropValue {
       return BigInt(v as string);
     case PT.BINARY:
     case PT.SVREID:
+    case PT.SRESTRICT:
+    case PT.ACTIONS:
       return Buffer.from(v as string, 'base64');
     default:
       return v as PropValue;
@@ -76,7 +84,7 @@ export function checkValue(tag: number, v: PropValue): boolean {
         return typeof x === 'boolean';
       case PT.STRING8: case PT.UNICODE: case PT.CLSID:
         return typeof x === 'string';
-      case PT.BINARY: case PT.SVREID:
+      case PT.BINARY: case PT.SVREID: case PT.SRESTRICT: case PT.ACTIONS:
         return Buffer.isBuffer(x);
       case PT.NULL:
         return x === null;
@@ -84,7 +92,11 @@ export function checkValue(tag: number, v: PropValue): boolean {
         return false;
     }
   };
-  if (t & MV_FLAG) return Array.isArray(v) && (v as unknown[]).every((x) => one(t & ~MV_FLAG, x));
+  if (t & MV_FLAG) {
+    const bt = t & ~MV_FLAG;
+    if (bt === PT.SRESTRICT || bt === PT.ACTIONS) return false;
+    return Array.isArray(v) && (v as unknown[]).every((x) => one(bt, x));
+  }
   return one(t, v);
 }
 

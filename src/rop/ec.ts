@@ -6,11 +6,15 @@ export const ec = {
   UnknownUser: 0x000003eb,
   ServerOOM: 0x000003f0,
   LoginPerm: 0x000003f2,
+  /** ecNotSearchFolder: RopSetSearchCriteria / RopGetSearchCriteria on a folder that is not a search folder. */
+  NotSearchFolder: 0x00000461,
   NoReceiveFolder: 0x00000463,
   WrongServer: 0x00000478,
   /** ecServerBusy: RopFastTransferSourceGetBuffer answers it with a BackoffTime (MS-OXCROPS 2.2.12.4). */
   ServerBusy: 0x00000480,
   BufferTooSmall: 0x0000047d,
+  /** ecSearchFolderScopeViolation: a search scope with a folder the search folder cannot take (MS-OXCFOLD 2.2.1.4.1). */
+  SearchFolderScopeViolation: 0x00000490,
   RpcFormat: 0x000004b6,
   NullObject: 0x000004b9,
   NotExpanded: 0x000004f7,

@@ -6,10 +6,12 @@
 // Choices where the spec leaves room:
 // - action data that does not parse is not reported here: RopModifyRules refuses it (ecInvalidParam) before storing;
 // - an action the server keeps but cannot run (an unknown ActionType: ST_RULE_PARSE_ERROR + PidTagRuleError 0x04
-//   "error while parsing the rule format"; OP_BOUNCE, OP_DELEGATE, OP_DEFER_ACTION (deferred action messages are
-//   not created: the store has no PtypRuleAction values for PidTagClientActions), a move/copy into another store: ST_ERROR +
-//   PidTagRuleError 0x0B "generic error while executing the rule on the server") is stored with its bytes and the
-//   rule is marked; the engine runs the rule's other actions;
+//   "error while parsing the rule format"; OP_BOUNCE, OP_DELEGATE: ST_ERROR + PidTagRuleError 0x0B "generic error
+//   while executing the rule on the server") is stored with its bytes and the rule is marked; the engine runs the
+//   rule's other actions;
+// - client-side actions (isClientAction: OP_DEFER_ACTION, and OP_MOVE / OP_COPY into another store, which only the
+//   client can reach) are fine: the engine hands them to the client in a deferred action message (MS-OXORULE
+//   3.2.5.1.2);
 // - a condition the evaluator cannot run (RELOP_RE, too deep) marks the rule ST_ERROR + PidTagRuleError 0x05 (error
 //   processing the rule) and the engine skips the rule: a rule whose condition cannot be decided never fires.
 import { RopReader } from '../mapi/buffer.js';
@@ -17,7 +19,15 @@ import { readRestriction, type RopRestriction } from '../mapi/ropres.js';
 import { OP, OP_NAMES, RULE_ERROR, ST, decodeRuleActions, describeRuleActions, type ActionBlock } from '../mapi/ruleactions.js';
 import { validateRestriction, type TableRestriction } from '../mapi/table/index.js';
 
-/** The actions the engine runs (others are kept and reported). */
+/**
+ * Whether an action is for the client (MS-OXORULE 3.2.5.1.2: the server cannot perform it and generates a DAM):
+ * OP_DEFER_ACTION (2.2.5.1.2.3), or a move / copy into another store (FolderInThisStore 0, 2.2.5.1.2.1).
+ */
+export function isClientAction(a: ActionBlock): boolean {
+  return a.ActionType === OP.OP_DEFER_ACTION || (a.data.kind === 'moveCopy' && a.data.FolderInThisStore === 0);
+}
+
+/** The actions the engine runs itself (client actions go into DAMs; others are kept and reported). */
 export const ENGINE_ACTIONS: ReadonlySet<number> = new Set([
   OP.OP_MOVE,
   OP.OP_COPY,
@@ -75,11 +85,11 @@ export function analyzeRule(conditionBytes: Buffer | null, actionBytes: Buffer, 
       problems.push(`action ${i}: unknown ActionType 0x${a.ActionType.toString(16)} kept as bytes`);
       return;
     }
-    const unsupported = !ENGINE_ACTIONS.has(a.ActionType) || (a.data.kind === 'moveCopy' && a.data.FolderInThisStore === 0);
-    if (unsupported) {
+    if (isClientAction(a)) return;
+    if (!ENGINE_ACTIONS.has(a.ActionType)) {
       serverState |= ST.ST_ERROR;
       if (error === 0) error = RULE_ERROR.Execution;
-      problems.push(`action ${i}: ${name}${a.data.kind === 'moveCopy' ? ' into another store' : ''} is not run by this server`);
+      problems.push(`action ${i}: ${name} is not run by this server`);
     }
   });
   return { condition, conditionOk, actions, actionsParsed: describeRuleActions(actions), serverState, error, problem: problems.length ? problems.join('; ') : null };

@@ -17,9 +17,14 @@
 //   the sender's search key are computed when the delivery did not set them. Values only a stream can read (long
 //   bodies) are absent for the evaluator, so a body condition on a long body does not match;
 // - what cannot be run (a condition the evaluator refuses, an action not implemented here: OP_BOUNCE, OP_DELEGATE,
-//   OP_DEFER_ACTION, an unknown ActionType, a move into another store) is never dropped: the rule keeps it, the
-//   failure goes into PidTagRuleState ST_ERROR / PidTagRuleError (MailboxStore.setRuleStatus) and the log; the
-//   rule's other actions still run;
+//   an unknown ActionType) is never dropped: the rule keeps it, the failure goes into PidTagRuleState ST_ERROR /
+//   PidTagRuleError (MailboxStore.setRuleStatus) and the log; the rule's other actions still run;
+// - client-side actions (OP_DEFER_ACTION, a move / copy into another store: analyze.ts isClientAction) go into a
+//   deferred action message (DAM, MS-OXORULE 2.2.6 / 3.2.5.1.2) in the Deferred Action folder, made once the rules
+//   have run: one DAM per rule provider and delivered message, with the actions of every matching rule of that
+//   provider in rule order (PidTagClientActions, a RuleAction with 2-byte counts as the rules were stored) and their
+//   ids (PidTagRuleIds); the delivered message gets PidTagHasDeferredActionMessages TRUE. The DAM names the message
+//   where the server's own actions left it; when they deleted it no DAM is made (nothing is left to act on: logged);
 // - forwards, replies and out-of-office replies are saved in the Outbox and submitted through `submit` (the
 //   transport deletes them after sending); without a submit function they are reported as failures. Replies and
 //   OOF replies are not sent to messages whose PidTagAutoResponseSuppress asks for it, to reports (REPORT.*) or to
@@ -30,7 +35,7 @@ import { decodeFolderEntryId } from '../mapi/entryid.js';
 import { makeEid } from '../mapi/ids.js';
 import type { PropValue, TaggedValue } from '../mapi/props.js';
 import {
-  FWD_AS_ATTACHMENT, OP, OP_NAMES, RPLY_DO_NOT_SEND_TO_ORIGINATOR, RPLY_STOCK_REPLY_TEMPLATE, RULE_ERROR, RULE_TAG, ST, type ActionBlock,
+  FWD_AS_ATTACHMENT, OP, OP_NAMES, RPLY_DO_NOT_SEND_TO_ORIGINATOR, RPLY_STOCK_REPLY_TEMPLATE, RULE_ERROR, RULE_TAG, ST, encodeRuleActions, type ActionBlock,
 } from '../mapi/ruleactions.js';
 import {
   RestrictionEvaluator, lookupProp, PidTagMessageAttachments, PidTagMessageRecipients, type TableRestriction, type TableRow,
@@ -39,7 +44,7 @@ import { ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type MailboxStore, typ
 import { copyMessageInto } from '../transport/copy.js';
 import { onDelivered, type DeliveryContext } from '../transport/hooks.js';
 import type { Logger } from '../util/log.js';
-import { analyzeRule, ENGINE_ACTIONS } from './analyze.js';
+import { analyzeRule, ENGINE_ACTIONS, isClientAction } from './analyze.js';
 
 // MS-OXPROPS tags the engine reads or writes
 const TAG = {
@@ -71,7 +76,22 @@ const TAG = {
   AttachMethod: 0x37050003,
   InReplyToId: 0x1042001f,
   InternetMessageId: 0x1035001f,
+  EntryId: 0x0fff0102,
 } as const;
+
+// MS-OXORULE 2.2.6 DAM properties (MS-OXPROPS tags) and 2.2.9.1 on the delivered message
+export const DAM_TAG = {
+  DamBackPatched: 0x6647000b,
+  DamOriginalEntryId: 0x66460102,
+  RuleProvider: 0x6681001f,
+  RuleFolderEntryId: 0x66510102,
+  ClientActions: 0x66450102,
+  RuleIds: 0x66750102,
+  DeferredActionMessageOriginalEntryId: 0x674100fb,
+  HasDeferredActionMessages: 0x3fea000b,
+} as const;
+/** MS-OXORULE 2.2.6.1 PidTagMessageClass of a DAM. */
+export const DAM_MESSAGE_CLASS = 'IPC.Microsoft Exchange 4.0.Deferred Action';
 
 // MS-OXOMSG 2.2.1.77 PidTagAutoResponseSuppress bits
 const ARS_OOF = 0x10;
@@ -103,6 +123,8 @@ export interface RulesOutcome {
   sent: number;
   /** What could not be done (also logged and recorded on the rules). */
   problems: string[];
+  /** Deferred action messages made in the Deferred Action folder (MIDs). */
+  dams: bigint[];
 }
 
 /** Out-of-office history: mailbox GUID -> rule id -> senders already answered. */
@@ -115,6 +137,8 @@ interface Run {
   loc: { fid: bigint; mid: bigint } | 'deleted';
   outcome: RulesOutcome;
   oof: boolean;
+  /** Client-side actions met, by rule provider (one DAM each, made after the rules ran). */
+  deferred: Map<string, { rules: StoredRule[]; actions: ActionBlock[] }>;
 }
 
 const str = (v: PropValue | undefined): string => (typeof v === 'string' ? v : '');
@@ -132,7 +156,7 @@ function searchKey(type: string, address: string): Buffer {
 /** Runs the rules of `ctx.fid` on message `ctx.mid`. Never throws for a rule's failure (it is recorded instead). */
 export async function runRulesOnDelivery(ctx: RulesRunContext): Promise<RulesOutcome> {
   const mb = ctx.mailbox;
-  const outcome: RulesOutcome = { fired: [], location: { fid: ctx.fid, mid: ctx.mid }, sent: 0, problems: [] };
+  const outcome: RulesOutcome = { fired: [], location: { fid: ctx.fid, mid: ctx.mid }, sent: 0, problems: [], dams: [] };
   const rules = await mb.listRules(ctx.fid);
   if (rules.length === 0) return outcome;
   const oofRes = (await mb.storeProps([RULE_TAG.PidTagOutOfOfficeState]))[0];
@@ -156,7 +180,7 @@ export async function runRulesOnDelivery(ctx: RulesRunContext): Promise<RulesOut
     subObject === PidTagMessageRecipients ? recipients : subObject === PidTagMessageAttachments ? attachments : [];
   const get = (tag: number) => lookupProp(props, tag);
 
-  const run: Run = { ctx, mb, props, loc: outcome.location, outcome, oof };
+  const run: Run = { ctx, mb, props, loc: outcome.location, outcome, oof, deferred: new Map() };
   let exited = false;
   for (const rule of rules) {
     const oofRule = (rule.state & ST.ST_ONLY_WHEN_OOF) !== 0;
@@ -190,8 +214,55 @@ export async function runRulesOnDelivery(ctx: RulesRunContext): Promise<RulesOut
       exited = true;
     }
   }
+  await makeDams(run);
   outcome.location = run.loc;
   return outcome;
+}
+
+/** MS-OXCDATA 2.11.1 PtypServerId of a message of this mailbox: Ours 0x01, FolderId, MessageId, Instance 0. */
+function serverId(fid: bigint, mid: bigint): Buffer {
+  const b = Buffer.alloc(21);
+  b[0] = 0x01;
+  b.writeBigUInt64LE(fid, 1);
+  b.writeBigUInt64LE(mid, 9);
+  return b;
+}
+
+/** MS-OXORULE 3.2.5.1.2: one DAM per rule provider for the client-side actions met while the rules ran. */
+async function makeDams(run: Run): Promise<void> {
+  if (run.deferred.size === 0) return;
+  const { mb, ctx } = run;
+  const loc = run.loc;
+  if (loc === 'deleted') {
+    const problem = 'client-side actions not handed over: the message was deleted by a server action';
+    run.outcome.problems.push(problem);
+    ctx.log.info({ mid: ctx.mid.toString(16) }, problem);
+    return;
+  }
+  for (const [provider, d] of run.deferred) {
+    try {
+      const msgEid = valuesOf(await mb.getMessageProps(loc.mid, [TAG.EntryId])).get(TAG.EntryId);
+      const folderEid = valuesOf(await mb.getFolderProps(ctx.fid, [TAG.EntryId])).get(TAG.EntryId);
+      const ids = Buffer.alloc(8 * d.rules.length);
+      d.rules.forEach((r, i) => ids.writeBigUInt64LE(BigInt.asUintN(64, r.id), 8 * i));
+      const props: TaggedValue[] = [
+        { tag: TAG.MessageClass, value: DAM_MESSAGE_CLASS },
+        { tag: DAM_TAG.DamBackPatched, value: false },
+        { tag: DAM_TAG.RuleProvider, value: provider },
+        { tag: DAM_TAG.ClientActions, value: encodeRuleActions(d.actions, d.rules[0]!.codePage) },
+        { tag: DAM_TAG.RuleIds, value: ids },
+        { tag: DAM_TAG.DeferredActionMessageOriginalEntryId, value: serverId(loc.fid, loc.mid) },
+      ];
+      if (Buffer.isBuffer(msgEid)) props.push({ tag: DAM_TAG.DamOriginalEntryId, value: msgEid });
+      if (Buffer.isBuffer(folderEid)) props.push({ tag: DAM_TAG.RuleFolderEntryId, value: folderEid });
+      const dam = await mb.createMessage(mb.special.deferredAction, { props });
+      await mb.setMessageProps(loc.mid, [{ tag: DAM_TAG.HasDeferredActionMessages, value: true }]);
+      run.outcome.dams.push(dam);
+      ctx.log.info({ provider, rules: d.rules.length, actions: d.actions.length, dam: dam.toString(16) }, 'deferred action message created');
+    } catch (e) {
+      for (const r of d.rules) await fail(run, r, RULE_ERROR.Execution, `deferred action message not created: ${(e as Error).message}`);
+    }
+  }
 }
 
 /** Fills in what the delivery may not have set: ToMe / CcMe / RecipientMe and the sender search keys. */
@@ -241,6 +312,14 @@ function targetFolder(mb: MailboxStore, a: ActionBlock): bigint | null {
 async function runAction(run: Run, rule: StoredRule, a: ActionBlock, i: number): Promise<void> {
   const name = OP_NAMES[a.ActionType] ?? `ActionType 0x${a.ActionType.toString(16)}`;
   const { mb } = run;
+  if (isClientAction(a)) {
+    // for the client: collected for the DAM of the rule's provider (makeDams)
+    let d = run.deferred.get(rule.provider);
+    if (!d) run.deferred.set(rule.provider, (d = { rules: [], actions: [] }));
+    if (!d.rules.includes(rule)) d.rules.push(rule);
+    d.actions.push(a);
+    return;
+  }
   if (!ENGINE_ACTIONS.has(a.ActionType) || a.data.kind === 'unknown') {
     await fail(run, rule, a.data.kind === 'unknown' ? RULE_ERROR.Parsing : RULE_ERROR.Execution, `action ${i}: ${name} is not run by this server (kept)`);
     return;

@@ -5,7 +5,7 @@ import { decodePcl, encodePcl, mergePcl, pclAfterChange, pclIncludes } from '../
 import { StoreError } from '../../src/mapistore/errors.js';
 import { folderEntryId, messageEntryId } from '../../src/mapistore/entryid.js';
 import { persistDataBlocks } from '../../src/mapistore/special.js';
-import { decodeProps, encodeProps } from '../../src/mapistore/propcodec.js';
+import { checkValue, decodeProps, encodeProps } from '../../src/mapistore/propcodec.js';
 import { PT, makeTag, type PropValue } from '../../src/mapi/props.js';
 
 const G1 = '11111111-2222-4333-8444-555555555555';
@@ -92,7 +92,25 @@ describe('stored property values', () => {
       [makeTag(0x6708, PT.MV_I8), [1n, 2n]],
       [makeTag(0x6709, PT.MV_UNICODE), ['x', 'y']],
       [makeTag(0x670a, PT.CLSID), G1],
+      [makeTag(0x670b, PT.SRESTRICT), Buffer.from([0x08, 0x1f, 0x00, 0x37, 0x00])],
+      [makeTag(0x670c, PT.ACTIONS), Buffer.from([0x01, 0x00, 0x01, 0x00, 0x06])],
     ]);
     expect(decodeProps(encodeProps(m))).toEqual(m);
+  });
+
+  it('keeps PtypRestriction / PtypRuleAction values as their bytes; refuses other shapes and multi-valued forms', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(PT.SRESTRICT, PT.ACTIONS), fc.uint8Array({ maxLength: 300 }), (type, bytes) => {
+        const tag = makeTag(0x6ff0, type);
+        const v = Buffer.from(bytes);
+        expect(checkValue(tag, v)).toBe(true);
+        const back = decodeProps(encodeProps(new Map([[tag, v]]))).get(tag);
+        expect(Buffer.isBuffer(back) && back.equals(v)).toBe(true);
+      }),
+    );
+    for (const type of [PT.SRESTRICT, PT.ACTIONS]) {
+      expect(checkValue(makeTag(0x6ff0, type), 'text')).toBe(false);
+      expect(checkValue(makeTag(0x6ff0, type | 0x1000), [Buffer.alloc(1)])).toBe(false);
+    }
   });
 });

@@ -1,8 +1,8 @@
 // Search folders of the embedded store (MS-OXCFOLD 3.2.5.4-5): criteria stored and read back, contents filled when
 // the criteria are set and kept up to date from the mailbox's change events (created, modified, read state, moved,
 // copied, deleted, emptied, folder moves), static and stopped searches, refusals that change nothing, persistence
-// across a reopen; the stored restriction form round-trips (fast-check) and arbitrary bytes give a value or a coded
-// error.
+// across a reopen; deletes, read flags, moves and copies given the search folder act on the linked messages in their
+// own folders; the stored restriction form round-trips (fast-check) and arbitrary bytes give a value or a coded error.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

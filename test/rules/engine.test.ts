@@ -11,14 +11,14 @@ import { RopWriter } from '../../src/mapi/buffer.js';
 import { BMR, FL, RELOP } from '../../src/mapi/restriction.js';
 import { writeRestriction, type RopRestriction } from '../../src/mapi/ropres.js';
 import {
-  BOUNCE, FWD_AS_ATTACHMENT, OP, RULE_ERROR, RULE_TAG, RPLY_STOCK_REPLY_TEMPLATE, ST, encodeRuleActions, moveCopyAction, type ActionBlock,
+  BOUNCE, FWD_AS_ATTACHMENT, OP, RULE_ERROR, RULE_TAG, RPLY_STOCK_REPLY_TEMPLATE, ST, decodeRuleActions, encodeRuleActions, moveCopyAction, type ActionBlock,
 } from '../../src/mapi/ruleactions.js';
 import { privateFolderEntryId } from '../../src/mapi/entryid.js';
 import { eidGlobcnt } from '../../src/mapi/ids.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import { ATTACH_BY_VALUE, MAPI_CC, MAPI_TO, type MailboxOwner, type MailboxStore, type RecipientRow } from '../../src/mapistore/types.js';
-import { installRulesEngine, runRulesOnDelivery, uninstallRulesEngine } from '../../src/rules/engine.js';
+import { DAM_MESSAGE_CLASS, DAM_TAG, installRulesEngine, runRulesOnDelivery, uninstallRulesEngine } from '../../src/rules/engine.js';
 import { MailTransport } from '../../src/transport/submit.js';
 import type { TransportUser } from '../../src/transport/types.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -85,11 +85,19 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function addRule(name: string, condition: RopRestriction | null, actions: ActionBlock[], o: { seq?: number; state?: number; fid?: bigint } = {}): Promise<bigint> {
+async function addRule(
+  name: string,
+  condition: RopRestriction | null,
+  actions: ActionBlock[],
+  o: { seq?: number; state?: number; fid?: bigint; provider?: string } = {},
+): Promise<bigint> {
   const [id] = await mb.modifyRules(o.fid ?? mb.special.inbox, [
     {
       op: 'add',
-      fields: { name, sequence: o.seq ?? 10, state: o.state ?? ST.ST_ENABLED, condition: condition ? res(condition) : null, actions: encodeRuleActions(actions, CP), codePage: CP },
+      fields: {
+        name, sequence: o.seq ?? 10, state: o.state ?? ST.ST_ENABLED, condition: condition ? res(condition) : null, actions: encodeRuleActions(actions, CP), codePage: CP,
+        ...(o.provider !== undefined ? { provider: o.provider } : {}),
+      },
     },
   ]);
   return id!;
@@ -240,6 +248,58 @@ describe('rules on delivery', () => {
     expect(sr.state & ST.ST_ERROR).toBe(ST.ST_ERROR);
     expect(sr.error).toBe(RULE_ERROR.Processing);
     expect(sr.problem).toMatch(/condition/);
+  });
+
+  it('client-side actions become deferred action messages: one per rule provider, in the Deferred Action folder', async () => {
+    const defer = (data: string): ActionBlock => ({ ActionType: OP.OP_DEFER_ACTION, ActionFlavor: 0, ActionFlags: 0, data: { kind: 'defer', DeferActionData: Buffer.from(data) } });
+    const toPst: ActionBlock = {
+      ActionType: OP.OP_MOVE, ActionFlavor: 0, ActionFlags: 0,
+      data: { kind: 'moveCopy', FolderInThisStore: 0, StoreEID: Buffer.from('pst store'), FolderEID: { form: 'entryId', bytes: Buffer.alloc(46, 9) } },
+    };
+    const r1 = await addRule('defer + read', subjectHas('report'), [defer('one'), MARK_READ], { seq: 1, provider: 'RuleOrganizer' });
+    const r2 = await addRule('to pst', subjectHas('report'), [toPst], { seq: 2, provider: 'RuleOrganizer' });
+    const r3 = await addRule('other provider', subjectHas('report'), [defer('three')], { seq: 3, provider: 'Other' });
+    const m = await deliver({ subject: 'weekly report' });
+    const o = await run(m);
+    expect(o.fired).toEqual([r1, r2, r3]);
+    expect(o.problems).toEqual([]);
+    expect(o.dams).toHaveLength(2);
+    expect((await flags(m)) & 1).toBe(1); // the server action of rule 1 ran
+    expect(await mb.folderOfMessage(m)).toBe(inbox()); // the move into another store is the client's
+    for (const id of [r1, r2, r3]) expect((await ruleState(id)).state).toBe(ST.ST_ENABLED);
+
+    const daf = (await mb.contentsRows(mb.special.deferredAction)).map((x) => x.id);
+    expect(daf.sort()).toEqual([...o.dams].sort());
+    const props = async (mid: bigint) => new Map((await mb.getMessageProps(mid)).flatMap((x) => ('value' in x ? [[x.tag >>> 0, x.value] as const] : [])));
+    const [msgEid] = await mb.getMessageProps(m, [0x0fff0102]);
+    const inboxEid = (await mb.getFolderProps(inbox(), [0x0fff0102]))[0];
+    const byProvider = new Map<string, Map<number, unknown>>();
+    for (const id of o.dams) {
+      const p = await props(id);
+      byProvider.set(p.get(DAM_TAG.RuleProvider) as string, p);
+    }
+    const org = byProvider.get('RuleOrganizer')!;
+    expect(org.get(TAG.MessageClass)).toBe(DAM_MESSAGE_CLASS);
+    expect(org.get(DAM_TAG.DamBackPatched)).toBe(false);
+    expect(decodeRuleActions(org.get(DAM_TAG.ClientActions) as Buffer, CP)).toEqual([defer('one'), toPst]);
+    const ids = org.get(DAM_TAG.RuleIds) as Buffer;
+    expect([ids.readBigUInt64LE(0), ids.readBigUInt64LE(8)]).toEqual([r1, r2]);
+    expect(org.get(DAM_TAG.DamOriginalEntryId)).toEqual((msgEid as { value: Buffer }).value);
+    expect(org.get(DAM_TAG.RuleFolderEntryId)).toEqual((inboxEid as { value: Buffer }).value);
+    const sid = org.get(DAM_TAG.DeferredActionMessageOriginalEntryId) as Buffer;
+    expect([sid.length, sid[0], sid.readBigUInt64LE(1), sid.readBigUInt64LE(9)]).toEqual([21, 1, inbox(), m]);
+    const other = byProvider.get('Other')!;
+    expect(decodeRuleActions(other.get(DAM_TAG.ClientActions) as Buffer, CP)).toEqual([defer('three')]);
+    expect((other.get(DAM_TAG.RuleIds) as Buffer).length).toBe(8);
+    expect((await props(m)).get(DAM_TAG.HasDeferredActionMessages)).toBe(true);
+
+    // a server action that deletes the message leaves nothing for the client: no DAM, a problem reported
+    await addRule('delete', subjectHas('junk'), [defer('x'), DELETE], { provider: 'RuleOrganizer' });
+    const j = await deliver({ subject: 'junk' });
+    const oj = await run(j);
+    expect(oj.dams).toEqual([]);
+    expect(oj.problems.some((x) => x.includes('deleted'))).toBe(true);
+    expect((await mb.contentsRows(mb.special.deferredAction)).length).toBe(2);
   });
 
   it('a move to a folder that does not exist is reported and the message stays', async () => {

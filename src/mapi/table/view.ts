@@ -252,6 +252,25 @@ export class TableView {
     return { origin, rows };
   }
 
+  /** Whether the rows are one per store row: no categories and no MV_INSTANCE column (row-level notifications). */
+  get flat(): boolean {
+    return this.cells.categorizedCount === 0 && this.cells.mviTag === null;
+  }
+
+  /**
+   * Where the row with id `rowId` (instance 0) is among the visible rows and the id of the row before it (null for
+   * the first row): MS-OXCNOTIF 2.2.1.4.1.2 TableRow* / InsertAfterTableRow* of a row-level table notification.
+   * Null when the row is not visible (filtered out, or not there).
+   */
+  locateRow(rowId: bigint): { pos: number; prevId: bigint | null } | null {
+    const e = this.findEntry(rowId, 0);
+    if (!e) return null;
+    const at = this.positionOf(e);
+    if (at.hidden) return null;
+    const prev = at.pos > 0 ? (this.visible[at.pos - 1] as Entry) : null;
+    return { pos: at.pos, prevId: prev === null ? null : prev.kind === 0 ? prev.row.id : prev.id };
+  }
+
   /** The cells of one visible row (by position) in column order, or null past the end. */
   rowAt(pos: number): TableCell[] | null {
     const e = this.visible[pos];

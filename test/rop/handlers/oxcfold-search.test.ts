@@ -1,7 +1,8 @@
 // MS-OXCFOLD search folders end to end: RopCreateFolder (FolderType 2) + RopSetSearchCriteria / RopGetSearchCriteria
 // through the dispatcher to a real LocalStore; the search folder's contents table (RopGetContentsTable, SetColumns,
 // QueryRows) lists the matching messages and follows new, changed and moved-out messages; the refusals (not a
-// search folder, restrictions too complex, nothing set yet) change nothing. The restriction of the MS-OXCFOLD 4.8.1
+// search folder, restrictions too complex, nothing set yet) change nothing. Message ROPs given the search folder's
+// handle (RopSetReadFlags, RopDeleteMessages, RopHardDeleteMessages, RopMoveCopyMessages) act on the real messages. The restriction of the MS-OXCFOLD 4.8.1
 // example request comes back byte for byte as in the 4.9.2 response.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RopReader } from '../../../src/mapi/buffer.js';
@@ -11,7 +12,7 @@ import { readPropertyRow } from '../../../src/mapi/ropprops.js';
 import type { RopRestriction } from '../../../src/mapi/ropres.js';
 import { MSGFLAG_READ, TAG } from '../../../src/mapistore/tags.js';
 import { SEARCH_EC, SEARCH_FLAGS as SF, SEARCH_STATE as SS, type MailboxStore } from '../../../src/mapistore/types.js';
-import { ec } from '../../../src/rop/ec.js';
+import { ec, ecName } from '../../../src/rop/ec.js';
 import { createFolderHandlers } from '../../../src/rop/handlers/oxcfold.js';
 import { createMessageHandlers } from '../../../src/rop/handlers/oxcmsg.js';
 import { createSearchHandlers, restrictionInWidth } from '../../../src/rop/handlers/oxcfold-search.js';
@@ -212,6 +213,11 @@ describe('MS-OXCFOLD search-folder handlers', () => {
     expect((await call([moveMsgs(2, 4, [b, d])]))[0]).toMatchObject({ ReturnValue: 0, PartialCompletion: 0 });
     expect([await mb.folderOfMessage(b), await mb.folderOfMessage(d)]).toEqual([sub, sub]);
     expect(await listed()).toEqual([]);
+  });
+
+  it('every search-folder error has its name in logs (ecName)', () => {
+    for (const [k, v] of Object.entries(SEARCH_EC)) expect(ecName(v)).toBe(`ec${k} (0x${v.toString(16).toUpperCase().padStart(8, '0')})`);
+    expect(ecName(0x461)).toBe('ecNotSearchFolder (0x00000461)');
   });
 
   it('answers ecNullObject for a LogonId without a logon and keeps the session going', async () => {

@@ -20,7 +20,9 @@ import { buildRopBuffer, encodeRopRequests, RopRunner, splitRopBuffer } from '..
 import { ec } from '../../../src/rop/ec.js';
 import { createMailboxHandlers } from '../../../src/rop/handlers/index.js';
 import { appendNotifications, isQueuedNotification, notificationDataOf, type QueuedNotification } from '../../../src/rop/handlers/notif-queue.js';
-import type { MailboxHandlerDeps } from '../../../src/rop/handlers/objects.js';
+import { tableSettled } from '../../../src/rop/handlers/notif-tables.js';
+import type { MailboxHandlerDeps, TableObject } from '../../../src/rop/handlers/objects.js';
+import { readPropertyRow } from '../../../src/mapi/ropprops.js';
 import { loadRopRegistry, type RopRegistry } from '../../../src/rop/registry.js';
 import { silentLogger } from '../../../src/util/log.js';
 import { ALICE, N, SERVER_DN, logonReq, openFolder, release, type Req, type Res } from './harness.js';
@@ -339,25 +341,95 @@ describe('table notifications and refresh', () => {
     return { t, rows: r.res[1]!.RowCount as number };
   }
 
-  it('a contents table sees messages added and removed by another session, and queues one TABLE_CHANGED per read', async () => {
+  /** Waits until the row-level events of table handle `t` of session A are queued. */
+  const settled = (t: number) => tableSettled(a.runner.state.handles.get(t) as TableObject);
+  const ROW = NotificationType.TableModified | NotificationFlag.M;
+  const subjectOf = (d: NotificationData) => readPropertyRow(new RopReader(d.TableRowData!), [TAG.Subject], 1252)[0];
+
+  it('a contents table gets row-level events for single message changes by another session', async () => {
+    const inbox = mb.special.inbox;
+    const m1 = await mb.createMessage(inbox, msg('a'));
+    const { t, rows } = await openTable(contentsTable, inbox, 0, [TAG.Subject]);
+    expect(rows).toBe(1);
+    // added: after a's row, with the row data for the table's columns
+    const m2 = await mb.createMessage(inbox, msg('b'));
+    await settled(t);
+    let n = a.drain().notifies;
+    expect(n.map((x) => x.NotificationHandle)).toEqual([t]);
+    expect(n[0]!.NotificationData).toMatchObject({
+      NotificationFlags: ROW, TableEventType: TableEventType.TableRowAdded, TableRowFolderID: inbox, TableRowMessageID: m2, TableRowInstance: 0,
+      InsertAfterTableRowFolderID: inbox, InsertAfterTableRowID: m1, InsertAfterTableRowInstance: 0,
+    });
+    expect(subjectOf(n[0]!.NotificationData)).toBe('b');
+    // modified: the new row data
+    await mb.setMessageProps(m2, [{ tag: TAG.Subject, value: 'b2' }]);
+    await settled(t);
+    n = a.drain().notifies;
+    expect(n.map((x) => x.NotificationData.TableEventType)).toEqual([TableEventType.TableRowModified]);
+    expect(subjectOf(n[0]!.NotificationData)).toBe('b2');
+    // deleted: the row's ids only
+    await mb.deleteMessages(inbox, [m1]);
+    await settled(t);
+    n = a.drain().notifies;
+    expect(n.map((x) => x.NotificationData)).toEqual([
+      { NotificationFlags: ROW, TableEventType: TableEventType.TableRowDeleted, TableRowFolderID: inbox, TableRowMessageID: m1, TableRowInstance: 0 },
+    ]);
+    // a move out of the folder: deleted; the row now first: InsertAfter zeros
+    const m0 = await mb.createMessage(inbox, msg('c'));
+    await settled(t);
+    await mb.moveCopyMessages(inbox, [m2], mb.special.drafts, false);
+    await settled(t);
+    await mb.setMessageProps(m0, [{ tag: TAG.Subject, value: 'c2' }]);
+    await settled(t);
+    n = a.drain().notifies;
+    expect(n.map((x) => [x.NotificationData.TableEventType, x.NotificationData.TableRowMessageID])).toEqual([
+      [TableEventType.TableRowAdded, m0],
+      [TableEventType.TableRowDeleted, m2],
+      [TableEventType.TableRowModified, m0],
+    ]);
+    expect(n[0]!.NotificationData).toMatchObject({ InsertAfterTableRowFolderID: inbox, InsertAfterTableRowID: m2 });
+    expect(n[2]!.NotificationData).toMatchObject({ InsertAfterTableRowFolderID: 0n, InsertAfterTableRowID: 0n });
+    // the table reads as the events said
+    const r = await a.call([seekBegin, queryRows([TAG.Subject])], [t]);
+    expect(r.res[1]!.RowCount).toBe(1);
+    // a change in another folder leaves the table alone
+    await mb.createMessage(mb.special.drafts, msg('d'));
+    await settled(t);
+    expect(a.drain().notifies).toEqual([]);
+  });
+
+  it('a burst of changes queues one TABLE_CHANGED per read; a restricted-out row sends nothing', async () => {
     const inbox = mb.special.inbox;
     await mb.createMessage(inbox, msg('a'));
     const { t, rows } = await openTable(contentsTable, inbox, 0, [TAG.Subject]);
     expect(rows).toBe(1);
-    const m2 = await mb.createMessage(inbox, msg('b'));
-    await mb.createMessage(inbox, msg('c'));
-    // two changes before the client reads again: one notification
+    // two messages at once, then one more before the client reads again: one notification
+    await mb.bulkInsertMessages(inbox, [msg('b'), msg('c')]);
+    await mb.createMessage(inbox, msg('d'));
+    await settled(t);
     const n = a.drain().notifies;
     expect(n).toEqual([{ RopId: RopNotify.RopId, HandleIndex: 0, ReturnValue: 0, NotificationHandle: t, LogonId: 0, NotificationData: { NotificationFlags: NotificationType.TableModified, TableEventType: TableEventType.TableChanged } }]);
     let r = await a.call([seekBegin, queryRows([TAG.Subject])], [t]);
-    expect(r.res[1]!.RowCount).toBe(3);
-    await mb.deleteMessages(inbox, [m2]);
-    expect(a.drain().notifies).toHaveLength(1);
-    r = await a.call([seekBegin, queryRows([TAG.Subject])], [t]);
-    expect(r.res[1]!.RowCount).toBe(2);
-    // a change in another folder leaves the table alone
-    await mb.createMessage(mb.special.drafts, msg('d'));
+    expect(r.res[1]!.RowCount).toBe(4);
+    // read again: single changes are row-level again; one the restriction hides sends nothing
+    const restrict: Req = {
+      RopId: 0x14, LogonId: 0, InputHandleIndex: 0, RestrictFlags: 0,
+      Restriction: { type: 'content', fuzzyLevel: 0x10001, propTag: TAG.Subject, value: { tag: TAG.Subject, value: 'keep' } },
+    };
+    r = await a.call([restrict], [t]);
+    expect(r.res[0]!.ReturnValue).toBe(0);
+    await mb.createMessage(inbox, msg('other'));
+    await settled(t);
     expect(a.drain().notifies).toEqual([]);
+    await mb.createMessage(inbox, msg('keep this'));
+    await settled(t);
+    expect(a.drain().notifies.map((x) => x.NotificationData.TableEventType)).toEqual([TableEventType.TableRowAdded]);
+    // emptying the folder (one folder event, no message events): TABLE_CHANGED, and the table reads empty
+    await mb.emptyFolder(inbox);
+    await settled(t);
+    expect(a.drain().notifies.map((x) => x.NotificationData.TableEventType)).toEqual([TableEventType.TableChanged]);
+    r = await a.call([seekBegin, queryRows([TAG.Subject])], [t]);
+    expect(r.res[1]!.RowCount).toBe(0);
   });
 
   it('the cursor stays on its row across a refresh', async () => {
@@ -368,6 +440,17 @@ describe('table notifications and refresh', () => {
     await mb.createMessage(inbox, msg('m5'));
     const r = await a.call([{ RopId: 0x17, LogonId: 0, InputHandleIndex: 0 }], [t]);
     expect(r.res[0]).toMatchObject({ Numerator: 2, Denominator: 6 });
+  });
+
+  it('a categorized contents table gets TABLE_CHANGED for a single change', async () => {
+    const inbox = mb.special.inbox;
+    await mb.createMessage(inbox, msg('a'));
+    const { t } = await openTable(contentsTable, inbox, 0, [TAG.Subject]);
+    const sort: Req = { RopId: 0x13, LogonId: 0, InputHandleIndex: 0, SortTableFlags: 0, CategorizedCount: 1, ExpandedCount: 1, SortOrders: [{ PropertyTag: TAG.Subject, Order: 0 }] };
+    expect((await a.call([sort], [t])).res[0]!.ReturnValue).toBe(0);
+    await mb.createMessage(inbox, msg('b'));
+    await settled(t);
+    expect(a.drain().notifies.map((x) => x.NotificationData)).toEqual([{ NotificationFlags: NotificationType.TableModified, TableEventType: TableEventType.TableChanged }]);
   });
 
   it('NoNotifications (0x10): the table is still refreshed, but nothing is queued', async () => {
@@ -424,6 +507,7 @@ describe('table notifications and refresh', () => {
     await mb.createMessage(inbox, msg('normal'));
     expect(a.drain().notifies).toEqual([]);
     await mb.createMessage(inbox, { ...msg('fai'), associated: true });
+    await settled(t);
     expect(a.drain().notifies.map((n) => n.NotificationHandle)).toEqual([t]);
     const r = await a.call([seekBegin, queryRows([TAG.Subject])], [t]);
     expect(r.res[1]!.RowCount).toBe(1);

@@ -253,6 +253,18 @@ describe('RopModifyRules', () => {
     expect(again[2]).toBe(ST.ST_ENABLED | ST.ST_EXIT_LEVEL | ST.ST_RULE_PARSE_ERROR);
   });
 
+  it('client-side actions (OP_DEFER_ACTION, a move into another store) are stored without an error: DAMs carry them', async () => {
+    const defer: ActionBlock = { ActionType: OP.OP_DEFER_ACTION, ActionFlavor: 0, ActionFlags: 0, data: { kind: 'defer', DeferActionData: Buffer.from('client') } };
+    const toPst: ActionBlock = {
+      ActionType: OP.OP_COPY, ActionFlavor: 0, ActionFlags: 0,
+      data: { kind: 'moveCopy', FolderInThisStore: 0, StoreEID: Buffer.from('pst'), FolderEID: { form: 'entryId', bytes: Buffer.alloc(46, 1) } },
+    };
+    expect((await run(modifyRules(1, [add('client', [defer, toPst, MARK_READ])]))).ReturnValue).toBe(0);
+    const [row] = (await readRules()).rows;
+    expect(row![2]).toBe(ST.ST_ENABLED);
+    expect(row![6]).toEqual({ error: 0x8004010f });
+  });
+
   it('RopOpenFolder answers HasRules from the folder\'s rules (PidTagHasRules)', async () => {
     const open = async () => (await env.call([openFolder(0, 2, mb.special.inbox)], [handles[0]!, N, N])).res[0]!;
     expect(await open()).toMatchObject({ ReturnValue: 0, HasRules: 0 });
