@@ -20,51 +20,36 @@
 // Client and server share this process and its 2 cores, as the other loopback benches do: the figures include both
 // sides' sealing and the event loop they share.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { RpcClient } from '../src/dcerpc/client.js';
 import { AUTHN } from '../src/dcerpc/constants.js';
 import { ASYNCEMSMDB, EMSMDB } from '../src/dcerpc/well-known.js';
-import { loadConfig } from '../src/config/load.js';
 import { openDirectory } from '../src/directory/builtin.js';
 import { NOTIFICATION_PENDING } from '../src/emsmdb/async.js';
-import { readExtendedBuffer, writeExtendedBuffer } from '../src/emsmdb/extbuf.js';
-import {
-  EcDoAsyncConnectEx_in,
-  EcDoAsyncConnectEx_out,
-  EcDoAsyncWaitEx_in,
-  EcDoAsyncWaitEx_out,
-  EcDoConnectEx_in,
-  EcDoConnectEx_out,
-  EcDoRpcExt2_in,
-  EcDoRpcExt2_out,
-} from '../src/emsmdb/idl.js';
+import { readExtendedBuffer } from '../src/emsmdb/extbuf.js';
+import { EcDoAsyncConnectEx_in, EcDoAsyncConnectEx_out, EcDoAsyncWaitEx_in, EcDoAsyncWaitEx_out } from '../src/emsmdb/idl.js';
 import { RopReader } from '../src/mapi/buffer.js';
 import { TAG } from '../src/mapistore/tags.js';
 import type { MailboxStore } from '../src/mapistore/types.js';
 import type { ContextHandle } from '../src/ndr/index.js';
 import { NotificationType, type NotificationData } from '../src/rop/codec/notification-data.js';
 import { RopNotify } from '../src/rop/codec/RopNotify.js';
-import { encodeRopRequests, splitRopBuffer } from '../src/rop/dispatch.js';
+import { splitRopBuffer } from '../src/rop/dispatch.js';
 import { NO_HANDLE } from '../src/rop/handles.js';
 import { loadRopRegistry, type RopRegistry } from '../src/rop/registry.js';
-import type { RopRequestHeader } from '../src/rop/types.js';
 import { startServer } from '../src/server.js';
 import { silentLogger } from '../src/util/log.js';
+import { benchConfig, connectEx, CPID, logonRequest, percentile, r2, readResponses, ropsIn, rpcExt2 as ext2, type Req } from './common.js';
 
 const USERS = 10;
 const SESSIONS_PER_USER = 10;
 const WARMUP_DELIVERIES = 20;
 const DELIVERIES = Math.max(10, Number(process.env.BENCH_NOTIFY_DELIVERIES ?? 200));
 const PASSWORD = 'Bench-Passw0rd!';
-const CPID = 1252;
 const MODE: 'submit' | 'store' = process.env.BENCH_NOTIFY_MODE === 'store' ? 'store' : 'submit';
 const PidTagRecipientType = 0x0c150003;
 const PidTagAddressType = 0x3002001f;
 const PidTagEmailAddress = 0x3003001f;
 const MAPI_TO = 1;
-
-type Req = RopRequestHeader & Record<string, unknown>;
 
 export interface NotifyBenchRow {
   name: string;
@@ -72,9 +57,6 @@ export interface NotifyBenchRow {
   unit: string;
   notes?: string;
 }
-
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 interface BenchSession {
   user: number;
@@ -92,14 +74,10 @@ async function connect(port: number, username: string, iface: typeof EMSMDB): Pr
 }
 
 async function rpcExt2(c: RpcClient, cxh: ContextHandle, registry: RopRegistry, reqs: Req[], handles: number[]): Promise<{ res: Array<Record<string, unknown>>; notifies: NotificationData[]; handles: number[] }> {
-  const rgbIn = writeExtendedBuffer([encodeRopRequests(registry, reqs, handles, CPID)], { compress: true, xor: true, maxOut: 0x40000 });
-  const r = EcDoRpcExt2_out.decode(await c.call(11, EcDoRpcExt2_in.encode({ pcxh: cxh, pulFlags: 0, rgbIn, cbIn: rgbIn.length, pcbOut: 0x40000, rgbAuxIn: Buffer.alloc(0), cbAuxIn: 0, pcbAuxOut: 0x1008 })));
-  if (r.result !== 0) throw new Error(`EcDoRpcExt2 0x${r.result.toString(16)}`);
-  const [out] = readExtendedBuffer(r.rgbOut, { maxPayloads: 1 });
+  const [out] = readExtendedBuffer(await ext2(c, cxh, ropsIn(registry, reqs, handles, true)), { maxPayloads: 1 });
   const { rops, handles: hs } = splitRopBuffer(out!);
   const rd = new RopReader(rops);
-  const res = reqs.filter((q) => registry.codec(q.RopId)!.hasResponse).map((q) => registry.codec(q.RopId)!.decodeResponse(rd, { codePage: CPID }, q) as Record<string, unknown>);
-  for (const x of res) if (x.ReturnValue !== 0) throw new Error(`ROP 0x${(x.RopId as number).toString(16)} failed: 0x${(x.ReturnValue as number).toString(16)}`);
+  const res = readResponses(registry, reqs, rd);
   const notifies: NotificationData[] = [];
   while (rd.left > 0) {
     if (rops[rd.pos] !== RopNotify.RopId) throw new Error(`unexpected RopId 0x${rops[rd.pos]!.toString(16)} after the responses`);
@@ -109,18 +87,7 @@ async function rpcExt2(c: RpcClient, cxh: ContextHandle, registry: RopRegistry, 
 }
 
 export async function benchNotify(): Promise<NotifyBenchRow[]> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-bench-notify-'));
-  const config = loadConfig({
-    env: {},
-    cwd: tmp,
-    overrides: {
-      dataDir: tmp,
-      log: { level: 'silent' },
-      directory: { demoUser: false },
-      rpc: { listen: '127.0.0.1', port: 0, epmPort: -1 },
-      emsmdb: { maxSessionsPerUser: SESSIONS_PER_USER + 2, asyncWaitSeconds: 600 },
-    } as never,
-  });
+  const { tmp, config } = benchConfig('ocng-bench-notify-', { emsmdb: { maxSessionsPerUser: SESSIONS_PER_USER + 2, asyncWaitSeconds: 600 } });
   const log = silentLogger();
   const dir = openDirectory(config, log);
   const clients: RpcClient[] = [];
@@ -136,32 +103,11 @@ export async function benchNotify(): Promise<NotifyBenchRow[]> {
 
     /** EcDoConnectEx + RopLogon (+ RopRegisterNotification) on `emsmdb`; returns the CXH and the logon handle. */
     const open = async (emsmdb: RpcClient, dn: string, register: boolean): Promise<{ cxh: ContextHandle; logon: number }> => {
-      const c = EcDoConnectEx_out.decode(
-        await emsmdb.call(
-          10,
-          EcDoConnectEx_in.encode({
-            szUserDN: Buffer.from(dn, 'latin1'),
-            ulFlags: 0,
-            ulConMod: 0,
-            cbLimit: 0,
-            ulCpid: CPID,
-            ulLcidString: 0x409,
-            ulLcidSort: 0x409,
-            ulIcxrLink: 0xffffffff,
-            usFCanConvertCodePages: 1,
-            rgwClientVersion: [0x0e00, 0x8000 | 4760, 1000],
-            pulTimeStamp: 0,
-            rgbAuxIn: Buffer.alloc(0),
-            cbAuxIn: 0,
-            pcbAuxOut: 0x1008,
-          }),
-        ),
-      );
-      if (c.result !== 0) throw new Error(`EcDoConnectEx 0x${c.result.toString(16)}`);
-      const reqs: Req[] = [{ RopId: 0xfe, LogonId: 0, InputHandleIndex: undefined as unknown as number, OutputHandleIndex: 0, LogonFlags: 1, OpenFlags: 0x0100040c, StoreState: 0, Essdn: dn }];
+      const cxh = await connectEx(emsmdb, dn, [0x0e00, 0x8000 | 4760, 1000]);
+      const reqs: Req[] = [logonRequest(dn)];
       if (register) reqs.push({ RopId: 0x29, LogonId: 0, InputHandleIndex: 0, OutputHandleIndex: 1, NotificationTypes: NotificationType.NewMail, Reserved: 0, WantWholeStore: 1 });
-      const r = await rpcExt2(emsmdb, c.pcxh, registry, reqs, reqs.map(() => NO_HANDLE));
-      return { cxh: c.pcxh, logon: r.handles[0]! };
+      const r = await rpcExt2(emsmdb, cxh, registry, reqs, reqs.map(() => NO_HANDLE));
+      return { cxh, logon: r.handles[0]! };
     };
 
     const mailboxes: MailboxStore[] = [];

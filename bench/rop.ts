@@ -11,24 +11,19 @@
 // the CPU time of the process per call (user + system) is reported beside it, as other work on a shared 2-core
 // machine stretches wall-clock time but not CPU time. Each figure is the median of ROUNDS rounds.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { RpcClient } from '../src/dcerpc/client.js';
 import { AUTHN } from '../src/dcerpc/constants.js';
 import { EMSMDB } from '../src/dcerpc/well-known.js';
-import { loadConfig } from '../src/config/load.js';
 import { openDirectory } from '../src/directory/builtin.js';
-import { readExtendedBuffer, writeExtendedBuffer } from '../src/emsmdb/extbuf.js';
-import { EcDoConnectEx_in, EcDoConnectEx_out, EcDoRpcExt2_in, EcDoRpcExt2_out } from '../src/emsmdb/idl.js';
+import { readExtendedBuffer } from '../src/emsmdb/extbuf.js';
 import { RopReader } from '../src/mapi/buffer.js';
-import type { ContextHandle } from '../src/ndr/index.js';
 import { TAG } from '../src/mapistore/tags.js';
 import { encodeRopRequests, splitRopBuffer } from '../src/rop/dispatch.js';
 import { NO_HANDLE } from '../src/rop/handles.js';
 import { loadRopRegistry, type RopRegistry } from '../src/rop/registry.js';
-import type { RopRequestHeader } from '../src/rop/types.js';
 import { startServer } from '../src/server.js';
 import { silentLogger } from '../src/util/log.js';
+import { benchConfig, connectEx, CPID, logonRequest, median, percentile, r3, readResponses, rop, ropsIn, rpcExt2, type Req } from './common.js';
 
 const ROPS_PER_BUFFER = 20;
 const WARMUP_CALLS = 500;
@@ -43,23 +38,10 @@ const FOLDER_TAGS = [
  * Inbox, Outbox, Sent Items, Deleted Items, Common Views, Schedule, Finder, Views, Shortcuts. Ten of them are opened.
  */
 const OPEN_FOLDERS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 11];
-const CPID = 1252;
 
-type Req = RopRequestHeader & Record<string, unknown>;
-const rop = (RopId: number, inp: number, body: Record<string, unknown> = {}): Req => ({ RopId, LogonId: 0, InputHandleIndex: inp, ...body });
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-};
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
-async function rpcExt2(c: RpcClient, pcxh: ContextHandle, rgbIn: Buffer): Promise<Buffer> {
-  const stub = EcDoRpcExt2_in.encode({ pcxh, pulFlags: 0, rgbIn, cbIn: rgbIn.length, pcbOut: 0x40000, rgbAuxIn: Buffer.alloc(0), cbAuxIn: 0, pcbAuxOut: 0x1008 });
-  const r = EcDoRpcExt2_out.decode(await c.call(11, stub));
-  if (r.result !== 0) throw new Error(`EcDoRpcExt2 0x${r.result.toString(16)}`);
-  const [out] = readExtendedBuffer(r.rgbOut, { maxPayloads: 1 });
+/** The first ROP payload of an rgbOut. */
+function payloadOf(rgbOut: Buffer): Buffer {
+  const [out] = readExtendedBuffer(rgbOut, { maxPayloads: 1 });
   if (!out) throw new Error('EcDoRpcExt2 returned no ROP payload');
   return out;
 }
@@ -68,8 +50,7 @@ async function rpcExt2(c: RpcClient, pcxh: ContextHandle, rgbIn: Buffer): Promis
 function checkResponses(registry: RopRegistry, reqs: Req[], payload: Buffer): { res: Array<Record<string, unknown>>; handles: number[] } {
   const { rops, handles } = splitRopBuffer(payload);
   const r = new RopReader(rops);
-  const res = reqs.map((q) => registry.codec(q.RopId)!.decodeResponse(r, { codePage: CPID }, q) as Record<string, unknown>);
-  for (const x of res) if (x.ReturnValue !== 0) throw new Error(`ROP 0x${(x.RopId as number).toString(16)} failed: 0x${(x.ReturnValue as number).toString(16)}`);
+  const res = readResponses(registry, reqs, r);
   if (r.left !== 0) throw new Error(`${r.left} bytes after the last ROP response`);
   return { res, handles };
 }
@@ -86,12 +67,7 @@ export interface LoopbackResult {
 }
 
 export async function loopbackLatency(): Promise<LoopbackResult> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-bench-rop-'));
-  const config = loadConfig({
-    env: {},
-    cwd: tmp,
-    overrides: { dataDir: tmp, log: { level: 'silent' }, directory: { demoUser: false }, rpc: { listen: '127.0.0.1', port: 0, epmPort: -1 } },
-  });
+  const { tmp, config } = benchConfig('ocng-bench-rop-');
   const log = silentLogger();
   const dir = openDirectory(config, log);
   let client: RpcClient | undefined;
@@ -102,35 +78,11 @@ export async function loopbackLatency(): Promise<LoopbackResult> {
     const registry = await loadRopRegistry(); // codecs only: the client side encodes requests and reads responses
     client = await RpcClient.connect({ host: '127.0.0.1', port: server.ports.rpc, auth: { type: AUTHN.RPC_C_AUTHN_WINNT, level: 6, ...USER } });
     await client.bind(EMSMDB);
-    const c = EcDoConnectEx_out.decode(
-      await client.call(
-        10,
-        EcDoConnectEx_in.encode({
-          szUserDN: Buffer.from(user.legacyExchangeDN, 'latin1'),
-          ulFlags: 0,
-          ulConMod: 0,
-          cbLimit: 0,
-          ulCpid: CPID,
-          ulLcidString: 0x409,
-          ulLcidSort: 0x409,
-          ulIcxrLink: 0xffffffff,
-          usFCanConvertCodePages: 1,
-          rgwClientVersion: [0x000c, 0x183e, 0x03e8], // Outlook 2007
-          pulTimeStamp: 0,
-          rgbAuxIn: Buffer.alloc(0),
-          cbAuxIn: 0,
-          pcbAuxOut: 0x1008,
-        }),
-      ),
-    );
-    if (c.result !== 0) throw new Error(`EcDoConnectEx 0x${c.result.toString(16)}`);
-    const pcxh = c.pcxh;
-    const ext = (payload: Buffer) => writeExtendedBuffer([payload], { compress: true, xor: true, maxOut: 0x40000 });
-    const call = async (reqs: Req[], handles: number[]) => checkResponses(registry, reqs, await rpcExt2(client!, pcxh, ext(encodeRopRequests(registry, reqs, handles, CPID))));
+    const pcxh = await connectEx(client, user.legacyExchangeDN, [0x000c, 0x183e, 0x03e8]); // Outlook 2007
+    const call = async (reqs: Req[], handles: number[]) => checkResponses(registry, reqs, payloadOf(await rpcExt2(client!, pcxh, ropsIn(registry, reqs, handles, true))));
 
     // RopLogon (private mailbox), then RopOpenFolder of ten of its folders in one buffer
-    const logonReq = [{ RopId: 0xfe, LogonId: 0, InputHandleIndex: undefined as unknown as number, OutputHandleIndex: 0, LogonFlags: 1, OpenFlags: 0x0100040c, StoreState: 0, Essdn: user.legacyExchangeDN }];
-    const logon = await call(logonReq, [NO_HANDLE]);
+    const logon = await call([logonRequest(user.legacyExchangeDN)], [NO_HANDLE]);
     const folderIds = logon.res[0]!.FolderIds as bigint[];
     const openReqs = OPEN_FOLDERS.map((k, i) => rop(0x02, 0, { OutputHandleIndex: i + 1, FolderId: folderIds[k]!, OpenModeFlags: 0 }));
     const opened = await call(openReqs, [logon.handles[0]!, ...OPEN_FOLDERS.map(() => NO_HANDLE)]);
@@ -139,14 +91,12 @@ export async function loopbackLatency(): Promise<LoopbackResult> {
     // the timed buffer: 20 RopGetPropertiesSpecific over the open folders
     const getReqs = Array.from({ length: ROPS_PER_BUFFER }, (_, i) => rop(0x07, i % folderHandles.length, { PropertySizeLimit: 0, WantUnicode: 1, PropertyTags: FOLDER_TAGS }));
     const payload = encodeRopRequests(registry, getReqs, folderHandles, CPID);
-    const rgbIn = ext(payload);
+    const rgbIn = ropsIn(registry, getReqs, folderHandles, true);
     let outBytes = 0;
     const once = async (): Promise<Buffer> => {
-      const stub = EcDoRpcExt2_in.encode({ pcxh, pulFlags: 0, rgbIn, cbIn: rgbIn.length, pcbOut: 0x40000, rgbAuxIn: Buffer.alloc(0), cbAuxIn: 0, pcbAuxOut: 0x1008 });
-      const r = EcDoRpcExt2_out.decode(await client!.call(11, stub));
-      if (r.result !== 0) throw new Error(`EcDoRpcExt2 0x${r.result.toString(16)}`);
-      outBytes = r.rgbOut.length;
-      const [out] = readExtendedBuffer(r.rgbOut, { maxPayloads: 1 });
+      const rgbOut = await rpcExt2(client!, pcxh, rgbIn);
+      outBytes = rgbOut.length;
+      const [out] = readExtendedBuffer(rgbOut, { maxPayloads: 1 });
       return out!;
     };
     const first = checkResponses(registry, getReqs, await once());

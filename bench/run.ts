@@ -4,7 +4,7 @@
 // the table engine; issue 4's targets as MET / NOT MET rows), RPC over HTTPS against direct TCP (bench/rpch.ts: bulk
 // NspiQueryRows download ratio and 200 concurrent virtual connections, issue 5's target as a MET / NOT MET row), sealed
 // DCE/RPC round trips against a real in-process server, and a raw-TCP echo baseline with the same message sizes,
-// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, stream, notify, rpc)
+// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, stream, notify, idset, rpc)
 // runs some sections only. Closed-loop load (bench/load.ts): every
 // connection sends its next call as soon as the previous answer arrived, with one promise per call for both kinds;
 // calls are counted over a window after a warm-up.
@@ -30,11 +30,9 @@
 // and connection counts for the raw baseline.
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { RpcClient } from '../src/dcerpc/client.js';
 import { pduChannel } from '../src/dcerpc/connection.js';
 import { MGMT } from '../src/dcerpc/well-known.js';
-import { loadConfig } from '../src/config/load.js';
 import { openDirectory } from '../src/directory/builtin.js';
 import { startServer } from '../src/server.js';
 import { silentLogger } from '../src/util/log.js';
@@ -49,7 +47,9 @@ import { benchRpch } from './rpch.js';
 import { benchStream } from './stream.js';
 import { benchTable } from './table.js';
 import { benchNotify } from './notify.js';
+import { benchIdset } from './idset.js';
 import { measureServerPath } from './server-path.js';
+import { benchConfig, median, r2 } from './common.js';
 
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 
@@ -76,13 +76,6 @@ async function measurePduSizes(port: number): Promise<{ req: number; resp: numbe
   await c.close();
   return sizes;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-const round2 = (x: number) => Math.round(x * 100) / 100;
 
 function fmt(v: number | string): string {
   if (typeof v === 'string') return v;
@@ -190,6 +183,9 @@ async function main(): Promise<void> {
   // its rows include the MET / NOT MET target row
   if (want('stream')) rows.push(...(await benchStream()));
 
+  // issue 7: ICS state codec, GLOBSET/IDSET encode and decode (bench/idset.ts)
+  if (want('idset')) rows.push(...(await benchIdset()));
+
   const runRpc = (key: string) => !only || only.includes('rpc') || only.includes(key);
   const rpcWanted = !only || only.some((k) => k === 'rpc' || /^(sealed|raw)-\d+/.test(k));
   if (!rpcWanted) {
@@ -198,12 +194,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-bench-'));
-  const config = loadConfig({
-    env: {},
-    cwd: tmp,
-    overrides: { dataDir: tmp, log: { level: 'silent' }, directory: { demoUser: false }, rpc: { listen: '127.0.0.1', port: 0, epmPort: -1 } },
-  });
+  const { tmp, config } = benchConfig('ocng-bench-');
   const log = silentLogger();
   const dir = openDirectory(config, log);
   await dir.addUser({ username: USER.username, password: USER.password });
@@ -276,7 +267,7 @@ async function main(): Promise<void> {
     const where = suffix ? 'load in the server process' : 'load in a child process';
     rows.push({
       name: `sealed / raw, 50 conns${suffix ? ' (in-process)' : ''}`,
-      value: round2(ratio),
+      value: r2(ratio),
       unit: 'ratio',
       notes: `target >= 0.5: ${ratio >= 0.5 ? 'MET' : 'NOT MET'} (${where}); median of per-round ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}`,
     });
@@ -285,7 +276,7 @@ async function main(): Promise<void> {
       const rc = median(r.map((x) => perCall(x.serverCpuUs, x)));
       rows.push({
         name: 'raw / sealed server CPU per call, 50 conns',
-        value: round2(rc / sc),
+        value: r2(rc / sc),
         unit: 'ratio',
         notes: 'server process CPU only (load in a child process), wake-up costs included',
       });

@@ -28,33 +28,31 @@
 // (RopOpenMessage, RopOpenAttachment) are not in that registry yet, minimal bench-only handlers for those two are
 // added, and the notes say so.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createNtlmServer } from '../src/auth/index.js';
 import { RpcClient, type RpcClientAuth } from '../src/dcerpc/client.js';
 import { AUTHN } from '../src/dcerpc/constants.js';
 import { defineInterface, op } from '../src/dcerpc/interface.js';
 import { RpcServer } from '../src/dcerpc/server.js';
 import { EMSMDB } from '../src/dcerpc/well-known.js';
-import { loadConfig } from '../src/config/load.js';
 import { openDirectory } from '../src/directory/builtin.js';
 import { createEmsmdbInterface, parseVersion } from '../src/emsmdb/emsmdb.js';
-import { readExtendedBuffer, writeExtendedBuffer } from '../src/emsmdb/extbuf.js';
-import { EcDoConnectEx_in, EcDoConnectEx_out, EcDoRpcExt2_in, EcDoRpcExt2_out } from '../src/emsmdb/idl.js';
+import { readExtendedBuffer } from '../src/emsmdb/extbuf.js';
+import { EcDoRpcExt2_in, EcDoRpcExt2_out } from '../src/emsmdb/idl.js';
 import { SessionManager } from '../src/emsmdb/session.js';
 import { RopReader } from '../src/mapi/buffer.js';
 import { serverDn } from '../src/mapi/dn.js';
 import { createStore } from '../src/mapistore/index.js';
 import type { ContextHandle } from '../src/ndr/index.js';
-import { encodeRopRequests, splitRopBuffer } from '../src/rop/dispatch.js';
+import { splitRopBuffer } from '../src/rop/dispatch.js';
 import { ec } from '../src/rop/ec.js';
 import { NO_HANDLE } from '../src/rop/handles.js';
 import { createMailboxHandlers } from '../src/rop/handlers/index.js';
 import { AttachmentServerObject, checkedLogon, guard, MessageServerObject, type MailboxHandlerDeps } from '../src/rop/handlers/objects.js';
 import { loadRopRegistry, type RopRegistry } from '../src/rop/registry.js';
-import type { RopContext, RopHandlerEntry, RopRequestHeader } from '../src/rop/types.js';
+import type { RopContext, RopHandlerEntry } from '../src/rop/types.js';
 import { directoryLookup } from '../src/server.js';
 import { silentLogger } from '../src/util/log.js';
+import { benchConfig, connectEx, CPID, logonRequest, median, r2, readResponses, rop, ropsIn, rpcExt2, type Req } from './common.js';
 
 const SIZE = 25 * 1024 * 1024;
 const ROUNDS = Math.max(1, Number(process.env.BENCH_STREAM_ROUNDS ?? 5));
@@ -63,20 +61,9 @@ const PCB_OUT = 0x40000;
 /** MS-OXCRPC 3.1.4.2 pulFlags: NoCompression | NoXorMagic | Chain (the 4.3 example of packed RopReadStream). */
 const PUL_FLAGS = 0x7;
 const USER = { username: 'streambench', password: 'Bench-Passw0rd!', domain: 'BENCH' };
-const CPID = 1252;
 const PidTagAttachDataBinary = 0x37010102;
 /** A bench-only interface for the raw baseline: EcDoRpcExt2's NDR shape under another UUID. */
 const RAW_IFACE = { name: 'bench-raw-ext2', uuid: '6d3a0b52-3c2e-4f0e-9a57-0d5bb1a1c0de', major: 1, minor: 0 };
-
-type Req = RopRequestHeader & Record<string, unknown>;
-const rop = (RopId: number, inp: number, body: Record<string, unknown> = {}): Req => ({ RopId, LogonId: 0, InputHandleIndex: inp, ...body });
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const r2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Bench-only RopOpenMessage / RopOpenAttachment for when the message ROP handlers are not registered yet. */
 function fallbackMessageHandlers(): Map<number, RopHandlerEntry> {
@@ -142,12 +129,7 @@ export interface StreamBenchResult {
 }
 
 export async function runStreamBench(): Promise<StreamBenchResult> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-bench-stream-'));
-  const config = loadConfig({
-    env: {},
-    cwd: tmp,
-    overrides: { dataDir: tmp, log: { level: 'silent' }, directory: { demoUser: false }, rpc: { listen: '127.0.0.1', port: 0, epmPort: -1 } },
-  });
+  const { tmp, config } = benchConfig('ocng-bench-stream-');
   const log = silentLogger();
   const dir = openDirectory(config, log);
   const store = createStore({ dataDir: config.dataDir, store: config.store, index: config.index });
@@ -218,50 +200,16 @@ export async function runStreamBench(): Promise<StreamBenchResult> {
     clients.push(raw);
     await raw.bind(RAW_IFACE);
 
-    const c = EcDoConnectEx_out.decode(
-      await client.call(
-        10,
-        EcDoConnectEx_in.encode({
-          szUserDN: Buffer.from(user.legacyExchangeDN, 'latin1'),
-          ulFlags: 0,
-          ulConMod: 0,
-          cbLimit: 0,
-          ulCpid: CPID,
-          ulLcidString: 0x409,
-          ulLcidSort: 0x409,
-          ulIcxrLink: 0xffffffff,
-          usFCanConvertCodePages: 1,
-          rgwClientVersion: [0x000e, 0x0000, 0x1d2c], // Outlook 2010 (14.0.7468)
-          pulTimeStamp: 0,
-          rgbAuxIn: Buffer.alloc(0),
-          cbAuxIn: 0,
-          pcbAuxOut: 0x1008,
-        }),
-      ),
-    );
-    if (c.result !== 0) throw new Error(`EcDoConnectEx 0x${c.result.toString(16)}`);
-    const pcxh: ContextHandle = c.pcxh;
-    const ext2 = async (rgbIn: Buffer, flags: number): Promise<Buffer> => {
-      const stub = EcDoRpcExt2_in.encode({ pcxh, pulFlags: flags, rgbIn, cbIn: rgbIn.length, pcbOut: PCB_OUT, rgbAuxIn: Buffer.alloc(0), cbAuxIn: 0, pcbAuxOut: 0x1008 });
-      const r = EcDoRpcExt2_out.decode(await client.call(11, stub));
-      if (r.result !== 0) throw new Error(`EcDoRpcExt2 0x${r.result.toString(16)}`);
-      return r.rgbOut;
-    };
+    const pcxh: ContextHandle = await connectEx(client, user.legacyExchangeDN, [0x000e, 0x0000, 0x1d2c]); // Outlook 2010 (14.0.7468)
+    const ext2 = (rgbIn: Buffer, flags: number): Promise<Buffer> => rpcExt2(client, pcxh, rgbIn, flags, PCB_OUT);
     const call = async (reqs: Req[], handles: number[]) => {
-      const rgbOut = await ext2(writeExtendedBuffer([encodeRopRequests(registry, reqs, handles, CPID)], { compress: false, xor: false, maxOut: PCB_OUT }), PUL_FLAGS & ~0x4);
-      const [payload] = readExtendedBuffer(rgbOut, { maxPayloads: 1 });
+      const [payload] = readExtendedBuffer(await ext2(ropsIn(registry, reqs, handles, false), PUL_FLAGS & ~0x4), { maxPayloads: 1 });
       const { rops, handles: hs } = splitRopBuffer(payload!);
-      const rd = new RopReader(rops);
-      const res = reqs.map((q) => registry.codec(q.RopId)!.decodeResponse(rd, { codePage: CPID }, q) as Record<string, unknown>);
-      for (const x of res) if (x.ReturnValue !== 0) throw new Error(`ROP 0x${(x.RopId as number).toString(16)} failed: 0x${(x.ReturnValue as number).toString(16)}`);
-      return { res, handles: hs };
+      return { res: readResponses(registry, reqs, new RopReader(rops)), handles: hs };
     };
 
     // RopLogon, RopOpenMessage, RopOpenAttachment, RopOpenStream (read-only)
-    const logon = await call(
-      [{ RopId: 0xfe, LogonId: 0, InputHandleIndex: undefined as unknown as number, OutputHandleIndex: 0, LogonFlags: 1, OpenFlags: 0x0100040c, StoreState: 0, Essdn: user.legacyExchangeDN }],
-      [NO_HANDLE],
-    );
+    const logon = await call([logonRequest(user.legacyExchangeDN)], [NO_HANDLE]);
     const opened = await call(
       [
         rop(0x03, 0, { OutputHandleIndex: 1, CodePageId: 0x0fff, FolderId: mb.special.inbox, OpenModeFlags: 0, MessageId: mid }),
@@ -285,7 +233,7 @@ export async function runStreamBench(): Promise<StreamBenchResult> {
       const c0 = process.cpuUsage();
       while (got < SIZE) {
         const req = rop(0x2c, 0, { ByteCount: 0xbabe, MaximumByteCount: SIZE - got });
-        const rgbIn = writeExtendedBuffer([encodeRopRequests(registry, [req], [streamHandle], CPID)], { compress: false, xor: false, maxOut: PCB_OUT });
+        const rgbIn = ropsIn(registry, [req], [streamHandle], false);
         const rgbOut = await ext2(rgbIn, PUL_FLAGS);
         sizes.push([rgbIn.length, rgbOut.length]);
         const payloads = readExtendedBuffer(rgbOut, { maxPayloads: 64, maxTotal: PCB_OUT });

@@ -46,8 +46,8 @@ import { onDelivered, type DeliveryContext } from '../transport/hooks.js';
 import type { Logger } from '../util/log.js';
 import { analyzeRule, ENGINE_ACTIONS, isClientAction } from './analyze.js';
 
-// MS-OXPROPS tags the engine reads or writes
-const TAG = {
+// MS-OXPROPS tags the engine reads or writes (the tests build their messages with them too)
+export const TAG = {
   Subject: 0x0037001f,
   SubjectPrefix: 0x003d001f,
   NormalizedSubject: 0x0e1d001f,

@@ -1,5 +1,6 @@
 // Shapes shared by the transport modules (issue 6 item 3): the directory lookups delivery needs, the SMTP settings
-// and what one submission reports back.
+// (the config's smtp section) and what one submission reports back.
+import type { Config } from '../config/types.js';
 
 /** A user as delivery needs it (the server's Directory user has these fields; tests pass a stub). */
 export interface TransportUser {
@@ -16,23 +17,8 @@ export interface TransportDirectory {
   findUser(nameOrAddress: string): Promise<TransportUser | null>;
 }
 
-/** The `smtp` configuration section (see src/config/schema.ts and docs/sending.md). */
-export interface SmtpSettings {
-  /** Relay host; empty = no relay: external recipients get a non-delivery report. */
-  host: string;
-  port: number;
-  /** `tls`: TLS from the first byte (port 465); `starttls`: STARTTLS required; `none`: plain (STARTTLS used if offered). */
-  security: 'none' | 'starttls' | 'tls';
-  /** Accept any certificate of the relay (self-signed test relays). */
-  allowInvalidCertificates: boolean;
-  user: string;
-  password: string;
-  /** Name sent in EHLO/HELO; empty = server.hostname. */
-  heloName: string;
-  timeoutSeconds: number;
-  /** Send to addresses outside the local users at all (false: they get a non-delivery report). */
-  allowExternal: boolean;
-}
+/** The `smtp` configuration section (fields documented in src/config/types.ts; see docs/sending.md). */
+export type SmtpSettings = Config['smtp'];
 
 /** One recipient of a submission and how it ended. */
 export interface RecipientOutcome {

@@ -11,7 +11,6 @@ import { EMSMDB } from '../../src/dcerpc/well-known.js';
 import type { Directory, DirectoryUser } from '../../src/directory/types.js';
 import { createEmsmdbInterface } from '../../src/emsmdb/emsmdb.js';
 import { decodeRpcHeaderExt, readExtendedBuffer, RHE_FLAG_LAST, writeExtendedBuffer } from '../../src/emsmdb/extbuf.js';
-import { EcDoConnectEx_in, EcDoConnectEx_out, EcDoRpcExt2_in, EcDoRpcExt2_out } from '../../src/emsmdb/idl.js';
 import { SessionManager } from '../../src/emsmdb/session.js';
 import type { ContextHandle } from '../../src/ndr/index.js';
 import { RopReader } from '../../src/mapi/buffer.js';
@@ -19,6 +18,7 @@ import { encodeRopRequests, splitRopBuffer } from '../../src/rop/dispatch.js';
 import { loadRopRegistry, type RopRegistry } from '../../src/rop/registry.js';
 import type { RopHandlerEntry, RopRequestHeader, ServerObject } from '../../src/rop/types.js';
 import { silentLogger } from '../../src/util/log.js';
+import { connectEx, rpcExt2 } from './helpers.js';
 
 const USER = { username: 'carol', password: 'Chain-Passw0rd!', domain: 'T' };
 const DN = '/o=T/ou=G/cn=Recipients/cn=carol';
@@ -79,27 +79,7 @@ beforeAll(async () => {
   const { port } = await server.listenTcp('t', '127.0.0.1', 0);
   client = await RpcClient.connect({ host: '127.0.0.1', port, auth: { type: 10, level: 6, ...USER } });
   await client.bind(EMSMDB);
-  const c = EcDoConnectEx_out.decode(
-    await client.call(
-      10,
-      EcDoConnectEx_in.encode({
-        szUserDN: Buffer.from(DN),
-        ulFlags: 0,
-        ulConMod: 0,
-        cbLimit: 0,
-        ulCpid: 1252,
-        ulLcidString: 0x409,
-        ulLcidSort: 0x409,
-        ulIcxrLink: 0xffffffff,
-        usFCanConvertCodePages: 1,
-        rgwClientVersion: [0x0e00, 0x8000 | 6000, 0],
-        pulTimeStamp: 0,
-        rgbAuxIn: Buffer.alloc(0),
-        cbAuxIn: 0,
-        pcbAuxOut: 0x1008,
-      }),
-    ),
-  );
+  const c = await connectEx(client, DN, [0x0e00, 0x8000 | 6000, 0]);
   expect(c.result).toBe(0);
   cxh = c.pcxh;
 });
@@ -120,8 +100,7 @@ async function readStream(req: Record<string, number>, flags: number, pcbOut: nu
   const h = openStream();
   const payload = encodeRopRequests(registry, [{ RopId: 0x2c, LogonId: 0, InputHandleIndex: 0, ...req }], [h]);
   const rgbIn = writeExtendedBuffer([payload], { compress: false, xor: false, maxOut: 0x1000 });
-  const stub = EcDoRpcExt2_in.encode({ pcxh: cxh, pulFlags: flags, rgbIn, cbIn: rgbIn.length, pcbOut, rgbAuxIn: Buffer.alloc(0), cbAuxIn: 0, pcbAuxOut: 0 });
-  const r = EcDoRpcExt2_out.decode(await client.call(11, stub));
+  const r = await rpcExt2(client, cxh, rgbIn, { flags, pcbOut, pcbAuxOut: 0 });
   expect(r.result).toBe(0);
   expect(r.rgbOut.length).toBeLessThanOrEqual(pcbOut);
   const payloads = readExtendedBuffer(r.rgbOut, { maxPayloads: 64 });

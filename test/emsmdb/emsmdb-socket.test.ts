@@ -14,20 +14,17 @@ import {
   EcDoAsyncConnectEx_out,
   EcDoAsyncWaitEx_in,
   EcDoAsyncWaitEx_out,
-  EcDoConnectEx_in,
-  EcDoConnectEx_out,
   EcDoDisconnect_in,
   EcDoDisconnect_out,
   EcDoRpcExt2_in,
-  EcDoRpcExt2_out,
   EcDummyRpc_out,
   EcRRegisterPushNotification_in,
   EcRRegisterPushNotification_out,
 } from '../../src/emsmdb/idl.js';
-import type { ContextHandle } from '../../src/ndr/index.js';
 import { buildRopBuffer, splitRopBuffer } from '../../src/rop/dispatch.js';
 import { ec } from '../../src/rop/ec.js';
 import { PASSWORD, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { connectEx as connectExAs, OUTLOOK_2007, rpcExt2 } from './helpers.js';
 
 let ts: TestServer;
 let aliceDn: string;
@@ -54,41 +51,8 @@ async function client(user = 'alice', level: 2 | 6 = 6): Promise<RpcClient> {
   return c;
 }
 
-const OUTLOOK_2007 = [0x000c, 0x183e, 0x03e8];
-
-async function connectEx(c: RpcClient, dn: string, version = OUTLOOK_2007, pcbAuxOut = 0x1008) {
-  const stub = EcDoConnectEx_in.encode({
-    szUserDN: Buffer.from(dn, 'latin1'),
-    ulFlags: 0,
-    ulConMod: 0x12345678,
-    cbLimit: 0,
-    ulCpid: 1252,
-    ulLcidString: 0x409,
-    ulLcidSort: 0x409,
-    ulIcxrLink: 0xffffffff,
-    usFCanConvertCodePages: 1,
-    rgwClientVersion: version,
-    pulTimeStamp: 0,
-    rgbAuxIn: Buffer.alloc(0),
-    cbAuxIn: 0,
-    pcbAuxOut,
-  });
-  return EcDoConnectEx_out.decode(await c.call(10, stub));
-}
-
-async function rpcExt2(c: RpcClient, cxh: ContextHandle, rgbIn: Buffer, opts: { flags?: number; pcbOut?: number } = {}) {
-  const stub = EcDoRpcExt2_in.encode({
-    pcxh: cxh,
-    pulFlags: opts.flags ?? 0,
-    rgbIn,
-    cbIn: rgbIn.length,
-    pcbOut: opts.pcbOut ?? 0x40000,
-    rgbAuxIn: Buffer.alloc(0),
-    cbAuxIn: 0,
-    pcbAuxOut: 0x1008,
-  });
-  return EcDoRpcExt2_out.decode(await c.call(11, stub));
-}
+/** EcDoConnectEx as Outlook 2007 by default (ulConMod set: the server ignores it). */
+const connectEx = (c: RpcClient, dn: string, version = OUTLOOK_2007, pcbAuxOut = 0x1008) => connectExAs(c, dn, version, { pcbAuxOut, ulConMod: 0x12345678 });
 
 /** MS-OXCROPS 2.2.3.1.1 RopLogon request, written by hand (the codec may not exist yet). */
 function ropLogon(dn: string): Buffer {

@@ -1,6 +1,12 @@
-// Shared pieces for the EMSMDB wire tests: fixtures, fast-check settings, mutations, "a value or a coded error".
+// Shared pieces for the EMSMDB tests: fixtures, fast-check settings, mutations, "a value or a coded error"; a session
+// user and SessionInit; the client side of EcDoConnectEx and EcDoRpcExt2 over an RpcClient.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import type { RpcClient } from '../../src/dcerpc/client.js';
+import type { DirectoryUser } from '../../src/directory/types.js';
+import { EcDoConnectEx_in, EcDoConnectEx_out, EcDoRpcExt2_in, EcDoRpcExt2_out } from '../../src/emsmdb/idl.js';
+import type { SessionInit } from '../../src/emsmdb/session.js';
+import type { ContextHandle } from '../../src/ndr/index.js';
 import { ProtocolError } from '../../src/util/errors.js';
 
 export const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 400) };
@@ -64,4 +70,68 @@ export function prng(seed: number): () => number {
     x ^= x << 5;
     return x >>> 0;
   };
+}
+
+/** Alice as the directory hands her to an EMSMDB session. */
+export const SESSION_USER: DirectoryUser = {
+  id: 1,
+  username: 'alice',
+  displayName: 'Alice',
+  smtpAddress: 'alice@x',
+  legacyExchangeDN: '/o=x/ou=y/cn=Recipients/cn=alice',
+  enabled: true,
+  attributes: {},
+  proxyAddresses: [],
+};
+
+/** A SessionInit for SESSION_USER (Outlook 2007, code page 1252); `over` replaces fields. */
+export const sessionInit = (over: Partial<SessionInit> = {}): SessionInit => ({
+  user: SESSION_USER,
+  authUser: 'Alice',
+  codePage: 1252,
+  lcidString: 0x409,
+  lcidSort: 0x409,
+  clientVersion: [12, 0, 6206, 1000],
+  connectFlags: 0,
+  ...over,
+});
+
+/** rgwClientVersion wire forms (MS-OXCRPC 3.1.4.1.3): Outlook 2007 12.0.6206.1000, Outlook 2010 14.0.4760.1000. */
+export const OUTLOOK_2007 = [0x000c, 0x183e, 0x03e8];
+export const OUTLOOK_2010 = [0x0e00, 0x8000 | 4760, 1000];
+
+/** EcDoConnectEx (opnum 10) for `dn` as client `version`; the decoded response, unchecked. */
+export async function connectEx(c: RpcClient, dn: string, version = OUTLOOK_2007, opts: { pcbAuxOut?: number; ulConMod?: number } = {}) {
+  const stub = EcDoConnectEx_in.encode({
+    szUserDN: Buffer.from(dn, 'latin1'),
+    ulFlags: 0,
+    ulConMod: opts.ulConMod ?? 0,
+    cbLimit: 0,
+    ulCpid: 1252,
+    ulLcidString: 0x409,
+    ulLcidSort: 0x409,
+    ulIcxrLink: 0xffffffff,
+    usFCanConvertCodePages: 1,
+    rgwClientVersion: version,
+    pulTimeStamp: 0,
+    rgbAuxIn: Buffer.alloc(0),
+    cbAuxIn: 0,
+    pcbAuxOut: opts.pcbAuxOut ?? 0x1008,
+  });
+  return EcDoConnectEx_out.decode(await c.call(10, stub));
+}
+
+/** EcDoRpcExt2 (opnum 11) carrying `rgbIn`; the decoded response, unchecked. */
+export async function rpcExt2(c: RpcClient, cxh: ContextHandle, rgbIn: Buffer, opts: { flags?: number; pcbOut?: number; pcbAuxOut?: number } = {}) {
+  const stub = EcDoRpcExt2_in.encode({
+    pcxh: cxh,
+    pulFlags: opts.flags ?? 0,
+    rgbIn,
+    cbIn: rgbIn.length,
+    pcbOut: opts.pcbOut ?? 0x40000,
+    rgbAuxIn: Buffer.alloc(0),
+    cbAuxIn: 0,
+    pcbAuxOut: opts.pcbAuxOut ?? 0x1008,
+  });
+  return EcDoRpcExt2_out.decode(await c.call(11, stub));
 }

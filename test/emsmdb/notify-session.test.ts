@@ -1,22 +1,10 @@
 // The notification queue of an EMSMDB session (src/emsmdb/session.ts): what notify / requeue / takeNotifications do
 // to the queue and to a waiting EcDoAsyncWaitEx (waitForNotification), and the queue's bound.
 import { describe, expect, it } from 'vitest';
-import type { DirectoryUser } from '../../src/directory/types.js';
 import { EmsmdbSession, MAX_PENDING_NOTIFICATIONS } from '../../src/emsmdb/session.js';
+import { sessionInit } from './helpers.js';
 
-const user: DirectoryUser = {
-  id: 1,
-  username: 'alice',
-  displayName: 'Alice',
-  smtpAddress: 'alice@x',
-  legacyExchangeDN: '/o=x/ou=y/cn=Recipients/cn=alice',
-  enabled: true,
-  attributes: {},
-  proxyAddresses: [],
-};
-
-const session = () =>
-  new EmsmdbSession(1, { user, authUser: 'alice', codePage: 1252, lcidString: 0x409, lcidSort: 0x409, clientVersion: [14, 0, 4760, 1000], connectFlags: 0 }, 100, Date.now());
+const session = () => new EmsmdbSession(1, sessionInit({ authUser: 'alice', clientVersion: [14, 0, 4760, 1000] }), 100, Date.now());
 
 describe('EMSMDB session notification queue', () => {
   it('a notification wakes a waiting EcDoAsyncWaitEx at once', async () => {

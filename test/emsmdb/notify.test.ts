@@ -8,16 +8,7 @@ import { RpcClient } from '../../src/dcerpc/client.js';
 import { ASYNCEMSMDB, EMSMDB } from '../../src/dcerpc/well-known.js';
 import { NOTIFICATION_PENDING } from '../../src/emsmdb/async.js';
 import { readExtendedBuffer, writeExtendedBuffer } from '../../src/emsmdb/extbuf.js';
-import {
-  EcDoAsyncConnectEx_in,
-  EcDoAsyncConnectEx_out,
-  EcDoAsyncWaitEx_in,
-  EcDoAsyncWaitEx_out,
-  EcDoConnectEx_in,
-  EcDoConnectEx_out,
-  EcDoRpcExt2_in,
-  EcDoRpcExt2_out,
-} from '../../src/emsmdb/idl.js';
+import { EcDoAsyncConnectEx_in, EcDoAsyncConnectEx_out, EcDoAsyncWaitEx_in, EcDoAsyncWaitEx_out } from '../../src/emsmdb/idl.js';
 import { RopReader } from '../../src/mapi/buffer.js';
 import { TAG } from '../../src/mapistore/tags.js';
 import type { MailboxStore } from '../../src/mapistore/types.js';
@@ -25,14 +16,14 @@ import type { ContextHandle } from '../../src/ndr/index.js';
 import { NotificationFlag, NotificationType, type NotificationData } from '../../src/rop/codec/notification-data.js';
 import { RopNotify } from '../../src/rop/codec/RopNotify.js';
 import { RopPending } from '../../src/rop/codec/RopPending.js';
-import { buildRopBuffer, encodeRopRequests, splitRopBuffer } from '../../src/rop/dispatch.js';
+import { encodeRopRequests, splitRopBuffer } from '../../src/rop/dispatch.js';
 import { loadRopRegistry, type RopRegistry } from '../../src/rop/registry.js';
 import type { RopRequestHeader, RopResponse } from '../../src/rop/types.js';
 import { PASSWORD, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { connectEx, OUTLOOK_2010, rpcExt2 } from './helpers.js';
 
 type Req = RopRequestHeader & Record<string, unknown>;
 const N = 0xffffffff;
-const OUTLOOK_2010 = [0x0e00, 0x8000 | 4760, 1000];
 
 let ts: TestServer;
 let aliceDn: string;
@@ -68,34 +59,12 @@ interface Session {
 
 async function session(): Promise<Session> {
   const c = await connect();
-  const out = EcDoConnectEx_out.decode(
-    await c.call(
-      10,
-      EcDoConnectEx_in.encode({
-        szUserDN: Buffer.from(aliceDn, 'latin1'),
-        ulFlags: 0,
-        ulConMod: 0,
-        cbLimit: 0,
-        ulCpid: 1252,
-        ulLcidString: 0x409,
-        ulLcidSort: 0x409,
-        ulIcxrLink: 0xffffffff,
-        usFCanConvertCodePages: 1,
-        rgwClientVersion: OUTLOOK_2010,
-        pulTimeStamp: 0,
-        rgbAuxIn: Buffer.alloc(0),
-        cbAuxIn: 0,
-        pcbAuxOut: 0x1008,
-      }),
-    ),
-  );
+  const out = await connectEx(c, aliceDn, OUTLOOK_2010);
   expect(out.result).toBe(0);
   const cxh = out.pcxh;
   const rops: Session['rops'] = async (requests, handles, pcbOut = 0x40000) => {
     const rgbIn = writeExtendedBuffer([encodeRopRequests(registry, requests, handles)], { compress: false, xor: false, maxOut: 0x40000 });
-    const r = EcDoRpcExt2_out.decode(
-      await c.call(11, EcDoRpcExt2_in.encode({ pcxh: cxh, pulFlags: 0, rgbIn, cbIn: rgbIn.length, pcbOut, rgbAuxIn: Buffer.alloc(0), cbAuxIn: 0, pcbAuxOut: 0x1008 })),
-    );
+    const r = await rpcExt2(c, cxh, rgbIn, { pcbOut });
     expect(r.result).toBe(0);
     expect(r.rgbOut.length).toBeLessThanOrEqual(pcbOut);
     const [payload] = readExtendedBuffer(r.rgbOut, { maxPayloads: 1 });

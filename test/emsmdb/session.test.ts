@@ -1,28 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareVersions, normalizeVersion, parseVersion, SERVER_VERSION, versionWords } from '../../src/emsmdb/emsmdb.js';
 import { SessionManager, type SessionInit } from '../../src/emsmdb/session.js';
-import type { DirectoryUser } from '../../src/directory/types.js';
 import { silentLogger } from '../../src/util/log.js';
+import { sessionInit } from './helpers.js';
 
-const user: DirectoryUser = {
-  id: 1,
-  username: 'alice',
-  displayName: 'Alice',
-  smtpAddress: 'alice@x',
-  legacyExchangeDN: '/o=x/ou=y/cn=Recipients/cn=alice',
-  enabled: true,
-  attributes: {},
-  proxyAddresses: [],
-};
-const init = (authUser = 'Alice'): SessionInit => ({
-  user,
-  authUser,
-  codePage: 1252,
-  lcidString: 0x409,
-  lcidSort: 0x409,
-  clientVersion: [12, 0, 6206, 1000],
-  connectFlags: 0,
-});
+const init = (authUser = 'Alice'): SessionInit => sessionInit({ authUser });
 
 let managers: SessionManager[] = [];
 afterEach(() => {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PT, makeTag, type PropValue } from '../../src/mapi/props.js';
+import { PT, makeTag } from '../../src/mapi/props.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
 import type { IndexProvider } from '../../src/mapistore/index/types.js';
@@ -14,6 +14,7 @@ import { TAG } from '../../src/mapistore/tags.js';
 import {
   ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type MailboxStore, type PropResult, type PropStream, type Store,
 } from '../../src/mapistore/types.js';
+import { ecOf, val } from './store-helpers.js';
 
 const USER = { username: 'MsgModel', displayName: 'Message Model', legacyDn: '/o=First Organization/ou=x/cn=Recipients/cn=msgmodel' };
 const PidTagRecipientType = 0x0c150003;
@@ -26,25 +27,11 @@ const PidTagBody = 0x1000001f;
 const PidTagHasAttachments = 0x0e1b000b;
 const PidTagDisplayTo = makeTag(0x0e04, PT.UNICODE);
 
-const val = (r: PropResult[], tag: number): PropValue | undefined => {
-  const x = r.find((p) => p.tag >>> 0 === tag >>> 0);
-  return x && 'value' in x ? x.value : undefined;
-};
 /** The error reported for `tag` (under its PT_ERROR tag, as pickProps reports errors). */
 const err = (r: PropResult[], tag: number): number | undefined => {
   const x = r.find((p) => p.tag >>> 0 === makeTag(tag >>> 16, PT.ERROR) >>> 0);
   return x && 'error' in x ? x.error : undefined;
 };
-
-async function ecOf(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StoreError) return e.ec;
-    throw e;
-  }
-  return 0;
-}
 
 async function writeChunks(s: PropStream, data: Buffer, chunk: number): Promise<void> {
   for (let o = 0; o < data.length; o += chunk) await s.write(o, data.subarray(o, o + chunk));

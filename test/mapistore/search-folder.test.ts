@@ -9,19 +9,19 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeEid } from '../../src/mapi/ids.js';
-import type { PropValue } from '../../src/mapi/props.js';
 import { BMR, FL, RELOP } from '../../src/mapi/restriction.js';
 import type { RopRestriction } from '../../src/mapi/ropres.js';
 import { decodeStoredRestriction, encodeStoredRestriction } from '../../src/mapistore/backends/local/search.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
-import { SEC, StoreError } from '../../src/mapistore/errors.js';
+import { SEC } from '../../src/mapistore/errors.js';
 import type { MailboxEvent } from '../../src/mapistore/events.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import { MSGFLAG_READ, TAG } from '../../src/mapistore/tags.js';
 import {
-  FOLDER_SEARCH, SEARCH_EC, SEARCH_FLAGS as SF, SEARCH_STATE as SS, type MailboxStore, type PropResult, type SearchCriteria,
+  FOLDER_SEARCH, SEARCH_EC, SEARCH_FLAGS as SF, SEARCH_STATE as SS, type MailboxStore, type SearchCriteria,
 } from '../../src/mapistore/types.js';
 import { ProtocolError } from '../../src/util/errors.js';
+import { ecOf, val } from './store-helpers.js';
 
 const USER = { username: 'alice', displayName: 'Alice Example', legacyDn: '/o=First Organization/ou=x/cn=Recipients/cn=alice' };
 const PidTagSubjectA = 0x0037001e;
@@ -30,21 +30,6 @@ const subjectHas = (s: string): RopRestriction => ({
   type: 'content', fuzzyLevel: FL.FL_SUBSTRING | FL.FL_IGNORECASE, propTag: TAG.Subject, value: { tag: TAG.Subject, value: s },
 });
 const UNREAD: RopRestriction = { type: 'bitmask', relBMR: BMR.BMR_EQZ, propTag: TAG.MessageFlags, mask: MSGFLAG_READ };
-
-function val(results: PropResult[], tag: number): PropValue | undefined {
-  const r = results.find((x) => x.tag >>> 0 === tag >>> 0);
-  return r && 'value' in r ? r.value : undefined;
-}
-
-async function ecOf(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StoreError) return e.ec;
-    throw e;
-  }
-  return 0;
-}
 
 describe('search folders (embedded store)', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eidGlobcnt, eidReplId, encodeXid, makeEid } from '../../src/mapi/ids.js';
-import { PT, MAPI_E, type PropValue } from '../../src/mapi/props.js';
+import { PT, MAPI_E } from '../../src/mapi/props.js';
 import { PS_MAPI, PS_PUBLIC_STRINGS } from '../../src/mapi/named.js';
 import { readGuid } from '../../src/util/guid.js';
 import { messageModelSuite } from './message-suite.js';
@@ -16,26 +16,12 @@ import { decodePcl } from '../../src/mapistore/pcl.js';
 import { SPECIAL_FOLDERS } from '../../src/mapistore/special.js';
 import { TAG } from '../../src/mapistore/tags.js';
 import {
-  DEL_FOLDERS, DEL_MESSAGES, FOLDER_SEARCH, LOGON_FOLDER_ORDER, type MailboxStore, type PropResult, type Store,
+  DEL_FOLDERS, DEL_MESSAGES, FOLDER_SEARCH, LOGON_FOLDER_ORDER, type MailboxStore, type Store,
 } from '../../src/mapistore/types.js';
+import { ecOf, val } from './store-helpers.js';
 
 const USER = { username: 'Alice', displayName: 'Alice Example', legacyDn: '/o=First Organization/ou=x/cn=Recipients/cn=alice' };
 const PSETID_COMMON = '00062008-0000-0000-c000-000000000046';
-
-export function val(results: PropResult[], tag: number): PropValue | undefined {
-  const r = results.find((x) => x.tag >>> 0 === tag >>> 0);
-  return r && 'value' in r ? r.value : undefined;
-}
-
-async function ecOf(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof StoreError) return e.ec;
-    throw e;
-  }
-  return 0;
-}
 
 /** Folder entry ID -> GLOBCNT (bytes 38..43) after checking the provider and replica GUIDs. */
 function globcntOfEntryId(mb: MailboxStore, b: Buffer): bigint {

@@ -18,7 +18,7 @@ import { eidGlobcnt } from '../../src/mapi/ids.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import { ATTACH_BY_VALUE, MAPI_CC, MAPI_TO, type MailboxOwner, type MailboxStore, type RecipientRow } from '../../src/mapistore/types.js';
-import { DAM_MESSAGE_CLASS, DAM_TAG, installRulesEngine, runRulesOnDelivery, uninstallRulesEngine } from '../../src/rules/engine.js';
+import { DAM_MESSAGE_CLASS, DAM_TAG, TAG as ENGINE_TAG, installRulesEngine, runRulesOnDelivery, uninstallRulesEngine } from '../../src/rules/engine.js';
 import { MailTransport } from '../../src/transport/submit.js';
 import type { TransportUser } from '../../src/transport/types.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -29,27 +29,13 @@ const ALICE: MailboxOwner = { username: 'alice', displayName: 'Alice Example', l
 const BOB: MailboxOwner = { username: 'bob', displayName: 'Bob Example', legacyDn: `${ORG}/cn=bob` };
 const USERS: TransportUser[] = [ALICE, BOB].map((u) => ({ username: u.username, displayName: u.displayName, legacyExchangeDN: u.legacyDn, smtpAddress: `${u.username}@example.com` }));
 
+// the engine's MS-OXPROPS tags and those only the tests write
 const TAG = {
-  Subject: 0x0037001f,
+  ...ENGINE_TAG,
   Importance: 0x00170003,
-  MessageFlags: 0x0e070003,
-  MessageClass: 0x001a001f,
-  SenderName: 0x0c1a001f,
-  SenderAddressType: 0x0c1e001f,
-  SenderEmailAddress: 0x0c1f001f,
-  SenderSmtpAddress: 0x5d01001f,
-  SenderSearchKey: 0x0c1d0102,
-  DisplayName: 0x3001001f,
-  AddressType: 0x3002001f,
-  EmailAddress: 0x3003001f,
-  SmtpAddress: 0x39fe001f,
-  RecipientType: 0x0c150003,
-  AttachMethod: 0x37050003,
   AttachDataBinary: 0x37010102,
-  Body: 0x1000001f,
   Categories: 0x8000101f,
   MessageAttachments: 0x0e13000d,
-  MessageToMe: 0x0057000b,
   Sensitivity: 0x00360003,
 } as const;
 

@@ -1,13 +1,14 @@
 // Server objects of the mailbox ROPs (MS-OXCROPS 1.3.1) shared by the handler modules: the logon (one per
 // LogonId, holding the opened MailboxStore), folders, and tables (a TableView over rows read from the store).
-// Handlers create these and return them as `created`; the dispatcher binds them to handles and releases them.
+// Handlers create these and return them as `created`; the dispatcher binds them to handles and releases them. Also the
+// checks the handler modules share: checkedLogon, guard, and logonEntry for ROPs on a logon.
 import type { AttachmentObject, MailboxStore, MessageObject, Store } from '../../mapistore/types.js';
 import { StoreError } from '../../mapistore/errors.js';
 import { TableError } from '../../mapi/table/index.js';
 import type { TableView } from '../../mapi/table/index.js';
 import type { Logger } from '../../util/log.js';
 import { ec } from '../ec.js';
-import type { RopContext, RopResult, ServerObject } from '../types.js';
+import type { RopContext, RopHandlerEntry, RopRequestHeader, RopResult, ServerObject } from '../types.js';
 import { watchTable } from './notif-tables.js';
 
 /** What the mailbox handlers need from the server (built once in src/server.ts). */
@@ -219,4 +220,18 @@ export async function guard<B>(ctx: RopContext, fn: () => Promise<RopResult<B>> 
     ctx.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'ROP handler failed');
     return { ec: ec.Error };
   }
+}
+
+/** The entry of a ROP acting on a logon object: the logon checked (ecNullObject otherwise), the body run in `guard`. */
+export function logonEntry<Req extends RopRequestHeader, B>(
+  fn: (req: Req, logon: LogonObject, ctx: RopContext) => Promise<RopResult<B>> | RopResult<B>,
+): RopHandlerEntry {
+  return {
+    inputKinds: ['logon'],
+    handle: (req: Req, ctx: RopContext) => {
+      const logon = checkedLogon(req, ctx);
+      if (!logon) return { ec: ec.NullObject };
+      return guard(ctx, () => fn(req, logon, ctx));
+    },
+  };
 }

@@ -53,6 +53,13 @@ const REFUSED_COLUMN_IDS = new Set(
 /** Not announced as recipient columns (carried by the fixed part or the row's own fields). */
 const NOT_COLUMN_IDS = new Set([...REFUSED_COLUMN_IDS, propId(PidTagResponsibility), propId(PidTagAddressBookDisplayNamePrintable)]);
 
+/** The optional names of a RecipientRow (MS-OXCDATA 2.8.3.1): their property, the RecipientFlags bit set when present, the field. */
+const NAME_FIELDS = [
+  [PidTagDisplayName, RecipientFlags.D, 'DisplayName'],
+  [PidTagAddressBookDisplayNamePrintable, RecipientFlags.I, 'SimpleDisplayName'],
+  [PidTagTransmittableDisplayName, RecipientFlags.T, 'TransmittableDisplayName'],
+] as const;
+
 /** Property types a recipient column may have (stored values; MS-OXCDATA 2.11.1). */
 const STORABLE = new Set<number>([
   PT.I2, PT.LONG, PT.R4, PT.DOUBLE, PT.CURRENCY, PT.APPTIME, PT.BOOLEAN, PT.I8, PT.STRING8, PT.UNICODE, PT.SYSTIME, PT.CLSID,
@@ -122,9 +129,10 @@ export function toRecipientChange(m: ModifyRecipientRow, columns: readonly numbe
     props.set(PidTagAddressType, row.AddressType);
   }
   if (row.EmailAddress !== undefined) props.set(PidTagEmailAddress, row.EmailAddress);
-  if (row.DisplayName !== undefined) props.set(PidTagDisplayName, row.DisplayName);
-  if (row.SimpleDisplayName !== undefined) props.set(PidTagAddressBookDisplayNamePrintable, row.SimpleDisplayName);
-  if (row.TransmittableDisplayName !== undefined) props.set(PidTagTransmittableDisplayName, row.TransmittableDisplayName);
+  for (const [tag, , field] of NAME_FIELDS) {
+    const v = row[field];
+    if (v !== undefined) props.set(tag, v);
+  }
   props.set(PidTagSendRichInfo, (row.RecipientFlags & RecipientFlags.S) === 0);
   const cells = Array.isArray(row.RecipientProperties) ? row.RecipientProperties : [];
   cells.forEach((c, i) => {
@@ -192,20 +200,12 @@ export function toRecipientRow(r: StoreRecipient, columns: readonly number[]): R
       row.EmailAddress = email;
     }
   }
-  const dn = str(byId, PidTagDisplayName);
-  if (dn !== undefined) {
-    flags |= RecipientFlags.D;
-    row.DisplayName = dn;
-  }
-  const simple = str(byId, PidTagAddressBookDisplayNamePrintable);
-  if (simple !== undefined) {
-    flags |= RecipientFlags.I;
-    row.SimpleDisplayName = simple;
-  }
-  const tdn = str(byId, PidTagTransmittableDisplayName);
-  if (tdn !== undefined) {
-    flags |= RecipientFlags.T;
-    row.TransmittableDisplayName = tdn;
+  for (const [tag, flag, field] of NAME_FIELDS) {
+    const v = str(byId, tag);
+    if (v !== undefined) {
+      flags |= flag;
+      row[field] = v;
+    }
   }
   if (byId.get(propId(PidTagSendRichInfo)) === false) flags |= RecipientFlags.S;
   const cells: RowCell[] = columns.map((c) => {

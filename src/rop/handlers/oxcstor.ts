@@ -31,7 +31,7 @@ import type { RopReadPerUserInformationRequest, RopReadPerUserInformationRespons
 import type { RopWritePerUserInformationRequest } from '../codec/RopWritePerUserInformation.js';
 import { ec } from '../ec.js';
 import type { RopContext, RopHandlerEntry, RopRequestHeader, RopResult } from '../types.js';
-import { checkedLogon, guard, LogonObject, sessionUserOf, type LogonUser, type MailboxHandlerDeps } from './objects.js';
+import { guard, LogonObject, logonEntry, sessionUserOf, type LogonUser, type MailboxHandlerDeps } from './objects.js';
 
 // MS-OXCROPS 2.2.3 RopIds of the store ROPs
 export const STORE_ROP = {
@@ -80,18 +80,8 @@ function ownerOf(u: LogonUser): MailboxOwner {
 export function createStoreHandlers(deps: MailboxHandlerDeps): Map<number, RopHandlerEntry> {
   const gwartTime = toFileTime(new Date());
   const m = new Map<number, RopHandlerEntry>();
-  const onLogon = <Req extends RopRequestHeader, B>(
-    id: number,
-    fn: (req: Req, logon: LogonObject, ctx: RopContext) => Promise<RopResult<B>> | RopResult<B>,
-  ): void => {
-    m.set(id, {
-      inputKinds: ['logon'],
-      handle: (req: Req, ctx: RopContext) => {
-        const logon = checkedLogon(req, ctx);
-        if (!logon) return { ec: ec.NullObject };
-        return guard(ctx, () => fn(req, logon, ctx));
-      },
-    });
+  const onLogon = <Req extends RopRequestHeader, B>(id: number, fn: (req: Req, logon: LogonObject, ctx: RopContext) => Promise<RopResult<B>> | RopResult<B>): void => {
+    m.set(id, logonEntry(fn));
   };
 
   // MS-OXCSTOR 3.2.5.1 RopLogon

@@ -19,7 +19,7 @@ import { ec } from '../ec.js';
 import type { MailboxStore } from '../../mapistore/types.js';
 import { MailTransport } from '../../transport/submit.js';
 import type { RopContext, RopHandlerEntry, RopRequestHeader, RopResult } from '../types.js';
-import { checkedLogon, guard, MessageServerObject, sessionUserOf, type LogonObject, type MailboxHandlerDeps } from './objects.js';
+import { checkedLogon, guard, logonEntry, MessageServerObject, sessionUserOf, type LogonObject, type MailboxHandlerDeps } from './objects.js';
 
 // MS-OXCROPS 2.2.7 RopIds of the transport ROPs
 export const OXOMSG_ROP = {
@@ -69,14 +69,7 @@ export function createMessagingHandlers(deps: MailboxHandlerDeps): Map<number, R
   const m = new Map<number, RopHandlerEntry>();
 
   const onLogon = <Req extends RopRequestHeader, B>(id: number, fn: (req: Req, logon: LogonObject, ctx: RopContext) => Promise<RopResult<B>> | RopResult<B>): void => {
-    m.set(id, {
-      inputKinds: ['logon'],
-      handle: (req: Req, ctx: RopContext) => {
-        const logon = checkedLogon(req, ctx);
-        if (!logon) return { ec: ec.NullObject };
-        return guard(ctx, () => fn(req, logon, ctx));
-      },
-    });
+    m.set(id, logonEntry(fn));
   };
 
   /** The top-level message a submit ROP runs on, saved (pending changes stored, a new message gets its MID). */

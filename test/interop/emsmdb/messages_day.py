@@ -59,6 +59,7 @@ import ocemsmdb as O
 import props as P
 import rops as R
 import rops_msg as M
+from start_common import StepError, StepRun, fs
 
 # ---------------------------------------------------------------- property tags (MS-OXPROPS)
 PidTagEntryId = 0x0FFF0102
@@ -124,16 +125,13 @@ AB_PROVIDER = bytes.fromhex('dca740c8c042101ab4b908002b2fe182')
 ONEOFF_PROVIDER = bytes.fromhex('812b1fa4bea310199d6e00dd010f5402')
 
 
-class StepError(Exception):
-    pass
-
-
-def fs(v):
-    return P.fid_str(v) if isinstance(v, int) else v
-
-
 def rvs(rv):
     return '0x%08X' % rv
+
+
+def attachment_table(i, o):
+    """RopGetAttachmentTable (MS-OXCROPS 2.2.6.17) of the object in slot i into slot o: a get_table of Client.table_rows."""
+    return M.RopGetAttachmentTable(0, in_index=i, out_index=o)
 
 
 def ab_entryid(dn):
@@ -260,15 +258,21 @@ class Client:
         return self.m.one(lambda i: R.RopOpenFolder(fid, in_index=i[logon], out_index=i[name], logon_id=logon_id),
                           [logon], [name])
 
-    def contents(self, folder_obj, columns, logon_id=0, what='contents'):
-        resp = self.many(lambda i: [R.RopGetContentsTable(0, in_index=i[folder_obj], out_index=i['ct'],
-                                                          logon_id=logon_id),
-                                    R.RopSetColumns(columns, in_index=i['ct'], logon_id=logon_id),
-                                    R.RopQueryRows(1000, columns, in_index=i['ct'], logon_id=logon_id)],
-                         [folder_obj], ['ct'], what=what)
-        self.release('ct')
+    def table_rows(self, obj, get_table, columns, name, count=100, logon_id=0, what='table'):
+        """get_table(in_index, out_index) opens a table of `obj` as `name`; RopSetColumns `columns`, one RopQueryRows of
+        up to `count` rows, the table released: the rows' values."""
+        resp = self.many(lambda i: [get_table(i[obj], i[name]),
+                                    R.RopSetColumns(columns, in_index=i[name], logon_id=logon_id),
+                                    R.RopQueryRows(count, columns, in_index=i[name], logon_id=logon_id)],
+                         [obj], [name], what=what)
+        self.release(name)
         q = [x for x in resp if x.get('RopId') == 0x15][0]
-        return [dict(zip(columns, row['values'])) for row in q['RowData']]
+        return [row['values'] for row in q['RowData']]
+
+    def contents(self, folder_obj, columns, logon_id=0, what='contents'):
+        rows = self.table_rows(folder_obj, lambda i, o: R.RopGetContentsTable(0, in_index=i, out_index=o, logon_id=logon_id),
+                               columns, 'ct', 1000, logon_id, what)
+        return [dict(zip(columns, values)) for values in rows]
 
     def folder_rows(self, fid, columns, name='tmpf'):
         r = self.open_folder(fid, name)
@@ -333,25 +337,13 @@ class Client:
 
 # ---------------------------------------------------------------- the run
 
-class Run:
+class Run(StepRun):
+    TRACE_LINES = 8
+
     def __init__(self, a):
-        self.a = a
-        self.out = {'ok': True, 'steps': [], 'errors': []}
+        StepRun.__init__(self, a)
         self.A = self.B1 = self.B2 = None
         self.wait_box = {}
-
-    def step(self, name, fn):
-        if self.a.steps and name not in self.a.steps:
-            return
-        t0 = time.time()
-        try:
-            fn()
-            self.out['steps'].append({'name': name, 'ok': True, 'ms': int((time.time() - t0) * 1000)})
-        except Exception as e:
-            self.out['ok'] = False
-            self.out['steps'].append({'name': name, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e),
-                                      'ms': int((time.time() - t0) * 1000)})
-            self.out['errors'].append({'step': name, 'trace': traceback.format_exc().splitlines()[-8:]})
 
     def attempt(self, fn):
         """Runs a part of a step whose failure should not hide the checks after it: 'ok' or its error."""
@@ -525,13 +517,8 @@ class Run:
         d['multiRead']['result'] = self.attempt(multi)
         # attachment table
         tcols = [PidTagAttachNumber, PidTagAttachMethod, PidTagAttachLongFilename, PidTagAttachSize]
-        resp = A.many(lambda i: [M.RopGetAttachmentTable(0, in_index=i['msg'], out_index=i['at']),
-                                 R.RopSetColumns(tcols, in_index=i['at']),
-                                 R.RopQueryRows(100, tcols, in_index=i['at'])], ['msg'], ['at'],
-                      what='attachment table')
-        A.release('at')
-        rows = [dict(zip(['AttachNumber', 'AttachMethod', 'AttachLongFilename', 'AttachSize'], x['values']))
-                for x in [y for y in resp if y.get('RopId') == 0x15][0]['RowData']]
+        rows = [dict(zip(['AttachNumber', 'AttachMethod', 'AttachLongFilename', 'AttachSize'], x))
+                for x in A.table_rows('msg', attachment_table, tcols, 'at', what='attachment table')]
         d['attachmentTable'] = P.jsonable(rows)
         d['attachments'] = []
         for row in rows:
@@ -715,12 +702,7 @@ class Run:
         out.update(P.jsonable({'Subject': v[0], 'MessageFlags': v[1], 'HasAttachments': v[2], 'SenderName': v[3],
                                'SenderEmailAddress': v[4], 'SenderSmtpAddress': v[5]}))
         tcols = [PidTagAttachNumber, PidTagAttachMethod, PidTagAttachLongFilename]
-        resp = c.many(lambda i: [M.RopGetAttachmentTable(0, in_index=i['dm'], out_index=i['at']),
-                                 R.RopSetColumns(tcols, in_index=i['at']),
-                                 R.RopQueryRows(100, tcols, in_index=i['at'])], ['dm'], ['at'],
-                      what='attachment table (delivered)')
-        c.release('at')
-        rows = [x['values'] for x in [y for y in resp if y.get('RopId') == 0x15][0]['RowData']]
+        rows = c.table_rows('dm', attachment_table, tcols, 'at', what='attachment table (delivered)')
         out['attachments'] = sorted([str(x[2]) if x[1] == AFBYVALUE else 'embedded' for x in rows])
         size, body, _, _ = c.read_stream('dm', PidTagBody)
         out['body'] = {'StreamSize': size, 'identical': body == self.body}
@@ -756,13 +738,9 @@ class Run:
     # ---- permissions on A's Calendar for B (delegate logon)
     def permission_rows(self, c, obj):
         cols = [PidTagMemberId, PidTagMemberName, PidTagMemberRights, PidTagEntryId]
-        resp = c.many(lambda i: [M.RopGetPermissionsTable(0, in_index=i[obj], out_index=i['pt']),
-                                 R.RopSetColumns(cols, in_index=i['pt']),
-                                 R.RopQueryRows(100, cols, in_index=i['pt'])], [obj], ['pt'],
-                      what='permissions table')
-        c.release('pt')
-        q = [x for x in resp if x.get('RopId') == 0x15][0]
-        return [dict(zip(['MemberId', 'MemberName', 'MemberRights', 'EntryId'], x['values'])) for x in q['RowData']]
+        rows = c.table_rows(obj, lambda i, o: M.RopGetPermissionsTable(0, in_index=i, out_index=o), cols, 'pt',
+                            what='permissions table')
+        return [dict(zip(['MemberId', 'MemberName', 'MemberRights', 'EntryId'], x)) for x in rows]
 
     def s_permissions(self):
         A, B2 = self.A, self.B2
@@ -903,12 +881,8 @@ class Run:
                what='RopModifyRules(AddRow)')
         cols = [PidTagRuleId, PidTagRuleName, PidTagRuleSequence, PidTagRuleState, PidTagRuleProvider,
                 PidTagRuleCondition]
-        resp = B2.many(lambda i: [M.RopGetRulesTable(0, in_index=i['Inbox'], out_index=i['rt']),
-                                  R.RopSetColumns(cols, in_index=i['rt']),
-                                  R.RopQueryRows(100, cols, in_index=i['rt'])], ['Inbox'], ['rt'],
-                       what='rules table')
-        B2.release('rt')
-        rows = [x['values'] for x in [y for y in resp if y.get('RopId') == 0x15][0]['RowData']]
+        rows = B2.table_rows('Inbox', lambda i, o: M.RopGetRulesTable(0, in_index=i, out_index=o), cols, 'rt',
+                             what='rules table')
         d['rulesTable'] = [{'RuleId': fs(x[0]), 'RuleName': x[1], 'RuleSequence': x[2], 'RuleState': x[3],
                             'RuleProvider': x[4], 'conditionRoundTrip': x[5] == cond} for x in rows]
         mine = [x for x in rows if x[1] == 'From A']

@@ -50,8 +50,6 @@ import os
 import random
 import sys
 import threading
-import time
-import traceback
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -62,10 +60,9 @@ from start_tables import TableSteps
 from start_checks import CheckSteps
 
 
-class Run(TableSteps, CheckSteps):
+class Run(StepRun, TableSteps, CheckSteps):
     def __init__(self, a):
-        self.a = a
-        self.out = {'ok': True, 'steps': [], 'errors': []}
+        StepRun.__init__(self, a)
         self.m = None
         self.s = None
         self.tag = 'OcTest-%06d' % random.randint(0, 999999)
@@ -73,19 +70,6 @@ class Run(TableSteps, CheckSteps):
         self.repl_guid = None
 
     # ---- helpers
-    def step(self, name, fn):
-        if self.a.steps and name not in self.a.steps:
-            return
-        t0 = time.time()
-        try:
-            fn()
-            self.out['steps'].append({'name': name, 'ok': True, 'ms': int((time.time() - t0) * 1000)})
-        except Exception as e:
-            self.out['ok'] = False
-            self.out['steps'].append({'name': name, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e),
-                                      'ms': int((time.time() - t0) * 1000)})
-            self.out['errors'].append({'step': name, 'trace': traceback.format_exc().splitlines()[-6:]})
-
     def ok(self, resp, what=''):
         if resp is None:
             raise StepError('%s: no response' % what)

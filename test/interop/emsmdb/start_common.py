@@ -1,7 +1,10 @@
-"""Constants and helpers shared by outlook_start.py and its step modules."""
+"""Constants and helpers shared by outlook_start.py and its step modules, and by messages_day.py (StepError,
+StepRun, fs)."""
 import os
 import struct
 import sys
+import time
+import traceback
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -69,6 +72,29 @@ ERR_NAMES = {0x8004010F: 'ecNotFound', 0x80040102: 'ecNotSupported', 0x80070005:
 
 class StepError(Exception):
     pass
+
+
+class StepRun:
+    """The step loop of a run: self.out = {ok, steps: [{name, ok, ms, error?}], errors: [{step, trace}]}; a step not in
+    a.steps (when given) is skipped, a failing one is recorded with the last TRACE_LINES lines of its traceback."""
+    TRACE_LINES = 6
+
+    def __init__(self, a):
+        self.a = a
+        self.out = {'ok': True, 'steps': [], 'errors': []}
+
+    def step(self, name, fn):
+        if self.a.steps and name not in self.a.steps:
+            return
+        t0 = time.time()
+        try:
+            fn()
+            self.out['steps'].append({'name': name, 'ok': True, 'ms': int((time.time() - t0) * 1000)})
+        except Exception as e:
+            self.out['ok'] = False
+            self.out['steps'].append({'name': name, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e),
+                                      'ms': int((time.time() - t0) * 1000)})
+            self.out['errors'].append({'step': name, 'trace': traceback.format_exc().splitlines()[-self.TRACE_LINES:]})
 
 
 def fs(v):

@@ -1,14 +1,14 @@
 // End-to-end harness of the mailbox ROP handler tests: a real LocalStore (SQLite index) in a temp dir, the server's
-// ROP registry (every codec module) with the store and folder handlers, and a RopRunner standing in for one
-// EMSMDB session. Requests are encoded with the codecs, run through the dispatcher, and the responses decoded with
-// the codecs' decodeResponse.
+// ROP registry (every codec module) with the chosen handler maps, and RopRunners standing in for EMSMDB sessions
+// (one made at once, more on the same store and registry on request). Requests are encoded with the codecs, run
+// through the dispatcher, and the responses decoded with the codecs' decodeResponse.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RopReader } from '../../../src/mapi/buffer.js';
 import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
 import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
-import type { MailboxStore, Store } from '../../../src/mapistore/types.js';
+import type { MailboxStore } from '../../../src/mapistore/types.js';
 import { encodeRopRequests, RopRunner, splitRopBuffer } from '../../../src/rop/dispatch.js';
 import { NO_HANDLE } from '../../../src/rop/handles.js';
 import type { LogonDirectory, LogonUser, MailboxHandlerDeps } from '../../../src/rop/handlers/objects.js';
@@ -25,75 +25,109 @@ export const BOB: LogonUser = { username: 'bob', displayName: 'Bob Example', leg
 export const CAROL: LogonUser = { username: 'carol', displayName: 'Carol (disabled)', legacyExchangeDN: `${ORG}/cn=carol`, enabled: false };
 export const SERVER_DN = '/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=OCNG';
 
-const directory: LogonDirectory = {
-  async findUser(dn: string) {
-    return [ALICE, BOB, CAROL].find((u) => u.legacyExchangeDN.toLowerCase() === dn.toLowerCase()) ?? null;
-  },
-};
-
 export type Req = RopRequestHeader & Record<string, unknown>;
 export type Res = RopResponse & Record<string, unknown>;
 
+/** Runs one ROP buffer; returns the decoded responses (in request order, RopRelease skipped), the handle table and the raw ROP bytes. */
+export type Call = (requests: Req[], handles: number[], maxOutput?: number) => Promise<{ res: Res[]; handles: number[]; rops: Buffer }>;
+
+/** One EMSMDB session: a RopRunner with its own handle table. */
+export interface Session {
+  runner: RopRunner;
+  call: Call;
+  /** Logs on (LogonId 0) to `owner`'s mailbox (default: the session's user); the logon handle and the RopLogon response. */
+  logon(owner?: LogonUser): Promise<{ handle: number; res: Res }>;
+}
+
 export interface Env {
   dir: string;
-  store: Store;
+  store: LocalStore;
   registry: RopRegistry;
   runner: RopRunner;
-  /** Runs one ROP buffer; returns the decoded responses (in request order, RopRelease skipped) and the handle table. */
-  call(requests: Req[], handles: number[]): Promise<{ res: Res[]; handles: number[] }>;
-  /** Logs on as Alice (LogonId 0) and returns the logon handle and her mailbox. */
+  call: Call;
+  /** Logs on as the env's user (LogonId 0) and returns the logon handle and the user's mailbox. */
   logon(): Promise<{ handle: number; mb: MailboxStore }>;
-  close(): Promise<void>;
+  /** Another session on the same store and registry; `ctx` is what handlers see as ctx.session (default `{ user }`). */
+  session(user?: LogonUser, ctx?: { user: LogonUser }): Session;
+  /** Clears every session and closes the store; removes the directory unless `keepDir`. */
+  close(keepDir?: boolean): Promise<void>;
+}
+
+export interface EnvOptions {
+  /** Reopen the store of an earlier env (closed with keepDir). */
+  dir?: string;
+  /** The LocalStore's maxValueSize (its default when absent). */
+  maxValueSize?: number;
+  /** Directory users besides Alice, Bob and Carol. */
+  users?: LogonUser[];
 }
 
 /** `handlers`: the handler maps to register (default: the store and folder handlers only). */
 export async function makeEnv(
   user: LogonUser = ALICE,
   handlers: (deps: MailboxHandlerDeps) => ReadonlyArray<ReadonlyMap<number, RopHandlerEntry>> = (d) => [createStoreHandlers(d), createFolderHandlers(d)],
-  /** `dir`: reopen the store of an earlier env (the caller removes it). */
-  opts: { dir?: string } = {},
+  opts: EnvOptions = {},
 ): Promise<Env> {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-rop-'));
-  const store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
+  const store = new LocalStore({
+    mailboxDir: path.join(dir, 'mailboxes'),
+    index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')),
+    ...(opts.maxValueSize !== undefined ? { maxValueSize: opts.maxValueSize } : {}),
+  });
+  const users = [ALICE, BOB, CAROL, ...(opts.users ?? [])];
+  const directory: LogonDirectory = {
+    async findUser(dn: string) {
+      return users.find((u) => u.legacyExchangeDN.toLowerCase() === dn.toLowerCase()) ?? null;
+    },
+  };
   const log = silentLogger();
   const deps: MailboxHandlerDeps = { store, serverDn: SERVER_DN, log, directory };
   const registry = await loadRopRegistry(handlers(deps));
-  const runner = new RopRunner(registry, { session: { user }, log });
+  const runners: RopRunner[] = [];
 
-  const call = async (requests: Req[], handles: number[]) => {
-    const out = await runner.run(encodeRopRequests(registry, requests, handles));
-    if (!out.ok) throw out.error;
-    const { rops, handles: outHandles } = splitRopBuffer(out.output);
-    const r = new RopReader(rops);
-    const res: Res[] = [];
-    for (const q of requests) {
-      const codec = registry.codec(q.RopId)!;
-      if (!codec.hasResponse) continue;
-      if (r.left === 0) break;
-      res.push(codec.decodeResponse(r, { codePage: 1252 }, q) as Res);
-    }
-    if (r.left !== 0) throw new Error(`${r.left} response bytes left over`);
-    return { res, handles: outHandles };
+  const session = (u: LogonUser = user, ctx: { user: LogonUser } = { user: u }): Session => {
+    const runner = new RopRunner(registry, { session: ctx, log });
+    runners.push(runner);
+    const call: Call = async (requests, handles, maxOutput) => {
+      const out = await runner.run(encodeRopRequests(registry, requests, handles), maxOutput);
+      if (!out.ok) throw out.error;
+      const { rops, handles: outHandles } = splitRopBuffer(out.output);
+      const r = new RopReader(rops);
+      const res: Res[] = [];
+      for (const q of requests) {
+        const codec = registry.codec(q.RopId)!;
+        if (!codec.hasResponse) continue;
+        if (r.left === 0) break;
+        res.push(codec.decodeResponse(r, { codePage: 1252 }, q) as Res);
+      }
+      if (r.left !== 0) throw new Error(`${r.left} response bytes left over`);
+      return { res, handles: outHandles, rops };
+    };
+    const logon = async (owner: LogonUser = u) => {
+      const { res, handles } = await call([logonReq(0, 0, owner.legacyExchangeDN)], [N]);
+      if (res[0]!.ReturnValue !== 0) throw new Error(`RopLogon failed: 0x${res[0]!.ReturnValue.toString(16)}`);
+      return { handle: handles[0]!, res: res[0]! };
+    };
+    return { runner, call, logon };
   };
 
-  const logon = async () => {
-    const { res, handles } = await call([logonReq(0, 0, user.legacyExchangeDN)], [N]);
-    if (res[0]!.ReturnValue !== 0) throw new Error(`RopLogon failed: 0x${res[0]!.ReturnValue.toString(16)}`);
-    const mb = await store.openMailbox({ username: user.username, displayName: user.displayName, legacyDn: user.legacyExchangeDN });
-    return { handle: handles[0]!, mb };
-  };
-
+  const first = session();
   return {
     dir,
     store,
     registry,
-    runner,
-    call,
-    logon,
-    close: async () => {
-      runner.state.clear();
+    runner: first.runner,
+    call: first.call,
+    logon: async () => {
+      const { handle } = await first.logon();
+      const mb = await store.openMailbox({ username: user.username, displayName: user.displayName, legacyDn: user.legacyExchangeDN });
+      return { handle, mb };
+    },
+    session,
+    close: async (keepDir = false) => {
+      for (const r of runners) r.state.clear();
       await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (!keepDir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -1,17 +1,17 @@
 // Shared setup of the MS-OXCMSG handler tests: the harness env with the store, folder, table, property and message
-// handlers, request builders with the spec's field names, and readers for rows.
+// handlers (fresh or with Alice logged on, and a second session on it), request builders with the spec's field
+// names, and readers for rows.
 import { expect } from 'vitest';
 import { RopReader } from '../../../src/mapi/buffer.js';
 import { readPropertyRow, type RowCell } from '../../../src/mapi/ropprops.js';
-import { encodeRopRequests, RopRunner, splitRopBuffer } from '../../../src/rop/dispatch.js';
+import type { MailboxStore } from '../../../src/mapistore/types.js';
 import type { MailboxHandlerDeps } from '../../../src/rop/handlers/objects.js';
 import { createFolderHandlers } from '../../../src/rop/handlers/oxcfold.js';
 import { createMessageHandlers } from '../../../src/rop/handlers/oxcmsg.js';
 import { createPropertyHandlers } from '../../../src/rop/handlers/oxcprpt.js';
 import { createStoreHandlers } from '../../../src/rop/handlers/oxcstor.js';
 import { createTableHandlers } from '../../../src/rop/handlers/oxctabl.js';
-import { silentLogger } from '../../../src/util/log.js';
-import { ALICE, N, logonReq, makeEnv, type Env, type Req, type Res } from './harness.js';
+import { ALICE, N, makeEnv, type Call, type Env, type Req, type Res } from './harness.js';
 
 export { N };
 export type { Env, Req, Res };
@@ -21,6 +21,13 @@ export const handlers = (d: MailboxHandlerDeps) => [
 ];
 
 export const msgEnv = (): Promise<Env> => makeEnv(ALICE, handlers);
+
+/** A msgEnv with Alice logged on: the env, her mailbox and the logon handle. */
+export async function msgLogon(): Promise<{ env: Env; mb: MailboxStore; L: number }> {
+  const env = await msgEnv();
+  const { handle, mb } = await env.logon();
+  return { env, mb, L: handle };
+}
 
 // MS-OXPROPS tags used by the tests
 export const T = {
@@ -95,22 +102,7 @@ export function tableRows(res: Res, columns: number[]): RowCell[][] {
 }
 
 /** A second EMSMDB session on the same store and registry (logged on as Alice, logon in slot 0). */
-export async function secondSession(env: Env): Promise<{ call: (requests: Req[], handles: number[]) => Promise<{ res: Res[]; handles: number[] }>; logon: number }> {
-  const runner = new RopRunner(env.registry, { session: { user: ALICE }, log: silentLogger() });
-  const call = async (requests: Req[], handles: number[]) => {
-    const out = await runner.run(encodeRopRequests(env.registry, requests, handles));
-    if (!out.ok) throw out.error;
-    const { rops, handles: hs } = splitRopBuffer(out.output);
-    const rd = new RopReader(rops);
-    const res: Res[] = [];
-    for (const q of requests) {
-      const codec = env.registry.codec(q.RopId)!;
-      if (!codec.hasResponse || rd.left === 0) continue;
-      res.push(codec.decodeResponse(rd, { codePage: 1252 }, q) as Res);
-    }
-    return { res, handles: hs };
-  };
-  const { res, handles } = await call([logonReq(0, 0, ALICE.legacyExchangeDN)], [N]);
-  expect(res[0]!.ReturnValue).toBe(0);
-  return { call, logon: handles[0]! };
+export async function secondSession(env: Env): Promise<{ call: Call; logon: number }> {
+  const b = env.session(ALICE);
+  return { call: b.call, logon: (await b.logon()).handle };
 }

@@ -9,7 +9,7 @@ import { createMessageHandlers, MESSAGE_ROP } from '../../../src/rop/handlers/ox
 import type { RopContext } from '../../../src/rop/types.js';
 import { silentLogger } from '../../../src/util/log.js';
 import { SERVER_DN } from './harness.js';
-import { N, T, cells, msgEnv, rop, secondSession, type Env } from './oxcmsg-env.js';
+import { N, T, cells, msgLogon, rop, secondSession, type Env } from './oxcmsg-env.js';
 
 const READ = 0x01;
 const NOTIFY_READ = 0x100;
@@ -24,18 +24,13 @@ describe('MS-OXCMSG read flags and message status', () => {
   let d1: bigint;
 
   beforeEach(async () => {
-    env = await msgEnv();
-    const l = await env.logon();
-    L = l.handle;
-    mb = l.mb;
+    ({ env, mb, L } = await msgLogon());
     inbox = mb.special.inbox;
     m1 = await mb.createMessage(inbox, { props: [{ tag: T.Subject, value: 'one' }, { tag: T.MessageFlags, value: NOTIFY_READ }] });
     m2 = await mb.createMessage(inbox, { props: [{ tag: T.Subject, value: 'two' }] });
     d1 = await mb.createMessage(mb.special.drafts, { props: [{ tag: T.Subject, value: 'draft' }] });
   });
-  afterEach(async () => {
-    await env.close();
-  });
+  afterEach(() => env.close());
 
   const flagsOf = async (mid: bigint): Promise<number> => {
     const r = (await mb.getMessageProps(mid, [T.MessageFlags]))[0]!;

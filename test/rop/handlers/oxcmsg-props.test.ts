@@ -6,7 +6,7 @@ import { MAPI_E } from '../../../src/mapi/props.js';
 import { SEC } from '../../../src/mapistore/errors.js';
 import type { MailboxStore } from '../../../src/mapistore/types.js';
 import { ec } from '../../../src/rop/ec.js';
-import { N, T, cells, msgEnv, rop, type Env } from './oxcmsg-env.js';
+import { N, T, cells, msgLogon, rop, type Env } from './oxcmsg-env.js';
 
 const PidTagComment = 0x3004001f;
 const h = (RopId: number, inp: number, body: Record<string, unknown>) => ({ RopId, LogonId: 0, InputHandleIndex: inp, ...body });
@@ -18,15 +18,10 @@ describe('property ROPs on message and attachment objects', () => {
   let drafts: bigint;
 
   beforeEach(async () => {
-    env = await msgEnv();
-    const l = await env.logon();
-    L = l.handle;
-    mb = l.mb;
+    ({ env, mb, L } = await msgLogon());
     drafts = mb.special.drafts;
   });
-  afterEach(async () => {
-    await env.close();
-  });
+  afterEach(() => env.close());
 
   it('sets, lists, deletes and copies properties of messages and attachments in their working copies', async () => {
     const { res, handles } = await env.call([

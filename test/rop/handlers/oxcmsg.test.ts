@@ -9,7 +9,7 @@ import type { MailboxStore } from '../../../src/mapistore/types.js';
 import { RecipientFlags, RecipientType, type OpenRecipientRow, type RecipientRow } from '../../../src/rop/codec/recipient-row.js';
 import { ec } from '../../../src/rop/ec.js';
 import { ALICE, ORG, BOB } from './harness.js';
-import { N, T, cells, msgEnv, rop, tableRows, type Env, type Res } from './oxcmsg-env.js';
+import { N, T, cells, msgLogon, rop, tableRows, type Env, type Res } from './oxcmsg-env.js';
 
 const U = RecipientFlags.U;
 const COLS = [T.RecipientFlags, T.RecipientTrackStatus, T.ObjectType];
@@ -54,15 +54,10 @@ describe('MS-OXCMSG message and attachment ROPs', () => {
   let drafts: bigint;
 
   beforeEach(async () => {
-    env = await msgEnv();
-    const l = await env.logon();
-    L = l.handle;
-    mb = l.mb;
+    ({ env, mb, L } = await msgLogon());
     drafts = mb.special.drafts;
   });
-  afterEach(async () => {
-    await env.close();
-  });
+  afterEach(() => env.close());
 
   /** Composes the full message in Drafts through ROPs and returns its MID. */
   async function compose(): Promise<bigint> {

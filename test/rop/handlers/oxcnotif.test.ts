@@ -2,30 +2,23 @@
 // LocalStore, so one MailboxStore and one event bus. Session A registers (RopRegisterNotification) or opens tables;
 // session B, or the store directly (standing in for delivery), changes the mailbox; A's queue is drained into a ROP
 // output buffer (appendNotifications, as EcDoRpcExt2 does) and the RopNotify responses are decoded with the codec.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RopReader } from '../../../src/mapi/buffer.js';
-import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
 import type { MailboxEvent } from '../../../src/mapistore/events.js';
-import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
 import { TAG } from '../../../src/mapistore/tags.js';
 import type { MailboxStore } from '../../../src/mapistore/types.js';
 import { NotificationFlag, NotificationType, readNotificationData, TableEventType, type NotificationData } from '../../../src/rop/codec/notification-data.js';
 import { RopNotify } from '../../../src/rop/codec/RopNotify.js';
 import { RopPending } from '../../../src/rop/codec/RopPending.js';
-import { buildRopBuffer, encodeRopRequests, RopRunner, splitRopBuffer } from '../../../src/rop/dispatch.js';
+import { buildRopBuffer, splitRopBuffer } from '../../../src/rop/dispatch.js';
 import { ec } from '../../../src/rop/ec.js';
 import { createMailboxHandlers } from '../../../src/rop/handlers/index.js';
 import { appendNotifications, isQueuedNotification, notificationDataOf, type QueuedNotification } from '../../../src/rop/handlers/notif-queue.js';
 import { tableSettled } from '../../../src/rop/handlers/notif-tables.js';
-import type { MailboxHandlerDeps, TableObject } from '../../../src/rop/handlers/objects.js';
+import type { TableObject } from '../../../src/rop/handlers/objects.js';
 import { readPropertyRow } from '../../../src/mapi/ropprops.js';
-import { loadRopRegistry, type RopRegistry } from '../../../src/rop/registry.js';
-import { silentLogger } from '../../../src/util/log.js';
-import { ALICE, N, SERVER_DN, logonReq, openFolder, release, type Req, type Res } from './harness.js';
+import { ALICE, N, logonReq, makeEnv, openFolder, release, type Env, type Req, type Session } from './harness.js';
 
 const ALL_TYPES = 0xfe;
 
@@ -42,43 +35,26 @@ class TestSession {
   }
 }
 
-interface Side {
+interface Side extends Session {
   session: TestSession;
-  runner: RopRunner;
-  call(requests: Req[], handles: number[]): Promise<{ res: Res[]; handles: number[] }>;
   /** The queued notifications as RopNotify responses of an empty ROP buffer, decoded. */
   drain(room?: number): { notifies: Array<{ NotificationHandle: number; LogonId: number; NotificationData: NotificationData }>; pending: number | null };
 }
 
-let dir: string;
-let store: LocalStore;
-let registry: RopRegistry;
+let env: Env;
 let mb: MailboxStore;
 let a: Side;
 let b: Side;
 
+/** A session of Alice's on the env's store whose ctx.session queues what the handlers notify. */
 function side(): Side {
   const session = new TestSession();
-  const runner = new RopRunner(registry, { session, log: silentLogger() });
-  const call = async (requests: Req[], handles: number[]) => {
-    const out = await runner.run(encodeRopRequests(registry, requests, handles));
-    if (!out.ok) throw out.error;
-    const { rops, handles: outHandles } = splitRopBuffer(out.output);
-    const r = new RopReader(rops);
-    const res: Res[] = [];
-    for (const q of requests) {
-      const codec = registry.codec(q.RopId)!;
-      if (!codec.hasResponse) continue;
-      res.push(codec.decodeResponse(r, { codePage: 1252 }, q) as Res);
-    }
-    expect(r.left).toBe(0);
-    return { res, handles: outHandles };
-  };
+  const s = env.session(ALICE, session);
   const drain = (room = 0x8000) => {
     const empty = buildRopBuffer([], [N]);
     const r = appendNotifications(empty, session.take(), {
       room,
-      handleOf: (o) => runner.state.handles.handleOf(o),
+      handleOf: (o) => s.runner.state.handles.handleOf(o),
       sessionIndex: 7,
       codePage: 1252,
     });
@@ -96,24 +72,16 @@ function side(): Side {
     }
     return { notifies, pending };
   };
-  return { session, runner, call, drain };
+  return { ...s, session, drain };
 }
 
 beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-notif-'));
-  store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
-  const deps: MailboxHandlerDeps = { store, serverDn: SERVER_DN, log: silentLogger() };
-  registry = await loadRopRegistry(createMailboxHandlers(deps));
+  env = await makeEnv(ALICE, createMailboxHandlers);
   a = side();
   b = side();
-  mb = await store.openMailbox({ username: ALICE.username, displayName: ALICE.displayName, legacyDn: ALICE.legacyExchangeDN });
+  mb = await env.store.openMailbox({ username: ALICE.username, displayName: ALICE.displayName, legacyDn: ALICE.legacyExchangeDN });
 });
-afterEach(async () => {
-  a.runner.state.clear();
-  b.runner.state.clear();
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => env.close());
 
 const register = (inp: number, out: number, types: number, scope: { fid?: bigint; mid?: bigint } | 'store'): Req => ({
   RopId: 0x29,

@@ -3,20 +3,16 @@
 // RopModifyPermissions; Bob logs on to Alice's mailbox (delegate logon, MS-OXCSTOR 3.2.5.1.1) and gets exactly what
 // the lists grant. The permissions table is checked byte for byte against MS-OXCPERM 4.1's RopQueryRows response.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addressBookEntryId, EntryIdError } from '../../../src/mapi/entryid.js';
 import { RopReader } from '../../../src/mapi/buffer.js';
 import { readPropertyRow, type RowCell } from '../../../src/mapi/ropprops.js';
-import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
-import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
 import { TAG } from '../../../src/mapistore/tags.js';
-import { FOLDER_SEARCH, MEMBER_ID_ANONYMOUS, type MailboxStore, type Store } from '../../../src/mapistore/types.js';
-import { encodeRopRequests, RopRunner, splitRopBuffer } from '../../../src/rop/dispatch.js';
+import { FOLDER_SEARCH, MEMBER_ID_ANONYMOUS, type MailboxStore } from '../../../src/mapistore/types.js';
 import { ec } from '../../../src/rop/ec.js';
-import type { LogonDirectory, LogonUser, MailboxHandlerDeps } from '../../../src/rop/handlers/objects.js';
+import type { LogonUser } from '../../../src/rop/handlers/objects.js';
 import { createFolderHandlers } from '../../../src/rop/handlers/oxcfold.js';
 import {
   createPermissionHandlers, decodeAddressBookEntryId, PERM_TAG, ROLE, ROW_ADD, ROW_MODIFY, ROW_REMOVE, TAG_RIGHTS,
@@ -24,17 +20,9 @@ import {
 import { createPropertyHandlers } from '../../../src/rop/handlers/oxcprpt.js';
 import { createStoreHandlers } from '../../../src/rop/handlers/oxcstor.js';
 import { createTableHandlers } from '../../../src/rop/handlers/oxctabl.js';
-import { loadRopRegistry, type RopRegistry } from '../../../src/rop/registry.js';
-import { silentLogger } from '../../../src/util/log.js';
-import { ALICE, BOB, CAROL, N, ORG, SERVER_DN, logonReq, openFolder, release, type Req, type Res } from './harness.js';
+import { ALICE, BOB, CAROL, N, ORG, logonReq, makeEnv, openFolder, release, type Env, type Req, type Res, type Session } from './harness.js';
 
 const DAVE: LogonUser = { username: 'dave', displayName: 'Dave Example', legacyExchangeDN: `${ORG}/cn=dave`, enabled: true };
-const USERS = [ALICE, BOB, CAROL, DAVE];
-const directory: LogonDirectory = {
-  async findUser(dn: string) {
-    return USERS.find((u) => u.legacyExchangeDN.toLowerCase() === dn.toLowerCase()) ?? null;
-  },
-};
 
 const COLUMNS: number[] = [PERM_TAG.MemberId, PERM_TAG.MemberName, PERM_TAG.MemberRights, PERM_TAG.EntryId];
 const FREEBUSY_SIMPLE = 0x800;
@@ -58,65 +46,11 @@ const modifyRow = (id: bigint, rights: number): Row => ({
 });
 const removeRow = (id: bigint): Row => ({ DataFlags: ROW_REMOVE, PermissionDataEntries: [{ tag: PERM_TAG.MemberId, value: id }] });
 
-interface Session {
-  call(requests: Req[], handles: number[]): Promise<{ res: Res[]; handles: number[]; rops: Buffer }>;
-  /** Logs on to `owner`'s mailbox (LogonId 0); the logon handle and the RopLogon response. */
-  logon(owner: LogonUser): Promise<{ handle: number; res: Res }>;
-}
-
-interface World {
-  dir: string;
-  store: Store;
-  registry: RopRegistry;
-  session(user: LogonUser): Session;
-  close(): Promise<void>;
-}
-
-async function makeWorld(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-perm-'))): Promise<World> {
-  const store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
-  const log = silentLogger();
-  const deps: MailboxHandlerDeps = { store, serverDn: SERVER_DN, log, directory };
-  const registry = await loadRopRegistry([
-    createStoreHandlers(deps), createFolderHandlers(deps), createTableHandlers(deps), createPropertyHandlers(deps), createPermissionHandlers(deps),
-  ]);
-  const runners: RopRunner[] = [];
-  const session = (user: LogonUser): Session => {
-    const runner = new RopRunner(registry, { session: { user }, log });
-    runners.push(runner);
-    const call = async (requests: Req[], handles: number[]) => {
-      const out = await runner.run(encodeRopRequests(registry, requests, handles));
-      if (!out.ok) throw out.error;
-      const { rops, handles: outHandles } = splitRopBuffer(out.output);
-      const rd = new RopReader(rops);
-      const res: Res[] = [];
-      for (const q of requests) {
-        const codec = registry.codec(q.RopId)!;
-        if (!codec.hasResponse || rd.left === 0) continue;
-        res.push(codec.decodeResponse(rd, { codePage: 1252 }, q) as Res);
-      }
-      expect(rd.left).toBe(0);
-      return { res, handles: outHandles, rops };
-    };
-    return {
-      call,
-      logon: async (owner) => {
-        const { res, handles } = await call([logonReq(0, 0, owner.legacyExchangeDN)], [N]);
-        expect(res[0]!.ReturnValue).toBe(0);
-        return { handle: handles[0]!, res: res[0]! };
-      },
-    };
-  };
-  return {
-    dir,
-    store,
-    registry,
-    session,
-    close: async () => {
-      for (const x of runners) x.state.clear();
-      await store.close();
-    },
-  };
-}
+/** The harness env (Dave added to the directory) with the store, folder, table, property and permission handlers. */
+const makeWorld = (dir?: string): Promise<Env> =>
+  makeEnv(ALICE, (d) => [
+    createStoreHandlers(d), createFolderHandlers(d), createTableHandlers(d), createPropertyHandlers(d), createPermissionHandlers(d),
+  ], { users: [DAVE], ...(dir === undefined ? {} : { dir }) });
 
 function decodeRows(res: Res, columns = COLUMNS): RowCell[][] {
   const rd = new RopReader((res.RowData as Buffer | undefined) ?? Buffer.alloc(0));
@@ -129,7 +63,7 @@ function decodeRows(res: Res, columns = COLUMNS): RowCell[][] {
 const owner = (u: LogonUser) => ({ username: u.username, displayName: u.displayName, legacyDn: u.legacyExchangeDN });
 
 describe('MS-OXCPERM permissions and delegate access', () => {
-  let world: World;
+  let world: Env;
   let alice: Session;
   let bob: Session;
   let mb: MailboxStore;
@@ -144,7 +78,6 @@ describe('MS-OXCPERM permissions and delegate access', () => {
   });
   afterEach(async () => {
     await world.close();
-    fs.rmSync(world.dir, { recursive: true, force: true });
   });
 
   /** Alice's permissions rows of `fid` (TableFlags as given). */
@@ -331,7 +264,7 @@ describe('MS-OXCPERM permissions and delegate access', () => {
     const f = await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Shared' });
     expect(await aliceModify(f.fid, [addRow(BOB.legacyExchangeDN, ROLE.Owner), modifyRow(0n, ROLE.Contributor)])).toBe(0);
     const list = await mb.getPermissions(cal);
-    await world.close();
+    await world.close(true);
     const again = await makeWorld(world.dir);
     try {
       const mb2 = await again.store.openMailbox(owner(ALICE));
@@ -350,7 +283,7 @@ describe('MS-OXCPERM permissions and delegate access', () => {
       expect(ids[1]! > list[2]!.memberId).toBe(true);
     } finally {
       await again.close();
-      world = await makeWorld(); // afterEach closes and removes a fresh world
+      world = await makeWorld(); // again.close() removed the directory; afterEach closes and removes a fresh world
     }
   });
 

@@ -1,31 +1,17 @@
-// MS-OXCPRPT stream ROPs end to end: ROP buffers through the real registry and dispatcher to a real LocalStore (with a
-// configurable maxValueSize), answers decoded with the codecs and checked against what the store holds. Message and
+// MS-OXCPRPT stream ROPs end to end: ROP buffers through the real registry and dispatcher to a real LocalStore (the
+// harness env with a configurable maxValueSize), answers decoded with the codecs and checked against what the store holds. Message and
 // attachment server objects are bound into the handle table directly (the message ROPs are another module's), the
 // way a RopOpenMessage / RopCreateAttachment would bind them.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RopReader } from '../../../src/mapi/buffer.js';
-import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
-import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
 import type { MailboxStore, MessageObject } from '../../../src/mapistore/types.js';
-import { encodeRopRequests, RopRunner, splitRopBuffer } from '../../../src/rop/dispatch.js';
 import { ec } from '../../../src/rop/ec.js';
 import { AttachmentServerObject, LogonObject, MessageServerObject } from '../../../src/rop/handlers/objects.js';
 import { createFolderHandlers } from '../../../src/rop/handlers/oxcfold.js';
 import { createStoreHandlers } from '../../../src/rop/handlers/oxcstor.js';
 import { createStreamHandlers, READ_STREAM_BABE, STREAM_OPEN, STREAM_SEEK } from '../../../src/rop/handlers/oxcprpt-stream.js';
 import { MEMORY_STREAM_MAX, STREAM_EC } from '../../../src/rop/handlers/stream-object.js';
-import type { MailboxHandlerDeps } from '../../../src/rop/handlers/objects.js';
-import { loadRopRegistry, type RopRegistry } from '../../../src/rop/registry.js';
-import type { RopRequestHeader, RopResponse } from '../../../src/rop/types.js';
-import { silentLogger } from '../../../src/util/log.js';
-import { ALICE, N, SERVER_DN, logonReq, openFolder, release } from './harness.js';
-
-type Req = RopRequestHeader & Record<string, unknown>;
-type Res = RopResponse & Record<string, unknown>;
+import { ALICE, N, makeEnv, openFolder, release, type Env, type Req, type Res } from './harness.js';
 
 const PidTagBody = 0x1000001f;
 const PidTagAttachDataBinary = 0x37010102;
@@ -44,67 +30,20 @@ const setStreamSize = (inp: number, size: number | bigint) => r(0x2f, inp, { Str
 const seekStream = (inp: number, Origin: number, Offset: number | bigint) => r(0x2e, inp, { Origin, Offset: BigInt(Offset) });
 const copyToStream = (inp: number, DestHandleIndex: number, ByteCount: number | bigint) => r(0x3a, inp, { DestHandleIndex, ByteCount: BigInt(ByteCount) });
 
-interface StreamEnv {
-  dir: string;
-  store: LocalStore;
-  registry: RopRegistry;
-  runner: RopRunner;
+type StreamEnv = Omit<Env, 'logon'> & {
   mb: MailboxStore;
   logonHandle: number;
   logon: LogonObject;
-  call(requests: Req[], handles: number[], maxOutput?: number): Promise<{ res: Res[]; handles: number[] }>;
   /** Binds a server object into the handle table (as RopOpenMessage / RopCreateAttachment would) and returns its handle. */
   bind(o: MessageServerObject | AttachmentServerObject): number;
-  close(): Promise<void>;
-}
+};
 
+/** The harness env with the store, folder and stream handlers, Alice logged on. */
 async function makeStreamEnv(maxValueSize?: number): Promise<StreamEnv> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-stream-'));
-  const store = new LocalStore({
-    mailboxDir: path.join(dir, 'mailboxes'),
-    index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')),
-    ...(maxValueSize !== undefined ? { maxValueSize } : {}),
-  });
-  const log = silentLogger();
-  const deps: MailboxHandlerDeps = { store, serverDn: SERVER_DN, log };
-  const registry = await loadRopRegistry([createStoreHandlers(deps), createFolderHandlers(deps), createStreamHandlers(deps)]);
-  const runner = new RopRunner(registry, { session: { user: ALICE }, log });
-  const call = async (requests: Req[], handles: number[], maxOutput?: number) => {
-    const out = await runner.run(encodeRopRequests(registry, requests, handles), maxOutput);
-    if (!out.ok) throw out.error;
-    const { rops, handles: outHandles } = splitRopBuffer(out.output);
-    const rd = new RopReader(rops);
-    const res: Res[] = [];
-    for (const q of requests) {
-      const codec = registry.codec(q.RopId)!;
-      if (!codec.hasResponse) continue;
-      if (rd.left === 0) break;
-      res.push(codec.decodeResponse(rd, { codePage: 1252 }, q) as Res);
-    }
-    if (rd.left !== 0) throw new Error(`${rd.left} response bytes left over`);
-    return { res, handles: outHandles };
-  };
-  const lg = await call([logonReq(0, 0, ALICE.legacyExchangeDN)], [N]);
-  if (lg.res[0]!.ReturnValue !== 0) throw new Error('RopLogon failed');
-  const logonHandle = lg.handles[0]!;
-  const logon = runner.state.handles.get(logonHandle) as LogonObject;
-  const mb = await store.openMailbox({ username: ALICE.username, displayName: ALICE.displayName, legacyDn: ALICE.legacyExchangeDN });
-  return {
-    dir,
-    store,
-    registry,
-    runner,
-    mb,
-    logonHandle,
-    logon,
-    call,
-    bind: (o) => runner.state.handles.add(o)!,
-    close: async () => {
-      runner.state.clear();
-      await store.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const env = await makeEnv(ALICE, (d) => [createStoreHandlers(d), createFolderHandlers(d), createStreamHandlers(d)], maxValueSize === undefined ? {} : { maxValueSize });
+  const { handle, mb } = await env.logon();
+  const logon = env.runner.state.handles.get(handle) as LogonObject;
+  return { ...env, mb, logonHandle: handle, logon, bind: (o) => env.runner.state.handles.add(o)! };
 }
 
 /** A new message in the Inbox bound as a (read/write) message object; returns its handle and the store object. */
