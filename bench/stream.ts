@@ -24,9 +24,7 @@
 // arrive (a memcmp, no copy kept), inside the timed window.
 //
 // The bench builds the RPC server itself (rather than startServer) so that it can register the baseline interface on
-// the same server; the ROP registry is the server's (createMailboxHandlers). While the message ROPs
-// (RopOpenMessage, RopOpenAttachment) are not in that registry yet, minimal bench-only handlers for those two are
-// added, and the notes say so.
+// the same server; the ROP registry is the server's (createMailboxHandlers).
 import fs from 'node:fs';
 import { createNtlmServer } from '../src/auth/index.js';
 import { RpcClient, type RpcClientAuth } from '../src/dcerpc/client.js';
@@ -44,12 +42,10 @@ import { serverDn } from '../src/mapi/dn.js';
 import { createStore } from '../src/mapistore/index.js';
 import type { ContextHandle } from '../src/ndr/index.js';
 import { splitRopBuffer } from '../src/rop/dispatch.js';
-import { ec } from '../src/rop/ec.js';
 import { NO_HANDLE } from '../src/rop/handles.js';
 import { createMailboxHandlers } from '../src/rop/handlers/index.js';
-import { AttachmentServerObject, checkedLogon, guard, MessageServerObject, type MailboxHandlerDeps } from '../src/rop/handlers/objects.js';
+import type { MailboxHandlerDeps } from '../src/rop/handlers/objects.js';
 import { loadRopRegistry, type RopRegistry } from '../src/rop/registry.js';
-import type { RopContext, RopHandlerEntry } from '../src/rop/types.js';
 import { directoryLookup } from '../src/server.js';
 import { silentLogger } from '../src/util/log.js';
 import { benchConfig, connectEx, CPID, logonRequest, median, r2, readResponses, rop, ropsIn, rpcExt2, type Req } from './common.js';
@@ -64,36 +60,6 @@ const USER = { username: 'streambench', password: 'Bench-Passw0rd!', domain: 'BE
 const PidTagAttachDataBinary = 0x37010102;
 /** A bench-only interface for the raw baseline: EcDoRpcExt2's NDR shape under another UUID. */
 const RAW_IFACE = { name: 'bench-raw-ext2', uuid: '6d3a0b52-3c2e-4f0e-9a57-0d5bb1a1c0de', major: 1, minor: 0 };
-
-/** Bench-only RopOpenMessage / RopOpenAttachment for when the message ROP handlers are not registered yet. */
-function fallbackMessageHandlers(): Map<number, RopHandlerEntry> {
-  const m = new Map<number, RopHandlerEntry>();
-  m.set(0x03, {
-    inputKinds: ['logon', 'folder'],
-    handle: (req: Req, ctx: RopContext) => {
-      const logon = checkedLogon(req, ctx);
-      if (!logon) return { ec: ec.NullObject };
-      return guard(ctx, async () => ({
-        ec: ec.Success,
-        created: new MessageServerObject(req.LogonId, logon, logon, await logon.store.openMessage(req.MessageId as bigint), req.OpenModeFlags as number),
-        response: { HasNamedProperties: 0, SubjectPrefix: { StringType: 1 }, NormalizedSubject: { StringType: 1 }, RecipientCount: 0, RecipientColumns: [], RecipientRows: [] },
-      }));
-    },
-  });
-  m.set(0x22, {
-    inputKinds: ['message', 'embeddedMessage'],
-    handle: (req: Req, ctx: RopContext) => {
-      const logon = checkedLogon(req, ctx);
-      const msg = ctx.input;
-      if (!logon || !(msg instanceof MessageServerObject)) return { ec: ec.NullObject };
-      return guard(ctx, async () => ({
-        ec: ec.Success,
-        created: new AttachmentServerObject(req.LogonId, msg, logon, await msg.msg.openAttachment(req.AttachmentID as number), msg, req.OpenAttachmentFlags as number),
-      }));
-    },
-  });
-  return m;
-}
 
 function pseudoRandom(n: number): Buffer {
   const b = Buffer.alloc(n);
@@ -125,7 +91,6 @@ export interface StreamBenchResult {
   wallRatio: number;
   calls: number;
   rgbOutBytes: number;
-  fallback: boolean;
 }
 
 export async function runStreamBench(): Promise<StreamBenchResult> {
@@ -166,8 +131,7 @@ export async function runStreamBench(): Promise<StreamBenchResult> {
 
     const deps: MailboxHandlerDeps = { store, serverDn: serverDn(config.server), log, directory: dir };
     const maps = createMailboxHandlers(deps);
-    const fallback = !maps.some((m) => m.has(0x03)) || !maps.some((m) => m.has(0x22));
-    const registry: RopRegistry = await loadRopRegistry(fallback ? [...maps, fallbackMessageHandlers()] : maps);
+    const registry: RopRegistry = await loadRopRegistry(maps);
     rpc.registry.register(
       createEmsmdbInterface({ directory: dir, sessions, registry, serverDn: deps.serverDn, minClientVersion: parseVersion('12.0.0.0'), requireEncryption: true }),
     );
@@ -307,7 +271,6 @@ export async function runStreamBench(): Promise<StreamBenchResult> {
       wallRatio: r2(median(wallRatios)),
       calls: last.sizes.length,
       rgbOutBytes: Math.round(last.sizes.reduce((s, [, o]) => s + o, 0) / last.sizes.length),
-      fallback,
     };
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);
@@ -327,7 +290,7 @@ export async function benchStream(): Promise<Array<{ name: string; value: number
       name: 'RopReadStream 25 MB attachment (loopback, PKT_PRIVACY)',
       value: r.streamMBs,
       unit: 'MB/s CPU',
-      notes: `${how}; process CPU time (client + server), median of ${ROUNDS} rounds; wall-clock ${r.streamWallMBs} MB/s${r.fallback ? '; RopOpenMessage/RopOpenAttachment by bench-only handlers (message ROPs not registered yet)' : ''}`,
+      notes: `${how}; process CPU time (client + server), median of ${ROUNDS} rounds; wall-clock ${r.streamWallMBs} MB/s`,
     },
     {
       name: 'raw sealed EcDoRpcExt2-shaped calls, same sizes (loopback, PKT_PRIVACY)',
