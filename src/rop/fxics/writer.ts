@@ -1,0 +1,343 @@
+// MS-OXCFXICS 2.2.4.1 / 3.2.5.8.1.5 producing a FastTransfer stream for RopFastTransferSourceGetBuffer: a lazy,
+// pull-based producer. The stream comes from an (async) iterable of source items (elements, raw bytes, streamed
+// values, progress notes) or batches of them; each getBuffer(n) call pulls just enough items to fill at most n
+// bytes, plus at most one item of read-ahead (to answer Done rather than Partial when the last bytes fill the
+// buffer exactly). Only the current element's encoding is held (a streamed value not even that: it is read
+// piecewise from its source); progress notes met in the read-ahead already count for the buffer being returned.
+//
+// Where a buffer may end: TransferStatus Partial (2.2.3.1.1.5.2) points to 2.2.4.1, whose lexical structure exists
+// "to let its producers and consumers agree on rules that govern splitting of the stream". Our reading, the
+// conservative one: never inside a terminal token - a marker, a propTag with its namedPropInfo, a fixed-size value,
+// a length or count field; only the bytes of a variable-size value (string, binary, each var-size element of a
+// multi-valued one) are split, at any byte, except a PtypString's UTF-16 bytes, split only at even offsets. (The
+// parser accepts splits anywhere, as a consumer must.)
+// Choice where the spec leaves room: when not even the next atomic element fits into an empty buffer, getBuffer
+// returns no bytes with TransferStatus NoRoom (the "MAY" of MS-OXCFXICS 2.2.3.1.1.5.2) and the caller may retry with
+// a larger buffer; nothing is lost.
+// An exception from the source or the encoder ends the stream: TransferStatus Error, no bytes, the exception in
+// `error` (the ROP handler logs it once and turns it into ReturnValue).
+import { PT, propId } from '../../mapi/props.js';
+import type { PropertyName } from '../../mapi/named.js';
+import { encodeMarker, encodeNamedPropInfo, encodeProp, FxStreamError, NamedPropMapper, type FxElement, type FxEncodeOptions, type FxProp, type FxSegment, type NamedPropResolver } from './props.js';
+import { isMarker } from './markers.js';
+
+/** MS-OXCFXICS 2.2.3.1.1.5.2 TransferStatus. */
+export const TransferStatus = {
+  Error: 0x0000,
+  Partial: 0x0001,
+  NoRoom: 0x0002,
+  Done: 0x0003,
+} as const;
+export type TransferStatusValue = (typeof TransferStatus)[keyof typeof TransferStatus];
+
+/** Bytes copied into the stream as they are (`atomic`: never split; default false = may be split anywhere). */
+export interface FxRaw {
+  kind: 'raw';
+  bytes: Uint8Array;
+  atomic?: boolean;
+}
+
+/**
+ * A variable-size property value read piecewise from its source (a large body or attachment data): written as
+ * propTag [namedPropInfo] length(u32 = `length`) then the bytes from `read`. `tag` gives the wire type as is (no
+ * string conversion: the bytes must already be the wire form, NUL terminator included for strings).
+ */
+export interface FxPropStream {
+  kind: 'propStream';
+  tag: number;
+  name?: PropertyName;
+  length: number;
+  /** Up to `max` bytes from `offset`; must return at least one byte while offset < length. */
+  read(offset: number, max: number): Promise<Uint8Array>;
+}
+
+/** Progress of the operation (no bytes): reported in InProgressCount / TotalStepCount of following buffers. */
+export interface FxProgress {
+  kind: 'progress';
+  inProgressCount: number;
+  totalStepCount: number;
+}
+
+/** What a content producer yields. */
+export type FxSourceItem = FxElement | FxRaw | FxPropStream | FxProgress;
+/**
+ * One yield of a source: an item, or a batch of items (e.g. all properties of one object): an async generator
+ * costs about a microsecond per yield, so a producer that yields batches is several times faster.
+ */
+export type FxSourceYield = FxSourceItem | readonly FxSourceItem[];
+
+export interface FxWriterOptions extends FxEncodeOptions {
+  /** Names of named properties (Store.getNames); without it a named property lacking `name` is an error. */
+  names?: NamedPropResolver | NamedPropMapper;
+  /**
+   * What to do with a property the stream cannot carry (no FastTransfer type, or a named id without a name):
+   * 'skip' (default) drops it, 'error' ends the stream with TransferStatus Error.
+   */
+  unencodable?: 'skip' | 'error';
+  /** Called for each dropped property (for a log line). */
+  onSkip?: (tag: number, reason: string) => void;
+}
+
+/** One RopFastTransferSourceGetBuffer answer. */
+export interface FxBuffer {
+  TransferStatus: TransferStatusValue;
+  InProgressCount: number;
+  TotalStepCount: number;
+  TransferBuffer: Buffer;
+  /** With TransferStatus Error: what went wrong. */
+  error?: unknown;
+}
+
+/** Lazy piece of a streamed value. */
+interface LazySeg {
+  lazy: FxPropStream;
+  /** Bytes of the value handed out so far. */
+  offset: number;
+  /** Split granularity (2 for PtypString). */
+  align: number;
+  /** Bytes read but not yet handed out (at most align - 1). */
+  carry: Buffer;
+}
+type Piece = (FxSegment & { align?: number; off: number }) | LazySeg;
+
+/**
+ * The BufferSize a RopFastTransferSourceGetBuffer call may fill: BufferSize itself, or for the 0xBABE sentinel
+ * min(MaximumBufferSize, room) where `room` is what the ROP output buffer has left (MS-OXCFXICS 3.2.5.8.1.5).
+ */
+export function effectiveBufferSize(BufferSize: number, MaximumBufferSize: number | undefined, room: number): number {
+  if (BufferSize === 0xbabe) return Math.max(0, Math.min(MaximumBufferSize ?? room, room));
+  return Math.max(0, Math.min(BufferSize, room));
+}
+
+/** The lazy FastTransfer stream producer of one download context. */
+export class FxStreamProducer {
+  private readonly it: Iterator<FxSourceYield> | AsyncIterator<FxSourceYield>;
+  private queued: readonly FxSourceItem[] = [];
+  private qi = 0;
+  private readonly mapper: NamedPropMapper | undefined;
+  private pieces: Piece[] = [];
+  private finished = false;
+  private failed: unknown = undefined;
+  private inProgress = 0;
+  private total = 0;
+  /** Bytes produced so far. */
+  produced = 0;
+
+  constructor(
+    source: Iterable<FxSourceYield> | AsyncIterable<FxSourceYield>,
+    private readonly opts: FxWriterOptions,
+  ) {
+    this.it = Symbol.asyncIterator in source ? (source as AsyncIterable<FxSourceYield>)[Symbol.asyncIterator]() : (source as Iterable<FxSourceYield>)[Symbol.iterator]();
+    const n = opts.names;
+    this.mapper = n === undefined ? undefined : n instanceof NamedPropMapper ? n : new NamedPropMapper(n);
+  }
+
+  /** True once the last buffer (Done) or an Error has been handed out. */
+  get done(): boolean {
+    return (this.finished && this.pieces.length === 0) || this.failed !== undefined;
+  }
+
+  /** The next portion of at most `max` bytes (see the header comment for where it ends). */
+  async getBuffer(max: number): Promise<FxBuffer> {
+    if (this.failed !== undefined) return this.answer(TransferStatus.Error, [], this.failed);
+    const out: Buffer[] = [];
+    let room = Math.max(0, Math.floor(max));
+    if (room === 0 && !this.done) return this.answer(TransferStatus.NoRoom, out);
+    try {
+      for (;;) {
+        if (this.pieces.length === 0) {
+          if (this.finished) return this.answer(TransferStatus.Done, out);
+          const pending = this.pull();
+          if (pending) await pending;
+          // full: stop after at most one element of read-ahead (enough to tell Partial from Done)
+          if (room === 0 && !this.finished && this.pieces.length > 0) break;
+          continue;
+        }
+        const p = this.pieces[0] as Piece;
+        if ('lazy' in p) {
+          const left = p.lazy.length - p.offset;
+          if (left <= 0) {
+            this.pieces.shift();
+            continue;
+          }
+          if (room === 0) break;
+          let want = Math.min(room, left);
+          if (want < left && p.align > 1) want -= want % p.align;
+          if (want === 0) {
+            if (out.length === 0) return this.answer(TransferStatus.NoRoom, out);
+            break;
+          }
+          let got = p.carry;
+          const need = want - got.length;
+          if (need > 0) {
+            const b = await p.lazy.read(p.offset + got.length, need);
+            if (b.length === 0) throw new FxStreamError('OC_FX_SHORT_SOURCE', `streamed value 0x${(p.lazy.tag >>> 0).toString(16)} ended at ${p.offset + got.length} of ${p.lazy.length} bytes`);
+            const fresh = Buffer.from(b.buffer, b.byteOffset, Math.min(b.length, need));
+            got = got.length === 0 ? fresh : Buffer.concat([got, fresh]);
+          }
+          // a short read may end inside a UTF-16 code unit: keep that byte for the next piece
+          let emit = got.length;
+          if (emit < left && p.align > 1) emit -= emit % p.align;
+          p.carry = Buffer.from(got.subarray(emit));
+          if (emit === 0) continue;
+          out.push(got.subarray(0, emit));
+          room -= emit;
+          p.offset += emit;
+          continue;
+        }
+        const left = p.bytes.length - p.off;
+        if (left === 0) {
+          this.pieces.shift();
+          continue;
+        }
+        if (p.atomic) {
+          if (left > room) {
+            if (out.length === 0) return this.answer(TransferStatus.NoRoom, out);
+            break;
+          }
+          out.push(p.off === 0 ? p.bytes : p.bytes.subarray(p.off));
+          room -= left;
+          this.pieces.shift();
+          continue;
+        }
+        let n = Math.min(room, left);
+        const align = p.align ?? 1;
+        if (n < left && align > 1) n -= n % align;
+        if (n === 0) {
+          if (out.length === 0) return this.answer(TransferStatus.NoRoom, out);
+          break;
+        }
+        out.push(p.bytes.subarray(p.off, p.off + n));
+        p.off += n;
+        room -= n;
+      }
+    } catch (e) {
+      this.failed = e;
+      this.pieces = [];
+      return this.answer(TransferStatus.Error, [], e);
+    }
+    return this.answer(TransferStatus.Partial, out);
+  }
+
+  /** Stops the source (RopRelease of the download context before Done). */
+  async close(): Promise<void> {
+    this.pieces = [];
+    this.queued = [];
+    if (!this.finished) {
+      this.finished = true;
+      await this.it.return?.();
+    }
+  }
+
+  private answer(status: TransferStatusValue, out: Buffer[], error?: unknown): FxBuffer {
+    const TransferBuffer = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+    this.produced += TransferBuffer.length;
+    const r: FxBuffer = {
+      TransferStatus: status,
+      InProgressCount: Math.min(0xffff, this.inProgress),
+      TotalStepCount: Math.min(0xffff, this.total),
+      TransferBuffer,
+    };
+    if (status === TransferStatus.Done) r.InProgressCount = r.TotalStepCount;
+    if (error !== undefined) r.error = error;
+    return r;
+  }
+
+  /**
+   * Pulls the next source item and turns it into pieces. Synchronous (no promise, no microtask) for a sync source
+   * and items that need no store call; a promise otherwise.
+   */
+  private pull(): Promise<void> | undefined {
+    if (this.qi < this.queued.length) return this.accept(this.queued[this.qi++] as FxSourceItem);
+    const n = this.it.next();
+    if (n instanceof Promise) return n.then((r) => this.acceptResult(r));
+    return this.acceptResult(n);
+  }
+
+  private acceptResult(r: IteratorResult<FxSourceYield>): Promise<void> | undefined {
+    if (r.done) {
+      this.finished = true;
+      return undefined;
+    }
+    const v = r.value;
+    if (!Array.isArray(v)) return this.accept(v as FxSourceItem);
+    // a batch: taken one item per pull, like single yields
+    this.queued = v;
+    this.qi = 0;
+    return undefined;
+  }
+
+  private accept(item: FxSourceItem): Promise<void> | undefined {
+    switch (item.kind) {
+      case 'progress':
+        this.inProgress = item.inProgressCount;
+        this.total = item.totalStepCount;
+        return undefined;
+      case 'raw':
+        this.pieces.push({ bytes: Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength), atomic: item.atomic ?? false, off: 0 });
+        return undefined;
+      case 'marker':
+        this.pieces.push({ bytes: encodeMarker(item.tag), atomic: true, off: 0 });
+        return undefined;
+      case 'propStream':
+        if (propId(item.tag) < 0x8000 || item.name) return this.acceptStream(item, item.name);
+        return this.nameFor(item.tag, undefined).then((name) => (name === null ? undefined : this.acceptStream(item, name)));
+      case 'prop':
+        if (propId(item.tag) < 0x8000 || item.name) return this.acceptProp(item);
+        return this.nameFor(item.tag, undefined).then((name) => (name === null ? undefined : this.acceptProp({ ...item, name: name as PropertyName })));
+    }
+  }
+
+  private acceptStream(item: FxPropStream, name: PropertyName | undefined): undefined {
+    const info = name && propId(item.tag) >= 0x8000 ? encodeNamedPropInfo(name) : undefined;
+    const head = Buffer.allocUnsafe(8 + (info ? info.length : 0));
+    head.writeUInt32LE(item.tag >>> 0, 0);
+    if (info) info.copy(head, 4);
+    head.writeUInt32LE(item.length >>> 0, head.length - 4);
+    const wide = (item.tag & 0xffff) === PT.UNICODE;
+    this.pieces.push({ bytes: head, atomic: true, off: 0 }, { lazy: item, offset: 0, align: wide ? 2 : 1, carry: Buffer.alloc(0) });
+    return undefined;
+  }
+
+  private acceptProp(item: FxProp): undefined {
+    let segs: FxSegment[];
+    try {
+      segs = encodeProp(item, this.opts);
+    } catch (e) {
+      if (e instanceof FxStreamError && e.code === 'OC_FX_PROPTYPE' && (this.opts.unencodable ?? 'skip') === 'skip') {
+        this.opts.onSkip?.(item.tag, e.message);
+        return undefined;
+      }
+      throw e;
+    }
+    const wireType = segs[0] ? (segs[0].bytes.readUInt32LE(0) & 0xffff) : 0;
+    const align = wireType === PT.UNICODE || wireType === PT.MV_UNICODE ? 2 : 1;
+    for (const g of segs) this.pieces.push({ bytes: g.bytes, atomic: g.atomic, align: g.atomic ? 1 : align, off: 0 });
+    return undefined;
+  }
+
+  /** The name of a named tag: given, resolved, undefined (not named), or null (skip this property). */
+  private async nameFor(tag: number, given: PropertyName | undefined): Promise<PropertyName | undefined | null> {
+    if (propId(tag) < 0x8000 || isMarker(tag)) return undefined;
+    if (given) return given;
+    const n = this.mapper ? await this.mapper.toWire(propId(tag)) : undefined;
+    if (n) return n;
+    if ((this.opts.unencodable ?? 'skip') === 'skip') {
+      this.opts.onSkip?.(tag, 'named property id without a name');
+      return null;
+    }
+    throw new FxStreamError('OC_FX_NAME', `named property 0x${(tag >>> 0).toString(16)} has no name`);
+  }
+}
+
+/** Drains a producer into one Buffer with buffers of `size` bytes (tests and small in-process streams). */
+export async function produceAll(p: FxStreamProducer, size = 0x7fff_ffff): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (;;) {
+    const b = await p.getBuffer(size);
+    parts.push(b.TransferBuffer);
+    if (b.TransferStatus === TransferStatus.Done) return Buffer.concat(parts);
+    if (b.TransferStatus === TransferStatus.Error) throw b.error;
+    if (b.TransferStatus === TransferStatus.NoRoom) throw new FxStreamError('OC_FX_NOROOM', `a ${size}-byte buffer cannot hold the next element`);
+  }
+}
