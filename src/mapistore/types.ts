@@ -514,6 +514,34 @@ export interface MailboxStore {
   recordDeferredActionUpdate(serverEntryId: Buffer, clientEntryId: Buffer): Promise<void>;
   deferredActionUpdates(): Promise<{ serverEntryId: Buffer; clientEntryId: Buffer }[]>;
 
+  // --- ICS upload (MS-OXCFXICS 3.2.5.9.4; issue 7 item 4, K5, backends/local/ics-import.ts; types IcsImportTracking.. at the end) ---
+  /**
+   * The folder or message whose PidTagSourceKey is `sourceKey` (the server's own XIDs and the client's foreign ones):
+   * `{ id }` when it exists, `{ id, deleted: true }` when it was deleted (id 0n for a key the client deleted that never
+   * existed here), null when unknown. A key that is not an XID (17..24 bytes) is SEC.InvalidParam.
+   */
+  findBySourceKey(kind: 'folder' | 'message', sourceKey: Uint8Array): Promise<{ id: bigint; deleted: boolean } | null>;
+  /** PidTagSourceKey of a folder or message, also of a deleted one (folderChangeInfo/messageChangeInfo report it too). */
+  sourceKeyOf(kind: 'folder' | 'message', id: bigint): Promise<Buffer>;
+  /**
+   * Records the change tracking a client gave the stored version of `id` (an imported message after its save, a moved
+   * one): PCL merged with `t.pcl`, change key (null: the server's), source key and modification time as given; no new
+   * CN. folderChangeInfo/messageChangeInfo report them while the version stays the current one.
+   */
+  setChangeTracking(kind: 'folder' | 'message', id: bigint, t: IcsImportTracking): Promise<void>;
+  /** A new CN for `id` (content unchanged) whose PCL also holds `pcl`: a conflict the server's version won. Returns the CN. */
+  bumpChange(kind: 'folder' | 'message', id: bigint, pcl: Uint8Array): Promise<bigint>;
+  /** Source keys the client deleted that never existed here, kept so that later imports do not restore them. */
+  recordDeletedSourceKeys(kind: 'folder' | 'message', keys: readonly Uint8Array[]): Promise<void>;
+  /** A folder from the client (new: `fid` null) with its tracking, in one transaction; returns its FID. */
+  importFolder(fid: bigint | null, f: IcsFolderImport): Promise<bigint>;
+  /** Read states from the client: one CN for all; FAI messages and messages of other folders skipped. */
+  importReadStates(fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }>;
+  /** RopGetLocalReplicaIds: `count` GLOBCNTs reserved for the client (never used by the server); the first. */
+  allocateClientRange(count: number): Promise<bigint>;
+  /** RopSetLocalReplicaMidsetDeleted: inclusive GLOBCNT ranges the client gave up. */
+  recordDeletedRanges(ranges: readonly { first: bigint; last: bigint }[]): Promise<void>;
+
   close(): Promise<void>;
 }
 
@@ -554,3 +582,28 @@ export type RuleChange =
   | { op: 'add'; fields: Partial<RuleFields> & Pick<RuleFields, 'actions'> }
   | { op: 'modify'; id: bigint; fields: Partial<RuleFields> }
   | { op: 'remove'; id: bigint };
+
+// --- ICS upload (MS-OXCFXICS 3.2.5.9.4; issue 7 item 4, K5) ---
+
+/** Change tracking a client gave an imported version (RopSynchronizationImport*). */
+export interface IcsImportTracking {
+  /** PidTagSourceKey (an XID); absent: unchanged. */
+  sourceKey?: Buffer;
+  /** PidTagChangeKey of the version; null: the server's own (a merged version). */
+  changeKey: Buffer | null;
+  /** PidTagPredecessorChangeList of the version (the change key is merged in). */
+  pcl: Buffer;
+  /** 'replace': the stored PCL becomes `pcl` (the stored version is exactly the client's); 'merge' (default): merged with the stored one. */
+  pclMode?: 'merge' | 'replace';
+  /** PidTagLastModificationTime (FILETIME); absent: unchanged. */
+  lastModified?: bigint;
+}
+
+/** What RopSynchronizationImportHierarchyChange sets on a folder. */
+export interface IcsFolderImport {
+  parent: bigint;
+  displayName: string;
+  /** Further folder properties (computed ones are skipped). */
+  props: readonly TaggedValue[];
+  tracking: IcsImportTracking & { sourceKey: Buffer };
+}

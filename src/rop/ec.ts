@@ -48,6 +48,13 @@ export const ec = {
   AccessDenied: 0x80070005,
   MAPIOOM: 0x8007000e,
   InvalidParam: 0x80070057,
+  // MS-OXCDATA 2.4.2 ICS synchronization codes (RopSynchronizationImport*, MS-OXCFXICS 3.2.5.9.4; issue 7, K5)
+  SyncObjectDeleted: 0x80040800,
+  SyncIgnore: 0x80040801,
+  SyncConflict: 0x80040802,
+  SyncNoParent: 0x80040803,
+  SyncIncest: 0x80040804,
+  SyncClientChangeNewer: 0x00040821,
   // warnings
   WarnWithErrors: 0x00040380,
   WarnPartialCompletion: 0x00040680,

@@ -12,9 +12,12 @@ import { createPermissionHandlers } from './oxcperm.js';
 import { createSearchHandlers } from './oxcfold-search.js';
 import { createMessageHandlers } from './oxcmsg.js';
 import { createMessagingHandlers } from './oxomsg.js';
+import { createUploadHandlers } from './oxcfxics-upload.js';
+import { createFxCopyHandlers } from './oxcfxics-copy.js';
+import { createSyncDownloadHandlers } from './oxcfxics-sync.js';
 
 export type { MailboxHandlerDeps } from './objects.js';
 
 export function createMailboxHandlers(deps: MailboxHandlerDeps): Map<number, RopHandlerEntry>[] {
-  return [createStoreHandlers(deps), createFolderHandlers(deps), createTableHandlers(deps), createNotificationHandlers(deps), createPropertyHandlers(deps), createMessageHandlers(deps), createStreamHandlers(deps), createPermissionHandlers(deps), createSearchHandlers(deps), createRuleHandlers(deps), createMessagingHandlers(deps)];
+  return [createStoreHandlers(deps), createFolderHandlers(deps), createTableHandlers(deps), createNotificationHandlers(deps), createPropertyHandlers(deps), createMessageHandlers(deps), createStreamHandlers(deps), createPermissionHandlers(deps), createSearchHandlers(deps), createRuleHandlers(deps), createMessagingHandlers(deps), createUploadHandlers(deps), createFxCopyHandlers(deps), createSyncDownloadHandlers(deps)];
 }

@@ -41,6 +41,8 @@ import { MailboxEvents } from '../../events.js';
 import { SearchFolders } from './search.js';
 import type { SearchCriteria, SearchCriteriaChange } from '../../types.js';
 import * as ev from './events-emit.js';
+import * as ics from './ics-import.js';
+import type { IcsFolderImport, IcsImportTracking } from '../../types.js';
 
 /** Folders whose computed properties stay cached (LocalMailbox.folderPropsOf). */
 const FOLDER_CACHE_MAX = 512;
@@ -542,7 +544,7 @@ export class LocalMailbox implements MailboxStore {
   }
 
   async getFolderProps(fid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
-    return pickProps(this.folderPropsOf(fid), tags);
+    return ics.overrideProps(this, 'folder', fid, pickProps(this.folderPropsOf(fid), tags));
   }
 
   async listFolderProps(fid: bigint): Promise<number[]> {
@@ -607,7 +609,7 @@ export class LocalMailbox implements MailboxStore {
 
   async folderChangeInfo(fid: bigint): Promise<ChangeInfo> {
     const r = this.folderRow(fid);
-    return this.changeInfo(r.fid, r.cn, r.pcl, r.modified);
+    return ics.importedChangeInfo(this, 'folder', fid, this.changeInfo(r.fid, r.cn, r.pcl, r.modified));
   }
 
   // ------------------------------------------------------------------ messages
@@ -636,8 +638,8 @@ export class LocalMailbox implements MailboxStore {
     return msg.folderOfMessage(this, mid);
   }
 
-  getMessageProps(mid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
-    return msg.getMessageProps(this, mid, tags);
+  async getMessageProps(mid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
+    return ics.overrideProps(this, 'message', mid, await msg.getMessageProps(this, mid, tags));
   }
 
   listMessageProps(mid: bigint): Promise<number[]> {
@@ -652,8 +654,8 @@ export class LocalMailbox implements MailboxStore {
     return this.serial(() => msg.deleteMessageProps(this, mid, tags));
   }
 
-  messageChangeInfo(mid: bigint): Promise<ChangeInfo> {
-    return msg.messageChangeInfo(this, mid);
+  async messageChangeInfo(mid: bigint): Promise<ChangeInfo> {
+    return ics.importedChangeInfo(this, 'message', mid, await msg.messageChangeInfo(this, mid));
   }
 
   contentsRows(fid: bigint, o: ContentsOptions = {}): Promise<Row[]> {
@@ -779,6 +781,17 @@ export class LocalMailbox implements MailboxStore {
   // search folders (MS-OXCFOLD RopSetSearchCriteria / RopGetSearchCriteria): search.ts
   setSearchCriteria(fid: bigint, change: SearchCriteriaChange): Promise<void> { return this.serial(async () => this.search.set(fid, change)); }
   async getSearchCriteria(fid: bigint): Promise<SearchCriteria | null> { return this.search.get(fid); }
+
+  // ICS upload (MS-OXCFXICS 3.2.5.9.4): ics-import.ts
+  async findBySourceKey(kind: 'folder' | 'message', sk: Uint8Array): Promise<{ id: bigint; deleted: boolean } | null> { return ics.findBySourceKey(this, kind, sk); }
+  async sourceKeyOf(kind: 'folder' | 'message', id: bigint): Promise<Buffer> { return ics.sourceKeyOf(this, kind, id); }
+  setChangeTracking(kind: 'folder' | 'message', id: bigint, t: IcsImportTracking): Promise<void> { return this.serial(() => ics.setChangeTracking(this, kind, id, t)); }
+  bumpChange(kind: 'folder' | 'message', id: bigint, pcl: Uint8Array): Promise<bigint> { return this.serial(() => ics.bumpChange(this, kind, id, pcl)); }
+  recordDeletedSourceKeys(kind: 'folder' | 'message', keys: readonly Uint8Array[]): Promise<void> { return this.serial(() => ics.recordDeletedSourceKeys(this, kind, keys)); }
+  importFolder(fid: bigint | null, f: IcsFolderImport): Promise<bigint> { return this.serial(async () => (fid === null ? ics.importNewFolder(this, f) : (await ics.importFolderChange(this, fid, f), fid))); }
+  importReadStates(fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }> { return this.serial(() => ics.importReadStates(this, fid, changes)); }
+  allocateClientRange(count: number): Promise<bigint> { return this.serial(() => ics.allocateClientRange(this, count)); }
+  recordDeletedRanges(ranges: readonly { first: bigint; last: bigint }[]): Promise<void> { return this.serial(() => ics.recordDeletedRanges(this, ranges)); }
 
   async close(): Promise<void> {
     await this.chain;

@@ -1,0 +1,402 @@
+// ICS upload support of the embedded backend (MS-OXCFXICS 3.2.5.9.4, issue 7 item 4): objects known by the source
+// keys, change keys and PCLs a client sends (foreign XIDs: another namespace GUID than the mailbox's replica GUID,
+// or GLOBCNTs of ours the client reserved with RopGetLocalReplicaIds), imported folders, imported read states,
+// source keys the client deleted, and the GLOBCNT ranges it gave up (RopSetLocalReplicaMidsetDeleted).
+//
+// Own tables (created on first use, beside schema.ts):
+// - ics_keys (kind, id) -> the object's PidTagSourceKey when it is not the server's XID of its id, and the change key
+//   and FILETIME the client gave the version stored at CN `cn` (a later local change, with another CN, reports the
+//   server's change key again);
+// - ics_deleted_keys: source keys the client deleted that never existed here (MS-OXCFXICS 3.2.5.9.4.5: recorded so
+//   that a later import does not bring them back);
+// - ics_client_ranges / ics_deleted_ranges: GLOBCNT ranges given to the client, and those it said it will not use.
+//
+// Choices where the spec leaves room:
+// - a folder import (create, rename, move, property change) is one transaction with its change tracking;
+// - a message import is stored by the message object's own save (backends/local/objects.ts) and its change tracking
+//   (source key, change key, PCL, time) by setChangeTracking right after it, in a second transaction of the same
+//   serial turn of events: a crash between the two leaves the whole message, tracked under the server's keys (the
+//   client then downloads it once more), never a half-written one;
+// - the stored modification time is the client's PidTagLastModificationTime (to the millisecond); the exact FILETIME
+//   is kept in ics_keys for the version it came with.
+import { eidGlobcnt, eidReplId, globcntFromBytes } from '../../../mapi/ids.js';
+import { fromFileTime, propId, type PropValue, type TaggedValue } from '../../../mapi/props.js';
+import { readGuid } from '../../../util/guid.js';
+import { SEC, StoreError, notFound } from '../../errors.js';
+import { decodePcl, encodePcl, mergePcl, pclAfterChange } from '../../pcl.js';
+import { badValue, checkValue, decodeProps, encodeProps } from '../../propcodec.js';
+import { TAG } from '../../tags.js';
+import { FOLDER_GENERIC, type ChangeInfo, type PropResult } from '../../types.js';
+import { FOLDER_COLUMN_IDS, FOLDER_COMPUTED, REPL_ID, checkName, eid, g2n } from './helpers.js';
+import type { LocalMailbox } from './mailbox.js';
+import type { FolderRow, MessageRow } from './schema.js';
+import * as ev from './events-emit.js';
+
+export type IcsKind = 'folder' | 'message';
+
+/** Change tracking a client gave a version (RopSynchronizationImport*). */
+export interface ImportTracking {
+  /** PidTagSourceKey of the object (first import or move); absent: unchanged. */
+  sourceKey?: Buffer;
+  /** PidTagChangeKey of the version; null: the server's own (a merged version, e.g. after a conflict). */
+  changeKey: Buffer | null;
+  /** PidTagPredecessorChangeList of the version (with the change key merged in). */
+  pcl: Buffer;
+  /**
+   * 'replace' (the stored version is exactly the client's: new or client-newer imports, moves): the stored PCL becomes
+   * `pcl`; 'merge' (default; a version succeeding both sides): the stored PCL and `pcl` merged.
+   */
+  pclMode?: 'merge' | 'replace';
+  /** PidTagLastModificationTime (FILETIME) of the version; absent: unchanged. */
+  lastModified?: bigint;
+}
+
+/** What a folder import sets (RopSynchronizationImportHierarchyChange). */
+export interface FolderImport {
+  parent: bigint;
+  displayName: string;
+  props: readonly TaggedValue[];
+  tracking: ImportTracking & { sourceKey: Buffer };
+}
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS ics_keys (
+  kind TEXT NOT NULL,
+  id INTEGER NOT NULL,
+  source_key BLOB,
+  change_key BLOB,
+  cn INTEGER NOT NULL,
+  modified TEXT,
+  PRIMARY KEY (kind, id)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ics_keys_source ON ics_keys (kind, source_key);
+CREATE TABLE IF NOT EXISTS ics_deleted_keys (kind TEXT NOT NULL, source_key BLOB NOT NULL, PRIMARY KEY (kind, source_key));
+CREATE TABLE IF NOT EXISTS ics_client_ranges (first INTEGER NOT NULL, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ics_deleted_ranges (first INTEGER NOT NULL, last INTEGER NOT NULL);
+`;
+
+interface KeyRow { kind: string; id: number; source_key: Buffer | null; change_key: Buffer | null; cn: number; modified: string | null }
+
+/** Per mailbox: the ics_keys rows by `${kind}:${id}`, kept in memory (few: only imported objects have one). */
+const cache = new WeakMap<LocalMailbox, Map<string, KeyRow>>();
+function ensure(mb: LocalMailbox): Map<string, KeyRow> {
+  let m = cache.get(mb);
+  if (m) return m;
+  // a closed mailbox has nothing to add (the caller's own read reports the closed database)
+  if (!mb.db.open) return new Map();
+  mb.db.exec(DDL);
+  m = new Map();
+  for (const r of mb.db.prepare('SELECT * FROM ics_keys').all() as KeyRow[]) m.set(`${r.kind}:${r.id}`, r);
+  cache.set(mb, m);
+  return m;
+}
+
+/** Reads the ics_keys row of (kind, g) into the cache again (after a write, committed or not). */
+function refresh(mb: LocalMailbox, kind: IcsKind, g: number): void {
+  const m = ensure(mb);
+  const r = mb.db.prepare('SELECT * FROM ics_keys WHERE kind = ? AND id = ?').get(kind, g) as KeyRow | undefined;
+  if (r) m.set(`${kind}:${g}`, r);
+  else m.delete(`${kind}:${g}`);
+}
+
+const table = (kind: IcsKind): 'folders' | 'messages' => (kind === 'folder' ? 'folders' : 'messages');
+const idCol = (kind: IcsKind): 'fid' | 'mid' => (kind === 'folder' ? 'fid' : 'mid');
+
+/** A source key must be a GID/XID: 16-byte namespace GUID + 1..8-byte local id (MS-OXCFXICS 2.2.2.2). */
+export function checkSourceKey(sk: Uint8Array, what = 'source key'): void {
+  if (sk.length < 17 || sk.length > 24) throw new StoreError('OC_STORE_BAD_SOURCE_KEY', SEC.InvalidParam, `${what} of ${sk.length} bytes is not an XID`);
+}
+
+function keyRow(mb: LocalMailbox, kind: IcsKind, g: number): KeyRow | undefined {
+  return ensure(mb).get(`${kind}:${g}`);
+}
+
+function live(mb: LocalMailbox, kind: IcsKind, g: number): boolean {
+  return mb.db.prepare(`SELECT 1 FROM ${table(kind)} WHERE ${idCol(kind)} = ?`).get(g) !== undefined;
+}
+
+function tombstoned(mb: LocalMailbox, kind: IcsKind, g: number): boolean {
+  return mb.db.prepare('SELECT 1 FROM tombstones WHERE kind = ? AND id = ?').get(kind, g) !== undefined;
+}
+
+/** The source key of object `id` (also of a deleted one): the client's when it gave one, else the server's XID. */
+export function sourceKeyOf(mb: LocalMailbox, kind: IcsKind, id: bigint): Buffer {
+  const g = g2n(eidGlobcnt(id));
+  return keyRow(mb, kind, g)?.source_key ?? mb.xid(g);
+}
+
+/**
+ * The folder or message whose PidTagSourceKey is `sk`: live ({ id }), deleted ({ id, deleted }; id 0n for a key the
+ * client deleted that never existed here), or null when unknown.
+ */
+export function findBySourceKey(mb: LocalMailbox, kind: IcsKind, sk: Uint8Array): { id: bigint; deleted: boolean } | null {
+  ensure(mb);
+  checkSourceKey(sk);
+  const key = Buffer.from(sk);
+  const mapped = mb.db.prepare('SELECT id FROM ics_keys WHERE kind = ? AND source_key = ?').get(kind, key) as { id: number } | undefined;
+  if (mapped) return { id: eid(mapped.id), deleted: !live(mb, kind, mapped.id) };
+  if (sk.length === 22 && readGuid(sk, 0) === mb.replGuid) {
+    const g = g2n(globcntFromBytes(sk, 16));
+    // the object's key is another one now (a moved message): its old key names a deleted object
+    const other = keyRow(mb, kind, g)?.source_key;
+    if (other && !other.equals(key)) return { id: eid(g), deleted: true };
+    if (live(mb, kind, g)) return { id: eid(g), deleted: false };
+    if (tombstoned(mb, kind, g)) return { id: eid(g), deleted: true };
+  }
+  if (mb.db.prepare('SELECT 1 FROM ics_deleted_keys WHERE kind = ? AND source_key = ?').get(kind, key)) return { id: 0n, deleted: true };
+  return null;
+}
+
+/** ChangeInfo as the client knows the object: its source key, and the change key and time it gave the current version. */
+export function importedChangeInfo(mb: LocalMailbox, kind: IcsKind, id: bigint, base: ChangeInfo): ChangeInfo {
+  const r = keyRow(mb, kind, g2n(eidGlobcnt(id)));
+  if (!r) return base;
+  const out = { ...base };
+  if (r.source_key) out.sourceKey = r.source_key;
+  if (r.cn === g2n(eidGlobcnt(base.cn))) {
+    if (r.change_key) out.changeKey = r.change_key;
+    if (r.modified !== null) out.lastModified = BigInt(r.modified);
+  }
+  return out;
+}
+
+/**
+ * The properties of a folder or message as the client knows it: PidTagSourceKey, PidTagParentSourceKey and, while the
+ * imported version is the current one, PidTagChangeKey and PidTagLastModificationTime as the client gave them.
+ */
+export function overrideProps(mb: LocalMailbox, kind: IcsKind, id: bigint, results: PropResult[]): PropResult[] {
+  const m = ensure(mb);
+  if (m.size === 0 || eidReplId(id) !== REPL_ID) return results;
+  const g = g2n(eidGlobcnt(id));
+  const own = m.get(`${kind}:${g}`);
+  const row = mb.db.prepare(`SELECT cn, ${kind === 'folder' ? 'parent' : 'fid AS parent'} FROM ${table(kind)} WHERE ${idCol(kind)} = ?`).get(g) as
+    { cn: number; parent: number | null } | undefined;
+  if (!row) return results;
+  const parent = row.parent === null ? undefined : m.get(`folder:${row.parent}`);
+  if (!own && !parent?.source_key) return results;
+  const current = own !== undefined && own.cn === row.cn;
+  return results.map((r) => {
+    if (!('value' in r)) return r;
+    const t = r.tag >>> 0;
+    if (t === TAG.SourceKey && own?.source_key) return { tag: r.tag, value: own.source_key };
+    if (t === TAG.ParentSourceKey && parent?.source_key) return { tag: r.tag, value: parent.source_key };
+    if (t === TAG.ChangeKey && current && own.change_key) return { tag: r.tag, value: own.change_key };
+    if (t === TAG.LastModificationTime && current && own.modified !== null) return { tag: r.tag, value: BigInt(own.modified) };
+    return r;
+  });
+}
+
+/** Inside a write(): records the imported tracking of `g` whose stored version has CN `cn`. */
+function putTracking(mb: LocalMailbox, kind: IcsKind, g: number, cn: number, t: ImportTracking): void {
+  const prev = keyRow(mb, kind, g);
+  const sk = t.sourceKey ?? prev?.source_key ?? null;
+  if (sk) {
+    checkSourceKey(sk);
+    const owner = mb.db.prepare('SELECT id FROM ics_keys WHERE kind = ? AND source_key = ?').get(kind, sk) as { id: number } | undefined;
+    if (owner && owner.id !== g) throw new StoreError('OC_STORE_DUPLICATE_SOURCE_KEY', SEC.InvalidParam, 'the source key names another object');
+  }
+  // the server's own XID of the id needs no entry
+  const keep = sk && !sk.equals(mb.xid(g)) ? sk : null;
+  mb.db
+    .prepare('INSERT OR REPLACE INTO ics_keys (kind, id, source_key, change_key, cn, modified) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(kind, g, keep, t.changeKey, cn, t.lastModified === undefined ? null : String(t.lastModified));
+  if (sk) mb.db.prepare('DELETE FROM ics_deleted_keys WHERE kind = ? AND source_key = ?').run(kind, sk);
+  // a key the object had before (a moved message) names a deleted object from now on
+  if (prev?.source_key && sk && !prev.source_key.equals(sk)) {
+    mb.db.prepare('INSERT OR IGNORE INTO ics_deleted_keys (kind, source_key) VALUES (?, ?)').run(kind, prev.source_key);
+  }
+}
+
+function mergedPcl(stored: Buffer, extra: Uint8Array): Buffer {
+  return encodePcl(mergePcl(stored.length > 0 ? decodePcl(stored) : [], extra.length > 0 ? decodePcl(extra) : []));
+}
+
+const msOf = (ft: bigint | undefined): number | undefined => (ft === undefined ? undefined : fromFileTime(ft).getTime());
+
+/**
+ * Records the change tracking of the stored version of `id` (just saved from an imported message or moved): the PCL
+ * as `t.pclMode` says (the change key merged in); change key, source key and time as given. No new CN.
+ */
+export async function setChangeTracking(mb: LocalMailbox, kind: IcsKind, id: bigint, t: ImportTracking): Promise<void> {
+  ensure(mb);
+  decodePcl(t.pcl);
+  if (t.changeKey) checkSourceKey(t.changeKey, 'change key');
+  const g = eidReplId(id) === REPL_ID ? g2n(eidGlobcnt(id)) : -1;
+  const row = mb.db.prepare(`SELECT cn, pcl FROM ${table(kind)} WHERE ${idCol(kind)} = ?`).get(g) as { cn: number; pcl: Buffer } | undefined;
+  if (!row) throw notFound(kind, id);
+  const ms = msOf(t.lastModified);
+  mb.write(() => {
+    let pcl = mergedPcl(t.pclMode === 'replace' ? Buffer.alloc(0) : row.pcl, t.pcl);
+    if (t.changeKey) pcl = mergedPcl(pcl, encodePcl([{ guid: readGuid(t.changeKey, 0), localId: Buffer.from(t.changeKey.subarray(16)) }]));
+    if (ms !== undefined) mb.db.prepare(`UPDATE ${table(kind)} SET pcl = ?, modified = ? WHERE ${idCol(kind)} = ?`).run(pcl, ms, g);
+    else mb.db.prepare(`UPDATE ${table(kind)} SET pcl = ? WHERE ${idCol(kind)} = ?`).run(pcl, g);
+    putTracking(mb, kind, g, row.cn, t);
+  });
+  refresh(mb, kind, g);
+}
+
+/**
+ * A new version of `id` with the same content: a fresh CN whose PCL also holds `pcl` (a conflict the server's version
+ * won: the result must succeed both versions, MS-OXCFXICS 3.1.5.6.2). Returns the new CN.
+ */
+export async function bumpChange(mb: LocalMailbox, kind: IcsKind, id: bigint, pcl: Uint8Array): Promise<bigint> {
+  ensure(mb);
+  decodePcl(pcl);
+  const g = eidReplId(id) === REPL_ID ? g2n(eidGlobcnt(id)) : -1;
+  const row = mb.db.prepare(`SELECT * FROM ${table(kind)} WHERE ${idCol(kind)} = ?`).get(g) as (FolderRow & MessageRow) | undefined;
+  if (!row) throw notFound(kind, id);
+  const cn = await mb.ids(1);
+  mb.write(() => {
+    const merged = mergedPcl(pclAfterChange(row.pcl, mb.replGuid, cn), pcl);
+    mb.db.prepare(`UPDATE ${table(kind)} SET cn = ?, pcl = ? WHERE ${idCol(kind)} = ?`).run(g2n(cn), merged, g);
+    mb.noteCn(cn);
+  });
+  if (kind === 'message') ev.messageModified(mb, eid(row.fid), id, undefined, row.assoc !== 0);
+  else ev.folderModified(mb, id);
+  return eid(cn);
+}
+
+/** Source keys the client deleted that are not here: kept so that a later import does not restore them. */
+export async function recordDeletedSourceKeys(mb: LocalMailbox, kind: IcsKind, keys: readonly Uint8Array[]): Promise<void> {
+  ensure(mb);
+  for (const k of keys) checkSourceKey(k);
+  mb.write(() => {
+    const st = mb.db.prepare('INSERT OR IGNORE INTO ics_deleted_keys (kind, source_key) VALUES (?, ?)');
+    for (const k of keys) st.run(kind, Buffer.from(k));
+  });
+}
+
+/** RopGetLocalReplicaIds: `count` GLOBCNTs for the client (never used by the server); returns the first. */
+export async function allocateClientRange(mb: LocalMailbox, count: number): Promise<bigint> {
+  ensure(mb);
+  if (!Number.isInteger(count) || count < 1) throw new StoreError('OC_STORE_BAD_COUNT', SEC.InvalidParam, `IdCount ${count}`);
+  mb.cache = { next: 0n, end: 0n };
+  const first = await mb.index.allocate(count);
+  mb.write(() => mb.db.prepare('INSERT INTO ics_client_ranges (first, last) VALUES (?, ?)').run(g2n(first), g2n(first + BigInt(count) - 1n)));
+  return first;
+}
+
+/** RopSetLocalReplicaMidsetDeleted: GLOBCNT ranges (inclusive) the client will not use; recorded as given up. */
+export async function recordDeletedRanges(mb: LocalMailbox, ranges: readonly { first: bigint; last: bigint }[]): Promise<void> {
+  ensure(mb);
+  for (const r of ranges) {
+    if (r.first > r.last) throw new StoreError('OC_STORE_BAD_RANGE', SEC.InvalidParam, 'a range ends before it starts');
+  }
+  mb.write(() => {
+    const st = mb.db.prepare('INSERT INTO ics_deleted_ranges (first, last) VALUES (?, ?)');
+    for (const r of ranges) st.run(g2n(r.first), g2n(r.last));
+  });
+}
+
+/** The ranges recorded by recordDeletedRanges (for tests and ICS state). */
+export function deletedRanges(mb: LocalMailbox): { first: bigint; last: bigint }[] {
+  ensure(mb);
+  return (mb.db.prepare('SELECT first, last FROM ics_deleted_ranges ORDER BY first').all() as { first: number; last: number }[])
+    .map((r) => ({ first: BigInt(r.first), last: BigInt(r.last) }));
+}
+
+/**
+ * Read-state changes of an ICS upload (MS-OXCFXICS 3.2.5.9.4.6): one CN for all, FAI messages and messages of other
+ * folders skipped. Returns the CN (null when nothing changed) and the messages whose state changed.
+ */
+export async function importReadStates(mb: LocalMailbox, fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }> {
+  const f = mb.folderRow(fid);
+  const todo: { g: number; read: boolean }[] = [];
+  for (const c of changes) {
+    if (eidReplId(c.mid) !== REPL_ID) continue;
+    const r = mb.st.message.get(g2n(eidGlobcnt(c.mid))) as MessageRow | undefined;
+    if (!r || r.fid !== f.fid || r.assoc !== 0 || (r.read !== 0) === c.read) continue;
+    todo.push({ g: r.mid, read: c.read });
+  }
+  if (todo.length === 0) return { cn: null, changed: [] };
+  const cn = await mb.ids(1);
+  mb.write(() => {
+    const up = mb.db.prepare('UPDATE messages SET read = ?, read_cn = ? WHERE mid = ?');
+    for (const t of todo) up.run(t.read ? 1 : 0, g2n(cn), t.g);
+    mb.noteCn(cn);
+  });
+  const changed = todo.map((t) => eid(t.g));
+  ev.readFlagsChanged(mb, fid, changed);
+  return { cn: eid(cn), changed };
+}
+
+function folderPropsFrom(base: Map<number, PropValue>, values: readonly TaggedValue[]): Map<number, PropValue> {
+  const props = new Map(base);
+  for (const v of values) {
+    const id = propId(v.tag);
+    if (FOLDER_COMPUTED.has(id) || FOLDER_COLUMN_IDS.has(id)) continue;
+    if (!checkValue(v.tag, v.value)) throw badValue(v.tag);
+    for (const k of [...props.keys()]) if (propId(k) === id) props.delete(k);
+    props.set(v.tag >>> 0, v.value);
+  }
+  return props;
+}
+
+function isBelow(mb: LocalMailbox, anc: number, fid: number): boolean {
+  let cur: number | null = fid;
+  for (let n = 0; cur !== null && n < 100_000; n++) {
+    if (cur === anc) return true;
+    cur = (mb.st.folder.get(cur) as FolderRow | undefined)?.parent ?? null;
+  }
+  return false;
+}
+
+/** A new folder from the client (RopSynchronizationImportHierarchyChange), with its tracking, in one transaction. */
+export async function importNewFolder(mb: LocalMailbox, f: FolderImport): Promise<bigint> {
+  ensure(mb);
+  const p = mb.folderRow(f.parent);
+  checkName(f.displayName);
+  checkSourceKey(f.tracking.sourceKey);
+  if (f.tracking.changeKey) checkSourceKey(f.tracking.changeKey, 'change key');
+  decodePcl(f.tracking.pcl);
+  if (mb.st.childByName.get(p.fid, f.displayName.toLowerCase())) {
+    throw new StoreError('OC_STORE_DUPLICATE_NAME', SEC.DuplicateName, `a folder "${f.displayName}" exists`);
+  }
+  const props = folderPropsFrom(new Map(), f.props);
+  const g = await mb.ids(2);
+  const ms = msOf(f.tracking.lastModified) ?? Date.now();
+  mb.write(() => {
+    mb.st.insFolder.run(g2n(g), p.fid, f.displayName, f.displayName.toLowerCase(), FOLDER_GENERIC, null, g2n(g + 1n), ms, ms,
+      mergedPcl(Buffer.alloc(0), f.tracking.pcl), encodeProps(props));
+    putTracking(mb, 'folder', g2n(g), g2n(g + 1n), f.tracking);
+    mb.noteCn(g + 1n);
+  });
+  refresh(mb, 'folder', g2n(g));
+  ev.folderCreated(mb, eid(g), f.parent);
+  return eid(g);
+}
+
+/** A change of an existing folder from the client: parent, name, properties and tracking in one transaction. */
+export async function importFolderChange(mb: LocalMailbox, fid: bigint, f: FolderImport): Promise<void> {
+  ensure(mb);
+  const r = mb.folderRow(fid);
+  const p = mb.folderRow(f.parent);
+  checkName(f.displayName);
+  if (f.tracking.changeKey) checkSourceKey(f.tracking.changeKey, 'change key');
+  decodePcl(f.tracking.pcl);
+  const moved = r.parent !== p.fid;
+  const renamed = r.name !== f.displayName;
+  if ((moved || renamed) && r.special !== null) {
+    throw new StoreError('OC_STORE_SPECIAL_FOLDER', SEC.AccessDenied, `special folder ${r.special} cannot be moved or renamed`);
+  }
+  if (moved && isBelow(mb, r.fid, p.fid)) throw new StoreError('OC_STORE_FOLDER_CYCLE', SEC.FolderCycle, 'a folder cannot move below itself');
+  const dup = mb.st.childByName.get(p.fid, f.displayName.toLowerCase()) as { fid: number } | undefined;
+  if (dup && dup.fid !== r.fid) throw new StoreError('OC_STORE_DUPLICATE_NAME', SEC.DuplicateName, `a folder "${f.displayName}" exists`);
+  const props = folderPropsFrom(decodeProps(r.props), f.props);
+  const cn = await mb.ids(1);
+  const ms = msOf(f.tracking.lastModified) ?? Date.now();
+  mb.write(() => {
+    mb.db
+      .prepare('UPDATE folders SET parent = ?, name = ?, name_lc = ?, props = ?, cn = ?, modified = ?, pcl = ? WHERE fid = ?')
+      .run(p.fid, f.displayName, f.displayName.toLowerCase(), encodeProps(props), g2n(cn), ms, mergedPcl(r.pcl, f.tracking.pcl), r.fid);
+    if (moved) {
+      mb.st.tomb.run('folder', r.fid, r.parent, g2n(cn), 0, 0);
+      mb.db.prepare("DELETE FROM tombstones WHERE kind = 'folder' AND id = ? AND parent = ?").run(r.fid, p.fid);
+    }
+    putTracking(mb, 'folder', r.fid, g2n(cn), f.tracking);
+    mb.noteCn(cn);
+  });
+  refresh(mb, 'folder', r.fid);
+  if (moved) ev.folderMoved(mb, fid, f.parent, r.parent === null ? null : eid(r.parent));
+  else ev.folderModified(mb, fid, [TAG.DisplayName, ...f.props.map((v) => v.tag)]);
+}

@@ -1,0 +1,602 @@
+// MS-OXCFXICS ICS download: the synchronization download context of RopSynchronizationConfigure (2.2.3.2.1.1,
+// 3.2.5.9.1.1) and its FastTransfer stream, contentsSync and hierarchySync (2.2.4.2, 2.2.4.3), computed as
+// 3.2.5.3 "Determining What Differences To Download" says, from the store's change journal in O(changes).
+//
+//   contentsSync  = [progressTotal] *([progressPerMessage] messageChange) [deletions] [readStateChanges] state IncrSyncEnd
+//   hierarchySync = *folderChange [deletions] state IncrSyncEnd
+//
+// How the differences are found (3.2.5.3, 3.2.5.6):
+// - The high-water mark `hw` is the store's current CN when the download starts; changes with a CN above it are left
+//   for the next synchronization (the state says nothing about them).
+// - `since` is the end of the CNSET's first range when that range starts at GLOBCNT 1 (every CN up to it was seen),
+//   else 0. changesSince(fid, 'message', since) then lists exactly the candidates (CN > since) from the (fid, cn)
+//   index; each candidate is checked against the CNSET itself, so a CNSET with gaps (CNs a client imported itself)
+//   is still honoured: the cost is the changes after the first gap, never the folder size.
+// - Contents: a normal message is a change when Normal is set and its CN is not in MetaTagCnsetSeen; an FAI message
+//   when FAI is set and its CN is not in MetaTagCnsetSeenFAI. A change that fails the restriction is reported as
+//   no longer in scope when the client has it (MetaTagIdsetGiven) and IgnoreNoLongerInScope is not set.
+// - Deletions (tombstones, soft and hard alike: MetaTagIdsetDeleted holds both, 2.2.1.3.1) only for ids in
+//   MetaTagIdsetGiven, never with NoDeletions; an id that is live in the scope again is not reported.
+// - Read-state changes (ReadState): messages whose read CN is above the first range of MetaTagCnsetRead and not in
+//   it, that the client has and that are not sent whole in this stream (a full change carries PidTagMessageFlags).
+// - The final state covers exactly what was sent: IdsetGiven = given + sent - deleted - no longer in scope;
+//   CnsetSeen / CnsetSeenFAI / CnsetRead gain 1..hw only when Normal / FAI / ReadState was asked for.
+// - Hierarchy: the live subtree below the synchronization folder, breadth first, so that a parent's folderChange
+//   comes before its children's; a folder is a change when its CN is not in MetaTagCnsetSeen.
+//
+// Choices where the spec leaves room (each one place, below):
+// - OrderByDeliveryTime: FAI messages first, then normal messages newest PidTagMessageDeliveryTime first; without
+//   it, CN order (oldest change first).
+// - PidTagParentSourceKey of a folder directly below the synchronization folder is empty (0 bytes): the source key
+//   of the root of a hierarchy synchronization is zero-length (2.2.1.2.5); the others carry the parent's source key.
+// - folderChange carries the folder's own properties; computed ones that describe contents (counts, sizes, access,
+//   entry ids) are left out. Eid adds PidTagFolderId and PidTagParentFolderId, Cn adds PidTagChangeNumber.
+// - progressTotal's ProgressInformation uses PidTagMessageSize as the size of each message (2.2.4.3.19 allows it);
+//   GetBuffer's InProgressCount/TotalStepCount count messages.
+// - Messages are read in groups of BATCH (header properties of a group at once) and each message's content is
+//   streamed by the FastTransfer producer as the client pulls buffers, so memory does not grow with the folder.
+import { eidFrom, eidGlobcntNumber, IdSet, encodeIdsetReplId } from '../../mapi/idset.js';
+import { PT, propId, propType, type PropValue } from '../../mapi/props.js';
+import type { RopRestriction } from '../../mapi/ropres.js';
+import { lookupProp, RestrictionEvaluator } from '../../mapi/table/evaluate.js';
+import type { TableRestriction } from '../../mapi/table/types.js';
+import { SEC, StoreError } from '../../mapistore/errors.js';
+import { TAG } from '../../mapistore/tags.js';
+import type { ChangeEntry, MailboxStore, MessageObject, PropResult } from '../../mapistore/types.js';
+import type { Logger } from '../../util/log.js';
+import type { ServerObject } from '../types.js';
+import { Marker, MetaTag } from './markers.js';
+import type { FxElement, FxEncodeOptions, FxStringMode } from './props.js';
+import type { FxSourceBuffer as SourceBuffer, FxSourceLike } from './source.js';
+import { cloneState, IcsStateHolder, stateElements, toSourceBuffer, type IcsState } from './sync-state.js';
+import { FxStreamProducer, TransferStatus, type FxSourceItem } from './writer.js';
+
+/** MS-OXCFXICS 2.2.3.2.1.1.1 SynchronizationType. */
+export const SYNC_TYPE = { Contents: 0x01, Hierarchy: 0x02 } as const;
+
+/** MS-OXCFXICS 2.2.3.2.1.1.1 SynchronizationFlags. */
+export const SYNC_FLAGS = {
+  Unicode: 0x0001,
+  NoDeletions: 0x0002,
+  IgnoreNoLongerInScope: 0x0004,
+  ReadState: 0x0008,
+  FAI: 0x0010,
+  Normal: 0x0020,
+  OnlySpecifiedProperties: 0x0080,
+  NoForeignIdentifiers: 0x0100,
+  Reserved: 0x1000,
+  BestBody: 0x2000,
+  IgnoreSpecifiedOnFAI: 0x4000,
+  Progress: 0x8000,
+} as const;
+
+/** MS-OXCFXICS 2.2.3.2.1.1.1 SynchronizationExtraFlags. */
+export const SYNC_EXTRA = { Eid: 0x01, MessageSize: 0x02, Cn: 0x04, OrderByDeliveryTime: 0x08 } as const;
+
+/** MS-OXCFXICS 2.2.3.1.1.1.1 SendOptions. */
+export const SEND_OPTIONS = { Unicode: 0x01, UseCpid: 0x02, ForUpload: 0x03, RecoverMode: 0x04, ForceUnicode: 0x08, PartialItem: 0x10 } as const;
+
+/** Messages whose header properties are read together. */
+export const BATCH = 64;
+
+/** MS-OXCFXICS 2.2.4.3.19 / 2.2.4.3.18: the property tags of progressTotal and progressPerMessage. */
+const PROGRESS_TOTAL_TAG = 0x00000102;
+const PROGRESS_SIZE_TAG = 0x00000003;
+const PROGRESS_FAI_TAG = 0x0000000b;
+
+/** What one message's content (propList messageChildren, 2.2.4.3.11) is produced from (K3's content.ts). */
+export type MessageContentProducer = (
+  msg: MessageObject,
+  opts: { mb: MailboxStore; tags: readonly number[] | null; exclude: ReadonlySet<number>; encode: FxEncodeOptions; bestBody: boolean; log: Logger },
+) => AsyncIterable<FxSourceItem> | Iterable<FxSourceItem>;
+
+/** The parsed RopSynchronizationConfigure request (fields as the spec names them, checked by the handler). */
+export interface SyncConfig {
+  type: 'contents' | 'hierarchy';
+  fid: bigint;
+  sendOptions: number;
+  flags: number;
+  extraFlags: number;
+  restriction: RopRestriction | null;
+  propertyTags: readonly number[];
+  /** The connection's code page (8-bit strings). */
+  codePage: number;
+}
+
+/** Counters of the work a download did (bench and tests check O(changes) with them). */
+export interface SyncStats {
+  candidates: number;
+  messagesSent: number;
+  foldersSent: number;
+  deleted: number;
+  noLongerInScope: number;
+  readChanges: number;
+  storeCalls: number;
+}
+
+/** The string mode of the stream from SendOptions and SynchronizationFlags (MS-OXCFXICS 2.2.3.1.1.1.1, 3.2.5.9.1.1). */
+export function stringModeOf(sendOptions: number, flags: number): FxStringMode {
+  if (sendOptions & SEND_OPTIONS.ForceUnicode) return 'unicode';
+  if ((sendOptions & SEND_OPTIONS.Unicode) || (flags & SYNC_FLAGS.Unicode)) return 'keep';
+  if (sendOptions & SEND_OPTIONS.UseCpid) return 'cpid';
+  return 'string8';
+}
+
+/** Folder properties computed from contents or position, not sent in folderChange. */
+const FOLDER_NOT_SENT = new Set<number>(
+  [
+    TAG.EntryId, TAG.ParentEntryId, TAG.RecordKey, TAG.InstanceKey, TAG.ObjectType, TAG.ContentCount, TAG.ContentUnreadCount,
+    TAG.AssociatedContentCount, TAG.Subfolders, TAG.FolderChildCount, TAG.MessageSize, TAG.MessageSizeExtended, TAG.Access,
+    TAG.Rights, TAG.Depth, TAG.AccessLevel, TAG.FolderId, TAG.ParentFolderId, TAG.ChangeNumber, TAG.SourceKey,
+    TAG.ParentSourceKey, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.LastModificationTime, TAG.DisplayName,
+  ].map((t) => propId(t)),
+);
+
+/** The header properties of a message read in one call. */
+const HEADER_TAGS = [
+  TAG.SourceKey, TAG.LastModificationTime, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.Associated, TAG.Mid,
+  TAG.MessageSize, TAG.ChangeNumber, TAG.MessageDeliveryTime,
+] as const;
+
+const valueOf = (res: readonly PropResult[], tag: number): PropValue | undefined => {
+  const r = res.find((x) => x.tag >>> 0 === tag >>> 0);
+  return r && 'value' in r ? r.value : undefined;
+};
+
+/** The first range of a CNSET's replica when it starts at GLOBCNT 1 (everything up to it was seen), else 0. */
+export function contiguousSeen(cnset: IdSet<string>, replGuid: string): number {
+  const g = cnset.get(replGuid.toLowerCase());
+  const first = g?.ranges()[0];
+  return first && first.lo <= 1 ? first.hi : 0;
+}
+
+interface Candidate {
+  id: bigint;
+  cn: bigint;
+  assoc: boolean;
+  header: PropResult[];
+  size: number;
+  delivery: bigint;
+}
+
+/**
+ * The ICS download context (server object kind 'icsDownload'): holds the uploaded state until the first GetBuffer,
+ * then produces the stream lazily (FxSourceLike). `finalState` is the state the stream ends with.
+ */
+export class IcsDownloadContext implements ServerObject, FxSourceLike {
+  readonly kind = 'icsDownload' as const;
+  readonly holder: IcsStateHolder;
+  readonly stats: SyncStats = { candidates: 0, messagesSent: 0, foldersSent: 0, deleted: 0, noLongerInScope: 0, readChanges: 0, storeCalls: 0 };
+  private producer: FxStreamProducer | null = null;
+  private finalState: IcsState | null = null;
+  private completed = false;
+  private readonly encode: FxEncodeOptions;
+
+  constructor(
+    readonly logonId: number,
+    public parent: ServerObject | null,
+    private readonly mb: MailboxStore,
+    readonly config: SyncConfig,
+    private readonly content: MessageContentProducer,
+    private readonly log: Logger,
+  ) {
+    this.holder = new IcsStateHolder(mb.replGuid);
+    this.encode = { strings: stringModeOf(config.sendOptions, config.flags), codePage: config.codePage };
+  }
+
+  /** The synchronization kind (for the state element). */
+  get syncKind(): 'contents' | 'hierarchy' {
+    return this.config.type;
+  }
+
+  /**
+   * The ICS state RopSynchronizationGetTransferState returns (3.2.5.9.3.1): the initial state until the stream has
+   * been downloaded to its end, then the final one.
+   */
+  transferState(): IcsState {
+    return cloneState(this.completed && this.finalState ? this.finalState : this.holder.state);
+  }
+
+  async nextBuffer(max: number): Promise<SourceBuffer> {
+    if (!this.producer) {
+      this.holder.locked = true;
+      this.producer = new FxStreamProducer(this.items(), {
+        ...this.encode,
+        names: this.mb,
+        onSkip: (tag, reason) => this.log.debug({ tag: `0x${(tag >>> 0).toString(16)}`, reason }, 'property left out of the ICS stream'),
+      });
+    }
+    const b = await this.producer.getBuffer(max);
+    if (b.TransferStatus === TransferStatus.Done) this.completed = true;
+    if (b.TransferStatus === TransferStatus.Error) this.log.warn({ err: describe(b.error) }, 'ICS download failed');
+    return toSourceBuffer(b);
+  }
+
+  dispose(): void {
+    void this.producer?.close();
+  }
+
+  /** The whole stream as source items (pulled by the producer as buffers are asked for). */
+  private async *items(): AsyncGenerator<FxSourceItem> {
+    if (this.config.type === 'hierarchy') yield* this.hierarchyItems();
+    else yield* this.contentsItems();
+  }
+
+  // ------------------------------------------------------------------ contents
+
+  private async *contentsItems(): AsyncGenerator<FxSourceItem> {
+    const { mb, config } = this;
+    const guid = mb.replGuid.toLowerCase();
+    const st = this.holder.state;
+    const flags = config.flags;
+    const wantNormal = (flags & SYNC_FLAGS.Normal) !== 0;
+    const wantFai = (flags & SYNC_FLAGS.FAI) !== 0;
+    const hw = eidGlobcntNumber(await mb.currentCn());
+    this.stats.storeCalls++;
+
+    // candidates: CN > since, CN <= hw, not in the CNSET of their kind
+    let since = hw;
+    if (wantNormal) since = Math.min(since, contiguousSeen(st.cnsetSeen, guid));
+    if (wantFai) since = Math.min(since, contiguousSeen(st.cnsetSeenFAI, guid));
+    const needDeletes = (flags & SYNC_FLAGS.NoDeletions) === 0;
+    const changes: ChangeEntry[] = wantNormal || wantFai || needDeletes ? await mb.changesSince(config.fid, 'message', eidFrom(1, since)) : [];
+    this.stats.storeCalls++;
+    const given = st.idsetGiven;
+    const has = (id: bigint): boolean => given.hasGlobcnt(guid, eidGlobcntNumber(id));
+
+    const live = new Set<bigint>();
+    const wanted: ChangeEntry[] = [];
+    const tombs: ChangeEntry[] = [];
+    for (const c of changes) {
+      const g = eidGlobcntNumber(c.cn);
+      if (!c.deleted) live.add(c.id); // live again (moved back): its tombstone is no deletion, even past hw
+      if (g > hw) continue;
+      if (c.deleted) {
+        tombs.push(c);
+        continue;
+      }
+      if (c.associated ? !wantFai || st.cnsetSeenFAI.hasGlobcnt(guid, g) : !wantNormal || st.cnsetSeen.hasGlobcnt(guid, g)) continue;
+      wanted.push(c);
+    }
+    this.stats.candidates = wanted.length;
+
+    // header properties in groups; the restriction decides what is in scope
+    const evaluator = config.restriction ? new RestrictionEvaluator(config.restriction as TableRestriction) : null;
+    const sendList: Candidate[] = [];
+    const outOfScope: bigint[] = [];
+    for (let i = 0; i < wanted.length; i += BATCH) {
+      const group = wanted.slice(i, i + BATCH);
+      const heads = await Promise.all(group.map((c) => this.readHeader(c, evaluator)));
+      this.stats.storeCalls += group.length;
+      group.forEach((c, k) => {
+        const h = heads[k];
+        if (h === undefined) return; // gone meanwhile: the next synchronization sees its tombstone
+        if (h === null) {
+          if (has(c.id)) outOfScope.push(c.id);
+          return;
+        }
+        sendList.push(h);
+      });
+    }
+    if (config.extraFlags & SYNC_EXTRA.OrderByDeliveryTime) {
+      sendList.sort((a, b) => (a.assoc !== b.assoc ? (a.assoc ? -1 : 1) : a.assoc ? 0 : a.delivery > b.delivery ? -1 : a.delivery < b.delivery ? 1 : 0));
+    }
+
+    // progressTotal
+    const progress = (flags & SYNC_FLAGS.Progress) !== 0;
+    if (progress) yield* progressTotal(sendList);
+
+    // messageChange elements
+    const sent: bigint[] = [];
+    const total = sendList.length;
+    let n = 0;
+    for (const m of sendList) {
+      yield { kind: 'progress', inProgressCount: n, totalStepCount: total };
+      const items = this.messageChange(m, progress);
+      if (items === null) continue;
+      let msg: MessageObject;
+      try {
+        msg = await mb.openMessage(m.id);
+      } catch (e) {
+        if (e instanceof StoreError && (e.ec === SEC.NotFound || e.ec === SEC.ObjectDeleted)) continue; // gone meanwhile
+        throw e;
+      }
+      try {
+        for (const it of items) yield it;
+        yield* this.content(msg, this.contentOpts(m.assoc));
+      } finally {
+        await msg.discard();
+      }
+      sent.push(m.id);
+      n++;
+      this.stats.messagesSent++;
+    }
+    yield { kind: 'progress', inProgressCount: n, totalStepCount: total };
+
+    // deletions: only what the client has, and not live again in the folder
+    const deleted: bigint[] = [];
+    if (needDeletes) {
+      for (const t of tombs) if (!live.has(t.id) && has(t.id)) deleted.push(t.id);
+    }
+    const ignoreNlis = (flags & SYNC_FLAGS.IgnoreNoLongerInScope) !== 0;
+    const nlis = ignoreNlis ? [] : outOfScope;
+    this.stats.deleted = deleted.length;
+    this.stats.noLongerInScope = nlis.length;
+    if (deleted.length > 0 || nlis.length > 0) yield* deletionsElement(deleted, nlis);
+
+    // readStateChanges
+    // (a client without any id - a first synchronization - has no read state to be told about)
+    if (flags & SYNC_FLAGS.ReadState && !given.isEmpty()) {
+      const sentSet = new Set(sent);
+      const readSince = contiguousSeen(st.cnsetRead, guid);
+      const reads = await mb.readChangesSince(config.fid, eidFrom(1, readSince));
+      this.stats.storeCalls++;
+      const read: bigint[] = [];
+      const unread: bigint[] = [];
+      for (const r of reads) {
+        const g = eidGlobcntNumber(r.cn);
+        // readChangesSince lists messages of this folder only
+        if (g > hw || st.cnsetRead.hasGlobcnt(guid, g) || sentSet.has(r.id) || !has(r.id)) continue;
+        (r.read ? read : unread).push(r.id);
+      }
+      this.stats.readChanges = read.length + unread.length;
+      if (read.length > 0 || unread.length > 0) yield* readStateElement(read, unread);
+    }
+
+    // final state
+    const fin: IcsState = {
+      idsetGiven: idsetAfter(given, guid, sent, [...deleted, ...nlis]),
+      cnsetSeen: wantNormal ? withUpTo(st.cnsetSeen, guid, hw) : st.cnsetSeen.clone(),
+      cnsetSeenFAI: wantFai ? withUpTo(st.cnsetSeenFAI, guid, hw) : st.cnsetSeenFAI.clone(),
+      cnsetRead: flags & SYNC_FLAGS.ReadState ? withUpTo(st.cnsetRead, guid, hw) : st.cnsetRead.clone(),
+    };
+    this.finalState = fin;
+    yield* stateElements(fin, 'contents');
+    yield { kind: 'marker', tag: Marker.IncrSyncEnd };
+  }
+
+  /** The header properties of a candidate; null when it fails the restriction, undefined when it is gone. */
+  private async readHeader(c: ChangeEntry, evaluator: RestrictionEvaluator | null): Promise<Candidate | null | undefined> {
+    let res: PropResult[];
+    try {
+      if (evaluator) {
+        const all = await this.mb.getMessageProps(c.id);
+        const map = new Map<number, PropValue>();
+        for (const r of all) if ('value' in r) map.set(r.tag >>> 0, r.value);
+        let ok = false;
+        try {
+          ok = evaluator.matches((t) => lookupProp(map, t), c.id);
+        } catch {
+          ok = false;
+        }
+        if (!ok) return null;
+        res = HEADER_TAGS.map((t) => (map.has(t) ? { tag: t, value: map.get(t) as PropValue } : { tag: t, error: SEC.NotFound }));
+      } else {
+        res = await this.mb.getMessageProps(c.id, HEADER_TAGS);
+      }
+    } catch (e) {
+      if (e instanceof StoreError && e.ec === SEC.NotFound) return undefined;
+      throw e;
+    }
+    const size = valueOf(res, TAG.MessageSize);
+    const delivery = valueOf(res, TAG.MessageDeliveryTime);
+    return { id: c.id, cn: c.cn, assoc: c.associated, header: res, size: typeof size === 'number' ? size : 0, delivery: typeof delivery === 'bigint' ? delivery : 0n };
+  }
+
+  /** MS-OXCFXICS 2.2.4.3.11-13 messageChangeFull up to IncrSyncMessage: IncrSyncChg messageChangeHeader IncrSyncMessage. */
+  private messageChange(m: Candidate, progress: boolean): FxSourceItem[] | null {
+    const head: FxSourceItem[] = [];
+    if (progress) head.push(...progressPerMessage(m.size, m.assoc));
+    const x = this.config.extraFlags;
+    const v = (tag: number): PropValue | undefined => valueOf(m.header, tag);
+    const sk = v(TAG.SourceKey);
+    if (!Buffer.isBuffer(sk)) return null;
+    head.push({ kind: 'marker', tag: Marker.IncrSyncChg });
+    // 2.2.4.3.13 messageChangeHeader: fixed positions first
+    head.push({ kind: 'prop', tag: TAG.SourceKey, value: sk });
+    head.push({ kind: 'prop', tag: TAG.LastModificationTime, value: v(TAG.LastModificationTime) ?? 0n });
+    head.push({ kind: 'prop', tag: TAG.ChangeKey, value: v(TAG.ChangeKey) ?? Buffer.alloc(0) });
+    head.push({ kind: 'prop', tag: TAG.PredecessorChangeList, value: v(TAG.PredecessorChangeList) ?? Buffer.alloc(0) });
+    head.push({ kind: 'prop', tag: TAG.Associated, value: m.assoc });
+    if (x & SYNC_EXTRA.Eid) head.push({ kind: 'prop', tag: TAG.Mid, value: m.id });
+    if (x & SYNC_EXTRA.MessageSize) head.push({ kind: 'prop', tag: TAG.MessageSize, value: m.size });
+    if (x & SYNC_EXTRA.Cn) head.push({ kind: 'prop', tag: TAG.ChangeNumber, value: v(TAG.ChangeNumber) ?? m.cn });
+    head.push({ kind: 'marker', tag: Marker.IncrSyncMessage });
+    return head;
+  }
+
+  /**
+   * Which properties a message carries (2.2.3.2.1.1.1): PropertyTags is an exclude list, or with
+   * OnlySpecifiedProperties an include list (not for FAI messages with IgnoreSpecifiedOnFAI).
+   */
+  private contentOpts(assoc: boolean): Parameters<MessageContentProducer>[1] {
+    const { flags, propertyTags } = this.config;
+    const only = (flags & SYNC_FLAGS.OnlySpecifiedProperties) !== 0 && !(assoc && flags & SYNC_FLAGS.IgnoreSpecifiedOnFAI);
+    const ignoreList = assoc && (flags & SYNC_FLAGS.IgnoreSpecifiedOnFAI) !== 0;
+    return {
+      mb: this.mb,
+      log: this.log,
+      tags: only ? propertyTags : null,
+      exclude: only || ignoreList ? new Set<number>() : new Set(propertyTags.map((t) => propId(t))),
+      encode: this.encode,
+      bestBody: (flags & SYNC_FLAGS.BestBody) !== 0,
+    };
+  }
+
+  // ------------------------------------------------------------------ hierarchy
+
+  private async *hierarchyItems(): AsyncGenerator<FxSourceItem> {
+    const { mb, config } = this;
+    const guid = mb.replGuid.toLowerCase();
+    const st = this.holder.state;
+    const hw = eidGlobcntNumber(await mb.currentCn());
+    const since = contiguousSeen(st.cnsetSeen, guid);
+    const given = st.idsetGiven;
+    const has = (id: bigint): boolean => given.hasGlobcnt(guid, eidGlobcntNumber(id));
+    const sent: bigint[] = [];
+    const live = new Set<bigint>();
+    const tombs: ChangeEntry[] = [];
+    // breadth first over the live subtree: parents before children
+    const queue: bigint[] = [config.fid];
+    while (queue.length > 0) {
+      const fid = queue.shift() as bigint;
+      let kids: bigint[];
+      let changes: ChangeEntry[];
+      try {
+        [kids, changes] = await Promise.all([mb.children(fid), mb.changesSince(fid, 'folder', eidFrom(1, since))]);
+      } catch (e) {
+        if (e instanceof StoreError && e.ec === SEC.NotFound && fid !== config.fid) continue; // deleted meanwhile
+        throw e;
+      }
+      this.stats.storeCalls += 2;
+      for (const k of kids) {
+        live.add(k);
+        queue.push(k);
+      }
+      for (const c of changes) {
+        const g = eidGlobcntNumber(c.cn);
+        if (g > hw) continue;
+        if (c.deleted) {
+          tombs.push(c);
+          continue;
+        }
+        if (st.cnsetSeen.hasGlobcnt(guid, g)) continue;
+        const el = await this.folderChange(c.id, fid);
+        this.stats.storeCalls++;
+        if (!el) continue;
+        yield* el;
+        sent.push(c.id);
+        this.stats.foldersSent++;
+      }
+    }
+    const deleted: bigint[] = [];
+    if ((config.flags & SYNC_FLAGS.NoDeletions) === 0) {
+      const seen = new Set<bigint>();
+      for (const t of tombs) {
+        if (live.has(t.id) || seen.has(t.id) || !has(t.id)) continue;
+        seen.add(t.id);
+        deleted.push(t.id);
+      }
+    }
+    this.stats.deleted = deleted.length;
+    if (deleted.length > 0) yield* deletionsElement(deleted, []);
+    const fin: IcsState = {
+      idsetGiven: idsetAfter(given, guid, sent, deleted),
+      cnsetSeen: withUpTo(st.cnsetSeen, guid, hw),
+      cnsetSeenFAI: st.cnsetSeenFAI.clone(),
+      cnsetRead: st.cnsetRead.clone(),
+    };
+    this.finalState = fin;
+    yield* stateElements(fin, 'hierarchy');
+    yield { kind: 'marker', tag: Marker.IncrSyncEnd };
+  }
+
+  /** MS-OXCFXICS 2.2.4.3.5 folderChange of `fid` (whose parent is `parent`); null when the folder is gone. */
+  private async folderChange(fid: bigint, parent: bigint): Promise<FxElement[] | null> {
+    let props: PropResult[];
+    try {
+      props = await this.mb.getFolderProps(fid);
+    } catch (e) {
+      if (e instanceof StoreError && e.ec === SEC.NotFound) return null;
+      throw e;
+    }
+    const map = new Map<number, PropValue>();
+    for (const r of props) if ('value' in r) map.set(r.tag >>> 0, r.value);
+    const x = this.config.extraFlags;
+    const parentSk = parent === this.config.fid ? Buffer.alloc(0) : (map.get(TAG.ParentSourceKey) ?? Buffer.alloc(0));
+    const out: FxElement[] = [
+      { kind: 'marker', tag: Marker.IncrSyncChg },
+      { kind: 'prop', tag: TAG.ParentSourceKey, value: parentSk },
+      { kind: 'prop', tag: TAG.SourceKey, value: map.get(TAG.SourceKey) ?? Buffer.alloc(0) },
+      { kind: 'prop', tag: TAG.LastModificationTime, value: map.get(TAG.LastModificationTime) ?? 0n },
+      { kind: 'prop', tag: TAG.ChangeKey, value: map.get(TAG.ChangeKey) ?? Buffer.alloc(0) },
+      { kind: 'prop', tag: TAG.PredecessorChangeList, value: map.get(TAG.PredecessorChangeList) ?? Buffer.alloc(0) },
+      { kind: 'prop', tag: TAG.DisplayName, value: map.get(TAG.DisplayName) ?? '' },
+    ];
+    if (x & SYNC_EXTRA.Eid) {
+      out.push({ kind: 'prop', tag: TAG.FolderId, value: fid });
+      out.push({ kind: 'prop', tag: TAG.ParentFolderId, value: parent });
+    }
+    if (x & SYNC_EXTRA.Cn) out.push({ kind: 'prop', tag: TAG.ChangeNumber, value: map.get(TAG.ChangeNumber) ?? 0n });
+    const { flags, propertyTags } = this.config;
+    const only = (flags & SYNC_FLAGS.OnlySpecifiedProperties) !== 0;
+    const listed = new Set(propertyTags.map((t) => propId(t)));
+    for (const [tag, value] of map) {
+      const id = propId(tag);
+      if (FOLDER_NOT_SENT.has(id) || propType(tag) === PT.ERROR) continue;
+      if (only ? !listed.has(id) : listed.has(id)) continue;
+      out.push({ kind: 'prop', tag, value });
+    }
+    return out;
+  }
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** given + sent - removed, in REPLGUID form. */
+function idsetAfter(given: IdSet<string>, guid: string, sent: readonly bigint[], removed: readonly bigint[]): IdSet<string> {
+  const s = given.clone();
+  const g = s.globset(guid);
+  for (const id of sent) g.add(eidGlobcntNumber(id));
+  for (const id of removed) g.remove(eidGlobcntNumber(id));
+  if (g.isEmpty()) s.map.delete(guid);
+  return s;
+}
+
+/** cnset + 1..hw of this replica. */
+function withUpTo(cnset: IdSet<string>, guid: string, hw: number): IdSet<string> {
+  const s = cnset.clone();
+  if (hw >= 1) s.addGlobcnt(guid, 1, hw);
+  return s;
+}
+
+/** MS-OXCFXICS 2.2.4.3.4 deletions: IncrSyncDel, MetaTagIdsetDeleted, MetaTagIdsetNoLongerInScope (REPLID IDSETs). */
+function* deletionsElement(deleted: readonly bigint[], nlis: readonly bigint[]): Generator<FxSourceItem> {
+  yield { kind: 'marker', tag: Marker.IncrSyncDel };
+  if (deleted.length > 0) yield { kind: 'prop', tag: MetaTag.MetaTagIdsetDeleted, value: encodeIdsetReplId(IdSet.fromIds(deleted)) };
+  if (nlis.length > 0) yield { kind: 'prop', tag: MetaTag.MetaTagIdsetNoLongerInScope, value: encodeIdsetReplId(IdSet.fromIds(nlis)) };
+}
+
+/** MS-OXCFXICS 2.2.4.3.22 readStateChanges: IncrSyncRead, MetaTagIdsetRead, MetaTagIdsetUnread (REPLID IDSETs). */
+function* readStateElement(read: readonly bigint[], unread: readonly bigint[]): Generator<FxSourceItem> {
+  yield { kind: 'marker', tag: Marker.IncrSyncRead };
+  if (read.length > 0) yield { kind: 'prop', tag: MetaTag.MetaTagIdsetRead, value: encodeIdsetReplId(IdSet.fromIds(read)) };
+  if (unread.length > 0) yield { kind: 'prop', tag: MetaTag.MetaTagIdsetUnread, value: encodeIdsetReplId(IdSet.fromIds(unread)) };
+}
+
+/** MS-OXCFXICS 2.2.2.7 ProgressInformation (32 bytes). */
+export function encodeProgressInformation(fai: { count: number; size: number }, normal: { count: number; size: number }): Buffer {
+  const b = Buffer.alloc(32);
+  b.writeUInt16LE(0, 0); // Version
+  b.writeUInt16LE(0, 2); // Padding1
+  b.writeUInt32LE(fai.count >>> 0, 4);
+  b.writeBigUInt64LE(BigInt(fai.size), 8);
+  b.writeUInt32LE(normal.count >>> 0, 16);
+  b.writeUInt32LE(0, 20); // Padding2
+  b.writeBigUInt64LE(BigInt(normal.size), 24);
+  return b;
+}
+
+/** MS-OXCFXICS 2.2.4.3.19 progressTotal. */
+function* progressTotal(list: readonly Candidate[]): Generator<FxSourceItem> {
+  const fai = { count: 0, size: 0 };
+  const normal = { count: 0, size: 0 };
+  for (const m of list) {
+    const t = m.assoc ? fai : normal;
+    t.count++;
+    t.size += m.size;
+  }
+  yield { kind: 'marker', tag: Marker.IncrSyncProgressMode };
+  yield { kind: 'prop', tag: PROGRESS_TOTAL_TAG, value: encodeProgressInformation(fai, normal) };
+}
+
+/** MS-OXCFXICS 2.2.4.3.18 progressPerMessage. */
+function progressPerMessage(size: number, assoc: boolean): FxSourceItem[] {
+  return [
+    { kind: 'marker', tag: Marker.IncrSyncProgressPerMsg },
+    { kind: 'prop', tag: PROGRESS_SIZE_TAG, value: size },
+    { kind: 'prop', tag: PROGRESS_FAI_TAG, value: assoc },
+  ];
+}

@@ -1,0 +1,185 @@
+// MS-OXCFXICS ICS download ROPs through the handler harness: RopSynchronizationConfigure, RopFastTransferSourceGetBuffer
+// (K3's handler) on the download context, the state upload ROPs and RopSynchronizationGetTransferState; bad input.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IdSet, eidGlobcntNumber, encodeIdsetReplGuid } from '../../../src/mapi/idset.js';
+import type { MailboxStore } from '../../../src/mapistore/types.js';
+import { ec } from '../../../src/rop/ec.js';
+import { Marker, MetaTag } from '../../../src/rop/fxics/markers.js';
+import { parseAll } from '../../../src/rop/fxics/parser.js';
+import { SYNC_EXTRA, SYNC_FLAGS } from '../../../src/rop/fxics/sync-download.js';
+import { TransferStatus } from '../../../src/rop/fxics/writer.js';
+import { createFxCopyHandlers } from '../../../src/rop/handlers/oxcfxics-copy.js';
+import { createSyncDownloadHandlers } from '../../../src/rop/handlers/oxcfxics-sync.js';
+import { createFolderHandlers } from '../../../src/rop/handlers/oxcfold.js';
+import { createStoreHandlers } from '../../../src/rop/handlers/oxcstor.js';
+import { changedMids, parseSync, populate, stateOf, stateSet, T, type ParsedSync } from '../fxics/sync-download-helpers.js';
+import { ALICE, N, makeEnv, openFolder, type Env, type Req } from './harness.js';
+
+const ALL = SYNC_FLAGS.Unicode | SYNC_FLAGS.ReadState | SYNC_FLAGS.FAI | SYNC_FLAGS.Normal;
+const EXTRA = SYNC_EXTRA.Eid | SYNC_EXTRA.MessageSize | SYNC_EXTRA.Cn;
+
+const configure = (inp: number, out: number, o: { type?: number; flags?: number; extra?: number; send?: number } = {}): Req => ({
+  RopId: 0x70, LogonId: 0, InputHandleIndex: inp, OutputHandleIndex: out,
+  SynchronizationType: o.type ?? 1, SendOptions: o.send ?? 0x01, SynchronizationFlags: o.flags ?? ALL,
+  RestrictionData: null, SynchronizationExtraFlags: o.extra ?? EXTRA, PropertyTags: [],
+});
+const getBuffer = (inp: number): Req => ({ RopId: 0x4e, LogonId: 0, InputHandleIndex: inp, BufferSize: 0xbabe, MaximumBufferSize: 0x4000 });
+const begin = (inp: number, StateProperty: number, TransferBufferSize: number): Req => ({ RopId: 0x75, LogonId: 0, InputHandleIndex: inp, StateProperty, TransferBufferSize });
+const cont = (inp: number, StreamData: Buffer): Req => ({ RopId: 0x76, LogonId: 0, InputHandleIndex: inp, StreamData });
+const end = (inp: number): Req => ({ RopId: 0x77, LogonId: 0, InputHandleIndex: inp });
+const transferState = (inp: number, out: number): Req => ({ RopId: 0x82, LogonId: 0, InputHandleIndex: inp, OutputHandleIndex: out });
+
+let env: Env;
+let mb: MailboxStore;
+let L: number;
+let fid: bigint;
+
+beforeEach(async () => {
+  env = await makeEnv(ALICE, (d) => [createStoreHandlers(d), createFolderHandlers(d), createFxCopyHandlers(d), createSyncDownloadHandlers(d)]);
+  const o = await env.logon();
+  mb = o.mb;
+  L = o.handle;
+  fid = (await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Sync' })).fid;
+});
+afterEach(async () => {
+  await env.close();
+});
+
+/** Opens the folder and configures a synchronization on it; returns the context's handle. */
+async function configured(o: Parameters<typeof configure>[2] = {}, folder = fid): Promise<number> {
+  const { res, handles } = await env.call([openFolder(0, 1, folder), configure(1, 2, o)], [L, N, N]);
+  expect(res.map((r) => r.ReturnValue)).toEqual([0, 0]);
+  return handles[2]!;
+}
+
+/** Uploads state properties through Begin / Continue (in 100-byte pieces) / End. */
+async function uploadState(h: number, state: { tag: number; data: Buffer }[]): Promise<void> {
+  for (const s of state) {
+    const reqs: Req[] = [begin(0, s.tag, s.data.length)];
+    for (let i = 0; i < s.data.length; i += 100) reqs.push(cont(0, s.data.subarray(i, i + 100)));
+    reqs.push(end(0));
+    const { res } = await env.call(reqs, [h]);
+    expect(res.every((r) => r.ReturnValue === 0)).toBe(true);
+  }
+}
+
+/** Reads the whole stream through RopFastTransferSourceGetBuffer. */
+async function download(h: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const { res } = await env.call([getBuffer(0)], [h]);
+    const r = res[0]!;
+    expect(r.ReturnValue).toBe(0);
+    parts.push(r.TransferBuffer as Buffer);
+    if (r.TransferStatus === TransferStatus.Done) return Buffer.concat(parts);
+    expect(r.TransferStatus).toBe(TransferStatus.Partial);
+  }
+  throw new Error('no end');
+}
+
+async function sync(state: { tag: number; data: Buffer }[] = [], o: Parameters<typeof configure>[2] = {}): Promise<ParsedSync> {
+  const h = await configured(o);
+  await uploadState(h, state);
+  return parseSync(await download(h));
+}
+
+const sortIds = (a: bigint[]): bigint[] => [...a].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+
+describe('RopSynchronizationConfigure + GetBuffer', () => {
+  it('first sync of 50 messages, state uploaded back, then exactly the changes', async () => {
+    const made = await populate(mb, fid, 50);
+    const first = await sync();
+    expect(first.changes).toHaveLength(50);
+    for (const c of first.changes) {
+      const mid = c.header.get(T.Mid) as bigint;
+      const k = made.findIndex((m) => m.mid === mid);
+      expect(c.props.get(T.Subject)).toBe(`msg ${k}`);
+      expect(((c.props.get(T.MessageFlags) as number) & 1) !== 0).toBe(made[k]!.read);
+      expect(c.children.includes('StartRecip')).toBe(!made[k]!.assoc);
+      expect(c.children.includes('NewAttach')).toBe(k % 3 === 0 && !made[k]!.assoc);
+    }
+    const normal = made.filter((m) => !m.assoc);
+    const modified = normal.slice(0, 3).map((m) => m.mid);
+    const deleted = normal.slice(3, 5).map((m) => m.mid);
+    const toRead = normal.filter((m) => !m.read).slice(3, 7).map((m) => m.mid);
+    for (const mid of modified) await mb.setMessageProps(mid, [{ tag: T.Subject, value: 'changed' }]);
+    await mb.deleteMessages(fid, [deleted[0]!]);
+    await mb.deleteMessages(fid, [deleted[1]!], { hard: true });
+    await mb.setReadFlags(fid, toRead, true);
+    const [added] = await mb.bulkInsertMessages(fid, [{ props: [{ tag: T.Subject, value: 'added' }] }]);
+
+    const second = await sync(stateOf(first));
+    expect(sortIds(changedMids(second))).toEqual(sortIds([...modified, added!]));
+    expect(sortIds(second.deleted)).toEqual(sortIds(deleted));
+    expect(sortIds(second.read)).toEqual(sortIds(toRead));
+    const third = await sync(stateOf(second));
+    expect(third.top).toEqual(['IncrSyncStateBegin', 'IncrSyncStateEnd', 'IncrSyncEnd']);
+  });
+
+  it('hierarchy synchronization through the ROPs', async () => {
+    const a = (await mb.createFolder(fid, { displayName: 'A' })).fid;
+    await mb.createFolder(a, { displayName: 'B' });
+    const first = await sync([], { type: 2, flags: SYNC_FLAGS.Unicode });
+    expect(first.folders.map((f) => f.get(T.DisplayName))).toEqual(['A', 'B']);
+    await mb.moveFolder(a, fid, 'A renamed');
+    const second = await sync(stateOf(first), { type: 2, flags: SYNC_FLAGS.Unicode });
+    expect(second.folders.map((f) => f.get(T.DisplayName))).toEqual(['A renamed']);
+  });
+
+  it('RopSynchronizationGetTransferState: initial state before the download, final state after', async () => {
+    await populate(mb, fid, 5);
+    const h = await configured();
+    const given = new IdSet<string>().addGlobcnt(mb.replGuid.toLowerCase(), 1, 1);
+    await uploadState(h, [{ tag: MetaTag.MetaTagIdsetGiven, data: encodeIdsetReplGuid(given) }]);
+    const stateStream = async (): Promise<Map<number, Buffer>> => {
+      const { res, handles } = await env.call([transferState(0, 1)], [h, N]);
+      expect(res[0]!.ReturnValue).toBe(0);
+      const els = parseAll(await download(handles[1]!));
+      expect(els[0]).toEqual({ kind: 'marker', tag: Marker.IncrSyncStateBegin });
+      expect(els[els.length - 1]).toEqual({ kind: 'marker', tag: Marker.IncrSyncStateEnd });
+      return new Map(els.filter((e) => e.kind === 'prop').map((e) => [(e as { tag: number }).tag, (e as { value: Buffer }).value]));
+    };
+    const before = await stateStream();
+    expect(before.get(MetaTag.MetaTagIdsetGiven)).toEqual(encodeIdsetReplGuid(given));
+    const p = parseSync(await download(h));
+    const after = await stateStream();
+    expect(after.get(MetaTag.MetaTagIdsetGiven)).toEqual(p.state.get(MetaTag.MetaTagIdsetGiven));
+    expect(after.get(MetaTag.MetaTagCnsetSeen)).toEqual(p.state.get(MetaTag.MetaTagCnsetSeen));
+  });
+});
+
+describe('bad input', () => {
+  it('refuses an unknown SynchronizationType or SendOptions bit, and a configure on the logon', async () => {
+    const { res } = await env.call([openFolder(0, 1, fid), configure(1, 2, { type: 3 }), configure(1, 2, { send: 0x80 }), configure(0, 2)], [L, N, N]);
+    expect(res.map((r) => r.ReturnValue)).toEqual([0, ec.InvalidParam, ec.InvalidParam, ec.NotSupported]);
+  });
+
+  it('refuses corrupt state streams with ecInvalidParam and keeps the state it had', async () => {
+    await populate(mb, fid, 6);
+    const first = await sync();
+    await mb.bulkInsertMessages(fid, [{ props: [{ tag: T.Subject, value: 'one more' }] }]);
+    const h = await configured();
+    await uploadState(h, stateOf(first));
+    const good = first.state.get(MetaTag.MetaTagCnsetSeen)!;
+    const corrupt = Buffer.concat([good.subarray(0, 16), Buffer.from([0x07, 1, 2, 3])]);
+    const last = eidGlobcntNumber(await mb.currentCn());
+    const future = encodeIdsetReplGuid(new IdSet<string>().addGlobcnt(mb.replGuid.toLowerCase(), 1, last + 50));
+    const { res } = await env.call([
+      begin(0, MetaTag.MetaTagCnsetSeen, corrupt.length), cont(0, corrupt), end(0), // bad IDSET
+      begin(0, MetaTag.MetaTagCnsetSeen, 4), cont(0, Buffer.alloc(8)), // longer than announced
+      end(0), // no upload in progress
+      begin(0, 0x0e080003, 4), // not a state property
+      begin(0, MetaTag.MetaTagCnsetSeen, good.length), cont(0, good.subarray(0, 5)), end(0), // truncated
+      begin(0, MetaTag.MetaTagCnsetRead, future.length), cont(0, future), end(0), // CNs never issued
+    ], [h]);
+    expect(res.map((r) => r.ReturnValue)).toEqual([0, 0, ec.InvalidParam, 0, ec.InvalidParam, ec.Error, ec.InvalidParam, 0, 0, ec.InvalidParam, 0, 0, ec.InvalidParam]);
+    // the state is the one uploaded before: only the new message comes
+    const p = parseSync(await download(h));
+    expect(p.changes).toHaveLength(1);
+    expect(p.changes[0]!.props.get(T.Subject)).toBe('one more');
+    expect(stateSet(p, MetaTag.MetaTagIdsetGiven).size()).toBe(7);
+    // no state upload once the download has begun
+    const { res: late } = await env.call([begin(0, MetaTag.MetaTagCnsetSeen, 0)], [h]);
+    expect(late[0]!.ReturnValue).toBe(ec.Error);
+  });
+});
