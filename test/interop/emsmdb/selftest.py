@@ -21,6 +21,7 @@ import rops as R
 import ropreq
 import ocemsmdb as O
 import selftest_msg
+import selftest_ics
 
 FIXTURES = os.path.abspath(os.path.join(HERE, '../../../fixtures'))  # the project's copies of spec vectors and captures
 VEC = os.path.join(FIXTURES, 'vectors')
@@ -804,6 +805,7 @@ def main():
     check('EcDoRpcExt2 chains, RopBufferTooSmall resend, failure responses (fake server)', t_fake_server)
     check('outlook_start flow against the ROP-level emulator', t_outlook_start_fake)
     check('decoders on mutated input raise only ValueError-family errors', t_fuzz)
+    [check(n, f) for n, f in selftest_ics.CHECKS]
     ok = all(r['ok'] for r in results)
     print(json.dumps(P.jsonable({'ok': ok, 'passed': sum(r['ok'] for r in results), 'total': len(results),
                                  'results': results})))
