@@ -248,8 +248,10 @@ export interface MessageObject extends PropObject {
    * RopSaveChangesMessage: a top-level message is stored (a new one gets its MID and appears in the contents
    * table; CN, ChangeKey, PCL, PidTagMessageSize updated); an embedded one is written into its attachment object
    * (stored when the attachment and then the top-level message are saved). Returns the MID (0n when embedded).
+   * `tracking` (ICS upload, MS-OXCFXICS 3.2.5.9.4.2; top-level only): the client's change tracking of the version,
+   * stored in the same transaction as the message (as setChangeTracking would record it); a bad one stores nothing.
    */
-  save(opts?: { force?: boolean }): Promise<bigint>;
+  save(opts?: { force?: boolean; tracking?: IcsImportTracking }): Promise<bigint>;
   /** RopRelease without save: unsaved changes (a never-saved draft entirely) are dropped. */
   discard(): Promise<void>;
 }
@@ -535,7 +537,7 @@ export interface MailboxStore {
   recordDeletedSourceKeys(kind: 'folder' | 'message', keys: readonly Uint8Array[]): Promise<void>;
   /** A folder from the client (new: `fid` null) with its tracking, in one transaction; returns its FID. */
   importFolder(fid: bigint | null, f: IcsFolderImport): Promise<bigint>;
-  /** Read states from the client: one CN for all; FAI messages and messages of other folders skipped. */
+  /** Read states from the client: one CN for all; FAI and unknown messages skipped; messages of other folders than `fid` change too. */
   importReadStates(fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }>;
   /** RopGetLocalReplicaIds: `count` GLOBCNTs reserved for the client (never used by the server); the first. */
   allocateClientRange(count: number): Promise<bigint>;

@@ -2,7 +2,9 @@
 // (so RopSetProperties, RopModifyRecipients, RopCreateAttachment, streams ... work on it as on any message, through
 // the oxcmsg/oxcprpt handlers) whose RopSaveChangesMessage stores the client's version with its change tracking and,
 // for a conflicting version, resolves the conflict (MS-OXCFXICS 3.1.5.6.2). Nothing is stored before that save: a
-// collector released (or a session cut) before it drops the whole message.
+// collector released (or a session cut) before it drops the whole message; the save stores the message and its
+// change tracking (source key, change key, PCL, time) in one transaction (MessageObject.save({ tracking })), so a
+// failing save stores neither.
 //
 // Choices where the spec leaves room:
 // - an existing message's object starts empty (3.2.5.9.4.2: client-settable properties and subobjects purged); the
@@ -147,15 +149,14 @@ export class ImportedMessage implements MessageObject {
     let mid: bigint;
     let seen = true;
     if (p.kind === 'new' || p.kind === 'update') {
-      mid = await this.wc.save(opts);
-      await this.store.setChangeTracking('message', mid, { sourceKey: v.sourceKey, changeKey: v.changeKey, pcl: v.pcl, pclMode: 'replace', lastModified: v.lastModified });
+      // the message and its tracking in one transaction: a failing save stores neither
+      mid = await this.wc.save({ ...opts, tracking: { sourceKey: v.sourceKey, changeKey: v.changeKey, pcl: v.pcl, pclMode: 'replace', lastModified: v.lastModified } });
     } else {
       const winner = lastWriterWins(p.server, v, 'message');
       if (p.lastWriterWins) {
         if (winner === 'client') {
-          mid = await this.wc.save(opts);
           // a merged version: the server's change key, the PCL of both
-          await this.store.setChangeTracking('message', mid, { changeKey: null, pcl: v.pcl, lastModified: v.lastModified });
+          mid = await this.wc.save({ ...opts, tracking: { changeKey: null, pcl: v.pcl, lastModified: v.lastModified } });
         } else {
           await this.wc.discard();
           mid = p.mid;
@@ -187,9 +188,7 @@ export class ImportedMessage implements MessageObject {
       const [st] = await result.getProps([PidTagMessageStatus]);
       const status = st && 'value' in st && typeof st.value === 'number' ? st.value : 0;
       await result.setProps([{ tag: PidTagMessageStatus, value: (status | MS_IN_CONFLICT) | 0 }]);
-      const saved = await result.save();
-      await this.store.setChangeTracking('message', saved, { changeKey: null, pcl: mergedPcl(this.version.pcl) });
-      return saved;
+      return await result.save({ tracking: { changeKey: null, pcl: mergedPcl(this.version.pcl) } });
     } catch (e) {
       // nothing of the resolution is stored: the message stays the server's version
       await result.discard();

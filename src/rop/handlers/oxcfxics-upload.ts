@@ -18,8 +18,10 @@
 // - RopSynchronizationImportDeletes: already deleted objects are ignored, unknown source keys recorded (so no later
 //   import restores them); a folder delete takes its subtree and messages; a special folder refuses the whole ROP
 //   (ecAccessDenied) before anything is deleted;
-// - RopSynchronizationImportReadStateChanges: unknown messages, FAI messages and messages of other folders are
-//   skipped (the state stays a prediction of what succeeded, 3.2.5.9.4.6);
+// - RopSynchronizationImportReadStateChanges: FAI messages are ignored (3.2.5.9.4.6 MUST); source keys the server
+//   does not have (deleted there: the client learns it from the next download) are skipped rather than failing the
+//   ROP; a message of another folder than the collector's changes too (the ROP MUST give what RopSetMessageReadFlag
+//   message by message gives, and that works on any message of the mailbox);
 // - RopSynchronizationImportMessageMove: the moved message takes DestinationMessageId as its source key and
 //   ChangeNumber as its change key; when the server's PCL does not include the client's, the move is done and the
 //   answer is SyncClientChangeNewer (the client uploads its version next); an unknown source folder is ecNotFound,

@@ -312,6 +312,53 @@ describe('MS-OXCFXICS ICS upload ROPs', () => {
     expect(collector(handles[2]!).holder.state.cnsetRead.hasGlobcnt(mb.replGuid.toLowerCase(), Number(eidGlobcnt(cn)))).toBe(true);
   });
 
+  it('read states: FAI messages ignored, a message of another folder changes too (as RopSetMessageReadFlag would)', async () => {
+    const drafts = mb.special.drafts;
+    const elsewhere = await importNew(drafts, cx(0x711), 'in drafts');
+    const fai = await env.call([
+      rop.openFolder(0, 1, inbox), ics.openCollector(1, 2, true),
+      ics.importChange(2, 3, 0x10, version(cx(0x712), ft('2026-01-01T00:00:00Z'), cx(0x712), pclOf(cx(0x712)))),
+      rop.setProps(3, [{ tag: T.MessageClass, value: 'IPM.Configuration' }]),
+      rop.save(3, 2),
+    ], [L, N, N, N]);
+    fai.res.forEach(ok);
+    const faiMid = fai.res[4]!.MessageId as bigint;
+    const { res, handles } = await env.call([
+      rop.openFolder(0, 1, inbox), ics.openCollector(1, 2, true),
+      ics.importReads(2, [{ MessageId: cx(0x711), MarkAsRead: 1 }, { MessageId: cx(0x712), MarkAsRead: 1 }]),
+    ], [L, N, N]);
+    res.forEach(ok);
+    expect(await mb.getMessageProps(elsewhere.mid, [0x0e69000b])).toEqual([{ tag: 0x0e69000b, value: true }]);
+    expect(await mb.getMessageProps(faiMid, [0x0e69000b])).toEqual([{ tag: 0x0e69000b, value: false }]);
+    const cn = (await mb.readChangesSince(drafts, 0n)).find((r) => r.id === elsewhere.mid)!.cn;
+    expect(collector(handles[2]!).holder.state.cnsetRead.hasGlobcnt(mb.replGuid.toLowerCase(), Number(eidGlobcnt(cn)))).toBe(true);
+    expect((await mb.readChangesSince(inbox, 0n)).some((r) => r.id === faiMid)).toBe(false);
+  });
+
+  it('an import whose save fails stores nothing of it: two collectors racing with one new source key', async () => {
+    const sk = cx(0x721);
+    const rows = (await mb.contentsRows(inbox)).length;
+    const { res, handles } = await env.call([
+      rop.openFolder(0, 1, inbox), ics.openCollector(1, 2, true), ics.openCollector(1, 3, true),
+      ics.importChange(2, 4, 0, version(sk, ft('2026-01-01T00:00:00Z'), sk, pclOf(sk))),
+      ics.importChange(3, 5, 0, version(sk, ft('2026-01-01T00:00:00Z'), cx(0x722), pclOf(cx(0x722)))),
+      rop.setProps(4, [{ tag: T.Subject, value: 'first' }]),
+      rop.setProps(5, [{ tag: T.Subject, value: 'second' }]),
+      rop.save(4, 2),
+      rop.save(5, 3),
+    ], [L, N, N, N, N, N]);
+    res.slice(0, 8).forEach(ok);
+    expect(res[8]!.ReturnValue).toBe(ec.InvalidParam);
+    const rowsAfter = await mb.contentsRows(inbox, { tags: [T.Subject, SK, CK] });
+    expect(rowsAfter.length).toBe(rows + 1);
+    const mid = res[7]!.MessageId as bigint;
+    const info = await mb.messageChangeInfo(mid);
+    expect([info.sourceKey, info.changeKey]).toEqual([sk, sk]);
+    expect(rowsAfter.find((r) => r.id === mid)!.props.get(T.Subject)).toBe('first');
+    // the failing collector's state gained nothing
+    expect(collector(handles[3]!).holder.state.idsetGiven.hasGlobcnt(mb.replGuid.toLowerCase(), Number(eidGlobcnt(mid)))).toBe(false);
+  });
+
   it('imports folders: create, rename, move (under another imported folder) and delete', async () => {
     const ipm = mb.special.ipmSubtree;
     const fsk = cx(0x801);
@@ -394,6 +441,9 @@ describe('MS-OXCFXICS ICS upload ROPs', () => {
       [ics.importHierarchy(2, good), ec.InvalidParam],
       [ics.importDeletes(2, 0, [Buffer.alloc(3)]), ec.InvalidParam],
       [ics.importDeletes(2, 0x80, [cx(1)]), ec.InvalidParam],
+      // ImportDeleteFlags Hierarchy (0x01) on a contents collector
+      [ics.importDeletes(2, 0x01, [cx(1)]), ec.InvalidParam],
+      [ics.importDeletes(2, 0x03, [cx(1)]), ec.InvalidParam],
       [h(0x74, 2, { ImportDeleteFlags: 0, PropertyValues: [] }), ec.InvalidParam],
       [ics.importReads(2, [{ MessageId: Buffer.alloc(2), MarkAsRead: 1 }]), ec.InvalidParam],
       [ics.importMove(2, { SourceFolderId: Buffer.alloc(4), SourceMessageId: cx(1), PredecessorChangeList: Buffer.alloc(0), DestinationMessageId: cx(2), ChangeNumber: cx(3) }), ec.InvalidParam],

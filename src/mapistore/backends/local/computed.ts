@@ -1,5 +1,12 @@
 // Properties the embedded backend computes for folders and messages (MS-OXCFOLD 2.2.2, MS-OXCMSG 2.2.1,
 // MS-OXCFXICS 2.2.1.2): IDs, entry IDs, counts, access, change tracking, times.
+//
+// Objects a client imported through ICS (ics-import.ts) keep the keys the client knows them by: their own
+// PidTagSourceKey when it is not the server's XID, PidTagParentSourceKey from an imported parent folder, and, while the
+// imported version is the current one (same CN), its PidTagChangeKey and exact PidTagLastModificationTime (the stored
+// PCL already is the imported one). Applied here, so every reader agrees: contents and hierarchy tables, search
+// folders, restrictions, notifications, getFolderProps/getMessageProps and opened message objects. The lookup is in
+// memory (PropCtx.imported, one map per kind): no query per row, and nothing at all when the mailbox has no imports.
 import type Database from 'better-sqlite3';
 import { encodeXid } from '../../../mapi/ids.js';
 import { toFileTime, type PropValue } from '../../../mapi/props.js';
@@ -19,6 +26,38 @@ export interface PropCtx {
   counts: Database.Statement;
   /** SELECT count(*) AS n FROM folders WHERE parent = ? */
   childCount: Database.Statement;
+  /** Keys of imported objects (ics-import.ts importedKeys); absent: none. */
+  imported?: ImportedKeys;
+}
+
+/** The change tracking a client gave an imported folder or message (one ics_keys row). */
+export interface ImportedKey {
+  /** The client's PidTagSourceKey (null: the server's XID of the id). */
+  sourceKey: Buffer | null;
+  /** PidTagChangeKey of the imported version (null: the server's). */
+  changeKey: Buffer | null;
+  /** CN of the stored version the change key and time belong to. */
+  cn: number;
+  /** PidTagLastModificationTime (FILETIME) of the imported version, null: the stored time. */
+  modified: bigint | null;
+}
+
+/** In-memory view of the imported keys of a mailbox, by GLOBCNT. */
+export interface ImportedKeys {
+  /** Whether anything was imported at all (the fast path of every row). */
+  any(): boolean;
+  folder(g: number): ImportedKey | undefined;
+  message(g: number): ImportedKey | undefined;
+}
+
+/** Puts the client's keys of an imported object (`own`) and of its imported parent folder into `m`. */
+function applyImported(m: Map<number, PropValue>, own: ImportedKey | undefined, parent: ImportedKey | undefined, cn: number): void {
+  if (own?.sourceKey) m.set(TAG.SourceKey, own.sourceKey);
+  if (parent?.sourceKey && m.has(TAG.ParentSourceKey)) m.set(TAG.ParentSourceKey, parent.sourceKey);
+  if (own && own.cn === cn) {
+    if (own.changeKey) m.set(TAG.ChangeKey, own.changeKey);
+    if (own.modified !== null) m.set(TAG.LastModificationTime, own.modified);
+  }
 }
 
 export const xid = (ctx: PropCtx, g: number | bigint): Buffer => encodeXid(ctx.replGuid, BigInt(g));
@@ -63,6 +102,8 @@ export function folderProps(ctx: PropCtx, r: FolderRow): Map<number, PropValue> 
   m.set(TAG.ChangeNumber, eid(r.cn));
   m.set(TAG.CreationTime, toFileTime(new Date(r.created)));
   m.set(TAG.LastModificationTime, toFileTime(new Date(r.modified)));
+  const imp = ctx.imported;
+  if (imp?.any()) applyImported(m, imp.folder(r.fid), r.parent === null ? undefined : imp.folder(r.parent), r.cn);
   return m;
 }
 
@@ -91,6 +132,8 @@ export function messageProps(ctx: PropCtx, r: MessageRow): Map<number, PropValue
   m.set(TAG.ChangeNumber, eid(r.cn));
   m.set(TAG.CreationTime, toFileTime(new Date(r.created)));
   m.set(TAG.LastModificationTime, toFileTime(new Date(r.modified)));
+  const imp = ctx.imported;
+  if (imp?.any()) applyImported(m, imp.message(r.mid), imp.folder(r.fid), r.cn);
   return m;
 }
 

@@ -3,7 +3,7 @@
 // or GLOBCNTs of ours the client reserved with RopGetLocalReplicaIds), imported folders, imported read states,
 // source keys the client deleted, and the GLOBCNT ranges it gave up (RopSetLocalReplicaMidsetDeleted).
 //
-// Own tables (created on first use, beside schema.ts):
+// Own tables (created when the mailbox opens, beside schema.ts):
 // - ics_keys (kind, id) -> the object's PidTagSourceKey when it is not the server's XID of its id, and the change key
 //   and FILETIME the client gave the version stored at CN `cn` (a later local change, with another CN, reports the
 //   server's change key again);
@@ -13,10 +13,12 @@
 //
 // Choices where the spec leaves room:
 // - a folder import (create, rename, move, property change) is one transaction with its change tracking;
-// - a message import is stored by the message object's own save (backends/local/objects.ts) and its change tracking
-//   (source key, change key, PCL, time) by setChangeTracking right after it, in a second transaction of the same
-//   serial turn of events: a crash between the two leaves the whole message, tracked under the server's keys (the
-//   client then downloads it once more), never a half-written one;
+// - a message import is stored by the message object's own save with its change tracking (source key, change key,
+//   PCL, time): MessageObject.save({ tracking }) (objects.ts) writes the message and its ics_keys row in one SQLite
+//   transaction (checkTracking before, trackedPcl and putTracking inside), so an import cut off or failing leaves
+//   nothing; a move (RopSynchronizationImportMessageMove) is the store's move, then setChangeTracking;
+// - the ics_keys rows are kept in memory (importedKeys) for the computed properties (computed.ts): tables, props and
+//   opened messages show the client's keys without a query per row;
 // - the stored modification time is the client's PidTagLastModificationTime (to the millisecond); the exact FILETIME
 //   is kept in ics_keys for the version it came with.
 import { eidGlobcnt, eidReplId, globcntFromBytes } from '../../../mapi/ids.js';
@@ -26,7 +28,8 @@ import { SEC, StoreError, notFound } from '../../errors.js';
 import { decodePcl, encodePcl, mergePcl, pclAfterChange } from '../../pcl.js';
 import { badValue, checkValue, decodeProps, encodeProps } from '../../propcodec.js';
 import { TAG } from '../../tags.js';
-import { FOLDER_GENERIC, type ChangeInfo, type PropResult } from '../../types.js';
+import { FOLDER_GENERIC, type ChangeInfo } from '../../types.js';
+import type { ImportedKey, ImportedKeys } from './computed.js';
 import { FOLDER_COLUMN_IDS, FOLDER_COMPUTED, REPL_ID, checkName, eid, g2n } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
 import type { FolderRow, MessageRow } from './schema.js';
@@ -77,26 +80,45 @@ CREATE TABLE IF NOT EXISTS ics_deleted_ranges (first INTEGER NOT NULL, last INTE
 
 interface KeyRow { kind: string; id: number; source_key: Buffer | null; change_key: Buffer | null; cn: number; modified: string | null }
 
-/** Per mailbox: the ics_keys rows by `${kind}:${id}`, kept in memory (few: only imported objects have one). */
-const cache = new WeakMap<LocalMailbox, Map<string, KeyRow>>();
-function ensure(mb: LocalMailbox): Map<string, KeyRow> {
+/** Per mailbox: the ics_keys rows by kind and GLOBCNT, kept in memory (only imported objects have one). */
+interface KeyCache { folder: Map<number, ImportedKey>; message: Map<number, ImportedKey> }
+const cache = new WeakMap<LocalMailbox, KeyCache>();
+const toKey = (r: KeyRow): ImportedKey => ({ sourceKey: r.source_key, changeKey: r.change_key, cn: r.cn, modified: r.modified === null ? null : BigInt(r.modified) });
+
+function ensure(mb: LocalMailbox): KeyCache {
   let m = cache.get(mb);
   if (m) return m;
+  m = { folder: new Map(), message: new Map() };
   // a closed mailbox has nothing to add (the caller's own read reports the closed database)
-  if (!mb.db.open) return new Map();
+  if (!mb.db.open) return m;
   mb.db.exec(DDL);
-  m = new Map();
-  for (const r of mb.db.prepare('SELECT * FROM ics_keys').all() as KeyRow[]) m.set(`${r.kind}:${r.id}`, r);
+  for (const r of mb.db.prepare('SELECT * FROM ics_keys').all() as KeyRow[]) (r.kind === 'folder' ? m.folder : m.message).set(r.id, toKey(r));
   cache.set(mb, m);
   return m;
 }
 
-/** Reads the ics_keys row of (kind, g) into the cache again (after a write, committed or not). */
-function refresh(mb: LocalMailbox, kind: IcsKind, g: number): void {
-  const m = ensure(mb);
+/**
+ * The imported keys of `mb` for its computed properties (computed.ts PropCtx.imported). Called when the mailbox opens:
+ * creates the tables then (outside any transaction); the rows are read on first use.
+ */
+export function importedKeys(mb: LocalMailbox): ImportedKeys {
+  if (mb.db.open) mb.db.exec(DDL);
+  return {
+    any: () => {
+      const m = ensure(mb);
+      return m.folder.size > 0 || m.message.size > 0;
+    },
+    folder: (g) => ensure(mb).folder.get(g),
+    message: (g) => ensure(mb).message.get(g),
+  };
+}
+
+/** @internal Reads the ics_keys row of (kind, g) into the cache again (after a committed write). */
+export function refresh(mb: LocalMailbox, kind: IcsKind, g: number): void {
+  const m = ensure(mb)[kind];
   const r = mb.db.prepare('SELECT * FROM ics_keys WHERE kind = ? AND id = ?').get(kind, g) as KeyRow | undefined;
-  if (r) m.set(`${kind}:${g}`, r);
-  else m.delete(`${kind}:${g}`);
+  if (r) m.set(g, toKey(r));
+  else m.delete(g);
 }
 
 const table = (kind: IcsKind): 'folders' | 'messages' => (kind === 'folder' ? 'folders' : 'messages');
@@ -107,8 +129,8 @@ export function checkSourceKey(sk: Uint8Array, what = 'source key'): void {
   if (sk.length < 17 || sk.length > 24) throw new StoreError('OC_STORE_BAD_SOURCE_KEY', SEC.InvalidParam, `${what} of ${sk.length} bytes is not an XID`);
 }
 
-function keyRow(mb: LocalMailbox, kind: IcsKind, g: number): KeyRow | undefined {
-  return ensure(mb).get(`${kind}:${g}`);
+function keyRow(mb: LocalMailbox, kind: IcsKind, g: number): ImportedKey | undefined {
+  return ensure(mb)[kind].get(g);
 }
 
 function live(mb: LocalMailbox, kind: IcsKind, g: number): boolean {
@@ -122,7 +144,7 @@ function tombstoned(mb: LocalMailbox, kind: IcsKind, g: number): boolean {
 /** The source key of object `id` (also of a deleted one): the client's when it gave one, else the server's XID. */
 export function sourceKeyOf(mb: LocalMailbox, kind: IcsKind, id: bigint): Buffer {
   const g = g2n(eidGlobcnt(id));
-  return keyRow(mb, kind, g)?.source_key ?? mb.xid(g);
+  return keyRow(mb, kind, g)?.sourceKey ?? mb.xid(g);
 }
 
 /**
@@ -138,7 +160,7 @@ export function findBySourceKey(mb: LocalMailbox, kind: IcsKind, sk: Uint8Array)
   if (sk.length === 22 && readGuid(sk, 0) === mb.replGuid) {
     const g = g2n(globcntFromBytes(sk, 16));
     // the object's key is another one now (a moved message): its old key names a deleted object
-    const other = keyRow(mb, kind, g)?.source_key;
+    const other = keyRow(mb, kind, g)?.sourceKey;
     if (other && !other.equals(key)) return { id: eid(g), deleted: true };
     if (live(mb, kind, g)) return { id: eid(g), deleted: false };
     if (tombstoned(mb, kind, g)) return { id: eid(g), deleted: true };
@@ -152,44 +174,18 @@ export function importedChangeInfo(mb: LocalMailbox, kind: IcsKind, id: bigint, 
   const r = keyRow(mb, kind, g2n(eidGlobcnt(id)));
   if (!r) return base;
   const out = { ...base };
-  if (r.source_key) out.sourceKey = r.source_key;
+  if (r.sourceKey) out.sourceKey = r.sourceKey;
   if (r.cn === g2n(eidGlobcnt(base.cn))) {
-    if (r.change_key) out.changeKey = r.change_key;
-    if (r.modified !== null) out.lastModified = BigInt(r.modified);
+    if (r.changeKey) out.changeKey = r.changeKey;
+    if (r.modified !== null) out.lastModified = r.modified;
   }
   return out;
 }
 
-/**
- * The properties of a folder or message as the client knows it: PidTagSourceKey, PidTagParentSourceKey and, while the
- * imported version is the current one, PidTagChangeKey and PidTagLastModificationTime as the client gave them.
- */
-export function overrideProps(mb: LocalMailbox, kind: IcsKind, id: bigint, results: PropResult[]): PropResult[] {
-  const m = ensure(mb);
-  if (m.size === 0 || eidReplId(id) !== REPL_ID) return results;
-  const g = g2n(eidGlobcnt(id));
-  const own = m.get(`${kind}:${g}`);
-  const row = mb.db.prepare(`SELECT cn, ${kind === 'folder' ? 'parent' : 'fid AS parent'} FROM ${table(kind)} WHERE ${idCol(kind)} = ?`).get(g) as
-    { cn: number; parent: number | null } | undefined;
-  if (!row) return results;
-  const parent = row.parent === null ? undefined : m.get(`folder:${row.parent}`);
-  if (!own && !parent?.source_key) return results;
-  const current = own !== undefined && own.cn === row.cn;
-  return results.map((r) => {
-    if (!('value' in r)) return r;
-    const t = r.tag >>> 0;
-    if (t === TAG.SourceKey && own?.source_key) return { tag: r.tag, value: own.source_key };
-    if (t === TAG.ParentSourceKey && parent?.source_key) return { tag: r.tag, value: parent.source_key };
-    if (t === TAG.ChangeKey && current && own.change_key) return { tag: r.tag, value: own.change_key };
-    if (t === TAG.LastModificationTime && current && own.modified !== null) return { tag: r.tag, value: BigInt(own.modified) };
-    return r;
-  });
-}
-
-/** Inside a write(): records the imported tracking of `g` whose stored version has CN `cn`. */
-function putTracking(mb: LocalMailbox, kind: IcsKind, g: number, cn: number, t: ImportTracking): void {
+/** @internal Inside a write(): records the imported tracking of `g` whose stored version has CN `cn`. */
+export function putTracking(mb: LocalMailbox, kind: IcsKind, g: number, cn: number, t: ImportTracking): void {
   const prev = keyRow(mb, kind, g);
-  const sk = t.sourceKey ?? prev?.source_key ?? null;
+  const sk = t.sourceKey ?? prev?.sourceKey ?? null;
   if (sk) {
     checkSourceKey(sk);
     const owner = mb.db.prepare('SELECT id FROM ics_keys WHERE kind = ? AND source_key = ?').get(kind, sk) as { id: number } | undefined;
@@ -202,8 +198,8 @@ function putTracking(mb: LocalMailbox, kind: IcsKind, g: number, cn: number, t: 
     .run(kind, g, keep, t.changeKey, cn, t.lastModified === undefined ? null : String(t.lastModified));
   if (sk) mb.db.prepare('DELETE FROM ics_deleted_keys WHERE kind = ? AND source_key = ?').run(kind, sk);
   // a key the object had before (a moved message) names a deleted object from now on
-  if (prev?.source_key && sk && !prev.source_key.equals(sk)) {
-    mb.db.prepare('INSERT OR IGNORE INTO ics_deleted_keys (kind, source_key) VALUES (?, ?)').run(kind, prev.source_key);
+  if (prev?.sourceKey && sk && !prev.sourceKey.equals(sk)) {
+    mb.db.prepare('INSERT OR IGNORE INTO ics_deleted_keys (kind, source_key) VALUES (?, ?)').run(kind, prev.sourceKey);
   }
 }
 
@@ -213,21 +209,43 @@ function mergedPcl(stored: Buffer, extra: Uint8Array): Buffer {
 
 const msOf = (ft: bigint | undefined): number | undefined => (ft === undefined ? undefined : fromFileTime(ft).getTime());
 
+/** @internal Checks imported tracking before anything is written (a bad one stores nothing): XIDs, PCL, time. */
+export function checkTracking(t: ImportTracking): void {
+  decodePcl(t.pcl);
+  if (t.sourceKey) checkSourceKey(t.sourceKey);
+  if (t.changeKey) checkSourceKey(t.changeKey, 'change key');
+  if (t.lastModified !== undefined && !Number.isFinite(msOf(t.lastModified))) {
+    throw new StoreError('OC_STORE_BAD_TIME', SEC.InvalidParam, 'PidTagLastModificationTime out of range');
+  }
+}
+
 /**
- * Records the change tracking of the stored version of `id` (just saved from an imported message or moved): the PCL
- * as `t.pclMode` says (the change key merged in); change key, source key and time as given. No new CN.
+ * @internal The PCL of a version stored with imported tracking `t`: `t.pcl` ('replace') or `stored` and `t.pcl` merged
+ * ('merge'), the change key merged in.
+ */
+export function trackedPcl(stored: Buffer, t: ImportTracking): Buffer {
+  let pcl = mergedPcl(t.pclMode === 'replace' ? Buffer.alloc(0) : stored, t.pcl);
+  if (t.changeKey) pcl = mergedPcl(pcl, encodePcl([{ guid: readGuid(t.changeKey, 0), localId: Buffer.from(t.changeKey.subarray(16)) }]));
+  return pcl;
+}
+
+/** @internal The stored modification time (ms) of a version with imported tracking `t` (undefined: keep the server's). */
+export const trackedModified = (t: ImportTracking): number | undefined => msOf(t.lastModified);
+
+/**
+ * Records the change tracking of the stored version of `id` (a moved message; an imported message is saved with its
+ * tracking in one transaction, MessageObject.save({ tracking })): the PCL as `t.pclMode` says (the change key merged
+ * in); change key, source key and time as given. No new CN.
  */
 export async function setChangeTracking(mb: LocalMailbox, kind: IcsKind, id: bigint, t: ImportTracking): Promise<void> {
   ensure(mb);
-  decodePcl(t.pcl);
-  if (t.changeKey) checkSourceKey(t.changeKey, 'change key');
+  checkTracking(t);
   const g = eidReplId(id) === REPL_ID ? g2n(eidGlobcnt(id)) : -1;
   const row = mb.db.prepare(`SELECT cn, pcl FROM ${table(kind)} WHERE ${idCol(kind)} = ?`).get(g) as { cn: number; pcl: Buffer } | undefined;
   if (!row) throw notFound(kind, id);
   const ms = msOf(t.lastModified);
   mb.write(() => {
-    let pcl = mergedPcl(t.pclMode === 'replace' ? Buffer.alloc(0) : row.pcl, t.pcl);
-    if (t.changeKey) pcl = mergedPcl(pcl, encodePcl([{ guid: readGuid(t.changeKey, 0), localId: Buffer.from(t.changeKey.subarray(16)) }]));
+    const pcl = trackedPcl(row.pcl, t);
     if (ms !== undefined) mb.db.prepare(`UPDATE ${table(kind)} SET pcl = ?, modified = ? WHERE ${idCol(kind)} = ?`).run(pcl, ms, g);
     else mb.db.prepare(`UPDATE ${table(kind)} SET pcl = ? WHERE ${idCol(kind)} = ?`).run(pcl, g);
     putTracking(mb, kind, g, row.cn, t);
@@ -296,28 +314,33 @@ export function deletedRanges(mb: LocalMailbox): { first: bigint; last: bigint }
 }
 
 /**
- * Read-state changes of an ICS upload (MS-OXCFXICS 3.2.5.9.4.6): one CN for all, FAI messages and messages of other
- * folders skipped. Returns the CN (null when nothing changed) and the messages whose state changed.
+ * Read-state changes of an ICS upload (MS-OXCFXICS 3.2.5.9.4.6): one CN for all, FAI messages ignored (MUST), messages
+ * the mailbox does not have skipped. A message of another folder than the collector's (`fid`) changes too: the ROP
+ * MUST give what RopSetMessageReadFlag message by message gives, and that works on any message of the mailbox.
+ * Returns the CN (null when nothing changed) and the messages whose state changed.
  */
 export async function importReadStates(mb: LocalMailbox, fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }> {
-  const f = mb.folderRow(fid);
-  const todo: { g: number; read: boolean }[] = [];
+  mb.folderRow(fid);
+  const todo = new Map<number, { fid: number; read: boolean }>();
   for (const c of changes) {
     if (eidReplId(c.mid) !== REPL_ID) continue;
     const r = mb.st.message.get(g2n(eidGlobcnt(c.mid))) as MessageRow | undefined;
-    if (!r || r.fid !== f.fid || r.assoc !== 0 || (r.read !== 0) === c.read) continue;
-    todo.push({ g: r.mid, read: c.read });
+    if (!r || r.assoc !== 0) continue;
+    // the last change of a message in the request counts
+    if ((r.read !== 0) === c.read) todo.delete(r.mid);
+    else todo.set(r.mid, { fid: r.fid, read: c.read });
   }
-  if (todo.length === 0) return { cn: null, changed: [] };
+  if (todo.size === 0) return { cn: null, changed: [] };
   const cn = await mb.ids(1);
   mb.write(() => {
     const up = mb.db.prepare('UPDATE messages SET read = ?, read_cn = ? WHERE mid = ?');
-    for (const t of todo) up.run(t.read ? 1 : 0, g2n(cn), t.g);
+    for (const [g, t] of todo) up.run(t.read ? 1 : 0, g2n(cn), g);
     mb.noteCn(cn);
   });
-  const changed = todo.map((t) => eid(t.g));
-  ev.readFlagsChanged(mb, fid, changed);
-  return { cn: eid(cn), changed };
+  const byFolder = new Map<number, bigint[]>();
+  for (const [g, t] of todo) byFolder.set(t.fid, [...(byFolder.get(t.fid) ?? []), eid(g)]);
+  for (const [f, mids] of byFolder) ev.readFlagsChanged(mb, eid(f), mids);
+  return { cn: eid(cn), changed: [...todo.keys()].map((g) => eid(g)) };
 }
 
 function folderPropsFrom(base: Map<number, PropValue>, values: readonly TaggedValue[]): Map<number, PropValue> {
@@ -346,9 +369,7 @@ export async function importNewFolder(mb: LocalMailbox, f: FolderImport): Promis
   ensure(mb);
   const p = mb.folderRow(f.parent);
   checkName(f.displayName);
-  checkSourceKey(f.tracking.sourceKey);
-  if (f.tracking.changeKey) checkSourceKey(f.tracking.changeKey, 'change key');
-  decodePcl(f.tracking.pcl);
+  checkTracking(f.tracking);
   if (mb.st.childByName.get(p.fid, f.displayName.toLowerCase())) {
     throw new StoreError('OC_STORE_DUPLICATE_NAME', SEC.DuplicateName, `a folder "${f.displayName}" exists`);
   }
@@ -372,8 +393,7 @@ export async function importFolderChange(mb: LocalMailbox, fid: bigint, f: Folde
   const r = mb.folderRow(fid);
   const p = mb.folderRow(f.parent);
   checkName(f.displayName);
-  if (f.tracking.changeKey) checkSourceKey(f.tracking.changeKey, 'change key');
-  decodePcl(f.tracking.pcl);
+  checkTracking(f.tracking);
   const moved = r.parent !== p.fid;
   const renamed = r.name !== f.displayName;
   if ((moved || renamed) && r.special !== null) {

@@ -111,7 +111,7 @@ export class LocalMailbox implements MailboxStore {
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)'),
       getMeta: db.prepare('SELECT v FROM meta WHERE k = ?'),
     };
-    this.pctx = { mailboxGuid: this.mailboxGuid, replGuid: this.replGuid, counts: this.st.counts, childCount: this.st.childCount };
+    this.pctx = { mailboxGuid: this.mailboxGuid, replGuid: this.replGuid, counts: this.st.counts, childCount: this.st.childCount, imported: ics.importedKeys(this) };
     this.search = new SearchFolders(this);
   }
 
@@ -544,7 +544,7 @@ export class LocalMailbox implements MailboxStore {
   }
 
   async getFolderProps(fid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
-    return ics.overrideProps(this, 'folder', fid, pickProps(this.folderPropsOf(fid), tags));
+    return pickProps(this.folderPropsOf(fid), tags);
   }
 
   async listFolderProps(fid: bigint): Promise<number[]> {
@@ -639,7 +639,7 @@ export class LocalMailbox implements MailboxStore {
   }
 
   async getMessageProps(mid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
-    return ics.overrideProps(this, 'message', mid, await msg.getMessageProps(this, mid, tags));
+    return msg.getMessageProps(this, mid, tags);
   }
 
   listMessageProps(mid: bigint): Promise<number[]> {

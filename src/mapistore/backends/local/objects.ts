@@ -2,6 +2,8 @@
 // attachments and embedded messages, edited as a working copy and stored by save() in one transaction. Small
 // values live in the message row's JSON (top-level properties) and in message_content (recipients, attachments,
 // embedded messages); values past INLINE_MAX live in blobs (blobs.ts) referenced by id.
+// A save given ICS change tracking (save({ tracking }), RopSynchronizationImportMessageChange) writes the client's
+// PCL, time and keys (ics-import.ts putTracking) in the same transaction as the message: all or nothing.
 import { PT, makeTag, propId, propType, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import { SEC, StoreError } from '../../errors.js';
 import { pclAfterChange } from '../../pcl.js';
@@ -9,9 +11,10 @@ import { pickProps } from '../../proppick.js';
 import { checkValue, decodeProps, encodeProps, valueSize } from '../../propcodec.js';
 import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../../tags.js';
 import type {
-  AttachmentObject, MessageObject, PropertyProblem, PropResult, PropStream, RecipientChange, RecipientRow, StreamMode,
+  AttachmentObject, IcsImportTracking, MessageObject, PropertyProblem, PropResult, PropStream, RecipientChange, RecipientRow, StreamMode,
 } from '../../types.js';
 import { messageProps } from './computed.js';
+import { checkTracking, putTracking, refresh, trackedModified, trackedPcl } from './ics-import.js';
 import { MESSAGE_COMPUTED, deleteSameId, eid, g2n } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
 import type { MessageRow } from './schema.js';
@@ -515,11 +518,14 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     if (!this.msg.attachments.delete(attachNum)) throw new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, `attachment ${attachNum} not found`);
   }
 
-  async save(opts: { force?: boolean } = {}): Promise<bigint> {
+  async save(opts: { force?: boolean; tracking?: IcsImportTracking } = {}): Promise<bigint> {
+    const t = opts.tracking;
     if (this.parent) {
+      if (t) throw new StoreError('OC_STORE_BAD_TRACKING', SEC.InvalidParam, 'an embedded message has no change tracking');
       this.parent(cloneMsg(this.msg));
       return 0n;
     }
+    if (t) checkTracking(t);
     const mb = this.root.mb;
     return mb.serial(async () => {
       const f = mb.folderRow(this.fid);
@@ -543,6 +549,12 @@ class LocalMessage extends LocalPropObject implements MessageObject {
       const mid = old ? old.mid : g2n(g);
       const cn = old ? g : g + 1n;
       const now = Date.now();
+      // an ICS import (MS-OXCFXICS 3.2.5.9.4.2): the client's time and PCL, its keys in ics_keys, all in this transaction
+      const modified = (t && trackedModified(t)) ?? now;
+      const pclOf = (stored: Buffer | null): Buffer => {
+        const p = pclAfterChange(stored, mb.replGuid, cn);
+        return t ? trackedPcl(p, t) : p;
+      };
       const size = msgSize(this.msg);
       const refs = blobIds(this.msg);
       mb.write(() => {
@@ -554,11 +566,12 @@ class LocalMessage extends LocalPropObject implements MessageObject {
         const before = old ? storedBlobIds(mb, mid) : new Set<number>();
         if (old) {
           mb.db.prepare('UPDATE messages SET props = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
-            .run(encodeProps(this.msg.props), size, this.msg.read ? 1 : 0, g2n(cn), now, pclAfterChange(old.pcl, mb.replGuid, cn), mid);
+            .run(encodeProps(this.msg.props), size, this.msg.read ? 1 : 0, g2n(cn), modified, pclOf(old.pcl), mid);
         } else {
-          mb.st.insMessage.run(mid, f.fid, this.assoc ? 1 : 0, this.msg.read ? 1 : 0, g2n(cn), now, now,
-            pclAfterChange(null, mb.replGuid, cn), size, encodeProps(this.msg.props));
+          mb.st.insMessage.run(mid, f.fid, this.assoc ? 1 : 0, this.msg.read ? 1 : 0, g2n(cn), now, modified,
+            pclOf(null), size, encodeProps(this.msg.props));
         }
+        if (t) putTracking(mb, 'message', mid, g2n(cn), t);
         mb.db.prepare('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(mid, JSON.stringify(serMsg(this.msg, true)));
         for (const id of before) {
           if (refs.has(id)) continue;
@@ -572,6 +585,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
         for (const id of refs) mb.blobs.markStored(id);
         mb.noteCn(cn);
       });
+      if (t) refresh(mb, 'message', mid);
       for (const id of refs) this.root.staged.delete(id);
       this.midG = mid;
       this.baseCn = g2n(cn);
