@@ -24,7 +24,26 @@
 // - Hierarchy: the live subtree below the synchronization folder, breadth first, so that a parent's folderChange
 //   comes before its children's; a folder is a change when its CN is not in MetaTagCnsetSeen.
 //
+// - The client's namespace (3.3.5.2.3 foreign identifiers, 3.3.5.6 checkpointing): an object the client uploaded
+//   under its own PidTagSourceKey (a GID of a RopGetLocalReplicaIds range, or an XID of its own GUID) is known to it
+//   by that key, not by the server's id. The header carries the stored key (the store reports the client's), the
+//   state's MetaTagIdsetGiven names the object by the key's (GUID, GLOBCNT), and an object counts as given when
+//   IdsetGiven holds either that id or the server's (an upload collector's state names imports by server ids).
+//   Deletions, no-longer-in-scope and read changes name it by the client's id; removed objects leave IdsetGiven under
+//   both. With NoForeignIdentifiers (2.2.3.2.1.1.1) source keys and ids are the server's (GIDs of the FID/MID).
+// - A conflict resolve message (msInConflict, 3.1.5.6.2.1) is not synchronized itself: each conflicting version (an
+//   embedded message on a PidTagInConflict attachment) goes out as a messageChange of the message's source key with
+//   the version's change key, PCL and time (VERSION_TAGS on the attachment), and the client builds its own resolve
+//   message; without that tracking the resolve message goes out whole (logged).
+//
 // Choices where the spec leaves room (each one place, below):
+// - REPLID-form IDSETs of the stream (deletions, read states) can name only this replica (REPLID 1): an object known
+//   by a foreign GUID is named there by the server's id (logged once); the state keeps the client's namespace.
+// - MetaTagFXDelProp goes before the recipients and the attachments of every messageChange (sync-content.ts).
+// - PartialItem (SendOptions 0x10, 2.2.3.1.1.1.1) says the client can take messageChangePartial; it is accepted and
+//   messageChangeFull is always sent (a client that takes partial items takes full ones): the store keeps no
+//   per-property-group change history (3.2.5.7) to build a partial change from. Not done: IncrSyncGroupInfo,
+//   MetaTagIncrementalSyncMessagePartial, IncrSyncChgPartial.
 // - OrderByDeliveryTime: FAI messages first, then normal messages newest PidTagMessageDeliveryTime first; without
 //   it, CN order (oldest change first).
 // - PidTagParentSourceKey of a folder directly below the synchronization folder is empty (0 bytes): the source key
@@ -35,7 +54,8 @@
 //   GetBuffer's InProgressCount/TotalStepCount count messages.
 // - Messages are read in groups of BATCH (header properties of a group at once) and each message's content is
 //   streamed by the FastTransfer producer as the client pulls buffers, so memory does not grow with the folder.
-import { eidFrom, eidGlobcntNumber, IdSet, encodeIdsetReplId } from '../../mapi/idset.js';
+import { eidFrom, eidGlobcntNumber, IdSet, encodeIdsetReplId, xidGlobcnt } from '../../mapi/idset.js';
+import { encodeXid } from '../../mapi/ids.js';
 import { PT, propId, propType, type PropValue } from '../../mapi/props.js';
 import type { RopRestriction } from '../../mapi/ropres.js';
 import { lookupProp, RestrictionEvaluator } from '../../mapi/table/evaluate.js';
@@ -112,6 +132,8 @@ export interface SyncStats {
   noLongerInScope: number;
   readChanges: number;
   storeCalls: number;
+  /** Conflicting versions sent in place of conflict resolve messages. */
+  conflictVersions: number;
 }
 
 /** The string mode of the stream from SendOptions and SynchronizationFlags (MS-OXCFXICS 2.2.3.1.1.1.1, 3.2.5.9.1.1). */
@@ -132,11 +154,33 @@ const FOLDER_NOT_SENT = new Set<number>(
   ].map((t) => propId(t)),
 );
 
+/** MS-OXCMSG 2.2.1.8 PidTagMessageStatus and its msInConflict bit; MS-OXPROPS PidTagInConflict (attachments). */
+const PidTagMessageStatus = 0x0e170003;
+const MS_IN_CONFLICT = 0x00000800;
+const PidTagInConflict = 0x666c000b;
+const PidTagAttachMethod = 0x37050003;
+const ATTACH_EMBEDDED = 5;
+
 /** The header properties of a message read in one call. */
 const HEADER_TAGS = [
   TAG.SourceKey, TAG.LastModificationTime, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.Associated, TAG.Mid,
-  TAG.MessageSize, TAG.ChangeNumber, TAG.MessageDeliveryTime,
+  TAG.MessageSize, TAG.ChangeNumber, TAG.MessageDeliveryTime, PidTagMessageStatus,
 ] as const;
+
+/**
+ * Where a conflicting version keeps the change tracking it was made with: PidTagChangeKey, PidTagPredecessorChangeList
+ * and PidTagLastModificationTime on its PidTagInConflict attachment (the store computes them on messages, embedded
+ * ones included, so they cannot live on the embedded message).
+ */
+export const VERSION_TAGS = [TAG.ChangeKey, TAG.PredecessorChangeList, TAG.LastModificationTime] as const;
+
+/** One conflicting version of a conflict resolve message (an embedded message of a PidTagInConflict attachment). */
+interface ConflictVersion {
+  msg: MessageObject;
+  changeKey: Buffer;
+  pcl: Buffer;
+  lastModified: bigint;
+}
 
 const valueOf = (res: readonly PropResult[], tag: number): PropValue | undefined => {
   const r = res.find((x) => x.tag >>> 0 === tag >>> 0);
@@ -150,10 +194,39 @@ export function contiguousSeen(cnset: IdSet<string>, replGuid: string): number {
   return first && first.lo <= 1 ? first.hi : 0;
 }
 
+/**
+ * An id as the client knows it (REPLGUID form): the GUID and GLOBCNT of the object's PidTagSourceKey. An object the
+ * client uploaded with its own source key (RopSynchronizationImportMessageChange / ImportHierarchyChange) is known by
+ * that key: a GID of the IDs it reserved with RopGetLocalReplicaIds (MS-OXCFXICS 3.3.5.6 checkpointing), or an XID
+ * of its own namespace (3.3.5.2.3); IDSETs hold 6-byte GLOBCNTs only, so a key with another LocalId length cannot be
+ * named in one and the server's id stands for it.
+ */
+export interface ClientId {
+  guid: string;
+  globcnt: number;
+}
+
+/** The ClientId of a 22-byte source key; null for other lengths. */
+export function clientIdOfKey(sk: Uint8Array): ClientId | null {
+  if (sk.length !== 22) return null;
+  const x = xidGlobcnt(sk);
+  return { guid: x.guid.toLowerCase(), globcnt: x.globcnt };
+}
+
+/** A removed object: the id the client knows it by, and the server's id. */
+interface Removed {
+  id: bigint;
+  cid: ClientId;
+}
+
 interface Candidate {
   id: bigint;
+  /** How the client knows it after this download (from the source key sent). */
+  cid: ClientId;
   cn: bigint;
   assoc: boolean;
+  /** A conflict resolve message (PidTagMessageStatus msInConflict). */
+  inConflict: boolean;
   header: PropResult[];
   size: number;
   delivery: bigint;
@@ -166,10 +239,11 @@ interface Candidate {
 export class IcsDownloadContext implements ServerObject, FxSourceLike {
   readonly kind = 'icsDownload' as const;
   readonly holder: IcsStateHolder;
-  readonly stats: SyncStats = { candidates: 0, messagesSent: 0, foldersSent: 0, deleted: 0, noLongerInScope: 0, readChanges: 0, storeCalls: 0 };
+  readonly stats: SyncStats = { candidates: 0, messagesSent: 0, foldersSent: 0, deleted: 0, noLongerInScope: 0, readChanges: 0, storeCalls: 0, conflictVersions: 0 };
   private producer: FxStreamProducer | null = null;
   private finalState: IcsState | null = null;
   private completed = false;
+  private warnedForeign = false;
   private readonly encode: FxEncodeOptions;
 
   constructor(
@@ -216,6 +290,59 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     void this.producer?.close();
   }
 
+  // ------------------------------------------------------------------ the client's namespace (follow-up 1)
+
+  /** NoForeignIdentifiers: every id and source key in the server's own namespace (MS-OXCFXICS 2.2.3.2.1.1.1). */
+  private get noForeign(): boolean {
+    return (this.config.flags & SYNC_FLAGS.NoForeignIdentifiers) !== 0;
+  }
+
+  /** The server's GID of `id` (replica GUID + GLOBCNT, 22 bytes, MS-OXCDATA 2.2.1.3). */
+  private serverKey(id: bigint): Buffer {
+    return encodeXid(this.mb.replGuid, BigInt(eidGlobcntNumber(id)));
+  }
+
+  /** The id the client knows `id` by (one source-key look-up; the server's id with NoForeignIdentifiers). */
+  private async clientIdOf(kind: 'folder' | 'message', id: bigint): Promise<ClientId> {
+    const server = { guid: this.mb.replGuid.toLowerCase(), globcnt: eidGlobcntNumber(id) };
+    if (this.noForeign) return server;
+    this.stats.storeCalls++;
+    let sk: Buffer;
+    try {
+      sk = await this.mb.sourceKeyOf(kind, id);
+    } catch (e) {
+      if (e instanceof StoreError && e.ec === SEC.NotFound) return server;
+      throw e;
+    }
+    return clientIdOfKey(sk) ?? server;
+  }
+
+  /**
+   * Whether the client has `id` (MetaTagIdsetGiven): by the id it knows it by, or by the server's id (an upload
+   * collector's state names imports by their server ids). Null when not.
+   */
+  private async given(kind: 'folder' | 'message', id: bigint): Promise<Removed | null> {
+    const given = this.holder.state.idsetGiven;
+    if (given.isEmpty()) return null;
+    const cid = await this.clientIdOf(kind, id);
+    const guid = this.mb.replGuid.toLowerCase();
+    return given.hasGlobcnt(cid.guid, cid.globcnt) || given.hasGlobcnt(guid, eidGlobcntNumber(id)) ? { id, cid } : null;
+  }
+
+  /**
+   * The EID an IDSET of the stream (REPLID form: deletions, read states) names a removed object by: the client's id
+   * under REPLID 1 when it is of this replica's GUID; the store maps no other GUID to a REPLID, so an object known by
+   * a foreign GUID is named by the server's id (logged).
+   */
+  private wireId(r: Removed): bigint {
+    if (r.cid.guid === this.mb.replGuid.toLowerCase()) return eidFrom(1, r.cid.globcnt);
+    if (!this.warnedForeign) {
+      this.warnedForeign = true;
+      this.log.warn({ id: `0x${r.id.toString(16)}`, guid: r.cid.guid }, 'ICS download: no REPLID for a foreign source key GUID, server ids are sent');
+    }
+    return r.id;
+  }
+
   /** The whole stream as source items (pulled by the producer as buffers are asked for). */
   private async *items(): AsyncGenerator<FxSourceItem> {
     if (this.config.type === 'hierarchy') yield* this.hierarchyItems();
@@ -242,7 +369,6 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     const changes: ChangeEntry[] = wantNormal || wantFai || needDeletes ? await mb.changesSince(config.fid, 'message', eidFrom(1, since)) : [];
     this.stats.storeCalls++;
     const given = st.idsetGiven;
-    const has = (id: bigint): boolean => given.hasGlobcnt(guid, eidGlobcntNumber(id));
 
     const live = new Set<bigint>();
     const wanted: ChangeEntry[] = [];
@@ -272,7 +398,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
         const h = heads[k];
         if (h === undefined) return; // gone meanwhile: the next synchronization sees its tombstone
         if (h === null) {
-          if (has(c.id)) outOfScope.push(c.id);
+          outOfScope.push(c.id);
           return;
         }
         sendList.push(h);
@@ -287,7 +413,8 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     if (progress) yield* progressTotal(sendList);
 
     // messageChange elements
-    const sent: bigint[] = [];
+    const sent: ClientId[] = [];
+    const sentIds = new Set<bigint>();
     const total = sendList.length;
     let n = 0;
     for (const m of sendList) {
@@ -301,33 +428,56 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
         if (e instanceof StoreError && (e.ec === SEC.NotFound || e.ec === SEC.ObjectDeleted)) continue; // gone meanwhile
         throw e;
       }
+      // MS-OXCFXICS 3.1.5.6.2.1: a conflict resolve message is not synchronized itself; its conflicting versions
+      // are, each as a messageChange of the same source key with its own change key and PCL, and the client builds
+      // its own resolve message from them (the same winner rule, 3.1.5.6.2.2)
+      const versions = m.inConflict ? await this.conflictVersions(msg, m.id) : null;
       try {
-        for (const it of items) yield it;
-        yield* this.content(msg, this.contentOpts(m.assoc));
+        if (versions) {
+          for (const [k, ver] of versions.entries()) {
+            yield* this.messageChange(m, progress && k === 0, ver) ?? [];
+            yield* this.content(ver.msg, this.contentOpts(m.assoc));
+          }
+          this.stats.conflictVersions += versions.length;
+        } else {
+          for (const it of items) yield it;
+          yield* this.content(msg, this.contentOpts(m.assoc));
+        }
       } finally {
+        for (const ver of versions ?? []) await ver.msg.discard();
         await msg.discard();
       }
-      sent.push(m.id);
+      sent.push(m.cid);
+      sentIds.add(m.id);
       n++;
       this.stats.messagesSent++;
     }
     yield { kind: 'progress', inProgressCount: n, totalStepCount: total };
 
     // deletions: only what the client has, and not live again in the folder
-    const deleted: bigint[] = [];
+    const deleted: Removed[] = [];
     if (needDeletes) {
-      for (const t of tombs) if (!live.has(t.id) && has(t.id)) deleted.push(t.id);
+      for (const t of tombs) {
+        if (live.has(t.id)) continue;
+        const r = await this.given('message', t.id);
+        if (r) deleted.push(r);
+      }
     }
     const ignoreNlis = (flags & SYNC_FLAGS.IgnoreNoLongerInScope) !== 0;
-    const nlis = ignoreNlis ? [] : outOfScope;
+    const nlis: Removed[] = [];
+    if (!ignoreNlis) {
+      for (const id of outOfScope) {
+        const r = await this.given('message', id);
+        if (r) nlis.push(r);
+      }
+    }
     this.stats.deleted = deleted.length;
     this.stats.noLongerInScope = nlis.length;
-    if (deleted.length > 0 || nlis.length > 0) yield* deletionsElement(deleted, nlis);
+    if (deleted.length > 0 || nlis.length > 0) yield* deletionsElement(deleted.map((r) => this.wireId(r)), nlis.map((r) => this.wireId(r)));
 
     // readStateChanges
     // (a client without any id - a first synchronization - has no read state to be told about)
     if (flags & SYNC_FLAGS.ReadState && !given.isEmpty()) {
-      const sentSet = new Set(sent);
       const readSince = contiguousSeen(st.cnsetRead, guid);
       const reads = await mb.readChangesSince(config.fid, eidFrom(1, readSince));
       this.stats.storeCalls++;
@@ -336,8 +486,9 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
       for (const r of reads) {
         const g = eidGlobcntNumber(r.cn);
         // readChangesSince lists messages of this folder only
-        if (g > hw || st.cnsetRead.hasGlobcnt(guid, g) || sentSet.has(r.id) || !has(r.id)) continue;
-        (r.read ? read : unread).push(r.id);
+        if (g > hw || st.cnsetRead.hasGlobcnt(guid, g) || sentIds.has(r.id)) continue;
+        const known = await this.given('message', r.id);
+        if (known) (r.read ? read : unread).push(this.wireId(known));
       }
       this.stats.readChanges = read.length + unread.length;
       if (read.length > 0 || unread.length > 0) yield* readStateElement(read, unread);
@@ -380,17 +531,65 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     }
     const size = valueOf(res, TAG.MessageSize);
     const delivery = valueOf(res, TAG.MessageDeliveryTime);
-    return { id: c.id, cn: c.cn, assoc: c.associated, header: res, size: typeof size === 'number' ? size : 0, delivery: typeof delivery === 'bigint' ? delivery : 0n };
+    const status = valueOf(res, PidTagMessageStatus);
+    const inConflict = !c.associated && typeof status === 'number' && (status & MS_IN_CONFLICT) !== 0;
+    const sk = valueOf(res, TAG.SourceKey);
+    const cid = (!this.noForeign && Buffer.isBuffer(sk) ? clientIdOfKey(sk) : null) ?? { guid: this.mb.replGuid.toLowerCase(), globcnt: eidGlobcntNumber(c.id) };
+    return { id: c.id, cid, cn: c.cn, assoc: c.associated, inConflict, header: res, size: typeof size === 'number' ? size : 0, delivery: typeof delivery === 'bigint' ? delivery : 0n };
   }
 
-  /** MS-OXCFXICS 2.2.4.3.11-13 messageChangeFull up to IncrSyncMessage: IncrSyncChg messageChangeHeader IncrSyncMessage. */
-  private messageChange(m: Candidate, progress: boolean): FxSourceItem[] | null {
+  /**
+   * The conflicting versions of conflict resolve message `msg` (attachments with PidTagInConflict TRUE holding an
+   * embedded message), each with the change key, PCL and PidTagLastModificationTime it was made with (VERSION_TAGS on
+   * the attachment, else on the embedded message). Null (the
+   * resolve message is then sent as it is, logged) when there are fewer than two or one lacks its change key or PCL.
+   */
+  private async conflictVersions(msg: MessageObject, mid: bigint): Promise<ConflictVersion[] | null> {
+    const out: ConflictVersion[] = [];
+    const fail = async (why: string): Promise<null> => {
+      for (const v of out) await v.msg.discard();
+      this.log.warn({ mid: `0x${mid.toString(16)}`, why }, 'ICS download: conflict resolve message sent whole');
+      return null;
+    };
+    const rows = await msg.attachmentTable([PidTagInConflict, PidTagAttachMethod]);
+    for (const row of rows) {
+      const [inc, method] = row.props;
+      if (!inc || !('value' in inc) || inc.value !== true || !method || !('value' in method) || method.value !== ATTACH_EMBEDDED) continue;
+      const att = await msg.openAttachment(row.attachNum);
+      let emb: MessageObject;
+      let tracking: PropResult[];
+      try {
+        tracking = await att.getProps(VERSION_TAGS);
+        emb = await att.openEmbeddedMessage(false);
+      } catch (e) {
+        await att.discard();
+        if (e instanceof StoreError && e.ec === SEC.NotFound) return fail('a version attachment has no embedded message');
+        throw e;
+      }
+      await att.discard();
+      // the version's change tracking: on its attachment (the store computes these on messages, embedded ones too)
+      if (tracking.some((r) => !('value' in r))) tracking = await emb.getProps(VERSION_TAGS);
+      const [ck, pcl, lm] = tracking.map((r) => ('value' in r ? r.value : undefined));
+      out.push({ msg: emb, changeKey: Buffer.isBuffer(ck) ? ck : Buffer.alloc(0), pcl: Buffer.isBuffer(pcl) ? pcl : Buffer.alloc(0), lastModified: typeof lm === 'bigint' ? lm : 0n });
+      if (!Buffer.isBuffer(ck) || ck.length === 0 || !Buffer.isBuffer(pcl) || pcl.length === 0) return fail('a version lacks its change key or PCL');
+    }
+    if (out.length < 2) return fail(`${out.length} conflicting version(s)`);
+    return out;
+  }
+
+  /**
+   * MS-OXCFXICS 2.2.4.3.11-13 messageChangeFull up to IncrSyncMessage: IncrSyncChg messageChangeHeader IncrSyncMessage.
+   * `ver`: a conflicting version's change tracking instead of the message's.
+   */
+  private messageChange(m: Candidate, progress: boolean, ver?: ConflictVersion): FxSourceItem[] | null {
     const head: FxSourceItem[] = [];
     if (progress) head.push(...progressPerMessage(m.size, m.assoc));
     const x = this.config.extraFlags;
-    const v = (tag: number): PropValue | undefined => valueOf(m.header, tag);
-    const sk = v(TAG.SourceKey);
-    if (!Buffer.isBuffer(sk)) return null;
+    const over = new Map<number, PropValue>(ver ? [[TAG.ChangeKey, ver.changeKey], [TAG.PredecessorChangeList, ver.pcl], [TAG.LastModificationTime, ver.lastModified]] : []);
+    const v = (tag: number): PropValue | undefined => over.get(tag) ?? valueOf(m.header, tag);
+    const stored = v(TAG.SourceKey);
+    if (!Buffer.isBuffer(stored)) return null;
+    const sk = this.noForeign ? this.serverKey(m.id) : stored;
     head.push({ kind: 'marker', tag: Marker.IncrSyncChg });
     // 2.2.4.3.13 messageChangeHeader: fixed positions first
     head.push({ kind: 'prop', tag: TAG.SourceKey, value: sk });
@@ -432,8 +631,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     const hw = eidGlobcntNumber(await mb.currentCn());
     const since = contiguousSeen(st.cnsetSeen, guid);
     const given = st.idsetGiven;
-    const has = (id: bigint): boolean => given.hasGlobcnt(guid, eidGlobcntNumber(id));
-    const sent: bigint[] = [];
+    const sent: ClientId[] = [];
     const live = new Set<bigint>();
     const tombs: ChangeEntry[] = [];
     // breadth first over the live subtree: parents before children
@@ -464,22 +662,23 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
         const el = await this.folderChange(c.id, fid);
         this.stats.storeCalls++;
         if (!el) continue;
-        yield* el;
-        sent.push(c.id);
+        yield* el.items;
+        sent.push(el.cid);
         this.stats.foldersSent++;
       }
     }
-    const deleted: bigint[] = [];
+    const deleted: Removed[] = [];
     if ((config.flags & SYNC_FLAGS.NoDeletions) === 0) {
       const seen = new Set<bigint>();
       for (const t of tombs) {
-        if (live.has(t.id) || seen.has(t.id) || !has(t.id)) continue;
+        if (live.has(t.id) || seen.has(t.id)) continue;
         seen.add(t.id);
-        deleted.push(t.id);
+        const r = await this.given('folder', t.id);
+        if (r) deleted.push(r);
       }
     }
     this.stats.deleted = deleted.length;
-    if (deleted.length > 0) yield* deletionsElement(deleted, []);
+    if (deleted.length > 0) yield* deletionsElement(deleted.map((r) => this.wireId(r)), []);
     const fin: IcsState = {
       idsetGiven: idsetAfter(given, guid, sent, deleted),
       cnsetSeen: withUpTo(st.cnsetSeen, guid, hw),
@@ -492,7 +691,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
   }
 
   /** MS-OXCFXICS 2.2.4.3.5 folderChange of `fid` (whose parent is `parent`); null when the folder is gone. */
-  private async folderChange(fid: bigint, parent: bigint): Promise<FxElement[] | null> {
+  private async folderChange(fid: bigint, parent: bigint): Promise<{ items: FxElement[]; cid: ClientId } | null> {
     let props: PropResult[];
     try {
       props = await this.mb.getFolderProps(fid);
@@ -503,11 +702,14 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     const map = new Map<number, PropValue>();
     for (const r of props) if ('value' in r) map.set(r.tag >>> 0, r.value);
     const x = this.config.extraFlags;
-    const parentSk = parent === this.config.fid ? Buffer.alloc(0) : (map.get(TAG.ParentSourceKey) ?? Buffer.alloc(0));
+    const nf = this.noForeign;
+    const storedSk = map.get(TAG.SourceKey);
+    const sk = nf ? this.serverKey(fid) : Buffer.isBuffer(storedSk) ? storedSk : this.serverKey(fid);
+    const parentSk = parent === this.config.fid ? Buffer.alloc(0) : nf ? this.serverKey(parent) : (map.get(TAG.ParentSourceKey) ?? Buffer.alloc(0));
     const out: FxElement[] = [
       { kind: 'marker', tag: Marker.IncrSyncChg },
       { kind: 'prop', tag: TAG.ParentSourceKey, value: parentSk },
-      { kind: 'prop', tag: TAG.SourceKey, value: map.get(TAG.SourceKey) ?? Buffer.alloc(0) },
+      { kind: 'prop', tag: TAG.SourceKey, value: sk },
       { kind: 'prop', tag: TAG.LastModificationTime, value: map.get(TAG.LastModificationTime) ?? 0n },
       { kind: 'prop', tag: TAG.ChangeKey, value: map.get(TAG.ChangeKey) ?? Buffer.alloc(0) },
       { kind: 'prop', tag: TAG.PredecessorChangeList, value: map.get(TAG.PredecessorChangeList) ?? Buffer.alloc(0) },
@@ -527,7 +729,8 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
       if (only ? !listed.has(id) : listed.has(id)) continue;
       out.push({ kind: 'prop', tag, value });
     }
-    return out;
+    const cid = clientIdOfKey(sk) ?? { guid: this.mb.replGuid.toLowerCase(), globcnt: eidGlobcntNumber(fid) };
+    return { items: out, cid };
   }
 }
 
@@ -535,13 +738,18 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** given + sent - removed, in REPLGUID form. */
-function idsetAfter(given: IdSet<string>, guid: string, sent: readonly bigint[], removed: readonly bigint[]): IdSet<string> {
+/**
+ * given + sent - removed, in REPLGUID form: sent objects under the id their source key names (the client's own for
+ * its imports), removed ones out under both that id and the server's.
+ */
+function idsetAfter(given: IdSet<string>, guid: string, sent: readonly ClientId[], removed: readonly Removed[]): IdSet<string> {
   const s = given.clone();
-  const g = s.globset(guid);
-  for (const id of sent) g.add(eidGlobcntNumber(id));
-  for (const id of removed) g.remove(eidGlobcntNumber(id));
-  if (g.isEmpty()) s.map.delete(guid);
+  for (const c of sent) s.addGlobcnt(c.guid, c.globcnt);
+  for (const r of removed) {
+    s.get(r.cid.guid)?.remove(r.cid.globcnt);
+    s.get(guid)?.remove(eidGlobcntNumber(r.id));
+  }
+  for (const [k, g] of [...s.map]) if (g.isEmpty()) s.map.delete(k);
   return s;
 }
 

@@ -2,6 +2,9 @@
 // (K3's handler) on the download context, the state upload ROPs and RopSynchronizationGetTransferState; bad input.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IdSet, eidGlobcntNumber, encodeIdsetReplGuid } from '../../../src/mapi/idset.js';
+import { encodeXid } from '../../../src/mapi/ids.js';
+import { encodePcl } from '../../../src/mapistore/pcl.js';
+import { readGuid } from '../../../src/util/guid.js';
 import type { MailboxStore } from '../../../src/mapistore/types.js';
 import { ec } from '../../../src/rop/ec.js';
 import { Marker, MetaTag } from '../../../src/rop/fxics/markers.js';
@@ -145,6 +148,33 @@ describe('RopSynchronizationConfigure + GetBuffer', () => {
     const after = await stateStream();
     expect(after.get(MetaTag.MetaTagIdsetGiven)).toEqual(p.state.get(MetaTag.MetaTagIdsetGiven));
     expect(after.get(MetaTag.MetaTagCnsetSeen)).toEqual(p.state.get(MetaTag.MetaTagCnsetSeen));
+  });
+});
+
+describe('follow-ups through the ROPs', () => {
+  it('a message the client imported under its own key: that key in the header (the server\'s GID with NoForeignIdentifiers); PartialItem gets full changes with MetaTagFXDelProp', async () => {
+    const x = eidGlobcntNumber(await mb.allocateClientRange(4));
+    const sk = encodeXid(mb.replGuid, BigInt(x));
+    const mid = await mb.createMessage(fid, { props: [{ tag: T.Subject, value: 'offline' }] });
+    const ck = encodeXid('6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b', 9n);
+    await mb.setChangeTracking('message', mid, { sourceKey: sk, changeKey: ck, pcl: encodePcl([{ guid: readGuid(ck, 0), localId: ck.subarray(16) }]), pclMode: 'replace' });
+    // SendOptions Unicode | PartialItem
+    const h = await configured({ send: 0x11 });
+    const raw = await download(h);
+    const p = parseSync(raw);
+    expect(p.top.filter((n) => n === 'IncrSyncChg')).toHaveLength(1);
+    expect(p.changes[0]!.header.get(T.SourceKey)).toEqual(sk);
+    expect(stateSet(p, MetaTag.MetaTagIdsetGiven).hasGlobcnt(mb.replGuid.toLowerCase(), x)).toBe(true);
+    const delProps = parseAll(raw).filter((e) => e.kind === 'prop' && e.tag >>> 0 === MetaTag.MetaTagFXDelProp).map((e) => (e as { value: number }).value >>> 0);
+    expect(delProps).toEqual([0x0e12000d, 0x0e13000d]);
+    // NoForeignIdentifiers: the server's GID of the MID
+    const nf = await sync([], { flags: ALL | SYNC_FLAGS.NoForeignIdentifiers });
+    const sent = nf.changes[0]!.header.get(T.SourceKey) as Buffer;
+    expect(sent).toEqual(encodeXid(mb.replGuid, BigInt(eidGlobcntNumber(mid))));
+    // the deletion is named by the client's id
+    await mb.deleteMessages(fid, [mid]);
+    const second = await sync(stateOf(p));
+    expect(second.deleted.map((d) => eidGlobcntNumber(d))).toEqual([x]);
   });
 });
 
