@@ -531,6 +531,13 @@ export interface MailboxStore {
    * CN. folderChangeInfo/messageChangeInfo report them while the version stays the current one.
    */
   setChangeTracking(kind: 'folder' | 'message', id: bigint, t: IcsImportTracking): Promise<void>;
+  /**
+   * RopSynchronizationImportMessageMove: message `mid` into folder `dst` with tracking `t` (source key
+   * DestinationMessageId), move and tracking in one transaction. A source key naming an ID the client reserved
+   * (RopGetLocalReplicaIds, unused) becomes the message's ID (its old one is deleted from the source folder); returns
+   * the message's ID afterwards.
+   */
+  importMessageMove(mid: bigint, dst: bigint, t: IcsImportTracking & { sourceKey: Buffer }): Promise<bigint>;
   /** A new CN for `id` (content unchanged) whose PCL also holds `pcl`: a conflict the server's version won. Returns the CN. */
   bumpChange(kind: 'folder' | 'message', id: bigint, pcl: Uint8Array): Promise<bigint>;
   /** Source keys the client deleted that never existed here, kept so that later imports do not restore them. */

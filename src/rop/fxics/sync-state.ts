@@ -10,14 +10,21 @@
 // - MetaTagIdsetGiven is accepted with either tag (0x40170003 as the spec names it, 0x40170102 as some clients send
 //   it) and in either IDSET form: REPLGUID (what 2.2.1.1.1 says) or REPLID (seen from some clients); REPLID 1 is this
 //   mailbox's replica, other REPLIDs are dropped (they can never name a server id). The REPLGUID form is tried first;
-//   the REPLID form when that fails or names no replica of this mailbox while the REPLID form names ours.
+//   the REPLID form when that fails or names no replica of this mailbox while the REPLID form names ours. Bytes that
+//   are no REPLGUID IDSET and, read as a REPLID one, name no REPLID 1 are refused (they name nothing of ours and are
+//   most likely corrupt).
 // - The CNSETs are accepted in REPLGUID form only (2.2.1.1.2-4); one naming a CN of this mailbox's replica above the
 //   last CN issued is refused (ecInvalidParam): such a state was not made by this server.
 // - An upload is one property at a time: Begin while another is in progress, Continue or End without Begin, and any
 //   state upload once the download has started are refused with ecError. More bytes than TransferBufferSize, fewer at
-//   End, a TransferBufferSize over MAX_STATE_BYTES, an unknown StateProperty and bytes that do not decode as an
-//   IDSET are refused with ecInvalidParam (with a log line); a refused upload leaves the property as it was.
-// - RopSynchronizationGetTransferState returns a snapshot: changes to the context after the ROP do not reach it.
+//   End, a TransferBufferSize over MAX_STATE_BYTES and an unknown StateProperty are refused with ecInvalidParam.
+//   Bytes that do not decode as an IDSET (IdsetError: truncated, ranges reversed or overlapping, unknown commands,
+//   ...) are refused with ecRpcFormat (0x4B6), the SHOULD of 3.1.5.4.3.2 (ecFormatError is the MAY). Every refusal
+//   has a log line and leaves the property as it was.
+// - RopSynchronizationGetTransferState returns a snapshot: changes to the context after the ROP do not reach it. On
+//   an upload context the snapshot has no MetaTagIdsetGiven (3.2.5.2.1: the server ignores it in upload operations
+//   and does not download it back; 3.3.5.13: the client merges its own back in): the `state` element then carries
+//   MetaTagCnsetSeen (and for contents MetaTagCnsetSeenFAI, MetaTagCnsetRead) only.
 import {
   IdSet, IdsetError, decodeIdsetReplGuid, decodeIdsetReplId, encodeIdsetReplGuid,
 } from '../../mapi/idset.js';
@@ -106,7 +113,12 @@ export function decodeStateProperty(prop: StatePropName, bytes: Uint8Array, repl
     if (asGuid) return asGuid;
     throw guidErr ?? e;
   }
-  if (asGuid && asId.get(1) === undefined) return asGuid;
+  if (asId.get(1) === undefined) {
+    if (asGuid) return asGuid;
+    // not a REPLGUID IDSET, and as a REPLID one it names nothing of this mailbox: bytes that happen to parse, refused
+    // with the REPLGUID form's error
+    throw guidErr;
+  }
   return replIdToGuidForm(asId, guid);
 }
 
@@ -167,7 +179,8 @@ export class IcsStateHolder {
     try {
       value = decodeStateProperty(p.prop, Buffer.concat(p.parts), this.replGuid);
     } catch (e) {
-      if (e instanceof IdsetError) return refuse(log, ec.InvalidParam, `corrupt ${p.prop}: ${e.code}: ${e.message}`);
+      // MS-OXCFXICS 3.1.5.4.3.2: a decoding failure SHOULD be answered with ecRpcFormat
+      if (e instanceof IdsetError) return refuse(log, ec.RpcFormat, `corrupt ${p.prop}: ${e.code}: ${e.message}`);
       throw e;
     }
     if (maxCn !== undefined && p.prop !== 'idsetGiven') {
@@ -191,14 +204,13 @@ function refuse(log: Logger, code: number, why: string): number {
 
 /**
  * MS-OXCFXICS 2.2.4.3.24 the `state` element: IncrSyncStateBegin, MetaTagIdsetGiven, MetaTagCnsetSeen, for contents
- * also MetaTagCnsetSeenFAI and MetaTagCnsetRead, IncrSyncStateEnd.
+ * also MetaTagCnsetSeenFAI and MetaTagCnsetRead, IncrSyncStateEnd. `idsetGiven: false`: without MetaTagIdsetGiven
+ * (the state of an upload context, 3.2.5.2.1).
  */
-export function stateElements(s: IcsState, kind: 'contents' | 'hierarchy'): FxElement[] {
-  const out: FxElement[] = [
-    { kind: 'marker', tag: Marker.IncrSyncStateBegin },
-    { kind: 'prop', tag: MetaTag.MetaTagIdsetGiven, value: encodeIdsetReplGuid(s.idsetGiven) },
-    { kind: 'prop', tag: MetaTag.MetaTagCnsetSeen, value: encodeIdsetReplGuid(s.cnsetSeen) },
-  ];
+export function stateElements(s: IcsState, kind: 'contents' | 'hierarchy', opts: { idsetGiven?: boolean } = {}): FxElement[] {
+  const out: FxElement[] = [{ kind: 'marker', tag: Marker.IncrSyncStateBegin }];
+  if (opts.idsetGiven !== false) out.push({ kind: 'prop', tag: MetaTag.MetaTagIdsetGiven, value: encodeIdsetReplGuid(s.idsetGiven) });
+  out.push({ kind: 'prop', tag: MetaTag.MetaTagCnsetSeen, value: encodeIdsetReplGuid(s.cnsetSeen) });
   if (kind === 'contents') {
     out.push(
       { kind: 'prop', tag: MetaTag.MetaTagCnsetSeenFAI, value: encodeIdsetReplGuid(s.cnsetSeenFAI) },
@@ -221,7 +233,7 @@ export function toSourceBuffer(b: import('./writer.js').FxBuffer): SourceBuffer 
 
 /**
  * The FastTransfer download context of RopSynchronizationGetTransferState: its stream is one `state` element (a
- * snapshot taken when the ROP ran).
+ * snapshot taken when the ROP ran). `idsetGiven: false` for an upload context (no MetaTagIdsetGiven, 3.2.5.2.1).
  */
 export class StateTransferSource implements FxSourceLike {
   readonly kind = 'fxSource' as const;
@@ -233,8 +245,9 @@ export class StateTransferSource implements FxSourceLike {
     snapshot: IcsState,
     kind: 'contents' | 'hierarchy',
     opts: FxEncodeOptions,
+    state: { idsetGiven?: boolean } = {},
   ) {
-    this.producer = new FxStreamProducer(stateElements(snapshot, kind), opts);
+    this.producer = new FxStreamProducer(stateElements(snapshot, kind, state), opts);
   }
 
   async nextBuffer(max: number): Promise<SourceBuffer> {

@@ -11,12 +11,14 @@
 //   client's upload is the whole message;
 // - a conflict on a normal message in a folder without RESOLVE_METHOD_LAST_WRITER_WINS makes a conflict resolve
 //   message (3.1.5.6.2.1): the last writer's content (3.1.5.6.2.2), msInConflict in PidTagMessageStatus, and both
-//   versions (the server's first, then the client's) as embedded-message attachments with PidTagInConflict TRUE;
+//   versions (the server's first, then the client's) as embedded-message attachments with PidTagInConflict TRUE and
+//   each version's change key, PCL and time on its attachment (what the ICS download sends the versions with);
 //   its PCL is the merge of both PCLs plus the server's new CN (it is a new version the client downloads);
 // - FAI messages and folders with RESOLVE_METHOD_LAST_WRITER_WINS take the last writer's version without a conflict
 //   resolve message; a server version that wins gets a new CN and the merged PCL (bumpChange), so the client
 //   downloads it.
 import { SEC } from '../../mapistore/errors.js';
+import { TAG } from '../../mapistore/tags.js';
 import { encodePcl, mergePcl, decodePcl } from '../../mapistore/pcl.js';
 import type {
   AttachmentObject, MailboxStore, MessageObject, PropObject, PropResult, PropStream, PropertyProblem, RecipientChange, RecipientRow, StreamMode,
@@ -93,13 +95,26 @@ export async function purgeMessage(m: MessageObject): Promise<void> {
   for (const a of await m.attachmentTable([])) await m.deleteAttachment(a.attachNum);
 }
 
-/** Adds `version` to `target` as an attachment holding it as an embedded message, PidTagInConflict TRUE. */
-async function addConflictVersion(target: MessageObject, version: MessageObject): Promise<void> {
+/** The change tracking a conflicting version was made with (kept on its attachment). */
+interface VersionTracking { changeKey: Buffer; pcl: Buffer; lastModified: bigint }
+
+/**
+ * Adds `version` to `target` as an attachment holding it as an embedded message, PidTagInConflict TRUE, and the
+ * version's PidTagChangeKey, PidTagPredecessorChangeList and PidTagLastModificationTime on the attachment (the store
+ * computes these on messages, embedded ones too): the ICS download sends each version with them (sync-download.ts
+ * VERSION_TAGS), so the client detects the conflict itself (MS-OXCFXICS 3.1.5.6.2.1).
+ */
+async function addConflictVersion(target: MessageObject, version: MessageObject, t: VersionTracking): Promise<void> {
   const att = await target.createAttachment();
   const emb = await att.openEmbeddedMessage(true);
   await copyMessage(version, emb);
   await emb.save();
-  await att.setProps([{ tag: PidTagInConflict, value: true }]);
+  await att.setProps([
+    { tag: PidTagInConflict, value: true },
+    { tag: TAG.ChangeKey, value: t.changeKey },
+    { tag: TAG.PredecessorChangeList, value: t.pcl },
+    { tag: TAG.LastModificationTime, value: t.lastModified },
+  ]);
   await att.save();
 }
 
@@ -183,8 +198,10 @@ export class ImportedMessage implements MessageObject {
     try {
       await purgeMessage(result);
       await copyMessage(winner === 'server' ? server : this.wc, result);
-      await addConflictVersion(result, server);
-      await addConflictVersion(result, this.wc);
+      const p = this.plan as Extract<ImportPlan, { kind: 'conflict' }>;
+      const v = this.version;
+      await addConflictVersion(result, server, p.server);
+      await addConflictVersion(result, this.wc, { changeKey: v.changeKey, pcl: v.pcl, lastModified: v.lastModified });
       const [st] = await result.getProps([PidTagMessageStatus]);
       const status = st && 'value' in st && typeof st.value === 'number' ? st.value : 0;
       await result.setProps([{ tag: PidTagMessageStatus, value: (status | MS_IN_CONFLICT) | 0 }]);

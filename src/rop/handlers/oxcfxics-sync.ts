@@ -12,7 +12,9 @@
 // - the context's parent is the logon (RopRelease of the folder leaves the context usable, as Outlook expects).
 // - the state ROPs are answered on any object that carries an IcsStateHolder (`holder`): the download context here and
 //   K5's upload collector; GetTransferState snapshots the state (download: the initial state until the stream is done,
-//   then the final one; upload: the checkpoint state).
+//   then the final one; upload: the checkpoint state, without MetaTagIdsetGiven: 3.2.5.2.1 "does not download it back
+//   to the client in the final ICS state obtained ... through RopSynchronizationGetTransferState", 3.3.5.13).
+// - a state property that does not decode as an IDSET: ecRpcFormat (3.1.5.4.3.2 SHOULD), see sync-state.ts.
 import { eidGlobcntNumber } from '../../mapi/idset.js';
 import { validateRestriction } from '../../mapi/table/evaluate.js';
 import type { TableRestriction } from '../../mapi/table/types.js';
@@ -153,7 +155,9 @@ export function createSyncDownloadHandlers(deps: MailboxHandlerDeps, content?: M
     const c = carrierOf(ctx);
     if (!logon || !c) return { ec: ec.NullObject };
     const snapshot = c.transferState ? c.transferState() : cloneState(c.holder.state);
-    const src = new StateTransferSource(req.LogonId, logon, snapshot, c.syncKind, { strings: 'keep', codePage: ctx.codePage });
+    // MS-OXCFXICS 3.2.5.2.1 / 3.3.5.13: an upload context's state has no MetaTagIdsetGiven
+    const upload = c.kind === 'icsUpload';
+    const src = new StateTransferSource(req.LogonId, logon, snapshot, c.syncKind, { strings: 'keep', codePage: ctx.codePage }, { idsetGiven: !upload });
     return { ec: ec.Success, created: src };
   });
 

@@ -22,8 +22,12 @@
 //   does not have (deleted there: the client learns it from the next download) are skipped rather than failing the
 //   ROP; a message of another folder than the collector's changes too (the ROP MUST give what RopSetMessageReadFlag
 //   message by message gives, and that works on any message of the mailbox);
+// - IDs (MS-OXCFXICS 3.3.5.2.1, 2.2.3.2.4.7): a new message or folder, or a moved message, whose source key
+//   (DestinationMessageId for a move) is a GID of this mailbox's replica GUID naming an ID the client reserved with
+//   RopGetLocalReplicaIds (not given up, not used) gets that ID; any other key (a foreign GUID, an ID not reserved
+//   or already used) gets a fresh server ID and the key is kept as the client's (ics-import.ts reservedIdOf);
 // - RopSynchronizationImportMessageMove: the moved message takes DestinationMessageId as its source key and
-//   ChangeNumber as its change key; when the server's PCL does not include the client's, the move is done and the
+//   ChangeNumber as its change key, move and tracking in one transaction; when the server's PCL does not include the client's, the move is done and the
 //   answer is SyncClientChangeNewer (the client uploads its version next); an unknown source folder is ecNotFound,
 //   an unknown or deleted message ecSyncObjectDeleted;
 // - RopGetLocalReplicaIds: IdCount 0 is ecInvalidParam; the range is the index's, never given out again;
@@ -273,14 +277,14 @@ export function createUploadHandlers(_deps: MailboxHandlerDeps): Map<number, Rop
     if (dup && !dup.deleted && dup.id !== msg.id) return refuse(ctx, ec.InvalidParam, 'DestinationMessageId names another message');
     const before = await store.messageChangeInfo(msg.id);
     const verdict = comparePcl(before.pcl, req.PredecessorChangeList);
-    const r = await store.moveCopyMessages(src.id, [msg.id], c.fid, false);
-    if (r.partial) return refuse(ctx, ec.Error, 'the move did not happen');
-    await store.setChangeTracking('message', msg.id, {
+    // the move and its tracking in one transaction; a DestinationMessageId naming an ID the client reserved
+    // (RopGetLocalReplicaIds) becomes the message's ID in the destination (MS-OXCFXICS 3.3.5.2.1)
+    const mid = await store.importMessageMove(msg.id, c.fid, {
       sourceKey: req.DestinationMessageId, changeKey: req.ChangeNumber, pcl: req.PredecessorChangeList, pclMode: verdict === 'serverNewer' ? 'replace' : 'merge',
     });
-    const after = await store.messageChangeInfo(msg.id);
-    const [a] = await store.getMessageProps(msg.id, [TAG.Associated]);
-    c.noteChange(msg.id, after.cn, !!a && 'value' in a && a.value === true);
+    const after = await store.messageChangeInfo(mid);
+    const [a] = await store.getMessageProps(mid, [TAG.Associated]);
+    c.noteChange(mid, after.cn, !!a && 'value' in a && a.value === true);
     if (verdict !== 'serverNewer') return { ec: ec.SyncClientChangeNewer };
     return { ec: ec.Success, response: { MessageId: 0n } };
   });

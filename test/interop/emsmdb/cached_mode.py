@@ -25,7 +25,13 @@ out[step]):
                ImportDeletes Hierarchy); then a hierarchy download with the collector's state, applied to the local
                folder tree, which is printed (the vitest compares it with the store's).
   bad          corrupt and truncated state streams, reversed and overlapping ranges, CNSETs naming CNs never
-               issued, a FastTransfer upload with markers out of order: the ROP and ec each was refused with.
+               issued, a FastTransfer upload with markers out of order: the ROP and ec each was refused with, and
+               whether that is the spec's (IDSETs that do not decode: ecRpcFormat at StreamEnd, 3.1.5.4.3.2).
+
+A message in conflict arrives as its conflicting versions (several messageChanges with one source key, MS-OXCFXICS
+3.1.5.6.2.1): the client checks that their PCLs conflict and keeps the last writer's version with the merged PCL
+(resolve_versions). An upload context's transfer state must come without MetaTagIdsetGiven (3.2.5.2.1,
+check_collector_state); the client merges its own back (checkpointing, 3.3.5.6).
   quiet        reconnect with the saved state: every folder's contents sync and the hierarchy sync return nothing.
 """
 import argparse
@@ -277,6 +283,10 @@ def save_state(path, st):
     os.replace(tmp, path)
 
 
+PidTagMessageStatus = 0x0E170003
+MS_IN_CONFLICT = 0x00000800    # MS-OXCMSG 2.2.1.8
+
+
 def message_of(change, repl_guid):
     """A message change node -> dict with mid, source key, change key, pcl, read, props json, children."""
     h = {p.tag: p.value for p in change.header}
@@ -289,6 +299,8 @@ def message_of(change, repl_guid):
     flags = change.get('0x%08X' % I.PidTagMessageFlags)
     return {'mid': P.fid_str(mid) if mid is not None else None, 'sk': hexd(sk or b''),
             'ck': hexd(h.get(I.PidTagChangeKey, b'')), 'pcl': hexd(h.get(I.PidTagPredecessorChangeList, b'')),
+            'lm': h.get(I.PidTagLastModificationTime), 'delProps': list(change.meta.get('delProps', [])),
+            'status': change.get('0x%08X' % PidTagMessageStatus),
             'cn': h.get(I.PidTagChangeNumber), 'associated': h.get(I.PidTagAssociated),
             'read': bool(flags & 1) if isinstance(flags, int) else None, 'props': body,
             'recipients': [props_json(r) for r in change.kids('recipient')],
@@ -358,13 +370,37 @@ def idset_mids(node_props, tag):
     return None, []
 
 
+def resolve_versions(group):
+    """Several messageChanges of one source key in one stream: the versions of a message in conflict (MS-OXCFXICS
+    3.1.5.6.2.1: the conflict resolve message is not synchronized, each version is, and the receiver detects the
+    conflict and builds its own resolve message). Their PCLs must conflict pairwise (otherwise one version supersedes
+    another and the server sent a stale one); the local message is the last writer's version (3.1.5.6.2.2) with the
+    merged PCL (a resolve message succeeds every version)."""
+    pcls = [bytes.fromhex(m['pcl']) for m in group]
+    if not I.pcls_in_conflict(pcls):
+        raise StepError('%d changes of source key %s whose PCLs do not conflict (a superseded version was sent)'
+                        % (len(group), group[0]['sk']))
+    if len(set(m['ck'] for m in group)) != len(group):
+        raise StepError('two versions of source key %s with the same change key' % group[0]['sk'])
+    vs = [{'lm': m['lm'], 'ck': bytes.fromhex(m['ck']), 'm': m} for m in group]
+    win = dict(I.conflict_winner(vs)['m'])
+    win['pcl'] = hexd(I.pcl_merge(*pcls))
+    win['conflict'] = {'versions': len(group), 'changeKeys': [m['ck'] for m in group], 'winner': win['ck']}
+    return win
+
+
 def summarize_contents(tree, repl_guid):
     out = {'changes': [], 'deleted': [], 'softDeleted': [], 'noLongerInScope': [], 'expired': [], 'read': [],
-           'unread': [], 'forms': {}, 'other': []}
+           'unread': [], 'forms': {}, 'other': [], 'conflicts': {}, 'inConflictWhole': []}
     msgs = []
+    by_sk = {}
     for c in tree.children:
         if c.kind == 'change':
             m = message_of(c, repl_guid)
+            if m['sk'] and m['sk'] in by_sk:
+                by_sk[m['sk']].append(m)
+                continue
+            by_sk[m['sk']] = [m]
             msgs.append(m)
             out['changes'].append(m['mid'])
         elif c.kind == 'partial':
@@ -387,7 +423,27 @@ def summarize_contents(tree, repl_guid):
                     out['progress'] = I.decode_progress(p.value)
         elif c.kind == 'progressPerMsg':
             out['perMsg'] = out.get('perMsg', 0) + 1
+    for k, m in enumerate(msgs):
+        group = by_sk.get(m['sk'], [m])
+        if len(group) > 1:
+            msgs[k] = resolve_versions(group)
+            out['conflicts'][m['mid']] = msgs[k]['conflict']
+        elif isinstance(m.get('status'), int) and m['status'] & MS_IN_CONFLICT:
+            # 3.1.5.6.2.1: a conflict resolve message MUST NOT be synchronized as a Message object (its versions are)
+            out['inConflictWhole'].append(m['mid'])
     return out, msgs
+
+
+def check_collector_state(st, kind):
+    """The state RopSynchronizationGetTransferState returns on an upload context: MetaTagCnsetSeen (contents also
+    MetaTagCnsetSeenFAI, MetaTagCnsetRead) and no MetaTagIdsetGiven under either tag (MS-OXCFXICS 3.2.5.2.1: the
+    server does not download it back to the client; 3.3.5.13)."""
+    tags = set(st)
+    if I.MetaTagIdsetGiven in tags or I.MetaTagIdsetGiven_B in tags:
+        raise StepError('the upload context returned MetaTagIdsetGiven in its state (MS-OXCFXICS 3.2.5.2.1)')
+    want = {I.MetaTagCnsetSeen} | ({I.MetaTagCnsetSeenFAI, I.MetaTagCnsetRead} if kind == 'contents' else set())
+    if not want <= tags or tags - want:
+        raise StepError('upload context state of %s: %s' % (kind, ['0x%08X' % t for t in sorted(tags)]))
 
 
 # ------------------------------------------------------------------ the run
@@ -504,6 +560,8 @@ class Run(StepRun):
         local = self.st['messages']
         for m in msgs:
             local[m['mid']] = {'folder': name, 'sk': m['sk'], 'ck': m['ck'], 'pcl': m['pcl'], 'read': m['read']}
+            if m.get('conflict'):
+                local[m['mid']]['conflict'] = m['conflict']
         for mid in summ['deleted'] + summ['softDeleted'] + summ['noLongerInScope']:
             local.pop(mid, None)
         for mid in summ['read']:
@@ -512,8 +570,12 @@ class Run(StepRun):
         for mid in summ['unread']:
             if mid in local:
                 local[mid]['read'] = False
+        # MS-OXCFXICS 2.2.4.3 messageChildren: MetaTagFXDelProp before the recipients and before the attachments
+        both = [I.PidTagMessageRecipients, I.PidTagMessageAttachments]
         d[name] = {'stats': stats, 'summary': {k: (v if k not in ('changes',) else sorted(v)) for k, v in summ.items()},
-                   'messages': len(msgs), 'state': {k: P.jsonable(v) for k, v in I.state_summary(st).items()}}
+                   'messages': len(msgs), 'state': {k: P.jsonable(v) for k, v in I.state_summary(st).items()},
+                   'delProps': {'both': sum(1 for m in msgs if m['delProps'] == both),
+                                'other': [[m['mid'], m['delProps']] for m in msgs if m['delProps'] != both][:10]}}
         if compare is not None:
             exp_msgs = self.exp.get('messages', {})
             for m in msgs:
@@ -785,9 +847,10 @@ class Run(StepRun):
         if not st:
             raise StepError('GetTransferState stream has no state (%d bytes)' % len(data))
         tags = ['0x%08X' % t for t in st]
-        # 3.3.5.13: the final state of an upload context has no MetaTagIdsetGiven; the client merges its own back
+        # MS-OXCFXICS 3.2.5.2.1 / 3.3.5.13: the final state of an upload context has no MetaTagIdsetGiven (the server
+        # does not download it back); the client merges its own back
+        check_collector_state(st, 'contents')
         old = self.st['contents'].get(name, {}).get(I.MetaTagIdsetGiven, b'')
-        st.pop(I.MetaTagIdsetGiven, None)
         st[I.MetaTagIdsetGiven] = self.merged_given(name, old)
         self.st['contents'][name] = st
         return {'bytes': len(data), 'tags': tags,
@@ -804,9 +867,11 @@ class Run(StepRun):
             summ, msgs = self.contents_sync(name, d)
             for k in agg:
                 agg[k].extend(summ[k])
+            d.setdefault('conflicts', {}).update(summ['conflicts'])
+            d.setdefault('inConflictWhole', []).extend(summ['inConflictWhole'])
             for m in msgs:
                 received[m['mid']] = {'sk': m['sk'], 'subject': P.jsonable(m['props'].get('0x0037001F')),
-                                      'status': m['props'].get('0x0E170003')}
+                                      'status': m['props'].get('0x0E170003'), 'delProps': m['delProps']}
                 if m['sk'] in mine['sk']:
                     echoed.append(m['mid'])
         u = self.out.get('upload', {})
@@ -882,7 +947,7 @@ class Run(StepRun):
         if not st:
             raise StepError('hierarchy collector state empty')
         d['collectorStateTags'] = ['0x%08X' % t for t in st]
-        st.pop(I.MetaTagIdsetGiven, None)
+        check_collector_state(st, 'hierarchy')
         st[I.MetaTagIdsetGiven] = self.merged_given('<hierarchy>', self.st['hierarchy'].get(I.MetaTagIdsetGiven, b''))
         self.st['hierarchy'] = st
         d.update(res)
@@ -900,17 +965,25 @@ class Run(StepRun):
         fid = self.folder_fid(name)
         good = self.st['contents'].get(name, {}).get(I.MetaTagCnsetSeen, b'')
         g = uuid.UUID(c.replguid).bytes_le
+        # MS-OXCFXICS 3.1.5.4.3.2: an IDSET that does not decode (unknown command, truncated, Range with low > high,
+        # overlapping ranges) SHOULD be answered with ecRpcFormat (0x000004B6), at RopSynchronizationUploadState-
+        # StreamEnd; a CNSET that decodes but names CNs the server never issued is refused otherwise (ecInvalidParam)
+        rpc_format = '0x000004B6 ecRpcFormat'
         cases = {
-            'corrupt state stream': (I.MetaTagCnsetSeen, b'\xff\x13' * 40),
-            'truncated state stream': (I.MetaTagCnsetSeen, good[:max(1, len(good) // 2)] if len(good) > 2 else g[:9]),
-            'range reversed': (I.MetaTagCnsetSeen, g + bytes.fromhex('52' '000000000900' '000000000100' '00')),
+            'corrupt state stream': (I.MetaTagCnsetSeen, b'\xff\x13' * 40, rpc_format),
+            'truncated state stream': (I.MetaTagCnsetSeen, good[:max(1, len(good) // 2)] if len(good) > 2 else g[:9],
+                                       rpc_format),
+            'range reversed': (I.MetaTagCnsetSeen, g + bytes.fromhex('52' '000000000900' '000000000100' '00'), rpc_format),
             'ranges overlapping': (I.MetaTagIdsetGiven, g + bytes.fromhex('05000000000052010a5052' '000000000005'
-                                                                           '000000000020' '00')),
+                                                                           '000000000020' '00'), rpc_format),
             'CNSET with change numbers never issued': (I.MetaTagCnsetSeen,
-                                                       g + bytes.fromhex('52' '000000000001' 'fffffffffff0' '00')),
+                                                       g + bytes.fromhex('52' '000000000001' 'fffffffffff0' '00'),
+                                                       '0x80070057 ecInvalidParam'),
         }
-        for what, (tag, blob) in cases.items():
-            d[what] = self.bad_state(fid, tag, blob)
+        for what, (tag, blob, want) in cases.items():
+            r = d[what] = self.bad_state(fid, tag, blob)
+            r['expected'] = {'refusedBy': 'End', 'ec': want}
+            r['asSpecified'] = r.get('refusedBy') == 'End' and r.get('ec') == want
         d['fastTransfer markers out of order'] = self.bad_fx(fid)
         # the session still answers
         r = c.m.one(lambda i: R.RopGetPropertiesSpecific([0x3001001F], in_index=i['logon']), ['logon'])

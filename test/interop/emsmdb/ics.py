@@ -7,7 +7,9 @@
     properties, code-page strings, multi-values) over the concatenation of GetBuffer buffers, recording where the
     buffers were cut (2.2.4.1: only variable-size value bytes may be split), and a tree builder for
     contentsSync / hierarchySync / messageContent / folderContent / messageList / topFolder (2.2.4.2) with
-    recipients, attachments and embedded messages;
+    recipients, attachments and embedded messages; messageChildren in order ([MetaTagFXDelProp] *recipient
+    [MetaTagFXDelProp] *attachment, MetaTagFXDelProp naming PidTagMessageRecipients / PidTagMessageAttachments,
+    recorded in Node.meta['delProps'], not as properties), no property after them;
   * a FastTransfer stream writer for uploads (RopFastTransferDestinationPutBuffer);
   * ROP builders / parsers for RopSynchronization* and RopFastTransfer*, RopTellVersion, RopGetLocalReplicaIds,
     RopSetLocalReplicaMidsetDeleted (MS-OXCROPS 2.2.12, 2.2.13).
@@ -364,6 +366,21 @@ def pcl_includes(a, b):
     return True
 
 
+def pcls_in_conflict(pcls):
+    """3.1.5.6.1: versions conflict when no one's PCL includes another's (every pair)."""
+    for i, a in enumerate(pcls):
+        for j, b in enumerate(pcls):
+            if i != j and pcl_includes(a, b):
+                return False
+    return True
+
+
+def conflict_winner(versions):
+    """3.1.5.6.2.2 last writer wins: the latest PidTagLastModificationTime, a tie broken by the greater GUID of the
+    change key (compared as bytes). versions: dicts with 'lm' (FILETIME int) and 'ck' (bytes)."""
+    return max(versions, key=lambda v: (v.get('lm') or 0, bytes(v.get('ck') or b'')[:16]))
+
+
 # ------------------------------------------------------------------ ICS state (2.2.1.1)
 
 MetaTagIdsetGiven = 0x40170003       # PtypInteger32 tag, serialized as a binary (2.2.1.1.1)
@@ -585,6 +602,42 @@ class FxTreeError(IcsFormatError):
 
 
 MESSAGE_KINDS = ('change', 'partial', 'message', 'fai', 'embedded')
+# messageContent = propList messageChildren; messageChildren = [ MetaTagFXDelProp ] *recipient [ MetaTagFXDelProp ]
+# *attachment (2.2.4.3; MetaTagFXDelProp 2.2.4.1.5.1 names the subobjects that follow: 2.2.1.7). Node.meta['phase'] of a
+# message node: None (its propList), 'recips', 'atts'; Node.meta['delProps'] the MetaTagFXDelProp values seen (the
+# client drops its own recipients / attachments of the message there: not properties of the message).
+PidTagMessageRecipients = 0x0E12000D
+PidTagMessageAttachments = 0x0E13000D
+FULL_MESSAGE_KINDS = ('change', 'message', 'fai', 'embedded')   # messageChangePartial has its own propList groups
+
+
+def _message_phase(n, to, what, off):
+    """Moves message node n into messageChildren phase `to` ('recips' / 'atts'); raises when out of order."""
+    order = (None, 'recips', 'atts')
+    cur = n.meta.get('phase')
+    if order.index(to) < order.index(cur):
+        raise FxTreeError('%s after the attachments of a message at %d' % (what, off))
+    n.meta['phase'] = to
+
+
+def _message_delprop(n, v, off):
+    """MetaTagFXDelProp inside messageContent: PidTagMessageRecipients before any recipient or attachment,
+    PidTagMessageAttachments before any attachment; once each."""
+    val = v.value & 0xFFFFFFFF if isinstance(v.value, int) else v.value
+    cur = n.meta.get('phase')
+    seen = n.meta.setdefault('delProps', [])
+    if val == PidTagMessageRecipients:
+        if cur is not None or n.meta.get('recipients'):
+            raise FxTreeError('MetaTagFXDelProp(PidTagMessageRecipients) after the recipients began at %d' % off)
+        n.meta['phase'] = 'recips'
+    elif val == PidTagMessageAttachments:
+        if cur == 'atts':
+            raise FxTreeError('MetaTagFXDelProp(PidTagMessageAttachments) after the attachments began at %d' % off)
+        n.meta['phase'] = 'atts'
+    else:
+        raise FxTreeError('MetaTagFXDelProp(0x%08X) in a message at %d (2.2.1.7: recipients or attachments only)'
+                          % (val, off))
+    seen.append(val)
 TOP_SECTIONS = {'IncrSyncDel': 'deletions', 'IncrSyncRead': 'read', 'IncrSyncStateBegin': 'state',
                 'IncrSyncProgressMode': 'progress', 'IncrSyncProgressPerMsg': 'progressPerMsg',
                 'FXErrorInfo': 'error'}
@@ -614,7 +667,14 @@ def parse_stream(data, cuts=(), root_kind='root', state_only=False):
             raise FxTreeError('data after IncrSyncEnd at %d' % off)
         if typ == 'prop':
             n = top()
+            if v.tag == MetaTagFXDelProp and n.kind in MESSAGE_KINDS and (n.meta.get('body') or n.kind not in ('change', 'partial')):
+                _message_delprop(n, v, off)
+                continue
+            if n.kind in FULL_MESSAGE_KINDS and n.meta.get('phase') and (n.kind != 'change' or n.meta.get('body')):
+                raise FxTreeError('property 0x%08X after the messageChildren of a message began at %d' % (v.tag, off))
             if n.kind in ('change', 'partial') and not n.meta.get('body'):
+                if v.tag == MetaTagFXDelProp:
+                    raise FxTreeError('MetaTagFXDelProp in a change header at %d' % off)
                 if v.tag == MetaTagIncrementalSyncMessagePartial:
                     n.meta['body'] = True
                     n.props.append(v)
@@ -665,6 +725,8 @@ def parse_stream(data, cuts=(), root_kind='root', state_only=False):
                 raise FxTreeError('StartRecip inside %s at %d' % (top().kind, off))
             if top().kind == 'change' and not top().meta.get('body'):
                 raise FxTreeError('StartRecip in a change header')
+            _message_phase(top(), 'recips', 'StartRecip', off)
+            top().meta['recipients'] = True
             n = Node('recipient')
             top().children.append(n)
             stack.append(n)
@@ -675,6 +737,9 @@ def parse_stream(data, cuts=(), root_kind='root', state_only=False):
         elif name == 'NewAttach':
             if top().kind not in MESSAGE_KINDS:
                 raise FxTreeError('NewAttach inside %s at %d' % (top().kind, off))
+            if top().kind == 'change' and not top().meta.get('body'):
+                raise FxTreeError('NewAttach in a change header')
+            _message_phase(top(), 'atts', 'NewAttach', off)
             n = Node('attachment')
             top().children.append(n)
             stack.append(n)

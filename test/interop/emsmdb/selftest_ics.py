@@ -306,6 +306,9 @@ def t_fx_stream():
     emb = att.kids('embedded')[0]
     eq((emb.get('0x0037001F'), len(emb.kids('recipient')), len(emb.kids('attachment'))), ('inner', 1, 1), 'embedded')
     eq(whole.meta['grammar'], [], 'PidTagAttachNumber right after NewAttach')
+    # messageChildren (2.2.4.3): MetaTagFXDelProp before the recipients and before the attachments, not a property
+    eq(ch.meta.get('delProps'), [I.PidTagMessageRecipients, I.PidTagMessageAttachments], 'MetaTagFXDelProp values')
+    eq([p.tag for p in ch.props if p.tag == I.MetaTagFXDelProp], [], 'MetaTagFXDelProp kept out of the properties')
     eq(I.state_of(whole)[I.MetaTagCnsetSeen][:16], uuid.UUID('c0ffee00-0000-0000-0000-000000000001').bytes_le, 'state')
     # cut everywhere: every cut parses to the same tree; cuts inside atomic items are reported, inside values not
     rnd = random.Random(3)
@@ -331,10 +334,37 @@ def t_fx_stream():
         'string without terminator': struct.pack('<II', 0x0037001F, 2) + b'ab',
         'EndMessage at top': mk('EndMessage'),
     }
+    # MetaTagFXDelProp out of place (messageChildren = [FXDelProp] *recipient [FXDelProp] *attachment)
+    W = I.fx_prop
+    chg = mk('IncrSyncChg') + W(I.PidTagSourceKey, b'\1' * 22) + mk('IncrSyncMessage') + W(0x0037001F, 's')
+    rcp = mk('StartRecip') + W(0x3001001F, 'r') + mk('EndToRecip')
+    att = mk('NewAttach') + W(0x0E210003, 0) + mk('EndAttach')
+    dr, da = W(I.MetaTagFXDelProp, I.PidTagMessageRecipients), W(I.MetaTagFXDelProp, I.PidTagMessageAttachments)
+    end = mk('IncrSyncEnd')
+    bad.update({
+        'FXDelProp in a change header': mk('IncrSyncChg') + dr + mk('IncrSyncMessage') + end,
+        'FXDelProp(recipients) after a recipient': chg + rcp + dr + end,
+        'FXDelProp(recipients) after the attachments': chg + da + att + dr + end,
+        'FXDelProp(attachments) after an attachment': chg + att + da + end,
+        'FXDelProp(attachments) twice': chg + da + da + end,
+        'FXDelProp of another property': chg + W(I.MetaTagFXDelProp, 0x0037001F) + end,
+        'a recipient after the attachments': chg + att + rcp + end,
+        'a property after the recipients': chg + dr + rcp + W(0x1000001F, 'late') + end,
+        'a property after FXDelProp': chg + dr + W(0x1000001F, 'late') + end,
+    })
+    good = {
+        'both': (chg + dr + rcp + da + att + end, [I.PidTagMessageRecipients, I.PidTagMessageAttachments]),
+        'attachments only': (chg + rcp + da + att + end, [I.PidTagMessageAttachments]),
+        'none': (chg + rcp + att + end, []),
+        'no subobjects': (chg + dr + da + end, [I.PidTagMessageRecipients, I.PidTagMessageAttachments]),
+    }
+    for what, (b, want) in good.items():
+        c = I.parse_stream(b).kids('change')[0]
+        eq(c.meta.get('delProps', []), want, what)
+        eq(c.get('0x0037001F'), 's', what)
     for what, b in bad.items():
         raises(lambda b=b: I.parse_stream(b), ValueError, what)
     # a FastTransfer copy stream: topFolder with a subfolder and messages
-    W = I.fx_prop
     top = mk('StartTopFld') + W(0x3001001F, 'Top') + mk('StartMessage') + W(0x0037001F, 'm1') + mk('EndMessage') + \
         mk('StartSubFld') + W(0x3001001F, 'Sub') + mk('StartFAIMsg') + W(0x0037001F, 'fai') + mk('EndMessage') + \
         mk('EndFolder') + mk('EndFolder')
@@ -343,6 +373,29 @@ def t_fx_stream():
     eq((f.get('0x3001001F'), f.kids('message')[0].get('0x0037001F'), f.kids('folder')[0].kids('fai')[0].get('0x0037001F')),
        ('Top', 'm1', 'fai'), 'topFolder')
     return {'bytes': len(s), 'splitValuesSeen': allowed, 'forbiddenCutsSeen': forbidden, 'refused': sorted(bad)}
+
+
+def t_conflict_versions():
+    """A message in conflict arrives as its versions (3.1.5.6.2.1), one messageChange each with the same source key:
+    their PCLs conflict pairwise; the winner is the last writer (3.1.5.6.2.2: time, then the greater change-key
+    GUID); a version whose PCL another includes is no conflict."""
+    ga, gb = '11111111-0000-0000-0000-000000000001', '22222222-0000-0000-0000-000000000002'
+    base = I.xid(ga, 5)
+    va, vb = I.xid(ga, 6), I.xid(gb, 1)
+    pa = I.encode_pcl([va])
+    pb = I.pcl_merge(I.encode_pcl([base]), I.encode_pcl([vb]))
+    eq(I.pcls_in_conflict([pa, pb]), True, 'A 6 vs A 5 + B 1')
+    eq(I.pcls_in_conflict([I.encode_pcl([base]), pa]), False, 'A 6 includes A 5')
+    eq(I.pcls_in_conflict([pa, pb, I.encode_pcl([I.xid(gb, 2)])]), True, 'B 2 alone does not include A 5 + B 1')
+    eq(I.pcls_in_conflict([pa, pb, I.pcl_merge(I.encode_pcl([base]), I.encode_pcl([I.xid(gb, 2)]))]), False,
+       'A 5 + B 2 includes A 5 + B 1 (three versions)')
+    w = I.conflict_winner([{'lm': 10, 'ck': va}, {'lm': 20, 'ck': vb}])
+    eq(w['ck'], vb, 'later wins')
+    w = I.conflict_winner([{'lm': 10, 'ck': vb}, {'lm': 10, 'ck': va}])
+    eq(w['ck'], vb, 'tie: greater change-key GUID bytes')
+    merged = I.pcl_merge(pa, pb)
+    eq((I.pcl_includes(merged, pa), I.pcl_includes(merged, pb)), (True, True), 'the merged PCL succeeds both')
+    return {'checked': 8}
 
 
 def t_rop_layouts():
@@ -391,6 +444,7 @@ CHECKS = [
     ('ics: MS-OXCFXICS examples under fixtures/', t_spec_fixtures),
     ('ics: FastTransfer stream tree, buffer cuts, markers out of order', t_fx_stream),
     ('ics: Synchronization* / FastTransfer* ROP layouts (MS-OXCROPS 2.2.12, 2.2.13)', t_rop_layouts),
+    ('ics: conflicting versions of one message (MS-OXCFXICS 3.1.5.6.2)', t_conflict_versions),
 ]
 
 if __name__ == '__main__':

@@ -106,8 +106,9 @@ describe('objects known by the client under its own source keys', () => {
   });
 
   it('a message imported under a GID of a reserved range: its key in the header, the state, its deletion and read change', async () => {
+    // RopGetLocalReplicaIds: the first GLOBCNT of the reserved range (a GLOBCNT, not an EID)
     const first = await mb.allocateClientRange(10);
-    const x = g(first) + 3;
+    const x = Number(first) + 3;
     const sk = encodeXid(mb.replGuid, BigInt(x));
     const mid = await imported(sk, 'offline');
     const other = await mb.createMessage(fid, { props: [{ tag: T.Subject, value: 'server' }] });
@@ -136,7 +137,7 @@ describe('objects known by the client under its own source keys', () => {
   });
 
   it('a state naming the import by its server id (an upload collector\'s) still gets the deletion, under the client\'s id', async () => {
-    const x = g(await mb.allocateClientRange(4));
+    const x = Number(await mb.allocateClientRange(4));
     const mid = await imported(encodeXid(mb.replGuid, BigInt(x)), 'offline');
     const a = await sync();
     const given = new IdSet<string>().addGlobcnt(guidOf(), g(mid));
@@ -162,7 +163,7 @@ describe('objects known by the client under its own source keys', () => {
   });
 
   it('no longer in scope is reported under the client\'s id', async () => {
-    const x = g(await mb.allocateClientRange(4));
+    const x = Number(await mb.allocateClientRange(4));
     const mid = await imported(encodeXid(mb.replGuid, BigInt(x)), 'in scope');
     const restriction = { type: 'content' as const, fuzzyLevel: 0x00010002, propTag: T.Subject, value: { tag: T.Subject, value: 'in scope' } };
     const a = await sync({ restriction });
@@ -188,7 +189,7 @@ describe('objects known by the client under its own source keys', () => {
   });
 
   it('hierarchy: a folder imported under a reserved GID is sent with it and its deletion is named by it', async () => {
-    const x = g(await mb.allocateClientRange(4));
+    const x = Number(await mb.allocateClientRange(4));
     const sk = encodeXid(mb.replGuid, BigInt(x));
     const sub = await mb.importFolder(null, { parent: fid, displayName: 'Offline', props: [], tracking: { sourceKey: sk, changeKey: encodeXid(CG, 5n), pcl: encodePcl([{ guid: CG, localId: encodeXid(CG, 5n).subarray(16) }]) } });
     const a = await sync({ type: 'hierarchy', flags: SYNC_FLAGS.Unicode, extraFlags: 0 });

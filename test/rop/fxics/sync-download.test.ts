@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeIdsetReplGuid, encodeIdsetReplId, IdSet, IdsetError, eidGlobcntNumber } from '../../../src/mapi/idset.js';
+import { eidFrom, encodeIdsetReplGuid, encodeIdsetReplId, IdSet, IdsetError, eidGlobcntNumber } from '../../../src/mapi/idset.js';
 import { RELOP } from '../../../src/mapi/restriction.js';
 import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
 import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
@@ -367,25 +367,40 @@ describe('ICS state', () => {
     expect(h.end(log)).toBe(ec.Success);
     expect(h.state.cnsetSeen.equals(good)).toBe(true);
 
-    const bad: [string, () => number][] = [
-      ['corrupt bytes', () => (h.begin(MetaTag.MetaTagCnsetSeen, 5, log), h.continue(Buffer.from([1, 2, 3, 4, 5]), log), h.end(log))],
-      ['truncated', () => (h.begin(MetaTag.MetaTagCnsetSeen, goodBytes.length, log), h.continue(goodBytes.subarray(0, 10), log), h.end(log))],
-      ['longer than announced', () => (h.begin(MetaTag.MetaTagCnsetSeen, 4, log), h.continue(goodBytes, log))],
-      ['unknown property', () => h.begin(0x0037001f, 4, log)],
-      ['too large', () => h.begin(MetaTag.MetaTagCnsetSeen, 0x7fffffff, log)],
-      ['reversed range', () => {
-        // GLOBSET Range command (0x52) with Low > High after a 5-byte push
-        const b = Buffer.concat([Buffer.from(mb.replGuid.replace(/-/g, ''), 'hex'), Buffer.from([0x05, 0, 0, 0, 0, 0, 0x52, 9, 2, 0x00])]);
-        h.begin(MetaTag.MetaTagCnsetSeen, b.length, log);
-        h.continue(b, log);
-        return h.end(log);
-      }],
+    const guid = Buffer.from(mb.replGuid.replace(/-/g, ''), 'hex');
+    const upload = (b: Buffer): number => (h.begin(MetaTag.MetaTagCnsetSeen, b.length, log), h.continue(b, log), h.end(log));
+    // MS-OXCFXICS 3.1.5.4.3.2: bytes that do not decode as an IDSET SHOULD get ecRpcFormat; the other refusals keep
+    // ecInvalidParam (a stream of another length than announced, an unknown property, a size over the limit)
+    const bad: [string, () => number, number][] = [
+      ['corrupt bytes', () => upload(Buffer.from([1, 2, 3, 4, 5])), ec.RpcFormat],
+      ['truncated IDSET', () => upload(goodBytes.subarray(0, 10)), ec.RpcFormat],
+      ['truncated in the middle of a command', () => upload(goodBytes.subarray(0, goodBytes.length - 2)), ec.RpcFormat],
+      // GLOBSET Range command (0x52) with Low > High after a 5-byte push
+      ['reversed range', () => upload(Buffer.concat([guid, Buffer.from([0x05, 0, 0, 0, 0, 0, 0x52, 9, 2, 0x00])])), ec.RpcFormat],
+      // 1..10 and 5..8 under the same push
+      ['overlapping ranges', () => upload(Buffer.concat([guid, Buffer.from([0x05, 0, 0, 0, 0, 0, 0x52, 1, 10, 0x52, 5, 8, 0x50, 0x00])])), ec.RpcFormat],
+      ['unknown command', () => upload(Buffer.concat([guid, Buffer.from([0x07, 0x00])])), ec.RpcFormat],
+      ['fewer bytes than announced', () => (h.begin(MetaTag.MetaTagCnsetSeen, goodBytes.length, log), h.continue(goodBytes.subarray(0, 10), log), h.end(log)), ec.InvalidParam],
+      ['longer than announced', () => (h.begin(MetaTag.MetaTagCnsetSeen, 4, log), h.continue(goodBytes, log)), ec.InvalidParam],
+      ['unknown property', () => h.begin(0x0037001f, 4, log), ec.InvalidParam],
+      ['too large', () => h.begin(MetaTag.MetaTagCnsetSeen, 0x7fffffff, log), ec.InvalidParam],
     ];
-    for (const [what, f] of bad) {
-      expect(f(), what).toBe(ec.InvalidParam);
+    for (const [what, f, want] of bad) {
+      expect(f(), what).toBe(want);
       expect(h.state.cnsetSeen.equals(good), what).toBe(true);
       expect(h.uploading, what).toBe(false);
     }
+    // MetaTagIdsetGiven: neither IDSET form decodes
+    const idsetBad = Buffer.concat([guid, Buffer.from([0x05, 0, 0, 0, 0, 0, 0x52, 9, 2, 0x00])]);
+    expect(h.begin(MetaTag.MetaTagIdsetGiven, idsetBad.length, log)).toBe(ec.Success);
+    expect(h.continue(idsetBad, log)).toBe(ec.Success);
+    expect(h.end(log)).toBe(ec.RpcFormat);
+    expect(h.state.idsetGiven.isEmpty()).toBe(true);
+    // bytes that are no REPLGUID IDSET and, read as a REPLID one, name no id of this mailbox (REPLID 1): refused too
+    const foreign = encodeIdsetReplId(IdSet.fromIds([eidFrom(2, 5), eidFrom(2, 6)]));
+    expect(() => decodeStateProperty('idsetGiven', foreign, mb.replGuid)).toThrow(IdsetError);
+    expect((h.begin(MetaTag.MetaTagIdsetGiven, foreign.length, log), h.continue(foreign, log), h.end(log))).toBe(ec.RpcFormat);
+    expect(h.state.idsetGiven.isEmpty()).toBe(true);
     // a CNSET naming CNs never issued (above the mailbox's last CN)
     const last = eidGlobcntNumber(await mb.currentCn());
     const future = encodeIdsetReplGuid(new IdSet<string>().addGlobcnt(mb.replGuid.toLowerCase(), 1, last + 1000));
@@ -400,6 +415,24 @@ describe('ICS state', () => {
     expect(h.end(log)).toBe(ec.Success);
     h.locked = true;
     expect(h.begin(MetaTag.MetaTagCnsetRead, 0, log)).toBe(ec.Error);
+  });
+
+  it("every bad GLOBSET of the spec fixture, as a state property, is refused with ecRpcFormat (MS-OXCFXICS 3.1.5.4.3.2)", () => {
+    const fix = JSON.parse(fs.readFileSync(new URL('../../../fixtures/vectors/ms-oxcfxics-idset.json', import.meta.url), 'utf8')) as { bad: { id: string; hex: string }[] };
+    expect(fix.bad.length).toBeGreaterThanOrEqual(10);
+    const h = new IdSet<string>().addGlobcnt(mb.replGuid.toLowerCase(), 1, 4);
+    const holder = new IcsStateHolder(mb.replGuid);
+    const guid = Buffer.from(mb.replGuid.replace(/-/g, ''), 'hex');
+    for (const tag of [MetaTag.MetaTagCnsetSeen, MetaTag.MetaTagCnsetSeenFAI, MetaTag.MetaTagCnsetRead, MetaTag.MetaTagIdsetGiven]) {
+      holder.state = { ...holder.state, cnsetSeen: h.clone(), cnsetSeenFAI: h.clone(), cnsetRead: h.clone(), idsetGiven: h.clone() };
+      for (const b of fix.bad) {
+        const bytes = Buffer.concat([guid, Buffer.from(b.hex.replace(/\s+/g, ''), 'hex')]);
+        expect(holder.begin(tag, bytes.length, log), b.id).toBe(ec.Success);
+        expect(holder.continue(bytes, log), b.id).toBe(ec.Success);
+        expect(holder.end(log), `${b.id} as 0x${tag.toString(16)}`).toBe(ec.RpcFormat);
+      }
+      for (const k of ['cnsetSeen', 'cnsetSeenFAI', 'cnsetRead', 'idsetGiven'] as const) expect(holder.state[k].equals(h), k).toBe(true);
+    }
   });
 
   it('accepts MetaTagIdsetGiven in REPLID form and with the PtypBinary tag', async () => {

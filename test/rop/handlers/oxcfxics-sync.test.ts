@@ -13,6 +13,7 @@ import { SYNC_EXTRA, SYNC_FLAGS } from '../../../src/rop/fxics/sync-download.js'
 import { TransferStatus } from '../../../src/rop/fxics/writer.js';
 import { createFxCopyHandlers } from '../../../src/rop/handlers/oxcfxics-copy.js';
 import { createSyncDownloadHandlers } from '../../../src/rop/handlers/oxcfxics-sync.js';
+import { createUploadHandlers } from '../../../src/rop/handlers/oxcfxics-upload.js';
 import { createFolderHandlers } from '../../../src/rop/handlers/oxcfold.js';
 import { createStoreHandlers } from '../../../src/rop/handlers/oxcstor.js';
 import { changedMids, parseSync, populate, stateOf, stateSet, T, type ParsedSync } from '../fxics/sync-download-helpers.js';
@@ -38,7 +39,7 @@ let L: number;
 let fid: bigint;
 
 beforeEach(async () => {
-  env = await makeEnv(ALICE, (d) => [createStoreHandlers(d), createFolderHandlers(d), createFxCopyHandlers(d), createSyncDownloadHandlers(d)]);
+  env = await makeEnv(ALICE, (d) => [createStoreHandlers(d), createFolderHandlers(d), createFxCopyHandlers(d), createSyncDownloadHandlers(d), createUploadHandlers(d)]);
   const o = await env.logon();
   mb = o.mb;
   L = o.handle;
@@ -151,9 +152,47 @@ describe('RopSynchronizationConfigure + GetBuffer', () => {
   });
 });
 
+describe('RopSynchronizationGetTransferState on an upload context', () => {
+  const openCollector = (inp: number, out: number, contents: boolean): Req => ({ RopId: 0x7e, LogonId: 0, InputHandleIndex: inp, OutputHandleIndex: out, IsContentsCollector: contents ? 1 : 0 });
+  const stateProps = async (h: number): Promise<{ marker: number[]; props: Map<number, Buffer> }> => {
+    const { res, handles } = await env.call([transferState(0, 1)], [h, N]);
+    expect(res[0]!.ReturnValue).toBe(0);
+    const els = parseAll(await download(handles[1]!));
+    return {
+      marker: els.filter((e) => e.kind === 'marker').map((e) => (e as { tag: number }).tag),
+      props: new Map(els.filter((e) => e.kind === 'prop').map((e) => [(e as { tag: number }).tag >>> 0, (e as { value: Buffer }).value])),
+    };
+  };
+
+  it('returns the checkpoint state without MetaTagIdsetGiven (MS-OXCFXICS 3.2.5.2.1, 3.3.5.13), even when the client uploaded one', async () => {
+    await populate(mb, fid, 4);
+    const first = await sync();
+    for (const contents of [true, false]) {
+      const { res, handles } = await env.call([openFolder(0, 1, fid), openCollector(1, 2, contents)], [L, N, N]);
+      expect(res.map((r) => r.ReturnValue)).toEqual([0, 0]);
+      const col = handles[2]!;
+      // the client SHOULD leave MetaTagIdsetGiven out; when it does not, the server ignores it (3.1.5.2.1)
+      await uploadState(col, stateOf(first));
+      const { marker, props } = await stateProps(col);
+      expect(marker).toEqual([Marker.IncrSyncStateBegin, Marker.IncrSyncStateEnd]);
+      expect(props.has(MetaTag.MetaTagIdsetGiven)).toBe(false);
+      expect(props.has(0x40170102)).toBe(false);
+      expect([...props.keys()]).toEqual(contents
+        ? [MetaTag.MetaTagCnsetSeen, MetaTag.MetaTagCnsetSeenFAI, MetaTag.MetaTagCnsetRead]
+        : [MetaTag.MetaTagCnsetSeen]);
+      expect(props.get(MetaTag.MetaTagCnsetSeen)).toEqual(first.state.get(MetaTag.MetaTagCnsetSeen));
+    }
+    // a download context still returns all four
+    const h = await configured();
+    await uploadState(h, stateOf(first));
+    const { props } = await stateProps(h);
+    expect([...props.keys()]).toEqual([MetaTag.MetaTagIdsetGiven, MetaTag.MetaTagCnsetSeen, MetaTag.MetaTagCnsetSeenFAI, MetaTag.MetaTagCnsetRead]);
+  });
+});
+
 describe('follow-ups through the ROPs', () => {
   it('a message the client imported under its own key: that key in the header (the server\'s GID with NoForeignIdentifiers); PartialItem gets full changes with MetaTagFXDelProp', async () => {
-    const x = eidGlobcntNumber(await mb.allocateClientRange(4));
+    const x = Number(await mb.allocateClientRange(4)); // a GLOBCNT (RopGetLocalReplicaIds), not an EID
     const sk = encodeXid(mb.replGuid, BigInt(x));
     const mid = await mb.createMessage(fid, { props: [{ tag: T.Subject, value: 'offline' }] });
     const ck = encodeXid('6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b', 9n);
@@ -184,7 +223,7 @@ describe('bad input', () => {
     expect(res.map((r) => r.ReturnValue)).toEqual([0, ec.InvalidParam, ec.InvalidParam, ec.NotSupported]);
   });
 
-  it('refuses corrupt state streams with ecInvalidParam and keeps the state it had', async () => {
+  it('refuses corrupt state streams (ecRpcFormat for IDSETs that do not decode, else their codes) and keeps the state it had', async () => {
     await populate(mb, fid, 6);
     const first = await sync();
     await mb.bulkInsertMessages(fid, [{ props: [{ tag: T.Subject, value: 'one more' }] }]);
@@ -194,15 +233,26 @@ describe('bad input', () => {
     const corrupt = Buffer.concat([good.subarray(0, 16), Buffer.from([0x07, 1, 2, 3])]);
     const last = eidGlobcntNumber(await mb.currentCn());
     const future = encodeIdsetReplGuid(new IdSet<string>().addGlobcnt(mb.replGuid.toLowerCase(), 1, last + 50));
+    const guid = good.subarray(0, 16);
+    const reversed = Buffer.concat([guid, Buffer.from([0x05, 0, 0, 0, 0, 0, 0x52, 9, 2, 0x00])]);
+    const overlapping = Buffer.concat([guid, Buffer.from([0x05, 0, 0, 0, 0, 0, 0x52, 1, 10, 0x52, 5, 8, 0x50, 0x00])]);
     const { res } = await env.call([
       begin(0, MetaTag.MetaTagCnsetSeen, corrupt.length), cont(0, corrupt), end(0), // bad IDSET
       begin(0, MetaTag.MetaTagCnsetSeen, 4), cont(0, Buffer.alloc(8)), // longer than announced
       end(0), // no upload in progress
       begin(0, 0x0e080003, 4), // not a state property
-      begin(0, MetaTag.MetaTagCnsetSeen, good.length), cont(0, good.subarray(0, 5)), end(0), // truncated
+      begin(0, MetaTag.MetaTagCnsetSeen, good.length), cont(0, good.subarray(0, 5)), end(0), // fewer bytes than announced
       begin(0, MetaTag.MetaTagCnsetRead, future.length), cont(0, future), end(0), // CNs never issued
+      begin(0, MetaTag.MetaTagCnsetSeen, 18), cont(0, good.subarray(0, 18)), end(0), // a truncated IDSET
+      begin(0, MetaTag.MetaTagCnsetSeen, reversed.length), cont(0, reversed), end(0), // Range with low > high
+      begin(0, MetaTag.MetaTagIdsetGiven, overlapping.length), cont(0, overlapping), end(0), // overlapping ranges
     ], [h]);
-    expect(res.map((r) => r.ReturnValue)).toEqual([0, 0, ec.InvalidParam, 0, ec.InvalidParam, ec.Error, ec.InvalidParam, 0, 0, ec.InvalidParam, 0, 0, ec.InvalidParam]);
+    // MS-OXCFXICS 3.1.5.4.3.2: a decoding failure SHOULD be ecRpcFormat (0x4B6)
+    expect(res.map((r) => r.ReturnValue)).toEqual([
+      0, 0, ec.RpcFormat, 0, ec.InvalidParam, ec.Error, ec.InvalidParam, 0, 0, ec.InvalidParam, 0, 0, ec.InvalidParam,
+      0, 0, ec.RpcFormat, 0, 0, ec.RpcFormat, 0, 0, ec.RpcFormat,
+    ]);
+    expect(ec.RpcFormat).toBe(0x000004b6);
     // the state is the one uploaded before: only the new message comes
     const p = parseSync(await download(h));
     expect(p.changes).toHaveLength(1);

@@ -2,9 +2,11 @@
 // LocalStore. A client with its own replica GUID imports a new message (recipients, attachment), moves, deletes (soft
 // and hard), read states, a stale edit (ignored), a newer edit (applied), a conflicting edit (a conflict resolve
 // message, or FailOnConflict's ecSyncConflict), folders (create, rename, move, delete), asks for local replica ids and
-// gives some up; bad input is refused with its ec and changes nothing.
+// gives some up; bad input is refused with its ec and changes nothing. Source keys naming IDs the client reserved with
+// RopGetLocalReplicaIds become the IDs of new messages, moved messages and new folders (MS-OXCFXICS 3.3.5.2.1); the
+// imported message's PidTagMessageFlags (MSGFLAG_HASATTACH) reads the same through every reader.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeLongTermId, encodeXid, eidGlobcnt, globcntFromBytes } from '../../../src/mapi/ids.js';
+import { encodeLongTermId, encodeXid, eidGlobcnt, globcntFromBytes, makeEid } from '../../../src/mapi/ids.js';
 import { toFileTime } from '../../../src/mapi/props.js';
 import { encodePcl, mergePcl, pclIncludes } from '../../../src/mapistore/pcl.js';
 import type { MailboxStore } from '../../../src/mapistore/types.js';
@@ -19,7 +21,7 @@ import { createUploadHandlers } from '../../../src/rop/handlers/oxcfxics-upload.
 import { readGuid } from '../../../src/util/guid.js';
 import { RecipientFlags, RecipientType } from '../../../src/rop/codec/recipient-row.js';
 import { ALICE, makeEnv } from './harness.js';
-import { handlers, N, rop, T, type Env, type Req, type Res } from './oxcmsg-env.js';
+import { cells, handlers, N, rop, T, type Env, type Req, type Res } from './oxcmsg-env.js';
 
 /** The client's own replica (its namespace GUID for change keys). */
 const CG = '6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
@@ -188,11 +190,16 @@ describe('MS-OXCFXICS ICS upload ROPs', () => {
     expect((await m.getProps([T.Subject]))[0]).toMatchObject({ value: 'client side' });
     const status = (await m.getProps([T.MessageStatus]))[0]!;
     expect('value' in status && ((status.value as number) & MS_IN_CONFLICT) !== 0).toBe(true);
-    const atts = await m.attachmentTable([InConflict, T.AttachMethod]);
+    // each version's attachment keeps the change key, PCL and time it was made with (what the ICS download sends)
+    const atts = await m.attachmentTable([InConflict, T.AttachMethod, CK, PCL, LMT]);
     expect(atts.length).toBe(2);
+    expect(atts.map((a) => a.props.slice(2).map((p) => ('value' in p ? p.value : null)))).toEqual([
+      [server.changeKey, server.pcl, server.lastModified],
+      [ck2, clientPcl, ft('2099-01-01T00:00:00Z')],
+    ]);
     const subjects: unknown[] = [];
     for (const a of atts) {
-      expect(a.props.map((p) => ('value' in p ? p.value : null))).toEqual([true, 5]);
+      expect(a.props.slice(0, 2).map((p) => ('value' in p ? p.value : null))).toEqual([true, 5]);
       const emb = await (await m.openAttachment(a.attachNum)).openEmbeddedMessage(false);
       subjects.push(((await emb.getProps([T.Subject]))[0] as { value: unknown }).value);
     }
@@ -405,6 +412,80 @@ describe('MS-OXCFXICS ICS upload ROPs', () => {
     ({ res } = await env.call([ics.importDeletes(2, 0x01, [inboxSk])], handles));
     expect(res[0]!.ReturnValue).toBe(ec.AccessDenied);
     expect(await mb.folderExists(inbox)).toBe(true);
+  });
+
+  /** RopGetLocalReplicaIds: the first of `n` reserved GLOBCNTs and a maker of their source keys (GIDs of the replica). */
+  async function reserve(n: number): Promise<{ first: bigint; key: (i: number) => Buffer }> {
+    const { res } = await env.call([ics.localReplicaIds(0, n)], [L]);
+    ok(res[0]);
+    const first = globcntFromBytes(res[0]!.GlobalCount as Buffer);
+    return { first, key: (i) => encodeXid(res[0]!.ReplGuid as string, first + BigInt(i)) };
+  }
+
+  it('a new message whose source key names a reserved ID is saved under that MID; its flags agree in every reader', async () => {
+    const r = await reserve(4);
+    const { mid } = await importNew(inbox, r.key(1), 'reserved id');
+    expect(mid).toBe(makeEid(1, r.first + 1n));
+    expect(await mb.findBySourceKey('message', r.key(1))).toEqual({ id: mid, deleted: false });
+    expect((await mb.messageChangeInfo(mid)).sourceKey).toEqual(r.key(1));
+    // MSGFLAG_HASATTACH (the import has an attachment): contents row, getMessageProps, the opened message (RopGetPropertiesSpecific)
+    const HAS = 0x0e1b000b;
+    const row = (await mb.contentsRows(inbox, { tags: [T.MessageFlags, HAS] })).find((x) => x.id === mid)!;
+    const props = await mb.getMessageProps(mid, [T.MessageFlags, HAS]);
+    const { res } = await env.call([rop.openMessage(0, 1, inbox, mid, 0), rop.getProps(1, [T.MessageFlags, HAS])], [L, N]);
+    res.forEach(ok);
+    const opened = cells(res[1]!, [T.MessageFlags, HAS]);
+    expect([row.props.get(T.MessageFlags), row.props.get(HAS)]).toEqual(props.map((p) => ('value' in p ? p.value : null)));
+    expect(opened).toEqual([row.props.get(T.MessageFlags), true]);
+    expect((opened[0] as number) & 0x10).toBe(0x10);
+    // a GID of this replica that was never reserved, or one given up: a fresh MID, the key kept as the client's
+    const lt = (g: bigint) => encodeLongTermId({ guid: mb.replGuid, globcnt: g });
+    ok((await env.call([rop.openFolder(0, 1, inbox), ics.midsetDeleted(1, [{ MinLongTermId: lt(r.first + 2n), MaxLongTermId: lt(r.first + 2n) }])], [L, N])).res[1]);
+    const stray = encodeXid(mb.replGuid, r.first + 100_000n);
+    for (const sk of [r.key(2), stray]) {
+      const x = await importNew(inbox, sk, 'fresh id');
+      expect(eidGlobcnt(x.mid)).not.toBe(globcntFromBytes(sk, 16));
+      expect((await mb.messageChangeInfo(x.mid)).sourceKey).toEqual(sk);
+    }
+  });
+
+  it('a move whose DestinationMessageId names a reserved ID: the message has that ID in the destination folder', async () => {
+    const r = await reserve(2);
+    const sk = cx(0x521);
+    const { mid } = await importNew(inbox, sk, 'moved to a reserved id');
+    const info = await mb.messageChangeInfo(mid);
+    const drafts = mb.special.drafts;
+    const inboxSk = (await mb.folderChangeInfo(inbox)).sourceKey;
+    const { res, handles } = await env.call([
+      rop.openFolder(0, 1, drafts), ics.openCollector(1, 2, true),
+      ics.importMove(2, { SourceFolderId: inboxSk, SourceMessageId: sk, PredecessorChangeList: info.pcl, DestinationMessageId: r.key(0), ChangeNumber: cx(0x522) }),
+    ], [L, N, N]);
+    res.forEach(ok);
+    expect(res[2]!.MessageId).toBe(0n);
+    const moved = makeEid(1, r.first);
+    expect(await mb.messageExists(mid)).toBe(false);
+    expect((await mb.contentsRows(drafts)).map((x) => x.id)).toContain(moved);
+    expect((await mb.contentsRows(inbox)).map((x) => x.id)).not.toContain(mid);
+    const after = await mb.messageChangeInfo(moved);
+    expect([after.sourceKey, after.changeKey]).toEqual([r.key(0), cx(0x522)]);
+    expect((await mb.getMessageProps(moved, [T.Subject]))[0]).toMatchObject({ value: 'moved to a reserved id' });
+    expect((await mb.findBySourceKey('message', sk))?.deleted).toBe(true);
+    // the collector's state holds the moved message under its new ID
+    const st = collector(handles[2]!).holder.state;
+    expect(st.cnsetSeen.hasGlobcnt(mb.replGuid.toLowerCase(), Number(eidGlobcnt(after.cn)))).toBe(true);
+    expect(st.idsetGiven.hasGlobcnt(mb.replGuid.toLowerCase(), Number(r.first))).toBe(true);
+  });
+
+  it('a folder created with a source key naming a reserved ID gets that FID', async () => {
+    const r = await reserve(2);
+    const ipm = mb.special.ipmSubtree;
+    const hv = [{ tag: PSK, value: Buffer.alloc(0) }, { tag: SK, value: r.key(1) }, { tag: LMT, value: ft('2026-02-01T00:00:00Z') },
+      { tag: CK, value: cx(0x811) }, { tag: PCL, value: pclOf(cx(0x811)) }, { tag: DN, value: 'Offline folder' }];
+    const { res } = await env.call([rop.openFolder(0, 1, ipm), ics.openCollector(1, 2, false), ics.importHierarchy(2, hv)], [L, N, N]);
+    res.forEach(ok);
+    expect(res[2]!.FolderId).toBe(0n);
+    expect(await mb.findChild(ipm, 'Offline folder')).toBe(makeEid(1, r.first + 1n));
+    expect((await mb.folderChangeInfo(makeEid(1, r.first + 1n))).sourceKey).toEqual(r.key(1));
   });
 
   it('RopGetLocalReplicaIds never gives a range twice; RopSetLocalReplicaMidsetDeleted records ranges', async () => {

@@ -1,5 +1,7 @@
 // Properties the embedded backend computes for folders and messages (MS-OXCFOLD 2.2.2, MS-OXCMSG 2.2.1,
-// MS-OXCFXICS 2.2.1.2): IDs, entry IDs, counts, access, change tracking, times.
+// MS-OXCFXICS 2.2.1.2): IDs, entry IDs, counts, access, change tracking, times. PidTagMessageFlags carries the
+// store's bits MSGFLAG_READ, MSGFLAG_ASSOCIATED and MSGFLAG_HASATTACH (from the PidTagHasAttachments every save stores,
+// objects.ts), never stored ones (messageFlags), so every reader gives the same value.
 //
 // Objects a client imported through ICS (ics-import.ts) keep the keys the client knows them by: their own
 // PidTagSourceKey when it is not the server's XID, PidTagParentSourceKey from an imported parent folder, and, while the
@@ -60,6 +62,22 @@ function applyImported(m: Map<number, PropValue>, own: ImportedKey | undefined, 
   }
 }
 
+/** MS-OXPROPS PidTagHasAttachments and MS-OXCMSG 2.2.1.6 MSGFLAG_HASATTACH of PidTagMessageFlags. */
+export const PidTagHasAttachments = 0x0e1b000b;
+export const MSGFLAG_HASATTACH = 0x10;
+
+/**
+ * PidTagMessageFlags of a message from its stored properties: the stored bits without the ones the store owns, plus
+ * MSGFLAG_READ, MSGFLAG_ASSOCIATED and MSGFLAG_HASATTACH from the read state, the FAI flag and the stored
+ * PidTagHasAttachments (written by every save from the message's attachments, objects.ts): the same value for table
+ * rows, getMessageProps, opened message objects and FastTransfer streams, with no attachment query per row.
+ */
+export function messageFlags(props: Map<number, PropValue>, read: boolean, assoc: boolean): number {
+  const v = props.get(TAG.MessageFlags);
+  const stored = (typeof v === 'number' ? v : 0) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_HASATTACH);
+  return stored | (read ? MSGFLAG_READ : 0) | (assoc ? MSGFLAG_ASSOCIATED : 0) | (props.get(PidTagHasAttachments) === true ? MSGFLAG_HASATTACH : 0);
+}
+
 export const xid = (ctx: PropCtx, g: number | bigint): Buffer => encodeXid(ctx.replGuid, BigInt(g));
 export const feid = (ctx: PropCtx, g: number): Buffer => folderEntryId(ctx.mailboxGuid, ctx.replGuid, BigInt(g));
 
@@ -109,7 +127,8 @@ export function folderProps(ctx: PropCtx, r: FolderRow): Map<number, PropValue> 
 
 export function messageProps(ctx: PropCtx, r: MessageRow): Map<number, PropValue> {
   const m = decodeProps(r.props);
-  const flags = (typeof m.get(TAG.MessageFlags) === 'number' ? (m.get(TAG.MessageFlags) as number) : 0) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED);
+  const flags = messageFlags(m, r.read !== 0, r.assoc !== 0);
+  m.set(PidTagHasAttachments, m.get(PidTagHasAttachments) === true);
   m.set(TAG.ObjectType, 5);
   m.set(TAG.Mid, eid(r.mid));
   m.set(TAG.FolderId, eid(r.fid));
@@ -120,7 +139,7 @@ export function messageProps(ctx: PropCtx, r: MessageRow): Map<number, PropValue
   m.set(TAG.InstanceKey, instanceKey(r.mid));
   m.set(TAG.MessageSize, r.size);
   m.set(TAG.MessageSizeExtended, BigInt(r.size));
-  m.set(TAG.MessageFlags, flags | (r.read ? MSGFLAG_READ : 0) | (r.assoc ? MSGFLAG_ASSOCIATED : 0));
+  m.set(TAG.MessageFlags, flags);
   m.set(TAG.Read, r.read !== 0);
   m.set(TAG.Associated, r.assoc !== 0);
   m.set(TAG.Access, ACCESS_MODIFY | ACCESS_READ | ACCESS_DELETE);

@@ -16,7 +16,14 @@
 // - a message import is stored by the message object's own save with its change tracking (source key, change key,
 //   PCL, time): MessageObject.save({ tracking }) (objects.ts) writes the message and its ics_keys row in one SQLite
 //   transaction (checkTracking before, trackedPcl and putTracking inside), so an import cut off or failing leaves
-//   nothing; a move (RopSynchronizationImportMessageMove) is the store's move, then setChangeTracking;
+//   nothing; a move (RopSynchronizationImportMessageMove) is importMessageMove: the move and its tracking in one
+//   transaction;
+// - IDs (MS-OXCFXICS 3.3.5.2.1): a new message, a new folder or a moved message whose source key is a GID of this
+//   replica naming a GLOBCNT of an ics_client_ranges range (RopGetLocalReplicaIds), not in ics_deleted_ranges and not
+//   used by any object (live, tombstoned, imported), takes that GLOBCNT as its ID (reservedIdOf; checked again inside
+//   the write, claimReservedId); any other key (a foreign GUID, an ID never reserved, given up or already used) gets a
+//   fresh server ID and the key is kept in ics_keys. A moved message that takes a new ID leaves a tombstone of its old
+//   ID in the source folder (its old key then names a deleted object);
 // - the ics_keys rows are kept in memory (importedKeys) for the computed properties (computed.ts): tables, props and
 //   opened messages show the client's keys without a query per row;
 // - the stored modification time is the client's PidTagLastModificationTime (to the millisecond); the exact FILETIME
@@ -169,6 +176,32 @@ export function findBySourceKey(mb: LocalMailbox, kind: IcsKind, sk: Uint8Array)
   return null;
 }
 
+/**
+ * MS-OXCFXICS 3.3.5.2.1 / 2.2.3.2.4.7: the GLOBCNT a source key names when it is a GID of this mailbox's replica GUID
+ * inside a range given to the client with RopGetLocalReplicaIds, not given up (RopSetLocalReplicaMidsetDeleted) and
+ * not used by any folder or message yet (live, deleted or already imported): the new object takes it as its ID.
+ * Otherwise null: the object gets a fresh server ID and the source key is kept as the client's (ics_keys).
+ */
+export function reservedIdOf(mb: LocalMailbox, sk: Uint8Array): number | null {
+  ensure(mb);
+  if (sk.length !== 22 || readGuid(sk, 0) !== mb.replGuid) return null;
+  const g = g2n(globcntFromBytes(sk, 16));
+  if (!mb.db.prepare('SELECT 1 FROM ics_client_ranges WHERE first <= ? AND last >= ?').get(g, g)) return null;
+  if (mb.db.prepare('SELECT 1 FROM ics_deleted_ranges WHERE first <= ? AND last >= ?').get(g, g)) return null;
+  return idUnused(mb, g) ? g : null;
+}
+
+/** No folder or message (live, deleted, imported) has GLOBCNT `g` as its ID. */
+function idUnused(mb: LocalMailbox, g: number): boolean {
+  return !mb.st.message.get(g) && !mb.st.folder.get(g) && !mb.db.prepare('SELECT 1 FROM tombstones WHERE id = ?').get(g) &&
+    !mb.db.prepare('SELECT 1 FROM ics_keys WHERE id = ?').get(g);
+}
+
+/** @internal Inside a write(): `g` (from reservedIdOf) is still free, else the save stores nothing. */
+export function claimReservedId(mb: LocalMailbox, g: number): void {
+  if (!idUnused(mb, g)) throw new StoreError('OC_STORE_DUPLICATE_SOURCE_KEY', SEC.InvalidParam, 'the reserved ID was taken meanwhile');
+}
+
 /** ChangeInfo as the client knows the object: its source key, and the change key and time it gave the current version. */
 export function importedChangeInfo(mb: LocalMailbox, kind: IcsKind, id: bigint, base: ChangeInfo): ChangeInfo {
   const r = keyRow(mb, kind, g2n(eidGlobcnt(id)));
@@ -190,6 +223,14 @@ export function putTracking(mb: LocalMailbox, kind: IcsKind, g: number, cn: numb
     checkSourceKey(sk);
     const owner = mb.db.prepare('SELECT id FROM ics_keys WHERE kind = ? AND source_key = ?').get(kind, sk) as { id: number } | undefined;
     if (owner && owner.id !== g) throw new StoreError('OC_STORE_DUPLICATE_SOURCE_KEY', SEC.InvalidParam, 'the source key names another object');
+    // a GID of this replica naming another object's ID (e.g. a reserved ID a racing import took first)
+    if (sk.length === 22 && readGuid(sk, 0) === mb.replGuid) {
+      const other = g2n(globcntFromBytes(sk, 16));
+      // IDs are unique across folders and messages
+      if (other !== g && (live(mb, 'message', other) || live(mb, 'folder', other) || tombstoned(mb, 'message', other) || tombstoned(mb, 'folder', other))) {
+        throw new StoreError('OC_STORE_DUPLICATE_SOURCE_KEY', SEC.InvalidParam, 'the source key names another object');
+      }
+    }
   }
   // the server's own XID of the id needs no entry
   const keep = sk && !sk.equals(mb.xid(g)) ? sk : null;
@@ -251,6 +292,53 @@ export async function setChangeTracking(mb: LocalMailbox, kind: IcsKind, id: big
     putTracking(mb, kind, g, row.cn, t);
   });
   refresh(mb, kind, g);
+}
+
+/**
+ * RopSynchronizationImportMessageMove (MS-OXCFXICS 3.2.5.9.4.4) in one transaction: message `mid` goes into folder
+ * `dst` with a new CN and the tracking `t` (source key DestinationMessageId, change key ChangeNumber, the client's PCL).
+ * When `t.sourceKey` names an ID the client reserved (reservedIdOf), the message takes that ID in the destination
+ * (MS-OXCFXICS 3.3.5.2.1: the client assigned it); its old ID becomes a deletion in the source folder (a tombstone,
+ * its old key reports a deleted object). Otherwise the MID stays and the key is recorded as the client's. A move into
+ * the message's own folder keeping the MID changes only the tracking. Returns the message's ID afterwards.
+ */
+export async function importMessageMove(mb: LocalMailbox, mid: bigint, dst: bigint, t: ImportTracking & { sourceKey: Buffer }): Promise<bigint> {
+  ensure(mb);
+  checkTracking(t);
+  const r = mb.messageRow(mid);
+  const d = mb.folderRow(dst);
+  const own = reservedIdOf(mb, t.sourceKey);
+  if (own === null && r.fid === d.fid) {
+    await setChangeTracking(mb, 'message', mid, t);
+    return mid;
+  }
+  const to = own ?? r.mid;
+  const cn = await mb.ids(1);
+  const now = Date.now();
+  mb.write(() => {
+    const row = mb.st.message.get(r.mid) as MessageRow | undefined;
+    if (!row || row.fid !== r.fid) throw new StoreError('OC_STORE_OBJECT_DELETED', SEC.ObjectDeleted, 'the message was moved or deleted meanwhile');
+    const pcl = trackedPcl(pclAfterChange(row.pcl, mb.replGuid, cn), t);
+    const ms = msOf(t.lastModified) ?? now;
+    if (to === row.mid) {
+      mb.db.prepare('UPDATE messages SET fid = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?').run(d.fid, g2n(cn), ms, pcl, row.mid);
+    } else {
+      claimReservedId(mb, to);
+      mb.db
+        .prepare('INSERT INTO messages (mid, fid, assoc, read, read_cn, cn, created, modified, pcl, size, props) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(to, d.fid, row.assoc, row.read, row.read_cn, g2n(cn), row.created, ms, pcl, row.size, row.props);
+      mb.db.prepare('UPDATE message_content SET mid = ? WHERE mid = ?').run(to, row.mid);
+      mb.db.prepare('DELETE FROM messages WHERE mid = ?').run(row.mid);
+    }
+    // the message left the source folder under its old ID (a deletion there); moved back, it is no longer deleted
+    mb.st.tomb.run('message', row.mid, row.fid, g2n(cn), row.assoc, 0);
+    mb.db.prepare("DELETE FROM tombstones WHERE kind = 'message' AND id = ? AND parent = ?").run(to, d.fid);
+    putTracking(mb, 'message', to, g2n(cn), t);
+    mb.noteCn(cn);
+  });
+  refresh(mb, 'message', to);
+  ev.messagesMovedCopied(mb, eid(r.fid), dst, new Map([[mid, eid(to)]]), false);
+  return eid(to);
 }
 
 /**
@@ -374,17 +462,22 @@ export async function importNewFolder(mb: LocalMailbox, f: FolderImport): Promis
     throw new StoreError('OC_STORE_DUPLICATE_NAME', SEC.DuplicateName, `a folder "${f.displayName}" exists`);
   }
   const props = folderPropsFrom(new Map(), f.props);
-  const g = await mb.ids(2);
+  // MS-OXCFXICS 3.3.5.2.1: a source key naming an ID the client reserved is the folder's ID; else a fresh one
+  const own = reservedIdOf(mb, f.tracking.sourceKey);
+  const g = await mb.ids(own === null ? 2 : 1);
+  const fid = own ?? g2n(g);
+  const cn = own === null ? g + 1n : g;
   const ms = msOf(f.tracking.lastModified) ?? Date.now();
   mb.write(() => {
-    mb.st.insFolder.run(g2n(g), p.fid, f.displayName, f.displayName.toLowerCase(), FOLDER_GENERIC, null, g2n(g + 1n), ms, ms,
+    if (own !== null) claimReservedId(mb, own);
+    mb.st.insFolder.run(fid, p.fid, f.displayName, f.displayName.toLowerCase(), FOLDER_GENERIC, null, g2n(cn), ms, ms,
       mergedPcl(Buffer.alloc(0), f.tracking.pcl), encodeProps(props));
-    putTracking(mb, 'folder', g2n(g), g2n(g + 1n), f.tracking);
-    mb.noteCn(g + 1n);
+    putTracking(mb, 'folder', fid, g2n(cn), f.tracking);
+    mb.noteCn(cn);
   });
-  refresh(mb, 'folder', g2n(g));
-  ev.folderCreated(mb, eid(g), f.parent);
-  return eid(g);
+  refresh(mb, 'folder', fid);
+  ev.folderCreated(mb, eid(fid), f.parent);
+  return eid(fid);
 }
 
 /** A change of an existing folder from the client: parent, name, properties and tracking in one transaction. */

@@ -113,6 +113,7 @@ export class LocalMailbox implements MailboxStore {
     };
     this.pctx = { mailboxGuid: this.mailboxGuid, replGuid: this.replGuid, counts: this.st.counts, childCount: this.st.childCount, imported: ics.importedKeys(this) };
     this.search = new SearchFolders(this);
+    obj.backfillHasAttachments(this);
   }
 
   // ------------------------------------------------------------------ setup
@@ -787,6 +788,7 @@ export class LocalMailbox implements MailboxStore {
   async sourceKeyOf(kind: 'folder' | 'message', id: bigint): Promise<Buffer> { return ics.sourceKeyOf(this, kind, id); }
   setChangeTracking(kind: 'folder' | 'message', id: bigint, t: IcsImportTracking): Promise<void> { return this.serial(() => ics.setChangeTracking(this, kind, id, t)); }
   bumpChange(kind: 'folder' | 'message', id: bigint, pcl: Uint8Array): Promise<bigint> { return this.serial(() => ics.bumpChange(this, kind, id, pcl)); }
+  importMessageMove(mid: bigint, dst: bigint, t: IcsImportTracking & { sourceKey: Buffer }): Promise<bigint> { return this.serial(() => ics.importMessageMove(this, mid, dst, t)); }
   recordDeletedSourceKeys(kind: 'folder' | 'message', keys: readonly Uint8Array[]): Promise<void> { return this.serial(() => ics.recordDeletedSourceKeys(this, kind, keys)); }
   importFolder(fid: bigint | null, f: IcsFolderImport): Promise<bigint> { return this.serial(async () => (fid === null ? ics.importNewFolder(this, f) : (await ics.importFolderChange(this, fid, f), fid))); }
   importReadStates(fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }> { return this.serial(() => ics.importReadStates(this, fid, changes)); }

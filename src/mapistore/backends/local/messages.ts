@@ -2,6 +2,9 @@
 // and streams are the message objects of objects.ts. Called by LocalMailbox, which serializes the mutations.
 // Given a search folder (MS-OXCFOLD 2.2.1.4), deleteMessages, moveCopyMessages and setReadFlags act on the messages
 // it links to, in their own folders (the changes are reported from there); the search folder's own FAI messages too.
+// PidTagHasAttachments and MSGFLAG_HASATTACH are the store's (computed.ts messageFlags, stored by the saves of
+// objects.ts): createMessage / bulkInsertMessages make messages without attachments and ignore a client's value,
+// setMessageProps / deleteMessageProps refuse it (ecComputed).
 import { eidGlobcnt, eidReplId } from '../../../mapi/ids.js';
 import { propId, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import { SEC } from '../../errors.js';
@@ -12,7 +15,7 @@ import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../..
 import type {
   ChangeInfo, ContentsOptions, DeleteResult, MessageInit, MoveCopyResult, PropertyProblem, PropResult, Row,
 } from '../../types.js';
-import { messageProps } from './computed.js';
+import { MSGFLAG_HASATTACH, PidTagHasAttachments, messageProps } from './computed.js';
 import { MESSAGE_COMPUTED, REPL_ID, deleteSameId, eid, g2n, messageSize, toMap } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
 import { copyContent, dropContent } from './objects.js';
@@ -20,16 +23,24 @@ import type { FolderRow, MessageRow } from './schema.js';
 import { FOLDER_SEARCH } from '../../types.js';
 import * as ev from './events-emit.js';
 
+/**
+ * PidTagHasAttachments is the store's (computed.ts messageFlags): stored by every save of a message object from its
+ * attachments, never taken from a client. A message made here has none (absent reads as FALSE).
+ */
+const isComputed = (tag: number): boolean => MESSAGE_COMPUTED.has(propId(tag)) || propId(tag) === propId(PidTagHasAttachments);
+/** PidTagMessageFlags bits a property change cannot set: read state (kept apart), FAI, unmodified, has-attachments. */
+const STORE_FLAGS = MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_UNMODIFIED | MSGFLAG_HASATTACH;
+
 export function prepareMessage(init: MessageInit): { props: Map<number, PropValue>; size: number; read: boolean } {
   const props = new Map<number, PropValue>();
   let read = init.read ?? false;
   for (const v of init.props) {
-    const id = propId(v.tag);
-    if (MESSAGE_COMPUTED.has(id)) continue;
+    if (isComputed(v.tag)) continue;
     if (!checkValue(v.tag, v.value)) throw badValue(v.tag);
     if (v.tag >>> 0 === TAG.MessageFlags) {
       read ||= ((v.value as number) & MSGFLAG_READ) !== 0;
-      props.set(TAG.MessageFlags, (v.value as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED));
+      // MSGFLAG_UNMODIFIED may come with a delivered message (createMessage keeps it)
+      props.set(TAG.MessageFlags, (v.value as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_HASATTACH));
       continue;
     }
     props.set(v.tag >>> 0, v.value);
@@ -96,11 +107,11 @@ export async function setMessageProps(mb: LocalMailbox, mid: bigint, values: rea
   const problems: PropertyProblem[] = [];
   let read = r.read !== 0;
   values.forEach((v, index) => {
-    if (MESSAGE_COMPUTED.has(propId(v.tag))) return problems.push({ index, tag: v.tag, error: SEC.Computed });
+    if (isComputed(v.tag)) return problems.push({ index, tag: v.tag, error: SEC.Computed });
     if (!checkValue(v.tag, v.value)) return problems.push({ index, tag: v.tag, error: SEC.InvalidParam });
     if (v.tag >>> 0 === TAG.MessageFlags) {
       read = ((v.value as number) & MSGFLAG_READ) !== 0;
-      props.set(TAG.MessageFlags, (v.value as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_UNMODIFIED));
+      props.set(TAG.MessageFlags, (v.value as number) & ~STORE_FLAGS);
       return;
     }
     deleteSameId(props, v.tag);
@@ -115,7 +126,7 @@ export async function deleteMessageProps(mb: LocalMailbox, mid: bigint, tags: re
   const props = decodeProps(r.props);
   const problems: PropertyProblem[] = [];
   tags.forEach((tag, index) => {
-    if (MESSAGE_COMPUTED.has(propId(tag))) return problems.push({ index, tag, error: SEC.Computed });
+    if (isComputed(tag)) return problems.push({ index, tag, error: SEC.Computed });
     deleteSameId(props, tag);
   });
   await rewriteMessage(mb, r, props, r.read !== 0);

@@ -3,7 +3,13 @@
 // values live in the message row's JSON (top-level properties) and in message_content (recipients, attachments,
 // embedded messages); values past INLINE_MAX live in blobs (blobs.ts) referenced by id.
 // A save given ICS change tracking (save({ tracking }), RopSynchronizationImportMessageChange) writes the client's
-// PCL, time and keys (ics-import.ts putTracking) in the same transaction as the message: all or nothing.
+// PCL, time and keys (ics-import.ts putTracking) in the same transaction as the message: all or nothing; a new message
+// whose imported source key names an ID the client reserved (RopGetLocalReplicaIds) is stored under that MID
+// (MS-OXCFXICS 3.3.5.2.1, ics-import.ts reservedIdOf).
+// Every save stores PidTagHasAttachments with the message (and with each embedded message) from its attachments:
+// computed.ts messageFlags derives MSGFLAG_HASATTACH from it, so tables, getMessageProps, opened objects and
+// FastTransfer streams give the same PidTagMessageFlags without an attachment query per row (choice: a stored value
+// rather than a column; messages saved before it get it once when the mailbox opens, backfillHasAttachments).
 import { PT, makeTag, propId, propType, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import { SEC, StoreError } from '../../errors.js';
 import { pclAfterChange } from '../../pcl.js';
@@ -13,8 +19,8 @@ import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../..
 import type {
   AttachmentObject, IcsImportTracking, MessageObject, PropertyProblem, PropResult, PropStream, RecipientChange, RecipientRow, StreamMode,
 } from '../../types.js';
-import { messageProps } from './computed.js';
-import { checkTracking, putTracking, refresh, trackedModified, trackedPcl } from './ics-import.js';
+import { MSGFLAG_HASATTACH, PidTagHasAttachments, messageFlags, messageProps } from './computed.js';
+import { checkTracking, claimReservedId, putTracking, refresh, reservedIdOf, trackedModified, trackedPcl } from './ics-import.js';
 import { MESSAGE_COMPUTED, deleteSameId, eid, g2n } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
 import type { MessageRow } from './schema.js';
@@ -30,8 +36,6 @@ const PidTagRecipientType = 0x0c150003;
 const PidTagAttachNumber = 0x0e210003;
 const PidTagAttachSize = 0x0e200003;
 const PidTagAttachMethod = 0x37050003;
-const PidTagHasAttachments = 0x0e1b000b;
-const MSGFLAG_HASATTACH = 0x10;
 /** MS-OXCMSG 2.2.1.8 PidTagMessageStatus: kept outside change tracking (RopSetMessageStatus takes no CN). */
 const PidTagMessageStatus = 0x0e170003;
 const ATTACH_COMPUTED = new Set([PidTagAttachNumber, PidTagAttachSize, TAG.ObjectType].map((t) => propId(t)));
@@ -150,6 +154,32 @@ export function copyContent(mb: LocalMailbox, from: number, to: number): void {
   };
   walk(m);
   mb.db.prepare('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(to, JSON.stringify(serMsg(m, true)));
+}
+
+/** Stores PidTagHasAttachments of a message node from its attachments (at save: readers need no attachment query). */
+function storeHasAttachments(m: MsgNode): void {
+  m.props.set(PidTagHasAttachments, m.attachments.size > 0);
+}
+
+/**
+ * Once per mailbox file: messages saved before PidTagHasAttachments was stored with them get it from their stored
+ * attachments (one query over message_content, marked done in meta). Called when the mailbox opens.
+ */
+export function backfillHasAttachments(mb: LocalMailbox): void {
+  const db = mb.db;
+  if (db.prepare("SELECT 1 FROM meta WHERE k = 'has_attachments_stored'").get()) return;
+  db.transaction(() => {
+    const rows = db.prepare("SELECT m.mid, m.props FROM messages m JOIN message_content c ON c.mid = m.mid WHERE json_array_length(c.data, '$.a') > 0")
+      .all() as { mid: number; props: string }[];
+    const up = db.prepare('UPDATE messages SET props = ? WHERE mid = ?');
+    for (const r of rows) {
+      const props = decodeProps(r.props);
+      if (props.get(PidTagHasAttachments) === true) continue;
+      props.set(PidTagHasAttachments, true);
+      up.run(encodeProps(props), r.mid);
+    }
+    db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('has_attachments_stored', '1')").run();
+  })();
 }
 
 // ---------------------------------------------------------------- shared property access
@@ -436,14 +466,16 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     const m = this.msg;
     const size = msgSize(m);
     const row = this.midG === null || this.parent !== null ? undefined : (this.root.mb.st.message.get(this.midG) as MessageRow | undefined);
+    // this copy's attachments (what a save stores as PidTagHasAttachments)
+    const props = new Map(m.props);
+    props.set(PidTagHasAttachments, m.attachments.size > 0);
     let all: Map<number, PropValue>;
     if (row) {
-      all = messageProps(this.root.mb.pctx, { ...row, props: encodeProps(m.props), size, read: m.read ? 1 : 0 });
+      all = messageProps(this.root.mb.pctx, { ...row, props: encodeProps(props), size, read: m.read ? 1 : 0 });
     } else {
-      all = new Map(m.props);
-      const flags = (typeof all.get(TAG.MessageFlags) === 'number' ? (all.get(TAG.MessageFlags) as number) : 0);
+      all = props;
       all.set(TAG.ObjectType, 5);
-      all.set(TAG.MessageFlags, flags | (m.read ? MSGFLAG_READ : 0) | (this.assoc ? MSGFLAG_ASSOCIATED : 0));
+      all.set(TAG.MessageFlags, messageFlags(all, m.read, this.assoc));
       all.set(TAG.MessageSize, size);
       all.set(TAG.MessageSizeExtended, BigInt(size));
       all.set(TAG.Read, m.read);
@@ -453,9 +485,6 @@ class LocalMessage extends LocalPropObject implements MessageObject {
         all.set(TAG.ParentFolderId, this.fid);
       }
     }
-    const has = m.attachments.size > 0;
-    all.set(PidTagHasAttachments, has);
-    if (has) all.set(TAG.MessageFlags, (all.get(TAG.MessageFlags) as number) | MSGFLAG_HASATTACH);
     return all;
   }
 
@@ -522,6 +551,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     const t = opts.tracking;
     if (this.parent) {
       if (t) throw new StoreError('OC_STORE_BAD_TRACKING', SEC.InvalidParam, 'an embedded message has no change tracking');
+      storeHasAttachments(this.msg);
       this.parent(cloneMsg(this.msg));
       return 0n;
     }
@@ -545,9 +575,11 @@ class LocalMessage extends LocalPropObject implements MessageObject {
           else setValue(this.msg, PidTagMessageStatus, st);
         }
       }
-      const g = await mb.ids(old ? 1 : 2);
-      const mid = old ? old.mid : g2n(g);
-      const cn = old ? g : g + 1n;
+      // MS-OXCFXICS 3.3.5.2.1: a new imported message whose source key names an ID the client reserved takes it
+      const own = !old && t?.sourceKey ? reservedIdOf(mb, t.sourceKey) : null;
+      const g = await mb.ids(old || own !== null ? 1 : 2);
+      const mid = old ? old.mid : (own ?? g2n(g));
+      const cn = old || own !== null ? g : g + 1n;
       const now = Date.now();
       // an ICS import (MS-OXCFXICS 3.2.5.9.4.2): the client's time and PCL, its keys in ics_keys, all in this transaction
       const modified = (t && trackedModified(t)) ?? now;
@@ -555,9 +587,12 @@ class LocalMessage extends LocalPropObject implements MessageObject {
         const p = pclAfterChange(stored, mb.replGuid, cn);
         return t ? trackedPcl(p, t) : p;
       };
+      // PidTagHasAttachments is stored with the message, so every reader (computed.ts) derives the same value
+      storeHasAttachments(this.msg);
       const size = msgSize(this.msg);
       const refs = blobIds(this.msg);
       mb.write(() => {
+        if (own !== null) claimReservedId(mb, own);
         // another object of the same message saved first and dropped a value this copy still refers to
         const exists = mb.db.prepare('SELECT 1 FROM blobs WHERE id = ?');
         for (const id of refs) {
