@@ -4,7 +4,7 @@
 // the table engine; issue 4's targets as MET / NOT MET rows), RPC over HTTPS against direct TCP (bench/rpch.ts: bulk
 // NspiQueryRows download ratio and 200 concurrent virtual connections, issue 5's target as a MET / NOT MET row), sealed
 // DCE/RPC round trips against a real in-process server, and a raw-TCP echo baseline with the same message sizes,
-// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, stream, notify, idset, ics, rpc)
+// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, stream, notify, idset, ics, ics-emsmdb, rpc)
 // runs some sections only. Closed-loop load (bench/load.ts): every
 // connection sends its next call as soon as the previous answer arrived, with one promise per call for both kinds;
 // calls are counted over a window after a warm-up.
@@ -49,6 +49,7 @@ import { benchTable } from './table.js';
 import { benchNotify } from './notify.js';
 import { benchIdset } from './idset.js';
 import { benchIcsDownload } from './ics-download.js';
+import { benchIcsEmsmdb } from './ics-emsmdb.js';
 import { measureServerPath } from './server-path.js';
 import { benchConfig, median, r2 } from './common.js';
 
@@ -190,6 +191,10 @@ async function main(): Promise<void> {
 
   // issue 7: ICS download, first sync of 10,000 messages and an incremental sync of 10 changes (bench/ics-download.ts)
   if (want('ics')) rows.push(...(await benchIcsDownload()));
+
+  // issue 7: the same first sync (1,000 and 10,000 messages) and incremental sync through EMSMDB over loopback at
+  // PKT_PRIVACY with LZ77 + XOR, the server in a child process (bench/ics-emsmdb.ts)
+  if (want('ics-emsmdb')) rows.push(...(await benchIcsEmsmdb()));
 
   const runRpc = (key: string) => !only || only.includes('rpc') || only.includes(key);
   const rpcWanted = !only || only.some((k) => k === 'rpc' || /^(sealed|raw)-\d+/.test(k));
