@@ -10,8 +10,12 @@ import { NIL_GUID } from '../util/guid.js';
 
 export type { PropertyName } from './named.js';
 
-/** Smallest encoding of one element of a multi-valued type (for count checks before allocating). */
-function minSize(type: number): number {
+/**
+ * Byte size of a fixed-size value of `type` other than PtypBoolean (MS-OXCDATA 2.11.1; the same in ROP buffers and in
+ * FastTransfer streams, src/rop/fxics/props.ts), or 0 for any other type. PtypBoolean is 1 byte in ROP buffers and 2 in
+ * a FastTransfer stream, so each caller sizes it.
+ */
+export function fixedWidth(type: number): number {
   switch (type) {
     case PT.I2:
       return 2;
@@ -27,14 +31,17 @@ function minSize(type: number): number {
       return 8;
     case PT.CLSID:
       return 16;
-    case PT.STRING8:
-      return 1;
-    case PT.UNICODE:
-    case PT.BINARY:
-      return 2;
     default:
-      return 1;
+      return 0;
   }
+}
+
+/** Smallest encoding of one element of a multi-valued type (for count checks before allocating). */
+function minSize(type: number): number {
+  const fixed = fixedWidth(type);
+  if (fixed > 0) return fixed;
+  // a PtypString is at least its 2-byte terminator, a PtypBinary its u16 count; anything else at least 1 byte
+  return type === PT.UNICODE || type === PT.BINARY ? 2 : 1;
 }
 
 function badType(type: number): RopFormatError {
@@ -111,22 +118,28 @@ export function readPropertyValue(r: RopReader, type: number, codePage: number):
   return readSingle(r, t, codePage);
 }
 
-function num(v: PropValue): number {
+// Value coercions for the encoders (here and in the FastTransfer stream, src/rop/fxics/props.ts): a value of the
+// wrong JS type for its property type encodes as 0 / empty rather than throwing.
+
+/** A numeric value as a number (bigint converted, boolean 0/1, anything else 0). */
+export function num(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
   return 0;
 }
 
-function big(v: PropValue): bigint {
+/** A 64-bit value as a bigint (a finite number truncated, anything else 0n). */
+export function big(v: unknown): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
   return 0n;
 }
 
-function bin(v: PropValue): Buffer {
+/** A binary value as a Buffer (a Uint8Array viewed without copying, anything else empty). */
+export function bin(v: unknown): Buffer {
   if (Buffer.isBuffer(v)) return v;
-  if (v instanceof Uint8Array) return Buffer.from(v);
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   return Buffer.alloc(0);
 }
 

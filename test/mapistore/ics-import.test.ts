@@ -31,22 +31,35 @@ const pclOf = (...xids: Buffer[]): Buffer => encodePcl(mergePcl(...xids.map((x) 
 const LMT = toFileTime(new Date('2026-03-04T05:06:07.891Z')) + 1234n; // not a whole millisecond: kept exactly
 const KEYS = [TAG.SourceKey, TAG.ParentSourceKey, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.LastModificationTime];
 
-describe('ICS import in the store', () => {
-  let dir: string;
-  let store: Store;
-  let mb: MailboxStore;
-  const open = async () => {
+/**
+ * Gives each test of the enclosing describe a fresh LocalStore in a temp directory named from `prefix`, closed and
+ * removed after it; `use` receives the mailbox every time it is opened. Returns `reopen`: close the store and open it
+ * again (the mailbox read back from its files).
+ */
+function tempMailbox(prefix: string, use: (mb: MailboxStore) => void): () => Promise<void> {
+  let dir = '';
+  let store: Store | undefined;
+  const open = async (): Promise<void> => {
     store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')), idBatch: 16 });
-    mb = await store.openMailbox(USER);
+    use(await store.openMailbox(USER));
   };
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-ics-import-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     await open();
   });
   afterEach(async () => {
     await store?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
+  return async () => {
+    await store?.close();
+    await open();
+  };
+}
+
+describe('ICS import in the store', () => {
+  let mb: MailboxStore;
+  const reopen = tempMailbox('ocng-ics-import-', (m) => (mb = m));
 
   const tracking = (sk: Buffer, ck = sk): IcsImportTracking => ({ sourceKey: sk, changeKey: ck, pcl: pclOf(ck), pclMode: 'replace', lastModified: LMT });
 
@@ -92,8 +105,7 @@ describe('ICS import in the store', () => {
     expect(KEYS.map((t) => val(fprops, t))).toEqual(fwant);
     expect((await mb.folderChangeInfo(fid)).changeKey).toEqual(fsk);
     // the same after the mailbox is opened again (read from the file)
-    await store.close();
-    await open();
+    await reopen();
     for (const v of await messageViews(fid, mid)) expect(v).toEqual(want);
     expect(KEYS.map((t) => val(fprops, t))).toEqual(fwant);
   });
@@ -210,18 +222,8 @@ describe('ICS import in the store', () => {
 });
 
 describe('IDs the client reserved (MS-OXCFXICS 3.3.5.2.1, 2.2.3.2.4.7)', () => {
-  let dir: string;
-  let store: Store;
   let mb: MailboxStore;
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-ics-ids-'));
-    store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')), idBatch: 16 });
-    mb = await store.openMailbox(USER);
-  });
-  afterEach(async () => {
-    await store?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  tempMailbox('ocng-ics-ids-', (m) => (mb = m));
 
   const own = (g: bigint): Buffer => encodeXid(mb.replGuid, g);
   const t = (sk: Buffer): IcsImportTracking & { sourceKey: Buffer } => ({ sourceKey: sk, changeKey: cx(0x99), pcl: pclOf(cx(0x99)), pclMode: 'replace', lastModified: LMT });
@@ -343,21 +345,8 @@ describe('IDs the client reserved (MS-OXCFXICS 3.3.5.2.1, 2.2.3.2.4.7)', () => {
 const globcntOf = (sk: Buffer): bigint => BigInt('0x' + sk.subarray(16).toString('hex'));
 
 describe('PidTagMessageFlags and PidTagHasAttachments: every reader agrees', () => {
-  let dir: string;
-  let store: Store;
   let mb: MailboxStore;
-  const open = async () => {
-    store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')), idBatch: 16 });
-    mb = await store.openMailbox(USER);
-  };
-  beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-ics-flags-'));
-    await open();
-  });
-  afterEach(async () => {
-    await store?.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const reopen = tempMailbox('ocng-ics-flags-', (m) => (mb = m));
   const TAGS = [TAG.MessageFlags, 0x0e1b000b];
 
   /** [flags, has] from the contents table, getMessageProps and an opened message object. */
@@ -416,8 +405,7 @@ describe('PidTagMessageFlags and PidTagHasAttachments: every reader agrees', () 
     expect(((val(await inner.getProps([TAG.MessageFlags]), TAG.MessageFlags) as number) & 0x10)).toBe(0x10);
     await e2.discard();
     // after a reopen too
-    await store.close();
-    await open();
+    await reopen();
     await agree(mid, true);
     await agree(c, false);
   });

@@ -27,6 +27,7 @@ import { readGuid, writeGuid } from '../../util/guid.js';
 import { decode as cpDecode, encode as cpEncode, isSupported as cpSupported } from '../../mapi/codepage.js';
 import { MV_FLAG, PT, makeTag, propId, propType, type PropValue } from '../../mapi/props.js';
 import { MNID_ID, MNID_STRING, propertyNameKey, type PropertyName } from '../../mapi/named.js';
+import { big, bin, fixedWidth, num } from '../../mapi/ropprops.js';
 import { isMarker, wireValueType } from './markers.js';
 
 /** Malformed or unencodable FastTransfer stream content (codes OC_FX_*); the ROP handler chooses the ec and logs it. */
@@ -84,25 +85,7 @@ export const DEFAULT_FX_LIMITS: FxDecodeLimits = { maxValueSize: 64 * 1024 * 102
 
 /** Byte size of a fixed-size value of `type` (MS-OXCFXICS 2.2.4.1.3), or 0 when the type is not fixed-size. */
 export function fixedSize(type: number): number {
-  switch (type) {
-    case PT.I2:
-    case PT.BOOLEAN:
-      return 2;
-    case PT.LONG:
-    case PT.R4:
-    case PT.ERROR:
-      return 4;
-    case PT.DOUBLE:
-    case PT.CURRENCY:
-    case PT.APPTIME:
-    case PT.I8:
-    case PT.SYSTIME:
-      return 8;
-    case PT.CLSID:
-      return 16;
-    default:
-      return 0;
-  }
+  return type === PT.BOOLEAN ? 2 : fixedWidth(type);
 }
 
 /** Code page 1200 (UTF-16LE): a CodePageString of it (0x84B0) is a PtypString in all but its type. */
@@ -230,25 +213,6 @@ function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(n >>> 0, 0);
   return b;
-}
-
-function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  return 0;
-}
-
-function big(v: unknown): bigint {
-  if (typeof v === 'bigint') return v;
-  if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
-  return 0n;
-}
-
-function bin(v: unknown): Buffer {
-  if (Buffer.isBuffer(v)) return v;
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return Buffer.alloc(0);
 }
 
 /** Writes a fixed-size value of `type` (MS-OXCFXICS 2.2.4.1.3) into `b` at `at`; returns the offset after it. */

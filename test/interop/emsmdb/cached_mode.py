@@ -40,7 +40,6 @@ import os
 import struct
 import sys
 import time
-import traceback
 import uuid
 
 sys.dont_write_bytecode = True
@@ -1089,16 +1088,7 @@ def main():
     ap.add_argument('--expected')
     ap.add_argument('--steps', default=None)
     a = ap.parse_args()
-    run = Run(a)
-    try:
-        out = run.run()
-    except Exception:
-        out = run.out
-        out['ok'] = False
-        out['errors'].append({'step': 'run', 'trace': traceback.format_exc().splitlines()[-10:]})
-    print(json.dumps(P.jsonable(out)))
-    sys.stdout.flush()
-    os._exit(0 if out['ok'] else 1)
+    Run(a).run_and_exit()
 
 
 if __name__ == '__main__':

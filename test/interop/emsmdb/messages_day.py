@@ -50,7 +50,6 @@ import struct
 import sys
 import threading
 import time
-import traceback
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -958,16 +957,7 @@ def main():
     if a.steps is not None:
         a.steps = set(a.steps) | {'connect'}
     a.port = 0
-    run = Run(a)
-    try:
-        out = run.run()
-    except Exception:
-        out = run.out
-        out['ok'] = False
-        out['errors'].append({'step': 'run', 'trace': traceback.format_exc().splitlines()[-8:]})
-    print(json.dumps(P.jsonable(out)))
-    sys.stdout.flush()
-    os._exit(0 if out['ok'] else 1)  # a wait thread may still block on its socket
+    Run(a).run_and_exit()
 
 
 if __name__ == '__main__':

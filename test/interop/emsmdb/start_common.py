@@ -1,5 +1,6 @@
-"""Constants and helpers shared by outlook_start.py and its step modules, and by messages_day.py (StepError,
-StepRun, fs)."""
+"""Constants and helpers shared by outlook_start.py and its step modules, and by messages_day.py and cached_mode.py
+(StepError, StepRun with run_and_exit, fs)."""
+import json
 import os
 import struct
 import sys
@@ -95,6 +96,20 @@ class StepRun:
             self.out['steps'].append({'name': name, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e),
                                       'ms': int((time.time() - t0) * 1000)})
             self.out['errors'].append({'step': name, 'trace': traceback.format_exc().splitlines()[-self.TRACE_LINES:]})
+
+    def run_and_exit(self):
+        """Runs the whole run (self.run(), defined by the subclass), prints its result as one JSON line on stdout and
+        ends the process, exit status 0 when it is ok. An exception out of run() fails the run with its traceback (the
+        last TRACE_LINES lines) under step 'run'. os._exit: a wait thread may still block on its socket."""
+        try:
+            out = self.run()
+        except Exception:
+            out = self.out
+            out['ok'] = False
+            out['errors'].append({'step': 'run', 'trace': traceback.format_exc().splitlines()[-self.TRACE_LINES:]})
+        print(json.dumps(P.jsonable(out)))
+        sys.stdout.flush()
+        os._exit(0 if out['ok'] else 1)
 
 
 def fs(v):

@@ -3,15 +3,10 @@
 // deletions, no-longer-in-scope and read changes in that namespace, and the state names them so; NoForeignIdentifiers
 // keeps everything in the server's; MetaTagFXDelProp before recipients and attachments of each messageChange
 // (2.2.4.1.5.1); a conflict resolve message goes out as its conflicting versions (3.1.5.6.2.1).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eidFrom, encodeIdsetReplGuid, IdSet } from '../../../src/mapi/idset.js';
 import { encodeXid } from '../../../src/mapi/ids.js';
-import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
-import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
 import { encodePcl } from '../../../src/mapistore/pcl.js';
 import type { MailboxStore } from '../../../src/mapistore/types.js';
 import { Marker, MetaTag } from '../../../src/rop/fxics/markers.js';
@@ -22,7 +17,7 @@ import { clientIdOfKey, IcsDownloadContext, SYNC_EXTRA, SYNC_FLAGS, type SyncCon
 import { TransferStatus } from '../../../src/rop/fxics/writer.js';
 import { readGuid } from '../../../src/util/guid.js';
 import { silentLogger } from '../../../src/util/log.js';
-import { g, parseSync, stateOf, stateSet, T, type ParsedSync } from './sync-download-helpers.js';
+import { g, parseSync, stateOf, stateSet, syncMailbox, T, type ParsedSync, type StateProps } from './sync-download-helpers.js';
 
 const log = silentLogger();
 const ALL = SYNC_FLAGS.Unicode | SYNC_FLAGS.ReadState | SYNC_FLAGS.FAI | SYNC_FLAGS.Normal;
@@ -35,23 +30,12 @@ const PidTagInConflict = 0x666c000b;
 const PidTagMessageRecipients = 0x0e12000d;
 const PidTagMessageAttachments = 0x0e13000d;
 
-let dir: string;
-let store: LocalStore;
 let mb: MailboxStore;
 let fid: bigint;
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-ics-fu-'));
-  store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
-  mb = await store.openMailbox({ username: 'alice', displayName: 'Alice', legacyDn: '/o=x/cn=alice' });
-  fid = (await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Sync' })).fid;
+syncMailbox('ocng-ics-fu-', (m, f) => {
+  mb = m;
+  fid = f;
 });
-afterEach(async () => {
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-type StateProps = { tag: number; data: Buffer }[];
 
 async function drain(ctx: IcsDownloadContext): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -1,38 +1,56 @@
 // Helpers of the ICS download tests: a mailbox with messages (recipients, attachments, read/unread, FAI), a reader of
 // contentsSync / hierarchySync streams (K2's parser, then the grammar of MS-OXCFXICS 2.2.4.2), and state helpers.
-import { expect } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { decodeIdsetReplGuid, decodeIdsetReplId, eidGlobcntNumber, type IdSet } from '../../../src/mapi/idset.js';
 import type { PropValue } from '../../../src/mapi/props.js';
+import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
+import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
 import type { MailboxStore } from '../../../src/mapistore/types.js';
 import { Marker, MetaTag } from '../../../src/rop/fxics/markers.js';
 import { parseAll } from '../../../src/rop/fxics/parser.js';
 import type { FxElement } from '../../../src/rop/fxics/props.js';
+import { TAGS } from './content-helpers.js';
 
+/** The tags of the content tests (message, recipient, attachment properties) and those of ICS change headers. */
 export const T = {
-  Subject: 0x0037001f,
-  Body: 0x1000001f,
-  MessageClass: 0x001a001f,
-  MessageFlags: 0x0e070003,
+  ...TAGS,
   MessageDeliveryTime: 0x0e060040,
-  DisplayName: 0x3001001f,
-  EmailAddress: 0x3003001f,
-  AddressType: 0x3002001f,
-  RecipientType: 0x0c150003,
-  AttachMethod: 0x37050003,
-  AttachLongFilename: 0x3707001f,
-  AttachDataBinary: 0x37010102,
   SourceKey: 0x65e00102,
   ParentSourceKey: 0x65e10102,
   ChangeKey: 0x65e20102,
   PredecessorChangeList: 0x65e30102,
-  LastModificationTime: 0x30080040,
   Associated: 0x67aa000b,
   Mid: 0x674a0014,
   FolderId: 0x67480014,
   MessageSize: 0x0e080003,
   ChangeNumber: 0x67a40014,
-  ContainerClass: 0x3613001f,
 } as const;
+
+/** State properties as uploaded by a client (RopSynchronizationUploadStateStreamBegin/Continue/End). */
+export type StateProps = { tag: number; data: Buffer }[];
+
+/**
+ * Gives each test (of the file, or of the describe that calls it) Alice's mailbox in a LocalStore in a fresh temp
+ * directory named from `prefix`, with a folder 'Sync' below the IPM subtree; `use` receives both before the test, and
+ * the store is closed and the directory removed after it.
+ */
+export function syncMailbox(prefix: string, use: (mb: MailboxStore, fid: bigint) => void): void {
+  let dir = '';
+  let store: LocalStore | undefined;
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
+    const mb = await store.openMailbox({ username: 'alice', displayName: 'Alice', legacyDn: '/o=x/cn=alice' });
+    use(mb, (await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Sync' })).fid);
+  });
+  afterEach(async () => {
+    await store?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+}
 
 /** One messageChange of a contentsSync stream. */
 export interface MsgChange {
@@ -145,7 +163,7 @@ export function parseSync(bytes: Buffer): ParsedSync {
 }
 
 /** The state properties of a parsed stream, as StateProperty tag -> bytes for the upload ROPs. */
-export function stateOf(p: ParsedSync): { tag: number; data: Buffer }[] {
+export function stateOf(p: ParsedSync): StateProps {
   return [...p.state].map(([tag, data]) => ({ tag, data }));
 }
 

@@ -2,14 +2,10 @@
 // incremental contents synchronization, the SynchronizationFlags, restrictions, progress, order, hierarchy, the state
 // upload rules and the O(changes) cost of an incremental synchronization.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eidFrom, encodeIdsetReplGuid, encodeIdsetReplId, IdSet, IdsetError, eidGlobcntNumber } from '../../../src/mapi/idset.js';
 import { RELOP } from '../../../src/mapi/restriction.js';
-import { LocalStore } from '../../../src/mapistore/backends/local/store.js';
-import { SqliteIndexProvider } from '../../../src/mapistore/index/sqlite.js';
 import type { MailboxStore } from '../../../src/mapistore/types.js';
 import { ec } from '../../../src/rop/ec.js';
 import { MetaTag } from '../../../src/rop/fxics/markers.js';
@@ -18,29 +14,18 @@ import { IcsDownloadContext, SYNC_EXTRA, SYNC_FLAGS, type SyncConfig } from '../
 import { decodeStateProperty, IcsStateHolder } from '../../../src/rop/fxics/sync-state.js';
 import { TransferStatus } from '../../../src/rop/fxics/writer.js';
 import { silentLogger } from '../../../src/util/log.js';
-import { changedMids, g, parseSync, populate, stateOf, stateSet, T, type ParsedSync } from './sync-download-helpers.js';
+import { changedMids, g, parseSync, populate, stateOf, stateSet, syncMailbox, T, type ParsedSync, type StateProps } from './sync-download-helpers.js';
 
 const log = silentLogger();
 const ALL = SYNC_FLAGS.Unicode | SYNC_FLAGS.ReadState | SYNC_FLAGS.FAI | SYNC_FLAGS.Normal;
 const EXTRA = SYNC_EXTRA.Eid | SYNC_EXTRA.MessageSize | SYNC_EXTRA.Cn;
 
-let dir: string;
-let store: LocalStore;
 let mb: MailboxStore;
 let fid: bigint;
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-ics-'));
-  store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
-  mb = await store.openMailbox({ username: 'alice', displayName: 'Alice', legacyDn: '/o=x/cn=alice' });
-  fid = (await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Sync' })).fid;
+syncMailbox('ocng-ics-', (m, f) => {
+  mb = m;
+  fid = f;
 });
-afterEach(async () => {
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-type StateProps = { tag: number; data: Buffer }[];
 
 function context(cfg: Partial<SyncConfig>, target: MailboxStore = mb): IcsDownloadContext {
   const config: SyncConfig = {

@@ -2,8 +2,7 @@
 // collector, uploads a new message, a newer edit, a read-state change, a delete and a conflicting edit, and downloads
 // again from the collector's state: only the conflict resolve message (as its two versions) and the server's own later
 // change come back.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeXid } from '../../../src/mapi/ids.js';
+import { describe, expect, it } from 'vitest';
 import { toFileTime } from '../../../src/mapi/props.js';
 import { encodePcl, mergePcl } from '../../../src/mapistore/pcl.js';
 import type { MailboxStore } from '../../../src/mapistore/types.js';
@@ -12,22 +11,11 @@ import { IcsDownloadContext, SYNC_EXTRA, SYNC_FLAGS } from '../../../src/rop/fxi
 import { cloneState } from '../../../src/rop/fxics/sync-state.js';
 import { IcsUploadObject } from '../../../src/rop/fxics/sync-upload.js';
 import { TransferStatus } from '../../../src/rop/fxics/writer.js';
-import type { MailboxHandlerDeps } from '../../../src/rop/handlers/objects.js';
-import { createUploadHandlers } from '../../../src/rop/handlers/oxcfxics-upload.js';
-import { readGuid } from '../../../src/util/guid.js';
 import { silentLogger } from '../../../src/util/log.js';
 import { changedMids, parseSync, type ParsedSync } from '../fxics/sync-download-helpers.js';
-import { ALICE, makeEnv } from './harness.js';
-import { handlers, N, rop, T, type Env, type Res } from './oxcmsg-env.js';
+import { cx, ok, pclOf, uploadLogon, version, xidEntry } from './oxcfxics-upload-env.js';
+import { N, rop, T, type Env } from './oxcmsg-env.js';
 
-const CG = '6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
-const cx = (n: number): Buffer => encodeXid(CG, BigInt(n));
-const xidEntry = (x: Buffer) => ({ guid: readGuid(x, 0), localId: Buffer.from(x.subarray(16)) });
-const pclOf = (...xids: Buffer[]): Buffer => encodePcl(mergePcl(...xids.map((x) => [xidEntry(x)])));
-const version = (sk: Buffer, lm: bigint, ck: Buffer, pcl: Buffer) => [
-  { tag: 0x65e00102, value: sk }, { tag: 0x30080040, value: lm }, { tag: 0x65e20102, value: ck }, { tag: 0x65e30102, value: pcl },
-];
-const ok = (r: Res | undefined) => expect(r?.ReturnValue, `ROP 0x${r?.RopId.toString(16)}`).toBe(0);
 const log = silentLogger();
 
 describe('ICS upload, then download from the collector state', () => {
@@ -35,15 +23,7 @@ describe('ICS upload, then download from the collector state', () => {
   let mb: MailboxStore;
   let L: number;
   let inbox: bigint;
-
-  beforeEach(async () => {
-    env = await makeEnv(ALICE, (d: MailboxHandlerDeps) => [...handlers(d), createUploadHandlers(d)]);
-    const r = await env.logon();
-    mb = r.mb;
-    L = r.handle;
-    inbox = mb.special.inbox;
-  });
-  afterEach(() => env.close());
+  uploadLogon((s) => ({ env, mb, L, inbox } = s));
 
   async function download(state?: IcsUploadObject): Promise<{ p: ParsedSync; ctx: IcsDownloadContext }> {
     const ctx = new IcsDownloadContext(0, null, mb, {

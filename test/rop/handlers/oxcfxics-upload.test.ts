@@ -5,7 +5,7 @@
 // gives some up; bad input is refused with its ec and changes nothing. Source keys naming IDs the client reserved with
 // RopGetLocalReplicaIds become the IDs of new messages, moved messages and new folders (MS-OXCFXICS 3.3.5.2.1); the
 // imported message's PidTagMessageFlags (MSGFLAG_HASATTACH) reads the same through every reader.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeLongTermId, encodeXid, eidGlobcnt, globcntFromBytes, makeEid } from '../../../src/mapi/ids.js';
 import { toFileTime } from '../../../src/mapi/props.js';
 import { encodePcl, mergePcl, pclIncludes } from '../../../src/mapistore/pcl.js';
@@ -16,17 +16,11 @@ import fc from 'fast-check';
 import { ec } from '../../../src/rop/ec.js';
 import { IcsUploadObject } from '../../../src/rop/fxics/sync-upload.js';
 import { MS_IN_CONFLICT } from '../../../src/rop/fxics/sync-upload-message.js';
-import type { MailboxHandlerDeps } from '../../../src/rop/handlers/objects.js';
-import { createUploadHandlers } from '../../../src/rop/handlers/oxcfxics-upload.js';
 import { readGuid } from '../../../src/util/guid.js';
 import { RecipientFlags, RecipientType } from '../../../src/rop/codec/recipient-row.js';
-import { ALICE, makeEnv } from './harness.js';
-import { cells, handlers, N, rop, T, type Env, type Req, type Res } from './oxcmsg-env.js';
+import { CG, cx, ok, pclOf, uploadLogon, version } from './oxcfxics-upload-env.js';
+import { cells, N, rop, T, type Env, type Req } from './oxcmsg-env.js';
 
-/** The client's own replica (its namespace GUID for change keys). */
-const CG = '6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b';
-const cx = (n: number): Buffer => encodeXid(CG, BigInt(n));
-const pclOf = (...xids: Buffer[]): Buffer => encodePcl(mergePcl(...xids.map((x) => [{ guid: readGuid(x, 0), localId: Buffer.from(x.subarray(16)) }])));
 const ft = (iso: string): bigint => toFileTime(new Date(iso));
 
 const SK = 0x65e00102;
@@ -51,26 +45,12 @@ const ics = {
   midsetDeleted: (inp: number, ranges: Array<{ MinLongTermId: Buffer; MaxLongTermId: Buffer }>) => h(0x93, inp, { LongTermIdRanges: ranges }),
 };
 
-const version = (sk: Buffer, lm: bigint, ck: Buffer, pcl: Buffer) => [
-  { tag: SK, value: sk }, { tag: LMT, value: lm }, { tag: CK, value: ck }, { tag: PCL, value: pcl },
-];
-
-const ok = (r: Res | undefined) => expect(r?.ReturnValue, `ROP 0x${r?.RopId.toString(16)}`).toBe(0);
-
 describe('MS-OXCFXICS ICS upload ROPs', () => {
   let env: Env;
   let mb: MailboxStore;
   let L: number;
   let inbox: bigint;
-
-  beforeEach(async () => {
-    env = await makeEnv(ALICE, (d: MailboxHandlerDeps) => [...handlers(d), createUploadHandlers(d)]);
-    const r = await env.logon();
-    mb = r.mb;
-    L = r.handle;
-    inbox = mb.special.inbox;
-  });
-  afterEach(() => env.close());
+  uploadLogon((s) => ({ env, mb, L, inbox } = s));
 
   /** The collector object behind a handle (for its ICS state). */
   const collector = (handle: number): IcsUploadObject => {
