@@ -37,7 +37,7 @@ import {
   parseAuxBlocks,
   type AuxBlock,
 } from './aux.js';
-import { AUX_IN_LIMITS, MAX_PAYLOAD_SIZE, readExtendedBuffer, RGB_IN_LIMITS, RPC_HEADER_EXT_SIZE, writeExtendedBuffer } from './extbuf.js';
+import { AUX_IN_LIMITS, MAX_PAYLOAD_SIZE, payloadData, readExtendedBuffer, RGB_IN_LIMITS, RPC_HEADER_EXT_SIZE, writeExtendedBuffer } from './extbuf.js';
 import { EMSMDB_OPS, type EcDoConnectEx_in, type EcDoConnectEx_out, type EcDoRpcExt2_in, type EcDoRpcExt2_out } from './idl.js';
 import type { EmsmdbSession, SessionManager } from './session.js';
 
@@ -320,21 +320,25 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
       return failedRpc(req, EMSMDB_EC.RpcFormat, start);
     }
     const payloads = [r.output];
+    const compress = (flags & RPC_EXT2_FLAGS.NoCompression) === 0;
+    // the bytes each payload travels as (compressed once, here or while chaining), for the pcbOut accounting
+    const encoded = new Map<Uint8Array, Uint8Array>();
     if (flags & RPC_EXT2_FLAGS.Chain && r.last) {
       try {
-        await session.serialize(() => chainResponses(session, r.output, r.last!, payloads, req.pcbOut, call));
+        await session.serialize(() => chainResponses(session, r.output, r.last!, payloads, req.pcbOut, call, compress, encoded));
       } catch (e) {
         call.log.error({ err: describeError(e) }, 'EcDoRpcExt2: chained response failed; sending what was built');
       }
     }
     // MS-OXCNOTIF 3.1.5.6 / 3.1.5.7: pending notifications as RopNotify (+ RopPending) after the ROP responses
-    if (r.stopped !== 'bufferTooSmall' && session.hasPendingNotifications) deliverNotifications(session, payloads, req.pcbOut, call);
+    if (r.stopped !== 'bufferTooSmall' && session.hasPendingNotifications) deliverNotifications(session, payloads, req.pcbOut, call, encoded);
     let rgbOut: Buffer;
     try {
       rgbOut = writeExtendedBuffer(payloads, {
-        compress: (flags & RPC_EXT2_FLAGS.NoCompression) === 0,
+        compress,
         xor: (flags & RPC_EXT2_FLAGS.NoXorMagic) === 0,
         maxOut: req.pcbOut,
+        encoded,
       });
     } catch (e) {
       call.log.error({ err: describeError(e) }, 'EcDoRpcExt2: response does not fit pcbOut');
@@ -356,11 +360,12 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
    * Appends the session's queued notifications to the last payload of the reply, within what MAX_PAYLOAD_SIZE and
    * pcbOut leave; what does not fit goes back to the queue and a RopPending tells the client (notif-queue.ts).
    */
-  function deliverNotifications(session: EmsmdbSession, payloads: Buffer[], pcbOut: number, call: CallContext): void {
+  function deliverNotifications(session: EmsmdbSession, payloads: Buffer[], pcbOut: number, call: CallContext, encoded: ReadonlyMap<Uint8Array, Uint8Array>): void {
     const queued = session.takeNotifications().filter(isQueuedNotification);
     if (queued.length === 0) return;
     const last = payloads.length - 1;
-    const used = payloads.reduce((n, p) => n + RPC_HEADER_EXT_SIZE + p.length, 0);
+    // the payloads before the last as they travel (compressed while chaining), the last one as if incompressible
+    const used = payloads.reduce((n, p, i) => n + RPC_HEADER_EXT_SIZE + (i < last ? (encoded.get(p) ?? p).length : p.length), 0);
     const room = Math.min(MAX_PAYLOAD_SIZE - payloads[last]!.length, pcbOut - used);
     const r = appendNotifications(payloads[last]!, queued, {
       room: Math.max(0, room),
@@ -375,22 +380,41 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
 
   /**
    * MS-OXCRPC 3.1.4.2 / 4.3 response chaining: further payloads, each the chained ROP run again on the output handle
-   * table, while it has more to give and pcbOut has room (bounded by the uncompressed sizes, so that the extended
-   * buffer fits whatever the compression gains).
+   * table, while it has more to give and pcbOut has room. pcbOut bounds the bytes of rgbOut (3.1.4.2: the size of
+   * the rgbOut buffer), and each payload is at most 32 KB uncompressed (3.1.4.2.1: "A single payload MUST NOT exceed
+   * 32 KB in size"; SizeActual): so each payload is compressed as soon as it is made (kept in `encoded` for
+   * writeExtendedBuffer) and counts with the bytes it travels as, while the next one may take at most the room left
+   * uncompressed (it fits even if it does not compress at all). Compressible content (ICS streams) so fills rgbOut
+   * with several times more payloads than counting uncompressed sizes did (as gromox does: exch/emsmdb
+   * rop_processor.cpp chains RopReadStream / RopFastTransferSourceGetBuffer while the written, compressed rgbOut
+   * leaves room, up to a payload count), at most MAX_CHAINED_PAYLOADS.
    */
-  async function chainResponses(session: EmsmdbSession, first: Buffer, last: LastRop, payloads: Buffer[], pcbOut: number, call: CallContext): Promise<void> {
+  /** Most payloads in one chained rgbOut (64 x 32 KB: 2 MiB uncompressed at most). */
+  const MAX_CHAINED_PAYLOADS = 64;
+
+  async function chainResponses(
+    session: EmsmdbSession, first: Buffer, last: LastRop, payloads: Buffer[], pcbOut: number, call: CallContext,
+    compress: boolean, encoded: Map<Uint8Array, Uint8Array>,
+  ): Promise<void> {
     const state = startChain(last);
     if (!state) return;
-    let used = RPC_HEADER_EXT_SIZE + first.length;
+    const size = (p: Buffer): number => {
+      const d = payloadData(p, compress);
+      encoded.set(p, d);
+      return d.length;
+    };
+    let used = RPC_HEADER_EXT_SIZE + size(first);
     let handles = splitRopBuffer(first).handles;
     for (;;) {
+      // a bound on what one reply holds uncompressed (runs of zeros compress ~300x): at most 2 MiB
+      if (payloads.length >= MAX_CHAINED_PAYLOADS) return;
       const room = Math.min(MAX_PAYLOAD_SIZE, pcbOut - used - RPC_HEADER_EXT_SIZE);
       const request = buildRopBuffer([nextChainedRequest(state, session.codePage)], handles);
       if (room < request.length + 16) return;
       const r = await dispatchRopBuffer(request, { registry: registry(), state: session.rop, session, codePage: session.codePage, log: call.log, maxOutput: room });
       if (!r.ok || r.stopped || !chainedResponseUseful(r.last)) return;
       payloads.push(r.output);
-      used += RPC_HEADER_EXT_SIZE + r.output.length;
+      used += RPC_HEADER_EXT_SIZE + size(r.output);
       handles = splitRopBuffer(r.output).handles;
       if (!advanceChain(state, r.last)) return;
     }

@@ -151,10 +151,21 @@ export interface WriteExtendedBufferOptions {
   xor: boolean;
   /** Largest result the client accepts (its pcbOut / pcbAuxOut). */
   maxOut: number;
+  /** Payloads already encoded with payloadData() (same `compress`): used as they are, not compressed again. */
+  encoded?: ReadonlyMap<Uint8Array, Uint8Array>;
 }
 
 /** Payloads shorter than this are sent as they are: compressing them cannot gain the header bytes back. */
 const MIN_COMPRESS = 32;
+
+/** The bytes payload `p` travels as (before XOR): LZ77-compressed when asked for and smaller, else `p` itself. */
+export function payloadData(p: Uint8Array, compressIt: boolean): Uint8Array {
+  if (compressIt && p.length >= MIN_COMPRESS) {
+    const c = compress(p);
+    if (c.length < p.length) return c;
+  }
+  return p;
+}
 
 /**
  * MS-OXCRPC 3.1.4.1.1.1.2 / 3.1.4.2.1.1.2: one RPC_HEADER_EXT + payload per element of `payloads` (several only when
@@ -170,14 +181,8 @@ export function writeExtendedBuffer(payloads: readonly Uint8Array[], opts: Write
       throw new EmsmdbEncodeError('OC_EXTBUF_PAYLOAD_TOO_LARGE', `payload ${i} of ${p.length} bytes does not fit SizeActual`, { index: i, length: p.length });
     }
     let flags = i === payloads.length - 1 ? RHE_FLAG_LAST : 0;
-    let data: Uint8Array = p;
-    if (opts.compress && p.length >= MIN_COMPRESS) {
-      const c = compress(p);
-      if (c.length < p.length) {
-        data = c;
-        flags |= RHE_FLAG_COMPRESSED;
-      }
-    }
+    const data = opts.encoded?.get(p) ?? payloadData(p, opts.compress);
+    if (data !== p) flags |= RHE_FLAG_COMPRESSED;
     if (opts.xor) flags |= RHE_FLAG_XORMAGIC;
     parts.push({ flags, size: data.length, sizeActual: p.length, data });
     total += RPC_HEADER_EXT_SIZE + data.length;

@@ -177,6 +177,9 @@ export const LZ77_DEFAULT_TUNING: Readonly<Lz77Tuning> = { maxChain: 3, niceMatc
 const HEAD = new Int32Array(1 << HASH_BITS);
 const PREV = new Int32Array(WINDOW);
 let tableBase = 1;
+/** Output scratch, grown on demand (the result is copied out at its exact size: no compressBound-sized buffer per call). */
+let SCRATCH = new Uint8Array(0);
+const SCRATCH_MAX = 0x20000;
 /** Positions plus the table base must stay below 2^31. */
 const MAX_COMPRESS_INPUT = 0x40000000;
 
@@ -239,9 +242,11 @@ export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DE
   src = Object.getPrototypeOf(src) === Uint8Array.prototype ? src : new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
   const dv = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const b = tableBase;
-  const outBuf = Buffer.allocUnsafe(compressBound(n));
-  const out = new Uint8Array(outBuf.buffer, outBuf.byteOffset, outBuf.byteLength);
-  const odv = new DataView(outBuf.buffer, outBuf.byteOffset, outBuf.byteLength);
+  const bound = compressBound(n);
+  // payloads (<= 64 KiB) share the scratch; a rare large input gets its own, not kept
+  if (SCRATCH.length < bound && bound <= SCRATCH_MAX) SCRATCH = new Uint8Array(Math.max(bound, 0x9000));
+  const out = SCRATCH.length >= bound ? SCRATCH : new Uint8Array(bound);
+  const odv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let op = 4;
   let flagPos = 0;
   let flags = 0;
@@ -361,5 +366,7 @@ export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DE
   else flags = (flags << (32 - flagCount)) | ((1 << (32 - flagCount)) - 1);
   odv.setInt32(flagPos, flags | 0, true);
   tableBase = b + n + 1;
-  return outBuf.subarray(0, op);
+  const result = Buffer.allocUnsafe(op);
+  result.set(out.subarray(0, op));
+  return result;
 }

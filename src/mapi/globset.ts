@@ -285,6 +285,8 @@ const CMD_RANGE = 0x52;
 
 /** Byte `k` (0 = most significant) of the 6-byte big-endian form of v. */
 function byteAt(v: number, k: number): number {
+  // GLOBCNTs below 2^32 (every mailbox for a long time): integer shifts instead of a division
+  if (v <= 0xffffffff) return k < 2 ? 0 : (v >>> ((5 - k) << 3)) & 0xff;
   return Math.floor(v / POW256[5 - k]!) % 256;
 }
 const POW256 = [1, 2 ** 8, 2 ** 16, 2 ** 24, 2 ** 32, 2 ** 40];

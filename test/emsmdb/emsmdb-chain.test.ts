@@ -143,11 +143,23 @@ describe('EcDoRpcExt2 response chaining', () => {
   });
 
   it('with Chain: pcbOut bounds the chain; compression and XOR apply to every payload', async () => {
-    const r = await readStream({ ByteCount: 0xbabe, MaximumByteCount: 150_000 }, 0x4, 0xa016);
+    // NoCompression: the payloads travel as they are, so pcbOut (two 32 KB payloads and a bit) holds two
+    const r = await readStream({ ByteCount: 0xbabe, MaximumByteCount: 150_000 }, 0x5, 0xa016);
     expect(r.payloads).toBe(2);
     const x = await readStream({ ByteCount: 0xbabe, MaximumByteCount: 150_000 }, 0x4, 0x40000);
     expect(x.payloads).toBeGreaterThanOrEqual(5);
     expect(x.bytes).toBe(150_000);
+  });
+
+  it('with Chain and compression: pcbOut bounds the compressed rgbOut, not the uncompressed payloads', async () => {
+    // MS-OXCRPC 3.1.4.2: pcbOut is the size of rgbOut; 3.1.4.2.1: each payload at most 32 KB (SizeActual). The
+    // stream's bytes compress well, so the same pcbOut that holds two raw payloads holds the whole 150,000 bytes.
+    const r = await readStream({ ByteCount: 0xbabe, MaximumByteCount: 150_000 }, 0x4, 0xa016);
+    expect(r.payloads).toBeGreaterThanOrEqual(5);
+    expect(r.bytes).toBe(150_000);
+    // a pcbOut too small for a second raw payload still chains while the compressed ones fit
+    const small = await readStream({ ByteCount: 0xbabe, MaximumByteCount: 150_000 }, 0x4, 0x8400);
+    expect(small.payloads).toBeGreaterThan(1);
   });
 
   it('with Chain, a plain ByteCount read stops at ByteCount and at the end of the stream', async () => {

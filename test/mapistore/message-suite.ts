@@ -178,6 +178,40 @@ export function messageModelSuite(name: string, makeIndexIn: (dir: string) => Pr
       expect(await ecOf(m.openAttachment(9))).toBe(SEC.NotFound);
     });
 
+    it('an open message keeps its computed properties current: own changes, saves by another object', async () => {
+      const a = await mb.openMessage(mid);
+      const b = await mb.openMessage(mid);
+      const tags = [TAG.Subject, TAG.ChangeKey, TAG.ChangeNumber, TAG.MessageSize, PidTagHasAttachments];
+      const first = await a.getProps(tags);
+      expect(val(first, TAG.ChangeKey)).toEqual(val(await mb.getMessageProps(mid, [TAG.ChangeKey]), TAG.ChangeKey));
+      // the store's few-properties path answers as the full one
+      const header = [TAG.SourceKey, TAG.LastModificationTime, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.Associated, TAG.Mid, TAG.MessageSize, TAG.ChangeNumber];
+      const full = await mb.getMessageProps(mid);
+      for (const t of header) expect(val(await mb.getMessageProps(mid, header), t)).toEqual(val(full, t));
+      expect(val(await mb.getMessageProps(mid, [TAG.MessageFlags]), TAG.MessageFlags)).toEqual(val(full, TAG.MessageFlags));
+      // another object saves: a's change tracking follows the stored row, its own values stay
+      await b.save();
+      const second = await a.getProps(tags);
+      expect(val(second, TAG.ChangeNumber) as bigint > (val(first, TAG.ChangeNumber) as bigint)).toBe(true);
+      expect(val(second, TAG.ChangeKey)).toEqual(val(await mb.getMessageProps(mid, [TAG.ChangeKey]), TAG.ChangeKey));
+      expect(val(second, TAG.Subject)).toBe('Quarterly report');
+      // a's own changes: a property, recipients (size), an attachment saved into it
+      await a.setProps([{ tag: TAG.Subject, value: 'changed, not saved' }]);
+      expect(val(await a.getProps([TAG.Subject]), TAG.Subject)).toBe('changed, not saved');
+      expect(await a.listProps()).toContain(TAG.Subject);
+      const size1 = val(await a.getProps([TAG.MessageSize]), TAG.MessageSize) as number;
+      await a.modifyRecipients([{ rowId: 7, props: [{ tag: PidTagRecipientType, value: MAPI_TO }, { tag: TAG.DisplayName, value: 'x'.repeat(500) }] }]);
+      const size2 = val(await a.getProps([TAG.MessageSize]), TAG.MessageSize) as number;
+      expect(size2).toBeGreaterThan(size1);
+      const att = await a.createAttachment();
+      await att.setProps([{ tag: PidTagAttachFilename, value: 'y'.repeat(300) }]);
+      await att.save();
+      expect(val(await a.getProps([TAG.MessageSize]), TAG.MessageSize) as number).toBeGreaterThan(size2);
+      await a.discard();
+      await b.discard();
+      expect(val(await mb.getMessageProps(mid, [TAG.Subject]), TAG.Subject)).toBe('Quarterly report');
+    });
+
     it('modifies a saved message and moves its change number on save', async () => {
       const m = await mb.openMessage(mid);
       const before = await mb.messageChangeInfo(mid);

@@ -45,7 +45,7 @@ import type { AttachmentObject, MailboxStore, MessageObject, PropObject, PropRes
 import type { Logger } from '../../util/log.js';
 import { Marker, MetaTag } from './markers.js';
 import { isFxPropType, type FxStringMode } from './props.js';
-import type { FxPropStream, FxSourceItem } from './writer.js';
+import type { FxPropStream, FxSourceItem, FxSourceYield } from './writer.js';
 
 /** MS-OXCFXICS 2.2.1.7 tags that denote subobjects (in include/exclude lists and as MetaTagFXDelProp values). */
 export const SUBOBJECT = {
@@ -150,7 +150,7 @@ function travels(tag: number): boolean {
 }
 
 /** One value the store keeps as a blob: streamed (binary, Unicode in Unicode modes) or read whole. */
-async function* largeValue(obj: PropObject, tag: number, o: ContentOptions): AsyncGenerator<FxSourceItem> {
+async function* largeValue(obj: PropObject, tag: number, o: ContentOptions): AsyncGenerator<FxSourceYield> {
   const s = await obj.openStream(tag, 'read');
   try {
     const size = s.size();
@@ -192,7 +192,7 @@ async function* largeValue(obj: PropObject, tag: number, o: ContentOptions): Asy
  * MS-OXCFXICS 2.2.4.3 propList of a message or attachment object: every property that travels and passes `f`
  * (`skip`: further property ids left out, e.g. PidTagAttachNumber written before).
  */
-export async function* objectPropList(obj: PropObject, f: PropFilter, o: ContentOptions): AsyncGenerator<FxSourceItem> {
+export async function* objectPropList(obj: PropObject, f: PropFilter, o: ContentOptions): AsyncGenerator<FxSourceYield> {
   const seen = new Set<number>();
   const tags: number[] = [];
   for (const t of await obj.listProps()) {
@@ -203,16 +203,24 @@ export async function* objectPropList(obj: PropObject, f: PropFilter, o: Content
   }
   if (tags.length === 0) return;
   const got = await obj.getProps(tags);
+  // the inline values go out in batches (one yield each: an async generator yield costs about a microsecond, and
+  // every producer above passes it on), a large value alone between them
+  let batch: FxSourceItem[] = [];
   for (let i = 0; i < tags.length; i++) {
     const r = got[i] as PropResult;
     const tag = tags[i] as number;
     if ('error' in r) {
-      if (r.error === SEC.NotEnoughMemory) yield* largeValue(obj, tag, o);
+      if (r.error === SEC.NotEnoughMemory) {
+        if (batch.length > 0) yield batch;
+        batch = [];
+        yield* largeValue(obj, tag, o);
+      }
       continue;
     }
     noteInline(o, r.value);
-    yield { kind: 'prop', tag: r.tag >>> 0, value: r.value };
+    batch.push({ kind: 'prop', tag: r.tag >>> 0, value: r.value });
   }
+  if (batch.length > 0) yield batch;
 }
 
 /** propList of a recipient row (its PidTagRowid included: the destination numbers rows by it). */
@@ -232,7 +240,7 @@ const delProp = (sub: number): FxSourceItem => ({ kind: 'prop', tag: MetaTag.Met
  * MS-OXCFXICS 2.2.4.3 messageContent = propList messageChildren, from an open message object. `f` filters the
  * top object's properties and subobjects; `delProps` writes MetaTagFXDelProp before recipients and attachments.
  */
-export async function* messageContent(msg: MessageObject, f: PropFilter, o: ContentOptions, delProps = false): AsyncGenerator<FxSourceItem> {
+export async function* messageContent(msg: MessageObject, f: PropFilter, o: ContentOptions, delProps = false): AsyncGenerator<FxSourceYield> {
   if (o.stats) o.stats.messages++;
   yield* objectPropList(msg, f, o);
   if (wantsSub(f, SUBOBJECT.PidTagMessageRecipients)) {
@@ -260,7 +268,7 @@ export async function* messageContent(msg: MessageObject, f: PropFilter, o: Cont
 }
 
 /** MS-OXCFXICS 2.2.4.3 attachmentContent = propList [embeddedMessage]. */
-export async function* attachmentContent(att: AttachmentObject, f: PropFilter, o: ContentOptions, delProps = false): AsyncGenerator<FxSourceItem> {
+export async function* attachmentContent(att: AttachmentObject, f: PropFilter, o: ContentOptions, delProps = false): AsyncGenerator<FxSourceYield> {
   void delProps;
   yield* objectPropList(att, f, o);
   if (!wantsSub(f, SUBOBJECT.PidTagAttachDataObject)) return;
@@ -283,7 +291,7 @@ export async function* attachmentContent(att: AttachmentObject, f: PropFilter, o
 }
 
 /** MS-OXCFXICS 2.2.4.3 message = (StartMessage / StartFAIMsg) messageContent EndMessage, read from the store by MID. */
-export async function* storedMessage(mid: bigint, associated: boolean | undefined, o: ContentOptions): AsyncGenerator<FxSourceItem> {
+export async function* storedMessage(mid: bigint, associated: boolean | undefined, o: ContentOptions): AsyncGenerator<FxSourceYield> {
   let msg: MessageObject;
   try {
     msg = await o.store.openMessage(mid);
@@ -321,7 +329,7 @@ export async function* messageList(
   mids: readonly { mid: bigint; associated?: boolean }[],
   o: ContentOptions,
   progress?: { done: number; total: number },
-): AsyncGenerator<FxSourceItem> {
+): AsyncGenerator<FxSourceYield> {
   const p = progress ?? { done: 0, total: mids.length };
   for (const m of mids) {
     yield { kind: 'progress', inProgressCount: p.done, totalStepCount: p.total };
@@ -341,7 +349,7 @@ const FOLDER_NOT_COPIED: ReadonlySet<number> = new Set(
 );
 
 /** propList of a folder: its properties that travel and pass `f`. */
-async function* folderPropList(fid: bigint, f: PropFilter, o: ContentOptions): AsyncGenerator<FxSourceItem> {
+async function* folderPropList(fid: bigint, f: PropFilter, o: ContentOptions): AsyncGenerator<FxSourceYield> {
   for (const r of await o.store.getFolderProps(fid)) {
     if ('error' in r) continue;
     const tag = r.tag >>> 0;
@@ -366,7 +374,7 @@ export interface FolderContentOptions {
  * MS-OXCFXICS 2.2.4.3 folderContent (delProps) or folderContentNoDelProps of folder `fid`: its properties, its
  * messages (FAI, then normal) and its subfolders as subFolder elements. `f` filters the top folder only.
  */
-export async function* folderContent(fid: bigint, f: PropFilter, fo: FolderContentOptions, o: ContentOptions, progress?: { done: number; total: number }): AsyncGenerator<FxSourceItem> {
+export async function* folderContent(fid: bigint, f: PropFilter, fo: FolderContentOptions, o: ContentOptions, progress?: { done: number; total: number }): AsyncGenerator<FxSourceYield> {
   yield* folderPropList(fid, f, o);
   for (const [assoc, sub] of [[true, SUBOBJECT.PidTagFolderAssociatedContents], [false, SUBOBJECT.PidTagContainerContents]] as const) {
     if (!wantsSub(f, sub)) continue;
@@ -388,7 +396,7 @@ export async function* folderContent(fid: bigint, f: PropFilter, fo: FolderConte
 }
 
 /** MS-OXCFXICS 2.2.4.3 topFolder = StartTopFld folderContentNoDelProps EndFolder (RopFastTransferSourceCopyFolder). */
-export async function* topFolder(fid: bigint, subfolders: boolean, o: ContentOptions): AsyncGenerator<FxSourceItem> {
+export async function* topFolder(fid: bigint, subfolders: boolean, o: ContentOptions): AsyncGenerator<FxSourceYield> {
   const progress = { done: 0, total: 0 };
   yield marker(Marker.StartTopFld);
   yield* folderContent(fid, ALL_PROPS, { delProps: false, subfolders }, o, progress);

@@ -69,7 +69,7 @@ import { Marker, MetaTag } from './markers.js';
 import type { FxElement, FxEncodeOptions, FxStringMode } from './props.js';
 import type { FxSourceBuffer as SourceBuffer, FxSourceLike } from './source.js';
 import { cloneState, IcsStateHolder, stateElements, toSourceBuffer, type IcsState } from './sync-state.js';
-import { FxStreamProducer, TransferStatus, type FxSourceItem } from './writer.js';
+import { FxStreamProducer, TransferStatus, type FxSourceItem, type FxSourceYield } from './writer.js';
 
 /** MS-OXCFXICS 2.2.3.2.1.1.1 SynchronizationType. */
 export const SYNC_TYPE = { Contents: 0x01, Hierarchy: 0x02 } as const;
@@ -108,7 +108,7 @@ const PROGRESS_FAI_TAG = 0x0000000b;
 export type MessageContentProducer = (
   msg: MessageObject,
   opts: { mb: MailboxStore; tags: readonly number[] | null; exclude: ReadonlySet<number>; encode: FxEncodeOptions; bestBody: boolean; log: Logger },
-) => AsyncIterable<FxSourceItem> | Iterable<FxSourceItem>;
+) => AsyncIterable<FxSourceYield> | Iterable<FxSourceYield>;
 
 /** The parsed RopSynchronizationConfigure request (fields as the spec names them, checked by the handler). */
 export interface SyncConfig {
@@ -166,6 +166,9 @@ const HEADER_TAGS = [
   TAG.SourceKey, TAG.LastModificationTime, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.Associated, TAG.Mid,
   TAG.MessageSize, TAG.ChangeNumber, TAG.MessageDeliveryTime, PidTagMessageStatus,
 ] as const;
+/** The header properties a store computes from its row (no stored text to read): what readHeader asks for. */
+const HEADER_TAGS_ROW = HEADER_TAGS.filter((t) => t !== TAG.MessageDeliveryTime && t !== PidTagMessageStatus);
+const HEADER_TAGS_DELIVERY = [...HEADER_TAGS_ROW, TAG.MessageDeliveryTime];
 
 /**
  * Where a conflicting version keeps the change tracking it was made with: PidTagChangeKey, PidTagPredecessorChangeList
@@ -344,14 +347,14 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
   }
 
   /** The whole stream as source items (pulled by the producer as buffers are asked for). */
-  private async *items(): AsyncGenerator<FxSourceItem> {
+  private async *items(): AsyncGenerator<FxSourceYield> {
     if (this.config.type === 'hierarchy') yield* this.hierarchyItems();
     else yield* this.contentsItems();
   }
 
   // ------------------------------------------------------------------ contents
 
-  private async *contentsItems(): AsyncGenerator<FxSourceItem> {
+  private async *contentsItems(): AsyncGenerator<FxSourceYield> {
     const { mb, config } = this;
     const guid = mb.replGuid.toLowerCase();
     const st = this.holder.state;
@@ -431,7 +434,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
       // MS-OXCFXICS 3.1.5.6.2.1: a conflict resolve message is not synchronized itself; its conflicting versions
       // are, each as a messageChange of the same source key with its own change key and PCL, and the client builds
       // its own resolve message from them (the same winner rule, 3.1.5.6.2.2)
-      const versions = m.inConflict ? await this.conflictVersions(msg, m.id) : null;
+      const versions = (await this.sendInConflict(m, msg)) ? await this.conflictVersions(msg, m.id) : null;
       try {
         if (versions) {
           for (const [k, ver] of versions.entries()) {
@@ -506,6 +509,17 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     yield { kind: 'marker', tag: Marker.IncrSyncEnd };
   }
 
+  /**
+   * Whether candidate `m` is a conflict resolve message (PidTagMessageStatus msInConflict), from the opened message:
+   * readHeader reads only what the store computes from its row (no status) unless a restriction needed all.
+   */
+  private async sendInConflict(m: Candidate, msg: MessageObject): Promise<boolean> {
+    if (m.assoc) return false;
+    if (m.inConflict) return true;
+    const [r] = await msg.getProps([PidTagMessageStatus]);
+    return !!r && 'value' in r && typeof r.value === 'number' && (r.value & MS_IN_CONFLICT) !== 0;
+  }
+
   /** The header properties of a candidate; null when it fails the restriction, undefined when it is gone. */
   private async readHeader(c: ChangeEntry, evaluator: RestrictionEvaluator | null): Promise<Candidate | null | undefined> {
     let res: PropResult[];
@@ -523,7 +537,10 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
         if (!ok) return null;
         res = HEADER_TAGS.map((t) => (map.has(t) ? { tag: t, value: map.get(t) as PropValue } : { tag: t, error: SEC.NotFound }));
       } else {
-        res = await this.mb.getMessageProps(c.id, HEADER_TAGS);
+        // PidTagMessageStatus is read when the message is opened (sendInConflict); the delivery time only to order by it
+        const tags = this.config.extraFlags & SYNC_EXTRA.OrderByDeliveryTime ? HEADER_TAGS_DELIVERY : HEADER_TAGS_ROW;
+        const got = await this.mb.getMessageProps(c.id, tags);
+        res = HEADER_TAGS.map((t) => got.find((r) => r.tag === t) ?? { tag: t, error: SEC.NotFound });
       }
     } catch (e) {
       if (e instanceof StoreError && e.ec === SEC.NotFound) return undefined;
@@ -624,7 +641,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
 
   // ------------------------------------------------------------------ hierarchy
 
-  private async *hierarchyItems(): AsyncGenerator<FxSourceItem> {
+  private async *hierarchyItems(): AsyncGenerator<FxSourceYield> {
     const { mb, config } = this;
     const guid = mb.replGuid.toLowerCase();
     const st = this.holder.state;

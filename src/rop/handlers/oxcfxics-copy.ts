@@ -39,7 +39,7 @@ import { FxContentApplier, type DestinationRoot, type DestinationTarget } from '
 import { FxStreamParser } from '../fxics/parser.js';
 import { FxStreamError, type FxStringMode } from '../fxics/props.js';
 import { isFxSourceLike, producerSource, TRANSFER_STATUS, type FxSourceBuffer, type FxSourceLike } from '../fxics/source.js';
-import { effectiveBufferSize, FxStreamProducer, type FxSourceItem } from '../fxics/writer.js';
+import { effectiveBufferSize, FxStreamProducer, type FxSourceYield } from '../fxics/writer.js';
 import { ec } from '../ec.js';
 import type { ObjectKind, RopContext, RopHandlerEntry, RopRequestHeader, RopResult, ServerObject } from '../types.js';
 import {
@@ -102,7 +102,7 @@ export class FxSourceObject implements ServerObject, FxSourceLike {
   constructor(
     readonly logonId: number,
     public parent: ServerObject | null,
-    source: AsyncIterable<FxSourceItem>,
+    source: AsyncIterable<FxSourceYield>,
     strings: FxStringMode,
     codePage: number,
     names: MailboxStore,
@@ -189,7 +189,7 @@ export function createFxCopyHandlers(deps: MailboxHandlerDeps): Map<number, RopH
       const f: PropFilter = propFilter(mode, req.PropertyTags ?? [], sub);
       const stats = newStats();
       const co: ContentOptions = { store: io.store, strings: stringMode(req.SendOptions), log: ctx.log, stats };
-      let source: AsyncIterable<FxSourceItem>;
+      let source: AsyncIterable<FxSourceYield>;
       let parent: ServerObject = io.logon;
       if (o instanceof FolderObject) source = folderContent(o.fid, f, { delProps: true, subfolders: true }, co);
       else if (o instanceof MessageServerObject) {

@@ -48,8 +48,13 @@ def make_ext_buffer(payload, compress=True, xor=True, last=True):
     return struct.pack('<HHHH', 0, flags, len(data), len(payload)) + data
 
 
-def parse_ext_buffers(buf, max_total=0x40000):
-    """Split an extended buffer into its RPC_HEADER_EXT chain. Returns list of dicts with the decoded payload."""
+def parse_ext_buffers(buf, max_total=0x400000):
+    """Split an extended buffer into its RPC_HEADER_EXT chain. Returns list of dicts with the decoded payload.
+
+    pcbOut bounds the bytes of rgbOut, not what its payloads decode to (MS-OXCRPC 3.1.4.2; each payload is at most
+    32 KB, 3.1.4.2.1): a chained reply of well-compressed payloads decodes to several times pcbOut. max_total is this
+    client's own memory bound (the server sends at most 64 payloads).
+    """
     out = []
     pos = 0
     total = 0

@@ -16,7 +16,7 @@ import { FxContentApplier } from '../../../src/rop/fxics/content-apply.js';
 import { Marker, MetaTag } from '../../../src/rop/fxics/markers.js';
 import { FxStreamParser, parseAll } from '../../../src/rop/fxics/parser.js';
 import { FxStreamError, type FxElement } from '../../../src/rop/fxics/props.js';
-import { FxStreamProducer, TransferStatus, type FxSourceItem } from '../../../src/rop/fxics/writer.js';
+import { FxStreamProducer, TransferStatus, type FxSourceItem, type FxSourceYield } from '../../../src/rop/fxics/writer.js';
 import { describeFolder, describeMessage, midsOf, richMessage, TAGS } from './content-helpers.js';
 
 let dir: string;
@@ -36,7 +36,7 @@ afterEach(async () => {
 const opts = (): ContentOptions => ({ store: mb, strings: 'unicode', stats: newStats() });
 
 /** Runs a producer to its end with buffers of `size`, returning the buffers. */
-async function drain(source: AsyncIterable<FxSourceItem>, size: number, o: ContentOptions): Promise<Buffer[]> {
+async function drain(source: AsyncIterable<FxSourceYield>, size: number, o: ContentOptions): Promise<Buffer[]> {
   const p = new FxStreamProducer(source, { strings: o.strings, codePage: 1252, names: mb });
   const out: Buffer[] = [];
   for (let i = 0; i < 1_000_000; i++) {

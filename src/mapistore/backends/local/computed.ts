@@ -126,21 +126,29 @@ export function folderProps(ctx: PropCtx, r: FolderRow): Map<number, PropValue> 
 }
 
 export function messageProps(ctx: PropCtx, r: MessageRow): Map<number, PropValue> {
-  const m = decodeProps(r.props);
-  const flags = messageFlags(m, r.read !== 0, r.assoc !== 0);
+  return messagePropsOf(ctx, r, decodeProps(r.props), r.size, r.read !== 0);
+}
+
+/**
+ * The computed view of message row `r` over its stored properties already decoded (`m`, changed in place and
+ * returned), with `size` and `read` in place of the row's: an opened message object's working copy gives its own.
+ */
+export function messagePropsOf(ctx: PropCtx, r: MessageRow, m: Map<number, PropValue>, size: number, read: boolean): Map<number, PropValue> {
+  const flags = messageFlags(m, read, r.assoc !== 0);
   m.set(PidTagHasAttachments, m.get(PidTagHasAttachments) === true);
   m.set(TAG.ObjectType, 5);
   m.set(TAG.Mid, eid(r.mid));
   m.set(TAG.FolderId, eid(r.fid));
   m.set(TAG.ParentFolderId, eid(r.fid));
-  m.set(TAG.EntryId, messageEntryId(ctx.mailboxGuid, ctx.replGuid, BigInt(r.fid), BigInt(r.mid)));
+  const entryId = messageEntryId(ctx.mailboxGuid, ctx.replGuid, BigInt(r.fid), BigInt(r.mid));
+  m.set(TAG.EntryId, entryId);
   m.set(TAG.ParentEntryId, feid(ctx, r.fid));
-  m.set(TAG.RecordKey, messageEntryId(ctx.mailboxGuid, ctx.replGuid, BigInt(r.fid), BigInt(r.mid)));
+  m.set(TAG.RecordKey, Buffer.from(entryId));
   m.set(TAG.InstanceKey, instanceKey(r.mid));
-  m.set(TAG.MessageSize, r.size);
-  m.set(TAG.MessageSizeExtended, BigInt(r.size));
+  m.set(TAG.MessageSize, size);
+  m.set(TAG.MessageSizeExtended, BigInt(size));
   m.set(TAG.MessageFlags, flags);
-  m.set(TAG.Read, r.read !== 0);
+  m.set(TAG.Read, read);
   m.set(TAG.Associated, r.assoc !== 0);
   m.set(TAG.Access, ACCESS_MODIFY | ACCESS_READ | ACCESS_DELETE);
   m.set(TAG.AccessLevel, 1);

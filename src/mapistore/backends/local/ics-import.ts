@@ -122,6 +122,7 @@ export function importedKeys(mb: LocalMailbox): ImportedKeys {
 
 /** @internal Reads the ics_keys row of (kind, g) into the cache again (after a committed write). */
 export function refresh(mb: LocalMailbox, kind: IcsKind, g: number): void {
+  mb.writeGen++;
   const m = ensure(mb)[kind];
   const r = mb.db.prepare('SELECT * FROM ics_keys WHERE kind = ? AND id = ?').get(kind, g) as KeyRow | undefined;
   if (r) m.set(g, toKey(r));

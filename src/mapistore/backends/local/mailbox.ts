@@ -145,8 +145,15 @@ export class LocalMailbox implements MailboxStore {
       return this.db.transaction(fn)();
     } finally {
       this.folderCache.clear();
+      this.writeGen++;
     }
   }
+
+  /**
+   * @internal Counts the transactions of write() (and in-memory changes of imported keys): an open message object
+   * keeps its computed properties while this stays the same (objects.ts).
+   */
+  writeGen = 0;
 
   /** @internal The computed properties of a folder, shared with the cache: callers must copy before changing them. */
   folderPropsOf(fid: bigint): Map<number, PropValue> {

@@ -6,16 +6,16 @@
 // objects.ts): createMessage / bulkInsertMessages make messages without attachments and ignore a client's value,
 // setMessageProps / deleteMessageProps refuse it (ecComputed).
 import { eidGlobcnt, eidReplId } from '../../../mapi/ids.js';
-import { propId, type PropValue, type TaggedValue } from '../../../mapi/props.js';
-import { SEC } from '../../errors.js';
+import { PT, propId, propType, type PropValue, type TaggedValue } from '../../../mapi/props.js';
+import { notFound, SEC } from '../../errors.js';
 import { pclAfterChange } from '../../pcl.js';
 import { pickProps } from '../../proppick.js';
-import { badValue, checkValue, decodeProps, encodeProps } from '../../propcodec.js';
+import { badValue, checkValue, decodeProps, decodeValue, encodeProps } from '../../propcodec.js';
 import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../../tags.js';
 import type {
   ChangeInfo, ContentsOptions, DeleteResult, MessageInit, MoveCopyResult, PropertyProblem, PropResult, Row,
 } from '../../types.js';
-import { MSGFLAG_HASATTACH, PidTagHasAttachments, messageProps } from './computed.js';
+import { MSGFLAG_HASATTACH, PidTagHasAttachments, messageProps, messagePropsOf } from './computed.js';
 import { MESSAGE_COMPUTED, REPL_ID, deleteSameId, eid, g2n, messageSize, toMap } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
 import { copyContent, dropContent } from './objects.js';
@@ -94,7 +94,55 @@ export async function folderOfMessage(mb: LocalMailbox, mid: bigint): Promise<bi
 }
 
 export async function getMessageProps(mb: LocalMailbox, mid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
+  if (tags) {
+    const few = fewProps(mb, mid, tags);
+    if (few) return few;
+  }
   return pickProps(messageProps(mb.pctx, mb.messageRow(mid)), tags);
+}
+
+// A few properties of fixed type (ICS headers: keys, times, sizes) without reading and decoding the whole stored
+// property text: the properties messagePropsOf computes from the row's columns alone need no stored value, so a
+// request of only those reads no `props` column at all (a ~10 KB message's text sits in overflow pages that SQLite
+// then leaves alone); other stored values are extracted by SQLite (with the two PidTagMessageFlags depends on when it
+// is asked for). The answer is the one messageProps gives.
+const FEW_TYPES: ReadonlySet<number> = new Set([PT.I2, PT.LONG, PT.BOOLEAN, PT.I8, PT.CURRENCY, PT.SYSTIME, PT.BINARY]);
+const FEW_MAX = 24;
+const FEW_ALWAYS = [TAG.MessageFlags >>> 0, PidTagHasAttachments >>> 0];
+/** Set by messagePropsOf from the row's columns whatever is stored. */
+const ROW_COMPUTED: ReadonlySet<number> = new Set([
+  TAG.ObjectType, TAG.Mid, TAG.FolderId, TAG.ParentFolderId, TAG.EntryId, TAG.ParentEntryId, TAG.RecordKey, TAG.InstanceKey,
+  TAG.MessageSize, TAG.MessageSizeExtended, TAG.Read, TAG.Associated, TAG.Access, TAG.AccessLevel, TAG.SourceKey,
+  TAG.ParentSourceKey, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.ChangeNumber, TAG.CreationTime, TAG.LastModificationTime,
+].map((t) => t >>> 0));
+const fewStatements = new WeakMap<LocalMailbox, Map<string, { st: ReturnType<LocalMailbox['db']['prepare']>; keys: number[] }>>();
+
+function fewProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): PropResult[] | null {
+  if (tags.length > FEW_MAX || !tags.every((t) => FEW_TYPES.has(propType(t)))) return null;
+  let byMb = fewStatements.get(mb);
+  if (!byMb) fewStatements.set(mb, (byMb = new Map()));
+  const key = tags.join(',');
+  let q = byMb.get(key);
+  if (!q) {
+    const wanted = tags.map((t) => t >>> 0);
+    const flagsToo = wanted.some((t) => FEW_ALWAYS.includes(t));
+    const keys = [...new Set([...wanted.filter((t) => !ROW_COMPUTED.has(t)), ...(flagsToo ? FEW_ALWAYS : [])])];
+    // the keys are decimal numbers: nothing to quote
+    const cols = keys.map((k, i) => `, json_extract(props, '$."${k}"') AS p${i}`).join('');
+    q = { st: mb.db.prepare(`SELECT mid, fid, assoc, read, cn, created, modified, pcl, size${cols} FROM messages WHERE mid = ?`), keys };
+    if (byMb.size >= 32) byMb.clear();
+    byMb.set(key, q);
+  }
+  const r = eidReplId(mid) === REPL_ID ? (q.st.get(g2n(eidGlobcnt(mid))) as (Omit<MessageRow, 'props'> & Record<string, unknown>) | undefined) : undefined;
+  if (!r) throw notFound('message', mid);
+  const stored = new Map<number, PropValue>();
+  q.keys.forEach((k, i) => {
+    const v = r[`p${i}`];
+    if (v === null || v === undefined) return;
+    if (propType(k) === PT.BOOLEAN) stored.set(k, v === 1 || v === true);
+    else if (typeof v === 'number' || typeof v === 'string') stored.set(k, decodeValue(k, v));
+  });
+  return pickProps(messagePropsOf(mb.pctx, { ...r, props: '' }, stored, r.size, r.read !== 0), tags);
 }
 
 export async function listMessageProps(mb: LocalMailbox, mid: bigint): Promise<number[]> {

@@ -11,7 +11,8 @@
 // FastTransfer streams give the same PidTagMessageFlags without an attachment query per row (choice: a stored value
 // rather than a column; messages saved before it get it once when the mailbox opens, backfillHasAttachments).
 import { PT, makeTag, propId, propType, type PropValue, type TaggedValue } from '../../../mapi/props.js';
-import { SEC, StoreError } from '../../errors.js';
+import { notFound, SEC, StoreError } from '../../errors.js';
+import { eidGlobcnt, eidReplId } from '../../../mapi/ids.js';
 import { pclAfterChange } from '../../pcl.js';
 import { pickProps } from '../../proppick.js';
 import { checkValue, decodeProps, encodeProps, valueSize } from '../../propcodec.js';
@@ -19,9 +20,9 @@ import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../..
 import type {
   AttachmentObject, IcsImportTracking, MessageObject, PropertyProblem, PropResult, PropStream, RecipientChange, RecipientRow, StreamMode,
 } from '../../types.js';
-import { MSGFLAG_HASATTACH, PidTagHasAttachments, messageFlags, messageProps } from './computed.js';
+import { MSGFLAG_HASATTACH, PidTagHasAttachments, messageFlags, messagePropsOf } from './computed.js';
 import { checkTracking, claimReservedId, putTracking, refresh, reservedIdOf, trackedModified, trackedPcl } from './ics-import.js';
-import { MESSAGE_COMPUTED, deleteSameId, eid, g2n } from './helpers.js';
+import { MESSAGE_COMPUTED, REPL_ID, deleteSameId, eid, g2n } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
 import type { MessageRow } from './schema.js';
 import * as ev from './events-emit.js';
@@ -41,7 +42,8 @@ const PidTagMessageStatus = 0x0e170003;
 const ATTACH_COMPUTED = new Set([PidTagAttachNumber, PidTagAttachSize, TAG.ObjectType].map((t) => propId(t)));
 
 interface BlobRef { id: number; size: number }
-interface Node { props: Map<number, PropValue>; blobs: Map<number, BlobRef> }
+/** `rev` counts the changes of a node's working copy (computed properties cached by LocalMessage follow it). */
+interface Node { props: Map<number, PropValue>; blobs: Map<number, BlobRef>; rev?: number }
 interface MsgNode extends Node {
   read: boolean;
   recipients: Map<number, Map<number, PropValue>>;
@@ -116,8 +118,23 @@ function msgSize(m: MsgNode): number {
   return s;
 }
 
+/** Prepared statements of the hot read paths, per mailbox database (prepared once, not per call). */
+const readStatements = new WeakMap<LocalMailbox['db'], { content: ReturnType<LocalMailbox['db']['prepare']>; open: ReturnType<LocalMailbox['db']['prepare']> }>();
+function reads(mb: LocalMailbox) {
+  let r = readStatements.get(mb.db);
+  if (!r) {
+    r = {
+      content: mb.db.prepare('SELECT data FROM message_content WHERE mid = ?'),
+      // openMessage: the row and its content in one statement
+      open: mb.db.prepare('SELECT m.*, c.data AS content_data FROM messages m LEFT JOIN message_content c ON c.mid = m.mid WHERE m.mid = ?'),
+    };
+    readStatements.set(mb.db, r);
+  }
+  return r;
+}
+
 function loadContent(mb: LocalMailbox, mid: number): Ser | null {
-  const r = mb.db.prepare('SELECT data FROM message_content WHERE mid = ?').get(mid) as { data: string } | undefined;
+  const r = reads(mb).content.get(mid) as { data: string } | undefined;
   return r ? (JSON.parse(r.data) as Ser) : null;
 }
 
@@ -158,6 +175,7 @@ export function copyContent(mb: LocalMailbox, from: number, to: number): void {
 
 /** Stores PidTagHasAttachments of a message node from its attachments (at save: readers need no attachment query). */
 function storeHasAttachments(m: MsgNode): void {
+  bump(m);
   m.props.set(PidTagHasAttachments, m.attachments.size > 0);
 }
 
@@ -186,12 +204,19 @@ export function backfillHasAttachments(mb: LocalMailbox): void {
 
 const STREAMABLE = new Set<number>([PT.BINARY, PT.UNICODE, PT.STRING8]);
 
+/** Notes a change of `n` (cached computed properties are rebuilt). */
+const bump = (n: Node): void => {
+  n.rev = (n.rev ?? 0) + 1;
+};
+
 function setValue(n: Node, tag: number, v: PropValue): void {
+  bump(n);
   deleteSameId(n.props, tag);
   for (const t of [...n.blobs.keys()]) if (propId(t) === propId(tag)) n.blobs.delete(t);
   n.props.set(tag >>> 0, v);
 }
 function deleteValue(n: Node, tag: number): void {
+  bump(n);
   deleteSameId(n.props, tag);
   for (const t of [...n.blobs.keys()]) if (propId(t) === propId(tag)) n.blobs.delete(t);
 }
@@ -201,6 +226,7 @@ function pick(all: Map<number, PropValue>, blobs: Map<number, BlobRef>, tags?: r
   // as pickProps reports errors: under the PT_ERROR tag of the property
   const oom = (tag: number): PropResult => ({ tag: makeTag(propId(tag), PT.ERROR), error: SEC.NotEnoughMemory });
   if (!tags) return [...pickProps(all), ...[...blobs.keys()].map(oom)];
+  if (blobs.size === 0) return pickProps(all, tags);
   return pickProps(all, tags).map((r, i) => {
     const tag = tags[i] as number;
     const hit = [...blobs.keys()].some((t) => propId(t) === propId(tag));
@@ -388,6 +414,7 @@ class LocalStream implements PropStream {
     } else {
       deleteValue(this.node, this.tag);
       this.node.blobs.set(this.tag, { id, size });
+      bump(this.node);
       // the committed blob is the object's now: further writes copy it first
       this.src = id;
       this.own = null;
@@ -420,6 +447,13 @@ class LocalMessage extends LocalPropObject implements MessageObject {
   /** This copy changed the read flag (PidTagMessageFlags) or PidTagMessageStatus itself: its save stores them. */
   private readTouched = false;
   private statusTouched = false;
+  /**
+   * The computed properties, kept while neither the working copy (`msg.rev`) nor the mailbox (`writeGen`: saves,
+   * moves, read flags, imports) changed: ICS and FastTransfer read them several times per message.
+   */
+  private cache: { gen: number; rev: number; map: Map<number, PropValue> } | null = null;
+  /** The stored row this copy was read from, while the mailbox has not changed since (openMessage passes it). */
+  private row: { gen: number; row: MessageRow } | null = null;
   constructor(
     root: Root,
     private readonly msg: MsgNode,
@@ -430,8 +464,10 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     private readonly parent: ((m: MsgNode) => void) | null,
     /** CN of the stored message this copy was read from (null: new or embedded); a save finding another is stale. */
     private baseCn: number | null = null,
+    row?: MessageRow,
   ) {
     super(root, msg);
+    if (row) this.row = { gen: root.mb.writeGen, row };
   }
 
   get mid(): bigint | null {
@@ -449,6 +485,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
   protected override setOne(tag: number, v: PropValue): void {
     if (tag === TAG.MessageFlags) {
       this.msg.read = ((v as number) & MSGFLAG_READ) !== 0;
+      bump(this.msg);
       this.readTouched = true;
       // read, associated, unmodified and has-attachment are the store's: never kept as a stored bit
       v = (v as number) & ~(MSGFLAG_READ | MSGFLAG_ASSOCIATED | MSGFLAG_UNMODIFIED | MSGFLAG_HASATTACH);
@@ -462,16 +499,37 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     return super.deleteProps(tags);
   }
 
+  /** The computed properties (shared with the cache: callers must not change the map). */
   computed(): Map<number, PropValue> {
     const m = this.msg;
+    const gen = this.root.mb.writeGen;
+    const rev = m.rev ?? 0;
+    const c = this.cache;
+    if (c && c.gen === gen && c.rev === rev) return c.map;
+    const all = this.compute();
+    this.cache = { gen, rev, map: all };
+    return all;
+  }
+
+  private storedRow(): MessageRow | undefined {
+    if (this.midG === null || this.parent !== null) return undefined;
+    const gen = this.root.mb.writeGen;
+    if (this.row && this.row.gen === gen && this.row.row.mid === this.midG) return this.row.row;
+    const row = this.root.mb.st.message.get(this.midG) as MessageRow | undefined;
+    this.row = row ? { gen, row } : null;
+    return row;
+  }
+
+  private compute(): Map<number, PropValue> {
+    const m = this.msg;
     const size = msgSize(m);
-    const row = this.midG === null || this.parent !== null ? undefined : (this.root.mb.st.message.get(this.midG) as MessageRow | undefined);
+    const row = this.storedRow();
     // this copy's attachments (what a save stores as PidTagHasAttachments)
     const props = new Map(m.props);
     props.set(PidTagHasAttachments, m.attachments.size > 0);
     let all: Map<number, PropValue>;
     if (row) {
-      all = messageProps(this.root.mb.pctx, { ...row, props: encodeProps(props), size, read: m.read ? 1 : 0 });
+      all = messagePropsOf(this.root.mb.pctx, row, props, size, m.read);
     } else {
       all = props;
       all.set(TAG.ObjectType, 5);
@@ -512,15 +570,18 @@ class LocalMessage extends LocalPropObject implements MessageObject {
       next.set(c.rowId, m);
     }
     this.msg.recipients = next;
+    bump(this.msg);
   }
 
   async setRecipients(rows: readonly RecipientChange[]): Promise<void> {
     const keep = this.msg.recipients;
     this.msg.recipients = new Map();
+    bump(this.msg);
     try {
       await this.modifyRecipients(rows);
     } catch (e) {
       this.msg.recipients = keep;
+      bump(this.msg);
       throw e;
     }
   }
@@ -545,6 +606,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
 
   async deleteAttachment(attachNum: number): Promise<void> {
     if (!this.msg.attachments.delete(attachNum)) throw new StoreError('OC_STORE_NOT_FOUND', SEC.NotFound, `attachment ${attachNum} not found`);
+    bump(this.msg);
   }
 
   async save(opts: { force?: boolean; tracking?: IcsImportTracking } = {}): Promise<bigint> {
@@ -569,6 +631,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
         // read state and message status change outside saves (RopSetReadFlags, RopSetMessageStatus): keep the stored
         // ones unless this copy set them itself
         if (!this.readTouched) this.msg.read = old.read !== 0;
+        bump(this.msg);
         if (!this.statusTouched) {
           const st = decodeProps(old.props).get(PidTagMessageStatus);
           if (st === undefined) deleteValue(this.msg, PidTagMessageStatus);
@@ -674,11 +737,13 @@ class LocalAttachment extends LocalPropObject implements AttachmentObject {
     }
     return new LocalMessage(this.root, cloneMsg(this.att.embedded), this.fid, null, false, (m) => {
       this.att.embedded = m;
+      bump(this.att);
     });
   }
 
   async save(): Promise<void> {
     this.owner.attachments.set(this.attachNum, cloneAtt(this.att));
+    bump(this.owner);
     this.owner.nextAttach = Math.max(this.owner.nextAttach, this.attachNum + 1);
   }
 
@@ -694,9 +759,11 @@ export async function newMessage(mb: LocalMailbox, fid: bigint, o: { associated?
 }
 
 export async function openMessage(mb: LocalMailbox, mid: bigint): Promise<MessageObject> {
-  const r = mb.messageRow(mid);
-  const node = deMsg(loadContent(mb, r.mid), decodeProps(r.props), r.read !== 0);
-  return new LocalMessage(newRoot(mb, node), node, eid(r.fid), r.mid, r.assoc !== 0, null, r.cn);
+  const got = eidReplId(mid) === REPL_ID ? (reads(mb).open.get(g2n(eidGlobcnt(mid))) as (MessageRow & { content_data: string | null }) | undefined) : undefined;
+  if (!got) throw notFound('message', mid);
+  const { content_data, ...r } = got;
+  const node = deMsg(content_data === null ? null : (JSON.parse(content_data) as Ser), decodeProps(r.props), r.read !== 0);
+  return new LocalMessage(newRoot(mb, node), node, eid(r.fid), r.mid, r.assoc !== 0, null, r.cn, r);
 }
 
 
