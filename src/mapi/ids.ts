@@ -8,16 +8,18 @@ import { ProtocolError } from '../util/errors.js';
 
 export const GLOBCNT_MAX = (1n << 48n) - 1n;
 
+/** Scratch for the EID <-> GLOBCNT conversions (hot in ICS: several per message). */
+const ID_DV = new DataView(new ArrayBuffer(8));
+
 /** The EID of (replId, globcnt). */
 export function makeEid(replId: number, globcnt: bigint): bigint {
   if (globcnt < 0n || globcnt > GLOBCNT_MAX) throw new RangeError(`GLOBCNT out of range: ${globcnt}`);
-  // bytes 0-1: replId LE; bytes 2-7: globcnt BE
-  let v = BigInt(replId & 0xffff);
-  for (let i = 0; i < 6; i++) {
-    const byte = (globcnt >> BigInt(8 * (5 - i))) & 0xffn;
-    v |= byte << BigInt(8 * (2 + i));
-  }
-  return v;
+  // bytes 0-1: replId LE; bytes 2-7: globcnt BE (48 bits: exact as a number; one bigint made, not a dozen)
+  const g = Number(globcnt);
+  ID_DV.setUint16(0, replId & 0xffff, true);
+  ID_DV.setUint16(2, Math.floor(g / 0x100000000), false);
+  ID_DV.setUint32(4, g >>> 0, false);
+  return ID_DV.getBigUint64(0, true);
 }
 
 export function eidReplId(eid: bigint): number {
@@ -25,15 +27,22 @@ export function eidReplId(eid: bigint): number {
 }
 
 export function eidGlobcnt(eid: bigint): bigint {
-  let g = 0n;
-  for (let i = 0; i < 6; i++) g = (g << 8n) | ((eid >> BigInt(8 * (2 + i))) & 0xffn);
-  return g;
+  ID_DV.setBigUint64(0, BigInt.asUintN(64, eid), true);
+  return BigInt(ID_DV.getUint16(2, false) * 0x100000000 + ID_DV.getUint32(4, false));
 }
 
 /** The 6 big-endian bytes of a GLOBCNT. */
 export function globcntBytes(globcnt: bigint): Buffer {
   const b = Buffer.alloc(6);
-  for (let i = 0; i < 6; i++) b[i] = Number((globcnt >> BigInt(8 * (5 - i))) & 0xffn);
+  const g = Number(BigInt.asUintN(48, globcnt)); // the low 48 bits, as the byte-wise shifts took them
+  const hi = Math.floor(g / 0x100000000);
+  const lo = g >>> 0;
+  b[0] = hi >>> 8;
+  b[1] = hi & 0xff;
+  b[2] = lo >>> 24;
+  b[3] = (lo >>> 16) & 0xff;
+  b[4] = (lo >>> 8) & 0xff;
+  b[5] = lo & 0xff;
   return b;
 }
 
