@@ -14,10 +14,10 @@ import { NspiBind_in, NspiBind_out, NspiQueryRows_in, NspiQueryRows_out, NspiRes
 import { createNspiInterface } from '../src/nsp/nspi.js';
 import { silentLogger } from '../src/util/log.js';
 import { AddressBook } from '../src/nsp/ab/addressbook.js';
-import { MID_BEGINNING_OF_TABLE, MID_END_OF_TABLE } from '../src/nsp/ab/constants.js';
+import { MID_END_OF_TABLE } from '../src/nsp/ab/constants.js';
 import { nspiBind } from '../src/nsp/ab/ops-session.js';
 import { nspiQueryRows, nspiResolveNames } from '../src/nsp/ab/ops-table.js';
-import type { Stat } from '../src/nsp/ab/position.js';
+import { newStat } from '../src/nsp/ab/position.js';
 import * as T from '../src/nsp/ab/tags.js';
 
 const N = Number(process.env.BENCH_NSP_ENTRIES ?? 50_000);
@@ -100,18 +100,7 @@ function population(n: number): { users: DirectoryUser[]; groups: DirectoryGroup
   return { users, groups };
 }
 
-const statOf = (over: Partial<Stat> = {}): Stat => ({
-  SortType: 0,
-  ContainerID: 0,
-  CurrentRec: MID_BEGINNING_OF_TABLE,
-  Delta: 0,
-  NumPos: 0,
-  TotalRecs: 0,
-  CodePage: 1252,
-  TemplateLocale: 0x409,
-  SortLocale: 0x409,
-  ...over,
-});
+const statOf = newStat;
 
 const COLUMNS = [
   T.PidTagEntryId, T.PidTagDisplayName, T.PidTagSmtpAddress, T.PidTagTitle, T.PidTagDepartmentName,

@@ -41,8 +41,8 @@ import { AUTHN } from '../src/dcerpc/constants.js';
 import { NSPI } from '../src/dcerpc/well-known.js';
 import { openDirectory } from '../src/directory/builtin.js';
 import type { ContextHandle } from '../src/ndr/index.js';
-import { MID_BEGINNING_OF_TABLE, MID_END_OF_TABLE } from '../src/nsp/ab/constants.js';
-import type { Stat } from '../src/nsp/ab/position.js';
+import { MID_END_OF_TABLE } from '../src/nsp/ab/constants.js';
+import { newStat, type Stat } from '../src/nsp/ab/position.js';
 import * as T from '../src/nsp/ab/tags.js';
 import { NspiBind_in, NspiBind_out, NspiQueryRows_in, NspiQueryRows_out } from '../src/nsp/idl.js';
 import { decodeRts, encodeRts, FD, PTYPE_RTS, RTS_FLAG, type RtsCommand } from '../src/rpcproxy/rts.js';
@@ -90,18 +90,7 @@ interface Cred {
   domain: string;
 }
 
-const statOf = (over: Partial<Stat> = {}): Stat => ({
-  SortType: 0,
-  ContainerID: 0,
-  CurrentRec: MID_BEGINNING_OF_TABLE,
-  Delta: 0,
-  NumPos: 0,
-  TotalRecs: 0,
-  CodePage: 1252,
-  TemplateLocale: 0x409,
-  SortLocale: 0x409,
-  ...over,
-});
+const statOf = newStat;
 
 const rts = (Flags: number, ...commands: RtsCommand[]): Buffer => encodeRts({ Flags, commands });
 const V1: RtsCommand = { type: 'Version', Version: 1 };

@@ -10,6 +10,7 @@ import { NSPI } from '../../src/dcerpc/well-known.js';
 import type { ContextHandle } from '../../src/dcerpc/association.js';
 import * as N from '../../src/nsp/idl.js';
 import { PASSWORD, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { newStat } from '../../src/nsp/ab/position.js';
 
 const MAPI = {
   SUCCESS: 0,
@@ -39,18 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => ts?.close());
 
-const stat = (over: Partial<N.STAT> = {}): N.STAT => ({
-  SortType: 0,
-  ContainerID: 0,
-  CurrentRec: 0,
-  Delta: 0,
-  NumPos: 0,
-  TotalRecs: 0,
-  CodePage: 1252,
-  TemplateLocale: 0x409,
-  SortLocale: 0x409,
-  ...over,
-});
+const stat = newStat;
 const tags = (t: number[]) => ({ cValues: t.length, aulPropTag: t });
 
 type Answer = { stub: Buffer; fault?: undefined } | { fault: number; stub?: undefined };

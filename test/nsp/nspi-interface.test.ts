@@ -15,19 +15,9 @@ import type { PropertyValue_r, Restriction_r, STAT } from '../../src/nsp/idl.js'
 import { fromPropertyValue, fromRestriction, toPropertyValue } from '../../src/nsp/wire.js';
 import { silentLogger } from '../../src/util/log.js';
 import { dnOf, newAddressBook, population, SERVER_DN } from './ab/fake-directory.js';
+import { newStat } from '../../src/nsp/ab/position.js';
 
-const stat = (over: Partial<STAT> = {}): STAT => ({
-  SortType: 0,
-  ContainerID: 0,
-  CurrentRec: 0,
-  Delta: 0,
-  NumPos: 0,
-  TotalRecs: 0,
-  CodePage: 1252,
-  TemplateLocale: 0x409,
-  SortLocale: 0x409,
-  ...over,
-});
+const stat = newStat;
 
 function setup(user: string | null = 'alice') {
   const ab = newAddressBook(population());

@@ -19,6 +19,22 @@ export interface Stat {
   SortLocale: number;
 }
 
+/** A STAT at the start of the Global Address List in code page 1252 / locale 0x409 (what a client binds with), with `over` applied. */
+export function newStat(over: Partial<Stat> = {}): Stat {
+  return {
+    SortType: 0,
+    ContainerID: 0,
+    CurrentRec: MID_BEGINNING_OF_TABLE,
+    Delta: 0,
+    NumPos: 0,
+    TotalRecs: 0,
+    CodePage: 1252,
+    TemplateLocale: 0x409,
+    SortLocale: 0x409,
+    ...over,
+  };
+}
+
 export type Located = { ok: true; pos: number } | { ok: false; ec: number };
 
 /**

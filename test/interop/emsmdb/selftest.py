@@ -23,9 +23,7 @@ import ocemsmdb as O
 import selftest_msg
 import selftest_ics
 
-FIXTURES = os.path.abspath(os.path.join(HERE, '../../../fixtures'))  # the project's copies of spec vectors and captures
-VEC = os.path.join(FIXTURES, 'vectors')
-CAP = os.path.join(FIXTURES, 'captures')
+from selfcheck import CAP, FIXTURES, VEC, eq, fid, load  # noqa: E402
 
 results = []
 
@@ -37,20 +35,6 @@ def check(name, fn):
     except Exception as e:
         results.append({'name': name, 'ok': False, 'error': '%s: %s' % (type(e).__name__, e),
                         'trace': traceback.format_exc().splitlines()[-4:]})
-
-
-def eq(a, b, what=''):
-    if a != b:
-        raise AssertionError('%s: got %r, expected %r' % (what, a, b))
-
-
-def load(name):
-    with open(os.path.join(VEC, name)) as f:
-        return json.load(f)
-
-
-def fid(b):
-    return struct.unpack('<Q', bytes.fromhex(b))[0]
 
 
 # ------------------------------------------------------------------ LZ77

@@ -13,13 +13,7 @@ import uuid
 import ics as I
 import props as P
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIXTURES = os.path.abspath(os.path.join(HERE, '../../../fixtures'))
-
-
-def eq(a, b, what=''):
-    if a != b:
-        raise AssertionError('%s: got %r, expected %r' % (what, a, b))
+from selfcheck import FIXTURES, eq
 
 
 def raises(fn, exc=ValueError, what=''):

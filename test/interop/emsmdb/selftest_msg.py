@@ -1,29 +1,13 @@
 """Issue-6 offline checks (imported by selftest.py): MS-OXCMSG section 4 and MS-OXCPRPT 4.4 stream vectors,
 MS-OXCNOTIF section 4 NotificationData, and round trips of the builders/parsers that have no spec vector."""
 import json
-import os
 import struct
 
 import props as P
 import rops as R
 import rops_msg as M
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-VEC = os.path.join(HERE, '..', '..', '..', 'fixtures', 'vectors')
-
-
-def eq(a, b, what=''):
-    if a != b:
-        raise AssertionError('%s: got %r, expected %r' % (what, a, b))
-
-
-def load(name):
-    with open(os.path.join(VEC, name)) as f:
-        return json.load(f)
-
-
-def fid(h):
-    return struct.unpack('<Q', bytes.fromhex(h))[0]
+from selfcheck import eq, fid, load
 
 
 # MS-OXCMSG 4.7.1: the recipient columns and the one row, written from the spec's annotations

@@ -11,7 +11,7 @@ import type {
 } from '../../../src/directory/types.js';
 import { AddressBook, type AddressBookOptions } from '../../../src/nsp/ab/addressbook.js';
 import { nspiBind } from '../../../src/nsp/ab/ops-session.js';
-import type { Stat } from '../../../src/nsp/ab/position.js';
+import { newStat, type Stat } from '../../../src/nsp/ab/position.js';
 import type { NspiSession } from '../../../src/nsp/ab/session.js';
 
 export const ORG = '/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)';
@@ -157,20 +157,7 @@ export function newAddressBook(dir: Directory, over: Partial<AddressBookOptions>
   });
 }
 
-export function stat(over: Partial<Stat> = {}): Stat {
-  return {
-    SortType: 0,
-    ContainerID: 0,
-    CurrentRec: 0,
-    Delta: 0,
-    NumPos: 0,
-    TotalRecs: 0,
-    CodePage: 1252,
-    TemplateLocale: 0x409,
-    SortLocale: 0x409,
-    ...over,
-  };
-}
+export const stat = newStat;
 
 export async function bind(ab: AddressBook, user = 'alice'): Promise<NspiSession> {
   const r = await nspiBind(ab, { flags: 0, stat: stat(), user });
