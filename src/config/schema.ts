@@ -154,6 +154,10 @@ const emsmdbSchema = z.strictObject({
   maxObjectsPerSession: key(int(16, 1_000_000), 8192, { description: 'Most server objects (logons, folders, tables, messages ...) open in one EMSMDB session.' }),
   sessionIdleSeconds: key(int(60, 7 * 24 * 3600), 3600, { description: 'End an EMSMDB session not used for this many seconds.' }),
   asyncWaitSeconds: key(int(1, 3600), 300, { description: 'How long EcDoAsyncWaitEx waits for a notification before it completes without one.' }),
+  fastTransferReadAhead: key(int(0, 64 * 1024 * 1024), 1024 * 1024, {
+    description:
+      'Bytes of a FastTransfer / ICS download stream (Cached Exchange Mode sync, copy operations) the server prepares ahead while the client reads the previous buffer; 0 = produce only on request. Memory per syncing session is at most about this much.',
+  }),
 });
 
 const authSchema = z.strictObject({
@@ -304,6 +308,17 @@ const indexMysqlSchema = z.strictObject({
   poolSize: key(int(1, 1000), 10, { description: 'Most simultaneous connections to the MySQL/MariaDB index.' }),
   connectTimeoutSeconds: key(int(1, 600), 10, { description: 'Time limit for connecting to the MySQL/MariaDB index.' }),
   queryTimeoutSeconds: key(int(1, 3600), 10, { description: 'Time limit for each query to the MySQL/MariaDB index.' }),
+  queueLimit: key(int(0, 100000), 1000, {
+    description: 'Requests that may wait for a free index connection; beyond this they fail at once (OC_STORE_INDEX_BUSY); 0 = no limit.',
+  }),
+  acquireTimeoutSeconds: key(int(0, 600), 0, {
+    description: 'Time a request waits for a free index connection before it fails (OC_STORE_INDEX_BUSY); 0 = `connectTimeoutSeconds`.',
+  }),
+  maxRetries: key(int(0, 20), 3, { description: 'Retries of an index transaction or statement after a deadlock, a lock wait timeout or a lost connection.' }),
+  lockWaitTimeoutSeconds: key(int(0, 3600), 0, { description: "Session `innodb_lock_wait_timeout` of the index connections; 0 = the server's setting." }),
+  schemaLockTimeoutSeconds: key(int(1, 3600), 60, {
+    description: "Time to wait at start-up while another server instance migrates the index schema (the migration runs under GET_LOCK('ocng-schema')).",
+  }),
 });
 
 const indexSchema = z.strictObject({
@@ -421,6 +436,36 @@ const smtpSchema = z.strictObject({
   }),
 });
 
+// The IMAP server holding the users' mail (store.backend imap): connection, the trust mode the server logs in with
+// for a user (docs/imap.md "IMAP trust modes"), and the per-user connection pools.
+const imapSchema = z.strictObject({
+  host: key(z.string().refine((v) => v === '' || HOSTNAME_RE.test(v) || net.isIP(v) !== 0, 'must be empty, a DNS name or an IP address'), '', {
+    description: 'IMAP server holding the mail (Dovecot, Cyrus); required with `store.backend: imap`.',
+  }),
+  port: key(int(1, 65535), 143, { description: 'IMAP port (143 with `none`/`starttls`, 993 with `tls`).' }),
+  security: key(z.enum(['none', 'starttls', 'tls']), 'starttls', {
+    description: 'Connection security: `none` (plain; loopback or a trusted network only), `starttls` (STARTTLS required), `tls` (TLS from the first byte).',
+  }),
+  allowInvalidCertificates: key(z.boolean(), false, { description: "Accept the IMAP server's certificate without checking it (test servers only)." }),
+  auth: key(z.enum(['master', 'trusted', 'passwordFile', 'userPassword']), 'master', {
+    description:
+      "How the server logs in as a user: `master` (a master user, e.g. Dovecot `user*master`), `trusted` (the IMAP server accepts any password from this host: Dovecot static `nopassword`, Cyrus `alwaystrue`), `passwordFile` (per-user passwords from `imap.passwordFile`), `userPassword` (the password the user gave over HTTP Basic; NTLM sessions then cannot reach their mail).",
+  }),
+  masterUser: key(z.string(), '', { description: 'Master user name (`auth: master`).' }),
+  masterPassword: key(z.string(), '', { description: 'Master user password (`auth: master`); prefer `masterPasswordFile`.' }),
+  masterPasswordFile: key(z.string(), '', { description: 'File whose first line is the master password (`auth: master`); wins over `masterPassword`.' }),
+  masterSeparator: key(z.string().min(1).max(4), '*', {
+    description: 'Between the user and the master user name in the login (`alice*master`; Dovecot `auth_master_user_separator`).',
+  }),
+  trustedPassword: key(z.string(), 'trusted', { description: 'Password sent in `auth: trusted` mode (the IMAP server ignores it).' }),
+  passwordFile: key(z.string(), '', {
+    description: 'For `auth: passwordFile`: a file of `user:password` lines (`#` comments), re-read when it changes; keep it readable by the server only.',
+  }),
+  maxConnectionsPerUser: key(int(1, 100), 4, { description: 'Most IMAP connections open at once for one user (requests wait for a free one).' }),
+  idleSeconds: key(int(5, 86400), 300, { description: 'Close a pooled IMAP connection unused for this many seconds.' }),
+  timeoutSeconds: key(int(1, 3600), 30, { description: 'Time limit for connecting, logging in and each command; a connection that exceeds it is dropped and the request fails.' }),
+});
+
 export const configSchema = z.strictObject({
   dataDir: key(z.string().min(1, 'must not be empty'), './data', {
     description: 'Directory for the SQLite files and generated state; created if missing; relative to the current directory.',
@@ -436,6 +481,7 @@ export const configSchema = z.strictObject({
   http: httpSchema.prefault({}),
   autodiscover: autodiscoverSchema.prefault({}),
   smtp: smtpSchema.prefault({}),
+  imap: imapSchema.prefault({}),
 });
 
 // The schema must produce exactly the Config contract, no more and no less.

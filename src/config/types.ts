@@ -63,6 +63,8 @@ export interface Config {
     maxObjectsPerSession: number;
     sessionIdleSeconds: number;
     asyncWaitSeconds: number;
+    /** Bytes of a FastTransfer download stream produced ahead of the client (0: none). */
+    fastTransferReadAhead: number;
   };
   store: {
     /** Mailbox backend; `local` = embedded SQLite, one file per mailbox in dataDir/mailboxes. */
@@ -84,6 +86,14 @@ export interface Config {
       poolSize: number;
       connectTimeoutSeconds: number;
       queryTimeoutSeconds: number;
+      /** Waiting requests beyond which an index call fails at once; 0 = no limit. */
+      queueLimit: number;
+      /** Wait for a free connection; 0 = connectTimeoutSeconds. */
+      acquireTimeoutSeconds: number;
+      maxRetries: number;
+      /** innodb_lock_wait_timeout per session; 0 = the server's. */
+      lockWaitTimeoutSeconds: number;
+      schemaLockTimeoutSeconds: number;
     };
   };
   directory: {
@@ -170,6 +180,26 @@ export interface Config {
     /** Send to external recipients at all (false: they get a non-delivery report). */
     allowExternal: boolean;
   };
+  imap: ImapConfig;
+}
+
+/** The IMAP server holding the mail and how the server logs in there for a user (docs/imap.md). */
+export interface ImapConfig {
+  host: string;
+  port: number;
+  security: 'none' | 'starttls' | 'tls';
+  allowInvalidCertificates: boolean;
+  /** master: `user<sep>master` + master password; trusted: any password; passwordFile: per-user file; userPassword: HTTP Basic's. */
+  auth: 'master' | 'trusted' | 'passwordFile' | 'userPassword';
+  masterUser: string;
+  masterPassword: string;
+  masterPasswordFile: string;
+  masterSeparator: string;
+  trustedPassword: string;
+  passwordFile: string;
+  maxConnectionsPerUser: number;
+  idleSeconds: number;
+  timeoutSeconds: number;
 }
 
 /** The LDAP provider's settings; filters and attribute names are filled in from the preset of `schema`. */
