@@ -142,7 +142,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     localDomain: config.server.dnsDomain,
     heloName: config.server.hostname,
   });
-  const ropRegistry = await loadRopRegistry(createMailboxHandlers({ store, serverDn: ourServerDn, log, directory: opts.directory, transport }));
+  const ropRegistry = await loadRopRegistry(createMailboxHandlers({ store, serverDn: ourServerDn, log, directory: opts.directory, transport, fastTransferReadAhead: config.emsmdb.fastTransferReadAhead }));
   if (ropRegistry.missing.length > 0) log.warn({ missing: ropRegistry.missing }, 'ROP codec modules missing: those ROPs stop the ROP buffer');
   rpc.registry.register(
     createEmsmdbInterface({

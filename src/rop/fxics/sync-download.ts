@@ -121,6 +121,8 @@ export interface SyncConfig {
   propertyTags: readonly number[];
   /** The connection's code page (8-bit strings). */
   codePage: number;
+  /** FxWriterOptions.readAhead for the stream (bytes produced ahead of the client; 0 or absent: none). */
+  readAhead?: number;
 }
 
 /** Counters of the work a download did (bench and tests check O(changes) with them). */
@@ -280,6 +282,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
       this.producer = new FxStreamProducer(this.items(), {
         ...this.encode,
         names: this.mb,
+        readAhead: this.config.readAhead ?? 0,
         onSkip: (tag, reason) => this.log.debug({ tag: `0x${(tag >>> 0).toString(16)}`, reason }, 'property left out of the ICS stream'),
       });
     }

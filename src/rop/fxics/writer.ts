@@ -76,6 +76,13 @@ export interface FxWriterOptions extends FxEncodeOptions {
   unencodable?: 'skip' | 'error';
   /** Called for each dropped property (for a log line). */
   onSkip?: (tag: number, reason: string) => void;
+  /**
+   * Read-ahead: after a Partial buffer, keep producing (encoding, not handing out) up to this many bytes of the
+   * stream while the client is busy with what it got, in slices that yield to the event loop; the next getBuffer
+   * stops it and starts from what is ready. 0 or absent: produce only on demand. Streamed values (FxPropStream)
+   * are not read ahead.
+   */
+  readAhead?: number;
 }
 
 /** One RopFastTransferSourceGetBuffer answer. */
@@ -98,7 +105,14 @@ interface LazySeg {
   /** Bytes read but not yet handed out (at most align - 1). */
   carry: Buffer;
 }
-type Piece = (FxSegment & { align?: number; off: number }) | LazySeg;
+/** A progress note queued behind the bytes produced before it (read-ahead): applied when the reader reaches it. */
+interface ProgressPiece {
+  progress: FxProgress;
+}
+type Piece = (FxSegment & { align?: number; off: number }) | LazySeg | ProgressPiece;
+
+/** Bytes produced ahead between two yields to the event loop (other sessions' requests are not held up longer). */
+const AHEAD_SLICE = 0x8000;
 
 /**
  * The BufferSize a RopFastTransferSourceGetBuffer call may fill: BufferSize itself, or for the 0xBABE sentinel
@@ -115,7 +129,17 @@ export class FxStreamProducer {
   private queued: readonly FxSourceItem[] = [];
   private qi = 0;
   private readonly mapper: NamedPropMapper | undefined;
+  /** Pieces not yet handed out start at index `ph` (an index, not shift(): read-ahead queues thousands). */
   private pieces: Piece[] = [];
+  private ph = 0;
+  /** Bytes in pieces[ph..] not yet handed out (streamed values count their whole remaining length). */
+  private buffered = 0;
+  /** The read-ahead in progress, its stop request, and a source failure it met (thrown when the reader gets there). */
+  private ahead: Promise<void> | undefined = undefined;
+  private stopAhead = false;
+  private aheadScheduled = false;
+  private aheadFailure: { e: unknown } | undefined = undefined;
+  private closed = false;
   private finished = false;
   private failed: unknown = undefined;
   private inProgress = 0;
@@ -134,30 +158,78 @@ export class FxStreamProducer {
 
   /** True once the last buffer (Done) or an Error has been handed out. */
   get done(): boolean {
-    return (this.finished && this.pieces.length === 0) || this.failed !== undefined;
+    return (this.finished && this.ph === this.pieces.length) || this.failed !== undefined;
+  }
+
+  /** Bytes produced ahead and not yet handed out (tests, logs). */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  private dropFirst(): void {
+    this.pieces[this.ph++] = undefined as unknown as Piece;
+    if (this.ph === this.pieces.length) {
+      this.pieces = [];
+      this.ph = 0;
+    } else if (this.ph >= 1024 && this.ph * 2 >= this.pieces.length) {
+      this.pieces = this.pieces.slice(this.ph);
+      this.ph = 0;
+    }
+  }
+
+  private push(piece: Piece): void {
+    this.pieces.push(piece);
+    if ('lazy' in piece) this.buffered += piece.lazy.length - piece.offset;
+    else if ('bytes' in piece) this.buffered += piece.bytes.length - piece.off;
+  }
+
+  /** Progress notes at the head of the queue count for the buffer being returned (they precede what follows). */
+  private takeProgress(): void {
+    while (this.ph < this.pieces.length) {
+      const p = this.pieces[this.ph] as Piece;
+      if (!('progress' in p)) return;
+      this.inProgress = p.progress.inProgressCount;
+      this.total = p.progress.totalStepCount;
+      this.dropFirst();
+    }
   }
 
   /** The next portion of at most `max` bytes (see the header comment for where it ends). */
   async getBuffer(max: number): Promise<FxBuffer> {
+    if (this.ahead) {
+      this.stopAhead = true;
+      await this.ahead;
+      this.stopAhead = false;
+    }
+    const b = await this.fill(max);
+    if (b.TransferStatus === TransferStatus.Partial && (this.opts.readAhead ?? 0) > 0) this.scheduleAhead();
+    return b;
+  }
+
+  private async fill(max: number): Promise<FxBuffer> {
     if (this.failed !== undefined) return this.answer(TransferStatus.Error, [], this.failed);
     const out: Buffer[] = [];
     let room = Math.max(0, Math.floor(max));
     if (room === 0 && !this.done) return this.answer(TransferStatus.NoRoom, out);
     try {
       for (;;) {
-        if (this.pieces.length === 0) {
+        if (this.ph === this.pieces.length) {
           if (this.finished) return this.answer(TransferStatus.Done, out);
           const pending = this.pull();
           if (pending) await pending;
           // full: stop after at most one element of read-ahead (enough to tell Partial from Done)
-          if (room === 0 && !this.finished && this.pieces.length > 0) break;
+          if (room === 0 && !this.finished && this.ph < this.pieces.length) break;
           continue;
         }
-        const p = this.pieces[0] as Piece;
+        const p = this.pieces[this.ph] as Piece;
+        if ('progress' in p) {
+          this.takeProgress();
+          continue;
+        }
         if ('lazy' in p) {
           const left = p.lazy.length - p.offset;
           if (left <= 0) {
-            this.pieces.shift();
+            this.dropFirst();
             continue;
           }
           if (room === 0) break;
@@ -183,11 +255,12 @@ export class FxStreamProducer {
           out.push(got.subarray(0, emit));
           room -= emit;
           p.offset += emit;
+          this.buffered -= emit;
           continue;
         }
         const left = p.bytes.length - p.off;
         if (left === 0) {
-          this.pieces.shift();
+          this.dropFirst();
           continue;
         }
         if (p.atomic) {
@@ -197,7 +270,8 @@ export class FxStreamProducer {
           }
           out.push(p.off === 0 ? p.bytes : p.bytes.subarray(p.off));
           room -= left;
-          this.pieces.shift();
+          this.buffered -= left;
+          this.dropFirst();
           continue;
         }
         let n = Math.min(room, left);
@@ -210,18 +284,62 @@ export class FxStreamProducer {
         out.push(p.bytes.subarray(p.off, p.off + n));
         p.off += n;
         room -= n;
+        this.buffered -= n;
       }
     } catch (e) {
       this.failed = e;
-      this.pieces = [];
+      this.clearPieces();
       return this.answer(TransferStatus.Error, [], e);
     }
+    this.takeProgress();
     return this.answer(TransferStatus.Partial, out);
+  }
+
+  private clearPieces(): void {
+    this.pieces = [];
+    this.ph = 0;
+    this.buffered = 0;
+  }
+
+  /** Starts the read-ahead once the current turn of the event loop (the reply being sent) is over. */
+  private scheduleAhead(): void {
+    if (this.aheadScheduled || this.ahead || this.finished || this.closed) return;
+    this.aheadScheduled = true;
+    setImmediate(() => {
+      this.aheadScheduled = false;
+      if (this.ahead || this.finished || this.closed || this.failed !== undefined) return;
+      this.ahead = this.produceAhead().finally(() => {
+        this.ahead = undefined;
+      });
+    });
+  }
+
+  /** Pulls source items until `readAhead` bytes wait or the reader asks to stop; never rejects. */
+  private async produceAhead(): Promise<void> {
+    const target = this.opts.readAhead ?? 0;
+    let sliceEnd = this.buffered + AHEAD_SLICE;
+    try {
+      while (!this.stopAhead && !this.finished && this.aheadFailure === undefined && this.buffered < target) {
+        const pending = this.pull();
+        if (pending) await pending;
+        if (this.buffered >= sliceEnd) {
+          await new Promise<void>((r) => setImmediate(r));
+          sliceEnd = this.buffered + AHEAD_SLICE;
+        }
+      }
+    } catch (e) {
+      this.aheadFailure = { e };
+    }
   }
 
   /** Stops the source (RopRelease of the download context before Done). */
   async close(): Promise<void> {
-    this.pieces = [];
+    this.closed = true;
+    if (this.ahead) {
+      this.stopAhead = true;
+      await this.ahead;
+    }
+    this.clearPieces();
     this.queued = [];
     if (!this.finished) {
       this.finished = true;
@@ -248,6 +366,11 @@ export class FxStreamProducer {
    * and items that need no store call; a promise otherwise.
    */
   private pull(): Promise<void> | undefined {
+    if (this.aheadFailure !== undefined) {
+      const { e } = this.aheadFailure;
+      this.aheadFailure = undefined;
+      throw e;
+    }
     if (this.qi < this.queued.length) return this.accept(this.queued[this.qi++] as FxSourceItem);
     const n = this.it.next();
     if (n instanceof Promise) return n.then((r) => this.acceptResult(r));
@@ -270,14 +393,18 @@ export class FxStreamProducer {
   private accept(item: FxSourceItem): Promise<void> | undefined {
     switch (item.kind) {
       case 'progress':
-        this.inProgress = item.inProgressCount;
-        this.total = item.totalStepCount;
+        if (this.ph === this.pieces.length) {
+          this.inProgress = item.inProgressCount;
+          this.total = item.totalStepCount;
+        } else {
+          this.pieces.push({ progress: item });
+        }
         return undefined;
       case 'raw':
-        this.pieces.push({ bytes: Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength), atomic: item.atomic ?? false, off: 0 });
+        this.push({ bytes: Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength), atomic: item.atomic ?? false, off: 0 });
         return undefined;
       case 'marker':
-        this.pieces.push({ bytes: encodeMarker(item.tag), atomic: true, off: 0 });
+        this.push({ bytes: encodeMarker(item.tag), atomic: true, off: 0 });
         return undefined;
       case 'propStream':
         if (propId(item.tag) < 0x8000 || item.name) return this.acceptStream(item, item.name);
@@ -295,7 +422,8 @@ export class FxStreamProducer {
     if (info) info.copy(head, 4);
     head.writeUInt32LE(item.length >>> 0, head.length - 4);
     const wide = (item.tag & 0xffff) === PT.UNICODE;
-    this.pieces.push({ bytes: head, atomic: true, off: 0 }, { lazy: item, offset: 0, align: wide ? 2 : 1, carry: Buffer.alloc(0) });
+    this.push({ bytes: head, atomic: true, off: 0 });
+    this.push({ lazy: item, offset: 0, align: wide ? 2 : 1, carry: Buffer.alloc(0) });
     return undefined;
   }
 
@@ -312,7 +440,7 @@ export class FxStreamProducer {
     }
     const wireType = segs[0] ? (segs[0].bytes.readUInt32LE(0) & 0xffff) : 0;
     const align = wireType === PT.UNICODE || wireType === PT.MV_UNICODE ? 2 : 1;
-    for (const g of segs) this.pieces.push({ bytes: g.bytes, atomic: g.atomic, align: g.atomic ? 1 : align, off: 0 });
+    for (const g of segs) this.push({ bytes: g.bytes, atomic: g.atomic, align: g.atomic ? 1 : align, off: 0 });
     return undefined;
   }
 

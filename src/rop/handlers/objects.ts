@@ -24,6 +24,8 @@ export interface MailboxHandlerDeps {
   directory?: LogonDirectory;
   /** Message submission (MS-OXOMSG ROPs, oxomsg.ts): src/transport's MailTransport; without it oxomsg.ts makes a local-only one. */
   transport?: import('./oxomsg.js').MessageSubmitter;
+  /** Bytes of a FastTransfer download stream produced ahead of the client (config emsmdb.fastTransferReadAhead; 0: none). */
+  fastTransferReadAhead?: number;
 }
 
 /**

@@ -108,8 +108,9 @@ export class FxSourceObject implements ServerObject, FxSourceLike {
     names: MailboxStore,
     /** What the content producers measured (tests, logs). */
     readonly stats: ContentStats,
+    readAhead = 0,
   ) {
-    this.producer = new FxStreamProducer(source, { strings, codePage, names });
+    this.producer = new FxStreamProducer(source, { strings, codePage, names, readAhead });
     this.next = producerSource(this.producer);
   }
   nextBuffer(max: number): Promise<FxSourceBuffer> {
@@ -171,7 +172,6 @@ function inputOf(req: RopRequestHeader, ctx: RopContext): { logon: LogonObject; 
 }
 
 export function createFxCopyHandlers(deps: MailboxHandlerDeps): Map<number, RopHandlerEntry> {
-  void deps;
   const m = new Map<number, RopHandlerEntry>();
 
   /** RopFastTransferSourceCopyTo / CopyProperties: one object, a tag list that excludes or includes. */
@@ -199,7 +199,7 @@ export function createFxCopyHandlers(deps: MailboxHandlerDeps): Map<number, RopH
         source = attachmentContent((o as AttachmentServerObject).att, f, co, true);
         parent = o;
       }
-      return { ec: ec.Success, response: {}, created: new FxSourceObject(req.LogonId, parent, source, co.strings, ctx.codePage || CP_DEFAULT, io.store, stats) };
+      return { ec: ec.Success, response: {}, created: new FxSourceObject(req.LogonId, parent, source, co.strings, ctx.codePage || CP_DEFAULT, io.store, stats, deps.fastTransferReadAhead ?? 0) };
     });
 
   m.set(FXCOPY_ROP.RopFastTransferSourceCopyTo, { inputKinds: OBJECT_KINDS, handle: copyObject('exclude', mask(COPYTO_FLAGS)) });
@@ -223,7 +223,7 @@ export function createFxCopyHandlers(deps: MailboxHandlerDeps): Map<number, RopH
         }
         const stats = newStats();
         const co: ContentOptions = { store: io.store, strings: stringMode(req.SendOptions), log: ctx.log, stats };
-        return { ec: ec.Success, response: {}, created: new FxSourceObject(req.LogonId, io.logon, messageList(mids, co), co.strings, ctx.codePage || CP_DEFAULT, io.store, stats) };
+        return { ec: ec.Success, response: {}, created: new FxSourceObject(req.LogonId, io.logon, messageList(mids, co), co.strings, ctx.codePage || CP_DEFAULT, io.store, stats, deps.fastTransferReadAhead ?? 0) };
       }),
   });
 
@@ -240,7 +240,7 @@ export function createFxCopyHandlers(deps: MailboxHandlerDeps): Map<number, RopH
         const stats = newStats();
         const co: ContentOptions = { store: io.store, strings: stringMode(req.SendOptions), log: ctx.log, stats };
         const source = topFolder(f.fid, (req.CopyFlags & COPYFOLDER_FLAGS.CopySubfolders) !== 0, co);
-        return { ec: ec.Success, response: {}, created: new FxSourceObject(req.LogonId, io.logon, source, co.strings, ctx.codePage || CP_DEFAULT, io.store, stats) };
+        return { ec: ec.Success, response: {}, created: new FxSourceObject(req.LogonId, io.logon, source, co.strings, ctx.codePage || CP_DEFAULT, io.store, stats, deps.fastTransferReadAhead ?? 0) };
       }),
   });
 

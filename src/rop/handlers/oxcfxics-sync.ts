@@ -123,6 +123,7 @@ export function createSyncDownloadHandlers(deps: MailboxHandlerDeps, content?: M
         restriction,
         propertyTags: req.PropertyTags,
         codePage: ctx.codePage,
+        readAhead: deps.fastTransferReadAhead ?? 0,
       },
       producer,
       ctx.log,
