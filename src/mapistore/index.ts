@@ -21,7 +21,22 @@ export interface StoreConfig {
   store: { backend: 'local'; idBatch: number };
   index: {
     provider: 'sqlite' | 'mysql';
-    mysql: { url: string; host: string; port: number; user: string; password: string; database: string; poolSize: number; connectTimeoutSeconds: number; queryTimeoutSeconds: number };
+    mysql: {
+      url: string;
+      host: string;
+      port: number;
+      user: string;
+      password: string;
+      database: string;
+      poolSize: number;
+      connectTimeoutSeconds: number;
+      queryTimeoutSeconds: number;
+      queueLimit?: number;
+      acquireTimeoutSeconds?: number;
+      maxRetries?: number;
+      lockWaitTimeoutSeconds?: number;
+      schemaLockTimeoutSeconds?: number;
+    };
   };
 }
 
@@ -32,6 +47,11 @@ export function createIndex(c: StoreConfig): IndexProvider {
       poolSize: m.poolSize,
       connectTimeoutMs: m.connectTimeoutSeconds * 1000,
       queryTimeoutMs: m.queryTimeoutSeconds * 1000,
+      ...(m.queueLimit !== undefined ? { queueLimit: m.queueLimit } : {}),
+      ...(m.acquireTimeoutSeconds ? { acquireTimeoutMs: m.acquireTimeoutSeconds * 1000 } : {}),
+      ...(m.maxRetries !== undefined ? { maxRetries: m.maxRetries } : {}),
+      ...(m.lockWaitTimeoutSeconds ? { lockWaitTimeoutSeconds: m.lockWaitTimeoutSeconds } : {}),
+      ...(m.schemaLockTimeoutSeconds ? { schemaLockTimeoutSeconds: m.schemaLockTimeoutSeconds } : {}),
       ...(m.url ? { url: m.url } : { host: m.host, port: m.port, user: m.user, password: m.password, database: m.database }),
     };
     return new MysqlIndexProvider(o);

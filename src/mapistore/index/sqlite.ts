@@ -1,5 +1,7 @@
 // Index store on SQLite (the default): one file (`dataDir/index.sqlite`) holding every mailbox's row, GLOBCNT
-// counter, named properties and backend mappings. Same tables as index/mysql.ts.
+// counter, named properties and backend mappings. Same tables as index/mysql-schema.ts (migrations 1 and 2; the
+// SQLite file needs no version table: every statement is CREATE ... IF NOT EXISTS and nothing was ever altered).
+// The IMAP tables (ImapIndex) read 64-bit columns with safeIntegers so MODSEQ values past 2^53 stay exact.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -7,7 +9,8 @@ import { randomGuid } from '../../util/guid.js';
 import { PS_MAPI, type PropertyName } from '../../mapi/named.js';
 import { checkCount, checkName, checkRange, fixedIdOf, nameHash, namedFull, rowName } from './common.js';
 import {
-  NAMED_ID_MAX, NAMED_ID_MIN, type IndexMapping, type IndexProvider, type MailboxIndex, type MailboxRecord, type NamedEntry,
+  NAMED_ID_MAX, NAMED_ID_MIN, type ImapFolderRow, type ImapIndex, type ImapMessageRow, type IndexMapping, type IndexProvider,
+  type MailboxIndexWithImap, type MailboxRecord, type NamedEntry, type OverlayProp,
 } from './types.js';
 
 const SCHEMA = `
@@ -44,6 +47,39 @@ CREATE TABLE IF NOT EXISTS id_map (
   UNIQUE (mailbox_id, kind, backend_key)
 );
 CREATE INDEX IF NOT EXISTS id_map_folder ON id_map (mailbox_id, folder_globcnt);
+CREATE TABLE IF NOT EXISTS imap_folders (
+  mailbox_id INTEGER NOT NULL,
+  folder_globcnt INTEGER NOT NULL,
+  imap_name TEXT NOT NULL,
+  uidvalidity INTEGER NOT NULL,
+  uidnext INTEGER NOT NULL,
+  highest_modseq INTEGER NOT NULL DEFAULT 0,
+  last_sync_cn INTEGER NOT NULL DEFAULT 0,
+  sync_state TEXT,
+  PRIMARY KEY (mailbox_id, folder_globcnt),
+  UNIQUE (mailbox_id, imap_name)
+);
+CREATE TABLE IF NOT EXISTS imap_messages (
+  mailbox_id INTEGER NOT NULL,
+  folder_globcnt INTEGER NOT NULL,
+  uidvalidity INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  globcnt INTEGER NOT NULL,
+  modseq INTEGER NOT NULL DEFAULT 0,
+  cn INTEGER NOT NULL,
+  read_cn INTEGER NOT NULL DEFAULT 0,
+  flags INTEGER NOT NULL DEFAULT 0,
+  size INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (mailbox_id, folder_globcnt, uidvalidity, uid),
+  UNIQUE (mailbox_id, globcnt)
+);
+CREATE TABLE IF NOT EXISTS mapi_overlay (
+  mailbox_id INTEGER NOT NULL,
+  globcnt INTEGER NOT NULL,
+  prop_tag INTEGER NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY (mailbox_id, globcnt, prop_tag)
+) WITHOUT ROWID;
 `;
 
 interface MapRow {
@@ -75,7 +111,7 @@ export class SqliteIndexProvider implements IndexProvider {
     this.db.exec(SCHEMA);
   }
 
-  async openMailbox(username: string): Promise<MailboxIndex> {
+  async openMailbox(username: string): Promise<MailboxIndexWithImap> {
     const user = username.toLowerCase();
     let created = false;
     let row = this.db.prepare('SELECT * FROM mailboxes WHERE username = ?').get(user) as
@@ -93,13 +129,15 @@ export class SqliteIndexProvider implements IndexProvider {
   }
 }
 
-class SqliteMailboxIndex implements MailboxIndex {
+class SqliteMailboxIndex implements MailboxIndexWithImap {
+  readonly imap: ImapIndex;
   private readonly stAlloc;
   private readonly stLast;
   private readonly stNameByHash;
   private readonly stNameById;
 
   constructor(private readonly db: Database.Database, readonly mailbox: MailboxRecord) {
+    this.imap = new SqliteImapIndex(db, mailbox.id);
     this.stAlloc = db.prepare('UPDATE mailboxes SET next_globcnt = next_globcnt + ? WHERE id = ? RETURNING next_globcnt');
     this.stLast = db.prepare('SELECT next_globcnt FROM mailboxes WHERE id = ?');
     this.stNameByHash = db.prepare('SELECT prop_id FROM named_props WHERE mailbox_id = ? AND name_hash = ?');
@@ -188,5 +226,154 @@ class SqliteMailboxIndex implements MailboxIndex {
 
   async close(): Promise<void> {
     // the provider owns the connection
+  }
+}
+
+type Row = Record<string, unknown>;
+const big = (v: unknown): bigint => BigInt(v as bigint | number | string);
+
+const toFolder = (r: Row): ImapFolderRow => ({
+  folderGlobcnt: big(r.folder_globcnt),
+  imapName: r.imap_name as string,
+  uidvalidity: Number(r.uidvalidity),
+  uidnext: Number(r.uidnext),
+  highestModseq: big(r.highest_modseq),
+  lastSyncCn: big(r.last_sync_cn),
+  syncState: (r.sync_state as string | null) ?? null,
+});
+
+const toMessage = (r: Row): ImapMessageRow => ({
+  folderGlobcnt: big(r.folder_globcnt),
+  uidvalidity: Number(r.uidvalidity),
+  uid: Number(r.uid),
+  globcnt: big(r.globcnt),
+  modseq: big(r.modseq),
+  cn: big(r.cn),
+  readCn: big(r.read_cn),
+  flags: Number(r.flags),
+  size: Number(r.size),
+});
+
+/** ImapIndex on SQLite: batches run as one transaction of prepared statements. */
+class SqliteImapIndex implements ImapIndex {
+  constructor(private readonly db: Database.Database, private readonly mb: number) {}
+
+  private all(sql: string, ...params: unknown[]): Row[] {
+    return this.db.prepare(sql).safeIntegers(true).all(...params) as Row[];
+  }
+
+  async putFolders(rows: readonly ImapFolderRow[]): Promise<void> {
+    const st = this.db.prepare(
+      `INSERT INTO imap_folders (mailbox_id, folder_globcnt, imap_name, uidvalidity, uidnext, highest_modseq, last_sync_cn, sync_state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mailbox_id, folder_globcnt) DO UPDATE SET imap_name = excluded.imap_name,
+         uidvalidity = excluded.uidvalidity, uidnext = excluded.uidnext, highest_modseq = excluded.highest_modseq,
+         last_sync_cn = excluded.last_sync_cn, sync_state = excluded.sync_state`,
+    );
+    this.db.transaction(() => {
+      for (const f of rows) st.run(this.mb, f.folderGlobcnt, f.imapName, f.uidvalidity, f.uidnext, f.highestModseq, f.lastSyncCn, f.syncState);
+    }).immediate();
+  }
+
+  async folderByName(imapName: string): Promise<ImapFolderRow | null> {
+    const r = this.all('SELECT * FROM imap_folders WHERE mailbox_id = ? AND imap_name = ?', this.mb, imapName)[0];
+    return r ? toFolder(r) : null;
+  }
+
+  async folderById(folderGlobcnt: bigint): Promise<ImapFolderRow | null> {
+    const r = this.all('SELECT * FROM imap_folders WHERE mailbox_id = ? AND folder_globcnt = ?', this.mb, folderGlobcnt)[0];
+    return r ? toFolder(r) : null;
+  }
+
+  async listFolders(): Promise<ImapFolderRow[]> {
+    return this.all('SELECT * FROM imap_folders WHERE mailbox_id = ? ORDER BY folder_globcnt', this.mb).map(toFolder);
+  }
+
+  async deleteFolder(folderGlobcnt: bigint): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM mapi_overlay WHERE mailbox_id = ? AND globcnt IN (SELECT globcnt FROM imap_messages WHERE mailbox_id = ? AND folder_globcnt = ?)')
+        .run(this.mb, this.mb, folderGlobcnt);
+      this.db.prepare('DELETE FROM imap_messages WHERE mailbox_id = ? AND folder_globcnt = ?').run(this.mb, folderGlobcnt);
+      this.db.prepare('DELETE FROM mapi_overlay WHERE mailbox_id = ? AND globcnt = ?').run(this.mb, folderGlobcnt);
+      this.db.prepare('DELETE FROM imap_folders WHERE mailbox_id = ? AND folder_globcnt = ?').run(this.mb, folderGlobcnt);
+    }).immediate();
+  }
+
+  async putMessages(rows: readonly ImapMessageRow[]): Promise<void> {
+    const st = this.db.prepare(
+      `INSERT INTO imap_messages (mailbox_id, folder_globcnt, uidvalidity, uid, globcnt, modseq, cn, read_cn, flags, size)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mailbox_id, folder_globcnt, uidvalidity, uid) DO UPDATE SET
+         globcnt = excluded.globcnt, modseq = excluded.modseq, cn = excluded.cn, read_cn = excluded.read_cn, flags = excluded.flags,
+         size = excluded.size`,
+    );
+    this.db.transaction(() => {
+      for (const m of rows) st.run(this.mb, m.folderGlobcnt, m.uidvalidity, m.uid, m.globcnt, m.modseq, m.cn, m.readCn, m.flags, m.size);
+    }).immediate();
+  }
+
+  async messagesByUid(folderGlobcnt: bigint, uidvalidity: number, uids: readonly number[]): Promise<ImapMessageRow[]> {
+    const st = this.db.prepare('SELECT * FROM imap_messages WHERE mailbox_id = ? AND folder_globcnt = ? AND uidvalidity = ? AND uid = ?').safeIntegers(true);
+    return [...new Set(uids)].sort((a, b) => a - b)
+      .map((u) => st.get(this.mb, folderGlobcnt, uidvalidity, u) as Row | undefined)
+      .filter((r): r is Row => r !== undefined).map(toMessage);
+  }
+
+  async messagesById(globcnts: readonly bigint[]): Promise<ImapMessageRow[]> {
+    const st = this.db.prepare('SELECT * FROM imap_messages WHERE mailbox_id = ? AND globcnt = ?').safeIntegers(true);
+    return [...new Set(globcnts)].map((g) => st.get(this.mb, g) as Row | undefined).filter((r): r is Row => r !== undefined).map(toMessage);
+  }
+
+  async messagesInFolder(folderGlobcnt: bigint, uidvalidity: number, afterUid = 0, limit = 0xffffffff): Promise<ImapMessageRow[]> {
+    return this.all('SELECT * FROM imap_messages WHERE mailbox_id = ? AND folder_globcnt = ? AND uidvalidity = ? AND uid > ? ORDER BY uid LIMIT ?',
+      this.mb, folderGlobcnt, uidvalidity, afterUid, limit).map(toMessage);
+  }
+
+  async deleteMessages(folderGlobcnt: bigint, uidvalidity: number, uids: readonly number[]): Promise<number> {
+    const ov = this.db.prepare(`DELETE FROM mapi_overlay WHERE mailbox_id = ? AND globcnt = (SELECT globcnt FROM imap_messages
+      WHERE mailbox_id = ? AND folder_globcnt = ? AND uidvalidity = ? AND uid = ?)`);
+    const del = this.db.prepare('DELETE FROM imap_messages WHERE mailbox_id = ? AND folder_globcnt = ? AND uidvalidity = ? AND uid = ?');
+    return this.db.transaction(() => {
+      let n = 0;
+      for (const u of new Set(uids)) {
+        ov.run(this.mb, this.mb, folderGlobcnt, uidvalidity, u);
+        n += del.run(this.mb, folderGlobcnt, uidvalidity, u).changes;
+      }
+      return n;
+    }).immediate();
+  }
+
+  async deleteFolderMessages(folderGlobcnt: bigint, keep: number): Promise<number> {
+    return this.db.transaction(() => {
+      this.db.prepare(`DELETE FROM mapi_overlay WHERE mailbox_id = ? AND globcnt IN (SELECT globcnt FROM imap_messages
+        WHERE mailbox_id = ? AND folder_globcnt = ? AND uidvalidity <> ?)`).run(this.mb, this.mb, folderGlobcnt, keep);
+      return this.db.prepare('DELETE FROM imap_messages WHERE mailbox_id = ? AND folder_globcnt = ? AND uidvalidity <> ?').run(this.mb, folderGlobcnt, keep).changes;
+    }).immediate();
+  }
+
+  async putOverlay(rows: readonly OverlayProp[]): Promise<void> {
+    const st = this.db.prepare('INSERT INTO mapi_overlay (mailbox_id, globcnt, prop_tag, value) VALUES (?, ?, ?, ?) ON CONFLICT (mailbox_id, globcnt, prop_tag) DO UPDATE SET value = excluded.value');
+    this.db.transaction(() => {
+      for (const o of rows) st.run(this.mb, o.globcnt, o.propTag >>> 0, Buffer.from(o.value.buffer, o.value.byteOffset, o.value.length));
+    }).immediate();
+  }
+
+  async getOverlay(globcnts: readonly bigint[]): Promise<Map<bigint, OverlayProp[]>> {
+    const st = this.db.prepare('SELECT prop_tag, value FROM mapi_overlay WHERE mailbox_id = ? AND globcnt = ? ORDER BY prop_tag');
+    const out = new Map<bigint, OverlayProp[]>();
+    for (const g of new Set(globcnts)) {
+      const rows = st.all(this.mb, g) as { prop_tag: number; value: Buffer }[];
+      if (rows.length > 0) out.set(g, rows.map((r) => ({ globcnt: g, propTag: r.prop_tag, value: new Uint8Array(r.value) })));
+    }
+    return out;
+  }
+
+  async deleteOverlay(globcnt: bigint, tags?: readonly number[]): Promise<void> {
+    if (tags === undefined) {
+      this.db.prepare('DELETE FROM mapi_overlay WHERE mailbox_id = ? AND globcnt = ?').run(this.mb, globcnt);
+      return;
+    }
+    const st = this.db.prepare('DELETE FROM mapi_overlay WHERE mailbox_id = ? AND globcnt = ? AND prop_tag = ?');
+    this.db.transaction(() => {
+      for (const t of tags) st.run(this.mb, globcnt, t >>> 0);
+    }).immediate();
   }
 }

@@ -63,3 +63,103 @@ export interface IndexProvider {
 /** Highest named-property id (MS-OXCPRPT 2.2.1.x: 0x8000-0xFFFE). */
 export const NAMED_ID_MIN = 0x8000;
 export const NAMED_ID_MAX = 0xfffe;
+
+// ---- IMAP backend index (schema migration 2): MAPI-only data keyed by (mailbox, UIDVALIDITY, UID) ----
+
+/** Flag summary bits of an IMAP message (RFC 9051 2.3.2 system flags the MAPI side maps). */
+export const IMAP_FLAG = {
+  Seen: 1,
+  Answered: 2,
+  Flagged: 4,
+  Deleted: 8,
+  Draft: 16,
+  /** RFC 5550 $Forwarded keyword. */
+  Forwarded: 32,
+  /** RFC 3503 $MDNSent keyword. */
+  MdnSent: 64,
+} as const;
+
+/** Per-folder IMAP sync state: one row per IMAP mailbox mapped onto a MAPI folder. */
+export interface ImapFolderRow {
+  /** FID GLOBCNT of the MAPI folder. */
+  folderGlobcnt: bigint;
+  /** The mailbox name as the IMAP server spells it (RFC 9051 5.1, UTF-8 when UTF8=ACCEPT, else modified UTF-7). */
+  imapName: string;
+  /** RFC 9051 2.3.1.1 UIDVALIDITY (32-bit, non-zero). */
+  uidvalidity: number;
+  /** RFC 9051 UIDNEXT seen at the last sync (32-bit). */
+  uidnext: number;
+  /** RFC 7162 HIGHESTMODSEQ seen at the last sync (0n when the server has no CONDSTORE). */
+  highestModseq: bigint;
+  /** The store CN of the last sync of this folder (0n before the first). */
+  lastSyncCn: bigint;
+  /** Opaque backend state (e.g. JSON), null when unused. */
+  syncState: string | null;
+}
+
+/** One IMAP message mapped onto a MID. */
+export interface ImapMessageRow {
+  folderGlobcnt: bigint;
+  uidvalidity: number;
+  uid: number;
+  /** MID GLOBCNT. */
+  globcnt: bigint;
+  /** RFC 7162 MODSEQ of the message at the last sync (0n when unknown). */
+  modseq: bigint;
+  /** CN of the message's last content/property change. */
+  cn: bigint;
+  /** CN of its last read-state change (MS-OXCFXICS read-state sync). */
+  readCn: bigint;
+  /** IMAP_FLAG bits. */
+  flags: number;
+  /** RFC822.SIZE. */
+  size: number;
+}
+
+/** One MAPI property MIME cannot carry, stored beside an IMAP message (or folder) by its GLOBCNT. */
+export interface OverlayProp {
+  globcnt: bigint;
+  /** Property tag (id << 16 | type); named ids are this mailbox's. */
+  propTag: number;
+  /** The value serialised by the backend (its own encoding). */
+  value: Uint8Array;
+}
+
+/**
+ * Tables for the IMAP backend. Batch forms write or read many rows per statement (the first sync of a large
+ * folder writes thousands). Rows of another UIDVALIDITY are kept until `deleteFolderMessages` drops them.
+ */
+export interface ImapIndex {
+  putFolders(rows: readonly ImapFolderRow[]): Promise<void>;
+  folderByName(imapName: string): Promise<ImapFolderRow | null>;
+  folderById(folderGlobcnt: bigint): Promise<ImapFolderRow | null>;
+  listFolders(): Promise<ImapFolderRow[]>;
+  /** Drops the folder row, its messages and their overlay rows. */
+  deleteFolder(folderGlobcnt: bigint): Promise<void>;
+  /** Inserts or replaces messages (key: folder, uidvalidity, uid). */
+  putMessages(rows: readonly ImapMessageRow[]): Promise<void>;
+  /** The rows for these UIDs (missing UIDs are absent from the result), ordered by UID. */
+  messagesByUid(folderGlobcnt: bigint, uidvalidity: number, uids: readonly number[]): Promise<ImapMessageRow[]>;
+  /** The rows for these MID GLOBCNTs, in any order. */
+  messagesById(globcnts: readonly bigint[]): Promise<ImapMessageRow[]>;
+  /** Rows of one folder and UIDVALIDITY with uid > afterUid, ordered by UID, at most `limit`. */
+  messagesInFolder(folderGlobcnt: bigint, uidvalidity: number, afterUid?: number, limit?: number): Promise<ImapMessageRow[]>;
+  /** Removes these UIDs (and their overlay rows); returns how many message rows went. */
+  deleteMessages(folderGlobcnt: bigint, uidvalidity: number, uids: readonly number[]): Promise<number>;
+  /** Removes the folder's messages whose UIDVALIDITY is not `keep` (after a UIDVALIDITY change); returns the count. */
+  deleteFolderMessages(folderGlobcnt: bigint, keep: number): Promise<number>;
+  /** Inserts or replaces overlay properties. */
+  putOverlay(rows: readonly OverlayProp[]): Promise<void>;
+  /** Overlay properties of these GLOBCNTs, grouped by GLOBCNT, each list ordered by tag. */
+  getOverlay(globcnts: readonly bigint[]): Promise<Map<bigint, OverlayProp[]>>;
+  /** Removes the given tags of one GLOBCNT, or all its rows when `tags` is omitted. */
+  deleteOverlay(globcnt: bigint, tags?: readonly number[]): Promise<void>;
+}
+
+/** Providers that carry the IMAP tables expose them on the mailbox index. */
+export interface MailboxIndexWithImap extends MailboxIndex {
+  readonly imap: ImapIndex;
+}
+
+export const hasImapIndex = (m: MailboxIndex): m is MailboxIndexWithImap =>
+  typeof (m as Partial<MailboxIndexWithImap>).imap === 'object' && (m as Partial<MailboxIndexWithImap>).imap !== null;
