@@ -5,7 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-need=(python3-impacket python3-samba samba-dsdb-modules samba-ad-provision tshark slapd ldap-utils mariadb-server python3-exchangelib curl)
+need=(python3-impacket python3-samba samba-dsdb-modules samba-ad-provision tshark slapd ldap-utils mariadb-server python3-exchangelib curl dovecot-imapd)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,468 @@
+// A throw-away Dovecot 2.3 IMAP server for the IMAP backend tests (Debian package dovecot-imapd): a standalone
+// dovecot.conf of its own in a temporary directory (nothing is read from /etc/dovecot), maildir storage under that
+// directory, listening on 127.0.0.1 on a free high port, started as a foreground child (`dovecot -F -c`) in its own
+// process group and stopped with SIGTERM to that group. No systemd; base_dir, state_dir and log are inside the temporary directory, so a system Dovecot
+// (if one runs) does not matter.
+//
+// Server features the IMAP backend relies on and this config turns on:
+//   RFC 3501 IMAP4rev1, RFC 7162 CONDSTORE/QRESYNC, RFC 4315 UIDPLUS, RFC 6851 MOVE, RFC 4314 ACL (acl + imap_acl
+//   plugins, vfile backend), RFC 2342 NAMESPACE with a shared namespace "shared/<user>/" (acl_shared_dict, so LIST
+//   shows other users' mailboxes once they are shared), RFC 6154 SPECIAL-USE (Drafts, Sent, Trash, Junk created and
+//   subscribed automatically), RFC 2177 IDLE, RFC 5465 NOTIFY (Dovecot advertises it with mailbox_list_index = yes),
+//   RFC 5819 LIST-STATUS, RFC 5161 ENABLE.
+//
+// Trust modes (see docs/imap.md "IMAP trust modes"):
+//   passwd  users from a passwd-file with {PLAIN} passwords
+//   master  the same users plus a master passdb; "alice*master" with the master password logs in as alice
+//   static  static passdb with nopassword=y restricted by allow_nets (default 127.0.0.1/32): any password
+//
+// Choices: the mail processes run as nobody/nogroup (static userdb; in static mode with allow_all_users=yes, since
+// the passdb cannot confirm a user without a client address); Dovecot's master must be started as root, so the
+// helper refuses to start otherwise. ACLs are checked as the login user even for master logins (acl_user = %u) and
+// re-read on every access (vfile cache_secs=0), so a SETACL counts in other sessions at once.
+// The shared namespace uses the owner's index (no INDEXPVT), so \Seen on a shared folder is the owner's flag, as for
+// Exchange delegate access. auth_failure_delay = 0 and no anvil auth penalty, so refused logins do not slow
+// the tests down.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { ImapFlow, ImapFlowOptions } from 'imapflow';
+
+export const DOVECOT = '/usr/sbin/dovecot';
+export const DOVEADM = '/usr/bin/doveadm';
+
+export type DovecotAuthMode = 'passwd' | 'master' | 'static';
+
+export const DEFAULT_USERS: Readonly<Record<string, string>> = {
+  alice: 'alice-secret',
+  bob: 'bob-secret',
+  carol: 'carol-secret',
+};
+export const MASTER_USER = 'master';
+export const MASTER_PASSWORD = 'master-secret';
+
+export interface DovecotOptions {
+  /** Default 'passwd'. */
+  mode?: DovecotAuthMode;
+  /** User name -> password (passwd and master modes; in static mode only the names matter). */
+  users?: Record<string, string>;
+  masterUser?: string;
+  masterPassword?: string;
+  /** static mode: the networks whose clients may log in without a password (allow_nets). */
+  trustedNets?: string;
+  /** Default: a free port chosen at start. */
+  port?: number;
+}
+
+export class DovecotError extends Error {
+  constructor(
+    readonly code: 'OC_TEST_DOVECOT_MISSING' | 'OC_TEST_DOVECOT_NOT_ROOT' | 'OC_TEST_DOVECOT_START' | 'OC_TEST_DOVECOT_DOVEADM',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DovecotError';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** True once the server has sent its "* OK" greeting on a fresh connection. */
+function greets(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let buf = '';
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(2000, () => done(false));
+    s.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      if (buf.includes('\r\n')) done(buf.startsWith('* OK'));
+    });
+    s.once('error', () => done(false));
+    s.once('close', () => done(false));
+  });
+}
+
+function idOf(name: string, file: string): number {
+  const line = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
+  const id = line ? Number(line.split(':')[2]) : NaN;
+  if (!Number.isInteger(id)) throw new DovecotError('OC_TEST_DOVECOT_START', `no ${name} entry in ${file}`);
+  return id;
+}
+
+function passdbs(o: Required<Omit<DovecotOptions, 'users' | 'port'>>, dir: string): string {
+  const users = `passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${dir}/users
+}
+`;
+  if (o.mode === 'passwd') return users;
+  if (o.mode === 'master') {
+    return `passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${dir}/master-users
+  master = yes
+  # the login user must exist in the next passdb
+  result_success = continue
+}
+${users}`;
+  }
+  return `passdb {
+  driver = static
+  args = nopassword=y allow_nets=${o.trustedNets}
+}
+`;
+}
+
+function dovecotConf(o: Required<Omit<DovecotOptions, 'users' | 'port'>>, dir: string, port: number): string {
+  return `# generated by test/helpers/dovecot.ts (standalone: nothing from /etc/dovecot)
+protocols = imap
+listen = 127.0.0.1
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/dovecot.log
+info_log_path = ${dir}/dovecot.log
+instance_name = ocng-dovecot-${port}
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_master_user_separator = *
+auth_failure_delay = 0
+auth_verbose = yes
+default_login_user = dovenull
+default_internal_user = dovecot
+mail_location = maildir:~/Maildir
+mailbox_list_index = yes
+mail_plugins = acl
+
+namespace inbox {
+  type = private
+  inbox = yes
+  separator = /
+  prefix =
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+}
+namespace shared {
+  type = shared
+  separator = /
+  prefix = shared/%%u/
+  location = maildir:%%h/Maildir
+  subscriptions = no
+  list = children
+}
+
+${passdbs(o, dir)}userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=${dir}/home/%u${o.mode === 'static' ? ' allow_all_users=yes' : ''}
+}
+
+protocol imap {
+  mail_plugins = $mail_plugins imap_acl
+  mail_max_userip_connections = 200
+}
+plugin {
+  # stat() the dovecot-acl files on every access, so another session's SETACL counts at once (default: 30 s)
+  acl = vfile:cache_secs=0
+  acl_user = %u
+  acl_shared_dict = file:${dir}/shared/shared-mailboxes.db
+}
+
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service anvil {
+  chroot =
+  # no growing auth penalty per IP: the tests refuse logins on purpose
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service stats {
+  unix_listener stats-reader {
+    mode = 0666
+  }
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+`;
+}
+
+function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 30_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+export class Dovecot {
+  private child: ChildProcess | null = null;
+  readonly host = '127.0.0.1';
+
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    readonly mode: DovecotAuthMode,
+    readonly users: Readonly<Record<string, string>>,
+    readonly masterUser: string,
+    readonly masterPassword: string,
+  ) {}
+
+  get conf(): string {
+    return path.join(this.dir, 'dovecot.conf');
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  /** Writes the config and user files into a new temporary directory and starts Dovecot. */
+  static async start(opts: DovecotOptions = {}): Promise<Dovecot> {
+    for (const bin of [DOVECOT, DOVEADM]) {
+      if (!fs.existsSync(bin)) {
+        throw new DovecotError('OC_TEST_DOVECOT_MISSING', `${bin} is missing: apt-get install -y --no-install-recommends dovecot-imapd`);
+      }
+    }
+    if (process.getuid?.() !== 0) {
+      throw new DovecotError('OC_TEST_DOVECOT_NOT_ROOT', 'the Dovecot test server must be started as root (its mail processes run as nobody)');
+    }
+    const o = {
+      mode: opts.mode ?? 'passwd',
+      masterUser: opts.masterUser ?? MASTER_USER,
+      masterPassword: opts.masterPassword ?? MASTER_PASSWORD,
+      trustedNets: opts.trustedNets ?? '127.0.0.1/32',
+    };
+    const users = { ...(opts.users ?? DEFAULT_USERS) };
+    for (const [u, p] of Object.entries(users)) {
+      if (!/^[A-Za-z0-9._-]+$/.test(u) || /[:\n]/.test(p)) throw new DovecotError('OC_TEST_DOVECOT_START', `unusable test user ${JSON.stringify(u)}`);
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-dovecot-'));
+    fs.chmodSync(dir, 0o755);
+    const uid = idOf('nobody', '/etc/passwd');
+    const gid = idOf('nogroup', '/etc/group');
+    for (const sub of ['run', 'state', 'home', 'shared']) fs.mkdirSync(path.join(dir, sub), { mode: 0o755 });
+    fs.chownSync(path.join(dir, 'home'), uid, gid);
+    fs.chownSync(path.join(dir, 'shared'), uid, gid);
+    fs.writeFileSync(
+      path.join(dir, 'users'),
+      Object.entries(users)
+        .map(([u, p]) => `${u}:{PLAIN}${p}\n`)
+        .join(''),
+    );
+    fs.writeFileSync(path.join(dir, 'master-users'), `${o.masterUser}:{PLAIN}${o.masterPassword}\n`);
+    const port = opts.port ?? (await freePort());
+    fs.writeFileSync(path.join(dir, 'dovecot.conf'), dovecotConf(o, dir, port));
+    const d = new Dovecot(dir, port, o.mode, users, o.masterUser, o.masterPassword);
+    try {
+      await d.launch();
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    return d;
+  }
+
+  /** The last lines of Dovecot's log (for error messages and debugging). */
+  logTail(lines = 20): string {
+    const file = path.join(this.dir, 'dovecot.log');
+    if (!fs.existsSync(file)) return '(no log)';
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-lines - 1).join('\n');
+  }
+
+  private async launch(): Promise<void> {
+    if (this.child) return;
+    const out = fs.openSync(path.join(this.dir, 'dovecot.log'), 'a');
+    // detached: its own process group, so halt() can end the master and all its children together
+    const child = spawn(DOVECOT, ['-F', '-c', this.conf], { stdio: ['ignore', out, out], detached: true });
+    fs.closeSync(out);
+    let exited: string | null = null;
+    child.once('error', (err) => {
+      exited = `spawn failed: ${err.message}`;
+      if (this.child === child) this.child = null;
+    });
+    child.once('exit', (code, signal) => {
+      exited = `exited with ${code ?? signal}`;
+      if (this.child === child) this.child = null;
+    });
+    this.child = child;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && !exited) {
+      if (await greets(this.port)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.halt();
+    throw new DovecotError(
+      'OC_TEST_DOVECOT_START',
+      `dovecot (${this.dir}) did not start on ${this.host}:${this.port} (${exited ?? 'no greeting within 10 s'}):\n${this.logTail(15)}`,
+    );
+  }
+
+  /**
+   * SIGTERM to Dovecot's process group (the master and every login, auth and imap process it forked), SIGKILL to
+   * the group after 5 s. Signalling only the master would leave the imap processes serving their clients for
+   * another ~10 s. Data stays.
+   */
+  private async halt(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    const pgid = child.pid;
+    if (pgid === undefined) return;
+    const signalGroup = (sig: NodeJS.Signals | 0): boolean => {
+      try {
+        process.kill(-pgid, sig);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false; // the group is gone
+        throw err;
+      }
+    };
+    const masterExited =
+      child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!signalGroup('SIGTERM')) return;
+    const deadline = Date.now() + 5000;
+    await Promise.race([masterExited, new Promise((r) => setTimeout(r, 5000))]);
+    while (Date.now() < deadline && signalGroup(0)) await new Promise((r) => setTimeout(r, 25));
+    if (signalGroup('SIGKILL')) await masterExited;
+  }
+
+  /** Stops Dovecot (open IMAP connections are dropped) and starts it again on the same port with the same data. */
+  async restart(): Promise<void> {
+    await this.halt();
+    await this.launch();
+  }
+
+  /** Stops Dovecot and removes its directory. */
+  async stop(): Promise<void> {
+    await this.halt();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * The login name and password that log `user` in under this server's trust mode: the user's own password
+   * (passwd), "user*master" with the master password (master), or an arbitrary password (static). With an
+   * explicit `password` the login is plain `user` with that password in every mode.
+   */
+  credentials(user: string, password?: string): { user: string; pass: string } {
+    if (password !== undefined) return { user, pass: password };
+    if (this.mode === 'master') return { user: `${user}*${this.masterUser}`, pass: this.masterPassword };
+    if (this.mode === 'static') return { user, pass: 'any-password' };
+    return { user, pass: this.users[user] ?? '' };
+  }
+
+  /** ImapFlow options for `user` (see credentials(); no TLS, no logging, no auto-IDLE). */
+  clientOptions(user: string, password?: string): ImapFlowOptions {
+    return {
+      host: this.host,
+      port: this.port,
+      secure: false,
+      auth: this.credentials(user, password),
+      logger: false,
+      disableAutoIdle: true,
+      connectionTimeout: 10_000,
+    };
+  }
+
+  /** Runs doveadm against this instance's config (e.g. ['mailbox', 'status', '-u', 'alice', 'messages', 'INBOX']). */
+  async doveadm(args: string[]): Promise<string> {
+    const r = await run(DOVEADM, ['-c', this.conf, ...args]);
+    if (r.code !== 0) throw new DovecotError('OC_TEST_DOVECOT_DOVEADM', `doveadm ${args.join(' ')} failed (${r.code}): ${r.stderr || r.stdout}`);
+    return r.stdout;
+  }
+}
+
+export function startDovecot(opts: DovecotOptions = {}): Promise<Dovecot> {
+  return Dovecot.start(opts);
+}
+
+/** One argument of a raw IMAP command: an atom is sent as is, a string quoted (or as a literal when needed). */
+export type ImapArg = { type: 'ATOM' | 'STRING'; value: string };
+export const atom = (value: string): ImapArg => ({ type: 'ATOM', value });
+export const str = (value: string): ImapArg => ({ type: 'STRING', value });
+
+/** An untagged response collected by imapCommand, with its attributes flattened to strings and nested lists. */
+export interface UntaggedLine {
+  command: string;
+  attributes: UntaggedValue[];
+}
+export type UntaggedValue = string | null | UntaggedValue[];
+
+interface ParsedAttr {
+  type?: string;
+  value?: unknown;
+}
+interface ExecResult {
+  response: unknown;
+  next: () => void;
+}
+type Execable = {
+  exec(command: string, attributes: ImapArg[], options: { untagged: Record<string, (u: { command: string; attributes?: ParsedAttr[] }) => Promise<void>> }): Promise<ExecResult>;
+};
+
+function flatten(a: unknown): UntaggedValue {
+  if (Array.isArray(a)) return a.map(flatten);
+  if (a === null || a === undefined) return null;
+  const v = (a as ParsedAttr).value;
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (Array.isArray(v)) return v.map(flatten);
+  return v === null || v === undefined ? null : String(v);
+}
+
+/**
+ * Sends a command imapflow has no method for (SETACL, GETACL, MYRIGHTS, LISTRIGHTS, ...) over an authenticated
+ * ImapFlow connection and returns the untagged responses named in `collect`. Uses imapflow's internal exec(), whose
+ * result must be released with next() before the connection can send anything else. A NO/BAD rejects with
+ * imapflow's error. Mailbox names are sent as given: callers pass ASCII or modified UTF-7 (RFC 3501 5.1.3).
+ */
+export async function imapCommand(client: ImapFlow, command: string, args: ImapArg[], collect: string[] = []): Promise<UntaggedLine[]> {
+  const lines: UntaggedLine[] = [];
+  const untagged: Record<string, (u: { command: string; attributes?: ParsedAttr[] }) => Promise<void>> = {};
+  for (const name of collect) {
+    untagged[name.toUpperCase()] = async (u) => {
+      lines.push({ command: name.toUpperCase(), attributes: (u.attributes ?? []).map(flatten) });
+    };
+  }
+  const r = await (client as unknown as Execable).exec(command, args, { untagged });
+  r.next();
+  return lines;
+}
