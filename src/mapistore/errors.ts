@@ -27,6 +27,10 @@ export const SEC = {
   ObjectDeleted: 0x8004010a,
   /** MS-OXCDATA 2.4 ecObjectModified: a save conflicts with another save of the same message. */
   ObjectModified: 0x80040109,
+  /** MS-OXCDATA 2.4 ecNetError (MAPI_E_NETWORK_ERROR): a backend server (IMAP, ...) cannot be reached. */
+  NetworkError: 0x80040115,
+  /** MS-OXCDATA 2.4 ecLoginFailure (MAPI_E_LOGON_FAILED): the backend refused the login for the user. */
+  LogonFailed: 0x80040111,
 } as const;
 
 export class StoreError extends OcError {

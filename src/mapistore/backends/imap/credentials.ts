@@ -1,0 +1,139 @@
+// How the server logs in to the IMAP server as a given user: the trust modes of docs/imap.md ("IMAP trust modes"),
+// chosen by config imap.auth.
+//   master        login "<user><masterSeparator><masterUser>" with the master password (Dovecot master users,
+//                 Cyrus proxy servers); the IMAP server then acts and checks ACLs as <user>.
+//   trusted       login "<user>" with imap.trustedPassword; the IMAP server accepts any password from this host
+//                 (Dovecot static passdb nopassword=y with allow_nets, Cyrus SASL alwaystrue).
+//   passwordFile  login "<user>" with the password from imap.passwordFile ("user:password" lines, "#" comments,
+//                 the password is everything after the first ":"), re-read when the file's size or mtime changes.
+//   userPassword  login "<user>" with the password the user gave the server (HTTP Basic); a session that has
+//                 none (NTLM) gets OC_IMAP_NO_CREDENTIALS.
+// Configuration mistakes are found when the server starts (ImapConfigError, naming the key); nothing here logs or
+// returns a password in an error message.
+import fs from 'node:fs';
+import type { ImapConfig } from '../../../config/types.js';
+import { SEC, StoreError } from '../../errors.js';
+
+/** A configuration that cannot work (a missing key, an unreadable file): found at start-up. */
+export class ImapConfigError extends StoreError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('OC_IMAP_CONFIG', SEC.Error, message, details);
+  }
+}
+
+/** What the server sends in LOGIN/AUTHENTICATE for a user. */
+export interface ImapLogin {
+  user: string;
+  pass: string;
+}
+
+export type ImapAuthSettings = Pick<
+  ImapConfig,
+  'auth' | 'masterUser' | 'masterPassword' | 'masterPasswordFile' | 'masterSeparator' | 'trustedPassword' | 'passwordFile'
+>;
+
+/** Largest password file read (a file of per-user passwords, not a database). */
+const MAX_PASSWORD_FILE = 16 * 1024 * 1024;
+
+export class ImapCredentials {
+  private masterPass = '';
+  private fileStamp = '';
+  private filePasswords = new Map<string, string>();
+
+  constructor(private readonly cfg: ImapAuthSettings) {
+    switch (cfg.auth) {
+      case 'master':
+        if (!cfg.masterUser) throw new ImapConfigError('imap.auth is master but imap.masterUser is empty');
+        if (cfg.masterPasswordFile) {
+          this.masterPass = readFirstLine(cfg.masterPasswordFile, 'imap.masterPasswordFile');
+        } else {
+          this.masterPass = cfg.masterPassword;
+        }
+        if (!this.masterPass) throw new ImapConfigError('imap.auth is master but neither imap.masterPassword nor imap.masterPasswordFile gives a password');
+        break;
+      case 'passwordFile':
+        if (!cfg.passwordFile) throw new ImapConfigError('imap.auth is passwordFile but imap.passwordFile is empty');
+        this.reloadFile();
+        break;
+      case 'trusted':
+      case 'userPassword':
+        break;
+    }
+  }
+
+  get mode(): ImapAuthSettings['auth'] {
+    return this.cfg.auth;
+  }
+
+  /** The login for `username`; `userPassword` is the password the user authenticated with, when known (HTTP Basic). */
+  loginFor(username: string, userPassword?: string): ImapLogin {
+    switch (this.cfg.auth) {
+      case 'master':
+        return { user: `${username}${this.cfg.masterSeparator}${this.cfg.masterUser}`, pass: this.masterPass };
+      case 'trusted':
+        return { user: username, pass: this.cfg.trustedPassword };
+      case 'passwordFile': {
+        this.reloadFile();
+        const pass = this.filePasswords.get(username);
+        if (pass === undefined) {
+          throw new StoreError('OC_IMAP_NO_CREDENTIALS', SEC.LogonFailed, `imap.passwordFile has no line for user ${username}`, { user: username });
+        }
+        return { user: username, pass };
+      }
+      case 'userPassword':
+        if (userPassword === undefined || userPassword === '') {
+          throw new StoreError(
+            'OC_IMAP_NO_CREDENTIALS',
+            SEC.LogonFailed,
+            `no password for ${username}: imap.auth userPassword needs a session authenticated with a password (HTTP Basic), not NTLM`,
+            { user: username },
+          );
+        }
+        return { user: username, pass: userPassword };
+    }
+  }
+
+  /** Re-reads imap.passwordFile when its size or modification time changed. */
+  private reloadFile(): void {
+    const file = this.cfg.passwordFile;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch (e) {
+      throw new ImapConfigError(`imap.passwordFile ${file} cannot be read: ${(e as Error).message}`, { file });
+    }
+    const stamp = `${st.size}:${st.mtimeMs}`;
+    if (stamp === this.fileStamp) return;
+    if (st.size > MAX_PASSWORD_FILE) throw new ImapConfigError(`imap.passwordFile ${file} is larger than ${MAX_PASSWORD_FILE} bytes`, { file });
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new ImapConfigError(`imap.passwordFile ${file} cannot be read: ${(e as Error).message}`, { file });
+    }
+    this.filePasswords = parsePasswordFile(text, file);
+    this.fileStamp = stamp;
+  }
+}
+
+/** "user:password" lines; blank lines and "#" comments skipped; a line without ":" is an error naming its number. */
+export function parsePasswordFile(text: string, file = 'password file'): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new ImapConfigError(`${file} line ${i + 1}: expected user:password`, { file, line: i + 1 });
+    out.set(line.slice(0, colon).trim(), line.slice(colon + 1));
+  }
+  return out;
+}
+
+function readFirstLine(file: string, key: string): string {
+  try {
+    return (fs.readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '').trimEnd();
+  } catch (e) {
+    throw new ImapConfigError(`${key} ${file} cannot be read: ${(e as Error).message}`, { file });
+  }
+}

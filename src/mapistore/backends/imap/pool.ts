@@ -1,0 +1,306 @@
+// Per-user pools of logged-in IMAP connections (imapflow) for the IMAP backend. Each user has at most
+// imap.maxConnectionsPerUser connections; a request takes an idle one or opens a new one, or waits in a queue
+// (bounded by imap.timeoutSeconds) for one to be released. A connection unused for imap.idleSeconds is logged out.
+// A connection that breaks (the IMAP server restarted, a timeout) is dropped, never handed out again; run()
+// retries an operation once on a fresh connection when the failure was the connection's, not the command's, so
+// a session outlives an IMAP server restart. Login failures, unreachable servers and timeouts become StoreErrors
+// with stable codes (OC_IMAP_AUTH, OC_IMAP_CONNECT, OC_IMAP_TIMEOUT, OC_IMAP_BUSY) and MAPI error values
+// (ecLoginFailure, ecNetError, ecTimeout); their messages name the server and the login user, never a password.
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import type { ImapConfig } from '../../../config/types.js';
+import type { Logger } from '../../../util/log.js';
+import { SEC, StoreError } from '../../errors.js';
+import { ImapCredentials } from './credentials.js';
+
+export type ImapPoolSettings = Pick<
+  ImapConfig,
+  'host' | 'port' | 'security' | 'allowInvalidCertificates' | 'maxConnectionsPerUser' | 'idleSeconds' | 'timeoutSeconds'
+>;
+
+/** One pooled connection lent to a caller: give it back with release(), or discard() it when it is suspect. */
+export interface ImapLease {
+  readonly client: ImapFlow;
+  release(): void;
+  discard(): void;
+}
+
+interface Conn {
+  client: ImapFlow;
+  idleTimer: NodeJS.Timeout | null;
+}
+
+interface UserPool {
+  idle: Conn[];
+  /** Connections lent out or being opened. */
+  busy: number;
+  waiters: { resolve: (c: Conn | null) => void; timer: NodeJS.Timeout }[];
+}
+
+/** Failures that mean "the connection is gone", as opposed to a NO/BAD answer to a command. */
+function connectionLost(e: unknown, client: ImapFlow | null): boolean {
+  if (client && !client.usable) return true;
+  const code = (e as { code?: unknown } | null)?.code;
+  return (
+    code === 'NoConnection' ||
+    code === 'EConnectionClosed' ||
+    code === 'ETIMEOUT' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'ECONNREFUSED' ||
+    code === 'CONNECT_TIMEOUT' ||
+    code === 'GREETING_TIMEOUT'
+  );
+}
+
+export class ImapPool {
+  private readonly users = new Map<string, UserPool>();
+  private closed = false;
+
+  constructor(
+    private readonly cfg: ImapPoolSettings,
+    readonly credentials: ImapCredentials,
+    private readonly log: Logger,
+    /** Tests may wrap or replace the client construction. */
+    private readonly factory: (o: ImapFlowOptions) => ImapFlow = (o) => new ImapFlow(o),
+  ) {}
+
+  private get server(): string {
+    return `${this.cfg.host}:${this.cfg.port}`;
+  }
+
+  /** Lends a logged-in connection for `username` (opening one, or waiting for one to be released). */
+  async acquire(username: string, userPassword?: string): Promise<ImapLease> {
+    if (this.closed) throw new StoreError('OC_IMAP_CLOSED', SEC.NetworkError, 'the IMAP connection pool is closed');
+    const pool = this.poolOf(username);
+    for (;;) {
+      const c = pool.idle.pop();
+      if (!c) break;
+      if (c.idleTimer) clearTimeout(c.idleTimer);
+      c.idleTimer = null;
+      if (c.client.usable) {
+        pool.busy++;
+        return this.lease(username, pool, c);
+      }
+      this.drop(c);
+    }
+    if (pool.busy < this.cfg.maxConnectionsPerUser) {
+      pool.busy++;
+      try {
+        const c = await this.open(username, userPassword);
+        return this.lease(username, pool, c);
+      } catch (e) {
+        pool.busy--;
+        this.serveWaiter(username, pool);
+        throw e;
+      }
+    }
+    // all busy: wait for a release (or give up after the time limit)
+    const got = await new Promise<Conn | null>((resolve) => {
+      const timer = setTimeout(() => {
+        const i = pool.waiters.findIndex((w) => w.resolve === resolve);
+        if (i >= 0) pool.waiters.splice(i, 1);
+        resolve(null);
+      }, this.cfg.timeoutSeconds * 1000);
+      pool.waiters.push({ resolve, timer });
+    });
+    if (got) return this.lease(username, pool, got);
+    if (this.closed) throw new StoreError('OC_IMAP_CLOSED', SEC.NetworkError, 'the IMAP connection pool is closed');
+    // a slot may have been freed by a dropped connection rather than a released one
+    if (pool.busy < this.cfg.maxConnectionsPerUser) return this.acquire(username, userPassword);
+    throw new StoreError(
+      'OC_IMAP_BUSY',
+      SEC.Timeout,
+      `all ${this.cfg.maxConnectionsPerUser} IMAP connections of ${username} stayed busy for ${this.cfg.timeoutSeconds} s`,
+      { user: username },
+    );
+  }
+
+  /**
+   * Runs `fn` on a pooled connection. When it fails because the connection broke (server restart, timeout), the
+   * connection is dropped and `fn` runs once more on a fresh one; a command's own failure (NO/BAD) is thrown as is.
+   */
+  async run<T>(username: string, fn: (client: ImapFlow) => Promise<T>, userPassword?: string): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const lease = await this.acquire(username, userPassword);
+      let result: T;
+      try {
+        result = await fn(lease.client);
+      } catch (e) {
+        if (connectionLost(e, lease.client)) {
+          lease.discard();
+          if (attempt === 0) {
+            this.log.warn({ user: username, server: this.server, err: (e as Error).message }, 'IMAP connection lost; retrying on a new one');
+            continue;
+          }
+          throw new StoreError('OC_IMAP_CONNECT', SEC.NetworkError, `IMAP server ${this.server} dropped the connection of ${username}: ${(e as Error).message}`, {
+            user: username,
+          });
+        }
+        lease.release();
+        throw e;
+      }
+      lease.release();
+      return result;
+    }
+  }
+
+  /** Open connections per user (tests, logs). */
+  stats(): Map<string, { idle: number; busy: number; waiting: number }> {
+    const out = new Map<string, { idle: number; busy: number; waiting: number }>();
+    for (const [u, p] of this.users) out.set(u, { idle: p.idle.length, busy: p.busy, waiting: p.waiters.length });
+    return out;
+  }
+
+  /** Logs every idle connection out; lent connections are closed when they come back. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all: Promise<void>[] = [];
+    for (const p of this.users.values()) {
+      for (const w of p.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.resolve(null);
+      }
+      for (const c of p.idle.splice(0)) all.push(this.logout(c));
+    }
+    await Promise.all(all);
+  }
+
+  private poolOf(username: string): UserPool {
+    let p = this.users.get(username);
+    if (!p) {
+      p = { idle: [], busy: 0, waiters: [] };
+      this.users.set(username, p);
+    }
+    return p;
+  }
+
+  private lease(username: string, pool: UserPool, c: Conn): ImapLease {
+    let done = false;
+    return {
+      client: c.client,
+      release: () => {
+        if (done) return;
+        done = true;
+        this.giveBack(username, pool, c);
+      },
+      discard: () => {
+        if (done) return;
+        done = true;
+        pool.busy--;
+        this.drop(c);
+        this.serveWaiter(username, pool);
+      },
+    };
+  }
+
+  private giveBack(username: string, pool: UserPool, c: Conn): void {
+    if (this.closed || !c.client.usable) {
+      pool.busy--;
+      this.drop(c);
+      this.serveWaiter(username, pool);
+      return;
+    }
+    const w = pool.waiters.shift();
+    if (w) {
+      clearTimeout(w.timer);
+      w.resolve(c); // stays busy: handed straight to the waiter
+      return;
+    }
+    pool.busy--;
+    c.idleTimer = setTimeout(() => {
+      const i = pool.idle.indexOf(c);
+      if (i >= 0) pool.idle.splice(i, 1);
+      void this.logout(c);
+    }, this.cfg.idleSeconds * 1000);
+    c.idleTimer.unref();
+    pool.idle.push(c);
+  }
+
+  /** A slot was freed: let the first waiter open a connection of its own (it retries acquire()). */
+  private serveWaiter(_username: string, pool: UserPool): void {
+    const w = pool.waiters.shift();
+    if (!w) return;
+    clearTimeout(w.timer);
+    w.resolve(null);
+  }
+
+  private async open(username: string, userPassword?: string): Promise<Conn> {
+    const login = this.credentials.loginFor(username, userPassword);
+    const timeoutMs = this.cfg.timeoutSeconds * 1000;
+    const client = this.factory({
+      host: this.cfg.host,
+      port: this.cfg.port,
+      secure: this.cfg.security === 'tls',
+      doSTARTTLS: this.cfg.security === 'starttls' ? true : this.cfg.security === 'none' ? false : undefined,
+      tls: { rejectUnauthorized: !this.cfg.allowInvalidCertificates },
+      auth: { user: login.user, pass: login.pass },
+      logger: false,
+      disableAutoIdle: true,
+      qresync: true,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: Math.max(timeoutMs, 60_000),
+      clientInfo: { name: 'openchange-ng' },
+    });
+    // errors after connect (socket reset while idle) must not become unhandled 'error' events
+    client.on('error', (e: Error) => this.log.debug({ user: username, server: this.server, err: e.message }, 'IMAP connection error'));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        client.connect(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new StoreError('OC_IMAP_TIMEOUT', SEC.Timeout, `IMAP server ${this.server} did not log ${username} in within ${this.cfg.timeoutSeconds} s`, { user: username })),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } catch (e) {
+      client.close();
+      if (e instanceof StoreError) throw e;
+      const err = e as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string };
+      if (err.authenticationFailed) {
+        this.log.warn({ user: username, login: login.user, server: this.server, mode: this.credentials.mode }, 'IMAP login refused');
+        throw new StoreError(
+          'OC_IMAP_AUTH',
+          SEC.LogonFailed,
+          `IMAP server ${this.server} refused the login ${login.user} (imap.auth ${this.credentials.mode})${err.responseText ? `: ${err.responseText}` : ''}`,
+          { user: username, login: login.user },
+        );
+      }
+      this.log.warn({ user: username, server: this.server, err: err.message, code: err.code }, 'IMAP server unreachable');
+      throw new StoreError('OC_IMAP_CONNECT', SEC.NetworkError, `IMAP server ${this.server} cannot be reached for ${username}: ${err.message ?? String(e)}`, {
+        user: username,
+        code: err.code,
+      });
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    return { client, idleTimer: null };
+  }
+
+  private drop(c: Conn): void {
+    if (c.idleTimer) clearTimeout(c.idleTimer);
+    c.idleTimer = null;
+    try {
+      c.client.close();
+    } catch {
+      /* already closed: nothing to release */
+    }
+  }
+
+  private async logout(c: Conn): Promise<void> {
+    if (c.idleTimer) clearTimeout(c.idleTimer);
+    c.idleTimer = null;
+    try {
+      if (c.client.usable) await c.client.logout();
+    } catch {
+      /* the server went away first: the socket is closed either way */
+    }
+    try {
+      c.client.close();
+    } catch {
+      /* already closed */
+    }
+  }
+}
