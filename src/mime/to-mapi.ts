@@ -24,7 +24,15 @@
 //   are not (they are inside smime.p7m).
 // - application/pkcs7-mime (also x-pkcs7-mime, and octet-stream named *.p7m, MS-OXOSMIME 2.1.3.2): IPM.Note.SMIME
 //   with the decoded body as attachment `smime.p7m`; no body.
-// - winmail.dat (application/ms-tnef) stays a plain attachment: TNEF is not decoded.
+// - TNEF (MS-OXCMAIL 2.1.3.3, MS-OXTNEF): a leaf part of type application/ms-tnef (or application/vnd.ms-tnef, or
+//   named winmail.dat) is decoded by tnef.ts; its attachments take the place of the winmail.dat attachment and its
+//   message properties are merged (mergeTnef below): TNEF values win over the ones made from MIME, except the
+//   addressing and transport properties in MIME_KEEPS (sender, represented sender, submit and delivery times,
+//   Internet message id, references, transport headers), which the MIME header gives for this delivery; TNEF body
+//   properties (PidTagBody, PidTagHtml, PidTagRtfCompressed) replace only the same MIME body property and
+//   PidTagNativeBody follows the TNEF body. Named properties of the message are listed in `named` of the result;
+//   those of attachments and embedded messages in `named` of their objects. A TNEF part that cannot be decoded
+//   stays a plain attachment with a warning.
 // - entry IDs (one-off or address book) and search keys of senders and recipients are left to the store.
 import { type PropValue, type TaggedValue } from '../mapi/props.js';
 import { ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type RecipientRow } from '../mapistore/types.js';
@@ -36,6 +44,7 @@ import { getHeader } from './header.js';
 import { partFilename, type MimePart, type ParsedMessage } from './parse.js';
 import { charsetEncoding, decodeCharset, decodeWords, utf8OrLatin1 } from './text.js';
 import { ATT_RENDERED_IN_BODY, MT, NATIVE_BODY } from './tags.js';
+import { TnefError, decodeTnef, type TnefMessage, type TnefNamedValue } from './tnef.js';
 
 export interface ToMapiOptions {
   /** PidTagMessageDeliveryTime (the IMAP INTERNALDATE); none for embedded messages. */
@@ -215,12 +224,49 @@ function attachmentOf(p: MimePart, inline: boolean, cids: Set<string>, warnings:
   return { values };
 }
 
+/** A part holding a TNEF stream (MS-OXCMAIL 2.1.3.3: application/ms-tnef; winmail.dat by name). */
+function isTnefPart(p: MimePart): boolean {
+  if (p.message) return false;
+  if (p.contentType === 'application/ms-tnef' || p.contentType === 'application/vnd.ms-tnef') return true;
+  return /^winmail\.dat$/i.test(partFilename(p) ?? '');
+}
+
+// addressing and transport properties the MIME header gives for this delivery (kept over TNEF values)
+const MIME_KEEPS = new Set<number>([
+  T.SenderName, T.SenderAddressType, T.SenderEmailAddress, T.SenderSmtpAddress, T.SenderEntryId, T.SenderSearchKey,
+  T.SentRepresentingName, T.SentRepresentingAddressType, T.SentRepresentingEmailAddress, T.SentRepresentingSmtpAddress,
+  T.SentRepresentingEntryId, T.SentRepresentingSearchKey, T.ClientSubmitTime, T.MessageDeliveryTime, T.InternetMessageId,
+  T.InReplyToId, T.InternetReferences, MT.TransportMessageHeaders,
+]);
+const RTF_COMPRESSED = 0x10090102;
+const HTML_STRING = 0x1013001f;
+
+/** Merges the message properties of a decoded TNEF stream into `values` (rules in the header comment). */
+function mergeTnef(values: Map<number, PropValue>, tnef: TnefMessage): void {
+  const tv = tnef.values;
+  const tnefHtml = tv.has(T.Html) || tv.has(HTML_STRING);
+  if (tnefHtml) values.delete(MT.InternetCodepage);
+  for (const [tag, v] of tv) {
+    if (MIME_KEEPS.has(tag) && values.has(tag)) continue;
+    values.set(tag, v);
+  }
+  if (!tv.has(MT.NativeBody)) {
+    if (tnefHtml) values.set(MT.NativeBody, NATIVE_BODY.Html);
+    else if (tv.has(RTF_COMPRESSED)) values.set(MT.NativeBody, NATIVE_BODY.Rtf);
+  }
+}
+
+/** TNEF attachments (and their embedded messages) in the LoadedAttachment shape; `named` stays on each object. */
+function tnefAttachments(m: TnefMessage): LoadedAttachment[] {
+  return m.attachments.map((a) => (a.embedded ? { ...a, embedded: { ...a.embedded, attachments: tnefAttachments(a.embedded) } } : a));
+}
+
 function signedEntity(p: MimePart): Buffer {
   const heads = p.headers.filter((h) => /^content-/i.test(h.name)).map((h) => (/\n$/.test(h.raw.toString('latin1')) ? h.raw : Buffer.concat([h.raw, Buffer.from('\r\n')])));
   return Buffer.concat([...heads, Buffer.from('\r\n'), p.source.subarray(p.bodyStart, p.bodyEnd)]);
 }
 
-function convert(root: MimePart, options: ToMapiOptions, warnings: string[]): LoadedMessage {
+function convert(root: MimePart, options: ToMapiOptions, warnings: string[]): LoadedMessage & { named: TnefNamedValue[] } {
   const values = new Map<number, PropValue>();
   const h = (n: string): string | undefined => getHeader(root.headers, n);
   let messageClass = 'IPM.Note';
@@ -297,8 +343,24 @@ function convert(root: MimePart, options: ToMapiOptions, warnings: string[]): Lo
     if (cs) values.set(MT.InternetCodepage, codepageOf(cs));
   }
   values.set(MT.NativeBody, w.html !== undefined ? NATIVE_BODY.Html : NATIVE_BODY.PlainText);
-  for (const a of w.atts) attachments.push(attachmentOf(a.part, a.inline, cids, warnings));
-  return { values, recipients: recipientRows(root), attachments };
+  const named: TnefNamedValue[] = [];
+  for (const a of w.atts) {
+    if (isTnefPart(a.part)) {
+      try {
+        const tnef = decodeTnef(a.part.body);
+        for (const x of tnef.warnings) warnings.push(`TNEF: ${x}`);
+        mergeTnef(values, tnef);
+        named.push(...tnef.named);
+        attachments.push(...tnefAttachments(tnef));
+        continue;
+      } catch (e) {
+        if (!(e instanceof TnefError)) throw e;
+        warnings.push(`TNEF part kept as an attachment: ${e.code}: ${e.message}`);
+      }
+    }
+    attachments.push(attachmentOf(a.part, a.inline, cids, warnings));
+  }
+  return { values, recipients: recipientRows(root), attachments, named };
 }
 
 function decodeURIComponentSafe(s: string): string {
@@ -319,8 +381,11 @@ function findTextCharset(p: MimePart): string | undefined {
   return undefined;
 }
 
-/** The MAPI form of a parsed message (LoadedMessage shape: values, recipients, attachments with embedded messages). */
-export function mimeToMapi(parsed: ParsedMessage, options: ToMapiOptions = {}): LoadedMessage & { warnings: string[] } {
+/**
+ * The MAPI form of a parsed message (LoadedMessage shape: values, recipients, attachments with embedded messages),
+ * with `named`: the named properties of the message found in a TNEF part (the store maps names to ids).
+ */
+export function mimeToMapi(parsed: ParsedMessage, options: ToMapiOptions = {}): LoadedMessage & { warnings: string[]; named: TnefNamedValue[] } {
   const warnings = [...parsed.warnings];
   const m = convert(parsed.root, options, warnings);
   return { ...m, warnings };
