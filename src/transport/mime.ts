@@ -1,13 +1,42 @@
-// A minimal MIME writer for mail leaving through SMTP (RFC 5322 message format, RFC 2045-2047 MIME, RFC 2231
-// parameter values), after the mapping MS-OXCMAIL describes for the common properties: PidTagSubject -> Subject,
-// PidTagBody -> text/plain, PidTagHtml -> text/html (multipart/alternative when both), attachments ->
-// multipart/mixed parts, embedded messages (afEmbeddedMessage) -> message/rfc822 parts.
+// A MIME writer for MAPI messages (MS-OXCMAIL 2.1 and 2.2.2, MAPI to MIME), in two forms: mail leaving through SMTP
+// (buildMime) and a message stored on IMAP with APPEND (buildMimeForStore, issue 8), after RFC 5322 (2.1.1 line
+// length, 2.2.3 folding, 3.4 addresses, 3.6.4 identification fields), RFC 2045-2047 (MIME, encoded-words), RFC 2231
+// (parameter values and continuations), RFC 2387 (multipart/related), RFC 2046 5.2.1 (message/rfc822).
+// Mapping: PidTagSubject -> Subject, PidTagBody -> text/plain, PidTagHtml -> text/html (multipart/alternative when
+// both), attachments -> multipart/mixed parts, inline attachments (PidTagAttachContentId with attRenderedInBody or
+// PidTagAttachmentHidden) -> multipart/related beside the HTML, embedded messages -> message/rfc822 parts,
+// PidTagImportance -> Importance and X-Priority, PidTagSensitivity -> Sensitivity, PidTagConversationIndex /
+// PidTagConversationTopic -> Thread-Index / Thread-Topic, PidTagMessageLocaleId -> Content-Language.
 //
-// Choices where the RFCs leave room: header text outside printable ASCII is written as RFC 2047 B encoded-words in
-// UTF-8; text bodies as quoted-printable UTF-8, HTML bodies and attachments as base64 (76-character lines); file
-// names outside ASCII as RFC 2231 `filename*=utf-8''...` (and `name*=` on Content-Type); an RTF-only body
-// (PidTagRtfCompressed without PidTagBody) is not converted: the message goes out without a body part. Bcc
-// recipients never appear in the headers (they are only in the SMTP envelope).
+// Choices where the specs leave room:
+// - header lines are folded before a space so that lines stay within 78 characters where the text allows it
+//   (RFC 5322 2.1.1 SHOULD); a line that would still pass 998 characters is never written: unstructured text is then
+//   written as encoded-words, message ids longer than 990 characters are left out, and anything else that cannot
+//   be made to fit is an OC_MIME_LINE_TOO_LONG error.
+// - header text is written as is only when it is printable ASCII, has no `=?` (which readers would take for an
+//   encoded-word), no leading or trailing space and no word too long to fold; else as RFC 2047 B encoded-words in
+//   UTF-8 (at most 42 bytes of text each, so `Subject: ` and one word fit in 78 characters). CR and LF in header
+//   text become spaces. Display names follow the same rule: bare atoms, a quoted string (for specials and space
+//   runs), or encoded-words (non-ASCII, `=?`).
+// - text bodies are quoted-printable UTF-8, HTML bodies and attachments base64 (76-character lines); file names are
+//   quoted strings when printable ASCII without `=?`, else RFC 2231 `filename*=utf-8''...` (and `name*=` on
+//   Content-Type); a parameter longer than 70 characters is split into RFC 2231 continuations.
+// - Thread-Index is one base64 word (split with spaces only past 900 characters, which base64 readers skip).
+// - an RTF-only body (PidTagRtfCompressed without PidTagBody) is not converted: the message has no body part; a
+//   message with neither body nor attachments gets an empty text/plain part.
+// - inline parts are `Content-Disposition: inline`, except text/plain and text/html ones, which are marked
+//   `attachment` (readers take an inline text part for body text); X-MS-Has-Attach is `yes` when an attachment is
+//   neither inline nor hidden, else left out.
+// - SMTP form: Bcc recipients never appear in the headers (they are only in the SMTP envelope); an embedded
+//   message's file name is its display name or subject with `.eml`.
+// - IMAP store form: Bcc is kept (MS-OXCMAIL: a stored draft keeps its Bcc); From is the represented sender
+//   (PidTagSentRepresenting*), Sender the sender (PidTagSender*) when its address differs; Date is
+//   PidTagClientSubmitTime or the time of writing; Message-ID is PidTagInternetMessageId or a new
+//   `<hex@domain>` that is returned for the store to record; embedded messages get Date and Message-ID only when
+//   they have them, and their display name as file name. Messages of class IPM.Note.SMIME* are not rebuilt (the
+//   result says to keep the original MIME, which holds the signature); calendar items (IPM.Appointment*,
+//   IPM.Schedule.Meeting*) are OC_MIME_CALENDAR_ITEM and other non-mail items (contacts, tasks, notes, journal,
+//   distribution lists) OC_MIME_NOT_MAIL: those belong to CalDAV/CardDAV or the local store.
 import { randomBytes } from 'node:crypto';
 import { PT, propId, propType, type PropValue } from '../mapi/props.js';
 import { ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type MessageObject, type RecipientRow } from '../mapistore/types.js';
@@ -80,53 +109,124 @@ export interface MimeEnvelope {
   addressOf: (row: RecipientRow) => MailAddress | null;
 }
 
+// ---- errors ---------------------------------------------------------------------------------------------------------
+
+export class MimeWriteError extends Error {
+  constructor(
+    readonly code: 'OC_MIME_LINE_TOO_LONG',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MimeWriteError';
+  }
+}
+
 // ---- header encoding ------------------------------------------------------------------------------------------------
 
 const PRINTABLE = /^[\x20-\x7e]*$/;
+/** RFC 5322 2.1.1: the SHOULD and the MUST. */
+const FOLD_AT = 78;
+const LINE_MAX = 998;
+/** Longest unbreakable word written as is (room for the field name and the folding space). */
+const WORD_MAX = 900;
 
-/** RFC 2047 B encoded-words (UTF-8), each at most 75 characters, split on character boundaries. */
-export function encodeWords(text: string): string {
+/** RFC 2047 B encoded-words (UTF-8), each at most 75 characters (42 bytes of text), split on character boundaries. */
+function encodedWordList(text: string): string[] {
   const words: string[] = [];
   let cur = '';
   for (const ch of text) {
-    if (Buffer.byteLength(cur + ch, 'utf8') > 45) {
+    if (Buffer.byteLength(cur + ch, 'utf8') > 42) {
       words.push(cur);
       cur = '';
     }
     cur += ch;
   }
-  if (cur) words.push(cur);
-  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join('\r\n ');
+  if (cur || words.length === 0) words.push(cur);
+  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`);
 }
 
-/** Unstructured header text (Subject): as is when printable ASCII, else encoded-words. */
-export function headerText(text: string): string {
+/** Encoded-words of a text, folded onto continuation lines. */
+export function encodeWords(text: string): string {
+  return encodedWordList(text).join('\r\n ');
+}
+
+/** The words of unstructured header text (Subject, Thread-Topic): as is when that reads back unchanged, else encoded-words. */
+function textPieces(text: string): string[] {
   const clean = text.replace(/[\r\n]+/g, ' ');
-  return PRINTABLE.test(clean) && !/=\?/.test(clean) ? clean : encodeWords(clean);
+  const pieces = clean.split(' ');
+  const asIs = PRINTABLE.test(clean) && !clean.includes('=?') && !/^ | $/.test(clean) && pieces.every((p) => p.length <= WORD_MAX);
+  return asIs ? pieces : encodedWordList(clean);
 }
 
-const ATEXT_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/;
+/** Unstructured header text (Subject) unfolded: as is when printable ASCII, else encoded-words. */
+export function headerText(text: string): string {
+  return textPieces(text).join(' ');
+}
+
+/**
+ * A header field: `Name:` and the pieces, each after one space; a line break goes before a piece (the space then
+ * starts the continuation line) when the line would pass 78 characters. Empty pieces (space runs) never start a line.
+ */
+export function foldField(name: string, pieces: readonly string[]): string {
+  let out = `${name}:`;
+  let line = out.length;
+  let hasText = false;
+  for (const p of pieces) {
+    if (hasText && p !== '' && line + 1 + p.length > FOLD_AT) {
+      out += '\r\n ' + p;
+      line = 1 + p.length;
+    } else {
+      out += ' ' + p;
+      line += 1 + p.length;
+    }
+    if (p !== '') hasText = true;
+  }
+  return out + '\r\n';
+}
+
+const ATEXT_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+( [A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
+
+/** The pieces of a mailbox: `Name <a@b>` with the name as atoms, a quoted string or encoded-words. */
+function addressPieces(a: MailAddress): string[] {
+  const name = a.name.replace(/[\r\n]+/g, ' ').trim();
+  const addr = `<${a.address.replace(/[\r\n<>]/g, '')}>`;
+  if (!name || name === a.address) return [addr];
+  if (!PRINTABLE.test(name) || name.includes('=?') || name.length > WORD_MAX) return [...encodedWordList(name), addr];
+  if (ATEXT_PHRASE.test(name)) return [...name.split(' '), addr];
+  return [`"${name.replace(/(["\\])/g, '\\$1')}"`, addr];
+}
 
 /** An address as a header mailbox: `Name <a@b>`, the name quoted or encoded as needed. */
 export function formatAddress(a: MailAddress): string {
-  const name = a.name.replace(/[\r\n]+/g, ' ').trim();
-  if (!name || name === a.address) return `<${a.address}>`;
-  if (!PRINTABLE.test(name)) return `${encodeWords(name)} <${a.address}>`;
-  if (ATEXT_PHRASE.test(name) && !/=\?/.test(name)) return `${name} <${a.address}>`;
-  return `"${name.replace(/(["\\])/g, '\\$1')}" <${a.address}>`;
+  return addressPieces(a).join(' ');
 }
 
-function header(name: string, value: string): string {
-  return `${name}: ${value}\r\n`;
+function addressField(name: string, list: MailAddress[]): string {
+  if (list.length === 0) return '';
+  const pieces: string[] = [];
+  list.forEach((a, i) => {
+    const p = addressPieces(a);
+    if (i < list.length - 1) p[p.length - 1] += ',';
+    pieces.push(...p);
+  });
+  return foldField(name, pieces);
 }
 
-function addressHeader(name: string, list: MailAddress[]): string {
-  return list.length === 0 ? '' : `${name}: ${list.map(formatAddress).join(',\r\n ')}\r\n`;
+/** Message ids of a field value (msg-id list): printable words of at most 990 characters; others are left out. */
+function idPieces(value: string): string[] {
+  return value.split(/\s+/).filter((w) => w !== '' && w.length <= 990 && PRINTABLE.test(w));
 }
 
 /** RFC 5322 date-time in UTC. */
 export function rfc5322Date(d: Date): string {
   return d.toUTCString().replace(/GMT$/, '+0000');
+}
+
+function checkLines(head: string): string {
+  for (const line of head.split('\r\n')) {
+    if (line.length > LINE_MAX) throw new MimeWriteError('OC_MIME_LINE_TOO_LONG', `header line of ${line.length} characters: ${line.slice(0, 40)}...`);
+  }
+  return head;
 }
 
 // ---- body encodings -------------------------------------------------------------------------------------------------
@@ -162,13 +262,40 @@ export function quotedPrintable(text: string): string {
   return out.join('\r\n') + '\r\n';
 }
 
-/** A MIME parameter: `name="value"` for printable ASCII, RFC 2231 `name*=utf-8''%xx` otherwise. */
+const ATTR_CHAR = /[A-Za-z0-9!#$&+\-.^_`|~]/;
+const quoteParam = (v: string): string => `"${v.replace(/(["\\])/g, '\\$1')}"`;
+const pctEncode = (s: string): string =>
+  [...Buffer.from(s, 'utf8')].map((b) => (ATTR_CHAR.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0'))).join('');
+const plainParam = (v: string): boolean => PRINTABLE.test(v) && !v.includes('=?');
+
+/** A MIME parameter: `name="value"` for printable ASCII without `=?`, RFC 2231 `name*=utf-8''%xx` otherwise. */
 export function mimeParam(name: string, value: string): string {
-  if (PRINTABLE.test(value)) return `${name}="${value.replace(/(["\\])/g, '\\$1')}"`;
-  const enc = [...Buffer.from(value, 'utf8')]
-    .map((b) => (/[A-Za-z0-9!#$&+\-.^_`|~]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0')))
-    .join('');
-  return `${name}*=utf-8''${enc}`;
+  return plainParam(value) ? `${name}=${quoteParam(value)}` : `${name}*=utf-8''${pctEncode(value)}`;
+}
+
+/** A MIME parameter as one or more RFC 2231 3 sections (`name*0=...; name*1=...`) of at most about 70 characters. */
+export function mimeParamPieces(name: string, value: string): string[] {
+  const single = mimeParam(name, value);
+  if (single.length <= 70) return [single];
+  const plain = plainParam(value);
+  const chunks: string[] = [];
+  let cur = '';
+  for (const ch of value) {
+    const enc = plain ? quoteParam(ch).slice(1, -1) : pctEncode(ch);
+    if (cur.length + enc.length > 54 && cur) {
+      chunks.push(cur);
+      cur = '';
+    }
+    cur += enc;
+  }
+  if (cur) chunks.push(cur);
+  return chunks.map((c, i) => (plain ? `${name}*${i}="${c}"` : i === 0 ? `${name}*0*=utf-8''${c}` : `${name}*${i}*=${c}`));
+}
+
+/** `value; p1; p2` as field pieces (each parameter after `;`). */
+function withParams(value: string, params: string[][]): string[] {
+  const flat = params.flat();
+  return flat.length === 0 ? [value] : [value + ';', ...flat.map((p, i) => (i < flat.length - 1 ? p + ';' : p))];
 }
 
 const CODEPAGE_CHARSET: Record<number, string> = {
@@ -176,6 +303,25 @@ const CODEPAGE_CHARSET: Record<number, string> = {
   28592: 'iso-8859-2', 28605: 'iso-8859-15', 932: 'shift_jis', 936: 'gb2312', 949: 'ks_c_5601-1987', 950: 'big5', 50220: 'iso-2022-jp',
 };
 const PidTagInternetCodepage = 0x3fde0003;
+const PidTagMessageLocaleId = 0x3ff10003;
+const PidTagHtmlUnicode = 0x1013001f;
+const PidTagSensitivity = 0x00360003;
+const PidTagConversationIndex = 0x00710102;
+const PidTagConversationTopic = 0x0070001f;
+const PidTagAttachFlags = 0x37140003;
+const PidTagAttachmentHidden = 0x7ffe000b;
+const PidTagAttachContentLocation = 0x3713001f;
+/** MS-OXCMSG 2.2.2.18 attRenderedInBody. */
+const ATT_RENDERED_IN_BODY = 0x04;
+
+/** Language tags of common Windows LCIDs (MS-LCID) for Content-Language. */
+const LCID_TAG: Record<number, string> = {
+  1033: 'en-US', 2057: 'en-GB', 1031: 'de-DE', 2055: 'de-CH', 3079: 'de-AT', 1036: 'fr-FR', 1040: 'it-IT', 3082: 'es-ES', 1043: 'nl-NL',
+  1041: 'ja-JP', 2052: 'zh-CN', 1028: 'zh-TW', 1042: 'ko-KR', 1049: 'ru-RU', 1046: 'pt-BR', 2070: 'pt-PT', 1053: 'sv-SE', 1044: 'nb-NO',
+  1030: 'da-DK', 1035: 'fi-FI', 1045: 'pl-PL', 1029: 'cs-CZ', 1038: 'hu-HU', 1055: 'tr-TR', 1032: 'el-GR',
+};
+
+const SENSITIVITY_WORD: Record<number, string> = { 1: 'Personal', 2: 'Private', 3: 'Company-Confidential' };
 
 const EXT_TYPES: Record<string, string> = {
   txt: 'text/plain', htm: 'text/html', html: 'text/html', pdf: 'application/pdf', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg',
@@ -183,28 +329,34 @@ const EXT_TYPES: Record<string, string> = {
   json: 'application/json', ics: 'text/calendar', eml: 'message/rfc822',
 };
 
+// ---- message structure ----------------------------------------------------------------------------------------------
+
 function boundary(): string {
   return `----=_ocng_${randomBytes(12).toString('hex')}`;
 }
 
 interface Part {
+  /** Content-Type of the part (for multipart/related's `type`). */
+  type: string;
   headers: string;
   body: string;
 }
 
-function multipart(subtype: string, parts: Part[]): Part {
+function multipart(subtype: string, parts: Part[], extra: string[][] = []): Part {
   const b = boundary();
   const body = parts.map((p) => `--${b}\r\n${p.headers}\r\n${p.body}`).join('') + `--${b}--\r\n`;
-  return { headers: header('Content-Type', `multipart/${subtype}; boundary="${b}"`), body };
+  const type = `multipart/${subtype}`;
+  return { type, headers: foldField('Content-Type', withParams(type, [...extra, [`boundary="${b}"`]])), body };
 }
 
 function bodyParts(m: LoadedMessage): Part | null {
   const text = strProp(m.values, T.Body);
-  const html = m.values.get(T.Html) ?? strProp(m.values, 0x1013001f);
+  const html = m.values.get(T.Html) ?? strProp(m.values, PidTagHtmlUnicode);
   const parts: Part[] = [];
   if (text !== undefined) {
     parts.push({
-      headers: header('Content-Type', 'text/plain; charset=utf-8') + header('Content-Transfer-Encoding', 'quoted-printable'),
+      type: 'text/plain',
+      headers: foldField('Content-Type', ['text/plain;', 'charset=utf-8']) + foldField('Content-Transfer-Encoding', ['quoted-printable']),
       body: quotedPrintable(text),
     });
   }
@@ -212,40 +364,133 @@ function bodyParts(m: LoadedMessage): Part | null {
     const cp = m.values.get(PidTagInternetCodepage);
     const bytes = typeof html === 'string' ? Buffer.from(html, 'utf8') : Buffer.isBuffer(html) ? html : Buffer.alloc(0);
     const charset = typeof html === 'string' ? 'utf-8' : (CODEPAGE_CHARSET[typeof cp === 'number' ? cp : 65001] ?? 'utf-8');
-    parts.push({ headers: header('Content-Type', `text/html; charset=${charset}`) + header('Content-Transfer-Encoding', 'base64'), body: base64Lines(bytes) });
+    parts.push({
+      type: 'text/html',
+      headers: foldField('Content-Type', ['text/html;', `charset=${charset}`]) + foldField('Content-Transfer-Encoding', ['base64']),
+      body: base64Lines(bytes),
+    });
   }
   if (parts.length === 0) return null;
   return parts.length === 1 ? parts[0]! : multipart('alternative', parts);
 }
 
-function attachmentPart(a: LoadedAttachment, env: MimeEnvelope): Part {
+/** An attachment shown in the HTML body: it has a Content-ID and is rendered in the body or hidden. */
+function isInline(a: LoadedAttachment): boolean {
+  if (a.embedded || !strProp(a.values, T.AttachContentId)) return false;
+  const flags = a.values.get(PidTagAttachFlags);
+  return (typeof flags === 'number' && (flags & ATT_RENDERED_IN_BODY) !== 0) || a.values.get(PidTagAttachmentHidden) === true;
+}
+
+function attachmentPart(a: LoadedAttachment, w: Writer, inline: boolean): Part {
   const v = a.values;
   if (a.embedded) {
     const subject = strProp(a.embedded.values, T.Subject) ?? '';
-    const name = (strProp(v, T.DisplayName) || subject || 'message') + '.eml';
-    const inner = buildMime(a.embedded, { ...env, sender: undefined, from: embeddedFrom(a.embedded) ?? env.from, date: embeddedDate(a.embedded) ?? env.date, messageId: '' });
+    const display = strProp(v, T.DisplayName);
+    const name = w.mode === 'store' ? display || undefined : (display || subject || 'message') + '.eml';
+    const inner = writeMessage(a.embedded, w.embedded(a.embedded));
     return {
-      headers: header('Content-Type', 'message/rfc822') + header('Content-Transfer-Encoding', is7bit(inner) ? '7bit' : '8bit') + header('Content-Disposition', `attachment; ${mimeParam('filename', name)}`),
+      type: 'message/rfc822',
+      headers:
+        foldField('Content-Type', ['message/rfc822']) +
+        foldField('Content-Transfer-Encoding', [is7bit(inner) ? '7bit' : '8bit']) +
+        foldField('Content-Disposition', withParams('attachment', name === undefined ? [] : [mimeParamPieces('filename', name)])),
       body: inner.toString('latin1') + '\r\n',
     };
   }
   const name = strProp(v, T.AttachLongFilename) ?? strProp(v, T.AttachFilename) ?? strProp(v, T.DisplayName) ?? 'attachment';
   const ext = /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
-  const type = strProp(v, T.AttachMimeTag) || EXT_TYPES[ext] || 'application/octet-stream';
+  const tag = strProp(v, T.AttachMimeTag);
+  const type = (tag && /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(tag) ? tag : '') || EXT_TYPES[ext] || 'application/octet-stream';
   const data = v.get(T.AttachDataBinary);
   const bytes = Buffer.isBuffer(data) ? data : Buffer.alloc(0);
-  const cid = strProp(v, T.AttachContentId);
+  const cid = strProp(v, T.AttachContentId)?.replace(/[<>\s]/g, '');
+  const location = strProp(v, PidTagAttachContentLocation);
   return {
+    type,
     headers:
-      header('Content-Type', `${type}; ${mimeParam('name', name)}`) +
-      header('Content-Transfer-Encoding', 'base64') +
-      header('Content-Disposition', `attachment; ${mimeParam('filename', name)}`) +
-      (cid ? header('Content-ID', `<${cid.replace(/[<>\r\n]/g, '')}>`) : ''),
+      foldField('Content-Type', withParams(type, [mimeParamPieces('name', name)])) +
+      foldField('Content-Transfer-Encoding', ['base64']) +
+      // an inline text part is marked attachment: readers take inline text/plain or text/html for body text
+      foldField('Content-Disposition', withParams(inline && !/^text\/(plain|html)$/i.test(type) ? 'inline' : 'attachment', [mimeParamPieces('filename', name)])) +
+      (cid && PRINTABLE.test(cid) && cid.length <= 990 ? foldField('Content-ID', [`<${cid}>`]) : '') +
+      (location && PRINTABLE.test(location) && !/\s/.test(location) && location.length <= 990 ? foldField('Content-Location', [location]) : ''),
     body: base64Lines(bytes),
   };
 }
 
 const is7bit = (b: Buffer): boolean => !b.some((c) => c > 0x7f);
+
+/** The message content: bodies, inline parts in multipart/related with the HTML, the rest in multipart/mixed. */
+function contentOf(m: LoadedMessage, w: Writer): Part {
+  const body = bodyParts(m);
+  const hasHtml = m.values.get(T.Html) !== undefined || strProp(m.values, PidTagHtmlUnicode) !== undefined;
+  const inline = hasHtml ? m.attachments.filter(isInline) : [];
+  const rest = m.attachments.filter((a) => !inline.includes(a));
+  let main = body;
+  if (body && inline.length > 0) main = multipart('related', [body, ...inline.map((a) => attachmentPart(a, w, true))], [[`type="${body.type}"`]]);
+  const atts = rest.map((a) => attachmentPart(a, w, false));
+  if (atts.length > 0) return multipart('mixed', main ? [main, ...atts] : atts);
+  return main ?? { type: 'text/plain', headers: foldField('Content-Type', ['text/plain;', 'charset=utf-8']) + foldField('Content-Transfer-Encoding', ['7bit']), body: '' };
+}
+
+// ---- the two forms --------------------------------------------------------------------------------------------------
+
+/** What writing one (possibly embedded) message needs. */
+interface Writer {
+  mode: 'smtp' | 'store';
+  from: MailAddress | null;
+  sender: MailAddress | null;
+  date: Date | null;
+  messageId: string;
+  addressOf: (row: RecipientRow) => MailAddress | null;
+  contentLanguage?: string;
+  embedded: (m: LoadedMessage) => Writer;
+}
+
+function writeMessage(m: LoadedMessage, w: Writer): Buffer {
+  const lists: Record<number, MailAddress[]> = { [MAPI_TO]: [], [MAPI_CC]: [], [MAPI_BCC]: [] };
+  for (const r of m.recipients) {
+    const type = rcptType(r) || MAPI_TO;
+    if (type === MAPI_BCC && w.mode === 'smtp') continue;
+    const a = w.addressOf(r);
+    if (a) lists[type]?.push(a);
+  }
+  let head = '';
+  if (w.from) head += addressField('From', [w.from]);
+  if (w.sender && (!w.from || w.sender.address.toLowerCase() !== w.from.address.toLowerCase())) head += addressField('Sender', [w.sender]);
+  head += addressField('To', lists[MAPI_TO]!);
+  head += addressField('Cc', lists[MAPI_CC]!);
+  head += addressField('Bcc', lists[MAPI_BCC]!);
+  const subject = strProp(m.values, T.Subject) ?? (m.values.has(T.NormalizedSubject) ? (strProp(m.values, T.SubjectPrefix) ?? '') + (strProp(m.values, T.NormalizedSubject) ?? '') : undefined);
+  if (subject !== undefined) head += foldField('Subject', textPieces(subject));
+  if (w.date) head += foldField('Date', rfc5322Date(w.date).split(' '));
+  if (w.messageId) head += foldField('Message-ID', [w.messageId]);
+  const inReplyTo = idPieces(strProp(m.values, T.InReplyToId) ?? '');
+  if (inReplyTo.length > 0) head += foldField('In-Reply-To', inReplyTo);
+  const refs = idPieces(strProp(m.values, T.InternetReferences) ?? '');
+  if (refs.length > 0) head += foldField('References', refs);
+  const topic = strProp(m.values, PidTagConversationTopic);
+  if (topic) head += foldField('Thread-Topic', textPieces(topic));
+  const index = m.values.get(PidTagConversationIndex);
+  if (Buffer.isBuffer(index) && index.length > 0) {
+    const b64 = index.toString('base64');
+    head += foldField('Thread-Index', b64.length <= WORD_MAX ? [b64] : (b64.match(/.{1,76}/g) ?? []));
+  }
+  const imp = m.values.get(T.Importance);
+  if (imp === 0) head += foldField('Importance', ['low']) + foldField('X-Priority', ['5']);
+  if (imp === 2) head += foldField('Importance', ['high']) + foldField('X-Priority', ['1']);
+  const sens = m.values.get(PidTagSensitivity);
+  if (typeof sens === 'number' && SENSITIVITY_WORD[sens]) head += foldField('Sensitivity', [SENSITIVITY_WORD[sens]!]);
+  const locale = m.values.get(PidTagMessageLocaleId);
+  const language = w.contentLanguage ?? (typeof locale === 'number' ? LCID_TAG[locale] : undefined);
+  if (language && /^[A-Za-z0-9-]{1,64}$/.test(language)) head += foldField('Content-Language', [language]);
+  if (m.attachments.some((a) => !isInline(a) && a.values.get(PidTagAttachmentHidden) !== true)) head += foldField('X-MS-Has-Attach', ['yes']);
+  head += foldField('MIME-Version', ['1.0']);
+  const root = contentOf(m, w);
+  // a part's last CRLF belongs to the boundary after it (RFC 2046 5.1.1); a single-part message has none
+  const rootBody = root.type.startsWith('multipart/') ? root.body : root.body.replace(/\r\n$/, '');
+  return Buffer.from(checkLines(head + root.headers) + '\r\n' + rootBody, 'latin1');
+}
 
 function embeddedFrom(m: LoadedMessage): MailAddress | null {
   const address = strProp(m.values, T.SentRepresentingSmtpAddress) ?? strProp(m.values, T.SenderSmtpAddress);
@@ -258,41 +503,82 @@ function embeddedDate(m: LoadedMessage): Date | null {
   return typeof t === 'bigint' ? filetimeToDate(t) : null;
 }
 
-/** The RFC 5322 message (headers and MIME body) of a loaded message. */
+/** The RFC 5322 message (headers and MIME body) of a loaded message, for SMTP (no Bcc header). */
 export function buildMime(m: LoadedMessage, env: MimeEnvelope): Buffer {
-  const to: MailAddress[] = [];
-  const cc: MailAddress[] = [];
-  for (const r of m.recipients) {
-    const type = rcptType(r);
-    if (type === MAPI_BCC) continue;
-    const a = env.addressOf(r);
-    if (!a) continue;
-    if (type === MAPI_CC) cc.push(a);
-    else if (type === MAPI_TO || type === 0) to.push(a);
-  }
-  let head = '';
-  head += addressHeader('From', [env.from]);
-  if (env.sender && env.sender.address.toLowerCase() !== env.from.address.toLowerCase()) head += addressHeader('Sender', [env.sender]);
-  head += addressHeader('To', to);
-  head += addressHeader('Cc', cc);
-  const subject = strProp(m.values, T.Subject);
-  if (subject !== undefined) head += header('Subject', headerText(subject));
-  head += header('Date', rfc5322Date(env.date));
-  if (env.messageId) head += header('Message-ID', env.messageId);
-  const inReplyTo = strProp(m.values, T.InReplyToId);
-  if (inReplyTo) head += header('In-Reply-To', inReplyTo.replace(/[\r\n]/g, ''));
-  const refs = strProp(m.values, T.InternetReferences);
-  if (refs) head += header('References', refs.replace(/[\r\n]+/g, ' '));
-  const imp = m.values.get(T.Importance);
-  if (imp === 0) head += header('Importance', 'low');
-  if (imp === 2) head += header('Importance', 'high');
-  head += header('MIME-Version', '1.0');
-  const body = bodyParts(m);
-  const atts = m.attachments.map((a) => attachmentPart(a, env));
-  let root: Part;
-  if (atts.length > 0) root = multipart('mixed', body ? [body, ...atts] : atts);
-  else root = body ?? { headers: header('Content-Type', 'text/plain; charset=utf-8') + header('Content-Transfer-Encoding', '7bit'), body: '' };
-  // a part's last CRLF belongs to the boundary after it (RFC 2046 5.1.1); a single-part message has none
-  const rootBody = root.headers.startsWith('Content-Type: multipart/') ? root.body : root.body.replace(/\r\n$/, '');
-  return Buffer.from(head + root.headers + '\r\n' + rootBody, 'latin1');
+  const smtpWriter = (e: MimeEnvelope): Writer => ({
+    mode: 'smtp',
+    from: e.from,
+    sender: e.sender ?? null,
+    date: e.date,
+    messageId: e.messageId,
+    addressOf: e.addressOf,
+    embedded: (inner) => smtpWriter({ ...env, sender: undefined, from: embeddedFrom(inner) ?? env.from, date: embeddedDate(inner) ?? env.date, messageId: '' }),
+  });
+  return writeMessage(m, smtpWriter(env));
+}
+
+export interface StoreMimeOptions {
+  /** Domain of a generated Message-ID (server.dnsDomain). */
+  domain: string;
+  /** Date when the message has no PidTagClientSubmitTime (default: now). */
+  now?: Date;
+  /** From when the message names no sender (a new draft): normally the mailbox owner. */
+  defaultFrom?: MailAddress;
+  /** The SMTP address of a non-SMTP address (an EX legacyExchangeDN), or null; such addresses are left out without it. */
+  resolveAddress?: (addressType: string, address: string) => string | null;
+  /** Content-Language; default from PidTagMessageLocaleId when the LCID is a known one. */
+  contentLanguage?: string;
+}
+
+export type StoreMimeResult =
+  | { kind: 'mime'; mime: Buffer; messageId: string; generatedMessageId: boolean }
+  /** S/MIME: the message's original MIME (which holds the signature or encryption) must be stored unchanged. */
+  | { kind: 'original'; messageClass: string }
+  | { kind: 'unsupported'; code: 'OC_MIME_CALENDAR_ITEM' | 'OC_MIME_NOT_MAIL'; messageClass: string };
+
+/** The SMTP address of a party (prefix Sender / SentRepresenting) or a recipient row's values. */
+function smtpOf(smtp: string | undefined, type: string | undefined, address: string | undefined, opts: StoreMimeOptions): string | null {
+  if (smtp) return smtp;
+  if (!address) return null;
+  if (!type || type.toUpperCase() === 'SMTP') return address.includes('@') ? address : null;
+  return opts.resolveAddress?.(type, address) ?? null;
+}
+
+function party(values: ReadonlyMap<number, PropValue>, prefix: 'Sender' | 'SentRepresenting', opts: StoreMimeOptions): MailAddress | null {
+  const t = T as Record<string, number>;
+  const address = smtpOf(strProp(values, t[`${prefix}SmtpAddress`]!), strProp(values, t[`${prefix}AddressType`]!), strProp(values, t[`${prefix}EmailAddress`]!), opts);
+  return address ? { name: strProp(values, t[`${prefix}Name`]!) ?? '', address } : null;
+}
+
+function storeWriter(m: LoadedMessage, opts: StoreMimeOptions, top: boolean, messageId: string): Writer {
+  const from = party(m.values, 'SentRepresenting', opts) ?? party(m.values, 'Sender', opts) ?? (top ? (opts.defaultFrom ?? null) : null);
+  const t = m.values.get(T.ClientSubmitTime);
+  return {
+    mode: 'store',
+    from,
+    sender: party(m.values, 'Sender', opts),
+    date: typeof t === 'bigint' ? filetimeToDate(t) : top ? (opts.now ?? new Date()) : null,
+    messageId,
+    contentLanguage: top ? opts.contentLanguage : undefined,
+    addressOf: (r) => {
+      const address = smtpOf(strProp(r.props, T.SmtpAddress), strProp(r.props, T.AddressType), strProp(r.props, T.EmailAddress), opts);
+      return address ? { name: strProp(r.props, T.DisplayName) ?? strProp(r.props, T.RecipientDisplayName) ?? '', address } : null;
+    },
+    embedded: (inner) => storeWriter(inner, opts, false, idPieces(strProp(inner.values, T.InternetMessageId) ?? '')[0] ?? ''),
+  };
+}
+
+const CALENDAR_CLASS = /^IPM\.(Appointment|Schedule\.Meeting|OLE\.CLASS\.\{00061055-0000-0000-C000-000000000046\})(\.|$)/i;
+const NOT_MAIL_CLASS = /^IPM\.(Contact|DistList|Task|TaskRequest|StickyNote|Activity)(\.|$)/i;
+
+/** The RFC 5322 message to store on IMAP (APPEND) for a loaded message: Bcc kept, MS-OXCMAIL headers, ids kept or made. */
+export function buildMimeForStore(m: LoadedMessage, opts: StoreMimeOptions): StoreMimeResult {
+  const messageClass = strProp(m.values, T.MessageClass) || 'IPM.Note';
+  if (/^IPM\.Note\.SMIME(\.|$)/i.test(messageClass)) return { kind: 'original', messageClass };
+  if (CALENDAR_CLASS.test(messageClass)) return { kind: 'unsupported', code: 'OC_MIME_CALENDAR_ITEM', messageClass };
+  if (NOT_MAIL_CLASS.test(messageClass)) return { kind: 'unsupported', code: 'OC_MIME_NOT_MAIL', messageClass };
+  const given = idPieces(strProp(m.values, T.InternetMessageId) ?? '')[0];
+  const messageId = given ?? `<${randomBytes(16).toString('hex')}@${opts.domain}>`;
+  const mime = writeMessage(m, storeWriter(m, opts, true, messageId));
+  return { kind: 'mime', mime, messageId, generatedMessageId: given === undefined };
 }

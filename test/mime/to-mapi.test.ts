@@ -251,9 +251,8 @@ describe('round trip through the MIME writer (src/transport/mime.ts)', () => {
         const back = mimeToMapi(parseMime(mime));
         // the writer turns CR/LF in the subject into spaces; written as is (printable ASCII), the value loses its
         // surrounding blanks; written as encoded-words it keeps everything
-        const raw = (s: string): boolean => /^[\x20-\x7e]*$/.test(s) && !/=\?/.test(s);
         const subj = subject.replace(/[\r\n]+/g, ' ');
-        expect(back.values.get(T.Subject) ?? '').toBe(raw(subj) ? subj.replace(/^[ \t]+|[ \t]+$/g, '') : subj);
+        expect(back.values.get(T.Subject) ?? '').toBe(subj);
         // PidTagBody comes back with CRLF line ends (the writer writes CRLF too)
         const nl = (s: string): string => s.replace(/\r\n|\r|\n/g, '\n');
         expect(nl(String(back.values.get(T.Body) ?? ''))).toBe(body === undefined ? '' : nl(body));
@@ -264,7 +263,7 @@ describe('round trip through the MIME writer (src/transport/mime.ts)', () => {
         const expectName = (r: { name: string; address: string }): string => {
           const n = r.name.replace(/[\r\n]+/g, ' ').trim();
           if (!n || n === r.address) return r.address;
-          return /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*$/.test(n) && !/=\?/.test(n) ? n.replace(/ +/g, ' ') : n;
+          return n;
         };
         expect(back.recipients.map((r) => [r.recipientType, rowProp(r, T.SmtpAddress), rowProp(r, T.DisplayName)])).toEqual(
           [...rcpts.filter((r) => r.type === MAPI_TO), ...rcpts.filter((r) => r.type === MAPI_CC)].map((r) => [r.type, r.address, expectName(r)]),
