@@ -29,6 +29,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
+import { freePort } from './ports.js';
 
 export const DOVECOT = '/usr/sbin/dovecot';
 export const DOVEADM = '/usr/bin/doveadm';
@@ -66,16 +67,6 @@ export class DovecotError extends Error {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** True once the server has sent its "* OK" greeting on a fresh connection. */
 function greets(port: number): Promise<boolean> {

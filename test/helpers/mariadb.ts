@@ -3,9 +3,9 @@
 // tests, stopped with SIGTERM and removed afterwards. No systemd, nothing outside the temporary directory.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 export const MARIADBD = '/usr/sbin/mariadbd';
 export const INSTALL_DB = '/usr/bin/mariadb-install-db';
@@ -28,16 +28,6 @@ function run(cmd: string, args: string[]): Promise<{ code: number; out: string }
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export class MariaDb {
   private constructor(

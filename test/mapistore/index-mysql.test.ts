@@ -1,7 +1,6 @@
 // The MySQL/MariaDB index store on a real MariaDB (test/helpers/mariadb.ts): versioned migrations under the named
 // lock, pool limits and errors, retries of transient failures, index use of the hot queries (EXPLAIN), and two
 // instances sharing one database.
-import net from 'node:net';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOT_SQL, MysqlIndexProvider } from '../../src/mapistore/index/mysql.js';
@@ -9,6 +8,7 @@ import { IMAP_SQL } from '../../src/mapistore/index/mysql-imap.js';
 import { LATEST_VERSION, MIGRATIONS, SCHEMA_LOCK, VERSION_TABLE } from '../../src/mapistore/index/mysql-schema.js';
 import { DB_PASSWORD, DB_USER, MariaDb, mariadbAvailable } from '../helpers/mariadb.js';
 import { freshDatabase } from './index-mysql-helpers.js';
+import { freePort as closedPort } from '../helpers/ports.js';
 
 let db: MariaDb | null = null;
 
@@ -118,16 +118,6 @@ describe('schema migrations', () => {
   });
 });
 
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('pool and errors', () => {
   it('names host:port when the server is unreachable and never the password', async () => {

@@ -14,6 +14,9 @@ import {
   NTLMSSP_NEGOTIATE_LM_KEY,
   NTLMSSP_REQUEST_NON_NT_SESSION_KEY,
 } from './constants.js';
+import { crc32 } from '../../util/crc32.js';
+
+export { crc32 };
 
 export type Mode = 'Client' | 'Server';
 
@@ -161,23 +164,6 @@ export function computeMic(
   authenticateZeroMic: Uint8Array,
 ): Buffer {
   return hmacMd5(exportedSessionKey, negotiate, challenge, authenticateZeroMic);
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (ISO 3309 / ITU-T V.42), as MS-NLMP 6 CRC32. */
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of data) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /**

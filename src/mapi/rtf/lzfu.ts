@@ -18,6 +18,7 @@
 //   examples byte for byte. Candidates come from hash chains of 2-byte keys, at most CHAIN_LIMIT per position, so
 //   a run of one repeated byte costs bounded time.
 import { ProtocolError } from '../../util/errors.js';
+import { crc32Update } from '../../util/crc32.js';
 
 export const RTF_TOO_SHORT = 'OC_RTF_TOO_SHORT';
 export const RTF_TRUNCATED = 'OC_RTF_TRUNCATED';
@@ -47,21 +48,9 @@ const CHAIN_LIMIT = 256;
 /** Default bound on RAWSIZE (the decompressed RTF), bytes. */
 export const DEFAULT_MAX_RAW_SIZE = 64 * 1024 * 1024;
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
 /** MS-OXRTFCP 3.1.3.2 CRC: initial 0, no final xor. */
 export function rtfCrc(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let crc = 0;
-  for (let i = start; i < end; i++) crc = (CRC_TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
-  return crc >>> 0;
+  return crc32Update(0, bytes, start, end);
 }
 
 export interface RtfHeader {

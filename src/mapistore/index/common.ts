@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { PS_MAPI, propertyNameKey, type PropertyName } from '../../mapi/named.js';
 import { StoreError, SEC } from '../errors.js';
-import { NAMED_ID_MAX } from './types.js';
+import { NAMED_ID_MAX, type ImapFolderRow, type ImapMessageRow } from './types.js';
 
 /** MS-OXCPRPT 3.2.5.8/9: a PS_MAPI name with a LID is the tagged property of that id; no mapping is stored. */
 export function fixedIdOf(n: PropertyName): number | null {
@@ -40,3 +40,29 @@ export function checkRange(first: bigint, count: number): bigint {
 
 export const rowName = (guid: string, kind: number, lid: number | null, name: string | null): PropertyName =>
   kind === 0 ? { guid, lid: lid ?? 0 } : { guid, name: name ?? '' };
+
+const big = (v: unknown): bigint => BigInt(typeof v === 'bigint' ? v : String(v));
+
+/** An imap_folders row as both providers return it (BIGINT columns as bigint, number or string). */
+export const imapFolderFromRow = (r: Record<string, unknown>): ImapFolderRow => ({
+  folderGlobcnt: big(r.folder_globcnt),
+  imapName: r.imap_name as string,
+  uidvalidity: Number(r.uidvalidity),
+  uidnext: Number(r.uidnext),
+  highestModseq: big(r.highest_modseq),
+  lastSyncCn: big(r.last_sync_cn),
+  syncState: (r.sync_state as string | null) ?? null,
+});
+
+/** An imap_messages row as both providers return it. */
+export const imapMessageFromRow = (r: Record<string, unknown>): ImapMessageRow => ({
+  folderGlobcnt: big(r.folder_globcnt),
+  uidvalidity: Number(r.uidvalidity),
+  uid: Number(r.uid),
+  globcnt: big(r.globcnt),
+  modseq: big(r.modseq),
+  cn: big(r.cn),
+  readCn: big(r.read_cn),
+  flags: Number(r.flags),
+  size: Number(r.size),
+});

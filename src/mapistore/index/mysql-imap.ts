@@ -6,6 +6,7 @@
 // (and, for overlay values, about BATCH_BYTES bytes, well below the default max_allowed_packet of 16 MiB);
 // batch reads use IN lists of at most BATCH_ROWS keys. Deletions that span tables run in one transaction.
 import type { MysqlIndexProvider } from './mysql.js';
+import { imapFolderFromRow, imapMessageFromRow } from './common.js';
 import type { ImapFolderRow, ImapIndex, ImapMessageRow, OverlayProp } from './types.js';
 
 export const BATCH_ROWS = 1000;
@@ -13,6 +14,8 @@ export const BATCH_BYTES = 4 << 20;
 
 type Row = Record<string, unknown>;
 const big = (v: unknown): bigint => BigInt(String(v));
+const toFolder = imapFolderFromRow;
+const toMessage = imapMessageFromRow;
 
 export const IMAP_SQL = {
   folderByName: 'SELECT * FROM imap_folders WHERE mailbox_id = ? AND imap_name = ?',
@@ -25,27 +28,6 @@ export const IMAP_SQL = {
   overlay: 'SELECT globcnt, prop_tag, value FROM mapi_overlay WHERE mailbox_id = ? AND globcnt IN (?) ORDER BY globcnt, prop_tag',
 } as const;
 
-const toFolder = (r: Row): ImapFolderRow => ({
-  folderGlobcnt: big(r.folder_globcnt),
-  imapName: r.imap_name as string,
-  uidvalidity: Number(r.uidvalidity),
-  uidnext: Number(r.uidnext),
-  highestModseq: big(r.highest_modseq),
-  lastSyncCn: big(r.last_sync_cn),
-  syncState: (r.sync_state as string | null) ?? null,
-});
-
-const toMessage = (r: Row): ImapMessageRow => ({
-  folderGlobcnt: big(r.folder_globcnt),
-  uidvalidity: Number(r.uidvalidity),
-  uid: Number(r.uid),
-  globcnt: big(r.globcnt),
-  modseq: big(r.modseq),
-  cn: big(r.cn),
-  readCn: big(r.read_cn),
-  flags: Number(r.flags),
-  size: Number(r.size),
-});
 
 function chunks<T>(items: readonly T[], size: number, bytes?: (t: T) => number): T[][] {
   const out: T[][] = [];

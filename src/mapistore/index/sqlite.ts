@@ -7,7 +7,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { randomGuid } from '../../util/guid.js';
 import { PS_MAPI, type PropertyName } from '../../mapi/named.js';
-import { checkCount, checkName, checkRange, fixedIdOf, nameHash, namedFull, rowName } from './common.js';
+import { checkCount, checkName, checkRange, fixedIdOf, imapFolderFromRow, imapMessageFromRow, nameHash, namedFull, rowName } from './common.js';
 import {
   NAMED_ID_MAX, NAMED_ID_MIN, type ImapFolderRow, type ImapIndex, type ImapMessageRow, type IndexMapping, type IndexProvider,
   type MailboxIndexWithImap, type MailboxRecord, type NamedEntry, type OverlayProp,
@@ -230,29 +230,9 @@ class SqliteMailboxIndex implements MailboxIndexWithImap {
 }
 
 type Row = Record<string, unknown>;
-const big = (v: unknown): bigint => BigInt(v as bigint | number | string);
+const toFolder = imapFolderFromRow;
+const toMessage = imapMessageFromRow;
 
-const toFolder = (r: Row): ImapFolderRow => ({
-  folderGlobcnt: big(r.folder_globcnt),
-  imapName: r.imap_name as string,
-  uidvalidity: Number(r.uidvalidity),
-  uidnext: Number(r.uidnext),
-  highestModseq: big(r.highest_modseq),
-  lastSyncCn: big(r.last_sync_cn),
-  syncState: (r.sync_state as string | null) ?? null,
-});
-
-const toMessage = (r: Row): ImapMessageRow => ({
-  folderGlobcnt: big(r.folder_globcnt),
-  uidvalidity: Number(r.uidvalidity),
-  uid: Number(r.uid),
-  globcnt: big(r.globcnt),
-  modseq: big(r.modseq),
-  cn: big(r.cn),
-  readCn: big(r.read_cn),
-  flags: Number(r.flags),
-  size: Number(r.size),
-});
 
 /** ImapIndex on SQLite: batches run as one transaction of prepared statements. */
 class SqliteImapIndex implements ImapIndex {
