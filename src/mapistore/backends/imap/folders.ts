@@ -1,0 +1,242 @@
+// IMAP -> mailbox mirror, the hierarchy half (issue 8 item 1): the mailboxes of the user's personal namespace
+// (RFC 9051 6.3.9 LIST, RFC 2342 NAMESPACE) become folders of the user's LocalMailbox, special ones by RFC 6154
+// SPECIAL-USE (\Sent, \Drafts, \Trash, \Junk; INBOX per RFC 9051 5.1); every mapping is an imap_folders row of the
+// index (docs/index-store.md), whose `imapName` is the name as the server listed it and whose `syncState` (JSON,
+// FolderState below) keeps the decoded path imapflow opens it by.
+//
+// Choices where the RFCs leave room:
+// - a SPECIAL-USE attribute from the server wins; without one, a top-level mailbox named like the usual folders
+//   (Sent, Sent Items, Sent Messages, Drafts, Trash, Deleted Items, Deleted Messages, Junk, Junk E-mail, Spam) takes
+//   the role; each role goes to one mailbox only (the first in LIST order), the others become ordinary folders.
+// - ordinary mailboxes become IPF.Note folders under their parent's folder (under Inbox for INBOX's children, under
+//   the IPM subtree at the top); a mailbox whose parent is not listed goes under the IPM subtree.
+// - a folder name already taken locally (an IMAP mailbox "Calendar" beside the special Calendar folder) gets
+//   " (IMAP)" appended (then " (IMAP 2)", ...), so a special folder is never taken over.
+// - \Noselect and \NonExistent mailboxes become folders that never get messages (FolderState.noselect).
+// - a rename on the IMAP side is seen as a delete and a create (LIST carries no mailbox identity without
+//   RFC 8474 OBJECTID): the folder gets a new FID and its messages are fetched again.
+// - a mailbox gone from IMAP: its mirrored folder is deleted hard with its subfolders; a special folder stays,
+//   only its mirrored messages go.
+import type { ImapFlow, ListResponse } from 'imapflow';
+import { eidGlobcnt, makeEid } from '../../../mapi/ids.js';
+import type { Logger } from '../../../util/log.js';
+import { SEC, StoreError } from '../../errors.js';
+import { hasImapIndex, type ImapFolderRow, type ImapIndex } from '../../index/types.js';
+import { DEL_FOLDERS, DEL_MESSAGES, DELETE_HARD_DELETE, type SpecialFolderName } from '../../types.js';
+import type { LocalMailbox } from '../local/mailbox.js';
+import type { ImapPool } from './pool.js';
+
+/** What the mirror keeps in ImapFolderRow.syncState (JSON). */
+export interface FolderState {
+  /** The decoded path imapflow opens the mailbox by (the raw name is ImapFolderRow.imapName). */
+  path: string;
+  delimiter: string;
+  /** \Noselect / \NonExistent: a folder without messages. */
+  noselect: boolean;
+  /** The special folder the mailbox is mapped onto, if any. */
+  special?: SpecialFolderName;
+}
+
+export interface MirrorOptions {
+  mailbox: LocalMailbox;
+  pool: ImapPool;
+  username: string;
+  log: Logger;
+  /** Messages per UID FETCH of new messages (default 200). */
+  batchSize?: number;
+}
+
+/** The shared state of the mirror's halves (folders.ts, mirror.ts). */
+export interface MirrorContext {
+  mb: LocalMailbox;
+  imap: ImapIndex;
+  pool: ImapPool;
+  username: string;
+  log: Logger;
+  batchSize: number;
+}
+
+export function mirrorContext(o: MirrorOptions): MirrorContext {
+  const index = o.mailbox.index;
+  if (!hasImapIndex(index)) {
+    throw new StoreError('OC_IMAP_NO_INDEX', SEC.Error, `the index of ${o.username}'s mailbox has no IMAP tables`);
+  }
+  const batchSize = o.batchSize ?? 200;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new StoreError('OC_IMAP_CONFIG', SEC.InvalidParam, `bad IMAP fetch batch size ${batchSize}`);
+  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize };
+}
+
+export const fidOf = (globcnt: bigint): bigint => makeEid(1, globcnt);
+
+/** FolderState of a row (a row without one, or with a broken one, falls back on its raw name). */
+export function folderState(row: ImapFolderRow): FolderState {
+  if (row.syncState) {
+    try {
+      const s = JSON.parse(row.syncState) as Partial<FolderState>;
+      if (typeof s.path === 'string' && typeof s.delimiter === 'string') {
+        return { path: s.path, delimiter: s.delimiter, noselect: s.noselect === true, ...(s.special ? { special: s.special } : {}) };
+      }
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+    }
+  }
+  return { path: row.imapName, delimiter: '/', noselect: false };
+}
+
+const ROLE_OF_USE: Record<string, SpecialFolderName> = {
+  '\\Sent': 'sentItems',
+  '\\Drafts': 'drafts',
+  '\\Trash': 'deletedItems',
+  '\\Junk': 'junk',
+};
+const ROLE_OF_NAME: Record<string, SpecialFolderName> = {
+  sent: 'sentItems', 'sent items': 'sentItems', 'sent messages': 'sentItems',
+  drafts: 'drafts',
+  trash: 'deletedItems', 'deleted items': 'deletedItems', 'deleted messages': 'deletedItems',
+  junk: 'junk', 'junk e-mail': 'junk', 'junk email': 'junk', spam: 'junk',
+};
+
+export interface HierarchyResult {
+  created: number;
+  deleted: number;
+  unchanged: number;
+}
+
+/** Mailboxes of the personal namespace (other users' and shared namespaces left out). */
+function personal(client: ImapFlow, list: ListResponse[]): ListResponse[] {
+  const ns = client.namespaces;
+  const foreign = [...(ns?.other || []), ...(ns?.shared || [])].map((n) => n.prefix).filter((p) => p !== '');
+  // the prefix itself ("shared" of "shared/") is the namespace's placeholder, not a mailbox of the user
+  return list.filter((e) => !foreign.some((p) => e.path.startsWith(p) || e.pathAsListed.startsWith(p) || `${e.pathAsListed}${e.delimiter}` === p));
+}
+
+/** Which special folder each listed mailbox maps onto (by path). */
+function specialRoles(list: ListResponse[]): Map<string, SpecialFolderName> {
+  const out = new Map<string, SpecialFolderName>();
+  const taken = new Set<SpecialFolderName>();
+  const give = (path: string, role: SpecialFolderName): void => {
+    if (taken.has(role) || out.has(path)) return;
+    taken.add(role);
+    out.set(path, role);
+  };
+  for (const e of list) if (e.path.toUpperCase() === 'INBOX') give(e.path, 'inbox');
+  for (const e of list) {
+    const role = e.specialUse && e.specialUseSource !== 'name' ? ROLE_OF_USE[e.specialUse] : undefined;
+    if (role) give(e.path, role);
+  }
+  for (const e of list) {
+    const role = e.parent.length === 0 ? ROLE_OF_NAME[e.name.toLowerCase()] : undefined;
+    if (role) give(e.path, role);
+  }
+  return out;
+}
+
+const isNoselect = (e: ListResponse): boolean => e.flags.has('\\Noselect') || e.flags.has('\\NonExistent');
+
+/** A display name not yet used by another folder under `parent`. */
+async function freeName(mb: LocalMailbox, parent: bigint, name: string): Promise<string> {
+  if ((await mb.findChild(parent, name)) === null) return name;
+  for (let i = 1; ; i++) {
+    const n = i === 1 ? `${name} (IMAP)` : `${name} (IMAP ${i})`;
+    if ((await mb.findChild(parent, n)) === null) return n;
+  }
+}
+
+/** Deletes the mirrored messages of a folder locally (hard) and from the index; returns how many went. */
+export async function dropMirroredMessages(ctx: MirrorContext, row: ImapFolderRow): Promise<number> {
+  const fid = fidOf(row.folderGlobcnt);
+  const exists = await ctx.mb.folderExists(fid);
+  let n = 0;
+  for (;;) {
+    const rows = await ctx.imap.messagesInFolder(row.folderGlobcnt, row.uidvalidity, 0, 1000);
+    if (rows.length === 0) break;
+    if (exists) await ctx.mb.deleteMessages(fid, rows.map((r) => fidOf(r.globcnt)), { hard: true });
+    await ctx.imap.deleteMessages(row.folderGlobcnt, row.uidvalidity, rows.map((r) => r.uid));
+    n += rows.length;
+  }
+  // rows of any other UIDVALIDITY (none unless an earlier run was cut short)
+  await ctx.imap.deleteFolderMessages(row.folderGlobcnt, row.uidvalidity);
+  return n;
+}
+
+/**
+ * LISTs the personal namespace and brings the folders in line: new mailboxes become folders, gone ones are
+ * deleted, known ones are left alone (no write, no CN). Returns what changed.
+ */
+export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult> {
+  const { mb, imap } = ctx;
+  const listed = await ctx.pool.run(ctx.username, async (client) => personal(client, await client.list()));
+  listed.sort((a, b) => a.parent.length - b.parent.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const roles = specialRoles(listed);
+  const fidByPath = new Map<string, bigint>();
+  const seen = new Set<bigint>();
+  const result: HierarchyResult = { created: 0, deleted: 0, unchanged: 0 };
+  for (const e of listed) {
+    const role = roles.get(e.path);
+    const state: FolderState = { path: e.path, delimiter: e.delimiter || '/', noselect: isNoselect(e), ...(role ? { special: role } : {}) };
+    const old = await imap.folderByName(e.pathAsListed);
+    if (old && (await mb.folderExists(fidOf(old.folderGlobcnt)))) {
+      const was = folderState(old);
+      const sameTarget = role ? mb.special[role] === fidOf(old.folderGlobcnt) : was.special === undefined;
+      if (sameTarget) {
+        if (state.noselect && !was.noselect) {
+          // the mailbox lost its messages (a parent deleted while it has children): so does the folder
+          await dropMirroredMessages(ctx, old);
+          await imap.putFolders([{ ...old, uidvalidity: 0, uidnext: 0, highestModseq: 0n, syncState: JSON.stringify(state) }]);
+        } else if (was.noselect !== state.noselect || was.path !== state.path || was.delimiter !== state.delimiter) {
+          await imap.putFolders([{ ...old, syncState: JSON.stringify(state) }]);
+        }
+        fidByPath.set(e.path, fidOf(old.folderGlobcnt));
+        seen.add(old.folderGlobcnt);
+        result.unchanged++;
+        continue;
+      }
+    }
+    if (old) {
+      // its folder went away locally, or the mailbox changed its special role: map it afresh
+      await dropMirroredMessages(ctx, old);
+      await imap.deleteFolder(old.folderGlobcnt);
+    }
+    let fid: bigint;
+    if (role) {
+      fid = mb.special[role];
+      // another mailbox may have held this special folder before
+      const prev = await imap.folderById(eidGlobcnt(fid));
+      if (prev) {
+        await dropMirroredMessages(ctx, prev);
+        await imap.deleteFolder(prev.folderGlobcnt);
+      }
+    } else {
+      const parent = (e.parentPath && fidByPath.get(e.parentPath)) || mb.special.ipmSubtree;
+      const name = await freeName(mb, parent, e.name);
+      fid = (await mb.createFolder(parent, { displayName: name, containerClass: 'IPF.Note' })).fid;
+      if (name !== e.name) ctx.log.warn({ user: ctx.username, mailbox: e.path, folder: name }, 'IMAP mailbox name taken locally; renamed');
+    }
+    await imap.putFolders([{
+      folderGlobcnt: eidGlobcnt(fid), imapName: e.pathAsListed, uidvalidity: 0, uidnext: 0, highestModseq: 0n, lastSyncCn: 0n,
+      syncState: JSON.stringify(state),
+    }]);
+    fidByPath.set(e.path, fid);
+    seen.add(eidGlobcnt(fid));
+    result.created++;
+  }
+  // mailboxes gone from IMAP, deepest first (a child's folder goes before its parent's subtree)
+  const gone = (await imap.listFolders()).filter((r) => !seen.has(r.folderGlobcnt));
+  const depth = (r: ImapFolderRow): number => {
+    const s = folderState(r);
+    return s.path.split(s.delimiter).length;
+  };
+  gone.sort((a, b) => depth(b) - depth(a));
+  for (const row of gone) {
+    const fid = fidOf(row.folderGlobcnt);
+    const special = Object.values(mb.special).includes(fid);
+    if (special) {
+      await dropMirroredMessages(ctx, row);
+    } else if (await mb.folderExists(fid)) {
+      await mb.deleteFolder(fid, DEL_MESSAGES | DEL_FOLDERS | DELETE_HARD_DELETE);
+    }
+    await imap.deleteFolder(row.folderGlobcnt);
+    result.deleted++;
+  }
+  return result;
+}

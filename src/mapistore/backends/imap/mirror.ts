@@ -1,0 +1,307 @@
+// IMAP -> mailbox mirror (issue 8 items 1-3): the read direction of the IMAP backend. The user's MAPI mailbox stays
+// a LocalMailbox; its mail folders are mirrored from IMAP, which is the source of truth for mail. syncHierarchy() is
+// folders.ts; syncFolder() brings one mirrored folder up to date:
+// - RFC 9051 2.3.1.1: a changed UIDVALIDITY (or a first sync) drops the folder's mirrored messages and fetches all;
+//   otherwise only UIDs >= the stored UIDNEXT are new (RFC 9051 2.3.1.1 strictly ascending UIDs);
+// - new messages: UID SEARCH UID <uidnext>:* for their UIDs, then UID FETCH of `batchSize` UIDs at a time with UID,
+//   FLAGS, INTERNALDATE, RFC822.SIZE, MODSEQ and BODY.PEEK[] (never a round trip per message), each made into a
+//   message by import.ts;
+// - RFC 7162 3.1.4 / 3.2.5.2 (CONDSTORE, QRESYNC): UID FETCH 1:<uidnext-1> (FLAGS) (CHANGEDSINCE <HIGHESTMODSEQ>
+//   VANISHED) gives the flag changes of known messages and, as VANISHED (EARLIER), the expunged ones; when the
+//   HIGHESTMODSEQ of the SELECT equals the stored one nothing changed (RFC 7162 3.1.2.1: every change and expunge
+//   raises it) and no command is sent;
+// - without QRESYNC the expunged UIDs come from UID SEARCH UID 1:<uidnext-1> compared with the index, and without
+//   CONDSTORE the flags of every known message are fetched: both cost O(folder) per sync.
+//
+// Choices where the RFCs leave room:
+// - the mailbox is opened with EXAMINE (read-only): the mirror never changes IMAP state (\Recent stays).
+// - a message already in the index for its UID is not created again, so a sync cut short (connection lost, the
+//   pool retries it) resumes without duplicates.
+// - the stored UIDNEXT is max(UIDNEXT of the SELECT, highest UID fetched + 1); the stored HIGHESTMODSEQ is the
+//   SELECT's: a change made during the sync is seen again by the next one (applying it twice changes nothing).
+// - IMAP \Draft set or cleared after the first fetch is not reflected (MSGFLAG_UNSENT is fixed at creation);
+//   \Deleted (not yet expunged) is kept in the index only.
+import type { ImapFlow, FetchMessageObject } from 'imapflow';
+import { eidGlobcnt } from '../../../mapi/ids.js';
+import { SEC, StoreError } from '../../errors.js';
+import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
+import { dropMirroredMessages, fidOf, folderState, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
+import { flagBits, flagProps, importMessage } from './import.js';
+
+export interface FolderSyncResult {
+  /** Messages created locally. */
+  added: number;
+  /** Known messages whose mapped flags changed. */
+  changed: number;
+  /** Messages deleted locally (expunged on IMAP, or dropped by a UIDVALIDITY change). */
+  deleted: number;
+  /** Message bodies fetched (BODY.PEEK[]). */
+  fetchedBodies: number;
+  /** Messages kept as raw MIME because they could not be converted. */
+  failed: number;
+  /** True when the folder was fetched whole (first sync, UIDVALIDITY change). */
+  full: boolean;
+}
+
+const UID_QUERY_CHUNK = 500;
+
+/**
+ * A NO to SELECT/EXAMINE that says the mailbox does not exist: imapflow's own check (LIST finds nothing), RFC 5530
+ * [NONEXISTENT], or the text servers send without that code (Dovecot 2.3 "Mailbox doesn't exist", Cyrus "Mailbox
+ * does not exist"). Other refusals (rights, server trouble) stay errors: the folder's messages are kept.
+ */
+function mailboxMissing(e: unknown): boolean {
+  const err = e as { mailboxMissing?: boolean; serverResponseCode?: string; responseStatus?: string; responseText?: string } | null;
+  if (!err || err.responseStatus !== 'NO') return err?.mailboxMissing === true;
+  return (
+    err.mailboxMissing === true ||
+    err.serverResponseCode?.toUpperCase() === 'NONEXISTENT' ||
+    /\b(doesn't|does not) exist\b|no such mailbox/i.test(err.responseText ?? '')
+  );
+}
+
+/** A compact UID set (RFC 9051 sequence-set) of sorted UIDs. */
+export function uidSet(uids: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < uids.length; ) {
+    let j = i;
+    while (j + 1 < uids.length && uids[j + 1] === uids[j]! + 1) j++;
+    out.push(i === j ? String(uids[i]) : `${uids[i]}:${uids[j]}`);
+    i = j + 1;
+  }
+  return out.join(',');
+}
+
+function chunks<X>(a: readonly X[], n: number): X[][] {
+  const out: X[][] = [];
+  for (let i = 0; i < a.length; i += n) out.push(a.slice(i, i + n));
+  return out;
+}
+
+export class ImapMirror {
+  readonly ctx: MirrorContext;
+
+  constructor(o: MirrorOptions) {
+    this.ctx = mirrorContext(o);
+  }
+
+  /** LISTs the personal namespace and brings the folder hierarchy in line (folders.ts). */
+  syncHierarchy(): Promise<HierarchyResult> {
+    return syncHierarchy(this.ctx);
+  }
+
+  /** The FID mirroring an IMAP mailbox (as listed), or null. */
+  async folderOf(imapName: string): Promise<bigint | null> {
+    const row = await this.ctx.imap.folderByName(imapName);
+    return row ? fidOf(row.folderGlobcnt) : null;
+  }
+
+  /** Brings one mirrored folder up to date with its IMAP mailbox. */
+  async syncFolder(fid: bigint): Promise<FolderSyncResult> {
+    const g = eidGlobcnt(fid);
+    const first = await this.ctx.imap.folderById(g);
+    if (!first) throw new StoreError('OC_IMAP_NOT_MIRRORED', SEC.NotFound, `folder 0x${fid.toString(16)} mirrors no IMAP mailbox`);
+    const state = folderState(first);
+    const result: FolderSyncResult = { added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false };
+    if (state.noselect) return result;
+    return this.ctx.pool.run(this.ctx.username, async (client) => {
+      // read again: a retried run continues from what the first attempt stored
+      const row = (await this.ctx.imap.folderById(g)) ?? first;
+      return this.syncOpen(client, fid, row, state.path, result);
+    });
+  }
+
+  private async syncOpen(client: ImapFlow, fid: bigint, row: ImapFolderRow, path: string, result: FolderSyncResult): Promise<FolderSyncResult> {
+    const { imap, log } = this.ctx;
+    let box;
+    try {
+      box = await client.mailboxOpen(path, { readOnly: true });
+    } catch (e) {
+      if (mailboxMissing(e)) {
+        // gone, or a listed hierarchy placeholder (Dovecot 2.3 lists a deleted parent of remaining children without
+        // \Noselect and answers SELECT with NO): it holds no messages; the next syncHierarchy drops a gone one
+        log.info({ user: this.ctx.username, mailbox: row.imapName }, 'IMAP mailbox cannot be selected; its folder is emptied');
+        result.deleted += await dropMirroredMessages(this.ctx, row);
+        if (row.uidvalidity !== 0) await imap.putFolders([{ ...row, uidvalidity: 0, uidnext: 0, highestModseq: 0n }]);
+        return result;
+      }
+      throw e;
+    }
+    const uidvalidity = Number(box.uidValidity);
+    const condstore = client.enabled.has('CONDSTORE') && !box.noModseq && box.highestModseq !== undefined;
+    const qresync = condstore && client.enabled.has('QRESYNC');
+    const highestModseq = condstore ? (box.highestModseq as bigint) : 0n;
+    let from: number;
+    if (row.uidvalidity !== uidvalidity) {
+      if (row.uidvalidity !== 0) log.info({ user: this.ctx.username, mailbox: row.imapName, was: row.uidvalidity, now: uidvalidity }, 'IMAP UIDVALIDITY changed; fetching the folder again');
+      result.deleted += await dropMirroredMessages(this.ctx, row);
+      row = { ...row, uidvalidity, uidnext: 1, highestModseq: 0n };
+      await imap.putFolders([row]);
+      result.full = true;
+      from = 1;
+    } else {
+      from = Math.max(1, row.uidnext);
+      if (from > 1) await this.changes(client, fid, row, from, condstore, qresync, highestModseq, result);
+    }
+    let maxUid = 0;
+    if (box.uidNext > from && box.exists > 0) {
+      const found = await client.search({ uid: `${from}:*` }, { uid: true });
+      const uids = (found || []).filter((u) => u >= from).sort((a, b) => a - b);
+      for (const batch of chunks(uids, this.ctx.batchSize)) {
+        maxUid = Math.max(maxUid, await this.fetchNew(client, fid, row, batch, result));
+      }
+    }
+    await imap.putFolders([{
+      ...row,
+      uidvalidity,
+      uidnext: Math.max(box.uidNext, maxUid + 1, row.uidnext),
+      highestModseq,
+      lastSyncCn: eidGlobcnt(await this.ctx.mb.currentCn()),
+    }]);
+    return result;
+  }
+
+  /** Creates the messages of one batch of new UIDs; returns the highest UID seen. */
+  private async fetchNew(client: ImapFlow, fid: bigint, row: ImapFolderRow, uids: number[], result: FolderSyncResult): Promise<number> {
+    const { imap, mb, log } = this.ctx;
+    const g = row.folderGlobcnt;
+    const known = new Set((await imap.messagesByUid(g, row.uidvalidity, uids)).map((r) => r.uid));
+    const todo = uids.filter((u) => !known.has(u));
+    if (todo.length === 0) return uids[uids.length - 1] ?? 0;
+    const fetched = await client.fetchAll(uidSet(todo), { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true });
+    let max = 0;
+    const rows: ImapMessageRow[] = [];
+    for (const m of fetched) {
+      max = Math.max(max, m.uid);
+      if (known.has(m.uid) || !m.source) continue;
+      known.add(m.uid);
+      result.fetchedBodies++;
+      const flags = flagBits(m.flags);
+      const date = m.internalDate instanceof Date ? m.internalDate : typeof m.internalDate === 'string' ? new Date(m.internalDate) : null;
+      const r = await importMessage(mb, fid, { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags });
+      if (r.fallback) {
+        result.failed++;
+        log.warn({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message could not be converted; mirrored as raw MIME');
+      } else if (r.warnings.length > 0) {
+        log.debug({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message converted with warnings');
+      }
+      const info = await mb.messageChangeInfo(r.mid);
+      const cn = eidGlobcnt(info.cn);
+      rows.push({ folderGlobcnt: g, uidvalidity: row.uidvalidity, uid: m.uid, globcnt: eidGlobcnt(r.mid), modseq: m.modseq ?? 0n, cn, readCn: cn, flags, size: m.size ?? m.source.length });
+      result.added++;
+    }
+    if (rows.length > 0) await imap.putMessages(rows);
+    return Math.max(max, uids[uids.length - 1] ?? 0);
+  }
+
+  /** Flag changes and expunges of the known messages (UIDs < from). */
+  private async changes(
+    client: ImapFlow, fid: bigint, row: ImapFolderRow, from: number, condstore: boolean, qresync: boolean, highestModseq: bigint, result: FolderSyncResult,
+  ): Promise<void> {
+    const known = `1:${from - 1}`;
+    if (condstore && row.highestModseq > 0n) {
+      if (highestModseq === row.highestModseq) return; // nothing changed, nothing expunged (RFC 7162 3.1.2.1)
+      const vanished: number[] = [];
+      const selected = client.mailbox ? client.mailbox.path : null;
+      const onExpunge = (p: { path?: string; uid?: number; vanished?: boolean }): void => {
+        if (p.vanished && typeof p.uid === 'number' && p.path === selected) vanished.push(p.uid);
+      };
+      client.on('expunge', onExpunge);
+      let fetched: FetchMessageObject[];
+      try {
+        fetched = await client.fetchAll(known, { uid: true, flags: true }, { uid: true, changedSince: row.highestModseq });
+      } finally {
+        client.off('expunge', onExpunge);
+      }
+      await this.applyFlags(fid, row, fetched, result);
+      if (qresync) await this.applyExpunges(fid, row, vanished, result);
+      else await this.expungesBySearch(client, fid, row, known, result);
+      return;
+    }
+    // no CONDSTORE (or no HIGHESTMODSEQ stored yet): every known message's flags, O(folder)
+    const fetched = await client.fetchAll(known, { uid: true, flags: true }, { uid: true });
+    await this.applyFlags(fid, row, fetched, result);
+    await this.expungesBySearch(client, fid, row, known, result);
+  }
+
+  private async applyFlags(fid: bigint, row: ImapFolderRow, fetched: FetchMessageObject[], result: FolderSyncResult): Promise<void> {
+    const { imap, mb } = this.ctx;
+    const bySeen = new Map<number, FetchMessageObject>();
+    for (const f of fetched) if (f.flags) bySeen.set(f.uid, f);
+    const uids = [...bySeen.keys()].sort((a, b) => a - b);
+    for (const part of chunks(uids, UID_QUERY_CHUNK)) {
+      const rows = await imap.messagesByUid(row.folderGlobcnt, row.uidvalidity, part);
+      const read: bigint[] = [];
+      const unread: bigint[] = [];
+      const out: ImapMessageRow[] = [];
+      const seenChanged: ImapMessageRow[] = [];
+      for (const k of rows) {
+        const f = bySeen.get(k.uid)!;
+        const bits = flagBits(f.flags);
+        const diff = bits ^ k.flags;
+        if (diff === 0) {
+          if (f.modseq !== undefined && f.modseq !== k.modseq) out.push({ ...k, modseq: f.modseq });
+          continue;
+        }
+        const mid = fidOf(k.globcnt);
+        if (!(await mb.messageExists(mid))) continue;
+        result.changed++;
+        const next: ImapMessageRow = { ...k, flags: bits, modseq: f.modseq ?? k.modseq };
+        if (diff & IMAP_FLAG.Seen) {
+          (bits & IMAP_FLAG.Seen ? read : unread).push(mid);
+          seenChanged.push(next);
+        }
+        if (diff & (IMAP_FLAG.Flagged | IMAP_FLAG.Answered | IMAP_FLAG.Forwarded)) {
+          const p = flagProps(bits);
+          if (p.set.length > 0) await mb.setMessageProps(mid, p.set);
+          if (p.del.length > 0) await mb.deleteMessageProps(mid, p.del);
+          next.cn = eidGlobcnt((await mb.messageChangeInfo(mid)).cn);
+        }
+        out.push(next);
+      }
+      const folderOf = async (mids: bigint[]): Promise<Map<bigint, bigint[]>> => {
+        // a message Outlook moved locally keeps its index row until write-back exists: set the flag where it is
+        const m = new Map<bigint, bigint[]>();
+        for (const mid of mids) {
+          const f = (await mb.folderOfMessage(mid)) ?? fid;
+          m.set(f, [...(m.get(f) ?? []), mid]);
+        }
+        return m;
+      };
+      for (const [f, mids] of await folderOf(read)) await mb.setReadFlags(f, mids, true);
+      for (const [f, mids] of await folderOf(unread)) await mb.setReadFlags(f, mids, false);
+      if (seenChanged.length > 0) {
+        const readCn = eidGlobcnt(await mb.currentCn());
+        for (const r of seenChanged) r.readCn = readCn;
+      }
+      if (out.length > 0) await imap.putMessages(out);
+    }
+  }
+
+  private async applyExpunges(fid: bigint, row: ImapFolderRow, uids: number[], result: FolderSyncResult): Promise<void> {
+    const { imap, mb } = this.ctx;
+    const sorted = [...new Set(uids)].sort((a, b) => a - b);
+    for (const part of chunks(sorted, UID_QUERY_CHUNK)) {
+      const rows = await imap.messagesByUid(row.folderGlobcnt, row.uidvalidity, part);
+      if (rows.length === 0) continue;
+      const mids: bigint[] = [];
+      for (const r of rows) if (await mb.messageExists(fidOf(r.globcnt))) mids.push(fidOf(r.globcnt));
+      if (mids.length > 0) await mb.deleteMessages(fid, mids, { hard: true });
+      await imap.deleteMessages(row.folderGlobcnt, row.uidvalidity, rows.map((r) => r.uid));
+      result.deleted += rows.length;
+    }
+  }
+
+  /** Without QRESYNC: the UIDs the index knows that UID SEARCH no longer finds. O(folder). */
+  private async expungesBySearch(client: ImapFlow, fid: bigint, row: ImapFolderRow, known: string, result: FolderSyncResult): Promise<void> {
+    const present = new Set((await client.search({ uid: known }, { uid: true })) || []);
+    const gone: number[] = [];
+    for (let after = 0; ; ) {
+      const rows = await this.ctx.imap.messagesInFolder(row.folderGlobcnt, row.uidvalidity, after, 1000);
+      if (rows.length === 0) break;
+      for (const r of rows) if (!present.has(r.uid)) gone.push(r.uid);
+      after = rows[rows.length - 1]!.uid;
+    }
+    await this.applyExpunges(fid, row, gone, result);
+  }
+}

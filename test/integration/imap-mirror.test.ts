@@ -1,0 +1,509 @@
+// The IMAP -> mailbox mirror (src/mapistore/backends/imap/{folders,mirror,import}.ts) against a real Dovecot
+// (test/helpers/dovecot.ts) and a LocalMailbox on the SQLite index: the hierarchy (SPECIAL-USE mapping, nesting,
+// modified UTF-7 names, deletes, idempotence), the first fetch of a folder (test/mime/corpus.ts messages with
+// flags), changes made by another IMAP client (Python imaplib: \Seen, EXPUNGE, APPEND, MOVE) found through
+// CONDSTORE/QRESYNC, a UIDVALIDITY change, and a broken message mirrored as raw MIME with a warning.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import fc from 'fast-check';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eidGlobcnt, makeEid } from '../../src/mapi/ids.js';
+import type { PropValue } from '../../src/mapi/props.js';
+import { parseMime } from '../../src/mime/parse.js';
+import { mimeToMapi } from '../../src/mime/to-mapi.js';
+import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
+import { folderState } from '../../src/mapistore/backends/imap/folders.js';
+import { PidTagFlagStatus, PidTagLastVerbExecuted, importMessage, rawSubject } from '../../src/mapistore/backends/imap/import.js';
+import { ImapMirror, uidSet } from '../../src/mapistore/backends/imap/mirror.js';
+import { ImapPool } from '../../src/mapistore/backends/imap/pool.js';
+import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
+import { LocalStore } from '../../src/mapistore/backends/local/store.js';
+import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
+import { hasImapIndex, type ImapIndex } from '../../src/mapistore/index/types.js';
+import { TAG } from '../../src/mapistore/tags.js';
+import { loadMessage, type LoadedMessage } from '../../src/transport/mime.js';
+import { T } from '../../src/transport/tags.js';
+import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { corpus } from '../mime/corpus.js';
+import { val } from '../mapistore/store-helpers.js';
+
+const AUTH: ImapAuthSettings = {
+  auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, masterPasswordFile: '', masterSeparator: '*',
+  trustedPassword: 'trusted', passwordFile: '',
+};
+
+function python(script: string, args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('/usr/bin/python3', ['-c', script, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, out: String(stdout) + String(stderr) });
+    });
+  });
+}
+
+// the other IMAP client: \Seen on three UIDs, \Deleted + EXPUNGE on two, APPEND one, MOVE one to Archive
+const IMAPLIB_CHANGES = `
+import imaplib, sys
+host, port, user, pw, seen, gone, moved = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+m = imaplib.IMAP4(host, port)
+assert m.login(user, pw)[0] == 'OK'
+assert m.select('INBOX')[0] == 'OK'
+assert m.uid('STORE', seen, '+FLAGS.SILENT', '(\\\\Seen)')[0] == 'OK'
+assert m.uid('STORE', gone, '+FLAGS.SILENT', '(\\\\Deleted)')[0] == 'OK'
+assert m.expunge()[0] == 'OK'
+msg = b'From: Eve <eve@example.org>\\r\\nTo: Alice <alice@example.org>\\r\\nSubject: appended by imaplib\\r\\nMessage-ID: <py.1@example.org>\\r\\n\\r\\nHello from Python.\\r\\n'
+assert m.append('INBOX', None, None, msg)[0] == 'OK'
+assert m.uid('MOVE', moved, 'Archive')[0] == 'OK'
+m.logout()
+print('done')
+`;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-mirror-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Every corpus message's expected MAPI form (the same conversion the mirror must have done). */
+const converted = (b: Buffer): ReturnType<typeof mimeToMapi> => mimeToMapi(parseMime(b));
+
+describe('IMAP -> mailbox mirror against Dovecot', () => {
+  let d: Dovecot;
+  let pool: ImapPool;
+  let store: LocalStore;
+  let mb: LocalMailbox;
+  let imap: ImapIndex;
+  let mirror: ImapMirror;
+  let admin: ImapFlow;
+  /** UID FETCH commands that fetched bodies, counted on the pool's connections. */
+  let bodyFetches = 0;
+  const logLines: { level: number; msg: string; uid?: number }[] = [];
+  /** The corpus (59 messages) topped up to 60 with a second copy of its first message. */
+  const corpusMsgs = ((all) => [...all, ...all].slice(0, 60).map((m, i) => (i < all.length ? m : { ...m, name: `${m.name} (copy)` })))(corpus());
+  /** corpus index -> INBOX UID */
+  const uidOf: number[] = [];
+
+  beforeAll(async () => {
+    d = await startDovecot({ mode: 'master' });
+    const factory = (o: ImapFlowOptions): ImapFlow => {
+      const c = new ImapFlow(o);
+      const orig = c.fetchAll.bind(c);
+      c.fetchAll = (async (range: string, query: { source?: boolean }, options?: object) => {
+        if (query.source) bodyFetches++;
+        return orig(range, query as Parameters<typeof orig>[1], options as Parameters<typeof orig>[2]);
+      }) as typeof c.fetchAll;
+      return c;
+    };
+    pool = new ImapPool(
+      { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10 },
+      new ImapCredentials(AUTH), pino({ level: 'silent' }), factory,
+    );
+    const index = new SqliteIndexProvider(path.join(tmp, 'index.sqlite'));
+    store = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes'), index, idBatch: 16 });
+    mb = (await store.openMailbox({ username: 'alice', displayName: 'Alice', legacyDn: '/o=t/ou=t/cn=Recipients/cn=alice' })) as LocalMailbox;
+    if (!hasImapIndex(mb.index)) throw new Error('the SQLite index has no IMAP tables');
+    imap = mb.index.imap;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
+        cb();
+      },
+    });
+    mirror = new ImapMirror({ mailbox: mb, pool, username: 'alice', log: pino({ level: 'debug' }, sink), batchSize: 25 });
+    admin = new ImapFlow(d.clientOptions('alice'));
+    await admin.connect();
+  }, 60_000);
+
+  afterAll(async () => {
+    await admin?.logout().catch(() => undefined);
+    await pool?.close();
+    await store?.close();
+    await d?.stop();
+  });
+
+  const nameOf = async (fid: bigint): Promise<unknown> => val(await mb.getFolderProps(fid, [TAG.DisplayName]), TAG.DisplayName);
+  const fidOf = async (imapName: string): Promise<bigint> => {
+    const f = await mirror.folderOf(imapName);
+    if (f === null) throw new Error(`${imapName} is not mirrored`);
+    return f;
+  };
+
+  it('maps SPECIAL-USE mailboxes, nests folders, decodes modified UTF-7 names; a second run changes nothing', async () => {
+    for (const p of ['INBOX/Projects', 'Archive', 'Archive/2024', 'Archive/2024/Q1', 'Réunions €', 'Calendar']) await admin.mailboxCreate(p);
+    const r = await mirror.syncHierarchy();
+    expect(r.deleted).toBe(0);
+    expect(await fidOf('INBOX')).toBe(mb.special.inbox);
+    expect(await fidOf('Sent')).toBe(mb.special.sentItems);
+    expect(await fidOf('Drafts')).toBe(mb.special.drafts);
+    expect(await fidOf('Trash')).toBe(mb.special.deletedItems);
+    expect(await fidOf('Junk')).toBe(mb.special.junk);
+    const projects = await fidOf('INBOX/Projects');
+    expect(await mb.parentOf(projects)).toBe(mb.special.inbox);
+    expect(await nameOf(projects)).toBe('Projects');
+    expect(val(await mb.getFolderProps(projects, [TAG.ContainerClass]), TAG.ContainerClass)).toBe('IPF.Note');
+    const archive = await fidOf('Archive');
+    expect(await mb.parentOf(archive)).toBe(mb.special.ipmSubtree);
+    const y2024 = await fidOf('Archive/2024');
+    expect(await mb.parentOf(y2024)).toBe(archive);
+    expect(await mb.parentOf(await fidOf('Archive/2024/Q1'))).toBe(y2024);
+    // non-ASCII: the folder has the decoded name, the index row keeps the name as listed (modified UTF-7)
+    const reunions = await mb.findChild(mb.special.ipmSubtree, 'Réunions €');
+    expect(reunions).not.toBeNull();
+    const row = await imap.folderById(eidGlobcnt(reunions!));
+    expect(row?.imapName).toBe('R&AOk-unions &IKw-');
+    expect(folderState(row!).path).toBe('Réunions €');
+    // an IMAP "Calendar" does not take over the special Calendar folder
+    const cal = await fidOf('Calendar');
+    expect(cal).not.toBe(mb.special.calendar);
+    expect(await nameOf(cal)).toBe('Calendar (IMAP)');
+    expect(await nameOf(mb.special.calendar)).toBe('Calendar');
+
+    const cn = await mb.currentCn();
+    const before = await imap.listFolders();
+    const again = await mirror.syncHierarchy();
+    expect(again).toEqual({ created: 0, deleted: 0, unchanged: before.length });
+    expect(await mb.currentCn()).toBe(cn);
+    expect(await imap.listFolders()).toEqual(before);
+  });
+
+  it('deletes the folder of a mailbox deleted on IMAP', async () => {
+    const q1 = await fidOf('Archive/2024/Q1');
+    await admin.mailboxDelete('Archive/2024/Q1');
+    const r = await mirror.syncHierarchy();
+    expect(r).toMatchObject({ created: 0, deleted: 1 });
+    expect(await mb.folderExists(q1)).toBe(false);
+    expect(await imap.folderById(eidGlobcnt(q1))).toBeNull();
+    expect(await mb.folderExists(await fidOf('Archive/2024'))).toBe(true);
+  });
+
+  it('mirrors 60 corpus messages with their flags, in batches', async () => {
+    expect(corpusMsgs.length).toBe(60);
+    for (const [i, m] of corpusMsgs.entries()) {
+      const flags = [...(i % 3 === 0 ? ['\\Seen'] : []), ...(i % 5 === 0 ? ['\\Flagged'] : []), ...(i % 7 === 0 ? ['\\Answered'] : [])];
+      const res = await admin.append('INBOX', m.bytes, flags, new Date(Date.UTC(2025, 0, 1 + i)));
+      if (!res || !res.uid) throw new Error('no APPENDUID');
+      uidOf[i] = res.uid;
+    }
+    bodyFetches = 0;
+    const r = await mirror.syncFolder(mb.special.inbox);
+    expect(r).toEqual({ added: 60, changed: 0, deleted: 0, fetchedBodies: 60, failed: 0, full: true });
+    expect(bodyFetches).toBe(3); // 60 messages, 25 per UID FETCH
+    const inbox = await imap.folderById(eidGlobcnt(mb.special.inbox));
+    const rows = await imap.messagesInFolder(eidGlobcnt(mb.special.inbox), inbox!.uidvalidity);
+    expect(rows.map((x) => x.uid)).toEqual(uidOf);
+    const contents = await mb.contentsRows(mb.special.inbox, { tags: [T.Subject, TAG.Read, PidTagFlagStatus, PidTagLastVerbExecuted, TAG.MessageDeliveryTime] });
+    expect(contents.length).toBe(60);
+    const byId = new Map(contents.map((c) => [c.id, c.props]));
+    for (const [i, m] of corpusMsgs.entries()) {
+      const props = byId.get(mirrorMid(rows[i]!.globcnt));
+      expect(props, m.name).toBeDefined();
+      expect(props!.get(T.Subject), m.name).toBe(converted(m.bytes).values.get(T.Subject));
+      expect(props!.get(TAG.Read), m.name).toBe(i % 3 === 0);
+      expect(props!.get(PidTagFlagStatus), m.name).toBe(i % 5 === 0 ? 2 : undefined);
+      expect(props!.get(PidTagLastVerbExecuted), m.name).toBe(i % 7 === 0 ? 102 : undefined);
+      expect(props!.get(TAG.MessageDeliveryTime), m.name).toBe(BigInt(Date.UTC(2025, 0, 1 + i)) * 10000n + 116444736000000000n);
+      expect(rows[i]!.flags & 1, m.name).toBe(i % 3 === 0 ? 1 : 0);
+      expect(rows[i]!.size).toBe(m.bytes.length);
+    }
+  });
+
+  it('a mirrored message opened fully equals mimeToMapi of the same bytes', async () => {
+    const inbox = await imap.folderById(eidGlobcnt(mb.special.inbox));
+    const rows = await imap.messagesInFolder(eidGlobcnt(mb.special.inbox), inbox!.uidvalidity);
+    let checked = 0;
+    for (const [i, m] of corpusMsgs.entries()) {
+      const want = converted(m.bytes);
+      if (want.recipients.length < 2 || want.attachments.length === 0) continue;
+      const obj = await mb.openMessage(mirrorMid(rows[i]!.globcnt));
+      const got = await loadMessage(obj);
+      await obj.discard();
+      compare(got, want, m.name);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+    // an embedded message (message/rfc822 forward) too, when the corpus has one
+    const fwd = corpusMsgs.findIndex((m) => converted(m.bytes).attachments.some((a) => a.embedded));
+    expect(fwd).toBeGreaterThanOrEqual(0);
+    const obj = await mb.openMessage(mirrorMid(rows[fwd]!.globcnt));
+    const got = await loadMessage(obj);
+    await obj.discard();
+    compare(got, converted(corpusMsgs[fwd]!.bytes), corpusMsgs[fwd]!.name);
+  });
+
+  it('finds what another IMAP client changed: \\Seen on 3, 2 expunged, 1 appended, 1 moved', async () => {
+    const archive = await fidOf('Archive');
+    await mirror.syncFolder(archive); // first sync of Archive: empty
+    const inboxG = eidGlobcnt(mb.special.inbox);
+    const uv = (await imap.folderById(inboxG))!.uidvalidity;
+    const midOfUid = async (uid: number): Promise<bigint> => mirrorMid((await imap.messagesByUid(inboxG, uv, [uid]))[0]!.globcnt);
+    const seen = [1, 2, 4].map((i) => uidOf[i]!);
+    const gone = [7, 8].map((i) => uidOf[i]!);
+    const moved = uidOf[10]!;
+    const goneMids = await Promise.all([...gone, moved].map(midOfUid));
+    const seenMids = await Promise.all(seen.map(midOfUid));
+    const py = await python(IMAPLIB_CHANGES, [d.host, String(d.port), 'alice', 'alice-secret', seen.join(','), gone.join(','), String(moved)]);
+    expect(py.out).toContain('done');
+    expect(py.code).toBe(0);
+    bodyFetches = 0;
+    const r = await mirror.syncFolder(mb.special.inbox);
+    expect(r).toEqual({ added: 1, changed: 3, deleted: 3, fetchedBodies: 1, failed: 0, full: false });
+    for (const mid of seenMids) expect(val(await mb.getMessageProps(mid, [TAG.Read]), TAG.Read)).toBe(true);
+    for (const mid of goneMids) expect(await mb.messageExists(mid)).toBe(false);
+    expect(await imap.messagesByUid(inboxG, uv, [...gone, moved])).toEqual([]);
+    const contents = await mb.contentsRows(mb.special.inbox, { tags: [T.Subject] });
+    expect(contents.length).toBe(58);
+    expect(contents.filter((c) => c.props.get(T.Subject) === 'appended by imaplib').length).toBe(1);
+    // the change log reports the hard deletes to ICS
+    const changes = await mb.changesSince(mb.special.inbox, 'message', 0n);
+    for (const mid of goneMids) expect(changes.find((c) => c.id === mid)).toMatchObject({ deleted: true, hard: true });
+    // the moved message arrives with the second folder's sync
+    const ra = await mirror.syncFolder(archive);
+    expect(ra).toMatchObject({ added: 1, deleted: 0, fetchedBodies: 1 });
+    const arch = await mb.contentsRows(archive, { tags: [T.Subject] });
+    expect(arch.map((c) => c.props.get(T.Subject))).toEqual([converted(corpusMsgs[10]!.bytes).values.get(T.Subject)]);
+    // nothing changed: no body fetched, no CN used
+    const cn = await mb.currentCn();
+    bodyFetches = 0;
+    expect(await mirror.syncFolder(mb.special.inbox)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    expect(await mirror.syncFolder(archive)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    expect(bodyFetches).toBe(0);
+    expect(await mb.currentCn()).toBe(cn);
+  });
+
+  it('maps flag changes: \\Flagged set, \\Seen cleared, $Forwarded set', async () => {
+    await admin.mailboxOpen('INBOX');
+    await admin.messageFlagsAdd(String(uidOf[11]), ['\\Flagged'], { uid: true });
+    await admin.messageFlagsRemove(String(uidOf[12]), ['\\Seen'], { uid: true });
+    await admin.messageFlagsAdd(String(uidOf[13]), ['$Forwarded'], { uid: true });
+    await admin.mailboxClose();
+    const inboxG = eidGlobcnt(mb.special.inbox);
+    const uv = (await imap.folderById(inboxG))!.uidvalidity;
+    const [a, b, c] = await imap.messagesByUid(inboxG, uv, [uidOf[11]!, uidOf[12]!, uidOf[13]!]);
+    const r = await mirror.syncFolder(mb.special.inbox);
+    expect(r).toEqual({ added: 0, changed: 3, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    expect(val(await mb.getMessageProps(mirrorMid(a!.globcnt), [PidTagFlagStatus]), PidTagFlagStatus)).toBe(2);
+    expect(val(await mb.getMessageProps(mirrorMid(b!.globcnt), [TAG.Read]), TAG.Read)).toBe(false);
+    expect(val(await mb.getMessageProps(mirrorMid(c!.globcnt), [PidTagLastVerbExecuted]), PidTagLastVerbExecuted)).toBe(104);
+    const reads = await mb.readChangesSince(mb.special.inbox, 0n);
+    expect(reads.find((x) => x.id === mirrorMid(b!.globcnt))).toMatchObject({ read: false });
+  });
+
+  it('fetches a folder again after its UIDVALIDITY changed', async () => {
+    await admin.mailboxCreate('Temp');
+    for (const s of ['one', 'two', 'three']) await admin.append('Temp', Buffer.from(`Subject: old ${s}\r\n\r\nbody\r\n`));
+    await mirror.syncHierarchy();
+    const temp = await fidOf('Temp');
+    expect(await mirror.syncFolder(temp)).toMatchObject({ added: 3, full: true });
+    const oldUv = (await imap.folderById(eidGlobcnt(temp)))!.uidvalidity;
+    const oldMids = (await mb.contentsRows(temp, { tags: [T.Subject] })).map((c) => c.id);
+    await admin.mailboxDelete('Temp');
+    await admin.mailboxCreate('Temp');
+    for (const s of ['four', 'five']) await admin.append('Temp', Buffer.from(`Subject: new ${s}\r\n\r\nbody\r\n`));
+    const st = await admin.status('Temp', { uidValidity: true });
+    expect(st && st.uidValidity).not.toBe(BigInt(oldUv));
+    const r = await mirror.syncFolder(temp);
+    expect(r).toEqual({ added: 2, changed: 0, deleted: 3, fetchedBodies: 2, failed: 0, full: true });
+    const subjects = (await mb.contentsRows(temp, { tags: [T.Subject] })).map((c) => c.props.get(T.Subject)).sort();
+    expect(subjects).toEqual(['new five', 'new four']);
+    for (const mid of oldMids) expect(await mb.messageExists(mid)).toBe(false);
+    const row = (await imap.folderById(eidGlobcnt(temp)))!;
+    expect(row.uidvalidity).not.toBe(oldUv);
+    expect(await imap.messagesInFolder(eidGlobcnt(temp), oldUv)).toEqual([]);
+    expect((await imap.messagesInFolder(eidGlobcnt(temp), row.uidvalidity)).length).toBe(2);
+  });
+
+  it('mirrors a broken message as raw MIME with a warning, and the rest of its batch', async () => {
+    await admin.mailboxCreate('Broken');
+    await mirror.syncHierarchy();
+    const fid = await fidOf('Broken');
+    const garbage = Buffer.from(Array.from({ length: 700 }, (_, i) => [0x00, 0xff, 0x80, 0x1b, 0xc3, 0x28, 0x20, 0x7f][i % 8]!));
+    await admin.append('Broken', Buffer.from('Subject: before\r\n\r\nok\r\n'));
+    const bad = await admin.append('Broken', garbage);
+    await admin.mailboxOpen('Broken', { readOnly: true });
+    await admin.append('Broken', Buffer.from('Subject: after\r\n\r\nok\r\n'));
+    logLines.length = 0;
+    const r = await mirror.syncFolder(fid);
+    expect(r).toEqual({ added: 3, changed: 0, deleted: 0, fetchedBodies: 3, failed: 1, full: true });
+    const warn = logLines.filter((l) => l.level === 40 && l.uid === (bad && bad.uid));
+    expect(warn.length).toBe(1);
+    const rows = await mb.contentsRows(fid, { tags: [T.Subject] });
+    expect(rows.map((x) => x.props.get(T.Subject)).sort()).toEqual(['', 'after', 'before']);
+    const broken = rows.find((x) => x.props.get(T.Subject) === '')!;
+    const got = await loadMessage(await mb.openMessage(broken.id));
+    expect(got.attachments.length).toBe(1);
+    expect(got.attachments[0]!.values.get(T.AttachLongFilename)).toBe('message.eml');
+    // the bytes as IMAP serves them (Dovecot may have normalized line ends of the appended garbage)
+    const served = await admin.fetchOne(String(bad && bad.uid), { source: true }, { uid: true });
+    expect(served && served.source).toBeInstanceOf(Buffer);
+    expect(Buffer.compare(got.attachments[0]!.values.get(T.AttachDataBinary) as Buffer, (served as { source: Buffer }).source)).toBe(0);
+  });
+
+  it('empties the folder of a parent mailbox deleted while it has children (listed, not selectable)', async () => {
+    const archive = await fidOf('Archive');
+    const child = await fidOf('Archive/2024');
+    const [mid] = (await mb.contentsRows(archive)).map((c) => c.id);
+    expect(mid).toBeDefined();
+    await admin.mailboxDelete('Archive');
+    // Dovecot 2.3 (maildir++) keeps listing "Archive" (\HasChildren) and answers SELECT with NO [NONEXISTENT]
+    expect((await admin.list()).some((e) => e.path === 'Archive')).toBe(true);
+    expect(await mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0 });
+    expect(await mirror.syncFolder(archive)).toEqual({ added: 0, changed: 0, deleted: 1, fetchedBodies: 0, failed: 0, full: false });
+    expect(await mb.folderExists(archive)).toBe(true);
+    expect(await mb.parentOf(child)).toBe(archive);
+    expect(await mb.messageExists(mid!)).toBe(false);
+    expect(await mirror.syncFolder(archive)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+  });
+
+  it('refuses to sync a folder that mirrors no mailbox', async () => {
+    await expect(mirror.syncFolder(mb.special.calendar)).rejects.toMatchObject({ code: 'OC_IMAP_NOT_MIRRORED' });
+  });
+});
+
+describe('IMAP -> mailbox mirror without QRESYNC (CONDSTORE only)', () => {
+  let d: Dovecot;
+  let pool: ImapPool;
+  let store: LocalStore;
+  let searches = 0;
+
+  beforeAll(async () => {
+    d = await startDovecot({ mode: 'master' });
+    // a client that does not ENABLE QRESYNC: expunges are found by UID SEARCH against the index
+    const factory = (o: ImapFlowOptions): ImapFlow => {
+      const c = new ImapFlow({ ...o, qresync: false });
+      const orig = c.search.bind(c);
+      c.search = (async (...args: Parameters<typeof orig>) => {
+        searches++;
+        return orig(...args);
+      }) as typeof c.search;
+      return c;
+    };
+    pool = new ImapPool(
+      { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10 },
+      new ImapCredentials(AUTH), pino({ level: 'silent' }), factory,
+    );
+    store = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes2'), index: new SqliteIndexProvider(path.join(tmp, 'index2.sqlite')), idBatch: 16 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await pool?.close();
+    await store?.close();
+    await d?.stop();
+  });
+
+  it('finds flag changes with CHANGEDSINCE and expunges with UID SEARCH', async () => {
+    const mb = (await store.openMailbox({ username: 'bob', displayName: 'Bob', legacyDn: '/o=t/ou=t/cn=Recipients/cn=bob' })) as LocalMailbox;
+    const mirror = new ImapMirror({ mailbox: mb, pool, username: 'bob', log: pino({ level: 'silent' }) });
+    const c = new ImapFlow(d.clientOptions('bob'));
+    await c.connect();
+    try {
+      const uids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await c.append('INBOX', Buffer.from(`Subject: m${i}\r\n\r\nbody ${i}\r\n`));
+        uids.push(r ? r.uid ?? 0 : 0);
+      }
+      await mirror.syncHierarchy();
+      expect(await mirror.syncFolder(mb.special.inbox)).toMatchObject({ added: 5, full: true });
+      await c.mailboxOpen('INBOX');
+      await c.messageFlagsAdd(String(uids[0]), ['\\Seen'], { uid: true });
+      await c.messageDelete(`${uids[1]},${uids[3]}`, { uid: true });
+      await c.mailboxClose();
+      searches = 0;
+      expect(await mirror.syncFolder(mb.special.inbox)).toEqual({ added: 0, changed: 1, deleted: 2, fetchedBodies: 0, failed: 0, full: false });
+      expect(searches).toBe(1);
+      const subjects = (await mb.contentsRows(mb.special.inbox, { tags: [T.Subject] })).map((r) => r.props.get(T.Subject)).sort();
+      expect(subjects).toEqual(['m0', 'm2', 'm4']);
+      // unchanged HIGHESTMODSEQ: no command beyond the EXAMINE
+      searches = 0;
+      expect(await mirror.syncFolder(mb.special.inbox)).toMatchObject({ changed: 0, deleted: 0, fetchedBodies: 0 });
+      expect(searches).toBe(0);
+    } finally {
+      await c.logout();
+    }
+  });
+});
+
+/** MID of a GLOBCNT (replica 1). */
+const mirrorMid = (globcnt: bigint): bigint => makeEid(1, globcnt);
+
+function recipientsOf(m: LoadedMessage): string[] {
+  return m.recipients
+    .map((r) => `${r.recipientType}|${String(r.props.find((p) => p.tag >>> 0 === T.DisplayName)?.value)}|${String(r.props.find((p) => p.tag >>> 0 === 0x39fe001f)?.value)}`)
+    .sort();
+}
+
+function attachmentNames(m: LoadedMessage): string[] {
+  return m.attachments.map((a) => `${String(a.values.get(T.AttachLongFilename))}|${String(a.values.get(T.DisplayName))}|${a.embedded ? 'embedded' : 'data'}`);
+}
+
+function compare(got: LoadedMessage, want: LoadedMessage, name: string): void {
+  const same = (tag: number): void => {
+    const g: PropValue | undefined = got.values.get(tag);
+    const w: PropValue | undefined = want.values.get(tag);
+    if (Buffer.isBuffer(w)) expect(Buffer.isBuffer(g) && Buffer.compare(g, w) === 0, `${name} 0x${tag.toString(16)}`).toBe(true);
+    else expect(g, `${name} 0x${tag.toString(16)}`).toEqual(w);
+  };
+  for (const tag of [T.Subject, T.Body, T.MessageClass, 0x10130102 /* PidTagHtml */, 0x1035001f /* PidTagInternetMessageId */]) same(tag);
+  expect(recipientsOf(got), name).toEqual(recipientsOf(want));
+  expect(attachmentNames(got), name).toEqual(attachmentNames(want));
+  want.attachments.forEach((a, i) => {
+    const data = a.values.get(T.AttachDataBinary);
+    if (Buffer.isBuffer(data)) expect(Buffer.compare(got.attachments[i]!.values.get(T.AttachDataBinary) as Buffer, data), name).toBe(0);
+    if (a.embedded) compare(got.attachments[i]!.embedded!, a.embedded, `${name} embedded`);
+  });
+}
+
+describe('mirror helpers (properties)', () => {
+  it('rawSubject of arbitrary or mutated bytes is a string, never a throw', () => {
+    const seed = Buffer.from('From: a@b\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n folded\r\n\r\nbody');
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 400 }), fc.array(fc.tuple(fc.nat(seed.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }).map((muts) => {
+        const b = Buffer.from(seed);
+        for (const [i, v] of muts) b[i] = v;
+        return b;
+      })), (bytes) => {
+        expect(typeof rawSubject(Buffer.from(bytes))).toBe('string');
+      }),
+    );
+    expect(rawSubject(seed)).toBe('café folded');
+  });
+
+  it('importMessage of arbitrary or mutated bytes always makes a message (converted or raw), never throws', async () => {
+    const st = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes3'), index: new SqliteIndexProvider(path.join(tmp, 'index3.sqlite')), idBatch: 64 });
+    try {
+      const mb = (await st.openMailbox({ username: 'carol', displayName: 'Carol', legacyDn: '/o=t/ou=t/cn=Recipients/cn=carol' })) as LocalMailbox;
+      const seeds = corpus().slice(0, 12).map((m) => m.bytes);
+      const mutated = fc.tuple(fc.nat(seeds.length - 1), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 16 })).map(([k, muts]) => {
+        const b = Buffer.from(seeds[k]!);
+        for (const [i, v] of muts) b[i % b.length] = v;
+        return b;
+      });
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.uint8Array({ maxLength: 600 }).map((u) => Buffer.from(u)), mutated), fc.integer({ min: 0, max: 127 }), async (bytes, flags) => {
+          const r = await importMessage(mb, mb.special.inbox, { uid: 1, source: bytes, internalDate: new Date(0), flags });
+          expect(await mb.messageExists(r.mid)).toBe(true);
+          expect(val(await mb.getMessageProps(r.mid, [TAG.Read]), TAG.Read)).toBe((flags & 1) === 1);
+          if (r.fallback) expect(r.warnings.length).toBeGreaterThan(0);
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      await st.close();
+    }
+  });
+
+  it('uidSet is a compact sequence-set naming exactly the UIDs', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: 5000 }), { maxLength: 300 }), (raw) => {
+        const uids = [...raw].sort((a, b) => a - b);
+        const out: number[] = [];
+        for (const part of uidSet(uids).split(',').filter(Boolean)) {
+          const [a, b] = part.split(':').map(Number);
+          for (let u = a!; u <= (b ?? a!); u++) out.push(u);
+        }
+        expect(out).toEqual(uids);
+      }),
+    );
+  });
+});
