@@ -1,0 +1,321 @@
+// MAPI -> IMAP write-back (issue 8 items 1, 2, 7): the changes Outlook makes to mirrored mail folders and their
+// messages go to the IMAP server, which stays the source of truth, and the index rows (imap_messages,
+// imap_folders) are brought in line so that ImapMirror.syncFolder afterwards sees nothing new (no echo, no
+// duplicate). Commands: RFC 9051 6.4.6 UID STORE, 6.3.12 APPEND, 6.4.7 COPY, RFC 6851 MOVE, RFC 4315 UIDPLUS (UID
+// EXPUNGE, APPENDUID, COPYUID), RFC 7162 MODSEQ in FETCH. Folder operations are writeback-folders.ts; flags and
+// shared helpers writeback-util.ts.
+//
+// How the mirror is kept quiet: every message the write-back puts on IMAP gets its imap_messages row (UID, MODSEQ,
+// flag bits, size) before the next sync, so the sync's UID SEARCH of new UIDs skips it; every UID it expunges loses
+// its row, so VANISHED finds nothing to delete; every flag it changes is recorded in the row's bits, so the
+// CHANGEDSINCE fetch finds no difference. The folder's HIGHESTMODSEQ and UIDNEXT are left alone: raising them
+// would hide changes another client made in between (the sync then costs one CHANGEDSINCE fetch that changes
+// nothing).
+//
+// Choices where the specs leave room:
+// - only the flag bits the operation changed are taken from the server's answer into the index row: a \Flagged set
+//   by another client in between is still reported by the next sync.
+// - UIDPLUS is required (OC_IMAP_NO_UIDPLUS): a plain EXPUNGE would also remove other clients' \Deleted messages,
+//   and without COPYUID/APPENDUID the next sync would fetch our own messages again as duplicates.
+// - APPEND, COPY and MOVE are not retried after a lost connection (the server may have done them: a retry could
+//   store the message twice); flag changes and expunges are (pool.run), since doing them twice changes nothing.
+// - an APPEND that fails leaves the local message as it is and throws OC_IMAP_APPEND; a message that
+//   buildMimeForStore will not write (calendar items, other non-mail items) stays local-only with a warning; an
+//   S/MIME message keeps its IMAP copy (its original MIME holds the signature).
+// - an edit is APPEND of the new version, then UID EXPUNGE of the old UID; the new MID keeps the message's MID.
+// - a message Outlook moves from a local-only folder into a mirrored one is APPENDed; one moved from a mirrored
+//   folder into a local-only one is expunged on IMAP (it lives locally only from then on).
+// - appendSent writes the index row only when the message lies in the mirrored Sent Items folder; otherwise (the
+//   message was deleted after submission) the mirror brings the sent copy in as a new message.
+import type { ImapFlow } from 'imapflow';
+import { eidGlobcnt } from '../../../mapi/ids.js';
+import { buildMimeForStore, loadMessage, type LoadedMessage, type MailAddress, type StoreMimeOptions } from '../../../transport/mime.js';
+import { T, filetimeToDate } from '../../../transport/tags.js';
+import { SEC, StoreError } from '../../errors.js';
+import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
+import type { PropResult } from '../../types.js';
+import { fidOf, type MirrorContext } from './folders.js';
+import { flagBits } from './import.js';
+import { uidSet, type ImapMirror } from './mirror.js';
+import { createFolder, deleteFolder, renameFolder } from './writeback-folders.js';
+import {
+  FLAG_PROP_TAGS, checkValidity, once, flagNames, imapError, mirroredFolder, needUidplus, notMirrored, openRw, rowsOf, wantedBits, type Mirrored,
+} from './writeback-util.js';
+
+export interface WriteBackOptions {
+  /** Domain of generated Message-IDs (server.dnsDomain); default the part after '@' of the user name, else 'localhost'. */
+  domain?: string;
+  /** From of a message that names no sender (a new draft): normally the mailbox owner. */
+  defaultFrom?: MailAddress;
+  /** SMTP address of a non-SMTP (EX) address, see buildMimeForStore. */
+  resolveAddress?: StoreMimeOptions['resolveAddress'];
+}
+
+const toResults = (m: LoadedMessage): PropResult[] => [...m.values].map(([tag, value]) => ({ tag, value }));
+
+export class ImapWriteBack {
+  private readonly ctx: MirrorContext;
+  private readonly mimeOpts: StoreMimeOptions;
+
+  constructor(mirror: ImapMirror, opts: WriteBackOptions = {}) {
+    this.ctx = mirror.ctx;
+    const at = this.ctx.username.lastIndexOf('@');
+    this.mimeOpts = {
+      domain: opts.domain ?? (at >= 0 ? this.ctx.username.slice(at + 1) : 'localhost'),
+      ...(opts.defaultFrom ? { defaultFrom: opts.defaultFrom } : {}),
+      ...(opts.resolveAddress ? { resolveAddress: opts.resolveAddress } : {}),
+    };
+  }
+
+  /** Is this folder mirrored from IMAP (has an imap_folders row, not \Noselect)? */
+  async isMirrored(fid: bigint): Promise<boolean> {
+    return (await mirroredFolder(this.ctx, fid)) !== null;
+  }
+
+  /** After the local store changed read flags: UID STORE +/-FLAGS (\Seen) for the mirrored ones. */
+  async setReadFlags(fid: bigint, mids: readonly bigint[], read: boolean): Promise<void> {
+    const m = await mirroredFolder(this.ctx, fid);
+    if (!m) return;
+    const rows = await rowsOf(this.ctx, m.row, mids);
+    if (rows.length === 0) return;
+    await this.retrying(async (client) => {
+      const row = await openRw(this.ctx, client, m);
+      await this.store(client, row, rows, read ? IMAP_FLAG.Seen : 0, read ? 0 : IMAP_FLAG.Seen);
+      await this.record(client, row, rows, IMAP_FLAG.Seen, false);
+    });
+  }
+
+  /** Before the local delete: UID STORE +FLAGS (\Deleted) + UID EXPUNGE of exactly those UIDs; index rows removed. */
+  async deleteMessages(fid: bigint, mids: readonly bigint[]): Promise<void> {
+    const m = await mirroredFolder(this.ctx, fid);
+    if (!m) return;
+    const rows = await rowsOf(this.ctx, m.row, mids);
+    if (rows.length > 0) await this.expunge(m, rows);
+  }
+
+  /**
+   * After a local move/copy (ids: source MID -> new MID in dst): UID MOVE / UID COPY with the index rows re-keyed to
+   * the COPYUID UIDs (both mirrored), APPEND (src not mirrored, or a message of src that is not on IMAP), or UID
+   * EXPUNGE (a move from a mirrored folder into a local-only one).
+   */
+  async moveCopy(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>, copy: boolean): Promise<void> {
+    const s = await mirroredFolder(this.ctx, src);
+    const d = await mirroredFolder(this.ctx, dst);
+    if (!s && !d) return;
+    const rows = s ? await rowsOf(this.ctx, s.row, [...ids.keys()]) : [];
+    if (!d) {
+      if (!copy && rows.length > 0) await this.expunge(s!, rows);
+      return;
+    }
+    const onImap = new Set(rows.map((r) => r.globcnt));
+    const newMid = new Map<bigint, bigint>();
+    for (const [from, to] of ids) newMid.set(eidGlobcnt(from), to);
+    if (s && rows.length > 0) await this.transfer(s, d, rows, newMid, copy);
+    let failure: unknown = null;
+    for (const [from, to] of ids) {
+      if (onImap.has(eidGlobcnt(from))) continue;
+      try {
+        await this.saveMessage(dst, to);
+      } catch (e) {
+        this.ctx.log.warn({ user: this.ctx.username, mid: `0x${to.toString(16)}`, err: (e as Error).message }, 'IMAP write-back: APPEND of a moved/copied message failed; it stays local-only');
+        failure ??= e;
+      }
+    }
+    if (failure) throw failure;
+  }
+
+  /**
+   * After a local save of a message in a mirrored folder: APPEND its MIME (buildMimeForStore) with its flags, then
+   * UID EXPUNGE of its old UID when it had one (an edit); index row written.
+   */
+  async saveMessage(fid: bigint, mid: bigint): Promise<void> {
+    const m = await mirroredFolder(this.ctx, fid);
+    if (!m) throw notMirrored(fid);
+    const g = eidGlobcnt(mid);
+    const old = (await this.ctx.imap.messagesById([g])).find((r) => r.folderGlobcnt === m.row.folderGlobcnt) ?? null;
+    const loaded = await this.load(mid);
+    const mime = await this.mimeOf(mid, loaded, old !== null);
+    if (!mime) return;
+    const dt = loaded.values.get(T.MessageDeliveryTime);
+    await this.append(m, mid, mime, wantedBits(toResults(loaded)).bits, typeof dt === 'bigint' ? filetimeToDate(dt) : undefined, old);
+  }
+
+  /** Flag status / last verb / \Draft changes without content change (setProps of those tags only). */
+  async setFlags(fid: bigint, mid: bigint): Promise<void> {
+    const m = await mirroredFolder(this.ctx, fid);
+    if (!m) return;
+    const [r] = await rowsOf(this.ctx, m.row, [mid]);
+    if (!r) return;
+    const w = wantedBits(await this.ctx.mb.getMessageProps(mid, FLAG_PROP_TAGS));
+    const mask = w.mask & ~IMAP_FLAG.Seen;
+    const add = w.bits & mask & ~r.flags;
+    const del = ~w.bits & mask & r.flags;
+    if (!add && !del) return; // the IMAP flags already say so: no command
+    await this.retrying(async (client) => {
+      const row = await openRw(this.ctx, client, m);
+      await this.store(client, row, [r], add, del);
+      await this.record(client, row, [r], add | del, true);
+    });
+  }
+
+  createFolder(parentFid: bigint, fid: bigint, name: string): Promise<void> {
+    return createFolder(this.ctx, parentFid, fid, name);
+  }
+
+  renameFolder(fid: bigint, newParentFid: bigint, newName: string): Promise<void> {
+    return renameFolder(this.ctx, fid, newParentFid, newName);
+  }
+
+  deleteFolder(fid: bigint): Promise<void> {
+    return deleteFolder(this.ctx, fid);
+  }
+
+  /** The sent copy of a submitted message: APPEND to the \Sent mailbox (\Seen, never \Draft). */
+  async appendSent(mid: bigint): Promise<void> {
+    const sent = this.ctx.mb.special.sentItems;
+    const m = await mirroredFolder(this.ctx, sent);
+    if (!m) throw notMirrored(sent);
+    const loaded = await this.load(mid);
+    const mime = await this.mimeOf(mid, loaded, false);
+    if (!mime) return;
+    const bits = wantedBits(toResults(loaded), { forceRead: true, noDraft: true }).bits;
+    const t = loaded.values.get(T.ClientSubmitTime);
+    const inSent = (await this.ctx.mb.folderOfMessage(mid)) === sent;
+    await this.append(m, inSent ? mid : null, mime, bits, typeof t === 'bigint' ? filetimeToDate(t) : undefined, null);
+  }
+
+  // ---- internals ------------------------------------------------------------------------------------------------
+
+  private retrying<X>(fn: (client: ImapFlow) => Promise<X>): Promise<X> {
+    return this.ctx.pool.run(this.ctx.username, fn);
+  }
+
+  private async load(mid: bigint): Promise<LoadedMessage> {
+    const msg = await this.ctx.mb.openMessage(mid);
+    try {
+      return await loadMessage(msg);
+    } finally {
+      await msg.discard();
+    }
+  }
+
+  /** The MIME to APPEND, or null when the message stays as it is on IMAP / local-only. */
+  private async mimeOf(mid: bigint, loaded: LoadedMessage, onImap: boolean): Promise<Buffer | null> {
+    const r = buildMimeForStore(loaded, this.mimeOpts);
+    const log = { user: this.ctx.username, mid: `0x${mid.toString(16)}` };
+    if (r.kind === 'original') {
+      if (!onImap) this.ctx.log.warn({ ...log, messageClass: r.messageClass }, 'IMAP write-back: S/MIME message has no original MIME on IMAP; kept local-only');
+      return null;
+    }
+    if (r.kind === 'unsupported') {
+      this.ctx.log.warn({ ...log, code: r.code, messageClass: r.messageClass }, 'IMAP write-back: not a mail item; kept local-only');
+      return null;
+    }
+    if (r.generatedMessageId) {
+      // the local message carries the Message-ID the IMAP copy got, so a later edit keeps it
+      await this.ctx.mb.setMessageProps(mid, [{ tag: T.InternetMessageId, value: r.messageId }]);
+      loaded.values.set(T.InternetMessageId, r.messageId);
+    }
+    return r.mime;
+  }
+
+  /** UID STORE +FLAGS / -FLAGS of these rows' UIDs. */
+  private async store(client: ImapFlow, row: ImapFolderRow, rows: readonly ImapMessageRow[], add: number, del: number): Promise<void> {
+    const set = uidSet(rows.map((r) => r.uid));
+    if (add && !(await client.messageFlagsAdd(set, flagNames(add), { uid: true, silent: true }))) {
+      throw imapError('OC_IMAP_STORE', `UID STORE +FLAGS (${flagNames(add).join(' ')}) refused in ${row.imapName}`);
+    }
+    if (del && !(await client.messageFlagsRemove(set, flagNames(del), { uid: true, silent: true }))) {
+      throw imapError('OC_IMAP_STORE', `UID STORE -FLAGS (${flagNames(del).join(' ')}) refused in ${row.imapName}`);
+    }
+  }
+
+  /** Reads back FLAGS and MODSEQ of these rows and records the `mask` bits (and CN / read CN) in the index. */
+  private async record(client: ImapFlow, row: ImapFolderRow, rows: readonly ImapMessageRow[], mask: number, content: boolean): Promise<void> {
+    const fetched = await client.fetchAll(uidSet(rows.map((r) => r.uid)), { uid: true, flags: true }, { uid: true });
+    const byUid = new Map(fetched.map((f) => [f.uid, f]));
+    const cn = eidGlobcnt(await this.ctx.mb.currentCn());
+    const out: ImapMessageRow[] = [];
+    for (const r of rows) {
+      const f = byUid.get(r.uid);
+      if (!f) continue; // expunged by someone else meanwhile: the next sync's VANISHED handles it
+      const next: ImapMessageRow = { ...r, uidvalidity: row.uidvalidity, flags: (r.flags & ~mask) | (flagBits(f.flags) & mask), modseq: f.modseq ?? r.modseq };
+      if (mask & IMAP_FLAG.Seen) next.readCn = cn;
+      if (content && (await this.ctx.mb.messageExists(fidOf(r.globcnt)))) next.cn = eidGlobcnt((await this.ctx.mb.messageChangeInfo(fidOf(r.globcnt))).cn);
+      out.push(next);
+    }
+    if (out.length > 0) await this.ctx.imap.putMessages(out);
+  }
+
+  /** UID STORE +FLAGS (\Deleted) + UID EXPUNGE of exactly these rows, then their index rows go. */
+  private async expunge(m: Mirrored, rows: readonly ImapMessageRow[]): Promise<void> {
+    await this.retrying(async (client) => {
+      const row = await openRw(this.ctx, client, m);
+      needUidplus(client);
+      const uids = rows.map((r) => r.uid);
+      if (!(await client.messageDelete(uidSet(uids), { uid: true }))) {
+        throw imapError('OC_IMAP_EXPUNGE', `UID STORE \\Deleted / UID EXPUNGE ${uidSet(uids)} refused in ${row.imapName}`);
+      }
+      await this.ctx.imap.deleteMessages(row.folderGlobcnt, row.uidvalidity, uids);
+    });
+  }
+
+  /** UID COPY / UID MOVE of rows from s to d; the destination rows keyed by COPYUID. */
+  private async transfer(s: Mirrored, d: Mirrored, rows: readonly ImapMessageRow[], newMid: ReadonlyMap<bigint, bigint>, copy: boolean): Promise<void> {
+    const { imap, mb } = this.ctx;
+    await once(this.ctx, async (client) => {
+      const srow = await openRw(this.ctx, client, s);
+      needUidplus(client);
+      const uids = rows.map((r) => r.uid);
+      const what = `UID ${copy ? 'COPY' : 'MOVE'} ${uidSet(uids)} ${srow.imapName} -> ${d.row.imapName}`;
+      const res = copy ? await client.messageCopy(uidSet(uids), d.state.path, { uid: true }) : await client.messageMove(uidSet(uids), d.state.path, { uid: true });
+      if (!res) throw imapError(copy ? 'OC_IMAP_COPY' : 'OC_IMAP_MOVE', `${what} refused`);
+      if (!copy) await imap.deleteMessages(srow.folderGlobcnt, srow.uidvalidity, uids);
+      if (!res.uidMap || !res.uidValidity) {
+        throw new StoreError('OC_IMAP_NO_COPYUID', SEC.Error, `${what}: the server sent no COPYUID; the next sync fetches the messages again`);
+      }
+      const drow = await checkValidity(this.ctx, d.row, res.uidValidity);
+      const out: ImapMessageRow[] = [];
+      for (const r of rows) {
+        const uid = res.uidMap.get(r.uid);
+        const mid = newMid.get(r.globcnt);
+        if (uid === undefined || mid === undefined) continue;
+        const cn = eidGlobcnt((await mb.messageChangeInfo(mid)).cn);
+        out.push({ folderGlobcnt: drow.folderGlobcnt, uidvalidity: drow.uidvalidity, uid, globcnt: eidGlobcnt(mid), modseq: 0n, cn, readCn: cn, flags: r.flags, size: r.size });
+      }
+      if (out.length > 0) await imap.putMessages(out);
+    });
+  }
+
+  /** APPEND with APPENDUID into m; index row for `mid` (when given); then the old UID (an edit) expunged. */
+  private async append(m: Mirrored, mid: bigint | null, mime: Buffer, bits: number, idate: Date | undefined, old: ImapMessageRow | null): Promise<void> {
+    const { imap, mb } = this.ctx;
+    await once(this.ctx, async (client) => {
+      const row = await openRw(this.ctx, client, m);
+      needUidplus(client);
+      let res;
+      try {
+        res = await client.append(m.state.path, mime, flagNames(bits), idate);
+      } catch (e) {
+        throw imapError('OC_IMAP_APPEND', `APPEND to ${row.imapName} refused; the message stays local`, e);
+      }
+      if (!res || !res.uid) throw imapError('OC_IMAP_APPEND', `APPEND to ${row.imapName} gave no APPENDUID`);
+      if (res.uidValidity !== undefined && Number(res.uidValidity) !== row.uidvalidity) {
+        throw new StoreError('OC_IMAP_UIDVALIDITY', SEC.ObjectModified, `UIDVALIDITY of ${row.imapName} changed during APPEND`);
+      }
+      if (mid === null) return;
+      const [f] = await client.fetchAll(String(res.uid), { uid: true, flags: true, size: true }, { uid: true });
+      const cn = eidGlobcnt((await mb.messageChangeInfo(mid)).cn);
+      // one index row per MID: the old version's row goes before the new one is written
+      if (old) await imap.deleteMessages(old.folderGlobcnt, old.uidvalidity, [old.uid]);
+      await imap.putMessages([{
+        folderGlobcnt: row.folderGlobcnt, uidvalidity: row.uidvalidity, uid: res.uid, globcnt: eidGlobcnt(mid), modseq: f?.modseq ?? 0n, cn, readCn: cn,
+        flags: f ? flagBits(f.flags) : bits, size: f?.size ?? mime.length,
+      }]);
+      if (!old || old.uid === res.uid) return;
+      if (old.uidvalidity === row.uidvalidity && !(await client.messageDelete(String(old.uid), { uid: true }))) {
+        throw imapError('OC_IMAP_EXPUNGE', `the new version is UID ${res.uid}, but UID EXPUNGE of the old UID ${old.uid} in ${row.imapName} was refused`);
+      }
+    });
+  }
+}
