@@ -132,7 +132,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   );
   // mailboxes (mapistore: embedded backend + index); closed with the server
   setEventLogger(log.child({ component: 'mailbox-events' }));
-  const store = createStore({ dataDir: config.dataDir, store: config.store, index: config.index });
+  const store = createStore({ dataDir: config.dataDir, store: config.store, index: config.index, imap: config.imap, logger: log.child({ component: 'mapistore' }) });
   // message submission (src/transport, docs/sending.md): local delivery, the SMTP relay of `smtp`, non-delivery reports
   const transport = new MailTransport({
     store,

@@ -286,8 +286,9 @@ const directorySchema = z
   });
 
 const storeSchema = z.strictObject({
-  backend: key(z.enum(['local']), 'local', {
-    description: 'Mailbox backend: `local` (embedded SQLite, one file per mailbox in `dataDir`/mailboxes).',
+  backend: key(z.enum(['local', 'imap']), 'local', {
+    description:
+      'Mailbox backend: `local` (embedded SQLite, one file per mailbox in `dataDir`/mailboxes) or `imap` (the same mailbox files, with the mail folders mirrored from and written back to the IMAP server of `imap.*`; docs/imap.md).',
   }),
   idBatch: key(int(1, 65536), 64, {
     description: 'Folder/message IDs and change numbers fetched from the index per round trip (a range; unused IDs of a range are skipped, never reused).',
@@ -464,6 +465,12 @@ const imapSchema = z.strictObject({
   maxConnectionsPerUser: key(int(1, 100), 4, { description: 'Most IMAP connections open at once for one user (requests wait for a free one).' }),
   idleSeconds: key(int(5, 86400), 300, { description: 'Close a pooled IMAP connection unused for this many seconds.' }),
   timeoutSeconds: key(int(1, 3600), 30, { description: 'Time limit for connecting, logging in and each command; a connection that exceeds it is dropped and the request fails.' }),
+  syncIntervalSeconds: key(int(5, 86400), 60, {
+    description: 'While a mailbox is open (`store.backend: imap`), every mirrored folder is synchronized from the IMAP server this often.',
+  }),
+  idle: key(z.boolean(), true, {
+    description: "While a mailbox is open, one of the user's pooled IMAP connections (counted in `imap.maxConnectionsPerUser`) waits in IDLE on INBOX, so new, changed and expunged mail reaches Outlook at once rather than at the next interval.",
+  }),
 });
 
 export const configSchema = z.strictObject({

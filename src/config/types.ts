@@ -67,8 +67,8 @@ export interface Config {
     fastTransferReadAhead: number;
   };
   store: {
-    /** Mailbox backend; `local` = embedded SQLite, one file per mailbox in dataDir/mailboxes. */
-    backend: 'local';
+    /** Mailbox backend; `local` = embedded SQLite, one file per mailbox in dataDir/mailboxes; `imap` = the same, mail folders mirrored from imap.*. */
+    backend: 'local' | 'imap';
     /** IDs/CNs fetched from the index per round trip. */
     idBatch: number;
   };
@@ -200,6 +200,10 @@ export interface ImapConfig {
   maxConnectionsPerUser: number;
   idleSeconds: number;
   timeoutSeconds: number;
+  /** Seconds between syncs of every mirrored folder while a mailbox is open. */
+  syncIntervalSeconds: number;
+  /** One connection per open mailbox IDLEs on INBOX for immediate change pickup. */
+  idle: boolean;
 }
 
 /** The LDAP provider's settings; filters and attribute names are filled in from the preset of `schema`. */

@@ -5,6 +5,11 @@ import { MysqlIndexProvider, type MysqlIndexOptions } from './index/mysql.js';
 import { SqliteIndexProvider } from './index/sqlite.js';
 import type { IndexProvider } from './index/types.js';
 import type { Store } from './types.js';
+import type { ImapConfig } from '../config/types.js';
+import type { Logger } from '../util/log.js';
+import { ImapConfigError, ImapCredentials } from './backends/imap/credentials.js';
+import { ImapStore, type ImapWriter } from './backends/imap/store.js';
+import type { ImapMirror } from './backends/imap/mirror.js';
 
 export * from './types.js';
 export { StoreError, SEC } from './errors.js';
@@ -18,7 +23,13 @@ export { LocalStore } from './backends/local/store.js';
 
 export interface StoreConfig {
   dataDir: string;
-  store: { backend: 'local'; idBatch: number };
+  store: { backend: 'local' | 'imap'; idBatch: number };
+  /** Required with store.backend imap (docs/imap.md). */
+  imap?: ImapConfig;
+  /** The IMAP backend's logger (warnings about the IMAP server). */
+  logger?: Logger;
+  /** Replaces the IMAP write-back of a mailbox (default ImapWriteBack). */
+  imapWriter?: (mirror: ImapMirror) => ImapWriter;
   index: {
     provider: 'sqlite' | 'mysql';
     mysql: {
@@ -60,5 +71,13 @@ export function createIndex(c: StoreConfig): IndexProvider {
 }
 
 export function createStore(c: StoreConfig): Store {
+  if (c.store.backend === 'imap') {
+    if (!c.imap || !c.logger) throw new ImapConfigError('store.backend is imap but the store was built without the imap section or a logger');
+    // checked before the index opens: a bad imap.* stops the start-up without touching the data directory
+    if (!c.imap.host) throw new ImapConfigError('store.backend is imap but imap.host is empty');
+    new ImapCredentials(c.imap); // eslint-disable-line no-new -- throws OC_IMAP_CONFIG naming the missing key
+    const local = new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch });
+    return new ImapStore({ local, imap: c.imap, log: c.logger, ...(c.imapWriter ? { writer: c.imapWriter } : {}) });
+  }
   return new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch });
 }

@@ -551,6 +551,13 @@ export interface MailboxStore {
   /** RopSetLocalReplicaMidsetDeleted: inclusive GLOBCNT ranges the client gave up. */
   recordDeletedRanges(ranges: readonly { first: bigint; last: bigint }[]): Promise<void>;
 
+  /**
+   * Optional (backends mirroring another server, e.g. IMAP): brings folder `fid` up to date with that server before a
+   * client looks at its contents (RopGetContentsTable, contents RopSynchronizationConfigure). Rate-limited by the
+   * backend; never rejects for a remote failure (the local mirror is answered from then).
+   */
+  refreshFolder?(fid: bigint): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -313,6 +313,7 @@ export function createFolderHandlers(_deps: MailboxHandlerDeps): Map<number, Rop
   onFolder<RopGetContentsTableRequest, { RowCount: number }>(FOLDER_ROP.RopGetContentsTable, undefined, async (req, { folder, logon }) => {
     const associated = (req.TableFlags & TABLE_FLAGS.Associated) !== 0;
     if (!(await mayAny(logon, folder.fid, RIGHTS.ReadAny))) return denied;
+    if (!associated && logon.store.refreshFolder) await logon.store.refreshFolder(folder.fid); // mirrored (IMAP) folders
     const rows = await contentsTableRows(logon, folder.fid, associated);
     const table = new TableObject(req.LogonId, logon, logon, { type: 'contents', fid: folder.fid, associated }, req.TableFlags, new TableView(rows));
     return { ec: ec.Success, created: table, response: { RowCount: rows.length } };

@@ -260,7 +260,7 @@ export class ImapMirror {
         out.push(next);
       }
       const folderOf = async (mids: bigint[]): Promise<Map<bigint, bigint[]>> => {
-        // a message Outlook moved locally keeps its index row until write-back exists: set the flag where it is
+        // a message whose local move has not reached IMAP yet (write-back failed) keeps its row: set the flag where it is
         const m = new Map<bigint, bigint[]>();
         for (const mid of mids) {
           const f = (await mb.folderOfMessage(mid)) ?? fid;

@@ -1,0 +1,356 @@
+// The MailboxStore of an IMAP-backed user (issue 8 items 1, 3; docs/imap.md "Store wiring"): a thin layer over the
+// user's LocalMailbox. Every call goes to the LocalMailbox; for folders mirrored from IMAP the MAPI change is also
+// made on the IMAP server through an ImapWriter (writeback.ts), and refreshFolder() brings a mirrored folder up to
+// date (ImapMirror.syncFolder) before a client reads its contents.
+//
+// Order and failures (the IMAP server is the source of truth for mail; the mirror repairs what went wrong):
+// - before the local change: deleteMessages, emptyFolder (its messages), deleteFolder. A writer failure is the MAPI
+//   call's error and nothing changed locally.
+// - after the local change: setReadFlags (the MIDs whose flag changed), moveCopyMessages (with the ids map), a message
+//   save (MessageObject.save of newMessage/openMessage), setMessageProps/deleteMessageProps of PidTagFlagStatus,
+//   PidTagLastVerbExecuted, PidTagMessageFlags, createFolder, moveFolder. A writer failure is logged (warn) and the
+//   MAPI call succeeds; the next sync of the folder brings the mirror back in line with IMAP.
+// - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
+//   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying).
+// - syncs of one mailbox are serialized (one at a time): the mirror is not safe against itself.
+// - NewMail (MS-OXCNOTIF 2.2.1.4.1.2) is reported for messages an incremental sync of INBOX created (not for a first
+//   or UIDVALIDITY-triggered full fetch: that is not new mail).
+// - Folder creation goes to IMAP when the parent is mirrored, or is the IPM subtree and the container class is empty or
+//   IPF.Note*: calendars, contacts and tasks stay local.
+import type { TaggedValue } from '../../../mapi/props.js';
+import type { Logger } from '../../../util/log.js';
+import type { StoreError } from '../../errors.js';
+import type { MailboxEvent } from '../../events.js';
+import type {
+  CreatedFolder, DeleteResult, FolderInit, MailboxStore, MessageObject, MoveCopyResult, PropertyProblem,
+} from '../../types.js';
+import { eidGlobcnt } from '../../../mapi/ids.js';
+import type { LocalMailbox } from '../local/mailbox.js';
+import { fidOf } from './folders.js';
+import { PidTagFlagStatus, PidTagLastVerbExecuted } from './import.js';
+import type { FolderSyncResult, ImapMirror } from './mirror.js';
+import { ImapWatcher } from './watcher.js';
+import type { ImapPool } from './pool.js';
+
+/** MAPI -> IMAP write-back (src/mapistore/backends/imap/writeback.ts ImapWriteBack has this shape). */
+export interface ImapWriter {
+  isMirrored(fid: bigint): Promise<boolean>;
+  setReadFlags(fid: bigint, mids: readonly bigint[], read: boolean): Promise<void>;
+  deleteMessages(fid: bigint, mids: readonly bigint[]): Promise<void>;
+  moveCopy(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>, copy: boolean): Promise<void>;
+  saveMessage(fid: bigint, mid: bigint): Promise<void>;
+  setFlags(fid: bigint, mid: bigint): Promise<void>;
+  createFolder(parentFid: bigint, fid: bigint, name: string): Promise<void>;
+  renameFolder(fid: bigint, newParentFid: bigint, newName: string): Promise<void>;
+  deleteFolder(fid: bigint): Promise<void>;
+  appendSent(mid: bigint): Promise<void>;
+}
+
+export interface ImapMailboxOptions {
+  local: LocalMailbox;
+  mirror: ImapMirror;
+  writer: ImapWriter;
+  pool: ImapPool;
+  log: Logger;
+  /** Seconds between syncs of every mirrored folder (imap.syncIntervalSeconds). */
+  syncIntervalSeconds: number;
+  /** IDLE on INBOX (imap.idle). */
+  idle: boolean;
+  /** Least time between two refreshFolder syncs of one folder (default 2000 ms). */
+  refreshMinMs?: number;
+  /** refreshFolder is skipped this long after the IMAP server could not be reached (default 30000 ms). */
+  downMs?: number;
+}
+
+const PidTagDisplayName = 0x3001001f;
+const PidTagMessageFlags = 0x0e070003;
+const FLAG_TAGS = new Set([PidTagFlagStatus, PidTagLastVerbExecuted, PidTagMessageFlags]);
+/** Codes of failures that mean "the IMAP server is away", not "the command failed". */
+const DOWN_CODES = new Set(['OC_IMAP_CONNECT', 'OC_IMAP_TIMEOUT', 'OC_IMAP_BUSY', 'OC_IMAP_CLOSED']);
+/** LocalMailbox fields a MailboxStore exposes (the methods are found on its prototype chain). */
+const FIELDS = ['mailboxGuid', 'replGuid', 'replId', 'owner', 'special', 'events'] as const;
+
+const codeOf = (e: unknown): string | undefined => (e as Partial<StoreError> | null)?.code;
+const hex = (id: bigint): string => `0x${id.toString(16)}`;
+
+// Every MailboxStore member this class does not define is the LocalMailbox's (bound in the constructor).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export interface ImapMailbox extends MailboxStore {}
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class ImapMailbox {
+  readonly local: LocalMailbox;
+  readonly mirror: ImapMirror;
+  readonly watcher: ImapWatcher;
+  private readonly writer: ImapWriter;
+  private readonly log: Logger;
+  private readonly refreshMinMs: number;
+  private readonly downMs: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lastRefresh = new Map<bigint, number>();
+  private downUntil = 0;
+  private allRunning: Promise<boolean> | null = null;
+  private closed = false;
+
+  constructor(private readonly o: ImapMailboxOptions) {
+    this.local = o.local;
+    this.mirror = o.mirror;
+    this.writer = o.writer;
+    this.log = o.log;
+    this.refreshMinMs = o.refreshMinMs ?? 2000;
+    this.downMs = o.downMs ?? 30_000;
+    const self = this as unknown as Record<string, unknown>;
+    const local = o.local as unknown as Record<string, unknown>;
+    for (const f of FIELDS) Object.defineProperty(this, f, { get: () => local[f], enumerable: true });
+    for (let p: object | null = Object.getPrototypeOf(o.local) as object; p && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+      for (const k of Object.getOwnPropertyNames(p)) {
+        if (k === 'constructor' || k in ImapMailbox.prototype || Object.prototype.hasOwnProperty.call(self, k)) continue;
+        const v = local[k];
+        if (typeof v === 'function') self[k] = (v as (...a: unknown[]) => unknown).bind(o.local);
+      }
+    }
+    this.watcher = new ImapWatcher({
+      pool: o.pool,
+      username: o.local.owner.username,
+      log: o.log,
+      inboxFid: () => this.mirror.folderOf('INBOX'),
+      syncFolder: async (fid) => {
+        await this.syncLogged(fid);
+      },
+      syncAll: () => this.syncAll(),
+      intervalMs: o.syncIntervalSeconds * 1000,
+      idle: o.idle,
+    });
+  }
+
+  // --- syncing (IMAP -> mailbox) ---
+
+  /** Runs a sync of `fid` after the ones queued before it; reports NewMail for what an incremental INBOX sync added. */
+  sync(fid: bigint): Promise<FolderSyncResult> {
+    const run = async (): Promise<FolderSyncResult> => {
+      const inbox = fid === this.local.special.inbox;
+      const created: bigint[] = [];
+      const off = inbox
+        ? this.local.events.subscribe((ev: MailboxEvent) => {
+          if (ev.type === 'objectCreated' && ev.fid === fid && ev.mid !== undefined && !ev.associated) created.push(ev.mid);
+        })
+        : null;
+      let r: FolderSyncResult;
+      try {
+        r = await this.mirror.syncFolder(fid);
+      } finally {
+        off?.();
+      }
+      this.downUntil = 0;
+      if (!r.full && created.length > 0) {
+        // only messages the mirror made (a delivery by another session during the sync reported its own NewMail)
+        const rows = await this.mirror.ctx.imap.messagesById(created.map(eidGlobcnt));
+        const mirrored = new Set(rows.map((x) => x.globcnt));
+        for (const mid of created) if (mirrored.has(eidGlobcnt(mid)) && (await this.local.messageExists(mid))) await this.local.notifyNewMail(fid, mid);
+      }
+      return r;
+    };
+    const p = this.queue.then(run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** sync() whose failure is logged (and marks the server as away for `downMs` when it could not be reached). */
+  private async syncLogged(fid: bigint): Promise<FolderSyncResult | null> {
+    try {
+      return await this.sync(fid);
+    } catch (e) {
+      if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
+      this.log.warn({ user: this.local.owner.username, fid: hex(fid), code: codeOf(e), err: (e as Error).message }, 'IMAP folder sync failed; the mirror is used as it is');
+      return null;
+    }
+  }
+
+  /**
+   * syncHierarchy, then every mirrored folder (INBOX first). Failures are logged; returns whether all went well. A
+   * refused login (OC_IMAP_AUTH, OC_IMAP_NO_CREDENTIALS) rejects. A call while one runs joins it.
+   */
+  syncAll(): Promise<boolean> {
+    if (!this.allRunning) {
+      this.allRunning = this.runAll().finally(() => {
+        this.allRunning = null;
+      });
+    }
+    return this.allRunning;
+  }
+
+  private async runAll(): Promise<boolean> {
+    if (this.closed) return false;
+    const h = this.queue.then(() => this.mirror.syncHierarchy());
+    this.queue = h.catch(() => undefined);
+    try {
+      await h;
+    } catch (e) {
+      if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
+      this.log.warn({ user: this.local.owner.username, code: codeOf(e), err: (e as Error).message }, 'IMAP hierarchy sync failed');
+      if (codeOf(e) === 'OC_IMAP_AUTH' || codeOf(e) === 'OC_IMAP_NO_CREDENTIALS') throw e;
+      return false;
+    }
+    const rows = await this.mirror.ctx.imap.listFolders();
+    const inbox = this.local.special.inbox;
+    const fids = rows.map((r) => fidOf(r.folderGlobcnt)).sort((a, b) => (a === inbox ? -1 : b === inbox ? 1 : 0));
+    let ok = true;
+    for (const fid of fids) {
+      if (this.closed) return false;
+      if (!(await this.local.folderExists(fid))) continue;
+      if ((await this.syncLogged(fid)) === null) ok = false;
+      if (this.serverDown) return false;
+    }
+    return ok;
+  }
+
+  /** True for `downMs` after the IMAP server could not be reached. */
+  get serverDown(): boolean {
+    return Date.now() < this.downUntil;
+  }
+
+  private async mirrored(fid: bigint): Promise<boolean> {
+    return (await this.mirror.ctx.imap.folderById(eidGlobcnt(fid))) !== null;
+  }
+
+  /** MailboxStore.refreshFolder: a rate-limited sync of a mirrored folder; never rejects for an IMAP failure. */
+  async refreshFolder(fid: bigint): Promise<void> {
+    if (this.closed || this.serverDown || !(await this.mirrored(fid))) return;
+    const now = Date.now();
+    if (now - (this.lastRefresh.get(fid) ?? 0) < this.refreshMinMs) return;
+    this.lastRefresh.set(fid, now);
+    await this.syncLogged(fid);
+  }
+
+  /** Starts the watcher (IDLE on INBOX and the interval sync). */
+  startWatching(): void {
+    this.watcher.start();
+  }
+
+  // --- write-back (mailbox -> IMAP) ---
+
+  /** Runs a writer call after the local change: a failure is logged, the next sync repairs. */
+  private async after(what: string, fid: bigint, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; the next sync repairs the mirror');
+    }
+  }
+
+  /** Runs a writer call before the local change: a failure is the MAPI call's error (logged once here). */
+  private async before(what: string, fid: bigint, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; nothing changed');
+      throw e;
+    }
+  }
+
+  async setReadFlags(fid: bigint, mids: readonly bigint[] | null, read: boolean): Promise<bigint[]> {
+    const changed = await this.local.setReadFlags(fid, mids, read);
+    if (changed.length > 0 && (await this.writer.isMirrored(fid))) await this.after('setReadFlags', fid, () => this.writer.setReadFlags(fid, changed, read));
+    return changed;
+  }
+
+  async deleteMessages(fid: bigint, mids: readonly bigint[], opts?: { hard?: boolean }): Promise<DeleteResult> {
+    if (mids.length > 0 && (await this.writer.isMirrored(fid))) await this.before('deleteMessages', fid, () => this.writer.deleteMessages(fid, mids));
+    return this.local.deleteMessages(fid, mids, opts);
+  }
+
+  async moveCopyMessages(src: bigint, mids: readonly bigint[], dst: bigint, copy: boolean): Promise<MoveCopyResult> {
+    const r = await this.local.moveCopyMessages(src, mids, dst, copy);
+    if (r.ids.size > 0 && ((await this.writer.isMirrored(src)) || (await this.writer.isMirrored(dst)))) {
+      await this.after(copy ? 'copyMessages' : 'moveMessages', src, () => this.writer.moveCopy(src, dst, r.ids, copy));
+    }
+    return r;
+  }
+
+  async emptyFolder(fid: bigint, opts?: { associated?: boolean; hard?: boolean }): Promise<DeleteResult> {
+    if (await this.writer.isMirrored(fid)) {
+      const mids = (await this.local.contentsRows(fid, { tags: [] })).map((r) => r.id);
+      if (mids.length > 0) await this.before('emptyFolder', fid, () => this.writer.deleteMessages(fid, mids));
+    }
+    return this.local.emptyFolder(fid, opts);
+  }
+
+  async setMessageProps(mid: bigint, values: readonly TaggedValue[]): Promise<PropertyProblem[]> {
+    const r = await this.local.setMessageProps(mid, values);
+    if (values.some((v) => FLAG_TAGS.has(v.tag >>> 0))) await this.flagsChanged(mid);
+    return r;
+  }
+
+  async deleteMessageProps(mid: bigint, tags: readonly number[]): Promise<PropertyProblem[]> {
+    const r = await this.local.deleteMessageProps(mid, tags);
+    if (tags.some((t) => FLAG_TAGS.has(t >>> 0))) await this.flagsChanged(mid);
+    return r;
+  }
+
+  private async flagsChanged(mid: bigint): Promise<void> {
+    const fid = await this.local.folderOfMessage(mid);
+    if (fid !== null && (await this.writer.isMirrored(fid))) await this.after('setFlags', fid, () => this.writer.setFlags(fid, mid));
+  }
+
+  async newMessage(fid: bigint, opts?: { associated?: boolean }): Promise<MessageObject> {
+    const m = await this.local.newMessage(fid, opts);
+    return opts?.associated ? m : this.wrapSave(m);
+  }
+
+  async openMessage(mid: bigint): Promise<MessageObject> {
+    return this.wrapSave(await this.local.openMessage(mid));
+  }
+
+  /** The same object, whose save() also calls writer.saveMessage for a top-level message of a mirrored folder. */
+  private wrapSave(m: MessageObject): MessageObject {
+    if (m.embedded) return m;
+    const save: MessageObject['save'] = async (opts) => {
+      const mid = await m.save(opts);
+      if (mid !== 0n && (await this.writer.isMirrored(m.fid))) await this.after('saveMessage', m.fid, () => this.writer.saveMessage(m.fid, mid));
+      return mid;
+    };
+    return new Proxy(m, {
+      get: (t, k) => {
+        if (k === 'save') return save;
+        const v = Reflect.get(t, k, t) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+  }
+
+  async createFolder(parent: bigint, init: FolderInit): Promise<CreatedFolder> {
+    const r = await this.local.createFolder(parent, init);
+    if (r.existing) return r;
+    const mailClass = !init.containerClass || init.containerClass.startsWith('IPF.Note');
+    const toImap = (await this.writer.isMirrored(parent)) || (parent === this.local.special.ipmSubtree && mailClass && (init.folderType ?? 1) === 1);
+    if (toImap) await this.after('createFolder', r.fid, () => this.writer.createFolder(parent, r.fid, init.displayName));
+    return r;
+  }
+
+  async moveFolder(fid: bigint, newParent: bigint, newName?: string): Promise<void> {
+    const mirrored = await this.writer.isMirrored(fid);
+    await this.local.moveFolder(fid, newParent, newName);
+    if (!mirrored) return;
+    await this.after('renameFolder', fid, async () => {
+      let name = newName;
+      if (name === undefined) {
+        const [p] = await this.local.getFolderProps(fid, [PidTagDisplayName]);
+        name = p && 'value' in p ? String(p.value) : '';
+      }
+      await this.writer.renameFolder(fid, newParent, name);
+    });
+  }
+
+  async deleteFolder(fid: bigint, flags: number): Promise<DeleteResult> {
+    if (await this.writer.isMirrored(fid)) await this.before('deleteFolder', fid, () => this.writer.deleteFolder(fid));
+    return this.local.deleteFolder(fid, flags);
+  }
+
+  /** Stops the watcher, waits for running syncs, closes the LocalMailbox. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.watcher.stop();
+    await this.queue.catch(() => undefined);
+    await this.local.close();
+  }
+}

@@ -1,0 +1,173 @@
+// Change pickup of an open IMAP-backed mailbox (issue 8 item 3): while the mailbox is open,
+// - one pooled connection waits in IDLE (RFC 2177) on INBOX, opened read-only (EXAMINE). An untagged EXISTS, EXPUNGE
+//   or FETCH (RFC 9051 7.4.1, 7.5.1, 7.5.2: new mail, expunges, flag changes by another client) makes the mirror sync
+//   INBOX at once, so connected sessions get NewMail / ObjectCreated / ObjectModified / ObjectDeleted through the
+//   mailbox's events (MS-OXCNOTIF; nothing new on that path);
+// - every imap.syncIntervalSeconds every mirrored folder is synced (other folders have no IDLE of their own).
+//
+// Choices where the RFCs leave room:
+// - IDLE is broken and re-issued (DONE, NOOP, IDLE) every IDLE_RENEW_MS, far below the 29 minutes RFC 2177 asks
+//   clients to stay under and below the pool's socket timeout, so middleboxes and imapflow's timeout never see a
+//   silent socket.
+// - the sync runs on another pooled connection (the mirror's); the IDLE connection only listens. Events within
+//   DEBOUNCE_MS are folded into one sync.
+// - the IDLE connection is one of the user's imap.maxConnectionsPerUser pool slots.
+// - a lost connection (IMAP server restart) is dropped and a new one opened after 1 s, doubling up to 30 s while the
+//   server stays away; after a reconnect INBOX is synced once (changes made while nobody listened).
+// - RFC 5465 NOTIFY is not used: imapflow has no API for it, and the interval sync covers the other folders.
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from '../../../util/log.js';
+import type { ImapLease, ImapPool } from './pool.js';
+
+export interface WatcherOptions {
+  pool: ImapPool;
+  username: string;
+  log: Logger;
+  /** The FID mirroring INBOX (null before the first hierarchy sync found it). */
+  inboxFid(): Promise<bigint | null>;
+  /** Syncs one folder (serialized and error-logged by the caller). */
+  syncFolder(fid: bigint): Promise<void>;
+  /** Syncs every mirrored folder (the interval sync). */
+  syncAll(): Promise<unknown>;
+  /** Milliseconds between interval syncs of every folder. */
+  intervalMs: number;
+  /** Keep an IDLE connection on INBOX. */
+  idle: boolean;
+}
+
+const DEBOUNCE_MS = 100;
+const IDLE_RENEW_MS = 25_000;
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+
+export class ImapWatcher {
+  private stopped = false;
+  private interval: NodeJS.Timeout | null = null;
+  private lease: ImapLease | null = null;
+  private loop: Promise<void> | null = null;
+  private debounce: NodeJS.Timeout | null = null;
+  private wake: (() => void) | null = null;
+  /** Running sync triggered by IDLE (tests wait for it). */
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: WatcherOptions) {}
+
+  start(): void {
+    if (this.interval || this.loop) return;
+    this.interval = setInterval(() => {
+      this.o.syncAll().catch((e: unknown) => this.o.log.warn({ user: this.o.username, err: (e as Error).message }, 'IMAP interval sync failed'));
+    }, this.o.intervalMs);
+    this.interval.unref();
+    if (this.o.idle) this.loop = this.idleLoop();
+  }
+
+  /** True while an IDLE connection is established on INBOX. */
+  get idling(): boolean {
+    return this.lease !== null && this.lease.client.idling;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.interval) clearInterval(this.interval);
+    if (this.debounce) clearTimeout(this.debounce);
+    this.interval = null;
+    this.debounce = null;
+    this.wake?.();
+    // dropping the connection ends the IDLE at once (a DONE would wait for the server)
+    this.lease?.discard();
+    this.lease = null;
+    await this.loop;
+    await this.pending;
+  }
+
+  private triggerInbox(): void {
+    if (this.stopped || this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = null;
+      this.pending = this.pending
+        .then(() => this.syncInbox())
+        .catch((e: unknown) => this.o.log.warn({ user: this.o.username, err: (e as Error).message }, 'IMAP INBOX sync after IDLE failed'));
+    }, DEBOUNCE_MS);
+  }
+
+  private async syncInbox(): Promise<void> {
+    if (this.stopped) return;
+    const fid = await this.o.inboxFid();
+    if (fid !== null) await this.o.syncFolder(fid);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async idleLoop(): Promise<void> {
+    let backoff = RECONNECT_FIRST_MS;
+    let reconnect = false;
+    while (!this.stopped) {
+      let lease: ImapLease;
+      try {
+        lease = await this.o.pool.acquire(this.o.username);
+      } catch (e) {
+        this.o.log.warn({ user: this.o.username, err: (e as Error).message, retryMs: backoff }, 'IMAP IDLE connection cannot be opened; retrying');
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
+        reconnect = true;
+        continue;
+      }
+      if (this.stopped) {
+        lease.discard();
+        break;
+      }
+      this.lease = lease;
+      const client = lease.client;
+      const onChange = (p: { path?: string }): void => {
+        if (!p.path || p.path.toUpperCase() === 'INBOX') this.triggerInbox();
+      };
+      client.on('exists', onChange);
+      client.on('expunge', onChange);
+      client.on('flags', onChange);
+      let renew: NodeJS.Timeout | null = null;
+      try {
+        await client.mailboxOpen('INBOX', { readOnly: true });
+        backoff = RECONNECT_FIRST_MS;
+        if (reconnect) this.triggerInbox();
+        reconnect = false;
+        renew = setInterval(() => {
+          // breaks the IDLE (imapflow sends DONE first); the loop below starts the next one
+          if (client.usable) client.noop().catch((e: unknown) => this.o.log.debug({ user: this.o.username, err: (e as Error).message }, 'IMAP IDLE renewal failed'));
+        }, IDLE_RENEW_MS);
+        renew.unref();
+        await this.idleOn(client);
+      } catch (e) {
+        if (!this.stopped) this.o.log.warn({ user: this.o.username, err: (e as Error).message }, 'IMAP IDLE connection failed; reconnecting');
+      } finally {
+        if (renew) clearInterval(renew);
+        client.off('exists', onChange);
+        client.off('expunge', onChange);
+        client.off('flags', onChange);
+        if (this.lease === lease) this.lease = null;
+        lease.discard();
+      }
+      if (this.stopped) break;
+      reconnect = true;
+      await this.sleep(backoff);
+      backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
+    }
+  }
+
+  /** IDLEs until the connection goes (a renewal NOOP ends one IDLE; the next starts right after). */
+  private async idleOn(client: ImapFlow): Promise<void> {
+    while (!this.stopped && client.usable) {
+      // whenFree: after a renewal NOOP broke the IDLE, wait for that command before the next IDLE
+      await client.idle({ whenFree: true });
+      if (client.idling) await new Promise((r) => setTimeout(r, 50)); // another IDLE of this connection still runs
+    }
+    if (!this.stopped) this.o.log.info({ user: this.o.username }, 'IMAP IDLE connection closed');
+  }
+}

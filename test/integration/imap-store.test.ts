@@ -1,0 +1,462 @@
+// store.backend imap end to end (issue 8 items 1, 3; src/mapistore/backends/imap/{store,mailbox,watcher}.ts): a real
+// Dovecot (test/helpers/dovecot.ts, master-user mode), the built-in directory and the whole server
+// (test/helpers/full-server.ts). alice's INBOX holds 50 APPENDed corpus messages (test/mime/corpus.ts); the project's
+// EMSMDB client (test/interop/emsmdb/imap_inbox_sync.py on cached_mode.py's ICS client) does a first cached-mode sync
+// of the Inbox and gets them all; then Python imaplib sets \Seen on one, expunges one and appends one, and the next
+// incremental sync returns exactly those; the APPEND reaches the mailbox's events as NewMail within 2 s (IDLE); a
+// wrong imap.masterPassword fails the logon with OC_IMAP_AUTH (ecLoginFailure) and an error log line; an unreachable
+// IMAP server does not fail it; a refresh of a mirrored folder picks up changes; the configuration is checked at start.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { ImapFlow } from 'imapflow';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { eidGlobcnt, makeEid } from '../../src/mapi/ids.js';
+import { ImapMailbox, type ImapWriter } from '../../src/mapistore/backends/imap/mailbox.js';
+import type { ImapMirror } from '../../src/mapistore/backends/imap/mirror.js';
+import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
+import { StoreError } from '../../src/mapistore/errors.js';
+import { ImapStore } from '../../src/mapistore/backends/imap/store.js';
+import { LocalStore } from '../../src/mapistore/backends/local/store.js';
+import type { MailboxEvent } from '../../src/mapistore/events.js';
+import { createStore, SEC } from '../../src/mapistore/index.js';
+import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
+import { hasImapIndex } from '../../src/mapistore/index/types.js';
+import { silentLogger } from '../../src/util/log.js';
+import { USER_DN, eidString } from '../helpers/emsmdb-mailbox.js';
+import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { PASSWORD, runPythonJson, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { corpus } from '../mime/corpus.js';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const PidTagSubject = 0x0037001f;
+const OWNER = { username: 'alice', displayName: 'alice', legacyDn: USER_DN };
+
+function python(script: string, args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('/usr/bin/python3', ['-c', script, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, out: String(stdout) + String(stderr) });
+    });
+  });
+}
+
+// the other IMAP client: \Seen on one UID, \Deleted + EXPUNGE on another, APPEND one
+const IMAPLIB_CHANGES = `
+import imaplib, sys
+host, port, user, pw, seen, gone = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+m = imaplib.IMAP4(host, port)
+assert m.login(user, pw)[0] == 'OK'
+assert m.select('INBOX')[0] == 'OK'
+assert m.uid('STORE', seen, '+FLAGS.SILENT', '(\\\\Seen)')[0] == 'OK'
+assert m.uid('STORE', gone, '+FLAGS.SILENT', '(\\\\Deleted)')[0] == 'OK'
+assert m.expunge()[0] == 'OK'
+msg = b'From: Eve <eve@example.org>\\r\\nTo: Alice <alice@example.org>\\r\\nSubject: appended by imaplib\\r\\nMessage-ID: <py.store@example.org>\\r\\n\\r\\nHello from Python.\\r\\n'
+assert m.append('INBOX', None, None, msg)[0] == 'OK'
+m.logout()
+print('done')
+`;
+
+const imapSettings = (d: Dovecot, over: Record<string, unknown> = {}) => ({
+  host: d.host, port: d.port, security: 'none' as const, auth: 'master' as const, masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD,
+  timeoutSeconds: 10, syncIntervalSeconds: 60, idle: true, ...over,
+});
+
+describe('store.backend imap: the whole server over a real Dovecot', () => {
+  let d: Dovecot;
+  let ts: TestServer;
+  let mb: ImapMailbox;
+  let dir: string;
+  let port: number;
+  /** INBOX UIDs of the 50 corpus messages, in APPEND order. */
+  const uids: number[] = [];
+  const msgs = corpus().slice(0, 50);
+  const runs: Record<string, Json> = {};
+
+  const sync = async (phase: string): Promise<Json> => {
+    const out = await runPythonJson<Json>('emsmdb/imap_inbox_sync.py', [
+      '--host', '127.0.0.1', '--epm-port', String(port), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN,
+      '--state', path.join(dir, 'state.json'),
+    ], 300_000);
+    runs[phase] = out;
+    for (const s of out.steps as Json[]) expect(s.ok, `${phase}/${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
+    return out.inbox as Json;
+  };
+  const midOfUid = async (uid: number): Promise<bigint> => {
+    const index = mb.local.index;
+    if (!hasImapIndex(index)) throw new Error('no IMAP index');
+    const g = eidGlobcnt(mb.special.inbox);
+    const row = await index.imap.folderById(g);
+    const [m] = await index.imap.messagesByUid(g, row!.uidvalidity, [uid]);
+    if (!m) throw new Error(`UID ${uid} is not mirrored`);
+    return makeEid(1, m.globcnt);
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-store-'));
+    d = await startDovecot({ mode: 'master' });
+    const admin = new ImapFlow(d.clientOptions('alice'));
+    await admin.connect();
+    try {
+      for (const [i, m] of msgs.entries()) {
+        const r = await admin.append('INBOX', m.bytes, i % 4 === 0 ? ['\\Seen'] : [], new Date(Date.UTC(2025, 0, 1 + i)));
+        if (!r || !r.uid) throw new Error('no APPENDUID');
+        uids.push(r.uid);
+      }
+    } finally {
+      await admin.logout();
+    }
+    ts = await startTestServer({ store: { backend: 'imap' }, imap: imapSettings(d) });
+    port = ts.server.ports.epm ?? ts.server.ports.rpc;
+    mb = (await ts.server.store!.openMailbox(OWNER)) as ImapMailbox;
+  }, 120_000);
+  afterAll(async () => {
+    await ts?.close();
+    await d?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the logon mirrored INBOX and the watcher IDLEs on it', async () => {
+    expect(mb).toBeInstanceOf(ImapMailbox);
+    const rows = await mb.contentsRows(mb.special.inbox, { tags: [PidTagSubject] });
+    expect(rows).toHaveLength(50);
+    for (let i = 0; i < 50 && !mb.watcher.idling; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(mb.watcher.idling).toBe(true);
+  });
+
+  it('first cached-mode sync of the Inbox (EMSMDB client, ICS) brings all 50 messages with their read state', async () => {
+    const inbox = await sync('first');
+    expect(inbox.messages).toBe(50);
+    const rows = await mb.contentsRows(mb.special.inbox, { tags: [PidTagSubject] });
+    const want = new Map(rows.map((r) => [eidString(r.id), r.props.get(PidTagSubject)]));
+    const got = new Map((inbox.changes as Json[]).map((c) => [c.mid as string, c.subject]));
+    expect(got).toEqual(want);
+    // \Seen on every fourth APPEND: those arrive read
+    const readMids = new Set<string>();
+    for (let i = 0; i < 50; i += 4) readMids.add(eidString(await midOfUid(uids[i]!)));
+    for (const c of inbox.changes as Json[]) expect(c.read, c.mid).toBe(readMids.has(c.mid));
+  }, 300_000);
+
+  describe('after imaplib sets \\Seen on one message, expunges one and appends one', () => {
+    let seenMid: bigint;
+    let goneMid: bigint;
+    const events: { ev: MailboxEvent; at: number }[] = [];
+    let appendedAt = 0;
+
+    beforeAll(async () => {
+      seenMid = await midOfUid(uids[1]!);
+      goneMid = await midOfUid(uids[2]!);
+      const off = mb.events.subscribe((ev) => events.push({ ev, at: Date.now() }));
+      const r = await python(IMAPLIB_CHANGES, [d.host, String(d.port), 'alice', 'alice-secret', String(uids[1]), String(uids[2])]);
+      appendedAt = Date.now();
+      expect(r.out.trim(), r.out).toBe('done');
+      for (let i = 0; i < 40 && !events.some((e) => e.ev.type === 'newMail'); i++) await new Promise((res) => setTimeout(res, 50));
+      await new Promise((res) => setTimeout(res, 300));
+      off();
+      await sync('incremental');
+    }, 300_000);
+
+    it('the IDLE connection makes the mirror sync at once: NewMail for the appended message within 2 s', async () => {
+      const nm = events.filter((e) => e.ev.type === 'newMail');
+      expect(nm).toHaveLength(1);
+      expect(nm[0]!.ev.fid).toBe(mb.special.inbox);
+      expect(nm[0]!.at - appendedAt).toBeLessThan(2000);
+      const [subject] = await mb.getMessageProps(nm[0]!.ev.mid!, [PidTagSubject]);
+      expect(subject).toEqual({ tag: PidTagSubject, value: 'appended by imaplib' });
+      // the expunge reached the sessions' events too
+      expect(events.some((e) => e.ev.type === 'objectDeleted' && e.ev.mid === goneMid)).toBe(true);
+    });
+
+    it('the next incremental sync (state from the first one) returns exactly those three changes', () => {
+      const inbox = runs.incremental!.inbox as Json;
+      expect((inbox.changes as Json[]).map((c) => c.subject)).toEqual(['appended by imaplib']);
+      expect([...inbox.deleted, ...inbox.softDeleted]).toEqual([eidString(goneMid)]);
+      expect(inbox.read).toEqual([eidString(seenMid)]);
+      expect(inbox.unread).toEqual([]);
+    });
+  });
+
+  it('an EMSMDB session registered for NewMail (RopRegisterNotification + EcDoAsyncWaitEx) hears of an imaplib APPEND within 2 s', async () => {
+    const out = await runPythonJson<Json>('emsmdb/imap_newmail.py', [
+      '--host', '127.0.0.1', '--epm-port', String(port), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN,
+      '--imap-port', String(d.port), '--imap-user', 'alice', '--imap-password', 'alice-secret', '--subject', 'notify me',
+    ], 120_000);
+    for (const s of out.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
+    const nm = out.newMail as Json;
+    expect(nm.waitPendingBeforeAppend).toBe(true);
+    expect(nm.EcDoAsyncWaitEx, JSON.stringify(nm)).toMatchObject({ ErrorCode: 0 });
+    expect(nm.waitLatencyMs).toBeLessThan(2000);
+    const notes = (nm.notifications as Json[]).filter((n) => n.type === 'NewMail');
+    expect(notes, JSON.stringify(nm.notifications)).toHaveLength(1);
+    expect(notes[0]).toMatchObject({ inInbox: true, FolderId: eidString(mb.special.inbox) });
+    const rows = await mb.contentsRows(mb.special.inbox, { tags: [PidTagSubject] });
+    const mine = rows.filter((r) => r.props.get(PidTagSubject) === 'notify me').map((r) => eidString(r.id));
+    expect(mine).toEqual([notes[0]!.MessageId]);
+  }, 180_000);
+
+  it('the watcher reconnects after the IMAP server restarts, and IDLE reports new mail again', async () => {
+    await d.restart();
+    const t0 = Date.now();
+    // the old IDLE connection is gone at once; a new one comes after the 1 s reconnect delay
+    for (let i = 0; i < 100 && (Date.now() - t0 < 300 || !mb.watcher.idling); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(mb.watcher.idling).toBe(true);
+    const got: MailboxEvent[] = [];
+    const off = mb.events.subscribe((ev) => {
+      if (ev.type === 'newMail') got.push(ev);
+    });
+    try {
+      const admin = new ImapFlow(d.clientOptions('alice'));
+      await admin.connect();
+      await admin.append('INBOX', Buffer.from('Subject: after the restart\r\n\r\nx\r\n'));
+      const at = Date.now();
+      await admin.logout();
+      for (let i = 0; i < 40 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(got).toHaveLength(1);
+      expect(Date.now() - at).toBeLessThan(2000);
+      const [subject] = await mb.getMessageProps(got[0]!.mid!, [PidTagSubject]);
+      expect(subject).toEqual({ tag: PidTagSubject, value: 'after the restart' });
+    } finally {
+      off();
+    }
+  }, 60_000);
+});
+
+describe('store.backend imap without IDLE: the ROP handlers refresh a mirrored folder before reading it', () => {
+  let d: Dovecot;
+  let ts: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-store3-'));
+    d = await startDovecot({ mode: 'master' });
+    ts = await startTestServer({ store: { backend: 'imap' }, imap: imapSettings(d, { idle: false, syncIntervalSeconds: 3600 }) });
+  }, 120_000);
+  afterAll(async () => {
+    await ts?.close();
+    await d?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('contents RopSynchronizationConfigure syncs the Inbox from IMAP first', async () => {
+    const port = ts.server.ports.epm ?? ts.server.ports.rpc;
+    const run = async (): Promise<Json> => {
+      const out = await runPythonJson<Json>('emsmdb/imap_inbox_sync.py', [
+        '--host', '127.0.0.1', '--epm-port', String(port), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN,
+        '--state', path.join(dir, 'state.json'),
+      ], 120_000);
+      for (const s of out.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
+      return out.inbox as Json;
+    };
+    expect((await run()).messages).toBe(0);
+    const admin = new ImapFlow(d.clientOptions('alice'));
+    await admin.connect();
+    await admin.append('INBOX', Buffer.from('Subject: picked up by the refresh\r\n\r\nx\r\n'));
+    await admin.logout();
+    await new Promise((r) => setTimeout(r, 2100)); // the per-folder refresh limit (2 s)
+    const inbox = await run();
+    expect((inbox.changes as Json[]).map((c) => c.subject)).toEqual(['picked up by the refresh']);
+  }, 180_000);
+});
+
+describe('ImapStore logon and configuration', () => {
+  let d: Dovecot;
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-store2-'));
+    d = await startDovecot({ mode: 'master' });
+  }, 60_000);
+  afterAll(async () => {
+    await d?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const config = (imap: Record<string, unknown>) => loadConfig({ env: {}, overrides: { dataDir: tmp, store: { backend: 'imap' }, imap } });
+  const localStore = (name: string) => new LocalStore({ mailboxDir: path.join(tmp, name, 'mailboxes'), index: new SqliteIndexProvider(path.join(tmp, name, 'index.sqlite')) });
+  const capture = () => {
+    const lines: Json[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Json);
+        cb();
+      },
+    });
+    return { lines, log: pino({ level: 'debug' }, sink) };
+  };
+
+  it('a wrong imap.masterPassword fails the logon with OC_IMAP_AUTH (ecLoginFailure) and an error log line', async () => {
+    const { lines, log } = capture();
+    const store = new ImapStore({ local: localStore('bad'), imap: config(imapSettings(d, { masterPassword: 'wrong' })).imap, log });
+    try {
+      await expect(store.openMailbox(OWNER)).rejects.toMatchObject({ code: 'OC_IMAP_AUTH', ec: SEC.LogonFailed });
+      const line = lines.find((l) => l.msg === 'IMAP login refused: the logon fails');
+      expect(line).toMatchObject({ user: 'alice', code: 'OC_IMAP_AUTH' });
+      expect(String(line!.err)).toContain('alice*master');
+      expect(JSON.stringify(lines)).not.toContain('wrong');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('an unreachable IMAP server does not fail the logon: the local mirror is used and a warning logged', async () => {
+    const { lines, log } = capture();
+    const store = new ImapStore({ local: localStore('down'), imap: config(imapSettings(d, { port: 1, timeoutSeconds: 2, idle: false })).imap, log });
+    try {
+      const mb = (await store.openMailbox(OWNER)) as ImapMailbox;
+      expect(await mb.folderExists(mb.special.inbox)).toBe(true);
+      expect(lines.some((l) => l.msg?.startsWith('IMAP server not reachable at logon'))).toBe(true);
+      await mb.refreshFolder(mb.special.inbox); // not mirrored yet: nothing happens, nothing thrown
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refreshFolder picks up an APPEND (rate-limited per folder); the IMAP index maps it', async () => {
+    const { log } = capture();
+    const store = new ImapStore({ local: localStore('refresh'), imap: config(imapSettings(d, { idle: false })).imap, log: log, refreshMinMs: 300 });
+    const admin = new ImapFlow(d.clientOptions('bob'));
+    await admin.connect();
+    try {
+      const mb = (await store.openMailbox({ ...OWNER, username: 'bob', displayName: 'bob' })) as ImapMailbox;
+      const before = (await mb.contentsRows(mb.special.inbox, { tags: [] })).length;
+      await admin.append('INBOX', Buffer.from('Subject: refresh one\r\n\r\nx\r\n'));
+      await new Promise((r) => setTimeout(r, 350));
+      await mb.refreshFolder(mb.special.inbox);
+      expect((await mb.contentsRows(mb.special.inbox, { tags: [] })).length).toBe(before + 1);
+      await admin.append('INBOX', Buffer.from('Subject: refresh two\r\n\r\nx\r\n'));
+      await mb.refreshFolder(mb.special.inbox); // within refreshMinMs: skipped
+      expect((await mb.contentsRows(mb.special.inbox, { tags: [] })).length).toBe(before + 1);
+      await new Promise((r) => setTimeout(r, 350));
+      await mb.refreshFolder(mb.special.inbox);
+      expect((await mb.contentsRows(mb.special.inbox, { tags: [] })).length).toBe(before + 2);
+    } finally {
+      await admin.logout();
+      await store.close();
+    }
+  });
+
+  it('write-back wiring: each MAPI change of a mirrored folder reaches the writer, before or after the local change', async () => {
+    // ImapWriteBack (writeback.ts) is written separately; a recording ImapWriter stands in for it here
+    const calls: { op: string; args: unknown[]; localBefore?: boolean }[] = [];
+    const created = new Set<bigint>();
+    let fail: string | null = null;
+    let mirror!: ImapMirror;
+    let local!: LocalMailbox;
+    const rec = (op: string, probe?: () => Promise<boolean>) => async (...args: unknown[]): Promise<void> => {
+      calls.push({ op, args, ...(probe ? { localBefore: await probe() } : {}) });
+      if (fail === op) throw new StoreError('OC_TEST_WRITER', SEC.NetworkError, `${op} refused`);
+    };
+    const writer: ImapWriter = {
+      isMirrored: async (fid) => created.has(fid) || (await mirror.ctx.imap.folderById(eidGlobcnt(fid))) !== null,
+      setReadFlags: rec('setReadFlags'),
+      deleteMessages: async (fid, mids) => rec('deleteMessages', () => local.messageExists(mids[0]!))(fid, mids),
+      moveCopy: rec('moveCopy'),
+      saveMessage: async (fid, mid) => rec('saveMessage', () => local.messageExists(mid))(fid, mid),
+      setFlags: rec('setFlags'),
+      createFolder: async (parent, fid, name) => {
+        created.add(fid);
+        await rec('createFolder')(parent, fid, name);
+      },
+      renameFolder: rec('renameFolder'),
+      deleteFolder: async (fid) => rec('deleteFolder', () => local.folderExists(fid))(fid),
+      appendSent: rec('appendSent'),
+    };
+    const { lines, log } = capture();
+    const admin = new ImapFlow(d.clientOptions('carol'));
+    await admin.connect();
+    for (const n of ['one', 'two', 'three']) await admin.append('INBOX', Buffer.from(`Subject: carol ${n}\r\n\r\nx\r\n`));
+    await admin.logout();
+    const store = new ImapStore({
+      local: localStore('writer'), imap: config(imapSettings(d, { idle: false })).imap, log,
+      writer: (m) => {
+        mirror = m;
+        local = m.ctx.mb;
+        return writer;
+      },
+    });
+    try {
+      const mb = (await store.openMailbox({ ...OWNER, username: 'carol', displayName: 'carol' })) as ImapMailbox;
+      const inbox = mb.special.inbox;
+      const mids = (await mb.contentsRows(inbox, { tags: [] })).map((r) => r.id);
+      expect(mids).toHaveLength(3);
+      expect(calls).toEqual([]); // the mirror's own changes are not written back
+
+      expect(await mb.setReadFlags(inbox, [mids[0]!], true)).toEqual([mids[0]]);
+      await mb.setMessageProps(mids[1]!, [{ tag: 0x10900003, value: 2 }]);
+      expect(calls.splice(0)).toEqual([{ op: 'setReadFlags', args: [inbox, [mids[0]], true] }, { op: 'setFlags', args: [inbox, mids[1]] }]);
+
+      // a before-call that fails is the MAPI call's error, and nothing changed locally
+      fail = 'deleteMessages';
+      await expect(mb.deleteMessages(inbox, [mids[2]!])).rejects.toMatchObject({ code: 'OC_TEST_WRITER' });
+      expect(await mb.messageExists(mids[2]!)).toBe(true);
+      fail = 'setReadFlags';
+      expect(await mb.setReadFlags(inbox, [mids[1]!], true)).toEqual([mids[1]]); // after-call failure: logged only
+      expect(lines.some((l) => l.msg === 'IMAP write-back failed; the next sync repairs the mirror' && l.op === 'setReadFlags')).toBe(true);
+      fail = null;
+      calls.splice(0);
+      await mb.deleteMessages(inbox, [mids[2]!]);
+      expect(calls.splice(0)).toEqual([{ op: 'deleteMessages', args: [inbox, [mids[2]]], localBefore: true }]);
+      expect(await mb.messageExists(mids[2]!)).toBe(false);
+
+      const m = await mb.newMessage(inbox);
+      await m.setProps([{ tag: PidTagSubject, value: 'drafted in Outlook' }]);
+      const mid = await m.save();
+      expect(calls.splice(0)).toEqual([{ op: 'saveMessage', args: [inbox, mid], localBefore: true }]);
+
+      const f = await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Projects', containerClass: 'IPF.Note' });
+      await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Team calendar', containerClass: 'IPF.Appointment' });
+      expect(calls.splice(0)).toEqual([{ op: 'createFolder', args: [mb.special.ipmSubtree, f.fid, 'Projects'] }]);
+      const r = await mb.moveCopyMessages(inbox, [mids[0]!], f.fid, true);
+      expect(calls.splice(0)).toEqual([{ op: 'moveCopy', args: [inbox, f.fid, r.ids, true] }]);
+      await mb.moveFolder(f.fid, inbox);
+      await mb.moveFolder(f.fid, inbox, 'Renamed');
+      expect(calls.splice(0)).toEqual([{ op: 'renameFolder', args: [f.fid, inbox, 'Projects'] }, { op: 'renameFolder', args: [f.fid, inbox, 'Renamed'] }]);
+      const copied = [...r.ids.values()];
+      await mb.emptyFolder(f.fid);
+      expect(calls.splice(0)).toEqual([{ op: 'deleteMessages', args: [f.fid, copied], localBefore: true }]);
+      await mb.deleteFolder(f.fid, 0x15);
+      expect(calls.splice(0)).toEqual([{ op: 'deleteFolder', args: [f.fid], localBefore: true }]);
+      expect(await mb.folderExists(f.fid)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('with the real write-back (ImapWriteBack): read state and deletes reach IMAP, and the next sync echoes nothing', async () => {
+    const { log } = capture();
+    const store = new ImapStore({ local: localStore('real'), imap: config(imapSettings(d, { idle: false })).imap, log, refreshMinMs: 0 });
+    const admin = new ImapFlow(d.clientOptions('carol'));
+    await admin.connect();
+    try {
+      const mb = (await store.openMailbox({ ...OWNER, username: 'carol', displayName: 'carol' })) as ImapMailbox;
+      const inbox = mb.special.inbox;
+      const rows = await mb.contentsRows(inbox, { tags: [PidTagSubject] });
+      const bySubject = new Map(rows.map((r) => [r.props.get(PidTagSubject), r.id]));
+      await mb.setReadFlags(inbox, [bySubject.get('carol one')!], true);
+      await mb.deleteMessages(inbox, [bySubject.get('carol two')!]);
+      await admin.mailboxOpen('INBOX', { readOnly: true });
+      const onImap = await admin.fetchAll('1:*', { envelope: true, flags: true });
+      const state = new Map(onImap.map((m) => [m.envelope?.subject, m.flags?.has('\\Seen') ?? false]));
+      expect(state).toEqual(new Map([['carol one', true], ['carol three', false]]));
+      const events: MailboxEvent[] = [];
+      const off = mb.events.subscribe((ev) => events.push(ev));
+      const r = await mb.sync(inbox);
+      off();
+      expect(r).toMatchObject({ added: 0, changed: 0, deleted: 0 });
+      expect(events).toEqual([]);
+      expect((await mb.contentsRows(inbox, { tags: [] })).length).toBe(2);
+    } finally {
+      await admin.logout();
+      await store.close();
+    }
+  });
+
+  it('the configuration is checked when the store is built: OC_IMAP_CONFIG names the key', () => {
+    const c = config({ host: '127.0.0.1', auth: 'master', masterUser: '' });
+    expect(() => createStore({ ...c, logger: silentLogger() })).toThrow(expect.objectContaining({ code: 'OC_IMAP_CONFIG', message: expect.stringContaining('imap.masterUser') }));
+    const noHost = config({ host: '' });
+    expect(() => createStore({ ...noHost, logger: silentLogger() })).toThrow(expect.objectContaining({ code: 'OC_IMAP_CONFIG', message: expect.stringContaining('imap.host') }));
+  });
+});

@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""New mail from IMAP reaches an EMSMDB session (issue 8, the IMAP-backed store): the client of cached_mode.py connects
+(ncacn_ip_tcp, PKT_PRIVACY), opens the asynchronous context handle (EcDoAsyncConnectEx) and a second association bound
+to AsyncEMSMDB, registers for NewMail on the whole store (RopRegisterNotification, MS-OXCNOTIF 2.2.1.2.1), starts an
+EcDoAsyncWaitEx in a thread, then APPENDs a message to the user's INBOX over IMAP with Python's imaplib (the "other
+mail client") and measures how long after the APPEND's OK the wait completes. One EcDoRpcExt2 then collects the
+RopNotify blocks.
+
+  imap_newmail.py --epm-port P -u alice -p PASSWORD -d TEST --dn DN --imap-port N --imap-user U --imap-password W
+                  --subject S
+
+Prints one JSON object: steps as in the other runs; under 'newMail': waitLatencyMs (APPEND OK -> wait completed),
+EcDoAsyncWaitEx's answer, the notifications (type, FolderId, MessageId, whether FolderId is the Inbox).
+"""
+import argparse
+import imaplib
+import os
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import cached_mode as C
+import ocemsmdb as O
+import props as P
+import rops as R
+import rops_msg as M
+
+
+class Run(C.StepRun):
+    TRACE_LINES = 10
+
+    def __init__(self, a):
+        C.StepRun.__init__(self, a)
+        self.c = C.Client(a)
+
+    def s_connect(self):
+        a = self.a
+        info = self.c.connect()
+        self.out['connect'] = info
+        err, self.acxh = self.c.s.async_connect()
+        if err != 0:
+            raise C.StepError('EcDoAsyncConnectEx returned 0x%08X' % err)
+        self.async_dce = O.connect_dce(a.host, info['port'], a.user, a.password, a.domain, 6, O.MSRPC_UUID_ASYNCEMSMDB)
+        self.c.one(lambda i: M.RopRegisterNotification(M.NF_NEWMAIL, True, in_index=i['logon'], out_index=i['notif']),
+                   ['logon'], ['notif'], what='RopRegisterNotification')
+        self.out['connect']['drainedBefore'] = len(self.drain())
+
+    def drain(self):
+        resp = self.c.m.run(lambda i: [R.RopGetStoreState(in_index=i['logon'])], ['logon'])
+        return [x for x in resp if x.get('RopId') == 0x2A]
+
+    def s_new_mail(self):
+        a = self.a
+        d = self.out.setdefault('newMail', {})
+        box = {}
+
+        def wait():
+            try:
+                box['r'] = O.async_wait(self.async_dce, self.acxh)
+            except Exception as e:
+                box['e'] = '%s: %s' % (type(e).__name__, e)
+            box['done'] = time.time()
+        t = threading.Thread(target=wait, daemon=True)
+        t.start()
+        time.sleep(0.3)
+        d['waitPendingBeforeAppend'] = 'done' not in box
+        m = imaplib.IMAP4(a.host, a.imap_port)
+        m.login(a.imap_user, a.imap_password)
+        msg = ('From: Eve <eve@example.org>\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <newmail.%d@example.org>\r\n\r\n'
+               'New mail over IMAP.\r\n' % (a.imap_user, a.subject, int(time.time() * 1000))).encode()
+        typ, _ = m.append('INBOX', None, None, msg)
+        t_append = time.time()
+        m.logout()
+        if typ != 'OK':
+            raise C.StepError('imaplib APPEND answered %s' % typ)
+        t.join(10.0)
+        if 'done' not in box:
+            d['EcDoAsyncWaitEx'] = 'pending after 10 s'
+            return
+        d['EcDoAsyncWaitEx'] = box.get('r') or {'error': box.get('e')}
+        d['waitLatencyMs'] = int((box['done'] - t_append) * 1000)
+        notes = self.drain()
+        inbox = self.c.fids['Inbox']
+        d['notifications'] = []
+        for n in notes:
+            nd = n['NotificationData']
+            d['notifications'].append({'type': nd.get('NotificationType'), 'FolderId': P.fid_str(nd['FolderId']) if isinstance(nd.get('FolderId'), int) else None,
+                                       'MessageId': P.fid_str(nd['MessageId']) if isinstance(nd.get('MessageId'), int) else None,
+                                       'inInbox': nd.get('FolderId') == inbox, 'MessageClass': nd.get('MessageClass')})
+
+    def s_disconnect(self):
+        self.c.disconnect()
+
+    def run(self):
+        self.step('connect', self.s_connect)
+        self.step('newMail', self.s_new_mail)
+        if self.c.s and self.c.s.cxh is not None:
+            self.step('disconnect', self.s_disconnect)
+        return self.out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--host', default='127.0.0.1')
+    ap.add_argument('--epm-port', type=int, required=True)
+    ap.add_argument('-u', '--user', default='alice')
+    ap.add_argument('-p', '--password', default='Passw0rd!')
+    ap.add_argument('-d', '--domain', default='TEST')
+    ap.add_argument('--dn', required=True)
+    ap.add_argument('--imap-port', type=int, required=True)
+    ap.add_argument('--imap-user', required=True)
+    ap.add_argument('--imap-password', required=True)
+    ap.add_argument('--subject', required=True)
+    ap.add_argument('--steps', default=None)
+    Run(ap.parse_args()).run_and_exit()
+
+
+if __name__ == '__main__':
+    main()
