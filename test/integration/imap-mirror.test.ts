@@ -3,7 +3,6 @@
 // modified UTF-7 names, deletes, idempotence), the first fetch of a folder (test/mime/corpus.ts messages with
 // flags), changes made by another IMAP client (Python imaplib: \Seen, EXPUNGE, APPEND, MOVE) found through
 // CONDSTORE/QRESYNC, a UIDVALIDITY change, and a broken message mirrored as raw MIME with a warning.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +15,7 @@ import { eidGlobcnt, makeEid } from '../../src/mapi/ids.js';
 import type { PropValue } from '../../src/mapi/props.js';
 import { parseMime } from '../../src/mime/parse.js';
 import { mimeToMapi } from '../../src/mime/to-mapi.js';
-import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
+import { ImapCredentials } from '../../src/mapistore/backends/imap/credentials.js';
 import { folderState } from '../../src/mapistore/backends/imap/folders.js';
 import { PidTagFlagStatus, PidTagLastVerbExecuted, importMessage, rawSubject } from '../../src/mapistore/backends/imap/import.js';
 import { ImapMirror, uidSet } from '../../src/mapistore/backends/imap/mirror.js';
@@ -28,23 +27,12 @@ import { hasImapIndex, type ImapIndex } from '../../src/mapistore/index/types.js
 import { TAG } from '../../src/mapistore/tags.js';
 import { loadMessage, type LoadedMessage } from '../../src/transport/mime.js';
 import { T } from '../../src/transport/tags.js';
-import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { corpus } from '../mime/corpus.js';
 import { val } from '../mapistore/store-helpers.js';
 
-const AUTH: ImapAuthSettings = {
-  auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, masterPasswordFile: '', masterSeparator: '*',
-  trustedPassword: 'trusted', passwordFile: '',
-};
+const AUTH = MASTER_AUTH;
 
-function python(script: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('/usr/bin/python3', ['-c', script, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, out: String(stdout) + String(stderr) });
-    });
-  });
-}
 
 // the other IMAP client: \Seen on three UIDs, \Deleted + EXPUNGE on two, APPEND one, MOVE one to Archive
 const IMAPLIB_CHANGES = `
@@ -62,6 +50,7 @@ assert m.uid('MOVE', moved, 'Archive')[0] == 'OK'
 m.logout()
 print('done')
 `;
+import { MASTER_AUTH, python } from '../helpers/imap-test.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-mirror-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

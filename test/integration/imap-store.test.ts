@@ -6,7 +6,6 @@
 // incremental sync returns exactly those; the APPEND reaches the mailbox's events as NewMail within 2 s (IDLE); a
 // wrong imap.masterPassword fails the logon with OC_IMAP_AUTH (ecLoginFailure) and an error log line; an unreachable
 // IMAP server does not fail it; a refresh of a mirrored folder picks up changes; the configuration is checked at start.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,14 +35,6 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const PidTagSubject = 0x0037001f;
 const OWNER = { username: 'alice', displayName: 'alice', legacyDn: USER_DN };
 
-function python(script: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('/usr/bin/python3', ['-c', script, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, out: String(stdout) + String(stderr) });
-    });
-  });
-}
 
 // the other IMAP client: \Seen on one UID, \Deleted + EXPUNGE on another, APPEND one
 const IMAPLIB_CHANGES = `
@@ -60,6 +51,7 @@ assert m.append('INBOX', None, None, msg)[0] == 'OK'
 m.logout()
 print('done')
 `;
+import { python } from '../helpers/imap-test.js';
 
 const imapSettings = (d: Dovecot, over: Record<string, unknown> = {}) => ({
   host: d.host, port: d.port, security: 'none' as const, auth: 'master' as const, masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD,

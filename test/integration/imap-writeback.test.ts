@@ -4,7 +4,6 @@
 // (old UID gone, new one there), delete, move, copy (COPYUID mapping), moves into and out of local-only folders,
 // folder create / rename / move / delete (imaplib LIST as judge), special folders refused, the sent copy, a refused
 // APPEND that keeps the local message; after each change the mirror's next sync reports nothing (no echo).
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eidGlobcnt, makeEid } from '../../src/mapi/ids.js';
 import { SEC, StoreError } from '../../src/mapistore/errors.js';
-import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
+import { ImapCredentials } from '../../src/mapistore/backends/imap/credentials.js';
 import { folderState } from '../../src/mapistore/backends/imap/folders.js';
 import { MSGFLAG_UNSENT, NOTEVERB_FORWARD, PidTagFlagStatus, PidTagLastVerbExecuted, flagBits } from '../../src/mapistore/backends/imap/import.js';
 import { ImapMirror } from '../../src/mapistore/backends/imap/mirror.js';
@@ -28,21 +27,10 @@ import { IMAP_FLAG, hasImapIndex, type ImapIndex } from '../../src/mapistore/ind
 import { MSGFLAG_READ } from '../../src/mapistore/tags.js';
 import { ATTACH_BY_VALUE, MAPI_BCC, MAPI_CC, MAPI_TO, type RecipientChange } from '../../src/mapistore/types.js';
 import { T } from '../../src/transport/tags.js';
-import { MASTER_PASSWORD, MASTER_USER, imapCommand, str, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { imapCommand, str, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 
-const AUTH: ImapAuthSettings = {
-  auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, masterPasswordFile: '', masterSeparator: '*',
-  trustedPassword: 'trusted', passwordFile: '',
-};
+const AUTH = MASTER_AUTH;
 
-function python(script: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('/usr/bin/python3', ['-c', script, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, out: String(stdout) + String(stderr) });
-    });
-  });
-}
 
 // the independent reader: one message by UID, parsed with Python's email package
 const PY_MESSAGE = `
@@ -87,6 +75,7 @@ for line in data:
 print(json.dumps(sorted(names)))
 m.logout()
 `;
+import { MASTER_AUTH, python } from '../helpers/imap-test.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-writeback-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
