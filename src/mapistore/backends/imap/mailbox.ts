@@ -17,15 +17,19 @@
 //   or UIDVALIDITY-triggered full fetch: that is not new mail).
 // - Folder creation goes to IMAP when the parent is mirrored, or is the IPM subtree and the container class is empty or
 //   IPF.Note*: calendars, contacts and tasks stay local.
+// - folder permissions (getPermissions, modifyPermissions, rightsOf) of mirrored folders are the IMAP mailbox's
+//   RFC 4314 ACL (acl-store.ts, kept in step with the local table); other folders keep the local table alone.
 import type { TaggedValue } from '../../../mapi/props.js';
 import type { Logger } from '../../../util/log.js';
 import type { StoreError } from '../../errors.js';
 import type { MailboxEvent } from '../../events.js';
 import type {
-  CreatedFolder, DeleteResult, FolderInit, MailboxStore, MessageObject, MoveCopyResult, PropertyProblem,
+  CreatedFolder, DeleteResult, FolderInit, MailboxStore, MessageObject, MoveCopyResult, PermissionChange, PermissionEntry,
+  PropertyProblem,
 } from '../../types.js';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import type { LocalMailbox } from '../local/mailbox.js';
+import { ImapAcl } from './acl-store.js';
 import { fidOf } from './folders.js';
 import { PidTagFlagStatus, PidTagLastVerbExecuted } from './import.js';
 import type { FolderSyncResult, ImapMirror } from './mirror.js';
@@ -90,6 +94,7 @@ export class ImapMailbox {
   private downUntil = 0;
   private allRunning: Promise<boolean> | null = null;
   private closed = false;
+  private aclStore: ImapAcl | null = null;
 
   constructor(private readonly o: ImapMailboxOptions) {
     this.local = o.local;
@@ -343,6 +348,25 @@ export class ImapMailbox {
   async deleteFolder(fid: bigint, flags: number): Promise<DeleteResult> {
     if (await this.writer.isMirrored(fid)) await this.before('deleteFolder', fid, () => this.writer.deleteFolder(fid));
     return this.local.deleteFolder(fid, flags);
+  }
+
+  // --- folder permissions of mirrored folders: the IMAP ACL (acl-store.ts; others: the local table) ---
+
+  private get acl(): ImapAcl {
+    this.aclStore ??= new ImapAcl(this.local, this.mirror.ctx, this.log);
+    return this.aclStore;
+  }
+
+  getPermissions(fid: bigint): Promise<PermissionEntry[]> {
+    return this.acl.getPermissions(fid);
+  }
+
+  modifyPermissions(fid: bigint, changes: readonly PermissionChange[], opts?: { replace?: boolean }): Promise<void> {
+    return this.acl.modifyPermissions(fid, changes, opts);
+  }
+
+  rightsOf(fid: bigint, username: string): Promise<number> {
+    return this.acl.rightsOf(fid, username);
   }
 
   /** Stops the watcher, waits for running syncs, closes the LocalMailbox. */
