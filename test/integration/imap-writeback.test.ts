@@ -63,9 +63,10 @@ m.logout()
 const PY_LIST = `
 import imaplib, sys, json, re
 host, port, user, pw = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+which = sys.argv[5] if len(sys.argv) > 5 else 'list'
 m = imaplib.IMAP4(host, port)
 assert m.login(user, pw)[0] == 'OK'
-typ, data = m.list()
+typ, data = m.lsub() if which == 'lsub' else m.list()
 assert typ == 'OK'
 names = []
 for line in data:
@@ -188,8 +189,8 @@ describe('MAPI -> IMAP write-back against Dovecot', () => {
       lock.release();
     }
   };
-  const pyList = async (): Promise<string[]> => {
-    const r = await python(PY_LIST, [d.host, String(d.port), 'alice', 'alice-secret']);
+  const pyList = async (which: 'list' | 'lsub' = 'list'): Promise<string[]> => {
+    const r = await python(PY_LIST, [d.host, String(d.port), 'alice', 'alice-secret', which]);
     expect(r.code, r.out).toBe(0);
     return JSON.parse(r.out) as string[];
   };
@@ -376,6 +377,7 @@ describe('MAPI -> IMAP write-back against Dovecot', () => {
     const sub = (await mb.createFolder(mb.special.inbox, { displayName: 'Projets é', containerClass: 'IPF.Note' })).fid;
     await wb.createFolder(mb.special.inbox, sub, 'Projets é');
     expect(await pyList()).toContain('INBOX/Projets &AOk-');
+    expect(await pyList('lsub')).toContain('INBOX/Projets &AOk-'); // subscribed, so other mail clients show it
     const row = await imap.folderById(eidGlobcnt(sub));
     expect(row?.imapName).toBe('INBOX/Projets &AOk-');
     expect(folderState(row!).path).toBe('INBOX/Projets é');
@@ -396,6 +398,9 @@ describe('MAPI -> IMAP write-back against Dovecot', () => {
     expect(names).toContain('Top level');
     expect(names).toContain('Top level/Child');
     expect(names).not.toContain('INBOX/Projets &AOk-');
+    const subscribed = await pyList('lsub');
+    expect(subscribed).toContain('Top level');
+    expect(subscribed).not.toContain('INBOX/Projets &AOk-');
     expect(folderState((await imap.folderById(eidGlobcnt(child)))!).path).toBe('Top level/Child');
     expect(await mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0 });
     expect(await mb.folderExists(child)).toBe(true);
@@ -407,6 +412,7 @@ describe('MAPI -> IMAP write-back against Dovecot', () => {
     await mb.deleteFolder(sub, 0x01 | 0x04 | 0x10);
     const after = await pyList();
     expect(after.filter((n) => n.startsWith('Top level'))).toEqual([]);
+    expect((await pyList('lsub')).filter((n) => n.startsWith('Top level'))).toEqual([]);
     expect(await imap.folderById(eidGlobcnt(sub))).toBeNull();
     expect(await imap.folderById(eidGlobcnt(child))).toBeNull();
     expect(await mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0 });

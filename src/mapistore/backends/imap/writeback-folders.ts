@@ -78,6 +78,8 @@ export async function createFolder(ctx: MirrorContext, parentFid: bigint, fid: b
     }
     const entry = (await listAll(client)).find((e) => e.path === res.path);
     if (!entry) throw imapError('OC_IMAP_CREATE', `CREATE ${path} succeeded but LIST does not show it`);
+    // other mail clients of the user show subscribed mailboxes: a folder made in Outlook is subscribed (RFC 9051 6.3.7)
+    await subscribe(ctx, client, res.path, true);
     const taken = await ctx.imap.folderByName(entry.pathAsListed);
     if (taken && taken.folderGlobcnt !== eidGlobcnt(fid) && (await ctx.mb.folderExists(fidOf(taken.folderGlobcnt)))) {
       throw new StoreError('OC_IMAP_EXISTS', SEC.DuplicateName, `IMAP mailbox ${entry.path} is already mirrored by another folder`);
@@ -120,6 +122,9 @@ export async function renameFolder(ctx: MirrorContext, fid: bigint, newParentFid
     } catch (e) {
       throw imapError('OC_IMAP_RENAME', `RENAME ${st.path} ${newPath} refused`, e);
     }
+    // subscriptions do not follow a RENAME on every server (RFC 9051 6.3.6 leaves it open)
+    await subscribe(ctx, client, st.path, false);
+    await subscribe(ctx, client, newPath, true);
     const listed = new Map((await listAll(client)).map((e) => [e.path, e]));
     const moved: ImapFolderRow[] = [];
     for (const r of await ctx.imap.listFolders()) {
@@ -147,6 +152,7 @@ export async function deleteFolder(ctx: MirrorContext, fid: bigint): Promise<voi
     for (const e of targets) {
       try {
         await client.mailboxDelete(e.path);
+        await subscribe(ctx, client, e.path, false);
       } catch (err) {
         const text = (err as { responseText?: string }).responseText ?? '';
         if (!/(doesn't|does not) exist|no such mailbox/i.test(text)) throw imapError('OC_IMAP_DELETE', `DELETE ${e.path} refused`, err);
@@ -156,4 +162,14 @@ export async function deleteFolder(ctx: MirrorContext, fid: bigint): Promise<voi
       if (within(folderState(r).path, st)) await ctx.imap.deleteFolder(r.folderGlobcnt);
     }
   });
+}
+
+/** SUBSCRIBE / UNSUBSCRIBE; a refusal only costs the other clients' folder list: logged, never an error. */
+async function subscribe(ctx: MirrorContext, client: ImapFlow, path: string, on: boolean): Promise<void> {
+  try {
+    if (on) await client.mailboxSubscribe(path);
+    else await client.mailboxUnsubscribe(path);
+  } catch (e) {
+    ctx.log.warn({ user: ctx.username, mailbox: path, err: (e as Error).message }, `IMAP write-back: ${on ? 'SUBSCRIBE' : 'UNSUBSCRIBE'} refused`);
+  }
 }
