@@ -52,6 +52,7 @@ m.logout()
 print('done')
 `;
 import { python } from '../helpers/imap-test.js';
+import { bodiesFromRtf } from '../../src/mapi/rtf/body.js';
 
 const imapSettings = (d: Dovecot, over: Record<string, unknown> = {}) => ({
   host: d.host, port: d.port, security: 'none' as const, auth: 'master' as const, masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD,
@@ -118,6 +119,33 @@ describe('store.backend imap: the whole server over a real Dovecot', () => {
     expect(rows).toHaveLength(50);
     for (let i = 0; i < 50 && !mb.watcher.idling; i++) await new Promise((r) => setTimeout(r, 100));
     expect(mb.watcher.idling).toBe(true);
+  });
+
+  it('PidTagRtfCompressed is produced on demand from the HTML (or text) body of mirrored mail', async () => {
+    const PidTagHtml = 0x10130102;
+    const PidTagBody = 0x1000001f;
+    const PidTagRtfCompressed = 0x10090102;
+    const rows = await mb.contentsRows(mb.special.inbox, { tags: [PidTagSubject] });
+    let html = 0;
+    let text = 0;
+    for (const row of rows) {
+      const m = await mb.openMessage(row.id);
+      const [h, b, rtf] = await m.getProps([PidTagHtml, PidTagBody, PidTagRtfCompressed]);
+      if (!rtf || !('value' in rtf) || !Buffer.isBuffer(rtf.value)) continue;
+      const back = bodiesFromRtf(rtf.value);
+      if (h && 'value' in h && Buffer.isBuffer(h.value)) {
+        // the same HTML comes back out of the RTF (its code page may differ: compare the text)
+        expect(back.kind).toBe('html');
+        expect(back.html?.toString('utf8').replace(/\s+/g, ' ')).toContain(h.value.toString('utf8').replace(/\s+/g, ' ').slice(0, 40));
+        html++;
+      } else if (b && 'value' in b && typeof b.value === 'string') {
+        expect(back.kind).toBe('text');
+        expect(back.text.replace(/\r\n/g, '\n').trim()).toBe(b.value.replace(/\r\n/g, '\n').trim());
+        text++;
+      }
+    }
+    expect(html).toBeGreaterThan(5);
+    expect(text).toBeGreaterThan(0);
   });
 
   it('first cached-mode sync of the Inbox (EMSMDB client, ICS) brings all 50 messages with their read state', async () => {

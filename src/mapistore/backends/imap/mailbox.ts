@@ -21,7 +21,7 @@
 //   RFC 4314 ACL (acl-store.ts, kept in step with the local table); other folders keep the local table alone.
 import type { TaggedValue } from '../../../mapi/props.js';
 import type { Logger } from '../../../util/log.js';
-import type { StoreError } from '../../errors.js';
+import { SEC, type StoreError } from '../../errors.js';
 import type { MailboxEvent } from '../../events.js';
 import type {
   CreatedFolder, DeleteResult, FolderInit, MailboxStore, MessageObject, MoveCopyResult, PermissionChange, PermissionEntry,
@@ -35,6 +35,7 @@ import { PidTagFlagStatus, PidTagLastVerbExecuted } from './import.js';
 import type { FolderSyncResult, ImapMirror } from './mirror.js';
 import { ImapWatcher } from './watcher.js';
 import type { ImapPool } from './pool.js';
+import { rtfFromHtml, rtfFromText } from '../../../mapi/rtf/body.js';
 
 /** MAPI -> IMAP write-back (src/mapistore/backends/imap/writeback.ts ImapWriteBack has this shape). */
 export interface ImapWriter {
@@ -313,9 +314,20 @@ export class ImapMailbox {
       if (mid !== 0n && (await this.writer.isMirrored(m.fid))) await this.after('saveMessage', m.fid, () => this.writer.saveMessage(m.fid, mid));
       return mid;
     };
+    const getProps: MessageObject['getProps'] = async (tags) => {
+      const r = await m.getProps(tags);
+      const i = tags ? tags.findIndex((x) => x >>> 0 === PidTagRtfCompressed) : -1;
+      const got = r[i];
+      if (i >= 0 && got && 'error' in got && got.error === SEC.NotFound) {
+        const rtf = await rtfOnDemand(m);
+        if (rtf) r[i] = { tag: PidTagRtfCompressed, value: rtf };
+      }
+      return r;
+    };
     return new Proxy(m, {
       get: (t, k) => {
         if (k === 'save') return save;
+        if (k === 'getProps') return getProps;
         const v = Reflect.get(t, k, t) as unknown;
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
       },
@@ -377,4 +389,20 @@ export class ImapMailbox {
     await this.queue.catch(() => undefined);
     await this.local.close();
   }
+}
+
+// MS-OXCMSG 2.2.1.56.x body properties; PidTagRtfCompressed is produced on demand for mirrored mail (MIME carries
+// HTML or text, Outlook may ask for RTF): the HTML encapsulated in RTF (MS-OXRTFEX) or the text in RTF.
+const PidTagRtfCompressed = 0x10090102;
+const PidTagHtml = 0x10130102;
+const PidTagBody = 0x1000001f;
+const PidTagInternetCodepage = 0x3fde0003;
+
+/** Compressed RTF made from a message's HTML (else text) body; null when it has neither inline. */
+async function rtfOnDemand(m: MessageObject): Promise<Buffer | null> {
+  const [html, cpid, body] = await m.getProps([PidTagHtml, PidTagInternetCodepage, PidTagBody]);
+  const cp = cpid && 'value' in cpid && typeof cpid.value === 'number' && cpid.value > 0 ? cpid.value : 65001;
+  if (html && 'value' in html && Buffer.isBuffer(html.value)) return rtfFromHtml(html.value, cp);
+  if (body && 'value' in body && typeof body.value === 'string') return rtfFromText(body.value);
+  return null;
 }
