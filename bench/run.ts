@@ -50,6 +50,7 @@ import { benchNotify } from './notify.js';
 import { benchIdset } from './idset.js';
 import { benchIcsDownload } from './ics-download.js';
 import { benchIcsEmsmdb } from './ics-emsmdb.js';
+import { benchImapEmsmdb } from './imap-emsmdb.js';
 import { measureServerPath } from './server-path.js';
 import { benchConfig, median, r2 } from './common.js';
 
@@ -195,6 +196,9 @@ async function main(): Promise<void> {
   // issue 7: the same first sync (1,000 and 10,000 messages) and incremental sync through EMSMDB over loopback at
   // PKT_PRIVACY with LZ77 + XOR, the server in a child process (bench/ics-emsmdb.ts)
   if (want('ics-emsmdb')) rows.push(...(await benchIcsEmsmdb()));
+
+  // issue 8: the IMAP backend: raw FETCH, first mirror, first and incremental cached-mode sync (bench/imap-emsmdb.ts)
+  if (want('imap-emsmdb')) rows.push(...(await benchImapEmsmdb()));
 
   const runRpc = (key: string) => !only || only.includes('rpc') || only.includes(key);
   const rpcWanted = !only || only.some((k) => k === 'rpc' || /^(sealed|raw)-\d+/.test(k));

@@ -27,8 +27,17 @@
 //   folder into a local-only one is expunged on IMAP (it lives locally only from then on).
 // - appendSent writes the index row only when the message lies in the mirrored Sent Items folder; otherwise (the
 //   message was deleted after submission) the mirror brings the sent copy in as a new message.
+// - a message (or embedded message) with PidTagRtfCompressed but neither PidTagHtml nor PidTagBody (Outlook saving
+//   an RTF-only body) gets its bodies from the RTF before the MIME is built (bodiesFromRtf, docs/rtf.md): HTML
+//   encapsulated in RTF becomes text/html (in the code page bodiesFromRtf chose, which replaces
+//   PidTagInternetCodepage in the loaded copy only) plus the text an RTF reader shows as text/plain; \fromtext and
+//   plain RTF become text/plain. The local message is not changed. An RTF value that cannot be read is logged
+//   (warn) and the message is written without a body, as before.
 import type { ImapFlow } from 'imapflow';
 import { eidGlobcnt } from '../../../mapi/ids.js';
+import { propId } from '../../../mapi/props.js';
+import { bodiesFromRtf } from '../../../mapi/rtf/body.js';
+import { isOcError } from '../../../util/errors.js';
 import { buildMimeForStore, loadMessage, type LoadedMessage, type MailAddress, type StoreMimeOptions } from '../../../transport/mime.js';
 import { T, filetimeToDate } from '../../../transport/tags.js';
 import { SEC, StoreError } from '../../errors.js';
@@ -52,6 +61,36 @@ export interface WriteBackOptions {
 }
 
 const toResults = (m: LoadedMessage): PropResult[] => [...m.values].map(([tag, value]) => ({ tag, value }));
+
+const PidTagRtfCompressed = 0x10090102;
+const PidTagInternetCodepage = 0x3fde0003;
+/** Property ids of PidTagBody and PidTagHtml (any property type). */
+const BODY_IDS = new Set([propId(T.Body), propId(T.Html)]);
+
+/**
+ * The bodies of an RTF-only message (and of its embedded messages) filled in from PidTagRtfCompressed, in place;
+ * returns the RTF values that could not be read (their errors), for the caller to log.
+ */
+export function bodiesFromRtfOnly(m: LoadedMessage): Error[] {
+  const failed: Error[] = [];
+  const rtf = m.values.get(PidTagRtfCompressed);
+  if (rtf instanceof Uint8Array && ![...m.values.keys()].some((tag) => BODY_IDS.has(propId(tag)))) {
+    try {
+      const cp = m.values.get(PidTagInternetCodepage);
+      const b = bodiesFromRtf(rtf, typeof cp === 'number' ? { cpid: cp } : {});
+      m.values.set(T.Body, b.text);
+      if (b.kind === 'html' && b.html) {
+        m.values.set(T.Html, b.html);
+        m.values.set(PidTagInternetCodepage, b.cpid ?? 65001);
+      }
+    } catch (e) {
+      if (!isOcError(e)) throw e;
+      failed.push(e as Error);
+    }
+  }
+  for (const a of m.attachments) if (a.embedded) failed.push(...bodiesFromRtfOnly(a.embedded));
+  return failed;
+}
 
 export class ImapWriteBack {
   private readonly ctx: MirrorContext;
@@ -201,8 +240,11 @@ export class ImapWriteBack {
 
   /** The MIME to APPEND, or null when the message stays as it is on IMAP / local-only. */
   private async mimeOf(mid: bigint, loaded: LoadedMessage, onImap: boolean): Promise<Buffer | null> {
-    const r = buildMimeForStore(loaded, this.mimeOpts);
     const log = { user: this.ctx.username, mid: `0x${mid.toString(16)}` };
+    for (const e of bodiesFromRtfOnly(loaded)) {
+      this.ctx.log.warn({ ...log, code: (e as { code?: string }).code, err: e.message }, 'IMAP write-back: PidTagRtfCompressed unreadable; the message is written without that body');
+    }
+    const r = buildMimeForStore(loaded, this.mimeOpts);
     if (r.kind === 'original') {
       if (!onImap) this.ctx.log.warn({ ...log, messageClass: r.messageClass }, 'IMAP write-back: S/MIME message has no original MIME on IMAP; kept local-only');
       return null;
