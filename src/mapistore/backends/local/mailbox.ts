@@ -91,6 +91,7 @@ export class LocalMailbox implements MailboxStore {
     this.mailboxGuid = index.mailbox.mailboxGuid;
     this.replGuid = index.mailbox.replGuid;
     db.exec(LOCAL_SCHEMA);
+    fillFolderCounts(db);
     this.blobs = new BlobStore(db);
     this.blobs.sweep();
     this.maxValueSize = opts.maxValueSize ?? DEFAULT_MAX_VALUE;
@@ -99,7 +100,8 @@ export class LocalMailbox implements MailboxStore {
       children: db.prepare('SELECT * FROM folders WHERE parent = ? ORDER BY fid'),
       childByName: db.prepare('SELECT fid FROM folders WHERE parent = ? AND name_lc = ?'),
       message: db.prepare('SELECT * FROM messages WHERE mid = ?'),
-      counts: db.prepare('SELECT assoc, count(*) AS n, sum(read = 0) AS unread, sum(size) AS size FROM messages WHERE fid = ? GROUP BY assoc'),
+      // kept by triggers (schema.ts folder_counts): one row per kind, none for a kind without messages
+      counts: db.prepare('SELECT assoc, n, unread, size FROM folder_counts WHERE fid = ? AND n > 0 ORDER BY assoc'),
       childCount: db.prepare('SELECT count(*) AS n FROM folders WHERE parent = ?'),
       insMessage: db.prepare(
         'INSERT INTO messages (mid, fid, assoc, read, read_cn, cn, created, modified, pcl, size, props) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)',
@@ -810,3 +812,13 @@ export class LocalMailbox implements MailboxStore {
   }
 }
 
+/** Fills folder_counts from the messages once, for a mailbox file made before the table existed. */
+function fillFolderCounts(db: Database.Database): void {
+  const done = db.prepare("SELECT v FROM meta WHERE k = 'folder_counts'").get();
+  if (done) return;
+  db.transaction(() => {
+    db.exec('DELETE FROM folder_counts');
+    db.exec('INSERT INTO folder_counts (fid, assoc, n, unread, size) SELECT fid, assoc, count(*), sum(read = 0), sum(size) FROM messages GROUP BY fid, assoc');
+    db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('folder_counts', '1')").run();
+  })();
+}

@@ -60,6 +60,29 @@ CREATE TABLE IF NOT EXISTS per_user (
   complete INTEGER NOT NULL,
   modified INTEGER NOT NULL
 );
+-- Message counts per folder and kind (normal/FAI), kept by triggers so that reading them costs one row, not a scan
+-- of the folder (change notifications carry the counts after every message change). Filled from messages once
+-- (meta key folder_counts) for mailboxes made before the table existed.
+CREATE TABLE IF NOT EXISTS folder_counts (
+  fid INTEGER NOT NULL,
+  assoc INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  unread INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  PRIMARY KEY (fid, assoc)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS messages_counts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO folder_counts (fid, assoc, n, unread, size) VALUES (NEW.fid, NEW.assoc, 1, NEW.read = 0, NEW.size)
+    ON CONFLICT (fid, assoc) DO UPDATE SET n = n + 1, unread = unread + (NEW.read = 0), size = size + NEW.size;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counts_delete AFTER DELETE ON messages BEGIN
+  UPDATE folder_counts SET n = n - 1, unread = unread - (OLD.read = 0), size = size - OLD.size WHERE fid = OLD.fid AND assoc = OLD.assoc;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counts_update AFTER UPDATE OF fid, assoc, read, size ON messages BEGIN
+  UPDATE folder_counts SET n = n - 1, unread = unread - (OLD.read = 0), size = size - OLD.size WHERE fid = OLD.fid AND assoc = OLD.assoc;
+  INSERT INTO folder_counts (fid, assoc, n, unread, size) VALUES (NEW.fid, NEW.assoc, 1, NEW.read = 0, NEW.size)
+    ON CONFLICT (fid, assoc) DO UPDATE SET n = n + 1, unread = unread + (NEW.read = 0), size = size + NEW.size;
+END;
 `;
 
 export interface FolderRow {
