@@ -41,32 +41,22 @@
 // folder sizes; BENCH_ICS_EMSMDB_PULFLAGS the GetBuffer calls' pulFlags (default 0x4; 0x7 for a run without LZ77/XOR,
 // to see what compression costs); BENCH_ICS_EMSMDB_PROF=<dir> writes CPU profiles of the timed first sync
 // (server child and client, inspector sampling every 200 us) into <dir>.
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RpcClient } from '../src/dcerpc/client.js';
-import { AUTHN } from '../src/dcerpc/constants.js';
-import { EMSMDB } from '../src/dcerpc/well-known.js';
 import { openDirectory } from '../src/directory/builtin.js';
-import { readExtendedBuffer } from '../src/emsmdb/extbuf.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/types.js';
-import { RopReader } from '../src/mapi/buffer.js';
 import type { PropValue } from '../src/mapi/props.js';
 import { createStore } from '../src/mapistore/index.js';
 import type { MailboxStore } from '../src/mapistore/types.js';
-import type { ContextHandle } from '../src/ndr/index.js';
-import { splitRopBuffer } from '../src/rop/dispatch.js';
-import { Marker } from '../src/rop/fxics/markers.js';
-import { FxStreamParser } from '../src/rop/fxics/parser.js';
-import { NO_HANDLE } from '../src/rop/handles.js';
 import { loadRopRegistry, type RopRegistry } from '../src/rop/registry.js';
 import { startServer } from '../src/server.js';
 import { createLogger, silentLogger } from '../src/util/log.js';
-import { connectEx, CPID, logonRequest, median, r2, readResponses, rop, ropsIn, rpcExt2, type Req } from './common.js';
+import { median, r2 } from './common.js';
+import { BenchChild, IcsSyncClient, type SyncResult } from './ics-client.js';
 
 interface Row {
   name: string;
@@ -85,9 +75,11 @@ const PCB_OUT = 0x40000;
 /** MS-OXCRPC 3.1.4.2 pulFlags: Chain only (LZ77 and XOR stay on). */
 const PUL_FLAGS = Number(process.env.BENCH_ICS_EMSMDB_PULFLAGS ?? 0x4);
 const MAX_BUFFER = 0x8000;
+
 /** MS-OXCFXICS 2.2.3.2.1.1.1: Unicode | ReadState | FAI | Normal | Progress; extra: Eid | MessageSize | Cn. */
 const SYNC_FLAGS = 0x0001 | 0x0008 | 0x0010 | 0x0020 | 0x8000;
 const SYNC_EXTRA = Number(process.env.BENCH_ICS_EMSMDB_EXTRA ?? 0x01 | 0x02 | 0x04);
+const SYNC_OPTS = { syncFlags: SYNC_FLAGS, extraFlags: SYNC_EXTRA, pulFlags: PUL_FLAGS, pcbOut: PCB_OUT, maxBuffer: MAX_BUFFER };
 const TARGET_RATE = 2000;
 const TARGET_RSS_MB = 300;
 const TARGET_INC_MS = 50;
@@ -318,56 +310,6 @@ async function childMain(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------- the parent side
 
-/** A forked child and a way to ask it things (one request at a time). */
-class Child {
-  private waiting: ((m: Record<string, unknown>) => void) | undefined;
-  private queue: Array<Record<string, unknown>> = [];
-  readonly proc: ChildProcess;
-
-  constructor(execArgv: string[]) {
-    this.proc = fork(fileURLToPath(import.meta.url), ['--ics-emsmdb-child'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.proc.on('message', (m: Record<string, unknown>) => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = undefined;
-        w(m);
-      } else this.queue.push(m);
-    });
-  }
-
-  next(): Promise<Record<string, unknown>> {
-    const q = this.queue.shift();
-    if (q) return Promise.resolve(q);
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`ics-emsmdb child exited (${code})`));
-      this.proc.once('exit', onExit);
-      this.waiting = (m) => {
-        this.proc.off('exit', onExit);
-        resolve(m);
-      };
-    });
-  }
-
-  async ask(m: ChildMsg, want: string): Promise<Record<string, unknown>> {
-    this.proc.send(m);
-    const r = await this.next();
-    if (r.op === 'error') throw new Error(`ics-emsmdb child: ${String(r.error)}`);
-    if (r.op !== want) throw new Error(`ics-emsmdb child answered ${String(r.op)}, not ${want}`);
-    return r;
-  }
-
-  async start(): Promise<void> {
-    const r = await this.next();
-    if (r.op !== 'ready') throw new Error('ics-emsmdb child did not start');
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const done = new Promise((r) => this.proc.once('exit', r));
-    this.proc.send({ op: 'exit' });
-    await done;
-  }
-}
 
 /** VmHWM and VmRSS of a process (kB -> MB) from /proc; undefined where /proc is not there. */
 function procMem(pid: number): { hwm: number; rss: number } | undefined {
@@ -380,105 +322,7 @@ function procMem(pid: number): { hwm: number; rss: number } | undefined {
   }
 }
 
-interface SyncResult {
-  messages: number;
-  streamBytes: number;
-  wireBytes: number;
-  calls: number;
-  getBuffers: number;
-  ms: number;
-  clientCpuMs: number;
-  state: Array<{ tag: number; data: Buffer }>;
-}
 
-/** One EMSMDB client session (sealed RpcClient, EcDoConnectEx, RopLogon). */
-class Client {
-  private constructor(
-    private readonly c: RpcClient,
-    private readonly pcxh: ContextHandle,
-    private readonly registry: RopRegistry,
-    private readonly logonHandle: number,
-  ) {}
-
-  static async open(port: number, dn: string, registry: RopRegistry): Promise<Client> {
-    const c = await RpcClient.connect({ host: '127.0.0.1', port, auth: { type: AUTHN.RPC_C_AUTHN_WINNT, level: 6, ...USER } });
-    await c.bind(EMSMDB);
-    const pcxh = await connectEx(c, dn, [0x000e, 0x0000, 0x1d2c]); // Outlook 2010 (14.0.7468)
-    const self = new Client(c, pcxh, registry, 0);
-    const logon = await self.call([logonRequest(dn)], [NO_HANDLE]);
-    return new Client(c, pcxh, registry, logon.handles[0]!);
-  }
-
-  /** One EcDoRpcExt2 with `reqs` (LZ77 + XOR both ways, no chaining): the checked responses and the handle table. */
-  async call(reqs: Req[], handles: number[]): Promise<{ res: Array<Record<string, unknown>>; handles: number[] }> {
-    const rgbOut = await rpcExt2(this.c, this.pcxh, ropsIn(this.registry, reqs, handles, true), 0, PCB_OUT);
-    const [payload] = readExtendedBuffer(rgbOut, { maxPayloads: 1 });
-    const { rops, handles: hs } = splitRopBuffer(payload!);
-    return { res: readResponses(this.registry, reqs, new RopReader(rops)), handles: hs };
-  }
-
-  /**
-   * A contents synchronization of `fid`: Configure (+ the state upload in the same buffer), then chained GetBuffer
-   * calls until Done; the stream parsed as it comes.
-   */
-  async sync(fid: bigint, state: Array<{ tag: number; data: Buffer }>): Promise<SyncResult> {
-    const t0 = process.hrtime.bigint();
-    const c0 = process.cpuUsage();
-    const opened = await this.call([rop(0x02, 0, { OutputHandleIndex: 1, FolderId: fid, OpenModeFlags: 0 })], [this.logonHandle, NO_HANDLE]);
-    const folder = opened.handles[1]!;
-    const reqs: Req[] = [
-      rop(0x70, 0, { OutputHandleIndex: 1, SynchronizationType: 1, SendOptions: 0x01, SynchronizationFlags: SYNC_FLAGS, RestrictionData: null, SynchronizationExtraFlags: SYNC_EXTRA, PropertyTags: [] }),
-    ];
-    for (const s of state) {
-      reqs.push(rop(0x75, 1, { StateProperty: s.tag, TransferBufferSize: s.data.length }), rop(0x76, 1, { StreamData: s.data }), rop(0x77, 1));
-    }
-    reqs.push(rop(0x01, 0)); // RopRelease of the folder: the context stays usable (its parent is the logon)
-    const configured = await this.call(reqs, [folder, NO_HANDLE]);
-    const ctxHandle = configured.handles[1]!;
-    let calls = 2;
-    const parser = new FxStreamParser({ codePage: CPID });
-    const codec = this.registry.codec(0x4e)!;
-    const req = rop(0x4e, 0, { BufferSize: 0xbabe, MaximumBufferSize: MAX_BUFFER });
-    const rgbIn = ropsIn(this.registry, [req], [ctxHandle], true);
-    let messages = 0;
-    let streamBytes = 0;
-    let wireBytes = 0;
-    let getBuffers = 0;
-    let inState = false;
-    const next: Array<{ tag: number; data: Buffer }> = [];
-    let done = false;
-    while (!done) {
-      const rgbOut = await rpcExt2(this.c, this.pcxh, rgbIn, PUL_FLAGS, PCB_OUT);
-      calls++;
-      wireBytes += rgbOut.length;
-      for (const p of readExtendedBuffer(rgbOut, { maxPayloads: 64 })) {
-        const { rops } = splitRopBuffer(p);
-        const r = codec.decodeResponse(new RopReader(rops), { codePage: CPID }, req) as unknown as { ReturnValue: number; TransferStatus: number; TransferBuffer: Buffer };
-        if (r.ReturnValue !== 0) throw new Error(`RopFastTransferSourceGetBuffer 0x${r.ReturnValue.toString(16)}`);
-        getBuffers++;
-        streamBytes += r.TransferBuffer.length;
-        for (const el of parser.push(r.TransferBuffer)) {
-          if (el.kind === 'marker') {
-            if (el.tag === Marker.IncrSyncChg) messages++;
-            else if (el.tag === Marker.IncrSyncStateBegin) inState = true;
-            else if (el.tag === Marker.IncrSyncStateEnd) inState = false;
-          } else if (inState) next.push({ tag: el.tag, data: Buffer.from(el.value as Uint8Array) });
-        }
-        if (r.TransferStatus === 0x0003) done = true; // Done
-        else if (r.TransferStatus !== 0x0001 && r.TransferStatus !== 0x0002) throw new Error(`TransferStatus ${r.TransferStatus}`);
-      }
-    }
-    parser.end();
-    const cu = process.cpuUsage(c0);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    await this.call([rop(0x01, 0)], [ctxHandle]); // RopRelease of the context (not timed)
-    return { messages, streamBytes, wireBytes, calls, getBuffers, ms, clientCpuMs: (cu.user + cu.system) / 1000, state: next };
-  }
-
-  async close(): Promise<void> {
-    await this.c.close().catch(() => undefined);
-  }
-}
 
 interface SizeResult {
   n: number;
@@ -504,21 +348,21 @@ interface SizeResult {
 
 async function benchSize(n: number, registry: RopRegistry): Promise<SizeResult> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-bench-icsrpc-'));
-  const children: Child[] = [];
-  let client: Client | undefined;
+  const children: BenchChild[] = [];
+  let client: IcsSyncClient | undefined;
   try {
     // fill the mailbox in one child process, then start the server in a fresh one on that dataDir
-    const filler = new Child([]);
+    const filler = new BenchChild(fileURLToPath(import.meta.url), '--ics-emsmdb-child', 'ics-emsmdb');
     children.push(filler);
     await filler.start();
     const pop = await filler.ask({ op: 'populate', tmp, folders: [{ name: 'Warm', n: WARM_MESSAGES }, { name: `Big ${n}`, n }] }, 'populated');
     await filler.stop();
     const fids = pop.fids as Record<string, string>;
-    const server = new Child(['--expose-gc']);
+    const server = new BenchChild(fileURLToPath(import.meta.url), '--ics-emsmdb-child', 'ics-emsmdb', ['--expose-gc']);
     children.push(server);
     await server.start();
     const port = (await server.ask({ op: 'serve', tmp }, 'serving')).port as number;
-    client = await Client.open(port, pop.dn as string, registry);
+    client = (await IcsSyncClient.open(port, pop.dn as string, USER, registry, SYNC_OPTS)).client;
     // warm-up: first syncs of the 200-message folder (not counted), so that the server's paths are compiled
     for (let w = 0; w < WARM_ROUNDS; w++) {
       const warm = await client.sync(BigInt(fids.Warm!), []);

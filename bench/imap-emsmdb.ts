@@ -27,30 +27,20 @@
 //
 // Choices: the mirror's logon time is reported beside (not inside) the first-sync rate, as the brief asks; the notes
 // say when it dominates. Needs root and Dovecot (as the IMAP tests); without them the section throws.
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImapFlow } from 'imapflow';
-import { RpcClient } from '../src/dcerpc/client.js';
-import { AUTHN } from '../src/dcerpc/constants.js';
-import { EMSMDB } from '../src/dcerpc/well-known.js';
 import { openDirectory } from '../src/directory/builtin.js';
-import { readExtendedBuffer } from '../src/emsmdb/extbuf.js';
 import { loadConfig } from '../src/config/load.js';
 import type { Config } from '../src/config/types.js';
-import { RopReader } from '../src/mapi/buffer.js';
-import type { ContextHandle } from '../src/ndr/index.js';
-import { splitRopBuffer } from '../src/rop/dispatch.js';
-import { Marker } from '../src/rop/fxics/markers.js';
-import { FxStreamParser } from '../src/rop/fxics/parser.js';
-import { NO_HANDLE } from '../src/rop/handles.js';
 import { loadRopRegistry, type RopRegistry } from '../src/rop/registry.js';
 import { startServer } from '../src/server.js';
 import { createLogger, silentLogger } from '../src/util/log.js';
 import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../test/helpers/dovecot.js';
-import { connectEx, CPID, logonRequest, median, r2, readResponses, rop, ropsIn, rpcExt2, type Req } from './common.js';
+import { median, r2 } from './common.js';
+import { BenchChild, IcsSyncClient, type SyncResult } from './ics-client.js';
 
 interface Row {
   name: string;
@@ -68,6 +58,7 @@ const PUL_FLAGS = 0x4;
 /** MS-OXCFXICS 2.2.3.2.1.1.1: Unicode | ReadState | FAI | Normal | Progress; extra: Eid | MessageSize | Cn. */
 const SYNC_FLAGS = 0x0001 | 0x0008 | 0x0010 | 0x0020 | 0x8000;
 const SYNC_EXTRA = 0x01 | 0x02 | 0x04;
+const SYNC_OPTS = { syncFlags: SYNC_FLAGS, extraFlags: SYNC_EXTRA, pulFlags: PUL_FLAGS, pcbOut: PCB_OUT, maxBuffer: 0x8000 };
 const TARGET_RATIO = 0.1;
 const TARGET_RSS_MB = 300;
 const TARGET_INC_MS = 100;
@@ -297,147 +288,16 @@ async function childMain(): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------- the parent side
 
-/** The forked server child, asked one thing at a time over IPC. */
-class Child {
-  readonly proc: ChildProcess;
-  private waiting: ((m: Record<string, unknown>) => void) | undefined;
-  private queue: Array<Record<string, unknown>> = [];
 
-  constructor() {
-    this.proc = fork(fileURLToPath(import.meta.url), ['--imap-emsmdb-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.proc.on('message', (m: Record<string, unknown>) => {
-      const w = this.waiting;
-      this.waiting = undefined;
-      if (w) w(m);
-      else this.queue.push(m);
-    });
-  }
 
-  next(): Promise<Record<string, unknown>> {
-    const q = this.queue.shift();
-    if (q) return Promise.resolve(q);
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number) => reject(new Error(`imap-emsmdb child exited (${code})`));
-      this.proc.once('exit', onExit);
-      this.waiting = (m) => {
-        this.proc.off('exit', onExit);
-        resolve(m);
-      };
-    });
-  }
-
-  async ask(m: ChildMsg, want: string): Promise<Record<string, unknown>> {
-    this.proc.send(m);
-    const r = await this.next();
-    if (r.op === 'error') throw new Error(`imap-emsmdb child: ${String(r.error)}`);
-    if (r.op !== want) throw new Error(`imap-emsmdb child answered ${String(r.op)}, not ${want}`);
-    return r;
-  }
-
-  async stop(): Promise<void> {
-    if (this.proc.exitCode !== null) return;
-    const done = new Promise((r) => this.proc.once('exit', r));
-    this.proc.send({ op: 'exit' });
-    await done;
-  }
-}
-
-interface SyncResult {
-  messages: number;
-  streamBytes: number;
-  calls: number;
-  ms: number;
-  state: Array<{ tag: number; data: Buffer }>;
-}
-
-/** One EMSMDB session: sealed RpcClient, EcDoConnectEx as Outlook 2010, RopLogon. */
-class Client {
-  private logonHandle = 0;
-  private constructor(
-    private readonly c: RpcClient,
-    private readonly pcxh: ContextHandle,
-    private readonly registry: RopRegistry,
-  ) {}
-
-  /** Connect + logon; `logonMs` is the RopLogon call alone (where the server opens and mirrors the mailbox). */
-  static async open(port: number, dn: string, registry: RopRegistry): Promise<{ client: Client; logonMs: number }> {
-    const c = await RpcClient.connect({ host: '127.0.0.1', port, auth: { type: AUTHN.RPC_C_AUTHN_WINNT, level: 6, ...USER } });
-    await c.bind(EMSMDB);
-    const pcxh = await connectEx(c, dn, [0x000e, 0x0000, 0x1d2c]); // Outlook 2010 (14.0.7468)
-    const self = new Client(c, pcxh, registry);
-    const t0 = process.hrtime.bigint();
-    const logon = await self.call([logonRequest(dn)], [NO_HANDLE]);
-    const logonMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    self.logonHandle = logon.handles[0]!;
-    return { client: self, logonMs };
-  }
-
-  async call(reqs: Req[], handles: number[]): Promise<{ res: Array<Record<string, unknown>>; handles: number[] }> {
-    const rgbOut = await rpcExt2(this.c, this.pcxh, ropsIn(this.registry, reqs, handles, true), 0, PCB_OUT);
-    const [payload] = readExtendedBuffer(rgbOut, { maxPayloads: 1 });
-    const { rops, handles: hs } = splitRopBuffer(payload!);
-    return { res: readResponses(this.registry, reqs, new RopReader(rops)), handles: hs };
-  }
-
-  /** A contents synchronization of `fid` from `state` (empty: a first sync); the stream parsed as it comes. */
-  async sync(fid: bigint, state: Array<{ tag: number; data: Buffer }>): Promise<SyncResult> {
-    const t0 = process.hrtime.bigint();
-    const opened = await this.call([rop(0x02, 0, { OutputHandleIndex: 1, FolderId: fid, OpenModeFlags: 0 })], [this.logonHandle, NO_HANDLE]);
-    const reqs: Req[] = [
-      rop(0x70, 0, { OutputHandleIndex: 1, SynchronizationType: 1, SendOptions: 0x01, SynchronizationFlags: SYNC_FLAGS, RestrictionData: null, SynchronizationExtraFlags: SYNC_EXTRA, PropertyTags: [] }),
-    ];
-    for (const s of state) {
-      reqs.push(rop(0x75, 1, { StateProperty: s.tag, TransferBufferSize: s.data.length }), rop(0x76, 1, { StreamData: s.data }), rop(0x77, 1));
-    }
-    reqs.push(rop(0x01, 0)); // RopRelease of the folder
-    const configured = await this.call(reqs, [opened.handles[1]!, NO_HANDLE]);
-    const ctx = configured.handles[1]!;
-    let calls = 2;
-    const parser = new FxStreamParser({ codePage: CPID });
-    const codec = this.registry.codec(0x4e)!;
-    const req = rop(0x4e, 0, { BufferSize: 0xbabe, MaximumBufferSize: 0x8000 });
-    const rgbIn = ropsIn(this.registry, [req], [ctx], true);
-    let messages = 0;
-    let streamBytes = 0;
-    let inState = false;
-    const next: Array<{ tag: number; data: Buffer }> = [];
-    let done = false;
-    while (!done) {
-      const rgbOut = await rpcExt2(this.c, this.pcxh, rgbIn, PUL_FLAGS, PCB_OUT);
-      calls++;
-      for (const p of readExtendedBuffer(rgbOut, { maxPayloads: 64 })) {
-        const r = codec.decodeResponse(new RopReader(splitRopBuffer(p).rops), { codePage: CPID }, req) as unknown as { ReturnValue: number; TransferStatus: number; TransferBuffer: Buffer };
-        if (r.ReturnValue !== 0) throw new Error(`RopFastTransferSourceGetBuffer 0x${r.ReturnValue.toString(16)}`);
-        streamBytes += r.TransferBuffer.length;
-        for (const el of parser.push(r.TransferBuffer)) {
-          if (el.kind === 'marker') {
-            if (el.tag === Marker.IncrSyncChg) messages++;
-            else if (el.tag === Marker.IncrSyncStateBegin) inState = true;
-            else if (el.tag === Marker.IncrSyncStateEnd) inState = false;
-          } else if (inState) next.push({ tag: el.tag, data: Buffer.from(el.value as Uint8Array) });
-        }
-        if (r.TransferStatus === 0x0003) done = true;
-        else if (r.TransferStatus !== 0x0001 && r.TransferStatus !== 0x0002) throw new Error(`TransferStatus ${r.TransferStatus}`);
-      }
-    }
-    parser.end();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    await this.call([rop(0x01, 0)], [ctx]); // RopRelease of the context (not timed)
-    return { messages, streamBytes, calls, ms, state: next };
-  }
-
-  async close(): Promise<void> {
-    await this.c.close().catch(() => undefined);
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function benchSize(n: number, registry: RopRegistry): Promise<Row[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-bench-imap-'));
   let d: Dovecot | undefined;
-  let server: Child | undefined;
-  let client: Client | undefined;
+  let server: BenchChild | undefined;
+  let client: IcsSyncClient | undefined;
   try {
     d = await startDovecot({ mode: 'master', users: { [USER.username]: 'imapbench-secret' } });
     const fill = await fillInbox(d, n);
@@ -446,12 +306,12 @@ async function benchSize(n: number, registry: RopRegistry): Promise<Row[]> {
     if (raw.messages !== n) throw new Error(`raw FETCH brought ${raw.messages} of ${n}`);
     const rawRate = raw.messages / (raw.ms / 1000);
 
-    server = new Child();
+    server = new BenchChild(fileURLToPath(import.meta.url), '--imap-emsmdb-child', 'imap-emsmdb');
     if ((await server.next()).op !== 'ready') throw new Error('imap-emsmdb child did not start');
     const serving = await server.ask({ op: 'serve', tmp, imapPort: d.port }, 'serving');
     const m0 = await server.ask({ op: 'mem' }, 'mem');
     const t0 = process.hrtime.bigint();
-    const opened = await Client.open(serving.port as number, serving.dn as string, registry);
+    const opened = await IcsSyncClient.open(serving.port as number, serving.dn as string, USER, registry, SYNC_OPTS);
     const logonTotalMs = Number(process.hrtime.bigint() - t0) / 1e6;
     client = opened.client;
     const m1 = await server.ask({ op: 'mem', reset: true }, 'mem');
