@@ -28,7 +28,7 @@ export class BenchChild {
     script: string,
     flag: string,
     private readonly name: string,
-    execArgv: string[] = [],
+    execArgv: string[] = process.execArgv,
   ) {
     this.proc = fork(script, [flag], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.proc.on('message', (m: Record<string, unknown>) => {

@@ -352,7 +352,7 @@ async function benchSize(n: number, registry: RopRegistry): Promise<SizeResult> 
   let client: IcsSyncClient | undefined;
   try {
     // fill the mailbox in one child process, then start the server in a fresh one on that dataDir
-    const filler = new BenchChild(fileURLToPath(import.meta.url), '--ics-emsmdb-child', 'ics-emsmdb');
+    const filler = new BenchChild(fileURLToPath(import.meta.url), '--ics-emsmdb-child', 'ics-emsmdb', []);
     children.push(filler);
     await filler.start();
     const pop = await filler.ask({ op: 'populate', tmp, folders: [{ name: 'Warm', n: WARM_MESSAGES }, { name: `Big ${n}`, n }] }, 'populated');

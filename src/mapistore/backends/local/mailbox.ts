@@ -230,6 +230,17 @@ export class LocalMailbox implements MailboxStore {
   // ------------------------------------------------------------------ helpers
 
   /** @internal */
+  /** A prepared statement for `text`, prepared once per mailbox (hot write paths run the same few statements). */
+  sql(text: string): Database.Statement {
+    let st = this.sqlCache.get(text);
+    if (!st) {
+      st = this.db.prepare(text);
+      this.sqlCache.set(text, st);
+    }
+    return st;
+  }
+  private readonly sqlCache = new Map<string, Database.Statement>();
+
   folderRow(fid: bigint): FolderRow {
     const r = eidReplId(fid) === REPL_ID ? (this.st.folder.get(g2n(eidGlobcnt(fid))) as FolderRow | undefined) : undefined;
     if (!r) throw notFound('folder', fid);

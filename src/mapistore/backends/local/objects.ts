@@ -147,7 +147,7 @@ export function storedBlobIds(mb: LocalMailbox, mid: number): Set<number> {
 /** @internal Inside a write(): removes the content and blobs of a deleted message. */
 export function dropContent(mb: LocalMailbox, mid: number): void {
   for (const id of storedBlobIds(mb, mid)) mb.blobs.drop(id);
-  mb.db.prepare('DELETE FROM message_content WHERE mid = ?').run(mid);
+  mb.sql('DELETE FROM message_content WHERE mid = ?').run(mid);
 }
 
 /** @internal Inside a write(): gives a copied message its own content and blob copies. */
@@ -170,7 +170,7 @@ export function copyContent(mb: LocalMailbox, from: number, to: number): void {
     }
   };
   walk(m);
-  mb.db.prepare('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(to, JSON.stringify(serMsg(m, true)));
+  mb.sql('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(to, JSON.stringify(serMsg(m, true)));
 }
 
 /** Stores PidTagHasAttachments of a message node from its attachments (at save: readers need no attachment query). */
@@ -657,26 +657,26 @@ class LocalMessage extends LocalPropObject implements MessageObject {
       mb.write(() => {
         if (own !== null) claimReservedId(mb, own);
         // another object of the same message saved first and dropped a value this copy still refers to
-        const exists = mb.db.prepare('SELECT 1 FROM blobs WHERE id = ?');
+        const exists = mb.sql('SELECT 1 FROM blobs WHERE id = ?');
         for (const id of refs) {
           if (!exists.get(id)) throw new StoreError('OC_STORE_CONFLICT', SEC.ObjectModified, 'the message was changed by another save');
         }
         const before = old ? storedBlobIds(mb, mid) : new Set<number>();
         if (old) {
-          mb.db.prepare('UPDATE messages SET props = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
+          mb.sql('UPDATE messages SET props = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
             .run(encodeProps(this.msg.props), size, this.msg.read ? 1 : 0, g2n(cn), modified, pclOf(old.pcl), mid);
         } else {
           mb.st.insMessage.run(mid, f.fid, this.assoc ? 1 : 0, this.msg.read ? 1 : 0, g2n(cn), now, modified,
             pclOf(null), size, encodeProps(this.msg.props));
         }
         if (t) putTracking(mb, 'message', mid, g2n(cn), t);
-        mb.db.prepare('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(mid, JSON.stringify(serMsg(this.msg, true)));
+        mb.sql('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(mid, JSON.stringify(serMsg(this.msg, true)));
         for (const id of before) {
           if (refs.has(id)) continue;
           const other = holderOf(mb, this.root, id);
           if (!other) mb.blobs.drop(id);
           else {
-            mb.db.prepare('UPDATE blobs SET state = 0 WHERE id = ?').run(id);
+            mb.sql('UPDATE blobs SET state = 0 WHERE id = ?').run(id);
             other.staged.add(id);
           }
         }
@@ -702,7 +702,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     this.root.staged.clear();
     if (ids.length === 0 || !mb.db.open) return;
     mb.db.transaction(() => {
-      const st = mb.db.prepare('SELECT state FROM blobs WHERE id = ?');
+      const st = mb.sql('SELECT state FROM blobs WHERE id = ?');
       for (const id of ids) if ((st.get(id) as { state: number } | undefined)?.state === 0) mb.blobs.drop(id);
     })();
   }
@@ -791,7 +791,7 @@ export async function setMessageStatus(mb: LocalMailbox, fid: bigint, mid: bigin
   const after = ((before & ~mask) | (flags & mask)) >>> 0;
   if (after !== before) {
     props.set(PidTagMessageStatus, after | 0);
-    mb.write(() => mb.db.prepare('UPDATE messages SET props = ? WHERE mid = ?').run(encodeProps(props), r.mid));
+    mb.write(() => mb.sql('UPDATE messages SET props = ? WHERE mid = ?').run(encodeProps(props), r.mid));
   }
   return before;
 }
@@ -818,7 +818,7 @@ export async function clearMessageFlags(mb: LocalMailbox, fid: bigint, mids: rea
   }
   if (up.length > 0) {
     mb.write(() => {
-      const st = mb.db.prepare('UPDATE messages SET props = ? WHERE mid = ?');
+      const st = mb.sql('UPDATE messages SET props = ? WHERE mid = ?');
       for (const u of up) st.run(u.props, u.mid);
     });
   }
