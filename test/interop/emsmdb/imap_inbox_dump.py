@@ -12,7 +12,6 @@ Prints one JSON object: steps as in the other runs and 'inbox': {messages, statu
 under 'inbox'.'dump' or, with --out, into FILE as a JSON list (a dump of 1,000 messages is larger than a pipe
 buffer a caller may accept).
 """
-import argparse
 import json
 import os
 import sys
@@ -21,17 +20,11 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cached_mode as C
+import imap_common as H
 
 
-class Run(C.StepRun):
-    TRACE_LINES = 10
-
-    def __init__(self, a):
-        C.StepRun.__init__(self, a)
-        self.c = C.Client(a)
-
-    def s_connect(self):
-        self.out['connect'] = self.c.connect()
+class Run(H.InboxRun):
+    STEPS = [('inbox', 's_inbox')]
 
     def s_inbox(self):
         tree, stats = self.c.sync(self.c.fids['Inbox'], 'contents', {})
@@ -47,27 +40,10 @@ class Run(C.StepRun):
         else:
             self.out['inbox']['dump'] = dump
 
-    def s_disconnect(self):
-        self.c.disconnect()
-
-    def run(self):
-        self.step('connect', self.s_connect)
-        self.step('inbox', self.s_inbox)
-        if self.c.s and self.c.s.cxh is not None:
-            self.step('disconnect', self.s_disconnect)
-        return self.out
-
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--host', default='127.0.0.1')
-    ap.add_argument('--epm-port', type=int, required=True)
-    ap.add_argument('-u', '--user', default='alice')
-    ap.add_argument('-p', '--password', default='Passw0rd!')
-    ap.add_argument('-d', '--domain', default='TEST')
-    ap.add_argument('--dn', required=True)
+    ap = H.parser(__doc__)
     ap.add_argument('--out', default=None)
-    ap.add_argument('--steps', default=None)
     Run(ap.parse_args()).run_and_exit()
 
 

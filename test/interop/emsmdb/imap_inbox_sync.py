@@ -9,7 +9,6 @@ saves the new state, so a second run is an incremental sync.
 Prints one JSON object: steps as in the other runs; under 'inbox': the message changes (mid, subject, read),
 deleted / softDeleted MIDs, read / unread MIDs (MetaTagIdsetRead / Unread) and the number of messages received.
 """
-import argparse
 import os
 import sys
 
@@ -17,20 +16,17 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cached_mode as C
+import imap_common as H
 
 SUBJECT = '0x0037001F'
 
 
-class Run(C.StepRun):
-    TRACE_LINES = 10
+class Run(H.InboxRun):
+    STEPS = [('inbox', 's_inbox')]
 
     def __init__(self, a):
-        C.StepRun.__init__(self, a)
-        self.c = C.Client(a)
+        H.InboxRun.__init__(self, a)
         self.st = C.load_state(a.state)
-
-    def s_connect(self):
-        self.out['connect'] = self.c.connect()
 
     def s_inbox(self):
         state = dict(self.st['contents'].get('Inbox', {}))
@@ -50,28 +46,13 @@ class Run(C.StepRun):
                              'read': sorted(summ['read']), 'unread': sorted(summ['unread']),
                              'statuses': stats['statuses']}
 
-    def s_disconnect(self):
-        self.c.disconnect()
-
-    def run(self):
-        self.step('connect', self.s_connect)
-        self.step('inbox', self.s_inbox)
-        if self.c.s and self.c.s.cxh is not None:
-            self.step('disconnect', self.s_disconnect)
+    def finish(self):
         C.save_state(self.a.state, self.st)
-        return self.out
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--host', default='127.0.0.1')
-    ap.add_argument('--epm-port', type=int, required=True)
-    ap.add_argument('-u', '--user', default='alice')
-    ap.add_argument('-p', '--password', default='Passw0rd!')
-    ap.add_argument('-d', '--domain', default='TEST')
-    ap.add_argument('--dn', required=True)
+    ap = H.parser(__doc__)
     ap.add_argument('--state', required=True)
-    ap.add_argument('--steps', default=None)
     Run(ap.parse_args()).run_and_exit()
 
 

@@ -12,7 +12,6 @@ RopNotify blocks.
 Prints one JSON object: steps as in the other runs; under 'newMail': waitLatencyMs (APPEND OK -> wait completed),
 EcDoAsyncWaitEx's answer, the notifications (type, FolderId, MessageId, whether FolderId is the Inbox).
 """
-import argparse
 import imaplib
 import os
 import sys
@@ -23,18 +22,15 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cached_mode as C
+import imap_common as H
 import ocemsmdb as O
 import props as P
 import rops as R
 import rops_msg as M
 
 
-class Run(C.StepRun):
-    TRACE_LINES = 10
-
-    def __init__(self, a):
-        C.StepRun.__init__(self, a)
-        self.c = C.Client(a)
+class Run(H.InboxRun):
+    STEPS = [('newMail', 's_new_mail')]
 
     def s_connect(self):
         a = self.a
@@ -91,30 +87,14 @@ class Run(C.StepRun):
                                        'MessageId': P.fid_str(nd['MessageId']) if isinstance(nd.get('MessageId'), int) else None,
                                        'inInbox': nd.get('FolderId') == inbox, 'MessageClass': nd.get('MessageClass')})
 
-    def s_disconnect(self):
-        self.c.disconnect()
-
-    def run(self):
-        self.step('connect', self.s_connect)
-        self.step('newMail', self.s_new_mail)
-        if self.c.s and self.c.s.cxh is not None:
-            self.step('disconnect', self.s_disconnect)
-        return self.out
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--host', default='127.0.0.1')
-    ap.add_argument('--epm-port', type=int, required=True)
-    ap.add_argument('-u', '--user', default='alice')
-    ap.add_argument('-p', '--password', default='Passw0rd!')
-    ap.add_argument('-d', '--domain', default='TEST')
-    ap.add_argument('--dn', required=True)
+    ap = H.parser(__doc__)
     ap.add_argument('--imap-port', type=int, required=True)
     ap.add_argument('--imap-user', required=True)
     ap.add_argument('--imap-password', required=True)
     ap.add_argument('--subject', required=True)
-    ap.add_argument('--steps', default=None)
     Run(ap.parse_args()).run_and_exit()
 
 
