@@ -75,6 +75,30 @@ export class BenchChild {
   }
 }
 
+/**
+ * The child side of BenchChild: answers each message with `handle` (one at a time as they come; a failure is sent
+ * back as `{ op: 'error' }`), `{ op: 'exit' }` runs `close`, answers `{ op: 'bye' }` and ends the process; says
+ * `{ op: 'ready' }` once listening.
+ */
+export function serveChild<M extends { op: string }>(handle: (m: M) => Promise<void>, close: () => Promise<void>): void {
+  const send = (m: unknown) => process.send!(m);
+  process.on('message', (m: M) => {
+    void (async () => {
+      try {
+        if (m.op === 'exit') {
+          await close();
+          send({ op: 'bye' });
+          process.exit(0);
+        }
+        await handle(m);
+      } catch (e) {
+        send({ op: 'error', error: String((e as Error).stack ?? e) });
+      }
+    })();
+  });
+  send({ op: 'ready' });
+}
+
 export interface SyncResult {
   messages: number;
   streamBytes: number;

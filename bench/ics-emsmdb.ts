@@ -56,7 +56,7 @@ import { loadRopRegistry, type RopRegistry } from '../src/rop/registry.js';
 import { startServer } from '../src/server.js';
 import { createLogger, silentLogger } from '../src/util/log.js';
 import { median, r2 } from './common.js';
-import { BenchChild, IcsSyncClient, type SyncResult } from './ics-client.js';
+import { BenchChild, IcsSyncClient, serveChild, type SyncResult } from './ics-client.js';
 
 interface Row {
   name: string;
@@ -235,77 +235,70 @@ async function childMain(): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let dir: ReturnType<typeof openDirectory> | undefined;
   let mbOf: (() => Promise<MailboxStore>) | undefined;
-  process.on('message', (m: ChildMsg) => {
-    void (async () => {
-      try {
-        switch (m.op) {
-          case 'populate': {
-            const config = configFor(m.tmp);
-            const d = openDirectory(config, log);
-            const user = await d.addUser({ username: USER.username, password: USER.password });
-            const store = createStore({ dataDir: config.dataDir, store: config.store, index: config.index });
-            const mb = await store.openMailbox({ username: user.username, displayName: user.displayName, legacyDn: user.legacyExchangeDN });
-            const fids: Record<string, string> = {};
-            const t0 = Date.now();
-            let total = 0;
-            for (const f of m.folders) {
-              const fid = (await mb.createFolder(mb.special.ipmSubtree, { displayName: f.name })).fid;
-              for (let i = 0; i < f.n; i++) await createMessage(mb, fid, i);
-              fids[f.name] = fid.toString();
-              total += f.n;
-            }
-            const ms = Date.now() - t0;
-            // the stored size of one typical message (PidTagMessageSize), for the notes
-            const probe = (await mb.contentsRows(BigInt(fids[m.folders[0]!.name]!), { tags: [0x0e080003] })).slice(0, 20).map((r) => Number(r.props.get(0x0e080003) ?? 0));
-            await store.close();
-            await d.close();
-            send({ op: 'populated', fids, dn: user.legacyExchangeDN, ms, total, msgSize: median(probe) });
-            return;
+  serveChild<ChildMsg>(
+    async (m) => {
+      switch (m.op) {
+        case 'populate': {
+          const config = configFor(m.tmp);
+          const d = openDirectory(config, log);
+          const user = await d.addUser({ username: USER.username, password: USER.password });
+          const store = createStore({ dataDir: config.dataDir, store: config.store, index: config.index });
+          const mb = await store.openMailbox({ username: user.username, displayName: user.displayName, legacyDn: user.legacyExchangeDN });
+          const fids: Record<string, string> = {};
+          const t0 = Date.now();
+          let total = 0;
+          for (const f of m.folders) {
+            const fid = (await mb.createFolder(mb.special.ipmSubtree, { displayName: f.name })).fid;
+            for (let i = 0; i < f.n; i++) await createMessage(mb, fid, i);
+            fids[f.name] = fid.toString();
+            total += f.n;
           }
-          case 'serve': {
-            const config = configFor(m.tmp);
-            dir = openDirectory(config, log);
-            server = await startServer(config, log, { directory: dir });
-            const user = (await dir.findUser(USER.username))!;
-            const st = server.store!;
-            mbOf = () => st.openMailbox({ username: user.username, displayName: user.displayName, legacyDn: user.legacyExchangeDN });
-            send({ op: 'serving', port: server.ports.rpc });
-            return;
-          }
-          case 'modify': {
-            const mb = await mbOf!();
-            const mids = (await mb.contentsRows(BigInt(m.fid), { tags: [] })).map((r) => r.id);
-            for (let k = 0; k < m.count; k++) {
-              await mb.setMessageProps(mids[Math.floor(((k + 0.5) * mids.length) / m.count)]!, [{ tag: T.subject, value: `changed ${k} at ${Date.now()}` }]);
-            }
-            send({ op: 'modified' });
-            return;
-          }
-          case 'usage': {
-            // BENCH_ICS_EMSMDB_PROF: a CPU profile of the timed first sync only (between its two 'usage' questions)
-            // the heap still reachable after a full GC (the server child runs with --expose-gc): what a sync retains.
-            // The GC runs outside the CPU window: before the first reading, after the second.
-            if (m.profile === 'start') global.gc?.();
-            if (m.profile === 'stop') await profiler.stop(`${m.name ?? 'first-sync'}-${process.pid}`);
-            const c = process.cpuUsage();
-            if (m.profile === 'stop' || m.gc === true) global.gc?.();
-            if (m.profile === 'start') await profiler.start();
-            send({ op: 'usage', cpuUs: c.user + c.system, rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed, maxRssKb: process.resourceUsage().maxRSS });
-            return;
-          }
-          case 'exit': {
-            await server?.close();
-            await dir?.close();
-            send({ op: 'bye' });
-            process.exit(0);
-          }
+          const ms = Date.now() - t0;
+          // the stored size of one typical message (PidTagMessageSize), for the notes
+          const probe = (await mb.contentsRows(BigInt(fids[m.folders[0]!.name]!), { tags: [0x0e080003] })).slice(0, 20).map((r) => Number(r.props.get(0x0e080003) ?? 0));
+          await store.close();
+          await d.close();
+          send({ op: 'populated', fids, dn: user.legacyExchangeDN, ms, total, msgSize: median(probe) });
+          return;
         }
-      } catch (e) {
-        send({ op: 'error', error: String((e as Error).stack ?? e) });
+        case 'serve': {
+          const config = configFor(m.tmp);
+          dir = openDirectory(config, log);
+          server = await startServer(config, log, { directory: dir });
+          const user = (await dir.findUser(USER.username))!;
+          const st = server.store!;
+          mbOf = () => st.openMailbox({ username: user.username, displayName: user.displayName, legacyDn: user.legacyExchangeDN });
+          send({ op: 'serving', port: server.ports.rpc });
+          return;
+        }
+        case 'modify': {
+          const mb = await mbOf!();
+          const mids = (await mb.contentsRows(BigInt(m.fid), { tags: [] })).map((r) => r.id);
+          for (let k = 0; k < m.count; k++) {
+            await mb.setMessageProps(mids[Math.floor(((k + 0.5) * mids.length) / m.count)]!, [{ tag: T.subject, value: `changed ${k} at ${Date.now()}` }]);
+          }
+          send({ op: 'modified' });
+          return;
+        }
+        case 'usage': {
+          // BENCH_ICS_EMSMDB_PROF: a CPU profile of the timed first sync only (between its two 'usage' questions)
+          // the heap still reachable after a full GC (the server child runs with --expose-gc): what a sync retains.
+          // The GC runs outside the CPU window: before the first reading, after the second.
+          if (m.profile === 'start') global.gc?.();
+          if (m.profile === 'stop') await profiler.stop(`${m.name ?? 'first-sync'}-${process.pid}`);
+          const c = process.cpuUsage();
+          if (m.profile === 'stop' || m.gc === true) global.gc?.();
+          if (m.profile === 'start') await profiler.start();
+          send({ op: 'usage', cpuUs: c.user + c.system, rss: process.memoryUsage.rss(), heapUsed: process.memoryUsage().heapUsed, maxRssKb: process.resourceUsage().maxRSS });
+          return;
+        }
       }
-    })();
-  });
-  send({ op: 'ready' });
+    },
+    async () => {
+      await server?.close();
+      await dir?.close();
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------- the parent side

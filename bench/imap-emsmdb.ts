@@ -40,7 +40,7 @@ import { startServer } from '../src/server.js';
 import { createLogger, silentLogger } from '../src/util/log.js';
 import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../test/helpers/dovecot.js';
 import { median, r2 } from './common.js';
-import { BenchChild, IcsSyncClient, type SyncResult } from './ics-client.js';
+import { BenchChild, IcsSyncClient, serveChild, type SyncResult } from './ics-client.js';
 
 interface Row {
   name: string;
@@ -244,46 +244,39 @@ async function childMain(): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   let dir: ReturnType<typeof openDirectory> | undefined;
   let owner: { username: string; displayName: string; legacyDn: string } | undefined;
-  process.on('message', (m: ChildMsg) => {
-    void (async () => {
-      try {
-        switch (m.op) {
-          case 'serve': {
-            const config = configFor(m.tmp, m.imapPort);
-            dir = openDirectory(config, log);
-            const user = await dir.addUser({ username: USER.username, password: USER.password });
-            owner = { username: user.username, displayName: user.displayName, legacyDn: user.legacyExchangeDN };
-            server = await startServer(config, log, { directory: dir });
-            send({ op: 'serving', port: server.ports.rpc, dn: user.legacyExchangeDN });
-            return;
-          }
-          case 'inbox': {
-            // after the logon: the same (already mirrored) mailbox the session has
-            const mb = await server!.store!.openMailbox(owner!);
-            send({ op: 'inbox', fid: mb.special.inbox.toString() });
-            return;
-          }
-          case 'mem': {
-            const s = fs.readFileSync(`/proc/${process.pid}/status`, 'utf8');
-            const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
-            if (m.reset) fs.writeFileSync(`/proc/${process.pid}/clear_refs`, '5');
-            const c = process.cpuUsage();
-            send({ op: 'mem', hwm: kb('VmHWM') / 1024, rss: kb('VmRSS') / 1024, cpuUs: c.user + c.system });
-            return;
-          }
-          case 'exit': {
-            await server?.close();
-            await dir?.close();
-            send({ op: 'bye' });
-            process.exit(0);
-          }
+  serveChild<ChildMsg>(
+    async (m) => {
+      switch (m.op) {
+        case 'serve': {
+          const config = configFor(m.tmp, m.imapPort);
+          dir = openDirectory(config, log);
+          const user = await dir.addUser({ username: USER.username, password: USER.password });
+          owner = { username: user.username, displayName: user.displayName, legacyDn: user.legacyExchangeDN };
+          server = await startServer(config, log, { directory: dir });
+          send({ op: 'serving', port: server.ports.rpc, dn: user.legacyExchangeDN });
+          return;
         }
-      } catch (e) {
-        send({ op: 'error', error: String((e as Error).stack ?? e) });
+        case 'inbox': {
+          // after the logon: the same (already mirrored) mailbox the session has
+          const mb = await server!.store!.openMailbox(owner!);
+          send({ op: 'inbox', fid: mb.special.inbox.toString() });
+          return;
+        }
+        case 'mem': {
+          const s = fs.readFileSync(`/proc/${process.pid}/status`, 'utf8');
+          const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
+          if (m.reset) fs.writeFileSync(`/proc/${process.pid}/clear_refs`, '5');
+          const c = process.cpuUsage();
+          send({ op: 'mem', hwm: kb('VmHWM') / 1024, rss: kb('VmRSS') / 1024, cpuUs: c.user + c.system });
+          return;
+        }
       }
-    })();
-  });
-  send({ op: 'ready' });
+    },
+    async () => {
+      await server?.close();
+      await dir?.close();
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------- the parent side

@@ -23,19 +23,9 @@ import { filetimeToDate } from '../../src/transport/tags.js';
 import { USER_DN } from '../helpers/emsmdb-mailbox.js';
 import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { PASSWORD, runPythonJson, startTestServer, type TestServer } from '../helpers/full-server.js';
-import { corpus } from '../mime/corpus.js';
+import { corpus, type Judged } from '../mime/corpus.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-interface Judged {
-  subject: string | null;
-  from: [string, string][];
-  to: [string, string][];
-  cc: [string, string][];
-  date: number | null;
-  text: string | null;
-  html: string | null;
-  files: string[];
-}
 /** A message of imap_inbox_dump.py: canonical keys '0xTTTTTTTT' to strings as UTF-16LE hex, other values raw hex. */
 interface Dumped {
   mid: string;

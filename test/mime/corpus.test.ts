@@ -14,18 +14,8 @@ import { MT } from '../../src/mime/tags.js';
 import { decodeCharset } from '../../src/mime/text.js';
 import { mimeToMapi } from '../../src/mime/to-mapi.js';
 import { T, filetimeToDate } from '../../src/transport/tags.js';
-import { corpus } from './corpus.js';
+import { corpus, type Judged } from './corpus.js';
 
-interface Judged {
-  subject: string | null;
-  from: [string, string][];
-  to: [string, string][];
-  cc: [string, string][];
-  date: number | null;
-  text: string | null;
-  html: string | null;
-  files: string[];
-}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const messages = corpus();

@@ -6,6 +6,18 @@
 // message/rfc822 forwards and a missing final boundary. Legacy-charset bytes are literal hex (Node has no encoder
 // for them); everything else is built here, independently of src/transport/mime.ts.
 
+/** What test/mime/judge.py (Python's email package) prints for one message. */
+export interface Judged {
+  subject: string | null;
+  from: [string, string][];
+  to: [string, string][];
+  cc: [string, string][];
+  date: number | null;
+  text: string | null;
+  html: string | null;
+  files: string[];
+}
+
 export interface CorpusMessage {
   name: string;
   bytes: Buffer;
