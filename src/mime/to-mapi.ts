@@ -9,6 +9,11 @@
 // - PidTagBody is the first text/plain body part decoded to Unicode with CRLF line ends; PidTagHtml keeps the HTML
 //   bytes in their own charset with PidTagInternetCodepage naming it (65001 when unknown); PidTagNativeBody is HTML
 //   when there is HTML, else plain text.
+// - PidTagBody and PidTagTransportMessageHeaders whose text is pure ASCII (and at least 64 characters) are kept as
+//   PtypString8 (0x1000001E, 0x007D001E), as an internet message's 8-bit text is: ASCII reads the same in every
+//   ASCII-compatible code page, and a Unicode ICS download writes strings as they are stored (MS-OXCFXICS
+//   3.2.5.9.1.1), so a typical mail body goes to Outlook at one byte per character instead of two. Anything else
+//   (non-ASCII text, short values, the other string properties) stays PtypString.
 // - subject prefix (PidTagSubjectPrefix): one to three letters followed by `:` and an optional space (Re:, Fwd:,
 //   AW:, WG:, SV:, ...), as Exchange does; the prefix keeps its colon and space.
 // - PidTagImportance (MS-OXCMAIL 2.2.3.2.5) from Importance, else Priority (Urgent -> high, the SHOULD), else
@@ -34,7 +39,7 @@
 //   those of attachments and embedded messages in `named` of their objects. A TNEF part that cannot be decoded
 //   stays a plain attachment with a warning.
 // - entry IDs (one-off or address book) and search keys of senders and recipients are left to the store.
-import { type PropValue, type TaggedValue } from '../mapi/props.js';
+import { PT, type PropValue, type TaggedValue } from '../mapi/props.js';
 import { ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type RecipientRow } from '../mapistore/types.js';
 import type { LoadedAttachment, LoadedMessage } from '../transport/mime.js';
 import { T, filetimeNow } from '../transport/tags.js';
@@ -360,7 +365,31 @@ function convert(root: MimePart, options: ToMapiOptions, warnings: string[]): Lo
     }
     attachments.push(attachmentOf(a.part, a.inline, cids, warnings));
   }
+  narrowAscii(values);
   return { values, recipients: recipientRows(root), attachments, named };
+}
+
+// the long text properties an internet message brings; stored as PtypString8 when their text is pure ASCII
+const NARROWABLE = [T.Body, MT.TransportMessageHeaders];
+const ASCII_TEXT = /^[\x01-\x7f]*$/;
+const NARROW_MIN = 64;
+
+/**
+ * PidTagBody and PidTagTransportMessageHeaders of pure-ASCII text (no NUL, nothing above 0x7F, at least NARROW_MIN
+ * characters) are kept as PtypString8 (see the header comment): the text is the same in every ASCII-compatible
+ * code page, and streams that send strings as they are stored (MS-OXCFXICS 3.2.5.9.1.1 with the Unicode flag) carry
+ * one byte per character instead of two. Readers asking for the PtypString tag get the same text (the stores answer
+ * either width, src/mapistore/proppick.ts).
+ */
+function narrowAscii(values: Map<number, PropValue>): void {
+  for (const tag of NARROWABLE) {
+    const v = values.get(tag);
+    if (typeof v !== 'string' || v.length < NARROW_MIN || !ASCII_TEXT.test(v)) continue;
+    const narrow = ((tag & 0xffff0000) | PT.STRING8) >>> 0;
+    if (values.has(narrow)) continue;
+    values.delete(tag);
+    values.set(narrow, v);
+  }
 }
 
 function decodeURIComponentSafe(s: string): string {

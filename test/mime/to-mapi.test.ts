@@ -300,3 +300,38 @@ describe('conversion of damaged messages', () => {
     );
   });
 });
+
+describe('pure-ASCII long text is kept as PtypString8', () => {
+  const head = (ct: string) => `From: a@example.org\nTo: b@example.org\nSubject: s\nDate: Tue, 1 Jul 2003 10:52:37 +0200\nContent-Type: ${ct}\n\n`;
+  const BODY_A = 0x1000001e;
+  const HEADERS_A = 0x007d001e;
+  const ascii = 'The quarterly report is attached; please review it before Friday.\n'.repeat(20);
+
+  it('an ASCII text body and ASCII headers of 64+ characters are PtypString8, with the same text', () => {
+    const m = convert(head('text/plain; charset=us-ascii') + ascii);
+    expect(m.values.get(BODY_A)).toBe(ascii.replace(/\n/g, '\r\n'));
+    expect(m.values.has(T.Body)).toBe(false);
+    expect(String(m.values.get(HEADERS_A))).toContain('Subject: s');
+    expect(m.values.has(MT.TransportMessageHeaders)).toBe(false);
+  });
+
+  it('non-ASCII, NUL-bearing and short bodies stay PtypString', () => {
+    const accented = convert(head('text/plain; charset=utf-8') + ascii + 'Café\n');
+    expect(String(accented.values.get(T.Body))).toContain('Café');
+    expect(accented.values.has(BODY_A)).toBe(false);
+    const short = convert(head('text/plain') + 'Hello.\n');
+    expect(short.values.get(T.Body)).toBe('Hello.\r\n');
+    expect(short.values.has(BODY_A)).toBe(false);
+    const nul = convert(Buffer.concat([crlf(head('text/plain; charset=us-ascii') + ascii), Buffer.from([0x41, 0x00, 0x42, 0x0d, 0x0a])]));
+    expect(nul.values.has(BODY_A)).toBe(false);
+  });
+
+  it('an embedded message/rfc822 gets the same rule', () => {
+    const b = 'XyZ';
+    const m = convert(head(`multipart/mixed; boundary="${b}"`) + `--${b}\nContent-Type: text/plain\n\nsee attached\n--${b}\nContent-Type: message/rfc822\n\n` +
+      head('text/plain; charset=us-ascii') + ascii + `--${b}--\n`);
+    const emb = m.attachments.find((a) => a.embedded)?.embedded;
+    // the line end before the closing boundary belongs to the boundary (RFC 2046 5.1.1)
+    expect(emb?.values.get(BODY_A)).toBe(ascii.replace(/\n/g, '\r\n').slice(0, -2));
+  });
+});
