@@ -68,6 +68,8 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
   let admin: ImapFlow;
   /** UID FETCH commands that fetched bodies, counted on the pool's connections. */
   let bodyFetches = 0;
+  /** SELECT/EXAMINE commands sent by the pool's connections, per mailbox. */
+  const opens = new Map<string, number>();
   const logLines: { level: number; msg: string; uid?: number }[] = [];
   /** The corpus (59 messages) topped up to 60 with a second copy of its first message. */
   const corpusMsgs = ((all) => [...all, ...all].slice(0, 60).map((m, i) => (i < all.length ? m : { ...m, name: `${m.name} (copy)` })))(corpus());
@@ -83,6 +85,11 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
         if (query.source) bodyFetches++;
         return orig(range, query as Parameters<typeof orig>[1], options as Parameters<typeof orig>[2]);
       }) as typeof c.fetchAll;
+      const open = c.mailboxOpen.bind(c);
+      c.mailboxOpen = ((p: string, o?: Parameters<typeof open>[1]) => {
+        opens.set(p, (opens.get(p) ?? 0) + 1);
+        return open(p, o);
+      }) as typeof c.mailboxOpen;
       return c;
     };
     pool = new ImapPool(
@@ -277,6 +284,40 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
     expect(val(await mb.getMessageProps(mirrorMid(c!.globcnt), [PidTagLastVerbExecuted]), PidTagLastVerbExecuted)).toBe(104);
     const reads = await mb.readChangesSince(mb.special.inbox, 0n);
     expect(reads.find((x) => x.id === mirrorMid(b!.globcnt))).toMatchObject({ read: false });
+  });
+
+  it('INBOX kept selected: the next syncs send no EXAMINE and still find a flag change, an expunge and an append; other folders are examined each time', async () => {
+    await mirror.syncFolder(mb.special.inbox); // leaves a pooled connection with INBOX examined
+    const inboxG = eidGlobcnt(mb.special.inbox);
+    const uv = (await imap.folderById(inboxG))!.uidvalidity;
+    const [flagged, gone] = await imap.messagesByUid(inboxG, uv, [uidOf[14]!, uidOf[15]!]);
+    await admin.mailboxOpen('INBOX');
+    await admin.messageFlagsAdd(String(uidOf[14]), ['\\Flagged'], { uid: true });
+    await admin.messageDelete(String(uidOf[15]), { uid: true });
+    await admin.mailboxClose();
+    await admin.append('INBOX', Buffer.from('Subject: kept selection\r\nMessage-ID: <kept@example.org>\r\n\r\nbody\r\n'));
+    opens.clear();
+    const r = await mirror.syncFolder(mb.special.inbox);
+    expect(opens.get('INBOX') ?? 0).toBe(0);
+    expect(r).toEqual({ added: 1, changed: 1, deleted: 1, fetchedBodies: 1, failed: 0, full: false });
+    expect(val(await mb.getMessageProps(mirrorMid(flagged!.globcnt), [PidTagFlagStatus]), PidTagFlagStatus)).toBe(2);
+    expect(await mb.messageExists(mirrorMid(gone!.globcnt))).toBe(false);
+    const subjects = (await mb.contentsRows(mb.special.inbox, { tags: [T.Subject] })).map((c) => c.props.get(T.Subject));
+    expect(subjects.filter((x) => x === 'kept selection').length).toBe(1);
+    // nothing changed since: nothing applied, still no EXAMINE; an expunge alone is found too
+    expect(await mirror.syncFolder(mb.special.inbox)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    const [gone2] = await imap.messagesByUid(inboxG, uv, [uidOf[16]!]);
+    await admin.mailboxOpen('INBOX');
+    await admin.messageDelete(String(uidOf[16]), { uid: true });
+    await admin.mailboxClose();
+    expect(await mirror.syncFolder(mb.special.inbox)).toMatchObject({ deleted: 1 });
+    expect(await mb.messageExists(mirrorMid(gone2!.globcnt))).toBe(false);
+    expect(opens.get('INBOX') ?? 0).toBe(0);
+    // another folder: EXAMINEd at every sync
+    const archive = await fidOf('Archive');
+    await mirror.syncFolder(archive);
+    await mirror.syncFolder(archive);
+    expect(opens.get('Archive')).toBe(2);
   });
 
   it('fetches a folder again after its UIDVALIDITY changed', async () => {

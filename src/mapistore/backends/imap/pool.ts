@@ -69,11 +69,21 @@ export class ImapPool {
   }
 
   /** Lends a logged-in connection for `username` (opening one, or waiting for one to be released). */
-  async acquire(username: string, userPassword?: string): Promise<ImapLease> {
+  async acquire(username: string, userPassword?: string, prefer?: (client: ImapFlow) => boolean): Promise<ImapLease> {
     if (this.closed) throw new StoreError('OC_IMAP_CLOSED', SEC.NetworkError, 'the IMAP connection pool is closed');
     const pool = this.poolOf(username);
     for (;;) {
-      const c = pool.idle.pop();
+      // the most recently released idle connection, or the most recent one `prefer` likes (e.g. the mailbox selected)
+      let at = pool.idle.length - 1;
+      if (prefer) {
+        for (let i = at; i >= 0; i--) {
+          if (pool.idle[i]!.client.usable && prefer(pool.idle[i]!.client)) {
+            at = i;
+            break;
+          }
+        }
+      }
+      const c = at >= 0 ? pool.idle.splice(at, 1)[0] : undefined;
       if (!c) break;
       if (c.idleTimer) clearTimeout(c.idleTimer);
       c.idleTimer = null;
@@ -106,7 +116,7 @@ export class ImapPool {
     if (got) return this.lease(username, pool, got);
     if (this.closed) throw new StoreError('OC_IMAP_CLOSED', SEC.NetworkError, 'the IMAP connection pool is closed');
     // a slot may have been freed by a dropped connection rather than a released one
-    if (pool.busy < this.cfg.maxConnectionsPerUser) return this.acquire(username, userPassword);
+    if (pool.busy < this.cfg.maxConnectionsPerUser) return this.acquire(username, userPassword, prefer);
     throw new StoreError(
       'OC_IMAP_BUSY',
       SEC.Timeout,
@@ -119,9 +129,9 @@ export class ImapPool {
    * Runs `fn` on a pooled connection. When it fails because the connection broke (server restart, timeout), the
    * connection is dropped and `fn` runs once more on a fresh one; a command's own failure (NO/BAD) is thrown as is.
    */
-  async run<T>(username: string, fn: (client: ImapFlow) => Promise<T>, userPassword?: string): Promise<T> {
+  async run<T>(username: string, fn: (client: ImapFlow) => Promise<T>, userPassword?: string, prefer?: (client: ImapFlow) => boolean): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const lease = await this.acquire(username, userPassword);
+      const lease = await this.acquire(username, userPassword, prefer);
       let result: T;
       try {
         result = await fn(lease.client);
