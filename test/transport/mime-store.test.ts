@@ -220,12 +220,15 @@ const secs = (ft: bigint): bigint => (ft / 10_000_000n) * 10_000_000n;
 const people = (rows: RecipientRow[], type: number) =>
   rows.filter((r) => r.recipientType === type).map((r) => ({ name: rowProp(r, T.DisplayName), address: rowProp(r, T.SmtpAddress) }));
 
+const BODY_A = 0x1000001e;
+
 function checkRoundTrip(g: Gen, mime: Buffer, messageId: string): void {
   const back = mimeToMapi(parseMime(mime));
   const v = back.values;
   expect(v.get(T.Subject)).toBe(oneLine(g.subject));
   // a message without any body gets an empty text/plain part (so it has a body to show): PidTagBody '' back
-  expect(v.get(T.Body)).toBe(g.body === undefined ? (g.html === undefined && g.atts.length === 0 && !g.embedded ? '' : undefined) : crlf(g.body));
+  // either width: pure-ASCII text of 64+ characters comes back as PtypString8 (src/mime/to-mapi.ts narrowAscii)
+  expect(v.get(T.Body) ?? v.get(BODY_A)).toBe(g.body === undefined ? (g.html === undefined && g.atts.length === 0 && !g.embedded ? '' : undefined) : crlf(g.body));
   if (g.html !== undefined) {
     expect((v.get(T.Html) as Buffer).toString('utf8')).toContain(g.html);
     expect(v.get(MT.InternetCodepage)).toBe(65001);
