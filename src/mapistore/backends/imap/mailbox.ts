@@ -6,9 +6,13 @@
 // Order and failures (the IMAP server is the source of truth for mail; the mirror repairs what went wrong):
 // - before the local change: deleteMessages, emptyFolder (its messages), deleteFolder. A writer failure is the MAPI
 //   call's error and nothing changed locally.
+// - a top-level message saved into a mirrored folder without PidTagInternetMessageId gets one (writer.newMessageId)
+//   as part of that save: the write-back then has nothing to record locally after the save, so the client's open
+//   object stays current (a later RopSaveChangesMessage or RopSubmitMessage on it is not ecObjectModified).
 // - after the local change: setReadFlags (the MIDs whose flag changed), moveCopyMessages (with the ids map), a message
 //   save (MessageObject.save of newMessage/openMessage), setMessageProps/deleteMessageProps of PidTagFlagStatus,
-//   PidTagLastVerbExecuted, PidTagMessageFlags, createFolder, moveFolder. A writer failure is logged (warn) and the
+//   PidTagLastVerbExecuted, PidTagMessageFlags, createFolder, moveFolder, and the ICS uploads that do the same
+//   (importReadStates, importMessageMove, importFolder: MS-OXCFXICS 3.3.5.8.x). A writer failure is logged (warn) and the
 //   MAPI call succeeds; the next sync of the folder brings the mirror back in line with IMAP.
 // - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
 //   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying).
@@ -24,8 +28,8 @@ import type { Logger } from '../../../util/log.js';
 import { SEC, type StoreError } from '../../errors.js';
 import type { MailboxEvent } from '../../events.js';
 import type {
-  CreatedFolder, DeleteResult, FolderInit, MailboxStore, MessageObject, MoveCopyResult, PermissionChange, PermissionEntry,
-  PropertyProblem,
+  CreatedFolder, DeleteResult, FolderInit, IcsFolderImport, IcsImportTracking, MailboxStore, MessageObject, MoveCopyResult,
+  PermissionChange, PermissionEntry, PropertyProblem,
 } from '../../types.js';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import type { LocalMailbox } from '../local/mailbox.js';
@@ -49,6 +53,12 @@ export interface ImapWriter {
   renameFolder(fid: bigint, newParentFid: bigint, newName: string): Promise<void>;
   deleteFolder(fid: bigint): Promise<void>;
   appendSent(mid: bigint): Promise<void>;
+  /**
+   * A new Message-ID for a message saved into a mirrored folder without PidTagInternetMessageId (ImapWriteBack:
+   * `<32 hex digits@domain>`). Set on the message before its save, so the IMAP copy and the local message agree and
+   * no second local change follows the save (which would make the client's still-open object stale).
+   */
+  newMessageId?(): string;
 }
 
 export interface ImapMailboxOptions {
@@ -69,6 +79,8 @@ export interface ImapMailboxOptions {
 
 const PidTagDisplayName = 0x3001001f;
 const PidTagMessageFlags = 0x0e070003;
+const PidTagInternetMessageId = 0x1035001f;
+const PidTagContainerClass = 0x3613001f;
 const FLAG_TAGS = new Set([PidTagFlagStatus, PidTagLastVerbExecuted, PidTagMessageFlags]);
 /** Codes of failures that mean "the IMAP server is away", not "the command failed". */
 const DOWN_CODES = new Set(['OC_IMAP_CONNECT', 'OC_IMAP_TIMEOUT', 'OC_IMAP_BUSY', 'OC_IMAP_CLOSED']);
@@ -310,6 +322,10 @@ export class ImapMailbox {
   private wrapSave(m: MessageObject): MessageObject {
     if (m.embedded) return m;
     const save: MessageObject['save'] = async (opts) => {
+      if (this.writer.newMessageId && (await this.writer.isMirrored(m.fid))) {
+        const [id] = await m.getProps([PidTagInternetMessageId]);
+        if (!id || !('value' in id) || !String(id.value).trim()) await m.setProps([{ tag: PidTagInternetMessageId, value: this.writer.newMessageId() }]);
+      }
       const mid = await m.save(opts);
       if (mid !== 0n && (await this.writer.isMirrored(m.fid))) await this.after('saveMessage', m.fid, () => this.writer.saveMessage(m.fid, mid));
       return mid;
@@ -355,6 +371,62 @@ export class ImapMailbox {
       }
       await this.writer.renameFolder(fid, newParent, name);
     });
+  }
+
+  // --- ICS uploads (MS-OXCFXICS 3.3.5.8.x): the same write-back as the corresponding MAPI calls ---
+
+  /** RopSynchronizationImportReadStateChanges: \Seen on IMAP for the messages whose read state changed. */
+  async importReadStates(fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }> {
+    const r = await this.local.importReadStates(fid, changes);
+    if (r.changed.length === 0) return r;
+    const readOf = new Map(changes.map((c) => [c.mid, c.read]));
+    // messages of other folders than `fid` change too: one writer call per (folder, read state)
+    const groups = new Map<string, { fid: bigint; read: boolean; mids: bigint[] }>();
+    for (const mid of r.changed) {
+      const at = await this.local.folderOfMessage(mid);
+      const read = readOf.get(mid);
+      if (at === null || read === undefined) continue;
+      const key = `${at}:${read}`;
+      const g = groups.get(key) ?? { fid: at, read, mids: [] };
+      g.mids.push(mid);
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) {
+      if (await this.writer.isMirrored(g.fid)) await this.after('setReadFlags', g.fid, () => this.writer.setReadFlags(g.fid, g.mids, g.read));
+    }
+    return r;
+  }
+
+  /** RopSynchronizationImportMessageMove: UID MOVE (or APPEND / EXPUNGE) as moveCopyMessages does. */
+  async importMessageMove(mid: bigint, dst: bigint, t: IcsImportTracking & { sourceKey: Buffer }): Promise<bigint> {
+    const src = await this.local.folderOfMessage(mid);
+    const id = await this.local.importMessageMove(mid, dst, t);
+    if (src !== null && src !== dst && ((await this.writer.isMirrored(src)) || (await this.writer.isMirrored(dst)))) {
+      await this.after('moveMessages', src, () => this.writer.moveCopy(src, dst, new Map([[mid, id]]), false));
+    }
+    return id;
+  }
+
+  /** RopSynchronizationImportHierarchyChange: a new folder is created on IMAP as createFolder does; a rename or move RENAMEs. */
+  async importFolder(fid: bigint | null, f: IcsFolderImport): Promise<bigint> {
+    if (fid === null) {
+      const id = await this.local.importFolder(null, f);
+      const cls = f.props.find((p) => p.tag >>> 0 === PidTagContainerClass)?.value;
+      const mailClass = typeof cls !== 'string' || cls === '' || cls.startsWith('IPF.Note');
+      if ((await this.writer.isMirrored(f.parent)) || (f.parent === this.local.special.ipmSubtree && mailClass)) {
+        await this.after('createFolder', id, () => this.writer.createFolder(f.parent, id, f.displayName));
+      }
+      return id;
+    }
+    const mirrored = await this.writer.isMirrored(fid);
+    const [before] = mirrored ? await this.local.getFolderProps(fid, [PidTagDisplayName]) : [];
+    const parentBefore = mirrored ? await this.local.parentOf(fid) : null;
+    const id = await this.local.importFolder(fid, f);
+    const nameBefore = before && 'value' in before ? String(before.value) : '';
+    if (mirrored && (parentBefore !== f.parent || nameBefore !== f.displayName)) {
+      await this.after('renameFolder', fid, () => this.writer.renameFolder(fid, f.parent, f.displayName));
+    }
+    return id;
   }
 
   async deleteFolder(fid: bigint, flags: number): Promise<DeleteResult> {

@@ -33,6 +33,7 @@
 //   PidTagInternetCodepage in the loaded copy only) plus the text an RTF reader shows as text/plain; \fromtext and
 //   plain RTF become text/plain. The local message is not changed. An RTF value that cannot be read is logged
 //   (warn) and the message is written without a body, as before.
+import { randomBytes } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import { propId } from '../../../mapi/props.js';
@@ -104,6 +105,11 @@ export class ImapWriteBack {
       ...(opts.defaultFrom ? { defaultFrom: opts.defaultFrom } : {}),
       ...(opts.resolveAddress ? { resolveAddress: opts.resolveAddress } : {}),
     };
+  }
+
+  /** A Message-ID of the form buildMimeForStore generates (ImapMailbox sets it on a message before its save). */
+  newMessageId(): string {
+    return `<${randomBytes(16).toString('hex')}@${this.mimeOpts.domain}>`;
   }
 
   /** Is this folder mirrored from IMAP (has an imap_folders row, not \Noselect)? */
