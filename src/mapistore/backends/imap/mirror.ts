@@ -231,25 +231,28 @@ export class ImapMirror {
     const fetched = await client.fetchAll(uidSet(todo), { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true });
     let max = 0;
     const rows: ImapMessageRow[] = [];
-    for (const m of fetched) {
-      max = Math.max(max, m.uid);
-      if (known.has(m.uid) || !m.source) continue;
-      known.add(m.uid);
-      result.fetchedBodies++;
-      const flags = flagBits(m.flags);
-      const date = m.internalDate instanceof Date ? m.internalDate : typeof m.internalDate === 'string' ? new Date(m.internalDate) : null;
-      const r = await importMessage(mb, fid, { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags });
-      if (r.fallback) {
-        result.failed++;
-        log.warn({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message could not be converted; mirrored as raw MIME');
-      } else if (r.warnings.length > 0) {
-        log.debug({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message converted with warnings');
+    // one local transaction for the batch (LocalMailbox.writeBatch): the index rows below are written after it
+    await mb.writeBatch(async () => {
+      for (const m of fetched) {
+        max = Math.max(max, m.uid);
+        if (known.has(m.uid) || !m.source) continue;
+        known.add(m.uid);
+        result.fetchedBodies++;
+        const flags = flagBits(m.flags);
+        const date = m.internalDate instanceof Date ? m.internalDate : typeof m.internalDate === 'string' ? new Date(m.internalDate) : null;
+        const r = await importMessage(mb, fid, { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags });
+        if (r.fallback) {
+          result.failed++;
+          log.warn({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message could not be converted; mirrored as raw MIME');
+        } else if (r.warnings.length > 0) {
+          log.debug({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message converted with warnings');
+        }
+        const info = await mb.messageChangeInfo(r.mid);
+        const cn = eidGlobcnt(info.cn);
+        rows.push({ folderGlobcnt: g, uidvalidity: row.uidvalidity, uid: m.uid, globcnt: eidGlobcnt(r.mid), modseq: m.modseq ?? 0n, cn, readCn: cn, flags, size: m.size ?? m.source.length });
+        result.added++;
       }
-      const info = await mb.messageChangeInfo(r.mid);
-      const cn = eidGlobcnt(info.cn);
-      rows.push({ folderGlobcnt: g, uidvalidity: row.uidvalidity, uid: m.uid, globcnt: eidGlobcnt(r.mid), modseq: m.modseq ?? 0n, cn, readCn: cn, flags, size: m.size ?? m.source.length });
-      result.added++;
-    }
+    });
     if (rows.length > 0) await imap.putMessages(rows);
     return Math.max(max, uids[uids.length - 1] ?? 0);
   }

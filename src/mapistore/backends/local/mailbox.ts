@@ -174,6 +174,25 @@ export class LocalMailbox implements MailboxStore {
     return (this.st.getMeta.get(k) as { v: string } | undefined)?.v ?? null;
   }
 
+  /**
+   * Runs `fn`, a run of many mutations (the IMAP mirror's fetch batch), inside one SQLite transaction: each write of
+   * it (write(), a better-sqlite3 transaction) becomes a savepoint, and the changes reach the WAL once, at the end,
+   * instead of at every message (a commit per mirrored message was ~15% of the mirror's CPU). The transaction is
+   * committed whatever `fn` does: every write inside it has either succeeded or rolled back its own savepoint, so
+   * what is committed is exactly what succeeded. Writes of other requests made meanwhile join it (one connection per
+   * mailbox); a call inside another runs in the outer one. Until the commit another process reading this mailbox
+   * file would not see the batch (the server has one connection per mailbox, so only external tools could).
+   */
+  async writeBatch<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.db.inTransaction) return fn();
+    this.db.exec('BEGIN');
+    try {
+      return await fn();
+    } finally {
+      if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
+    }
+  }
+
   /** @internal Runs mutations one after another (their index round trips must not interleave). */
   serial<T>(fn: () => Promise<T>): Promise<T> {
     const p = this.chain.then(fn, fn);
