@@ -381,7 +381,6 @@ describe('ImapStore logon and configuration', () => {
       },
       renameFolder: rec('renameFolder'),
       deleteFolder: async (fid) => rec('deleteFolder', () => local.folderExists(fid))(fid),
-      appendSent: rec('appendSent'),
     };
     const { lines, log } = capture();
     const admin = new ImapFlow(d.clientOptions('carol'));

@@ -446,23 +446,6 @@ describe('MAPI -> IMAP write-back against Dovecot', () => {
     expect(await pyList()).toEqual(expect.not.arrayContaining(['INBOX/a/b']));
   });
 
-  it('appendSent: the sent copy lands in \\Sent, read, with its index row; no echo', async () => {
-    const msg = await mb.newMessage(mb.special.sentItems);
-    await msg.setProps([
-      { tag: T.MessageClass, value: 'IPM.Note' }, { tag: T.Subject, value: 'Sent one' }, { tag: T.Body, value: 'Sent body.' },
-      { tag: T.MessageFlags, value: MSGFLAG_UNSENT },
-    ]);
-    await msg.setRecipients([{ rowId: 0, props: [{ tag: T.RecipientType, value: MAPI_TO }, { tag: T.DisplayName, value: 'Bob' }, { tag: T.SmtpAddress, value: 'bob@example.org' }] }]);
-    const m = await msg.save();
-    await wb.appendSent(m);
-    const [r] = await rowOf(m);
-    expect(r!.folderGlobcnt).toBe(eidGlobcnt(mb.special.sentItems));
-    const py = await python(PY_MESSAGE, [d.host, String(d.port), 'alice', 'alice-secret', 'Sent', String(r!.uid)]);
-    expect(py.code, py.out).toBe(0);
-    expect(JSON.parse(py.out)).toMatchObject({ subject: 'Sent one', to: ['bob@example.org'], flags: ['\\Seen'] });
-    await quiet(mb.special.sentItems);
-  });
-
   it('a refused APPEND throws OC_IMAP_APPEND and keeps the local message', async () => {
     // a mailbox where alice lacks the insert right (RFC 4314 "i"), set before any pooled session has seen it
     // (Dovecot 2.3 keeps a session's view of a mailbox's rights once it has opened it)

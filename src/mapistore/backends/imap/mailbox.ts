@@ -52,7 +52,6 @@ export interface ImapWriter {
   createFolder(parentFid: bigint, fid: bigint, name: string): Promise<void>;
   renameFolder(fid: bigint, newParentFid: bigint, newName: string): Promise<void>;
   deleteFolder(fid: bigint): Promise<void>;
-  appendSent(mid: bigint): Promise<void>;
   /**
    * A new Message-ID for a message saved into a mirrored folder without PidTagInternetMessageId (ImapWriteBack:
    * `<32 hex digits@domain>`). Set on the message before its save, so the IMAP copy and the local message agree and

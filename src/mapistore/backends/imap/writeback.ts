@@ -25,8 +25,6 @@
 // - an edit is APPEND of the new version, then UID EXPUNGE of the old UID; the new MID keeps the message's MID.
 // - a message Outlook moves from a local-only folder into a mirrored one is APPENDed; one moved from a mirrored
 //   folder into a local-only one is expunged on IMAP (it lives locally only from then on).
-// - appendSent writes the index row only when the message lies in the mirrored Sent Items folder; otherwise (the
-//   message was deleted after submission) the mirror brings the sent copy in as a new message.
 // - a message (or embedded message) with PidTagRtfCompressed but neither PidTagHtml nor PidTagBody (Outlook saving
 //   an RTF-only body) gets its bodies from the RTF before the MIME is built (bodiesFromRtf, docs/rtf.md): HTML
 //   encapsulated in RTF becomes text/html (in the code page bodiesFromRtf chose, which replaces
@@ -213,20 +211,6 @@ export class ImapWriteBack {
 
   deleteFolder(fid: bigint): Promise<void> {
     return deleteFolder(this.ctx, fid);
-  }
-
-  /** The sent copy of a submitted message: APPEND to the \Sent mailbox (\Seen, never \Draft). */
-  async appendSent(mid: bigint): Promise<void> {
-    const sent = this.ctx.mb.special.sentItems;
-    const m = await mirroredFolder(this.ctx, sent);
-    if (!m) throw notMirrored(sent);
-    const loaded = await this.load(mid);
-    const mime = await this.mimeOf(mid, loaded, false);
-    if (!mime) return;
-    const bits = wantedBits(toResults(loaded), { forceRead: true, noDraft: true }).bits;
-    const t = loaded.values.get(T.ClientSubmitTime);
-    const inSent = (await this.ctx.mb.folderOfMessage(mid)) === sent;
-    await this.append(m, inSent ? mid : null, mime, bits, typeof t === 'bigint' ? filetimeToDate(t) : undefined, null);
   }
 
   // ---- internals ------------------------------------------------------------------------------------------------
