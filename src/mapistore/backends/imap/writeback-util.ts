@@ -105,15 +105,15 @@ export function needUidplus(client: ImapFlow): void {
 }
 
 /** The IMAP_FLAG bits a message's properties ask for (Seen, Flagged, Draft, Answered, Forwarded), and the mask. */
-export function wantedBits(props: PropResult[], opts: { forceRead?: boolean; noDraft?: boolean } = {}): { bits: number; mask: number } {
+export function wantedBits(props: PropResult[]): { bits: number; mask: number } {
   const get = (tag: number): unknown => {
     const p = props.find((x) => x.tag >>> 0 === tag >>> 0);
     return p && 'value' in p ? p.value : undefined;
   };
   const flags = Number(get(T.MessageFlags) ?? 0);
   let bits = 0;
-  if (flags & MSGFLAG_READ || opts.forceRead) bits |= IMAP_FLAG.Seen;
-  if (flags & MSGFLAG_UNSENT && !opts.noDraft) bits |= IMAP_FLAG.Draft;
+  if (flags & MSGFLAG_READ) bits |= IMAP_FLAG.Seen;
+  if (flags & MSGFLAG_UNSENT) bits |= IMAP_FLAG.Draft;
   if (get(PidTagFlagStatus) === FOLLOWUP_FLAGGED) bits |= IMAP_FLAG.Flagged;
   const verb = get(PidTagLastVerbExecuted);
   let mask = IMAP_FLAG.Seen | IMAP_FLAG.Draft | IMAP_FLAG.Flagged;
