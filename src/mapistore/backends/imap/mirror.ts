@@ -168,8 +168,8 @@ export class ImapMirror {
         // meanwhile (EXISTS, VANISHED, FETCH) only at its end (measured: a SEARCH right after another client's APPEND
         // misses the new UID)
         await client.noop();
-        box = client.mailbox as Exclude<ImapFlow['mailbox'], false>;
       }
+      if (kept && stillSelected(client, path)) box = client.mailbox as Exclude<ImapFlow['mailbox'], false>;
       else {
         examinedAt.delete(client);
         box = await client.mailboxOpen(path, { readOnly: true });
