@@ -255,14 +255,34 @@ export function encodeFixed(type: number, v: unknown): Buffer {
   return b;
 }
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/** `s` in code page `cp` followed by a NUL byte; pure ASCII (the same in every code page codepage.ts writes) in one buffer. */
+function withNul8(s: string, cp: number): Buffer {
+  if (ASCII_ONLY.test(s) && cpSupported(cp)) {
+    const b = Buffer.allocUnsafe(s.length + 1);
+    b.write(s, 0, 'latin1');
+    b[s.length] = 0;
+    return b;
+  }
+  return Buffer.concat([cpEncode(s, cp), Buffer.alloc(1)]);
+}
+
 /** The bytes (without the u32 length) of a variable-size value written with wire type `type`. */
 export function encodeVarBytes(type: number, v: unknown, codePage: number): Buffer {
-  if (isCodePageType(type)) return Buffer.concat([cpEncode(String(v ?? ''), codePageOfType(type)), Buffer.alloc(1)]);
+  if (isCodePageType(type)) return withNul8(String(v ?? ''), codePageOfType(type));
   switch (type) {
-    case PT.UNICODE:
-      return Buffer.from(String(v ?? '') + '\0', 'utf16le');
+    case PT.UNICODE: {
+      // one buffer, the terminator written in place (no `s + '\0'` copy of a body-sized string)
+      const s = String(v ?? '');
+      const b = Buffer.allocUnsafe(2 * s.length + 2);
+      b.write(s, 0, 'utf16le');
+      b[2 * s.length] = 0;
+      b[2 * s.length + 1] = 0;
+      return b;
+    }
     case PT.STRING8:
-      return Buffer.concat([cpEncode(String(v ?? ''), codePage), Buffer.alloc(1)]);
+      return withNul8(String(v ?? ''), codePage);
     case PT.BINARY:
     case PT.SVREID:
     case PT.OBJECT:

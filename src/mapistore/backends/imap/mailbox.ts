@@ -339,12 +339,17 @@ export class ImapMailbox {
       }
       return r;
     };
+    // methods bound once per object (a FastTransfer download reads a message through many calls)
+    const bound = new Map<PropertyKey, unknown>();
     return new Proxy(m, {
       get: (t, k) => {
         if (k === 'save') return save;
         if (k === 'getProps') return getProps;
         const v = Reflect.get(t, k, t) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+        if (typeof v !== 'function') return v;
+        let b = bound.get(k);
+        if (b === undefined) bound.set(k, (b = (v as (...a: unknown[]) => unknown).bind(t)));
+        return b;
       },
     });
   }
