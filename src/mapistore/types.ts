@@ -558,6 +558,12 @@ export interface MailboxStore {
    */
   refreshFolder?(fid: bigint): Promise<void>;
 
+  /**
+   * Optional, like refreshFolder: brings the folder hierarchy up to date with the other server (folders created,
+   * renamed or deleted there) before a client reads it (RopGetHierarchyTable, hierarchy RopSynchronizationConfigure).
+   */
+  refreshHierarchy?(): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -357,6 +357,31 @@ describe('ImapStore logon and configuration', () => {
     }
   });
 
+  it('refreshHierarchy picks up folders another IMAP client created or deleted (rate-limited)', async () => {
+    const { log } = capture();
+    const store = new ImapStore({ local: localStore('hier'), imap: config(imapSettings(d, { idle: false })).imap, log: log, refreshMinMs: 300 });
+    const admin = new ImapFlow(d.clientOptions('carol'));
+    await admin.connect();
+    try {
+      const mb = (await store.openMailbox({ ...OWNER, username: 'carol', displayName: 'carol' })) as ImapMailbox;
+      await admin.mailboxCreate('Made in webmail');
+      await new Promise((r) => setTimeout(r, 350));
+      await mb.refreshHierarchy();
+      const fid = await mb.mirror.folderOf('Made in webmail');
+      expect(fid).not.toBeNull();
+      expect(await mb.folderExists(fid!)).toBe(true);
+      await admin.mailboxDelete('Made in webmail');
+      await mb.refreshHierarchy(); // within refreshMinMs: skipped
+      expect(await mb.folderExists(fid!)).toBe(true);
+      await new Promise((r) => setTimeout(r, 350));
+      await mb.refreshHierarchy();
+      expect(await mb.folderExists(fid!)).toBe(false);
+    } finally {
+      await admin.logout();
+      await store.close();
+    }
+  });
+
   it('write-back wiring: each MAPI change of a mirrored folder reaches the writer, before or after the local change', async () => {
     // ImapWriteBack (writeback.ts) is written separately; a recording ImapWriter stands in for it here
     const calls: { op: string; args: unknown[]; localBefore?: boolean }[] = [];

@@ -306,6 +306,7 @@ export function createFolderHandlers(_deps: MailboxHandlerDeps): Map<number, Rop
   onFolder<RopGetHierarchyTableRequest, { RowCount: number }>(FOLDER_ROP.RopGetHierarchyTable, undefined, async (req, { folder, logon }) => {
     const recursive = (req.TableFlags & TABLE_FLAGS.Depth) !== 0;
     if (folder.fid !== logon.store.special.root && !(await mayAny(logon, folder.fid, SEE_FOLDER))) return denied;
+    if (logon.store.refreshHierarchy) await logon.store.refreshHierarchy(); // mirrored (IMAP) folder trees
     const rows = await hierarchyTableRows(logon, folder.fid, recursive);
     const table = new TableObject(req.LogonId, logon, logon, { type: 'hierarchy', fid: folder.fid, recursive }, req.TableFlags, new TableView(rows));
     return { ec: ec.Success, created: table, response: { RowCount: rows.length } };

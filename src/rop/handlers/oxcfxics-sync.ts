@@ -109,6 +109,7 @@ export function createSyncDownloadHandlers(deps: MailboxHandlerDeps, content?: M
     if (!(rights & (RIGHTS.ReadAny | RIGHTS.FolderOwner | RIGHTS.FolderVisible))) return { ec: ec.AccessDenied };
     // a backend that mirrors another server (IMAP) picks up that server's changes first (rate-limited by the backend)
     if (type === 'contents' && store.refreshFolder) await store.refreshFolder(folder.fid);
+    if (type === 'hierarchy' && store.refreshHierarchy) await store.refreshHierarchy();
     let flags = req.SynchronizationFlags & KNOWN_SYNC_FLAGS;
     if (type === 'hierarchy') flags &= ~(SYNC_FLAGS.ReadState | SYNC_FLAGS.FAI | SYNC_FLAGS.Normal | SYNC_FLAGS.IgnoreSpecifiedOnFAI | SYNC_FLAGS.BestBody | SYNC_FLAGS.Progress);
     const producer = content ?? syncMessageContent;

@@ -104,6 +104,28 @@ describe('MS-OXCFOLD handlers', () => {
     expect((await mb.children(mb.special.inbox)).length).toBe(3);
   });
 
+  it('a mirroring backend refreshes before the tables are read: refreshHierarchy for RopGetHierarchyTable, refreshFolder for contents', async () => {
+    // what the IMAP backend would find on its server: a folder and a message arriving during the refresh
+    const calls: string[] = [];
+    const store = mb as MailboxStore & { refreshHierarchy?: () => Promise<void>; refreshFolder?: (fid: bigint) => Promise<void> };
+    store.refreshHierarchy = async () => {
+      calls.push('hierarchy');
+      await mb.createFolder(mb.special.ipmSubtree, { displayName: `Arrived ${calls.length}` });
+    };
+    store.refreshFolder = async (fid) => {
+      calls.push(`folder ${fid === mb.special.inbox ? 'inbox' : fid}`);
+      await mb.bulkInsertMessages(fid, notes(1));
+    };
+    const before = (await mb.children(mb.special.ipmSubtree)).length;
+    const h = await open(mb.special.ipmSubtree, mb.special.inbox);
+    const { res } = await env.call([hierarchy(1, 3), contents(2, 4), contents(2, 5, 0x02)], [...h, N, N, N]);
+    expect(res.map((x) => x.ReturnValue)).toEqual([0, 0, 0]);
+    expect(res[0]!.RowCount).toBe(before + 1);
+    expect(res[1]!.RowCount).toBe(1);
+    expect(res[2]!.RowCount).toBe(0); // associated contents: no refresh
+    expect(calls).toEqual(['hierarchy', 'folder inbox']);
+  });
+
   it('RopGetHierarchyTable and RopGetContentsTable: RowCount, Depth, Associated; Table objects with their source', async () => {
     const inbox = mb.special.inbox;
     await mb.bulkInsertMessages(inbox, notes(7));

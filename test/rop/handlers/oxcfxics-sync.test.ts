@@ -130,6 +130,25 @@ describe('RopSynchronizationConfigure + GetBuffer', () => {
     expect(second.folders.map((f) => f.get(T.DisplayName))).toEqual(['A renamed']);
   });
 
+  it('a mirroring backend refreshes first: refreshHierarchy for a hierarchy sync, refreshFolder for a contents sync', async () => {
+    const calls: string[] = [];
+    const store = mb as MailboxStore & { refreshHierarchy?: () => Promise<void>; refreshFolder?: (f: bigint) => Promise<void> };
+    // what the IMAP backend would find on its server during the refresh: a folder, a message
+    store.refreshHierarchy = async () => {
+      calls.push('hierarchy');
+      await mb.createFolder(fid, { displayName: 'From IMAP' });
+    };
+    store.refreshFolder = async (f) => {
+      calls.push(f === fid ? 'folder' : 'other folder');
+      await mb.bulkInsertMessages(f, [{ props: [{ tag: T.MessageClass, value: 'IPM.Note' }, { tag: T.Subject, value: 'from IMAP' }] }]);
+    };
+    const h = await sync([], { type: 2, flags: SYNC_FLAGS.Unicode });
+    expect(h.folders.map((f) => f.get(T.DisplayName))).toEqual(['From IMAP']);
+    const c = await sync([], { type: 1, flags: SYNC_FLAGS.Unicode | SYNC_FLAGS.Normal });
+    expect(c.changes.map((m) => m.props.get(T.Subject))).toEqual(['from IMAP']);
+    expect(calls).toEqual(['hierarchy', 'folder']);
+  });
+
   it('RopSynchronizationGetTransferState: initial state before the download, final state after', async () => {
     await populate(mb, fid, 5);
     const h = await configured();

@@ -15,7 +15,8 @@
 //   (importReadStates, importMessageMove, importFolder: MS-OXCFXICS 3.3.5.8.x). A writer failure is logged (warn) and the
 //   MAPI call succeeds; the next sync of the folder brings the mirror back in line with IMAP.
 // - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
-//   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying).
+//   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying). refreshHierarchy (one
+//   LIST) likewise, at most once per `refreshMinMs`.
 // - syncs of one mailbox are serialized (one at a time): the mirror is not safe against itself.
 // - NewMail (MS-OXCNOTIF 2.2.1.4.1.2) is reported for messages an incremental sync of INBOX created (not for a first
 //   or UIDVALIDITY-triggered full fetch: that is not new mail).
@@ -103,6 +104,7 @@ export class ImapMailbox {
   private readonly downMs: number;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly lastRefresh = new Map<bigint, number>();
+  private lastHierarchyRefresh = 0;
   private downUntil = 0;
   private allRunning: Promise<boolean> | null = null;
   private closed = false;
@@ -201,6 +203,7 @@ export class ImapMailbox {
     this.queue = h.catch(() => undefined);
     try {
       await h;
+      this.lastHierarchyRefresh = Date.now();
     } catch (e) {
       if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
       this.log.warn({ user: this.local.owner.username, code: codeOf(e), err: (e as Error).message }, 'IMAP hierarchy sync failed');
@@ -236,6 +239,25 @@ export class ImapMailbox {
     if (now - (this.lastRefresh.get(fid) ?? 0) < this.refreshMinMs) return;
     this.lastRefresh.set(fid, now);
     await this.syncLogged(fid);
+  }
+
+  /**
+   * MailboxStore.refreshHierarchy: a rate-limited syncHierarchy (one LIST; folders made, renamed or deleted by other
+   * IMAP clients); never rejects for an IMAP failure. Their messages come with the folders' own refreshes.
+   */
+  async refreshHierarchy(): Promise<void> {
+    if (this.closed || this.serverDown) return;
+    const now = Date.now();
+    if (now - this.lastHierarchyRefresh < this.refreshMinMs) return;
+    this.lastHierarchyRefresh = now;
+    const h = this.queue.then(() => this.mirror.syncHierarchy());
+    this.queue = h.catch(() => undefined);
+    try {
+      await h;
+    } catch (e) {
+      if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
+      this.log.warn({ user: this.local.owner.username, code: codeOf(e), err: (e as Error).message }, 'IMAP hierarchy refresh failed; the mirror is used as it is');
+    }
   }
 
   /** Starts the watcher (IDLE on INBOX and the interval sync). */
