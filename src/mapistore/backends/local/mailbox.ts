@@ -100,6 +100,8 @@ export class LocalMailbox implements MailboxStore {
       children: db.prepare('SELECT * FROM folders WHERE parent = ? ORDER BY fid'),
       childByName: db.prepare('SELECT fid FROM folders WHERE parent = ? AND name_lc = ?'),
       message: db.prepare('SELECT * FROM messages WHERE mid = ?'),
+      // change tracking only: the stored property text (a message's ~10 KB) is not read
+      messageChange: db.prepare('SELECT mid, cn, pcl, modified FROM messages WHERE mid = ?'),
       // kept by triggers (schema.ts folder_counts): one row per kind, none for a kind without messages
       counts: db.prepare('SELECT assoc, n, unread, size FROM folder_counts WHERE fid = ? AND n > 0 ORDER BY assoc'),
       childCount: db.prepare('SELECT count(*) AS n FROM folders WHERE parent = ?'),

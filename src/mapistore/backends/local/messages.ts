@@ -193,7 +193,8 @@ export async function rewriteMessage(mb: LocalMailbox, r: MessageRow, props: Map
 }
 
 export async function messageChangeInfo(mb: LocalMailbox, mid: bigint): Promise<ChangeInfo> {
-  const r = mb.messageRow(mid);
+  const r = eidReplId(mid) === REPL_ID ? (mb.st.messageChange.get(g2n(eidGlobcnt(mid))) as Pick<MessageRow, 'mid' | 'cn' | 'pcl' | 'modified'> | undefined) : undefined;
+  if (!r) throw notFound('message', mid);
   return mb.changeInfo(r.mid, r.cn, r.pcl, r.modified);
 }
 
