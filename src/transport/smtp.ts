@@ -2,7 +2,7 @@
 // send (no pool): submissions are rare next to everything else the server does, and a fresh connection picks up a
 // relay that came back. The envelope is given explicitly (MAIL FROM = the sender's SMTP address, RCPT TO = the
 // external recipients, Bcc included), the message is sent as the raw bytes src/transport/mime.ts wrote.
-import nodemailer from 'nodemailer';
+// nodemailer is imported at the first send, not at start: a server without an SMTP relay never loads it (~15 MB).
 import type { SmtpSettings } from './types.js';
 
 export interface SmtpResult {
@@ -19,6 +19,7 @@ export type SmtpSend = (envelope: { from: string; to: string[] }, raw: Buffer) =
 export function nodemailerSender(s: SmtpSettings, defaultHelo: string): SmtpSend {
   return async (envelope, raw) => {
     const ms = s.timeoutSeconds * 1000;
+    const { default: nodemailer } = await import('nodemailer');
     const transport = nodemailer.createTransport({
       host: s.host,
       port: s.port,

@@ -13,11 +13,19 @@
 //   a short jittered back-off: a whole transaction is re-run, a single statement is re-sent. Every statement
 //   sent outside a transaction is idempotent (upserts, INSERT IGNORE, deletes, reads) or atomic on its own.
 // - Errors name host:port/database, never the password.
-import mysql from 'mysql2/promise';
+// - mysql2 is loaded when the first MySQL index is made, not when this module is: a server on the SQLite index never
+//   loads it (about 17 MB of resident memory).
+import { createRequire } from 'node:module';
+import type mysql from 'mysql2/promise';
 import { randomGuid } from '../../util/guid.js';
 import { PS_MAPI, type PropertyName } from '../../mapi/named.js';
 import { StoreError, SEC } from '../errors.js';
 import { checkCount, checkName, fixedIdOf, nameHash, namedFull, rowName } from './common.js';
+
+const requireCjs = createRequire(import.meta.url);
+let mysqlModule: typeof mysql | undefined;
+/** The mysql2 promise API, loaded on first use (a CommonJS package: require is synchronous). */
+const mysql2 = (): typeof mysql => (mysqlModule ??= requireCjs('mysql2/promise') as typeof mysql);
 import { migrate, type MigrateResult } from './mysql-schema.js';
 import { MysqlImapIndex } from './mysql-imap.js';
 import {
@@ -135,10 +143,10 @@ export class MysqlIndexProvider implements IndexProvider {
         throw new StoreError('OC_STORE_INDEX_BAD_URL', SEC.InvalidParam, 'the MySQL index URL is not mysql://user:password@host:port/database');
       }
       this.target = `${u.hostname}:${u.port || 3306}${u.pathname}`;
-      this.pool = mysql.createPool({ uri: o.url, ...common });
+      this.pool = mysql2().createPool({ uri: o.url, ...common });
     } else {
       this.target = `${o.host ?? '127.0.0.1'}:${o.port ?? 3306}/${o.database ?? ''}`;
-      this.pool = mysql.createPool({ host: o.host ?? '127.0.0.1', port: o.port ?? 3306, user: o.user, password: o.password, database: o.database, ...common });
+      this.pool = mysql2().createPool({ host: o.host ?? '127.0.0.1', port: o.port ?? 3306, user: o.user, password: o.password, database: o.database, ...common });
     }
     this.timeout = o.queryTimeoutMs ?? 10_000;
     this.acquireTimeout = o.acquireTimeoutMs ?? connectTimeout;
