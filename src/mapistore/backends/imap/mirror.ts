@@ -151,7 +151,8 @@ export class ImapMirror {
         }
       },
       undefined,
-      (client) => stillSelected(client, path),
+      // INBOX: the connection that has it selected; other folders: one that does not, so INBOX stays selected there
+      isInbox(path) ? (client) => stillSelected(client, path) : (client) => !stillSelected(client, 'INBOX'),
     );
   }
 

@@ -73,15 +73,19 @@ export class ImapPool {
     if (this.closed) throw new StoreError('OC_IMAP_CLOSED', SEC.NetworkError, 'the IMAP connection pool is closed');
     const pool = this.poolOf(username);
     for (;;) {
-      // the most recently released idle connection, or the most recent one `prefer` likes (e.g. the mailbox selected)
+      // the most recently released idle connection, or the most recent one `prefer` likes (e.g. the mailbox selected);
+      // when none does and the user may have another connection, a new one is opened rather than one taken
       let at = pool.idle.length - 1;
-      if (prefer) {
+      if (prefer && at >= 0) {
+        let liked = -1;
         for (let i = at; i >= 0; i--) {
           if (pool.idle[i]!.client.usable && prefer(pool.idle[i]!.client)) {
-            at = i;
+            liked = i;
             break;
           }
         }
+        if (liked >= 0) at = liked;
+        else if (pool.busy + pool.idle.length < this.cfg.maxConnectionsPerUser) break;
       }
       const c = at >= 0 ? pool.idle.splice(at, 1)[0] : undefined;
       if (!c) break;
