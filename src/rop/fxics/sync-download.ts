@@ -168,6 +168,8 @@ const HEADER_TAGS = [
   TAG.SourceKey, TAG.LastModificationTime, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.Associated, TAG.Mid,
   TAG.MessageSize, TAG.ChangeNumber, TAG.MessageDeliveryTime, PidTagMessageStatus,
 ] as const;
+/** An empty binary value (a header property the store did not give). */
+const EMPTY = Buffer.alloc(0);
 /** The header properties a store computes from its row (no stored text to read): what readHeader asks for. */
 const HEADER_TAGS_ROW = HEADER_TAGS.filter((t) => t !== TAG.MessageDeliveryTime && t !== PidTagMessageStatus);
 const HEADER_TAGS_DELIVERY = [...HEADER_TAGS_ROW, TAG.MessageDeliveryTime];
@@ -232,7 +234,16 @@ interface Candidate {
   assoc: boolean;
   /** A conflict resolve message (PidTagMessageStatus msInConflict). */
   inConflict: boolean;
-  header: PropResult[];
+  /**
+   * The messageChangeHeader values read with the candidates (held for every candidate until the download ends, so
+   * only these: a 10,000-message first sync keeps ~10,000 of them).
+   */
+  sourceKey: Buffer | null;
+  lastModified: bigint;
+  changeKey: Buffer;
+  pcl: Buffer;
+  /** PidTagChangeNumber as the store reports it (else the change's CN). */
+  changeNumber: bigint;
   size: number;
   delivery: bigint;
 }
@@ -555,7 +566,19 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     const inConflict = !c.associated && typeof status === 'number' && (status & MS_IN_CONFLICT) !== 0;
     const sk = valueOf(res, TAG.SourceKey);
     const cid = (!this.noForeign && Buffer.isBuffer(sk) ? clientIdOfKey(sk) : null) ?? { guid: this.mb.replGuid.toLowerCase(), globcnt: eidGlobcntNumber(c.id) };
-    return { id: c.id, cid, cn: c.cn, assoc: c.associated, inConflict, header: res, size: typeof size === 'number' ? size : 0, delivery: typeof delivery === 'bigint' ? delivery : 0n };
+    const lm = valueOf(res, TAG.LastModificationTime);
+    const ck = valueOf(res, TAG.ChangeKey);
+    const pcl = valueOf(res, TAG.PredecessorChangeList);
+    const chn = valueOf(res, TAG.ChangeNumber);
+    return {
+      id: c.id, cid, cn: c.cn, assoc: c.associated, inConflict,
+      sourceKey: Buffer.isBuffer(sk) ? sk : null,
+      lastModified: typeof lm === 'bigint' ? lm : 0n,
+      changeKey: Buffer.isBuffer(ck) ? ck : EMPTY,
+      pcl: Buffer.isBuffer(pcl) ? pcl : EMPTY,
+      changeNumber: typeof chn === 'bigint' ? chn : c.cn,
+      size: typeof size === 'number' ? size : 0, delivery: typeof delivery === 'bigint' ? delivery : 0n,
+    };
   }
 
   /**
@@ -605,21 +628,19 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     const head: FxSourceItem[] = [];
     if (progress) head.push(...progressPerMessage(m.size, m.assoc));
     const x = this.config.extraFlags;
-    const over = new Map<number, PropValue>(ver ? [[TAG.ChangeKey, ver.changeKey], [TAG.PredecessorChangeList, ver.pcl], [TAG.LastModificationTime, ver.lastModified]] : []);
-    const v = (tag: number): PropValue | undefined => over.get(tag) ?? valueOf(m.header, tag);
-    const stored = v(TAG.SourceKey);
-    if (!Buffer.isBuffer(stored)) return null;
+    const stored = m.sourceKey;
+    if (stored === null) return null;
     const sk = this.noForeign ? this.serverKey(m.id) : stored;
     head.push({ kind: 'marker', tag: Marker.IncrSyncChg });
     // 2.2.4.3.13 messageChangeHeader: fixed positions first
     head.push({ kind: 'prop', tag: TAG.SourceKey, value: sk });
-    head.push({ kind: 'prop', tag: TAG.LastModificationTime, value: v(TAG.LastModificationTime) ?? 0n });
-    head.push({ kind: 'prop', tag: TAG.ChangeKey, value: v(TAG.ChangeKey) ?? Buffer.alloc(0) });
-    head.push({ kind: 'prop', tag: TAG.PredecessorChangeList, value: v(TAG.PredecessorChangeList) ?? Buffer.alloc(0) });
+    head.push({ kind: 'prop', tag: TAG.LastModificationTime, value: ver ? ver.lastModified : m.lastModified });
+    head.push({ kind: 'prop', tag: TAG.ChangeKey, value: ver ? ver.changeKey : m.changeKey });
+    head.push({ kind: 'prop', tag: TAG.PredecessorChangeList, value: ver ? ver.pcl : m.pcl });
     head.push({ kind: 'prop', tag: TAG.Associated, value: m.assoc });
     if (x & SYNC_EXTRA.Eid) head.push({ kind: 'prop', tag: TAG.Mid, value: m.id });
     if (x & SYNC_EXTRA.MessageSize) head.push({ kind: 'prop', tag: TAG.MessageSize, value: m.size });
-    if (x & SYNC_EXTRA.Cn) head.push({ kind: 'prop', tag: TAG.ChangeNumber, value: v(TAG.ChangeNumber) ?? m.cn });
+    if (x & SYNC_EXTRA.Cn) head.push({ kind: 'prop', tag: TAG.ChangeNumber, value: m.changeNumber });
     head.push({ kind: 'marker', tag: Marker.IncrSyncMessage });
     return head;
   }
