@@ -243,28 +243,32 @@ const delProp = (sub: number): FxSourceItem => ({ kind: 'prop', tag: MetaTag.Met
 export async function* messageContent(msg: MessageObject, f: PropFilter, o: ContentOptions, delProps = false): AsyncGenerator<FxSourceYield> {
   if (o.stats) o.stats.messages++;
   yield* objectPropList(msg, f, o);
+  // markers and recipient rows go out in batches too (one yield per batch, see objectPropList); a batch is handed
+  // over before an attachment's own content, which may stream a large value
+  const out: FxSourceItem[] = [];
   if (wantsSub(f, SUBOBJECT.PidTagMessageRecipients)) {
-    if (delProps) yield delProp(SUBOBJECT.PidTagMessageRecipients);
+    if (delProps) out.push(delProp(SUBOBJECT.PidTagMessageRecipients));
     for (const r of await msg.readRecipients()) {
-      yield marker(Marker.StartRecip);
-      yield* recipientPropList(r.props, o);
-      yield marker(Marker.EndToRecip);
+      out.push(marker(Marker.StartRecip));
+      for (const it of recipientPropList(r.props, o)) out.push(it);
+      out.push(marker(Marker.EndToRecip));
     }
   }
   if (wantsSub(f, SUBOBJECT.PidTagMessageAttachments)) {
-    if (delProps) yield delProp(SUBOBJECT.PidTagMessageAttachments);
+    if (delProps) out.push(delProp(SUBOBJECT.PidTagMessageAttachments));
     for (const row of await msg.attachmentTable([])) {
       const att = await msg.openAttachment(row.attachNum);
       try {
-        yield marker(Marker.NewAttach);
-        yield { kind: 'prop', tag: PidTagAttachNumber, value: row.attachNum };
+        out.push(marker(Marker.NewAttach), { kind: 'prop', tag: PidTagAttachNumber, value: row.attachNum });
+        yield out.splice(0);
         yield* attachmentContent(att, ALL_PROPS, o);
-        yield marker(Marker.EndAttach);
+        out.push(marker(Marker.EndAttach));
       } finally {
         await att.discard();
       }
     }
   }
+  if (out.length > 0) yield out;
 }
 
 /** MS-OXCFXICS 2.2.4.3 attachmentContent = propList [embeddedMessage]. */

@@ -435,14 +435,21 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     const total = sendList.length;
     let n = 0;
     for (const m of sendList) {
-      yield { kind: 'progress', inProgressCount: n, totalStepCount: total };
+      // the progress note goes out with the message's change header (one yield: see content.ts objectPropList)
+      const note: FxSourceItem = { kind: 'progress', inProgressCount: n, totalStepCount: total };
       const items = this.messageChange(m, progress);
-      if (items === null) continue;
+      if (items === null) {
+        yield note;
+        continue;
+      }
       let msg: MessageObject;
       try {
         msg = await mb.openMessage(m.id);
       } catch (e) {
-        if (e instanceof StoreError && (e.ec === SEC.NotFound || e.ec === SEC.ObjectDeleted)) continue; // gone meanwhile
+        if (e instanceof StoreError && (e.ec === SEC.NotFound || e.ec === SEC.ObjectDeleted)) {
+          yield note;
+          continue; // gone meanwhile
+        }
         throw e;
       }
       // MS-OXCFXICS 3.1.5.6.2.1: a conflict resolve message is not synchronized itself; its conflicting versions
@@ -451,13 +458,15 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
       const versions = (await this.sendInConflict(m, msg)) ? await this.conflictVersions(msg, m.id) : null;
       try {
         if (versions) {
+          yield note;
           for (const [k, ver] of versions.entries()) {
-            yield* this.messageChange(m, progress && k === 0, ver) ?? [];
+            yield this.messageChange(m, progress && k === 0, ver) ?? [];
             yield* this.content(ver.msg, this.contentOpts(m.assoc));
           }
           this.stats.conflictVersions += versions.length;
         } else {
-          for (const it of items) yield it;
+          items.unshift(note);
+          yield items;
           yield* this.content(msg, this.contentOpts(m.assoc));
         }
       } finally {
