@@ -331,6 +331,18 @@ describe('ImapStore logon and configuration', () => {
     } finally {
       await store.close();
     }
+    // a hierarchy refresh against the unreachable server (no pause after failures here): logged, never thrown
+    const down = capture();
+    const again = new ImapStore({
+      local: localStore('down2'), imap: config(imapSettings(d, { port: 1, timeoutSeconds: 2, idle: false })).imap, log: down.log, downMs: 0, refreshMinMs: 0,
+    });
+    try {
+      const mb = (await again.openMailbox(OWNER)) as ImapMailbox;
+      await mb.refreshHierarchy();
+      expect(down.lines.some((l) => l.msg === 'IMAP hierarchy refresh failed; the mirror is used as it is' && l.code === 'OC_IMAP_CONNECT')).toBe(true);
+    } finally {
+      await again.close();
+    }
   });
 
   it('refreshFolder picks up an APPEND (rate-limited per folder); the IMAP index maps it', async () => {

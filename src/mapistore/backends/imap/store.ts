@@ -31,6 +31,8 @@ export interface ImapStoreOptions {
   writer?: (mirror: ImapMirror) => ImapWriter;
   /** Least time between two refreshFolder syncs of one folder (ms). */
   refreshMinMs?: number;
+  /** How long refreshes are skipped after the IMAP server could not be reached (ms; default 30 s). */
+  downMs?: number;
   /** Replaces the pool (tests). */
   pool?: ImapPool;
 }
@@ -72,6 +74,7 @@ export class ImapStore implements Store {
       syncIntervalSeconds: this.o.imap.syncIntervalSeconds,
       idle: this.o.imap.idle,
       ...(this.o.refreshMinMs !== undefined ? { refreshMinMs: this.o.refreshMinMs } : {}),
+      ...(this.o.downMs !== undefined ? { downMs: this.o.downMs } : {}),
     });
     try {
       const ok = await mb.syncAll();
