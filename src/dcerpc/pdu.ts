@@ -2,6 +2,7 @@
 // Hand-written codecs: PDUs are irregular (variable-length sec_addr, trailing auth verifier), not NDR.
 import { ProtocolError } from '../util/errors.js';
 import { readGuid, writeGuid } from '../util/guid.js';
+import { ByteCursor } from '../util/cursor.js';
 import { COMMON_HEADER_SIZE, PFC, PTYPE, SEC_TRAILER_SIZE } from './constants.js';
 
 export class PduError extends ProtocolError {}
@@ -140,35 +141,9 @@ export function peekFragLength(buf: Uint8Array, offset = 0): number {
   return littleEndian ? a | (b << 8) : (a << 8) | b;
 }
 
-class Cursor {
-  pos: number;
-  constructor(
-    readonly buf: Buffer,
-    start: number,
-    readonly end: number,
-  ) {
-    this.pos = start;
-  }
-  need(n: number, what: string): void {
-    if (this.pos + n > this.end) {
-      throw new PduError('OC_PDU_SHORT', `PDU too short for ${what} (need ${n} bytes at ${this.pos}, end ${this.end})`);
-    }
-  }
-  u8(what: string): number {
-    this.need(1, what);
-    return this.buf[this.pos++] as number;
-  }
-  u16(what: string): number {
-    this.need(2, what);
-    const v = this.buf.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(what: string): number {
-    this.need(4, what);
-    const v = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
+class Cursor extends ByteCursor {
+  protected short(n: number, what: string): Error {
+    return new PduError('OC_PDU_SHORT', `PDU too short for ${what} (need ${n} bytes at ${this.pos}, end ${this.end})`);
   }
   guid(what: string): string {
     this.need(16, what);

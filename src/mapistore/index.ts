@@ -5,7 +5,7 @@ import { MysqlIndexProvider, type MysqlIndexOptions } from './index/mysql.js';
 import { SqliteIndexProvider } from './index/sqlite.js';
 import type { IndexProvider } from './index/types.js';
 import type { Store } from './types.js';
-import type { ImapConfig } from '../config/types.js';
+import type { Config, ImapConfig } from '../config/types.js';
 import type { Logger } from '../util/log.js';
 import { ImapConfigError, ImapCredentials } from './backends/imap/credentials.js';
 import { ImapStore, type ImapWriter } from './backends/imap/store.js';
@@ -30,25 +30,8 @@ export interface StoreConfig {
   logger?: Logger;
   /** Replaces the IMAP write-back of a mailbox (default ImapWriteBack). */
   imapWriter?: (mirror: ImapMirror) => ImapWriter;
-  index: {
-    provider: 'sqlite' | 'mysql';
-    mysql: {
-      url: string;
-      host: string;
-      port: number;
-      user: string;
-      password: string;
-      database: string;
-      poolSize: number;
-      connectTimeoutSeconds: number;
-      queryTimeoutSeconds: number;
-      queueLimit?: number;
-      acquireTimeoutSeconds?: number;
-      maxRetries?: number;
-      lockWaitTimeoutSeconds?: number;
-      schemaLockTimeoutSeconds?: number;
-    };
-  };
+  /** The `index.*` keys (src/config/types.ts). */
+  index: Config['index'];
 }
 
 export function createIndex(c: StoreConfig): IndexProvider {

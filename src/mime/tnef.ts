@@ -33,6 +33,7 @@ import type { PropertyName } from '../mapi/named.js';
 import { MV_FLAG, PT, makeTag, propType, type PropValue } from '../mapi/props.js';
 import type { RecipientRow } from '../mapistore/types.js';
 import { ProtocolError } from '../util/errors.js';
+import { ByteCursor } from '../util/cursor.js';
 import { readGuid } from '../util/guid.js';
 
 export type TnefErrorCode = 'OC_TNEF_BAD_SIGNATURE' | 'OC_TNEF_SHORT' | 'OC_TNEF_TOO_LARGE' | 'OC_TNEF_TOO_DEEP' | 'OC_TNEF_TOO_MANY' | 'OC_TNEF_BAD_PROPERTY';
@@ -165,46 +166,9 @@ const LEGACY_CLASS: Record<string, string> = {
   'IPM.Microsoft Schedule.MtgCncld': 'IPM.Schedule.Meeting.Canceled',
 };
 
-class Reader {
-  pos: number;
-  constructor(
-    readonly buf: Buffer,
-    start: number,
-    readonly end: number,
-  ) {
-    this.pos = start;
-  }
-  get left(): number {
-    return this.end - this.pos;
-  }
-  need(n: number, what: string): void {
-    if (n < 0 || n > this.end - this.pos) throw new TnefError('OC_TNEF_SHORT', `TNEF too short for ${what}: need ${n} bytes at ${this.pos}, ${this.left} left`);
-  }
-  u8(what: string): number {
-    this.need(1, what);
-    return this.buf[this.pos++]!;
-  }
-  u16(what: string): number {
-    this.need(2, what);
-    const v = this.buf.readUInt16LE(this.pos);
-    this.pos += 2;
-    return v;
-  }
-  u32(what: string): number {
-    this.need(4, what);
-    const v = this.buf.readUInt32LE(this.pos);
-    this.pos += 4;
-    return v;
-  }
-  bytes(n: number, what: string): Buffer {
-    this.need(n, what);
-    const b = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return b;
-  }
-  skip(n: number, what: string): void {
-    this.need(n, what);
-    this.pos += n;
+class Reader extends ByteCursor {
+  protected short(n: number, what: string): Error {
+    return new TnefError('OC_TNEF_SHORT', `TNEF too short for ${what}: need ${n} bytes at ${this.pos}, ${this.left} left`);
   }
   /** Skips the padding after `n` bytes to the next multiple of 4 (missing padding at the very end is tolerated). */
   pad4(n: number): void {

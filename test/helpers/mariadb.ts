@@ -5,6 +5,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './ports.js';
 
 export const MARIADBD = '/usr/sbin/mariadbd';
@@ -109,4 +110,22 @@ export class MariaDb {
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One MariaDB for the calling test file: started before its tests (failing them, not skipping, when mariadb-server is
+ * missing: npm test installs it), stopped after them. The getter throws until it has started.
+ */
+export function mariaDbPerFile(): () => MariaDb {
+  let db: MariaDb | null = null;
+  beforeAll(async () => {
+    db = await MariaDb.start();
+  }, 120_000);
+  afterAll(async () => {
+    await db?.stop();
+  });
+  return () => {
+    if (!db) throw new Error('MariaDB did not start');
+    return db;
+  };
 }

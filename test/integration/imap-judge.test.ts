@@ -17,13 +17,13 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
 import { MAPI_CC, MAPI_TO } from '../../src/mapistore/types.js';
-import { parseMime, partFilename, type MimePart } from '../../src/mime/parse.js';
+import { parseMime } from '../../src/mime/parse.js';
 import { decodeCharset } from '../../src/mime/text.js';
 import { filetimeToDate } from '../../src/transport/tags.js';
 import { USER_DN } from '../helpers/emsmdb-mailbox.js';
 import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { PASSWORD, runPythonJson, startTestServer, type TestServer } from '../helpers/full-server.js';
-import { corpus, type Judged } from '../mime/corpus.js';
+import { corpus, leafNames, lf, type Judged } from '../mime/corpus.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 /** A message of imap_inbox_dump.py: canonical keys '0xTTTTTTTT' to strings as UTF-16LE hex, other values raw hex. */
@@ -55,18 +55,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const str = (v: unknown): string | null => (typeof v === 'string' ? Buffer.from(v, 'hex').toString('utf16le') : null);
 const bin = (v: unknown): Buffer | null => (typeof v === 'string' ? Buffer.from(v, 'hex') : null);
 const u32 = (v: unknown): number | null => (typeof v === 'string' && v.length === 8 ? Buffer.from(v, 'hex').readUInt32LE(0) : null);
-// Python's get_content() keeps the line ends as parsed while PidTagBody always has CRLF: compare with LF.
-const lf = (s: string): string => s.replace(/\r\n/g, '\n');
-
-/** File names of the leaves (and message/rfc822 parts) of a MIME tree, as judge.py lists them (corpus.test.ts). */
-function leafNames(p: MimePart, out: string[]): string[] {
-  const n = partFilename(p);
-  if (p.message || p.parts.length === 0) {
-    if (n !== undefined) out.push(n);
-  } else for (const c of p.parts) leafNames(c, out);
-  return out;
-}
-
 /** The value this MAPI message shows for a field, in the judge's form (what corpus.test.ts compares). */
 function ours(m: Dumped, field: Field): unknown {
   const p = m.props;

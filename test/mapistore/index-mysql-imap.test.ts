@@ -1,30 +1,21 @@
 // The IMAP backend's index tables (ImapIndex: folder sync state, messages by UIDVALIDITY/UID, MAPI overlay) on
 // both providers: MariaDB (started for this file) and the embedded SQLite default. Same behaviour expected.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MysqlIndexProvider } from '../../src/mapistore/index/mysql.js';
 import { BATCH_ROWS } from '../../src/mapistore/index/mysql-imap.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import {
   hasImapIndex, IMAP_FLAG, type ImapFolderRow, type ImapIndex, type ImapMessageRow, type IndexProvider,
 } from '../../src/mapistore/index/types.js';
-import { MariaDb, mariadbAvailable } from '../helpers/mariadb.js';
+import { mariaDbPerFile } from '../helpers/mariadb.js';
 import { freshDatabase } from './index-mysql-helpers.js';
 
-let db: MariaDb | null = null;
-
-beforeAll(async () => {
-  if (!mariadbAvailable()) throw new Error('mariadb-server is not installed (scripts/test.sh installs it)');
-  db = await MariaDb.start();
-}, 120_000);
-afterAll(async () => {
-  await db?.stop();
-});
+const maria = mariaDbPerFile();
 
 const providers: [string, () => Promise<IndexProvider>][] = [
   ['MariaDB', async () => {
-    if (!db) throw new Error('MariaDB did not start');
-    return new MysqlIndexProvider({ url: (await freshDatabase(db, 'imap')).url, poolSize: 4 });
+    return new MysqlIndexProvider({ url: (await freshDatabase(maria(), 'imap')).url, poolSize: 4 });
   }],
   ['SQLite', async () => new SqliteIndexProvider(':memory:')],
 ];

@@ -2,28 +2,15 @@
 // lock, pool limits and errors, retries of transient failures, index use of the hot queries (EXPLAIN), and two
 // instances sharing one database.
 import mysql from 'mysql2/promise';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HOT_SQL, MysqlIndexProvider } from '../../src/mapistore/index/mysql.js';
 import { IMAP_SQL } from '../../src/mapistore/index/mysql-imap.js';
 import { LATEST_VERSION, MIGRATIONS, SCHEMA_LOCK, VERSION_TABLE } from '../../src/mapistore/index/mysql-schema.js';
-import { DB_PASSWORD, DB_USER, MariaDb, mariadbAvailable } from '../helpers/mariadb.js';
+import { DB_PASSWORD, DB_USER, mariaDbPerFile } from '../helpers/mariadb.js';
 import { freshDatabase } from './index-mysql-helpers.js';
 import { freePort as closedPort } from '../helpers/ports.js';
 
-let db: MariaDb | null = null;
-
-beforeAll(async () => {
-  if (!mariadbAvailable()) throw new Error('mariadb-server is not installed (scripts/test.sh installs it)');
-  db = await MariaDb.start();
-}, 120_000);
-afterAll(async () => {
-  await db?.stop();
-});
-
-const maria = (): MariaDb => {
-  if (!db) throw new Error('MariaDB did not start');
-  return db;
-};
+const maria = mariaDbPerFile();
 
 async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
   try {

@@ -2,32 +2,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createStore } from '../../src/mapistore/index.js';
 import { MysqlIndexProvider } from '../../src/mapistore/index/mysql.js';
-import { DB_NAME, DB_PASSWORD, DB_USER, MariaDb, mariadbAvailable } from '../helpers/mariadb.js';
+import { DB_NAME, DB_PASSWORD, DB_USER, mariaDbPerFile } from '../helpers/mariadb.js';
 import { storeSuite } from './suite.js';
 
-let db: MariaDb | null = null;
+const maria = mariaDbPerFile();
 
-// npm test installs mariadb-server (scripts/test.sh); without it this file fails rather than skipping
-beforeAll(async () => {
-  if (!mariadbAvailable()) throw new Error('mariadb-server is not installed (scripts/test.sh installs it)');
-  db = await MariaDb.start();
-}, 120_000);
-afterAll(async () => {
-  await db?.stop();
-});
-
-storeSuite('MariaDB', async () => {
-  if (!db) throw new Error('MariaDB did not start');
-  return new MysqlIndexProvider({ url: db.url, poolSize: 4, queryTimeoutMs: 10_000 });
-});
+storeSuite('MariaDB', async () => new MysqlIndexProvider({ url: maria().url, poolSize: 4, queryTimeoutMs: 10_000 }));
 
 describe('mapistore configured for MariaDB by separate keys', () => {
   it('creates the index tables and provisions a mailbox', async () => {
-    if (!db) throw new Error('MariaDB did not start');
+    const db = maria();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-storecfg-'));
     try {
       const c = loadConfig({

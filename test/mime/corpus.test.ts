@@ -9,12 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PropValue } from '../../src/mapi/props.js';
 import { MAPI_CC, MAPI_TO } from '../../src/mapistore/types.js';
-import { parseMime, partFilename, type MimePart } from '../../src/mime/parse.js';
+import { parseMime, type MimePart } from '../../src/mime/parse.js';
 import { MT } from '../../src/mime/tags.js';
 import { decodeCharset } from '../../src/mime/text.js';
 import { mimeToMapi } from '../../src/mime/to-mapi.js';
 import { T, filetimeToDate } from '../../src/transport/tags.js';
-import { corpus, type Judged } from './corpus.js';
+import { corpus, leafNames, lf, type Judged } from './corpus.js';
 
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,18 +29,6 @@ const files = messages.map((m, i) => {
 const run = spawnSync('/usr/bin/python3', [path.join(here, 'judge.py'), ...files], { encoding: 'utf8' });
 if (run.status !== 0) throw new Error(`judge.py failed: ${run.stderr}`);
 const judged = JSON.parse(run.stdout) as Judged[];
-
-// Python's get_content() keeps the line ends as parsed while PidTagBody always has CRLF: compare with LF.
-const lf = (s: string): string => s.replace(/\r\n/g, '\n');
-
-/** File names of the leaves (and message/rfc822 parts) of a MIME tree, as judge.py lists them. */
-function leafNames(p: MimePart, out: string[]): string[] {
-  const n = partFilename(p);
-  if (p.message || p.parts.length === 0) {
-    if (n !== undefined) out.push(n);
-  } else for (const c of p.parts) leafNames(c, out);
-  return out;
-}
 
 describe('corpus judged by Python email', () => {
   it('has about 60 distinct messages', () => {

@@ -5,6 +5,19 @@
 // obsolete dates, address forms, a calendar invitation, multipart/signed S/MIME (fake signature bytes),
 // message/rfc822 forwards and a missing final boundary. Legacy-charset bytes are literal hex (Node has no encoder
 // for them); everything else is built here, independently of src/transport/mime.ts.
+import { partFilename, type MimePart } from '../../src/mime/parse.js';
+
+// Python's get_content() keeps the line ends as parsed while PidTagBody always has CRLF: compare with LF.
+export const lf = (s: string): string => s.replace(/\r\n/g, '\n');
+
+/** File names of the leaves (and message/rfc822 parts) of a MIME tree, as judge.py lists them. */
+export function leafNames(p: MimePart, out: string[] = []): string[] {
+  const n = partFilename(p);
+  if (p.message || p.parts.length === 0) {
+    if (n !== undefined) out.push(n);
+  } else for (const c of p.parts) leafNames(c, out);
+  return out;
+}
 
 /** What test/mime/judge.py (Python's email package) prints for one message. */
 export interface Judged {

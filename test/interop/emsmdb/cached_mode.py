@@ -1075,18 +1075,24 @@ class Run(StepRun):
         return self.out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def base_parser(doc):
+    """The connection arguments every run of this client takes: --host, --epm-port, -u, -p, -d, --dn, --steps."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--host', default='127.0.0.1')
     ap.add_argument('--epm-port', type=int, required=True)
     ap.add_argument('-u', '--user', default='alice')
     ap.add_argument('-p', '--password', default='Passw0rd!')
     ap.add_argument('-d', '--domain', default='TEST')
     ap.add_argument('--dn', required=True)
+    ap.add_argument('--steps', default=None)
+    return ap
+
+
+def main():
+    ap = base_parser(__doc__)
     ap.add_argument('--state', required=True)
     ap.add_argument('--phase', required=True, choices=['first', 'incremental', 'upload', 'hierarchy', 'bad', 'quiet'])
     ap.add_argument('--expected')
-    ap.add_argument('--steps', default=None)
     a = ap.parse_args()
     Run(a).run_and_exit()
 

@@ -1,6 +1,5 @@
 """What the IMAP-backend runs (imap_inbox_sync.py, imap_inbox_dump.py, imap_newmail.py) share: a step run around
 cached_mode's Client (connect, the run's own steps, disconnect) and the connection arguments of every run."""
-import argparse
 
 import cached_mode as C
 
@@ -33,14 +32,5 @@ class InboxRun(C.StepRun):
         return self.out
 
 
-def parser(doc):
-    """The arguments of every run: --host, --epm-port, -u, -p, -d, --dn, --steps."""
-    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--host', default='127.0.0.1')
-    ap.add_argument('--epm-port', type=int, required=True)
-    ap.add_argument('-u', '--user', default='alice')
-    ap.add_argument('-p', '--password', default='Passw0rd!')
-    ap.add_argument('-d', '--domain', default='TEST')
-    ap.add_argument('--dn', required=True)
-    ap.add_argument('--steps', default=None)
-    return ap
+# The arguments of every run: cached_mode.py's connection arguments (--host, --epm-port, -u, -p, -d, --dn, --steps).
+parser = C.base_parser

@@ -15,7 +15,6 @@ EcDoAsyncWaitEx's answer, the notifications (type, FolderId, MessageId, whether 
 import imaplib
 import os
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -51,16 +50,7 @@ class Run(H.InboxRun):
     def s_new_mail(self):
         a = self.a
         d = self.out.setdefault('newMail', {})
-        box = {}
-
-        def wait():
-            try:
-                box['r'] = O.async_wait(self.async_dce, self.acxh)
-            except Exception as e:
-                box['e'] = '%s: %s' % (type(e).__name__, e)
-            box['done'] = time.time()
-        t = threading.Thread(target=wait, daemon=True)
-        t.start()
+        box = O.start_async_wait(self.async_dce, self.acxh)
         time.sleep(0.3)
         d['waitPendingBeforeAppend'] = 'done' not in box
         m = imaplib.IMAP4(a.host, a.imap_port)
@@ -72,7 +62,7 @@ class Run(H.InboxRun):
         m.logout()
         if typ != 'OK':
             raise C.StepError('imaplib APPEND answered %s' % typ)
-        t.join(10.0)
+        box['thread'].join(10.0)
         if 'done' not in box:
             d['EcDoAsyncWaitEx'] = 'pending after 10 s'
             return

@@ -48,7 +48,6 @@ import json
 import os
 import struct
 import sys
-import threading
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
@@ -589,18 +588,7 @@ class Run(StepRun):
 
     # ---- submit and the new-mail notification
     def start_wait(self):
-        box = {'started': time.time()}
-
-        def wait():
-            try:
-                box['r'] = O.async_wait(self.async_dce, self.acxh)
-            except Exception as e:
-                box['e'] = '%s: %s' % (type(e).__name__, e)
-            box['done'] = time.time()
-        t = threading.Thread(target=wait, daemon=True)
-        box['thread'] = t
-        t.start()
-        return box
+        return O.start_async_wait(self.async_dce, self.acxh)
 
     def drain(self, c):
         """One EcDoRpcExt2 (RopGetStoreState) on c: returns the RopNotify blocks appended to its answer."""

@@ -4,6 +4,8 @@ EcDummyRpc, AsyncEMSMDB EcDoAsyncConnectEx / EcDoAsyncWaitEx. Run with /usr/bin/
 import os
 import struct
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -545,6 +547,23 @@ def async_wait(dce_async, acxh, flags_in=0):
     req['ulFlagsIn'] = flags_in
     r = call(dce_async, req)
     return {'ErrorCode': r['ErrorCode'], 'pulFlagsOut': r['pulFlagsOut']}
+
+
+def start_async_wait(dce_async, acxh):
+    """async_wait on a daemon thread. Returns a dict: 'started', 'thread'; when the wait ends, 'done' (time) and 'r'
+    (the answer) or 'e' (the error as text)."""
+    box = {'started': time.time()}
+
+    def wait():
+        try:
+            box['r'] = async_wait(dce_async, acxh)
+        except Exception as e:
+            box['e'] = '%s: %s' % (type(e).__name__, e)
+        box['done'] = time.time()
+    t = threading.Thread(target=wait, daemon=True)
+    box['thread'] = t
+    t.start()
+    return box
 
 
 # ---------------------------------------------------------------- object-handle helper

@@ -199,15 +199,9 @@ export class ImapMailbox {
 
   private async runAll(): Promise<boolean> {
     if (this.closed) return false;
-    const h = this.queue.then(() => this.mirror.syncHierarchy());
-    this.queue = h.catch(() => undefined);
-    try {
-      await h;
-      this.lastHierarchyRefresh = Date.now();
-    } catch (e) {
-      if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
-      this.log.warn({ user: this.local.owner.username, code: codeOf(e), err: (e as Error).message }, 'IMAP hierarchy sync failed');
-      if (codeOf(e) === 'OC_IMAP_AUTH' || codeOf(e) === 'OC_IMAP_NO_CREDENTIALS') throw e;
+    const failed = await this.hierarchyLogged('IMAP hierarchy sync failed');
+    if (failed) {
+      if (codeOf(failed) === 'OC_IMAP_AUTH' || codeOf(failed) === 'OC_IMAP_NO_CREDENTIALS') throw failed;
       return false;
     }
     const rows = await this.mirror.ctx.imap.listFolders();
@@ -250,13 +244,24 @@ export class ImapMailbox {
     const now = Date.now();
     if (now - this.lastHierarchyRefresh < this.refreshMinMs) return;
     this.lastHierarchyRefresh = now;
+    await this.hierarchyLogged('IMAP hierarchy refresh failed; the mirror is used as it is');
+  }
+
+  /**
+   * syncHierarchy after the syncs queued before it; a failure is logged with `failMsg` (and an unreachable server
+   * pauses the refreshes for `downMs`) and returned, not thrown.
+   */
+  private async hierarchyLogged(failMsg: string): Promise<Error | null> {
     const h = this.queue.then(() => this.mirror.syncHierarchy());
     this.queue = h.catch(() => undefined);
     try {
       await h;
+      this.lastHierarchyRefresh = Date.now();
+      return null;
     } catch (e) {
       if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
-      this.log.warn({ user: this.local.owner.username, code: codeOf(e), err: (e as Error).message }, 'IMAP hierarchy refresh failed; the mirror is used as it is');
+      this.log.warn({ user: this.local.owner.username, code: codeOf(e), err: (e as Error).message }, failMsg);
+      return e as Error;
     }
   }
 
