@@ -5,6 +5,9 @@
 // RopFastTransferSourceGetBuffer calls with BufferSize 0xBABE until TransferStatus Done, every buffer parsed by the
 // project's FastTransfer parser: messages counted on IncrSyncChg, the final state read from the stream).
 import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+import path from 'node:path';
 import { RpcClient } from '../src/dcerpc/client.js';
 import { AUTHN } from '../src/dcerpc/constants.js';
 import { EMSMDB } from '../src/dcerpc/well-known.js';
@@ -17,6 +20,34 @@ import { FxStreamParser } from '../src/rop/fxics/parser.js';
 import { NO_HANDLE } from '../src/rop/handles.js';
 import type { RopRegistry } from '../src/rop/registry.js';
 import { connectEx, CPID, logonRequest, readResponses, rop, ropsIn, rpcExt2, type Req } from './common.js';
+
+/**
+ * An inspector CPU profiler of this process (sampling every 200 us), written as <dir>/<name>.cpuprofile; without a
+ * `dir` (the bench's *_PROF variable unset) start and stop do nothing.
+ */
+export function cpuProfiler(dir: string | undefined): { start(): Promise<void>; stop(name: string): Promise<void> } {
+  let session: inspector.Session | undefined;
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session!.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+  return {
+    async start() {
+      if (!dir) return;
+      session = new inspector.Session();
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 200 });
+      await post('Profiler.start');
+    },
+    async stop(name: string) {
+      if (!session) return;
+      const r = (await post('Profiler.stop')) as { profile: unknown };
+      fs.mkdirSync(dir!, { recursive: true });
+      fs.writeFileSync(path.join(dir!, `${name}.cpuprofile`), JSON.stringify(r.profile));
+      session.disconnect();
+      session = undefined;
+    },
+  };
+}
 
 /** The server child of a bench: `script` forked with `flag`; `name` for error messages. */
 export class BenchChild {

@@ -42,7 +42,6 @@
 // to see what compression costs); BENCH_ICS_EMSMDB_PROF=<dir> writes CPU profiles of the timed first sync
 // (server child and client, inspector sampling every 200 us) into <dir>.
 import fs from 'node:fs';
-import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +55,7 @@ import { loadRopRegistry, type RopRegistry } from '../src/rop/registry.js';
 import { startServer } from '../src/server.js';
 import { createLogger, silentLogger } from '../src/util/log.js';
 import { median, r2 } from './common.js';
-import { BenchChild, IcsSyncClient, serveChild, type SyncResult } from './ics-client.js';
+import { BenchChild, cpuProfiler, IcsSyncClient, serveChild, type SyncResult } from './ics-client.js';
 
 interface Row {
   name: string;
@@ -204,30 +203,7 @@ type ChildMsg =
   | { op: 'usage'; profile?: 'start' | 'stop'; name?: string; gc?: boolean }
   | { op: 'exit' };
 
-/** An inspector CPU profiler of this process, written as <BENCH_ICS_EMSMDB_PROF>/<name>.cpuprofile. */
-const profiler = (() => {
-  let session: inspector.Session | undefined;
-  const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) => session!.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
-  return {
-    async start() {
-      if (!process.env.BENCH_ICS_EMSMDB_PROF) return;
-      session = new inspector.Session();
-      session.connect();
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 200 });
-      await post('Profiler.start');
-    },
-    async stop(name: string) {
-      if (!session) return;
-      const r = (await post('Profiler.stop')) as { profile: unknown };
-      fs.mkdirSync(process.env.BENCH_ICS_EMSMDB_PROF!, { recursive: true });
-      fs.writeFileSync(path.join(process.env.BENCH_ICS_EMSMDB_PROF!, `${name}.cpuprofile`), JSON.stringify(r.profile));
-      session.disconnect();
-      session = undefined;
-    },
-  };
-})();
+const profiler = cpuProfiler(process.env.BENCH_ICS_EMSMDB_PROF);
 
 async function childMain(): Promise<void> {
   const log = process.env.BENCH_ICS_EMSMDB_LOG ? createLogger({ level: process.env.BENCH_ICS_EMSMDB_LOG as 'info', destination: 2 }) : silentLogger();

@@ -153,8 +153,10 @@ export interface Lz77Tuning {
   lazyBelow: number;
   /** Candidates examined for that look-ahead. */
   lazyChain: number;
-  /** Index every position inside matches up to this long; longer ones only at their last positions. */
+  /** Index every position inside matches up to this long; longer ones every insertStride-th and at their last 3. */
   maxInsert: number;
+  /** Inside a match longer than maxInsert, index every this-many positions (0: none but the last three). */
+  insertStride: number;
   /**
    * After 2^skipShift positions in a row without a match, search only every 2nd position, then every 3rd, ...
    * (incompressible stretches cost less; 0: search every position).
@@ -170,7 +172,12 @@ export interface Lz77Tuning {
 // chain 6 greedy 92-99 / 135-142, 0.388; chain 4 greedy 100 / 139-144, 0.393; chain 3 greedy 102-106 / 145-150,
 // 0.397; chain 2 greedy 102-108 / 148-156, 0.404. Chain 3 greedy: +13-19% speed for 3% more bytes. Then a 4-byte hash
 // with one 32-bit candidate check (no 3-byte matches) and plain Uint8Array access: 116-128 / 143-171 MB/s, ratio 0.401.
-export const LZ77_DEFAULT_TUNING: Readonly<Lz77Tuning> = { maxChain: 3, niceMatch: 32, lazyBelow: 0, lazyChain: 2, maxInsert: 0x10000, skipShift: 5 };
+// Then positions inside matches longer than 6 indexed only every 16th (and the last three), measured 2026-11-27 in
+// one process, alternating, median of 6 CPU-time passes: bench corpus 133-135 -> 203-211 MB/s, ratio 0.4008 ->
+// 0.4019; 13 MB of payloads of a Cached Exchange Mode first sync (the ics-emsmdb bench's FastTransfer stream) 107-110
+// -> 133-135 MB/s, ratio 0.348 -> 0.340 (fewer positions inside repeats crowd the 3-deep chains). Indexing none of
+// them (the earlier maxInsert) was as fast but lost runs that resume after a small change: bench corpus ratio 0.438.
+export const LZ77_DEFAULT_TUNING: Readonly<Lz77Tuning> = { maxChain: 3, niceMatch: 32, lazyBelow: 0, lazyChain: 2, maxInsert: 6, insertStride: 16, skipShift: 5 };
 
 // Shared between calls (compress() is synchronous). A table entry is position + base; entries below this call's
 // base belong to earlier calls and read as "empty".
@@ -225,6 +232,7 @@ function findMatch(src: Uint8Array, dv: DataView, p: number, n: number, chain: n
 /** MS-XCA 2.3 Plain LZ77 compression. Any valid stream is acceptable to peers; this one favours speed. */
 export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DEFAULT_TUNING): Buffer {
   const { maxChain, niceMatch, lazyBelow, lazyChain, maxInsert, skipShift } = tuning;
+  const insertStride = tuning.insertStride ?? 0;
   if (src.length > MAX_COMPRESS_INPUT) {
     throw new EmsmdbEncodeError('OC_LZ77_INPUT_TOO_LARGE', `LZ77 input of ${src.length} bytes (positions must stay 31-bit)`, { length: src.length });
   }
@@ -349,15 +357,22 @@ export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DE
     }
     // Index the positions the match covers (p and, after a lazy look, p + 1 are already in).
     const end = p + len;
-    let i = len <= maxInsert ? nextIns : end - 3;
-    if (i < nextIns) i = nextIns;
     const stop = end - 1 < lastHashable ? end - 1 : lastHashable;
-    if (i <= stop) {
-      for (; i <= stop; i++) {
+    let i = nextIns;
+    if (len > maxInsert) {
+      // a long match: every insertStride-th position, then its last three
+      const tail = end - 3 < stop + 1 ? end - 3 : stop + 1;
+      if (insertStride > 0) for (; i < tail; i += insertStride) {
         const h = Math.imul(dv.getInt32(i, true), HASH_MUL) >>> HASH_SHIFT;
         prev[i & WMASK] = head[h]!;
         head[h] = i + b;
       }
+      if (i < end - 3) i = end - 3;
+    }
+    for (; i <= stop; i++) {
+      const h = Math.imul(dv.getInt32(i, true), HASH_MUL) >>> HASH_SHIFT;
+      prev[i & WMASK] = head[h]!;
+      head[h] = i + b;
     }
     p = end;
   }
