@@ -68,6 +68,31 @@ class ByteQueue {
     return out;
   }
 
+  /** Offset in the buffer takeAt returned of the bytes it took. */
+  at = 0;
+
+  /**
+   * Exactly n bytes as a buffer and an offset (`at`) into it, or null when fewer are queued: the received buffer
+   * itself when it holds them whole (no view allocated: fixed-size values, tags and lengths are read in place),
+   * else a copy (at 0).
+   */
+  takeAt(n: number): Buffer | null {
+    if (this.length < n) return null;
+    const first = this.chunks[0];
+    if (first && first.length - this.head >= n) {
+      this.at = this.head;
+      this.head += n;
+      this.length -= n;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+      return first;
+    }
+    this.at = 0;
+    return this.take(n);
+  }
+
   /** Position of the first 0x0000 UTF-16 unit at an even offset, searching at most `limit` bytes; -1 if none yet. */
   findWideNul(limit: number): number {
     let off = 0;
@@ -103,10 +128,13 @@ type State =
   | { s: 'count'; tag: number; name?: PropertyName }
   | { s: 'mv'; tag: number; name?: PropertyName; count: number; values: unknown[]; len: number | undefined };
 
+/** The state between elements (shared: states without fields are never changed). */
+const AT_TAG: State = { s: 'tag' };
+
 /** The incremental FastTransfer stream parser of one upload. */
 export class FxStreamParser {
   private readonly q = new ByteQueue();
-  private st: State = { s: 'tag' };
+  private st: State = AT_TAG;
   private readonly limits: FxDecodeLimits;
   private readonly codePage: number;
   private readonly maxNameBytes: number;
@@ -163,6 +191,13 @@ export class FxStreamParser {
     return b;
   }
 
+  /** take() read in place: the bytes are at this.q.at of the buffer returned. */
+  private takeAt(n: number): Buffer | null {
+    const b = this.q.takeAt(n);
+    if (b) this.offset += n;
+    return b;
+  }
+
   private fail(code: string, msg: string): never {
     throw new FxStreamError(code, `${msg} at stream offset ${this.offset}`);
   }
@@ -181,7 +216,7 @@ export class FxStreamParser {
     }
     if (name) el.name = name;
     out.push(el);
-    this.st = { s: 'tag' };
+    this.st = AT_TAG;
   }
 
   /** One state transition; false when more bytes are needed. */
@@ -189,9 +224,9 @@ export class FxStreamParser {
     const st = this.st;
     switch (st.s) {
       case 'tag': {
-        const b = this.take(4);
+        const b = this.takeAt(4);
         if (!b) return false;
-        const tag = b.readUInt32LE(0);
+        const tag = b.readUInt32LE(this.q.at);
         if (isMarker(tag)) {
           out.push({ kind: 'marker', tag });
           return true;
@@ -203,19 +238,20 @@ export class FxStreamParser {
         return true;
       }
       case 'guid': {
-        const b = this.take(17);
+        const b = this.takeAt(17);
         if (!b) return false;
-        const guid = readGuid(b, 0);
-        const kind = b[16];
+        const at = this.q.at;
+        const guid = readGuid(b, at);
+        const kind = b[at + 16];
         if (kind === MNID_ID) this.st = { s: 'lid', tag: st.tag, guid };
         else if (kind === MNID_STRING) this.st = { s: 'name', tag: st.tag, guid };
         else this.fail('OC_FX_NAME', `namedPropInfo Kind 0x${(kind ?? 0).toString(16)}`);
         return true;
       }
       case 'lid': {
-        const b = this.take(4);
+        const b = this.takeAt(4);
         if (!b) return false;
-        this.st = { s: 'value', tag: st.tag, name: { guid: st.guid, lid: b.readUInt32LE(0) } };
+        this.st = { s: 'value', tag: st.tag, name: { guid: st.guid, lid: b.readUInt32LE(this.q.at) } };
         return true;
       }
       case 'name': {
@@ -236,18 +272,18 @@ export class FxStreamParser {
         }
         const n = fixedSize(type);
         if (n > 0) {
-          const b = this.take(n);
+          const b = this.takeAt(n);
           if (!b) return false;
-          this.emit(out, st.tag, decodeFixed(type, b), st.name);
+          this.emit(out, st.tag, decodeFixed(type, b, this.q.at), st.name);
           return true;
         }
         this.st = { s: 'len', tag: st.tag, ...(st.name ? { name: st.name } : {}) };
         return true;
       }
       case 'len': {
-        const b = this.take(4);
+        const b = this.takeAt(4);
         if (!b) return false;
-        const len = b.readUInt32LE(0);
+        const len = b.readUInt32LE(this.q.at);
         if (len > this.limits.maxValueSize) this.fail('OC_FX_LENGTH', `value of ${describeTag(st.tag)} is ${len} bytes, over the ${this.limits.maxValueSize}-byte limit`);
         this.st = { s: 'bytes', tag: st.tag, len, ...(st.name ? { name: st.name } : {}) };
         return true;
@@ -260,9 +296,9 @@ export class FxStreamParser {
         return true;
       }
       case 'count': {
-        const b = this.take(4);
+        const b = this.takeAt(4);
         if (!b) return false;
-        const count = b.readUInt32LE(0);
+        const count = b.readUInt32LE(this.q.at);
         if (count > this.limits.maxMvCount) this.fail('OC_FX_LENGTH', `${count} values of ${describeTag(st.tag)}, over the limit of ${this.limits.maxMvCount}`);
         this.st = { s: 'mv', tag: st.tag, count, values: [], len: undefined, ...(st.name ? { name: st.name } : {}) };
         return true;
@@ -275,15 +311,15 @@ export class FxStreamParser {
         const single = wireValueType(st.tag) & ~MV_FLAG;
         const n = fixedSize(single);
         if (n > 0) {
-          const b = this.take(n);
+          const b = this.takeAt(n);
           if (!b) return false;
-          st.values.push(decodeFixed(single, b));
+          st.values.push(decodeFixed(single, b, this.q.at));
           return true;
         }
         if (st.len === undefined) {
-          const b = this.take(4);
+          const b = this.takeAt(4);
           if (!b) return false;
-          const len = b.readUInt32LE(0);
+          const len = b.readUInt32LE(this.q.at);
           if (len > this.limits.maxValueSize) this.fail('OC_FX_LENGTH', `a value of ${describeTag(st.tag)} is ${len} bytes, over the ${this.limits.maxValueSize}-byte limit`);
           st.len = len;
           return true;

@@ -390,28 +390,28 @@ export function encodeElement(el: FxElement, opts: FxEncodeOptions): Buffer {
 // ---- value decoding (used by the incremental parser on complete pieces) ---------------------------------------------
 
 /** A fixed-size value of `type` from exactly fixedSize(type) bytes. */
-export function decodeFixed(type: number, b: Buffer): PropValue {
+export function decodeFixed(type: number, b: Buffer, at = 0): PropValue {
   switch (type) {
     case PT.I2:
-      return b.readInt16LE(0);
+      return b.readInt16LE(at);
     case PT.BOOLEAN:
-      return b.readUInt16LE(0) !== 0;
+      return b.readUInt16LE(at) !== 0;
     case PT.LONG:
-      return b.readInt32LE(0);
+      return b.readInt32LE(at);
     case PT.ERROR:
-      return b.readUInt32LE(0);
+      return b.readUInt32LE(at);
     case PT.R4:
-      return b.readFloatLE(0);
+      return b.readFloatLE(at);
     case PT.DOUBLE:
     case PT.APPTIME:
-      return b.readDoubleLE(0);
+      return b.readDoubleLE(at);
     case PT.CURRENCY:
-      return b.readBigInt64LE(0);
+      return b.readBigInt64LE(at);
     case PT.I8:
     case PT.SYSTIME:
-      return b.readBigUInt64LE(0);
+      return b.readBigUInt64LE(at);
     case PT.CLSID:
-      return readGuid(b, 0);
+      return readGuid(b, at);
     default:
       throw new FxStreamError('OC_FX_PROPTYPE', `type 0x${type.toString(16)} is not fixed-size`);
   }

@@ -277,19 +277,53 @@ describe('contents synchronization', () => {
     for (const c of only.p.changes) expect([...c.props.keys()]).toEqual([T.Subject]);
   });
 
+  it('a message deleted after the headers were read and before its run was opened is left out; the others go out', async () => {
+    const made = await populate(mb, fid, 40);
+    const victim = made.filter((m) => !m.assoc)[20]!.mid;
+    let deleted = false;
+    const deleting = new Proxy(mb, {
+      get(t, k, r) {
+        const v = Reflect.get(t, k, r);
+        if (typeof v !== 'function') return v;
+        if (k !== 'openMessages') return v.bind(t);
+        return async (mids: bigint[]) => {
+          if (!deleted && mids.includes(victim)) {
+            deleted = true;
+            await t.deleteMessages(fid, [victim], { hard: true });
+          }
+          return (v as MailboxStore['openMessages'])!.call(t, mids);
+        };
+      },
+    });
+    const { p, ctx } = await sync({}, [], deleting);
+    expect(deleted).toBe(true);
+    expect(p.changes).toHaveLength(39);
+    expect(changedMids(p)).not.toContain(victim);
+    expect(ctx.stats.messagesSent).toBe(39);
+    // the next sync from that state reports nothing for it (the client never had it) and nothing else
+    const next = await sync({}, stateOf(p));
+    expect(next.p.changes).toHaveLength(0);
+    expect(next.p.top).not.toContain('IncrSyncDel');
+  });
+
   it('an incremental sync of 10 changes in a 2,000-message folder reads only those 10 (O(changes))', async () => {
     const ids = await mb.bulkInsertMessages(fid, Array.from({ length: 2000 }, (_, i) => ({ props: [{ tag: T.Subject, value: `m${i}` }, { tag: T.Body, value: 'x'.repeat(200) }] })));
     const first = await sync();
     expect(first.p.changes).toHaveLength(2000);
     for (const i of [5, 100, 400, 700, 900, 1100, 1300, 1500, 1700, 1999]) await mb.setMessageProps(ids[i]!, [{ tag: T.Subject, value: `c${i}` }]);
-    // count the per-message store calls of the second synchronization
+    // count the per-message store calls of the second synchronization (messages opened: one by one or in runs)
     const calls = { getMessageProps: 0, openMessage: 0, contentsRows: 0 };
+    const runs: number[] = [];
     const counting = new Proxy(mb, {
       get(t, k, r) {
         const v = Reflect.get(t, k, r);
         if (typeof v !== 'function') return v;
         return (...a: unknown[]) => {
           if (k in calls) calls[k as keyof typeof calls]++;
+          if (k === 'openMessages') {
+            calls.openMessage += (a[0] as bigint[]).length;
+            runs.push((a[0] as bigint[]).length);
+          }
           return (v as (...x: unknown[]) => unknown).apply(t, a);
         };
       },
@@ -298,6 +332,7 @@ describe('contents synchronization', () => {
     expect(p.changes).toHaveLength(10);
     expect(ctx.stats.candidates).toBe(10);
     expect(calls).toEqual({ getMessageProps: 10, openMessage: 10, contentsRows: 0 });
+    expect(runs).toEqual([10]); // the embedded store opens them in one run (MailboxStore.openMessages)
     expect(ctx.stats.storeCalls).toBeLessThan(20);
   });
 });

@@ -758,12 +758,32 @@ export async function newMessage(mb: LocalMailbox, fid: bigint, o: { associated?
   return new LocalMessage(newRoot(mb, node), node, fid, null, o.associated ?? false, null);
 }
 
-export async function openMessage(mb: LocalMailbox, mid: bigint): Promise<MessageObject> {
-  const got = eidReplId(mid) === REPL_ID ? (reads(mb).open.get(g2n(eidGlobcnt(mid))) as (MessageRow & { content_data: string | null }) | undefined) : undefined;
-  if (!got) throw notFound('message', mid);
+type OpenRow = MessageRow & { content_data: string | null };
+
+const readOpenRow = (mb: LocalMailbox, mid: bigint): OpenRow | undefined =>
+  eidReplId(mid) === REPL_ID ? (reads(mb).open.get(g2n(eidGlobcnt(mid))) as OpenRow | undefined) : undefined;
+
+function openedFrom(mb: LocalMailbox, got: OpenRow): LocalMessage {
   const { content_data, ...r } = got;
   const node = deMsg(content_data === null ? null : (JSON.parse(content_data) as Ser), decodeProps(r.props), r.read !== 0);
   return new LocalMessage(newRoot(mb, node), node, eid(r.fid), r.mid, r.assoc !== 0, null, r.cn, r);
+}
+
+export async function openMessage(mb: LocalMailbox, mid: bigint): Promise<MessageObject> {
+  const got = readOpenRow(mb, mid);
+  if (!got) throw notFound('message', mid);
+  return openedFrom(mb, got);
+}
+
+/**
+ * openMessage of several messages: their rows read in one run of the same statement, then each object built (an
+ * ICS download opens messages one after another between encoding and compressing them; read one at a time there, a
+ * row costed about three times what it costs in a run, measured in the ics-emsmdb bench's server). A message not
+ * found is its StoreError in the result.
+ */
+export async function openMessages(mb: LocalMailbox, mids: readonly bigint[]): Promise<Array<MessageObject | StoreError>> {
+  const rows = mids.map((mid) => readOpenRow(mb, mid));
+  return rows.map((got, k) => (got ? openedFrom(mb, got) : notFound('message', mids[k]!)));
 }
 
 
