@@ -25,7 +25,7 @@
 // ~10 KB of properties per message. Warm-up first syncs of a separate 200-message folder (BENCH_ICS_EMSMDB_WARM_ROUNDS,
 // default 5; BENCH_ICS_EMSMDB_WARM_MESSAGES) run before the timed ones, so that the server has JIT-compiled its paths
 // as a running server has (3 warm-ups of 1,000 messages measured no faster). Then RUNS timed first syncs
-// (BENCH_ICS_EMSMDB_RUNS, default 3), each a new synchronization context from the empty state; the median run is
+// (BENCH_ICS_EMSMDB_RUNS, default 5), each a new synchronization context from the empty state; the median run is
 // reported with every run's time in the notes (on this shared 2-core machine single runs of the same code spread
 // over +-20%), and the peak RSS is the first timed run's.
 //
@@ -68,7 +68,7 @@ const USER = { username: 'icsbench', password: 'Bench-Passw0rd!', domain: 'BENCH
 const SIZES = (process.env.BENCH_ICS_EMSMDB_SIZES ?? '1000,10000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
 const WARM_MESSAGES = Math.max(1, Number(process.env.BENCH_ICS_EMSMDB_WARM_MESSAGES ?? 200));
 const WARM_ROUNDS = Math.max(1, Number(process.env.BENCH_ICS_EMSMDB_WARM_ROUNDS ?? 5));
-const RUNS = Math.max(1, Number(process.env.BENCH_ICS_EMSMDB_RUNS ?? 3));
+const RUNS = Math.max(1, Number(process.env.BENCH_ICS_EMSMDB_RUNS ?? 5));
 const INC_RUNS = Math.max(1, Number(process.env.BENCH_ICS_EMSMDB_INC_RUNS ?? 7));
 const PCB_OUT = 0x40000;
 /** MS-OXCRPC 3.1.4.2 pulFlags: Chain only (LZ77 and XOR stay on). */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { md4, ntHash } from '../../src/auth/md4.js';
 import { Rc4, rc4 } from '../../src/auth/rc4.js';
@@ -31,5 +32,40 @@ describe('rc4', () => {
     const a = r.process(Buffer.alloc(13));
     const b = r.process(Buffer.alloc(27));
     expect(Buffer.concat([a, b])).toEqual(whole);
+  });
+  it('gives the keystream of a byte-at-a-time reference for any key, split and offset (the loop runs 4 bytes a turn)', () => {
+    const reference = (key: Uint8Array, n: number): Buffer => {
+      const s = Array.from({ length: 256 }, (_, k) => k);
+      let j = 0;
+      for (let k = 0; k < 256; k++) {
+        j = (j + s[k]! + key[k % key.length]!) & 0xff;
+        [s[k], s[j]] = [s[j]!, s[k]!];
+      }
+      const out = Buffer.alloc(n);
+      let i = 0;
+      j = 0;
+      for (let k = 0; k < n; k++) {
+        i = (i + 1) & 0xff;
+        j = (j + s[i]!) & 0xff;
+        [s[i], s[j]] = [s[j]!, s[i]!];
+        out[k] = s[(s[i]! + s[j]!) & 0xff]!;
+      }
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 32 }), fc.array(fc.integer({ min: 0, max: 70 }), { maxLength: 8 }), fc.integer({ min: 0, max: 7 }), (key, cuts, lead) => {
+        const total = cuts.reduce((a, b) => a + b, 0);
+        const buf = Buffer.alloc(lead + total);
+        const r = new Rc4(key);
+        let at = lead;
+        for (const c of cuts) {
+          r.processRange(buf, at, at + c);
+          at += c;
+        }
+        expect(buf.subarray(lead)).toEqual(reference(key, total));
+        expect(buf.subarray(0, lead)).toEqual(Buffer.alloc(lead));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
