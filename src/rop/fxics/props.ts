@@ -207,7 +207,14 @@ export function encodeNamedPropInfo(name: PropertyName): Buffer {
 export interface FxSegment {
   bytes: Buffer;
   atomic: boolean;
+  /** Split granularity of a non-atomic piece (2: a PtypString's UTF-16 bytes, split only at even offsets). */
+  align: number;
+  /** Bytes of it already handed out (the writer's cursor; 0 when made). */
+  off: number;
 }
+
+/** A segment (every one made with the same four fields in the same order: one object shape for the writer). */
+const seg = (bytes: Buffer, atomic: boolean, align = 1): FxSegment => ({ bytes, atomic, align, off: 0 });
 
 function u32(n: number): Buffer {
   const b = Buffer.alloc(4);
@@ -342,21 +349,21 @@ export function encodeProp(el: FxProp, opts: FxEncodeOptions): FxSegment[] {
   const at = 4 + infoLen;
   if (fixed > 0) {
     writeFixed(type, el.value, head, at);
-    return [{ bytes: head, atomic: true }];
+    return [seg(head, true)];
   }
   const cp = el.codePage ?? opts.codePage;
   if (!mv) {
     const b = encodeVarBytes(type, el.value, cp);
     head.writeUInt32LE(b.length, at);
     return [
-      { bytes: head, atomic: true },
-      { bytes: b, atomic: false },
+      seg(head, true),
+      seg(b, false, type === PT.UNICODE ? 2 : 1),
     ];
   }
   const single = type & ~MV_FLAG;
   const arr = (Array.isArray(el.value) ? el.value : []) as unknown[];
   head.writeUInt32LE(arr.length, at);
-  const segs: FxSegment[] = [{ bytes: head, atomic: true }];
+  const segs: FxSegment[] = [seg(head, true)];
   const n = fixedSize(single);
   if (n > 0) {
     if (arr.length > 0) {
@@ -364,14 +371,14 @@ export function encodeProp(el: FxProp, opts: FxEncodeOptions): FxSegment[] {
       // each value is its own token: a buffer may end between two of them
       for (let i = 0; i < arr.length; i++) {
         writeFixed(single, arr[i], vals, i * n);
-        segs.push({ bytes: vals.subarray(i * n, i * n + n), atomic: true });
+        segs.push(seg(vals.subarray(i * n, i * n + n), true));
       }
     }
     return segs;
   }
   for (const x of arr) {
     const b = encodeVarBytes(single, x, cp);
-    segs.push({ bytes: u32(b.length), atomic: true }, { bytes: b, atomic: false });
+    segs.push(seg(u32(b.length), true), seg(b, false, single === PT.UNICODE ? 2 : 1));
   }
   return segs;
 }

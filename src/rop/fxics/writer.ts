@@ -109,7 +109,7 @@ interface LazySeg {
 interface ProgressPiece {
   progress: FxProgress;
 }
-type Piece = (FxSegment & { align?: number; off: number }) | LazySeg | ProgressPiece;
+type Piece = FxSegment | LazySeg | ProgressPiece;
 
 /** Bytes produced ahead between two yields to the event loop (other sessions' requests are not held up longer). */
 const AHEAD_SLICE = 0x8000;
@@ -129,9 +129,13 @@ export class FxStreamProducer {
   private queued: readonly FxSourceItem[] = [];
   private qi = 0;
   private readonly mapper: NamedPropMapper | undefined;
-  /** Pieces not yet handed out start at index `ph` (an index, not shift(): read-ahead queues thousands). */
+  /**
+   * Pieces not yet handed out are pieces[ph..pn) (indexes, not shift(): read-ahead queues thousands; the array is
+   * kept and its slots written again, not grown anew for every buffer).
+   */
   private pieces: Piece[] = [];
   private ph = 0;
+  private pn = 0;
   /** Bytes in pieces[ph..] not yet handed out (streamed values count their whole remaining length). */
   private buffered = 0;
   /** The read-ahead in progress, its stop request, and a source failure it met (thrown when the reader gets there). */
@@ -158,7 +162,7 @@ export class FxStreamProducer {
 
   /** True once the last buffer (Done) or an Error has been handed out. */
   get done(): boolean {
-    return (this.finished && this.ph === this.pieces.length) || this.failed !== undefined;
+    return (this.finished && this.ph === this.pn) || this.failed !== undefined;
   }
 
   /** Bytes produced ahead and not yet handed out (tests, logs). */
@@ -168,24 +172,26 @@ export class FxStreamProducer {
 
   private dropFirst(): void {
     this.pieces[this.ph++] = undefined as unknown as Piece;
-    if (this.ph === this.pieces.length) {
-      this.pieces = [];
+    if (this.ph === this.pn) {
       this.ph = 0;
-    } else if (this.ph >= 1024 && this.ph * 2 >= this.pieces.length) {
-      this.pieces = this.pieces.slice(this.ph);
+      this.pn = 0;
+    } else if (this.ph >= 1024 && this.ph * 2 >= this.pn) {
+      this.pieces.copyWithin(0, this.ph, this.pn);
+      this.pieces.fill(undefined as unknown as Piece, this.pn - this.ph, this.pn);
+      this.pn -= this.ph;
       this.ph = 0;
     }
   }
 
   private push(piece: Piece): void {
-    this.pieces.push(piece);
+    this.pieces[this.pn++] = piece;
     if ('lazy' in piece) this.buffered += piece.lazy.length - piece.offset;
     else if ('bytes' in piece) this.buffered += piece.bytes.length - piece.off;
   }
 
   /** Progress notes at the head of the queue count for the buffer being returned (they precede what follows). */
   private takeProgress(): void {
-    while (this.ph < this.pieces.length) {
+    while (this.ph < this.pn) {
       const p = this.pieces[this.ph] as Piece;
       if (!('progress' in p)) return;
       this.inProgress = p.progress.inProgressCount;
@@ -213,12 +219,12 @@ export class FxStreamProducer {
     if (room === 0 && !this.done) return this.answer(TransferStatus.NoRoom, out);
     try {
       for (;;) {
-        if (this.ph === this.pieces.length) {
+        if (this.ph === this.pn) {
           if (this.finished) return this.answer(TransferStatus.Done, out);
           const pending = this.pull();
           if (pending) await pending;
           // full: stop after at most one element of read-ahead (enough to tell Partial from Done)
-          if (room === 0 && !this.finished && this.ph < this.pieces.length) break;
+          if (room === 0 && !this.finished && this.ph < this.pn) break;
           continue;
         }
         const p = this.pieces[this.ph] as Piece;
@@ -298,6 +304,7 @@ export class FxStreamProducer {
   private clearPieces(): void {
     this.pieces = [];
     this.ph = 0;
+    this.pn = 0;
     this.buffered = 0;
   }
 
@@ -393,18 +400,18 @@ export class FxStreamProducer {
   private accept(item: FxSourceItem): Promise<void> | undefined {
     switch (item.kind) {
       case 'progress':
-        if (this.ph === this.pieces.length) {
+        if (this.ph === this.pn) {
           this.inProgress = item.inProgressCount;
           this.total = item.totalStepCount;
         } else {
-          this.pieces.push({ progress: item });
+          this.push({ progress: item });
         }
         return undefined;
       case 'raw':
-        this.push({ bytes: Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength), atomic: item.atomic ?? false, off: 0 });
+        this.push({ bytes: Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength), atomic: item.atomic ?? false, align: 1, off: 0 });
         return undefined;
       case 'marker':
-        this.push({ bytes: encodeMarker(item.tag), atomic: true, off: 0 });
+        this.push({ bytes: encodeMarker(item.tag), atomic: true, align: 1, off: 0 });
         return undefined;
       case 'propStream':
         if (propId(item.tag) < 0x8000 || item.name) return this.acceptStream(item, item.name);
@@ -422,7 +429,7 @@ export class FxStreamProducer {
     if (info) info.copy(head, 4);
     head.writeUInt32LE(item.length >>> 0, head.length - 4);
     const wide = (item.tag & 0xffff) === PT.UNICODE;
-    this.push({ bytes: head, atomic: true, off: 0 });
+    this.push({ bytes: head, atomic: true, align: 1, off: 0 });
     this.push({ lazy: item, offset: 0, align: wide ? 2 : 1, carry: Buffer.alloc(0) });
     return undefined;
   }
@@ -438,9 +445,8 @@ export class FxStreamProducer {
       }
       throw e;
     }
-    const wireType = segs[0] ? (segs[0].bytes.readUInt32LE(0) & 0xffff) : 0;
-    const align = wireType === PT.UNICODE || wireType === PT.MV_UNICODE ? 2 : 1;
-    for (const g of segs) this.push({ bytes: g.bytes, atomic: g.atomic, align: g.atomic ? 1 : align, off: 0 });
+    // encodeProp's segments are the pieces (fresh objects, with the split granularity of their value)
+    for (let i = 0; i < segs.length; i++) this.push(segs[i]!);
     return undefined;
   }
 
