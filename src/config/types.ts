@@ -71,6 +71,8 @@ export interface Config {
     backend: 'local' | 'imap';
     /** IDs/CNs fetched from the index per round trip. */
     idBatch: number;
+    /** SQLite page cache (KiB) of each open mailbox file and of the SQLite index. */
+    sqliteCacheKb: number;
   };
   index: {
     /** Where IDs, change numbers, named properties and backend item mappings live. */

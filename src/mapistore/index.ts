@@ -23,7 +23,7 @@ export { LocalStore } from './backends/local/store.js';
 
 export interface StoreConfig {
   dataDir: string;
-  store: { backend: 'local' | 'imap'; idBatch: number };
+  store: { backend: 'local' | 'imap'; idBatch: number; sqliteCacheKb?: number };
   /** Required with store.backend imap (docs/imap.md). */
   imap?: ImapConfig;
   /** The IMAP backend's logger (warnings about the IMAP server). */
@@ -50,7 +50,7 @@ export function createIndex(c: StoreConfig): IndexProvider {
     };
     return new MysqlIndexProvider(o);
   }
-  return new SqliteIndexProvider(path.join(c.dataDir, 'index.sqlite'));
+  return new SqliteIndexProvider(path.join(c.dataDir, 'index.sqlite'), c.store.sqliteCacheKb);
 }
 
 export function createStore(c: StoreConfig): Store {
@@ -59,8 +59,8 @@ export function createStore(c: StoreConfig): Store {
     // checked before the index opens: a bad imap.* stops the start-up without touching the data directory
     if (!c.imap.host) throw new ImapConfigError('store.backend is imap but imap.host is empty');
     new ImapCredentials(c.imap); // eslint-disable-line no-new -- throws OC_IMAP_CONFIG naming the missing key
-    const local = new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch });
+    const local = new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb });
     return new ImapStore({ local, imap: c.imap, log: c.logger, ...(c.imapWriter ? { writer: c.imapWriter } : {}) });
   }
-  return new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch });
+  return new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb });
 }

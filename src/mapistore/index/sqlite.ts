@@ -102,12 +102,13 @@ export class SqliteIndexProvider implements IndexProvider {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
 
-  /** `file` = path of the index database, or ':memory:'. */
-  constructor(file: string) {
+  /** `file` = path of the index database, or ':memory:'; `cacheKb`: its SQLite page cache (default the build's). */
+  constructor(file: string, cacheKb?: number) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    if (cacheKb) this.db.pragma(`cache_size = -${Math.floor(cacheKb)}`);
     this.db.exec(SCHEMA);
   }
 

@@ -15,6 +15,8 @@ export interface LocalStoreOptions {
   idBatch?: number;
   /** Largest property value (bytes) a stream or setProps may store; default 64 MiB. */
   maxValueSize?: number;
+  /** SQLite page cache of each mailbox file in KiB (config store.sqliteCacheKb); default the SQLite build's. */
+  cacheKb?: number;
 }
 
 export class LocalStore implements Store {
@@ -42,6 +44,7 @@ export class LocalStore implements Store {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      if (this.o.cacheKb) db.pragma(`cache_size = -${Math.floor(this.o.cacheKb)}`);
       const mb = new LocalMailbox(db, index, user, { idBatch: this.o.idBatch ?? 64, ...(this.o.maxValueSize !== undefined ? { maxValueSize: this.o.maxValueSize } : {}) }, () => this.open.delete(key));
       await mb.init();
       return mb;
