@@ -37,19 +37,32 @@ class ByteQueue {
     this.length += b.length;
   }
 
-  /** Exactly n bytes, or null when fewer are queued. */
+  /** Exactly n bytes, or null when fewer are queued (a view of the received buffer when one holds them whole). */
   take(n: number): Buffer | null {
+    const b = this.takeAt(n);
+    return b && (b.length === n ? b : b.subarray(this.at, this.at + n));
+  }
+
+  /** Offset in the buffer takeAt returned of the bytes it took. */
+  at = 0;
+
+  /**
+   * Exactly n bytes as a buffer and an offset (`at`) into it, or null when fewer are queued: the received buffer
+   * itself when it holds them whole (no view allocated: fixed-size values, tags and lengths are read in place),
+   * else a copy of exactly n bytes (at 0).
+   */
+  takeAt(n: number): Buffer | null {
     if (this.length < n) return null;
     const first = this.chunks[0];
     if (first && first.length - this.head >= n) {
-      const out = first.subarray(this.head, this.head + n);
+      this.at = this.head;
       this.head += n;
       this.length -= n;
       if (this.head === first.length) {
         this.chunks.shift();
         this.head = 0;
       }
-      return out;
+      return first;
     }
     const out = Buffer.allocUnsafe(n);
     let got = 0;
@@ -65,32 +78,8 @@ class ByteQueue {
       }
     }
     this.length -= n;
-    return out;
-  }
-
-  /** Offset in the buffer takeAt returned of the bytes it took. */
-  at = 0;
-
-  /**
-   * Exactly n bytes as a buffer and an offset (`at`) into it, or null when fewer are queued: the received buffer
-   * itself when it holds them whole (no view allocated: fixed-size values, tags and lengths are read in place),
-   * else a copy (at 0).
-   */
-  takeAt(n: number): Buffer | null {
-    if (this.length < n) return null;
-    const first = this.chunks[0];
-    if (first && first.length - this.head >= n) {
-      this.at = this.head;
-      this.head += n;
-      this.length -= n;
-      if (this.head === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-      return first;
-    }
     this.at = 0;
-    return this.take(n);
+    return out;
   }
 
   /** Position of the first 0x0000 UTF-16 unit at an even offset, searching at most `limit` bytes; -1 if none yet. */
