@@ -175,8 +175,9 @@ export interface Lz77Tuning {
 // Then positions inside matches longer than 6 indexed only every 16th (and the last three), measured 2026-11-27 in
 // one process, alternating, median of 6 CPU-time passes: bench corpus 133-135 -> 203-211 MB/s, ratio 0.4008 ->
 // 0.4019; 13 MB of payloads of a Cached Exchange Mode first sync (the ics-emsmdb bench's FastTransfer stream) 107-110
-// -> 133-135 MB/s, ratio 0.348 -> 0.338 (fewer positions inside repeats crowd the 3-deep chains); the imap-emsmdb
-// bench's stream (8-bit text of random-letter words) 74-77 -> 90 MB/s, ratio 0.476 -> 0.478. Indexing none of them
+// -> 133-135 MB/s (after the last-three fix: 106-107 -> 123-126 in a slower hour), ratio 0.348 -> 0.338 (fewer
+// positions inside repeats crowd the 3-deep chains); the imap-emsmdb bench's stream (8-bit text of random-letter
+// words) 66-71 -> 67-82 MB/s, ratio 0.476 -> 0.478. Indexing none of them
 // (the earlier maxInsert) was as fast but lost runs that resume after a small change: bench corpus ratio 0.438.
 export const LZ77_DEFAULT_TUNING: Readonly<Lz77Tuning> = { maxChain: 3, niceMatch: 32, lazyBelow: 0, lazyChain: 2, maxInsert: 6, insertStride: 16, skipShift: 5 };
 
