@@ -142,11 +142,6 @@ export interface ChangeEntry {
   associated: boolean;
   /** For deletes: hard (not recoverable) rather than soft (MS-OXCFXICS MetaTagIdsetDeleted / IdsetSoftDeleted). */
   hard: boolean;
-  /**
-   * For live messages when changesSince was asked for `headerTags` and the store could answer them with the list:
-   * those properties as getMessageProps(id, headerTags) gives them.
-   */
-  header?: PropResult[];
 }
 
 /** A row of RopGetReceiveFolderTable (MS-OXCSTOR 2.2.1.4). */
@@ -460,11 +455,7 @@ export interface MailboxStore {
 
   // --- change tracking (input of ICS) ---
   /** Changes and deletes of the folder's messages (or its child folders with kind 'folder') with CN > sinceCn. */
-  /**
-   * `opts.headerTags` (messages): properties the caller would read next for every live entry; a store may give them
-   * in `ChangeEntry.header` (read with the list instead of one call per message).
-   */
-  changesSince(fid: bigint, kind: 'folder' | 'message', sinceCn: bigint, opts?: { headerTags?: readonly number[] }): Promise<ChangeEntry[]>;
+  changesSince(fid: bigint, kind: 'folder' | 'message', sinceCn: bigint): Promise<ChangeEntry[]>;
   /** Read-state changes (RopSetReadFlags, setReadFlags) of the folder's messages with a read CN > sinceCn. */
   readChangesSince(fid: bigint, sinceCn: bigint): Promise<{ id: bigint; read: boolean; cn: bigint }[]>;
   /** The highest CN used by a change so far (as an EID; 0n before any). */

@@ -239,19 +239,6 @@ export function messageModelSuite(name: string, makeIndexIn: (dir: string) => Pr
       await mb.deleteMessages(mb.special.inbox, [other], { hard: true });
     });
 
-    it('changesSince with headerTags gives each live message the properties getMessageProps gives; none for tags of stored values', async () => {
-      const tags = [TAG.SourceKey, TAG.LastModificationTime, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.Associated, TAG.Mid, TAG.MessageSize, TAG.ChangeNumber];
-      const changes = await mb.changesSince(mb.special.inbox, 'message', 0n, { headerTags: tags });
-      const live = changes.filter((c) => !c.deleted);
-      expect(live.length).toBeGreaterThan(0);
-      for (const c of live) expect(c.header).toEqual(await mb.getMessageProps(c.id, tags));
-      for (const c of changes.filter((x) => x.deleted)) expect(c.header).toBeUndefined();
-      // the delivery time is a stored value: not given with the list
-      const withStored = await mb.changesSince(mb.special.inbox, 'message', 0n, { headerTags: [...tags, 0x0e060040] });
-      for (const c of withStored) expect(c.header).toBeUndefined();
-      for (const c of await mb.changesSince(mb.special.inbox, 'message', 0n)) expect(c.header).toBeUndefined();
-    });
-
     it('modifies a saved message and moves its change number on save', async () => {
       const m = await mb.openMessage(mid);
       const before = await mb.messageChangeInfo(mid);

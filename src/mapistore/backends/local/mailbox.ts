@@ -738,24 +738,17 @@ export class LocalMailbox implements MailboxStore {
 
   // ------------------------------------------------------------------ change tracking
 
-  async changesSince(fid: bigint, kind: 'folder' | 'message', sinceCn: bigint, opts: { headerTags?: readonly number[] } = {}): Promise<ChangeEntry[]> {
+  async changesSince(fid: bigint, kind: 'folder' | 'message', sinceCn: bigint): Promise<ChangeEntry[]> {
     const f = this.folderRow(fid);
     const since = sinceCn === 0n ? 0 : g2n(eidGlobcnt(sinceCn));
-    // the message rows are read anyway (assoc is not in the (fid, cn) index): the header columns come with them
-    const tags = opts.headerTags;
-    const withHeader = kind === 'message' && tags !== undefined && tags.length > 0;
     const live = kind === 'message'
-      ? (this.db.prepare(`SELECT mid AS id, ${withHeader ? msg.HEADER_COLUMNS : 'cn, assoc'} FROM messages WHERE fid = ? AND cn > ? ORDER BY cn`).all(f.fid, since) as ({ id: number; cn: number; assoc: number } & Partial<Omit<MessageRow, 'props'>>)[])
+      ? (this.db.prepare('SELECT mid AS id, cn, assoc FROM messages WHERE fid = ? AND cn > ? ORDER BY cn').all(f.fid, since) as { id: number; cn: number; assoc: number }[])
       : (this.db.prepare('SELECT fid AS id, cn, 0 AS assoc FROM folders WHERE parent = ? AND cn > ? ORDER BY cn').all(f.fid, since) as { id: number; cn: number; assoc: number }[]);
     const dead = this.db
       .prepare('SELECT id, cn, assoc, hard FROM tombstones WHERE parent = ? AND kind = ? AND cn > ? ORDER BY cn')
       .all(f.fid, kind, since) as { id: number; cn: number; assoc: number; hard: number }[];
-    const headerOf = (r: Omit<MessageRow, 'props'>): { header?: PropResult[] } => {
-      const h = withHeader ? msg.rowHeaderProps(this, r, tags) : null;
-      return h ? { header: h } : {};
-    };
     const out: ChangeEntry[] = [
-      ...live.map((r) => ({ kind, id: eid(r.id), cn: eid(r.cn), deleted: false, associated: r.assoc !== 0, hard: false, ...headerOf(r as unknown as Omit<MessageRow, 'props'>) })),
+      ...live.map((r) => ({ kind, id: eid(r.id), cn: eid(r.cn), deleted: false, associated: r.assoc !== 0, hard: false })),
       ...dead.map((r) => ({ kind, id: eid(r.id), cn: eid(r.cn), deleted: true, associated: r.assoc !== 0, hard: r.hard !== 0 })),
     ];
     return out.sort((a, b) => (eidGlobcnt(a.cn) < eidGlobcnt(b.cn) ? -1 : 1));

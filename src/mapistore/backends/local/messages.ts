@@ -117,18 +117,6 @@ const ROW_COMPUTED: ReadonlySet<number> = new Set([
 ].map((t) => t >>> 0));
 const fewStatements = new WeakMap<LocalMailbox, Map<string, { st: ReturnType<LocalMailbox['db']['prepare']>; keys: number[] }>>();
 
-/** The row's columns fewProps and rowHeaderProps read (everything but the stored property text). */
-export const HEADER_COLUMNS = 'mid, fid, assoc, read, cn, created, modified, pcl, size';
-
-/**
- * `tags` of a message computed from its row's columns alone (HEADER_COLUMNS), as getMessageProps answers them; null
- * when one of them needs the stored property text (the caller asks getMessageProps then).
- */
-export function rowHeaderProps(mb: LocalMailbox, r: Omit<MessageRow, 'props'>, tags: readonly number[]): PropResult[] | null {
-  if (!tags.every((t) => ROW_COMPUTED.has(t >>> 0))) return null;
-  return pickProps(messagePropsOf(mb.pctx, { ...r, props: '' }, new Map(), r.size, r.read !== 0), tags);
-}
-
 function fewProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): PropResult[] | null {
   if (tags.length > FEW_MAX || !tags.every((t) => FEW_TYPES.has(propType(t)))) return null;
   let byMb = fewStatements.get(mb);
@@ -141,7 +129,7 @@ function fewProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): PropR
     const keys = [...new Set([...wanted.filter((t) => !ROW_COMPUTED.has(t)), ...(flagsToo ? FEW_ALWAYS : [])])];
     // the keys are decimal numbers: nothing to quote
     const cols = keys.map((k, i) => `, json_extract(props, '$."${k}"') AS p${i}`).join('');
-    q = { st: mb.db.prepare(`SELECT ${HEADER_COLUMNS}${cols} FROM messages WHERE mid = ?`), keys };
+    q = { st: mb.db.prepare(`SELECT mid, fid, assoc, read, cn, created, modified, pcl, size${cols} FROM messages WHERE mid = ?`), keys };
     if (byMb.size >= 32) byMb.clear();
     byMb.set(key, q);
   }
