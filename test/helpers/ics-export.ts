@@ -4,6 +4,7 @@
 // test/interop/emsmdb-ics.test.ts (embedded store) and test/integration/imap-session.test.ts (IMAP backend).
 import { PT, type PropValue } from '../../src/mapi/props.js';
 import type { MailboxStore, MessageObject, PropResult } from '../../src/mapistore/types.js';
+import { encodeFixed } from '../../src/rop/fxics/props.js';
 import { eidString } from './emsmdb-mailbox.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -30,46 +31,14 @@ const EMBEDDED_COMPUTED = new Set(['0x67AA000B']);
 function hex8(n: number): string {
   return (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
+/** Fixed-size types written as their FastTransfer bytes (src/rop/fxics/props.ts encodeFixed). */
+const FIXED = new Set<number>([PT.I2, PT.LONG, PT.ERROR, PT.R4, PT.DOUBLE, PT.APPTIME, PT.I8, PT.CURRENCY, PT.SYSTIME]);
+
 function scalar(t: number, v: PropValue): unknown {
-  const b = (n: number) => Buffer.alloc(n);
-  switch (t) {
-    case PT.BOOLEAN:
-      return Boolean(v);
-    case PT.UNICODE:
-    case PT.STRING8:
-      return Buffer.from(String(v), 'utf16le').toString('hex');
-    case PT.I2: {
-      const x = b(2);
-      x.writeInt16LE(Number(v));
-      return x.toString('hex');
-    }
-    case PT.LONG:
-    case PT.ERROR: {
-      const x = b(4);
-      x.writeUInt32LE(Number(v) >>> 0);
-      return x.toString('hex');
-    }
-    case PT.R4: {
-      const x = b(4);
-      x.writeFloatLE(Number(v));
-      return x.toString('hex');
-    }
-    case PT.DOUBLE:
-    case PT.APPTIME: {
-      const x = b(8);
-      x.writeDoubleLE(Number(v));
-      return x.toString('hex');
-    }
-    case PT.I8:
-    case PT.CURRENCY:
-    case PT.SYSTIME: {
-      const x = b(8);
-      x.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v as bigint)));
-      return x.toString('hex');
-    }
-    default:
-      return Buffer.isBuffer(v) ? v.toString('hex') : Buffer.from(v as unknown as Uint8Array).toString('hex');
-  }
+  if (t === PT.BOOLEAN) return Boolean(v);
+  if (t === PT.UNICODE || t === PT.STRING8) return Buffer.from(String(v), 'utf16le').toString('hex');
+  if (FIXED.has(t)) return encodeFixed(t, v).toString('hex');
+  return Buffer.isBuffer(v) ? v.toString('hex') : Buffer.from(v as unknown as Uint8Array).toString('hex');
 }
 
 export async function canonProps(mb: MailboxStore, props: readonly (PropResult | { tag: number; value: PropValue })[]): Promise<Json> {

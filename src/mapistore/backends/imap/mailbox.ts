@@ -388,10 +388,20 @@ export class ImapMailbox {
   async createFolder(parent: bigint, init: FolderInit): Promise<CreatedFolder> {
     const r = await this.local.createFolder(parent, init);
     if (r.existing) return r;
-    const mailClass = !init.containerClass || init.containerClass.startsWith('IPF.Note');
-    const toImap = (await this.writer.isMirrored(parent)) || (parent === this.local.special.ipmSubtree && mailClass && (init.folderType ?? 1) === 1);
-    if (toImap) await this.after('createFolder', r.fid, () => this.writer.createFolder(parent, r.fid, init.displayName));
+    if (await this.folderGoesToImap(parent, init.containerClass, init.folderType)) {
+      await this.after('createFolder', r.fid, () => this.writer.createFolder(parent, r.fid, init.displayName));
+    }
     return r;
+  }
+
+  /**
+   * Whether a new folder is created on IMAP too: under a mirrored folder, or a generic mail folder (no container
+   * class, or IPF.Note*) directly under the IPM subtree.
+   */
+  private async folderGoesToImap(parent: bigint, containerClass: unknown, folderType = 1): Promise<boolean> {
+    if (await this.writer.isMirrored(parent)) return true;
+    const mailClass = typeof containerClass !== 'string' || containerClass === '' || containerClass.startsWith('IPF.Note');
+    return parent === this.local.special.ipmSubtree && mailClass && folderType === 1;
   }
 
   async moveFolder(fid: bigint, newParent: bigint, newName?: string): Promise<void> {
@@ -447,8 +457,7 @@ export class ImapMailbox {
     if (fid === null) {
       const id = await this.local.importFolder(null, f);
       const cls = f.props.find((p) => p.tag >>> 0 === PidTagContainerClass)?.value;
-      const mailClass = typeof cls !== 'string' || cls === '' || cls.startsWith('IPF.Note');
-      if ((await this.writer.isMirrored(f.parent)) || (f.parent === this.local.special.ipmSubtree && mailClass)) {
+      if (await this.folderGoesToImap(f.parent, cls)) {
         await this.after('createFolder', id, () => this.writer.createFolder(f.parent, id, f.displayName));
       }
       return id;
