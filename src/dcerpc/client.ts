@@ -7,7 +7,7 @@ import { OcError } from '../util/errors.js';
 import { buildAuth3, buildBind, NDR20, syntax } from './client-pdus.js';
 import { AUTHN, AUTHN_LEVEL, CONT_RESULT, MIN_FRAG_SIZE, PFC, PTYPE } from './constants.js';
 import { PduFramer } from './framer.js';
-import { fragmentRoom, sendFragments, unprotectFragment, type Protection } from './protection.js';
+import { encodeFragments, unprotectFragment, type Protection } from './protection.js';
 import { parsePdu, type BindAckPdu, type Pdu, type ResponsePdu } from './pdu.js';
 
 export interface RpcClientAuth {
@@ -261,26 +261,10 @@ export class RpcClient {
     return r;
   }
 
-  /** Request fragments of at most max_xmit_frag bytes, each signed or sealed on its own (MS-RPCE 2.2.2.11-12). */
+  /** Request fragments of at most max_xmit_frag bytes, each signed or sealed on its own (MS-RPCE 2.2.2.11-12): one write. */
   private sendRequest(callId: number, opnum: number, stub: Buffer, pContId: number): void {
-    const target = { ptype: PTYPE.request, callId, pContId, opnum, maxXmit: this.maxXmit } as const;
-    if (stub.length <= fragmentRoom(this.maxXmit, this.prot)) {
-      sendFragments(target, stub, this.prot, this.write);
-      return;
-    }
-    // several fragments leave in one writev (as the server's responses do)
-    this.socket.cork();
-    try {
-      sendFragments(target, stub, this.prot, this.write);
-    } finally {
-      this.socket.uncork();
-    }
+    this.socket.write(encodeFragments({ ptype: PTYPE.request, callId, pContId, opnum, maxXmit: this.maxXmit }, stub, this.prot));
   }
-
-  private readonly write = (pdu: Buffer): void => {
-    this.socket.write(pdu);
-  };
-
 
   private onData(chunk: Buffer): void {
     try {

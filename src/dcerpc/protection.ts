@@ -34,48 +34,80 @@ export function fragmentRoom(maxXmit: number, prot: Protection | null): number {
 }
 
 /**
- * Writes `stub` as PDUs of at most maxXmit bytes, each assembled in one buffer and then signed or sealed on its own
- * (non-last fragments carry whole 16-byte blocks, so only the last one is padded). `send` gets each PDU in order.
+ * The PDUs of `stub`, each of at most maxXmit bytes and signed or sealed on its own (non-last fragments carry whole
+ * 16-byte blocks, so only the last one is padded), one after another in one buffer: a response of many fragments
+ * costs one allocation and, on a byte-stream transport, one write.
  */
-export function sendFragments(t: FragmentTarget, stub: Buffer, prot: Protection | null, send: (pdu: Buffer) => void): void {
+export function encodeFragments(t: FragmentTarget, stub: Buffer, prot: Protection | null): Buffer {
   const protect = prot !== null && prot.level >= AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT;
   const sigSize = protect ? prot.security.signatureSize : 0;
   const room = fragmentRoom(t.maxXmit, prot);
+  const count = stub.length === 0 ? 1 : Math.ceil(stub.length / room);
+  const lastLen = stub.length - (count - 1) * room;
+  const lastPad = protect ? (AUTH_PAD_ALIGN - (lastLen % AUTH_PAD_ALIGN)) % AUTH_PAD_ALIGN : 0;
+  const overhead = HEADER + (protect ? SEC_TRAILER_SIZE + sigSize : 0);
+  const out = Buffer.allocUnsafe(count * overhead + stub.length + lastPad);
   let off = 0;
-  do {
-    const len = Math.min(stub.length - off, room);
-    const flags = (off === 0 ? PFC.FIRST_FRAG : 0) | (off + len >= stub.length ? PFC.LAST_FRAG : 0);
-    const pad = protect ? (AUTH_PAD_ALIGN - (len % AUTH_PAD_ALIGN)) % AUTH_PAD_ALIGN : 0;
-    const total = HEADER + len + (protect ? pad + SEC_TRAILER_SIZE + sigSize : 0);
-    const pdu = Buffer.allocUnsafe(total);
-    pdu[0] = 5;
-    pdu[1] = 0;
-    pdu[2] = t.ptype;
-    pdu[3] = flags;
-    pdu.writeUInt32BE(0x10000000, 4);
-    pdu.writeUInt16LE(total, 8);
-    pdu.writeUInt16LE(sigSize, 10);
-    pdu.writeUInt32LE(t.callId >>> 0, 12);
-    pdu.writeUInt32LE(stub.length - off, 16); // alloc_hint: what remains from this fragment on
-    pdu.writeUInt16LE(t.pContId, 20);
-    pdu.writeUInt16LE(t.opnum, 22); // response: cancel_count 0 + reserved 0
-    stub.copy(pdu, HEADER, off, off + len);
+  let o = 0;
+  for (let i = 0; i < count; i++) {
+    const last = i === count - 1;
+    const len = last ? lastLen : room;
+    const pad = last ? lastPad : 0;
+    const total = overhead + len + pad;
+    out[o] = 5;
+    out[o + 1] = 0;
+    out[o + 2] = t.ptype;
+    out[o + 3] = (i === 0 ? PFC.FIRST_FRAG : 0) | (last ? PFC.LAST_FRAG : 0);
+    out.writeUInt32BE(0x10000000, o + 4);
+    out.writeUInt16LE(total, o + 8);
+    out.writeUInt16LE(sigSize, o + 10);
+    out.writeUInt32LE(t.callId >>> 0, o + 12);
+    out.writeUInt32LE(stub.length - off, o + 16); // alloc_hint: what remains from this fragment on
+    out.writeUInt16LE(t.pContId, o + 20);
+    out.writeUInt16LE(t.opnum, o + 22); // response: cancel_count 0 + reserved 0
+    stub.copy(out, o + HEADER, off, off + len);
     off += len;
     if (protect) {
-      let p = HEADER + len;
-      pdu.fill(0, p, p + pad);
+      let p = o + HEADER + len;
+      out.fill(0, p, p + pad);
       p += pad;
-      pdu[p] = prot.type;
-      pdu[p + 1] = prot.level;
-      pdu[p + 2] = pad;
-      pdu[p + 3] = 0;
-      pdu.writeUInt32LE(prot.contextId >>> 0, p + 4);
-      const sigOff = p + SEC_TRAILER_SIZE;
+      out[p] = prot.type;
+      out[p + 1] = prot.level;
+      out[p + 2] = pad;
+      out[p + 3] = 0;
+      out.writeUInt32LE(prot.contextId >>> 0, p + 4);
+      // the signature covers its PDU from the first byte: the security context gets a view of this PDU alone
+      const pdu = out.subarray(o, o + total);
+      const sigOff = p + SEC_TRAILER_SIZE - o;
       if (prot.level === AUTHN_LEVEL.RPC_C_AUTHN_LEVEL_PKT_PRIVACY) prot.security.sealAt(pdu, HEADER, HEADER + len + pad, sigOff);
       else prot.security.signAt(pdu, sigOff);
     }
-    send(pdu);
-  } while (off < stub.length);
+    o += total;
+  }
+  return out;
+}
+
+/** Calls `each` with a view of every PDU in `data` (what encodeFragments made), in order; returns their count. */
+export function forEachPdu(data: Buffer, each: (pdu: Buffer) => void): number {
+  let n = 0;
+  for (let o = 0; o < data.length; n++) {
+    const len = data.readUInt16LE(o + 8);
+    each(data.subarray(o, o + len));
+    o += len;
+  }
+  return n;
+}
+
+/** The number of PDUs in `data` (what encodeFragments made). */
+export function countPdus(data: Buffer): number {
+  let n = 0;
+  for (let o = 0; o < data.length; n++) o += data.readUInt16LE(o + 8);
+  return n;
+}
+
+/** Writes `stub` as PDUs (encodeFragments); `send` gets each PDU in order, as a view of one shared buffer. */
+export function sendFragments(t: FragmentTarget, stub: Buffer, prot: Protection | null, send: (pdu: Buffer) => void): void {
+  forEachPdu(encodeFragments(t, stub, prot), send);
 }
 
 /**

@@ -96,8 +96,7 @@ export class RpcServer implements RpcServerCore {
   private onSocket(socket: net.Socket, endpointName: string): void {
     const localPort = socket.localPort ?? 0;
     const activity = { at: this.idleClock };
-    // Back-pressure: stop reading from a client that does not read its responses (checked after a corked batch).
-    let corked = false;
+    // Back-pressure: stop reading from a client that does not read its responses.
     const holdReads = () => {
       socket.pause();
       socket.once('drain', () => socket.resume());
@@ -112,18 +111,11 @@ export class RpcServer implements RpcServerCore {
         localPort,
       },
       secondaryAddress: String(localPort),
+      // a response's fragments come in one buffer (one write, one syscall)
+      byteStream: true,
       write: (data) => {
         activity.at = this.idleClock;
-        if (!socket.write(data) && !corked) holdReads();
-      },
-      cork: () => {
-        corked = true;
-        socket.cork();
-      },
-      uncork: () => {
-        corked = false;
-        socket.uncork();
-        if (socket.writableNeedDrain) holdReads();
+        if (!socket.write(data)) holdReads();
       },
       close: () => {
         socket.end();
