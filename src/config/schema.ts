@@ -154,9 +154,9 @@ const emsmdbSchema = z.strictObject({
   maxObjectsPerSession: key(int(16, 1_000_000), 8192, { description: 'Most server objects (logons, folders, tables, messages ...) open in one EMSMDB session.' }),
   sessionIdleSeconds: key(int(60, 7 * 24 * 3600), 3600, { description: 'End an EMSMDB session not used for this many seconds.' }),
   asyncWaitSeconds: key(int(1, 3600), 300, { description: 'How long EcDoAsyncWaitEx waits for a notification before it completes without one.' }),
-  fastTransferReadAhead: key(int(0, 64 * 1024 * 1024), 0, {
+  fastTransferReadAhead: key(int(0, 64 * 1024 * 1024), 1048576, {
     description:
-      'Bytes of a FastTransfer / ICS download stream (Cached Exchange Mode sync, copy operations) the server prepares ahead while the client reads the previous buffer (e.g. 1048576); 0 = produce only on request. Costs about this much memory per syncing session; worth trying with spare cores and remote clients, measured slower when client and server share 2 cores.',
+      'Bytes of a FastTransfer / ICS download stream (Cached Exchange Mode sync, copy operations) the server prepares ahead while the client reads the previous buffer; 0 = produce only on request. Costs up to about this much memory per session in a download (a chained response carries 0.5-0.8 MiB of stream: 1 MiB covers the next one). Measured on 2 cores shared by client and server: first syncs 15-40% faster than with 0.',
   }),
 });
 
