@@ -70,7 +70,8 @@ describe('encodeFragments', () => {
     const pdus: Buffer[] = [];
     forEachPdu(data, (p) => pdus.push(p));
     expect(pdus.length).toBe(4);
-    pdus[2]![100] ^= 1;
+    const third = pdus[2]!;
+    third[100] = third[100]! ^ 1;
     for (const [i, raw] of pdus.entries()) {
       const p = parsePdu(raw) as RequestPdu;
       const check = () => unprotectFragment(receive!, p.raw, p.stubOffset, p.auth!);
