@@ -184,7 +184,7 @@ export class IcsSyncClient {
   /** One EcDoRpcExt2 with `reqs` (LZ77 + XOR both ways, no chaining): the checked responses and the handle table. */
   async call(reqs: Req[], handles: number[]): Promise<{ res: Array<Record<string, unknown>>; handles: number[] }> {
     const rgbOut = await rpcExt2(this.c, this.pcxh, ropsIn(this.registry, reqs, handles, true), 0, this.o.pcbOut);
-    const [payload] = readExtendedBuffer(rgbOut, { maxPayloads: 1 });
+    const [payload] = readExtendedBuffer(rgbOut, { maxPayloads: 1 }, true);
     const { rops, handles: hs } = splitRopBuffer(payload!);
     return { res: readResponses(this.registry, reqs, new RopReader(rops)), handles: hs };
   }
@@ -222,7 +222,7 @@ export class IcsSyncClient {
       const rgbOut = await rpcExt2(this.c, this.pcxh, rgbIn, this.o.pulFlags, this.o.pcbOut);
       calls++;
       wireBytes += rgbOut.length;
-      for (const p of readExtendedBuffer(rgbOut, { maxPayloads: 64 })) {
+      for (const p of readExtendedBuffer(rgbOut, { maxPayloads: 64 }, true)) {
         const r = codec.decodeResponse(new RopReader(splitRopBuffer(p).rops), { codePage: CPID }, req) as unknown as {
           ReturnValue: number;
           TransferStatus: number;

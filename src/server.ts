@@ -152,6 +152,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       serverDn: ourServerDn,
       minClientVersion: parseVersion(e.minClientVersion),
       requireEncryption: e.requireEncryption,
+      compressAhead: e.fastTransferCompressAhead,
     }),
   );
   rpc.registry.register(createAsyncEmsmdbInterface({ sessions, waitMs: e.asyncWaitSeconds * 1000 }));

@@ -158,6 +158,10 @@ const emsmdbSchema = z.strictObject({
     description:
       'Bytes of a FastTransfer / ICS download stream (Cached Exchange Mode sync, copy operations) the server prepares ahead while the client reads the previous buffer; 0 = produce only on request. Costs up to about this much memory per session in a download (a chained response carries 0.5-0.8 MiB of stream: 1 MiB covers the next one). Measured on 2 cores shared by client and server: first syncs 15-40% faster than with 0.',
   }),
+  fastTransferCompressAhead: key(z.boolean(), true, {
+    description:
+      "While the client reads one response of a FastTransfer / ICS download, LZ77-compress the payloads its next, identical request will get (from the stream prepared by fastTransferReadAhead), so that response only needs sealing. A payload is used only when its bytes are exactly the predicted ones. Costs about one response (a few hundred KB) of memory per downloading session, and CPU for predictions the client does not take.",
+  }),
 });
 
 const authSchema = z.strictObject({

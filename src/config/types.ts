@@ -65,6 +65,7 @@ export interface Config {
     asyncWaitSeconds: number;
     /** Bytes of a FastTransfer download stream produced ahead of the client (0: none). */
     fastTransferReadAhead: number;
+    fastTransferCompressAhead: boolean;
   };
   store: {
     /** Mailbox backend; `local` = embedded SQLite, one file per mailbox in dataDir/mailboxes; `imap` = the same, mail folders mirrored from imap.*. */

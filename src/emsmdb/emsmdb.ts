@@ -37,6 +37,7 @@ import {
   parseAuxBlocks,
   type AuxBlock,
 } from './aux.js';
+import { compressAhead, CompressedAhead } from './compress-ahead.js';
 import { AUX_IN_LIMITS, MAX_PAYLOAD_SIZE, payloadData, readExtendedBuffer, RGB_IN_LIMITS, RPC_HEADER_EXT_SIZE, writeExtendedBuffer } from './extbuf.js';
 import { EMSMDB_OPS, type EcDoConnectEx_in, type EcDoConnectEx_out, type EcDoRpcExt2_in, type EcDoRpcExt2_out } from './idl.js';
 import type { EmsmdbSession, SessionManager } from './session.js';
@@ -112,7 +113,14 @@ export interface EmsmdbOptions {
   serverVersion?: Version4;
   /** Polling interval Outlook uses without async notifications (pcmsPollsMax, ms). */
   pollsMax?: number;
+  /** Compress the payloads of a FastTransfer download's next response while the client reads one (compress-ahead.ts; default true). */
+  compressAhead?: boolean;
 }
+
+/** RopFastTransferSourceGetBuffer and its TransferStatus Partial (MS-OXCFXICS 2.2.3.1.1.5.2). */
+const FT_GET_BUFFER = 0x4e;
+const transferPartial = (l: LastRop): boolean =>
+  l.response.ReturnValue === 0 && (l.response as { TransferStatus?: unknown }).TransferStatus === 0x0001;
 
 const HANDLE_KIND = 'emsmdb';
 const CONNECT_POLLS_MAX = 60_000;
@@ -183,6 +191,7 @@ function readAuxIn(rgbAuxIn: Buffer): AuxBlock[] {
 export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
   const { sessions, directory } = opts;
   const registry = (): RopRegistry => (typeof opts.registry === 'function' ? opts.registry() : opts.registry);
+  const compressAheadOn = opts.compressAhead ?? true;
   const serverVersion = opts.serverVersion ?? SERVER_VERSION;
   const serverWords = versionWords(serverVersion);
 
@@ -284,12 +293,17 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
   async function rpcExt2(req: EcDoRpcExt2_in, call: CallContext): Promise<EcDoRpcExt2_out> {
     const start = Date.now();
     const session = sessionOf(sessions, call, req.pcxh);
+    // the next request is here: the prediction stops; what it compressed serves this call's payloads that match
+    const ahead = session.compressAhead;
+    session.compressAhead = undefined;
+    ahead?.stop();
     if (req.cbIn !== req.rgbIn.length || req.cbAuxIn !== req.rgbAuxIn.length) throw new RpcFault(FAULT.nca_s_fault_ndr, 'cbIn/cbAuxIn');
     // MS-OXCRPC 3.1.4.2: buffers too small to hold an RPC_HEADER_EXT
     if (req.cbIn < RPC_HEADER_EXT_SIZE || req.pcbOut < RPC_HEADER_EXT_SIZE) return failedRpc(req, EMSMDB_EC.RpcFailed, start);
     let payload: Buffer;
     try {
-      [payload] = readExtendedBuffer(req.rgbIn, RGB_IN_LIMITS) as [Buffer];
+      // the request stub is ours and not read again: the XOR is undone in place
+      [payload] = readExtendedBuffer(req.rgbIn, RGB_IN_LIMITS, true) as [Buffer];
       readAuxIn(req.rgbAuxIn);
     } catch (e) {
       call.log.info({ err: describeError(e) }, 'EcDoRpcExt2: malformed rgbIn or rgbAuxIn');
@@ -323,9 +337,14 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
     const compress = (flags & RPC_EXT2_FLAGS.NoCompression) === 0;
     // the bytes each payload travels as (compressed once, here or while chaining), for the pcbOut accounting
     const encoded = new Map<Uint8Array, Uint8Array>();
+    if (compress && ahead) {
+      const d = ahead.take(r.output);
+      if (d) encoded.set(r.output, d);
+    }
+    let final = r.last;
     if (flags & RPC_EXT2_FLAGS.Chain && r.last) {
       try {
-        await session.serialize(() => chainResponses(session, r.output, r.last!, payloads, req.pcbOut, call, compress, encoded));
+        final = await session.serialize(() => chainResponses(session, r.output, r.last!, payloads, req.pcbOut, call, compress, encoded, ahead));
       } catch (e) {
         call.log.error({ err: describeError(e) }, 'EcDoRpcExt2: chained response failed; sending what was built');
       }
@@ -343,6 +362,18 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
     } catch (e) {
       call.log.error({ err: describeError(e) }, 'EcDoRpcExt2: response does not fit pcbOut');
       return failedRpc(req, EMSMDB_EC.RpcFailed, start);
+    }
+    if (ahead && (ahead.hits > 0 || ahead.misses > 0)) call.log.trace({ hits: ahead.hits, misses: ahead.misses }, 'EcDoRpcExt2: payloads compressed ahead');
+    // a FastTransfer download goes on: compress what the same request will get next while the client reads this
+    if (compressAheadOn && compress && final && final.codec.RopId === FT_GET_BUFFER && transferPartial(final)) {
+      const next = new CompressedAhead();
+      session.compressAhead = next;
+      void compressAhead(next, { rops: Buffer.from(payload), pcbOut: req.pcbOut, chain: (flags & RPC_EXT2_FLAGS.Chain) !== 0 }, {
+        registry: registry(),
+        state: session.rop,
+        codePage: session.codePage,
+        log: call.log,
+      });
     }
     return {
       pcxh: req.pcxh,
@@ -394,29 +425,34 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
 
   async function chainResponses(
     session: EmsmdbSession, first: Buffer, last: LastRop, payloads: Buffer[], pcbOut: number, call: CallContext,
-    compress: boolean, encoded: Map<Uint8Array, Uint8Array>,
-  ): Promise<void> {
+    compress: boolean, encoded: Map<Uint8Array, Uint8Array>, ahead: CompressedAhead | undefined,
+  ): Promise<LastRop> {
     const state = startChain(last);
-    if (!state) return;
+    if (!state) return last;
     const size = (p: Buffer): number => {
-      const d = payloadData(p, compress);
-      encoded.set(p, d);
+      let d = encoded.get(p);
+      if (!d) {
+        d = (compress ? ahead?.take(p) : undefined) ?? payloadData(p, compress);
+        encoded.set(p, d);
+      }
       return d.length;
     };
     let used = RPC_HEADER_EXT_SIZE + size(first);
     let handles = splitRopBuffer(first).handles;
+    let final = last;
     for (;;) {
       // a bound on what one reply holds uncompressed (runs of zeros compress ~300x): at most 2 MiB
-      if (payloads.length >= MAX_CHAINED_PAYLOADS) return;
+      if (payloads.length >= MAX_CHAINED_PAYLOADS) return final;
       const room = Math.min(MAX_PAYLOAD_SIZE, pcbOut - used - RPC_HEADER_EXT_SIZE);
       const request = buildRopBuffer([nextChainedRequest(state, session.codePage)], handles);
-      if (room < request.length + 16) return;
+      if (room < request.length + 16) return final;
       const r = await dispatchRopBuffer(request, { registry: registry(), state: session.rop, session, codePage: session.codePage, log: call.log, maxOutput: room });
-      if (!r.ok || r.stopped || !chainedResponseUseful(r.last)) return;
+      if (!r.ok || r.stopped || !chainedResponseUseful(r.last)) return final;
       payloads.push(r.output);
+      final = r.last!;
       used += RPC_HEADER_EXT_SIZE + size(r.output);
       handles = splitRopBuffer(r.output).handles;
-      if (!advanceChain(state, r.last)) return;
+      if (!advanceChain(state, r.last)) return final;
     }
   }
 

@@ -90,9 +90,11 @@ function fail(code: string, message: string, details?: Record<string, unknown>):
 
 /**
  * MS-OXCRPC 3.1.4.1.1 / 3.1.4.2.1.1: the payloads of an RPC_HEADER_EXT chain, un-XORed and decompressed, in order.
- * An uncompressed, unobfuscated payload is a view into `buf`; the others are new buffers.
+ * An uncompressed, unobfuscated payload is a view into `buf`; the others are new buffers. With `inPlace` (the
+ * caller's `buf` is not needed afterwards: a received stub) the XOR is undone in `buf` itself, so an uncompressed
+ * payload is a view into it too, and a compressed one is decompressed from there without a copy.
  */
-export function readExtendedBuffer(buf: Uint8Array, limits: ExtendedBufferLimits = RGB_IN_LIMITS): Buffer[] {
+export function readExtendedBuffer(buf: Uint8Array, limits: ExtendedBufferLimits = RGB_IN_LIMITS, inPlace = false): Buffer[] {
   const maxPayload = limits.maxPayload ?? MAX_PAYLOAD_SIZE;
   const maxTotal = limits.maxTotal ?? 0x100000;
   const maxPayloads = limits.maxPayloads ?? 64;
@@ -129,9 +131,13 @@ export function readExtendedBuffer(buf: Uint8Array, limits: ExtendedBufferLimits
     }
     let data = whole.subarray(start, start + h.Size);
     if (h.Flags & RHE_FLAG_XORMAGIC) {
-      const plain = Buffer.allocUnsafe(h.Size);
-      xorMagic(data, plain);
-      data = plain;
+      if (inPlace) {
+        xorMagic(data, data);
+      } else {
+        const plain = Buffer.allocUnsafe(h.Size);
+        xorMagic(data, plain);
+        data = plain;
+      }
     }
     if (compressed) data = decompress(data, h.SizeActual, { maxOutput: maxPayload });
     payloads.push(data);

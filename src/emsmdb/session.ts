@@ -6,6 +6,7 @@
 // queue RopNotify data here through notify(); EcDoRpcExt2 drains the queue into its reply and puts back what did not
 // fit (requeue). The queue is bounded (MAX_PENDING_NOTIFICATIONS): a client that never fetches loses the oldest
 // entries, counted in droppedNotifications, rather than growing the server without limit.
+import type { CompressedAhead } from './compress-ahead.js';
 import { randomGuid } from '../util/guid.js';
 import type { Logger } from '../util/log.js';
 import type { DirectoryUser } from '../directory/types.js';
@@ -53,6 +54,8 @@ export class EmsmdbSession {
   private pending: unknown[] = [];
   /** Notifications dropped because the queue was full (the oldest go first). */
   droppedNotifications = 0;
+  /** The payloads a FastTransfer download's next response is predicted to carry, compressed ahead (compress-ahead.ts). */
+  compressAhead: CompressedAhead | undefined = undefined;
   private waiters = new Set<() => void>();
   private queue: Promise<unknown> = Promise.resolve();
 

@@ -133,9 +133,16 @@ describe('writeExtendedBuffer', () => {
     fc.assert(
       fc.property(fc.array(payload, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.boolean(), (ps, compress, xor) => {
         const out = writeExtendedBuffer(ps, { compress, xor, maxOut: 0x40000 });
+        const copy = Buffer.from(out);
         const back = readExtendedBuffer(out, RGB_IN_PACKED_LIMITS);
         expect(back.length).toBe(ps.length);
         back.forEach((b, i) => expect(b.equals(ps[i]!)).toBe(true));
+        expect(out.equals(copy)).toBe(true); // not in place: the caller's buffer untouched
+        // in place: the same payloads, from a buffer the reader may change (the XOR undone there)
+        const inPlace = readExtendedBuffer(copy, RGB_IN_PACKED_LIMITS, true);
+        expect(inPlace.length).toBe(ps.length);
+        inPlace.forEach((b, i) => expect(b.equals(ps[i]!)).toBe(true));
+        if (!xor) expect(copy.equals(out)).toBe(true);
         let at = 0;
         ps.forEach((p, i) => {
           const h = header(out, at);
@@ -233,8 +240,13 @@ describe('readExtendedBuffer on hostile input', () => {
     ];
     fc.assert(
       fc.property(fc.constantFrom(...samples).chain(mutated), (m) => {
+        const copy = Buffer.from(m);
         const r = codes(() => readExtendedBuffer(m, RGB_IN_PACKED_LIMITS));
         if (Array.isArray(r)) for (const p of r) expect(p.length).toBeLessThanOrEqual(MAX_PAYLOAD_SIZE);
+        // in place: the same answer (payloads or error code)
+        const r2 = codes(() => readExtendedBuffer(copy, RGB_IN_PACKED_LIMITS, true));
+        if (Array.isArray(r) && Array.isArray(r2)) r.forEach((p, i) => expect(Buffer.from(r2[i] as Buffer).equals(p as Buffer)).toBe(true));
+        else expect((r2 as { code?: string }).code).toBe((r as { code?: string }).code);
       }),
       RUNS,
     );

@@ -31,6 +31,11 @@ export interface FxSourceBuffer {
  */
 export interface FxSourceLike {
   nextBuffer(max: number): Promise<FxSourceBuffer>;
+  /**
+   * The producer whose bytes nextBuffer hands out as they are (data = TransferBuffer, status, progress and total
+   * unchanged), for work that only reads ahead of it (src/emsmdb/compress-ahead.ts); absent when there is none yet.
+   */
+  peekProducer?(): FxStreamProducer | undefined;
 }
 
 /** True when `obj` is a server object GetBuffer can read from. */

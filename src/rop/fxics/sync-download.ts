@@ -305,6 +305,10 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     return toSourceBuffer(b);
   }
 
+  peekProducer(): FxStreamProducer | undefined {
+    return this.producer ?? undefined;
+  }
+
   dispose(): void {
     void this.producer?.close();
   }

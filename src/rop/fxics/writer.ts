@@ -95,6 +95,14 @@ export interface FxBuffer {
   error?: unknown;
 }
 
+/** Where peek() stands: a piece index, the offset in that piece, and the progress counts reached. */
+export interface FxPeekCursor {
+  i: number;
+  off: number;
+  inProgress: number;
+  total: number;
+}
+
 /** Lazy piece of a streamed value. */
 interface LazySeg {
   lazy: FxPropStream;
@@ -337,6 +345,95 @@ export class FxStreamProducer {
     } catch (e) {
       this.aheadFailure = { e };
     }
+  }
+
+  /** Resolves when no read-ahead is running (what is buffered then stays as it is until the next getBuffer). */
+  async idle(): Promise<void> {
+    while (this.ahead || this.aheadScheduled) {
+      if (this.ahead) await this.ahead;
+      else await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** A cursor at the next byte getBuffer would hand out, for peek(). */
+  peekCursor(): FxPeekCursor {
+    const first = this.ph < this.pn ? (this.pieces[this.ph] as Piece) : undefined;
+    return { i: this.ph, off: first && 'bytes' in first ? first.off : 0, inProgress: this.inProgress, total: this.total };
+  }
+
+  /**
+   * What getBuffer(max) would answer from the cursor if called now, computed from the bytes already produced without
+   * handing anything out (the cursor moves past the answer); null when that cannot be told without producing more
+   * (or reading a streamed value), or the answer would be NoRoom or Error. Only valid until the next getBuffer.
+   */
+  peek(c: FxPeekCursor, max: number): FxBuffer | null {
+    if (this.failed !== undefined || this.ahead || this.closed) return null;
+    let room = Math.max(0, Math.floor(max));
+    if (room === 0) return null;
+    const out: Buffer[] = [];
+    const answer = (status: TransferStatusValue): FxBuffer => {
+      const r: FxBuffer = {
+        TransferStatus: status,
+        InProgressCount: Math.min(0xffff, c.inProgress),
+        TotalStepCount: Math.min(0xffff, c.total),
+        TransferBuffer: out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out),
+      };
+      if (status === TransferStatus.Done) r.InProgressCount = r.TotalStepCount;
+      return r;
+    };
+    const next = (): void => {
+      c.i++;
+      const p = c.i < this.pn ? (this.pieces[c.i] as Piece) : undefined;
+      c.off = p && 'bytes' in p ? p.off : 0;
+    };
+    for (;;) {
+      if (c.i >= this.pn) {
+        if (this.finished) return answer(TransferStatus.Done);
+        return null; // getBuffer would pull more from the source here
+      }
+      const p = this.pieces[c.i] as Piece;
+      if ('progress' in p) {
+        c.inProgress = p.progress.inProgressCount;
+        c.total = p.progress.totalStepCount;
+        next();
+        continue;
+      }
+      if ('lazy' in p) return null;
+      const left = p.bytes.length - c.off;
+      if (left === 0) {
+        next();
+        continue;
+      }
+      if (p.atomic) {
+        if (left > room) {
+          if (out.length === 0) return null;
+          break;
+        }
+        out.push(c.off === 0 ? p.bytes : p.bytes.subarray(c.off));
+        room -= left;
+        next();
+        continue;
+      }
+      let n = Math.min(room, left);
+      const align = p.align ?? 1;
+      if (n < left && align > 1) n -= n % align;
+      if (n === 0) {
+        if (out.length === 0) return null;
+        break;
+      }
+      out.push(p.bytes.subarray(c.off, c.off + n));
+      c.off += n;
+      room -= n;
+    }
+    // progress notes right after the answer's last byte count for it (takeProgress)
+    while (c.i < this.pn) {
+      const p = this.pieces[c.i] as Piece;
+      if (!('progress' in p)) break;
+      c.inProgress = p.progress.inProgressCount;
+      c.total = p.progress.totalStepCount;
+      next();
+    }
+    return answer(TransferStatus.Partial);
   }
 
   /** Stops the source (RopRelease of the download context before Done). */

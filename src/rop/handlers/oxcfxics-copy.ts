@@ -113,6 +113,11 @@ export class FxSourceObject implements ServerObject, FxSourceLike {
     this.producer = new FxStreamProducer(source, { strings, codePage, names, readAhead });
     this.next = producerSource(this.producer);
   }
+
+  peekProducer(): FxStreamProducer {
+    return this.producer;
+  }
+
   nextBuffer(max: number): Promise<FxSourceBuffer> {
     return this.next(max);
   }
