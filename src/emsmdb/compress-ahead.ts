@@ -120,25 +120,33 @@ async function predict(ahead: CompressedAhead, req: AheadRequest, deps: AheadDep
   if (!isFxSourceLike(obj) || !obj.peekProducer) return;
   const producer = obj.peekProducer();
   if (!producer) return;
-  // wait for the read-ahead to finish (it makes the bytes the prediction reads), letting the response go out first
-  await new Promise<void>((res) => setImmediate(res));
-  await producer.idle();
+  const tick = () => new Promise<void>((res) => setImmediate(res));
+  await tick(); // the response goes out first
   if (ahead.isStopped) return;
 
   const cursor = producer.peekCursor();
   const handleIndex = codec.responseHandleIndex(q);
-  // one payload as dispatchRopBuffer makes it for this request alone, with `maxOutput` for RopSize + response + handles
-  const payloadFor = (maxOutput: number): { payload: Buffer; fx: FxBuffer } | null => {
+  // One payload as dispatchRopBuffer makes it for this request alone, with `maxOutput` for RopSize + response +
+  // handles. The read-ahead runs in slices between these turns: a payload whose bytes are not ready yet is tried again
+  // after the next slice (so the next reply's payloads are compressed as their bytes come, before the read-ahead goes
+  // on to the reply after it).
+  const payloadFor = async (maxOutput: number): Promise<{ payload: Buffer; fx: FxBuffer } | null> => {
     const budget = maxOutput - 2 - 4 * nHandles;
     if (budget < 0) return null;
     const size = effectiveBufferSize(q.BufferSize, q.MaximumBufferSize, Math.min(Math.max(0, budget - GET_BUFFER_HEAD), 0xffff));
-    const fx = producer.peek(cursor, size);
-    if (!fx) return null;
-    const payload = encodePayload(codec, q, handleIndex, fx, table, cctx, budget);
-    return payload ? { payload, fx } : null;
+    for (;;) {
+      const fx = producer.peek(cursor, size);
+      if (fx) {
+        const payload = encodePayload(codec, q, handleIndex, fx, table, cctx, budget);
+        return payload ? { payload, fx } : null;
+      }
+      if (!producer.readingAhead) return null;
+      await tick();
+      if (ahead.isStopped) return null;
+    }
   };
 
-  let p = payloadFor(Math.min(req.pcbOut - RPC_HEADER_EXT_SIZE, MAX_PAYLOAD_SIZE));
+  let p = await payloadFor(Math.min(req.pcbOut - RPC_HEADER_EXT_SIZE, MAX_PAYLOAD_SIZE));
   if (!p) return;
   let data = payloadData(p.payload, true);
   ahead.add(p.payload, data);
@@ -152,7 +160,7 @@ async function predict(ahead: CompressedAhead, req: AheadRequest, deps: AheadDep
     if (ahead.isStopped) return;
     const room = Math.min(MAX_PAYLOAD_SIZE, req.pcbOut - used - RPC_HEADER_EXT_SIZE);
     if (room < chainedLength + 16) return;
-    p = payloadFor(room);
+    p = await payloadFor(room);
     if (!p) return;
     data = payloadData(p.payload, true);
     ahead.add(p.payload, data);

@@ -361,45 +361,59 @@ export class FxStreamProducer {
     return { i: this.ph, off: first && 'bytes' in first ? first.off : 0, inProgress: this.inProgress, total: this.total };
   }
 
+  /** True while a read-ahead is running or about to (it adds bytes peek() may then see). */
+  get readingAhead(): boolean {
+    return this.ahead !== undefined || this.aheadScheduled;
+  }
+
   /**
    * What getBuffer(max) would answer from the cursor if called now, computed from the bytes already produced without
-   * handing anything out (the cursor moves past the answer); null when that cannot be told without producing more
-   * (or reading a streamed value), or the answer would be NoRoom or Error. Only valid until the next getBuffer.
+   * handing anything out (the cursor moves past the answer); null, with the cursor unchanged, when that cannot be told
+   * without producing more (or reading a streamed value), or the answer would be NoRoom or Error. Synchronous, so a
+   * read-ahead (which only adds pieces) may run between two calls. Only valid until the next getBuffer.
    */
   peek(c: FxPeekCursor, max: number): FxBuffer | null {
-    if (this.failed !== undefined || this.ahead || this.closed) return null;
+    if (this.failed !== undefined || this.closed) return null;
     let room = Math.max(0, Math.floor(max));
     if (room === 0) return null;
+    let i = c.i;
+    let off = c.off;
+    let inProgress = c.inProgress;
+    let total = c.total;
     const out: Buffer[] = [];
     const answer = (status: TransferStatusValue): FxBuffer => {
+      c.i = i;
+      c.off = off;
+      c.inProgress = inProgress;
+      c.total = total;
       const r: FxBuffer = {
         TransferStatus: status,
-        InProgressCount: Math.min(0xffff, c.inProgress),
-        TotalStepCount: Math.min(0xffff, c.total),
+        InProgressCount: Math.min(0xffff, inProgress),
+        TotalStepCount: Math.min(0xffff, total),
         TransferBuffer: out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out),
       };
       if (status === TransferStatus.Done) r.InProgressCount = r.TotalStepCount;
       return r;
     };
     const next = (): void => {
-      c.i++;
-      const p = c.i < this.pn ? (this.pieces[c.i] as Piece) : undefined;
-      c.off = p && 'bytes' in p ? p.off : 0;
+      i++;
+      const p = i < this.pn ? (this.pieces[i] as Piece) : undefined;
+      off = p && 'bytes' in p ? p.off : 0;
     };
     for (;;) {
-      if (c.i >= this.pn) {
+      if (i >= this.pn) {
         if (this.finished) return answer(TransferStatus.Done);
         return null; // getBuffer would pull more from the source here
       }
-      const p = this.pieces[c.i] as Piece;
+      const p = this.pieces[i] as Piece;
       if ('progress' in p) {
-        c.inProgress = p.progress.inProgressCount;
-        c.total = p.progress.totalStepCount;
+        inProgress = p.progress.inProgressCount;
+        total = p.progress.totalStepCount;
         next();
         continue;
       }
       if ('lazy' in p) return null;
-      const left = p.bytes.length - c.off;
+      const left = p.bytes.length - off;
       if (left === 0) {
         next();
         continue;
@@ -409,7 +423,7 @@ export class FxStreamProducer {
           if (out.length === 0) return null;
           break;
         }
-        out.push(c.off === 0 ? p.bytes : p.bytes.subarray(c.off));
+        out.push(off === 0 ? p.bytes : p.bytes.subarray(off));
         room -= left;
         next();
         continue;
@@ -421,16 +435,16 @@ export class FxStreamProducer {
         if (out.length === 0) return null;
         break;
       }
-      out.push(p.bytes.subarray(c.off, c.off + n));
-      c.off += n;
+      out.push(p.bytes.subarray(off, off + n));
+      off += n;
       room -= n;
     }
     // progress notes right after the answer's last byte count for it (takeProgress)
-    while (c.i < this.pn) {
-      const p = this.pieces[c.i] as Piece;
+    while (i < this.pn) {
+      const p = this.pieces[i] as Piece;
       if (!('progress' in p)) break;
-      c.inProgress = p.progress.inProgressCount;
-      c.total = p.progress.totalStepCount;
+      inProgress = p.progress.inProgressCount;
+      total = p.progress.totalStepCount;
       next();
     }
     return answer(TransferStatus.Partial);
