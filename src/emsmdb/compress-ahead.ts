@@ -44,14 +44,13 @@ export class CompressedAhead {
     return this.stopped;
   }
 
-  /** Predicted so far. */
-  get size(): number {
-    return this.items.length;
-  }
+  /** Payloads predicted (whether or not used since). */
+  size = 0;
 
   /** A predicted payload and what payloadData made of it. */
   add(payload: Buffer, data: Uint8Array): void {
     this.items.push({ payload, data: data === payload ? null : data });
+    this.size++;
   }
 
   /**
@@ -173,7 +172,8 @@ async function predict(ahead: CompressedAhead, req: AheadRequest, deps: AheadDep
 function encodePayload(
   codec: AnyRopCodec, q: unknown, handleIndex: number, fx: FxBuffer, table: readonly number[], cctx: { codePage: number }, budget: number,
 ): Buffer | null {
-  const w = new RopWriter(Math.min(4096, budget + 2));
+  // RopSize + response + handle table, written into a buffer of that size (the result is a view of it)
+  const w = new RopWriter(2 + GET_BUFFER_HEAD + fx.TransferBuffer.length + 4 * table.length);
   w.u16(0);
   codec.encodeResponse(
     w,
@@ -193,5 +193,5 @@ function encodePayload(
   if (w.pos - 2 > budget) return null;
   w.patchU16(0, w.pos);
   for (const h of table) w.u32(h);
-  return Buffer.from(w.result());
+  return w.result();
 }

@@ -364,8 +364,14 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
       return failedRpc(req, EMSMDB_EC.RpcFailed, start);
     }
     if (ahead && (ahead.hits > 0 || ahead.misses > 0)) call.log.trace({ hits: ahead.hits, misses: ahead.misses }, 'EcDoRpcExt2: payloads compressed ahead');
-    // a FastTransfer download goes on: compress what the same request will get next while the client reads this
-    if (compressAheadOn && compress && final && final.codec.RopId === FT_GET_BUFFER && transferPartial(final)) {
+    // A FastTransfer download goes on: compress what the same request will get next while the client reads this.
+    // Predictions nobody uses (a client that interleaves downloads or changes its request) cost CPU: after 3 unused
+    // in a row, only every 16th such call predicts, until one is used again.
+    if (ahead && ahead.size > 0) session.compressAheadUnused = ahead.hits > 0 ? 0 : session.compressAheadUnused + 1;
+    const downloading = compressAheadOn && compress && final !== undefined && final.codec.RopId === FT_GET_BUFFER && transferPartial(final);
+    if (downloading && session.compressAheadUnused >= 3 && session.compressAheadUnused % 16 !== 0) {
+      session.compressAheadUnused++; // skipped: counts towards the next try
+    } else if (downloading) {
       const next = new CompressedAhead();
       session.compressAhead = next;
       void compressAhead(next, { rops: Buffer.from(payload), pcbOut: req.pcbOut, chain: (flags & RPC_EXT2_FLAGS.Chain) !== 0 }, {

@@ -56,6 +56,8 @@ export class EmsmdbSession {
   droppedNotifications = 0;
   /** The payloads a FastTransfer download's next response is predicted to carry, compressed ahead (compress-ahead.ts). */
   compressAhead: CompressedAhead | undefined = undefined;
+  /** Calls since a prediction was last used (predictions then only every 16th call after 3 unused: emsmdb.ts). */
+  compressAheadUnused = 0;
   private waiters = new Set<() => void>();
   private queue: Promise<unknown> = Promise.resolve();
 

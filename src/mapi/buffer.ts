@@ -139,8 +139,10 @@ export class RopWriter {
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    // double; a large write that doubling does not hold (a 32 KB TransferBuffer into a 4 KB start) gets what it needs
+    // plus some room for what follows (a handle table), not the next power of two
     let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
+    if (size < this.pos + n) size = this.pos + n + 256;
     const nb = Buffer.allocUnsafe(size);
     this.buf.copy(nb, 0, 0, this.pos);
     this.buf = nb;

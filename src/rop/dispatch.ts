@@ -230,7 +230,8 @@ export async function dispatchRopBuffer<Session>(payload: Uint8Array, opts: Disp
 
   w.patchU16(0, w.pos);
   for (const h of table) w.u32(h);
-  const output = Buffer.from(w.result());
+  // the writer's buffer as it is when mostly used (a big response: no 32 KB copy), else a copy of what was written
+  const output = w.pos * 4 >= w.buf.length * 3 ? w.result() : Buffer.from(w.result());
   if (stopped) return { ok: true, output, processed, stopped };
   return { ok: true, output, processed, ...(last ? { last } : {}) };
 }

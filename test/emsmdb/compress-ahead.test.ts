@@ -4,11 +4,8 @@
 // the session); and a request that differs from the one predicted (another MaximumBufferSize, a ROP in front of the
 // GetBuffer, no Chain) still gets exactly the stream's next bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNtlmServer } from '../../src/auth/index.js';
-import { ntHash } from '../../src/auth/md4.js';
 import { RpcClient } from '../../src/dcerpc/client.js';
-import { AUTHN } from '../../src/dcerpc/constants.js';
-import { RpcServer } from '../../src/dcerpc/server.js';
+import type { RpcServer } from '../../src/dcerpc/server.js';
 import { EMSMDB } from '../../src/dcerpc/well-known.js';
 import type { Directory, DirectoryUser } from '../../src/directory/types.js';
 import { createEmsmdbInterface } from '../../src/emsmdb/emsmdb.js';
@@ -23,7 +20,7 @@ import { createFxCopyHandlers, FxSourceObject } from '../../src/rop/handlers/oxc
 import { LogonObject } from '../../src/rop/handlers/objects.js';
 import { loadRopRegistry, type RopRegistry } from '../../src/rop/registry.js';
 import { silentLogger } from '../../src/util/log.js';
-import { connectEx, rpcExt2 } from './helpers.js';
+import { connectEx, ntlmTestServer, rpcExt2 } from './helpers.js';
 
 const USER = { username: 'dave', password: 'Ahead-Passw0rd!', domain: 'T' };
 const DN = '/o=T/ou=G/cn=Recipients/cn=dave';
@@ -66,22 +63,7 @@ async function side(compressAhead: boolean): Promise<Side> {
   const user: DirectoryUser = { id: 1, username: USER.username, displayName: 'Dave', smtpAddress: 'd@t', legacyExchangeDN: DN, enabled: true, attributes: {}, proxyAddresses: [] };
   const directory = { findUser: async (n: string) => (n.toLowerCase() === DN.toLowerCase() ? user : null) } as unknown as Directory;
   const sessions = new SessionManager({ maxSessionsPerUser: 4, maxObjectsPerSession: 100, sessionIdleSeconds: 600 }, silentLogger());
-  const hash = ntHash(USER.password);
-  const server = new RpcServer({
-    log: silentLogger(),
-    authenticators: (type) =>
-      type === AUTHN.RPC_C_AUTHN_WINNT
-        ? createNtlmServer({
-            identity: { netbiosName: 'EXCH01', netbiosDomain: 'T', dnsHostName: 'exch01.t', dnsDomainName: 't' },
-            lookup: async (u) => (u.toLowerCase() === USER.username ? { username: USER.username, ntHash: hash } : null),
-            policy: { allowNtlmV1: false, maxClockSkewSeconds: 0 },
-          })
-        : null,
-    limits: { maxFragmentSize: 5840, maxRequestSize: 1 << 24, maxCallsPerConnection: 16 },
-    maxConnections: 10,
-    maxAssociationGroups: 10,
-    idleTimeoutSeconds: 0,
-  });
+  const server = ntlmTestServer(USER);
   server.registry.register(
     createEmsmdbInterface({
       directory, sessions, registry, serverDn: '/o=T/ou=G/cn=Configuration/cn=Servers/cn=EXCH01', minClientVersion: [12, 0, 0, 0], requireEncryption: true, compressAhead,
@@ -199,5 +181,29 @@ describe('compress-ahead', () => {
       await pause();
     }
     expect(Buffer.concat(got).equals(Buffer.concat(want))).toBe(true);
+  });
+
+  it('backs off when its predictions go unused: two downloads read in turn in one session', async () => {
+    const [on, off] = sides as [Side, Side];
+    const onH = [openDownload(on), openDownload(on)];
+    const offH = [openDownload(off), openDownload(off)];
+    const req = [{ BufferSize: 0xbabe, MaximumBufferSize: 0x8000 }];
+    const session = on.sessions.get(on.cxh.uuid)!;
+    session.compressAheadUnused = 0;
+    let predicted = 0;
+    let used = 0;
+    for (let i = 0; i < 40; i++) {
+      const k = i % 2;
+      const pending = session.compressAhead;
+      const a = await call(on, onH[k]!, req, CHAIN, 0x10000);
+      const b = await call(off, offH[k]!, req, CHAIN, 0x10000);
+      expect(a.rgbOut.equals(b.rgbOut)).toBe(true);
+      if (pending) used += pending.hits;
+      if (session.compressAhead) predicted++;
+      await pause();
+    }
+    expect(used).toBe(0); // each prediction was for the other download
+    expect(predicted).toBeLessThanOrEqual(3 + 3); // three, then one every 16th call
+    expect(predicted).toBeGreaterThanOrEqual(3);
   });
 });

@@ -2,11 +2,8 @@
 // a RopReadStream whose data does not fit one 32 KB payload continues in further RPC_HEADER_EXT + payload pairs,
 // each a whole ROP output buffer, up to what the client asked for and what pcbOut allows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNtlmServer } from '../../src/auth/index.js';
-import { ntHash } from '../../src/auth/md4.js';
 import { RpcClient } from '../../src/dcerpc/client.js';
-import { AUTHN } from '../../src/dcerpc/constants.js';
-import { RpcServer } from '../../src/dcerpc/server.js';
+import type { RpcServer } from '../../src/dcerpc/server.js';
 import { EMSMDB } from '../../src/dcerpc/well-known.js';
 import type { Directory, DirectoryUser } from '../../src/directory/types.js';
 import { createEmsmdbInterface } from '../../src/emsmdb/emsmdb.js';
@@ -18,7 +15,7 @@ import { encodeRopRequests, splitRopBuffer } from '../../src/rop/dispatch.js';
 import { loadRopRegistry, type RopRegistry } from '../../src/rop/registry.js';
 import type { RopHandlerEntry, RopRequestHeader, ServerObject } from '../../src/rop/types.js';
 import { silentLogger } from '../../src/util/log.js';
-import { connectEx, rpcExt2 } from './helpers.js';
+import { connectEx, ntlmTestServer, rpcExt2 } from './helpers.js';
 
 const USER = { username: 'carol', password: 'Chain-Passw0rd!', domain: 'T' };
 const DN = '/o=T/ou=G/cn=Recipients/cn=carol';
@@ -57,22 +54,7 @@ beforeAll(async () => {
   ]);
   registry = await loadRopRegistry([handlers]);
   sessions = new SessionManager({ maxSessionsPerUser: 4, maxObjectsPerSession: 100, sessionIdleSeconds: 600 }, silentLogger());
-  const hash = ntHash(USER.password);
-  server = new RpcServer({
-    log: silentLogger(),
-    authenticators: (type) =>
-      type === AUTHN.RPC_C_AUTHN_WINNT
-        ? createNtlmServer({
-            identity: { netbiosName: 'EXCH01', netbiosDomain: 'T', dnsHostName: 'exch01.t', dnsDomainName: 't' },
-            lookup: async (u) => (u.toLowerCase() === USER.username ? { username: USER.username, ntHash: hash } : null),
-            policy: { allowNtlmV1: false, maxClockSkewSeconds: 0 },
-          })
-        : null,
-    limits: { maxFragmentSize: 5840, maxRequestSize: 1 << 24, maxCallsPerConnection: 16 },
-    maxConnections: 10,
-    maxAssociationGroups: 10,
-    idleTimeoutSeconds: 0,
-  });
+  server = ntlmTestServer(USER);
   server.registry.register(
     createEmsmdbInterface({ directory, sessions, registry, serverDn: '/o=T/ou=G/cn=Configuration/cn=Servers/cn=EXCH01', minClientVersion: [12, 0, 0, 0], requireEncryption: true }),
   );

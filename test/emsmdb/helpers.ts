@@ -2,12 +2,17 @@
 // user and SessionInit; the client side of EcDoConnectEx and EcDoRpcExt2 over an RpcClient.
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { createNtlmServer } from '../../src/auth/index.js';
+import { ntHash } from '../../src/auth/md4.js';
 import type { RpcClient } from '../../src/dcerpc/client.js';
+import { AUTHN } from '../../src/dcerpc/constants.js';
+import { RpcServer } from '../../src/dcerpc/server.js';
 import type { DirectoryUser } from '../../src/directory/types.js';
 import { EcDoConnectEx_in, EcDoConnectEx_out, EcDoRpcExt2_in, EcDoRpcExt2_out } from '../../src/emsmdb/idl.js';
 import type { SessionInit } from '../../src/emsmdb/session.js';
 import type { ContextHandle } from '../../src/ndr/index.js';
 import { ProtocolError } from '../../src/util/errors.js';
+import { silentLogger } from '../../src/util/log.js';
 
 export const RUNS = { numRuns: Number(process.env.FC_RUNS ?? 400) };
 
@@ -134,4 +139,24 @@ export async function rpcExt2(c: RpcClient, cxh: ContextHandle, rgbIn: Buffer, o
     pcbAuxOut: opts.pcbAuxOut ?? 0x1008,
   });
   return EcDoRpcExt2_out.decode(await c.call(11, stub));
+}
+
+/** An RPC server (no interfaces yet) that authenticates one user by NTLM, as server EXCH01 of domain T (socket tests). */
+export function ntlmTestServer(user: { username: string; password: string }): RpcServer {
+  const hash = ntHash(user.password);
+  return new RpcServer({
+    log: silentLogger(),
+    authenticators: (type) =>
+      type === AUTHN.RPC_C_AUTHN_WINNT
+        ? createNtlmServer({
+            identity: { netbiosName: 'EXCH01', netbiosDomain: 'T', dnsHostName: 'exch01.t', dnsDomainName: 't' },
+            lookup: async (u) => (u.toLowerCase() === user.username ? { username: user.username, ntHash: hash } : null),
+            policy: { allowNtlmV1: false, maxClockSkewSeconds: 0 },
+          })
+        : null,
+    limits: { maxFragmentSize: 5840, maxRequestSize: 1 << 24, maxCallsPerConnection: 16 },
+    maxConnections: 10,
+    maxAssociationGroups: 10,
+    idleTimeoutSeconds: 0,
+  });
 }
