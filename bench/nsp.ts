@@ -3,16 +3,13 @@
 // directory is in memory so that the figures are the model's own (the built-in SQLite directory and LDAP add their
 // listing time on top). Targets (issue 3): load under 2 s; ResolveNamesW p50 under 2 ms over loopback at
 // PKT_PRIVACY (the wire figure is measured by the interop bench; the model's share is here).
-import { createNtlmServer } from '../src/auth/index.js';
-import { ntHash } from '../src/auth/md4.js';
 import { RpcClient } from '../src/dcerpc/client.js';
 import { AUTHN } from '../src/dcerpc/constants.js';
-import { RpcServer } from '../src/dcerpc/server.js';
 import { NSPI } from '../src/dcerpc/well-known.js';
 import type { Directory, DirectoryContact, DirectoryGroup, DirectoryUser, UserSelfService } from '../src/directory/types.js';
 import { NspiBind_in, NspiBind_out, NspiQueryRows_in, NspiQueryRows_out, NspiResolveNamesW_in, NspiResolveNamesW_out } from '../src/nsp/idl.js';
 import { createNspiInterface } from '../src/nsp/nspi.js';
-import { silentLogger } from '../src/util/log.js';
+import { ntlmTestServer } from '../test/emsmdb/helpers.js';
 import { AddressBook } from '../src/nsp/ab/addressbook.js';
 import { MID_END_OF_TABLE } from '../src/nsp/ab/constants.js';
 import { nspiBind } from '../src/nsp/ab/ops-session.js';
@@ -200,22 +197,7 @@ const BENCH_USER = { username: 'user0', password: 'Bench-Passw0rd!', domain: 'BE
 
 /** ResolveNamesW round trips and QueryRows pages through the real interface over loopback TCP, sealed with NTLM. */
 async function sealedWire(ab: AddressBook, names: string[]): Promise<{ p50: number; p99: number; calls: number; qr: number }> {
-  const hash = ntHash(BENCH_USER.password);
-  const server = new RpcServer({
-    log: silentLogger(),
-    authenticators: (type) =>
-      type === AUTHN.RPC_C_AUTHN_WINNT
-        ? createNtlmServer({
-            identity: { netbiosName: 'EXCH01', netbiosDomain: 'BENCH', dnsHostName: 'exch01.example.com', dnsDomainName: 'example.com' },
-            lookup: async (u) => (u.toLowerCase() === BENCH_USER.username ? { username: BENCH_USER.username, ntHash: hash } : null),
-            policy: { allowNtlmV1: false, maxClockSkewSeconds: 0 },
-          })
-        : null,
-    limits: { maxFragmentSize: 5840, maxRequestSize: 1 << 24, maxCallsPerConnection: 16 },
-    maxConnections: 10,
-    maxAssociationGroups: 10,
-    idleTimeoutSeconds: 0,
-  });
+  const server = ntlmTestServer(BENCH_USER, { netbiosName: 'EXCH01', netbiosDomain: 'BENCH', dnsHostName: 'exch01.example.com', dnsDomainName: 'example.com' });
   server.registry.register(createNspiInterface({ addressBook: ab }));
   const { port } = await server.listenTcp('bench', '127.0.0.1', 0);
   const client = await RpcClient.connect({ host: '127.0.0.1', port, auth: { type: AUTHN.RPC_C_AUTHN_WINNT, level: 6, ...BENCH_USER } });

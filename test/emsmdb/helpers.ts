@@ -141,15 +141,18 @@ export async function rpcExt2(c: RpcClient, cxh: ContextHandle, rgbIn: Buffer, o
   return EcDoRpcExt2_out.decode(await c.call(11, stub));
 }
 
-/** An RPC server (no interfaces yet) that authenticates one user by NTLM, as server EXCH01 of domain T (socket tests). */
-export function ntlmTestServer(user: { username: string; password: string }): RpcServer {
+/** The NTLM server identity of ntlmTestServer unless told otherwise. */
+const TEST_IDENTITY = { netbiosName: 'EXCH01', netbiosDomain: 'T', dnsHostName: 'exch01.t', dnsDomainName: 't' };
+
+/** An RPC server (no interfaces yet) that authenticates one user by NTLM (socket tests and benches). */
+export function ntlmTestServer(user: { username: string; password: string }, identity = TEST_IDENTITY): RpcServer {
   const hash = ntHash(user.password);
   return new RpcServer({
     log: silentLogger(),
     authenticators: (type) =>
       type === AUTHN.RPC_C_AUTHN_WINNT
         ? createNtlmServer({
-            identity: { netbiosName: 'EXCH01', netbiosDomain: 'T', dnsHostName: 'exch01.t', dnsDomainName: 't' },
+            identity,
             lookup: async (u) => (u.toLowerCase() === user.username ? { username: user.username, ntHash: hash } : null),
             policy: { allowNtlmV1: false, maxClockSkewSeconds: 0 },
           })
