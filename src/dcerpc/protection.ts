@@ -105,11 +105,6 @@ export function countPdus(data: Buffer): number {
   return n;
 }
 
-/** Writes `stub` as PDUs (encodeFragments); `send` gets each PDU in order, as a view of one shared buffer. */
-export function sendFragments(t: FragmentTarget, stub: Buffer, prot: Protection | null, send: (pdu: Buffer) => void): void {
-  forEachPdu(encodeFragments(t, stub, prot), send);
-}
-
 /**
  * Verifies (PKT, PKT_INTEGRITY) or unseals and verifies (PKT_PRIVACY) one received request or response fragment
  * in place; at CONNECT level the verifier is not checked per PDU. Throws the security context's error.

@@ -13,17 +13,13 @@
 // Only requests of exactly one RopFastTransferSourceGetBuffer are predicted (what a client downloading sends).
 import type { Logger } from 'pino';
 import { RopReader, RopWriter } from '../mapi/buffer.js';
-import type { RopSessionState } from '../rop/dispatch.js';
+import { FT_SOURCE_GET_BUFFER as GET_BUFFER, type RopSessionState } from '../rop/dispatch.js';
 import { isFxSourceLike } from '../rop/fxics/source.js';
 import { effectiveBufferSize, TransferStatus, type FxBuffer } from '../rop/fxics/writer.js';
+import { GET_BUFFER_HEAD } from '../rop/handlers/oxcfxics-copy.js';
 import type { AnyRopCodec, RopRegistry } from '../rop/registry.js';
-import { MAX_PAYLOAD_SIZE, payloadData, RPC_HEADER_EXT_SIZE } from './extbuf.js';
+import { MAX_CHAINED_PAYLOADS, MAX_PAYLOAD_SIZE, payloadData, RPC_HEADER_EXT_SIZE } from './extbuf.js';
 
-const GET_BUFFER = 0x4e;
-/** RopFastTransferSourceGetBuffer response bytes before TransferBuffer (handlers/oxcfxics-copy.ts GET_BUFFER_HEAD). */
-const GET_BUFFER_HEAD = 1 + 1 + 4 + 2 + 2 + 2 + 1 + 2;
-/** emsmdb.ts MAX_CHAINED_PAYLOADS. */
-const MAX_CHAINED_PAYLOADS = 64;
 
 /** The payloads predicted for the next request, in order, with the bytes each travels as. */
 export class CompressedAhead {

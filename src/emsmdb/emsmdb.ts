@@ -19,6 +19,7 @@ import {
   buildRopBuffer,
   chainedResponseUseful,
   dispatchRopBuffer,
+  FT_SOURCE_GET_BUFFER,
   nextChainedRequest,
   splitRopBuffer,
   startChain,
@@ -38,7 +39,7 @@ import {
   type AuxBlock,
 } from './aux.js';
 import { compressAhead, CompressedAhead } from './compress-ahead.js';
-import { AUX_IN_LIMITS, MAX_PAYLOAD_SIZE, payloadData, readExtendedBuffer, RGB_IN_LIMITS, RPC_HEADER_EXT_SIZE, writeExtendedBuffer } from './extbuf.js';
+import { AUX_IN_LIMITS, MAX_CHAINED_PAYLOADS, MAX_PAYLOAD_SIZE, payloadData, readExtendedBuffer, RGB_IN_LIMITS, RPC_HEADER_EXT_SIZE, writeExtendedBuffer } from './extbuf.js';
 import { EMSMDB_OPS, type EcDoConnectEx_in, type EcDoConnectEx_out, type EcDoRpcExt2_in, type EcDoRpcExt2_out } from './idl.js';
 import type { EmsmdbSession, SessionManager } from './session.js';
 
@@ -116,11 +117,6 @@ export interface EmsmdbOptions {
   /** Compress the payloads of a FastTransfer download's next response while the client reads one (compress-ahead.ts; default true). */
   compressAhead?: boolean;
 }
-
-/** RopFastTransferSourceGetBuffer and its TransferStatus Partial (MS-OXCFXICS 2.2.3.1.1.5.2). */
-const FT_GET_BUFFER = 0x4e;
-const transferPartial = (l: LastRop): boolean =>
-  l.response.ReturnValue === 0 && (l.response as { TransferStatus?: unknown }).TransferStatus === 0x0001;
 
 const HANDLE_KIND = 'emsmdb';
 const CONNECT_POLLS_MAX = 60_000;
@@ -368,7 +364,7 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
     // Predictions nobody uses (a client that interleaves downloads or changes its request) cost CPU: after 3 unused
     // in a row, only every 16th such call predicts, until one is used again.
     if (ahead && ahead.size > 0) session.compressAheadUnused = ahead.hits > 0 ? 0 : session.compressAheadUnused + 1;
-    const downloading = compressAheadOn && compress && final !== undefined && final.codec.RopId === FT_GET_BUFFER && transferPartial(final);
+    const downloading = compressAheadOn && compress && final !== undefined && final.codec.RopId === FT_SOURCE_GET_BUFFER && startChain(final) !== null;
     if (downloading && session.compressAheadUnused >= 3 && session.compressAheadUnused % 16 !== 0) {
       session.compressAheadUnused++; // skipped: counts towards the next try
     } else if (downloading) {
@@ -426,8 +422,6 @@ export function createEmsmdbInterface(opts: EmsmdbOptions): InterfaceDef {
    * rop_processor.cpp chains RopReadStream / RopFastTransferSourceGetBuffer while the written, compressed rgbOut
    * leaves room, up to a payload count), at most MAX_CHAINED_PAYLOADS.
    */
-  /** Most payloads in one chained rgbOut (64 x 32 KB: 2 MiB uncompressed at most). */
-  const MAX_CHAINED_PAYLOADS = 64;
 
   async function chainResponses(
     session: EmsmdbSession, first: Buffer, last: LastRop, payloads: Buffer[], pcbOut: number, call: CallContext,

@@ -21,6 +21,8 @@ export const RHE_FLAG_LAST = 0x0004;
 
 /** MS-OXCRPC 3.1.4.2.1 "A single payload MUST NOT exceed 32 KB in size." */
 export const MAX_PAYLOAD_SIZE = 0x8000;
+/** Most payloads in one chained rgbOut (ours: 64 x 32 KB, 2 MiB uncompressed at most; emsmdb.ts chainResponses). */
+export const MAX_CHAINED_PAYLOADS = 64;
 /** MS-OXCRPC 3.1.4.2 BIG_RANGE_ULONG: largest cbIn / pcbOut. */
 export const MAX_RGB_SIZE = 0x40000;
 /** MS-OXCRPC 3.1.4.1 / 3.1.4.2 SMALL_RANGE_ULONG: largest cbAuxIn / pcbAuxOut. */

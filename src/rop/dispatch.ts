@@ -260,7 +260,8 @@ export interface ChainState {
 
 const QUERY_ROWS = 0x15;
 const READ_STREAM = 0x2c;
-const FT_SOURCE_GET_BUFFER = 0x4e;
+/** RopFastTransferSourceGetBuffer. */
+export const FT_SOURCE_GET_BUFFER = 0x4e;
 /** MS-OXCTABL 2.2.2.5.1 QueryRowsFlags EnablePackedBuffers. */
 const ENABLE_PACKED_BUFFERS = 0x02;
 /** MS-OXCTABL 2.2.2.1.1 BOOKMARK_BEGINNING / BOOKMARK_END. */

@@ -6,7 +6,7 @@ import { createNtlmClient, createNtlmServer } from '../../src/auth/index.js';
 import { buildBind, NDR20, syntax } from '../../src/dcerpc/client-pdus.js';
 import { AUTHN, FAULT, PTYPE } from '../../src/dcerpc/constants.js';
 import { defineInterface, op } from '../../src/dcerpc/interface.js';
-import { sendFragments, unprotectFragment } from '../../src/dcerpc/protection.js';
+import { encodeFragments, forEachPdu, unprotectFragment } from '../../src/dcerpc/protection.js';
 import { parsePdu, type BindAckPdu, type FaultPdu, type ResponsePdu } from '../../src/dcerpc/pdu.js';
 import { IDENTITY, lookup } from '../auth/helpers/ntlm-client.js';
 import { connect, exchange, makeServer } from '../helpers/rpc-harness.js';
@@ -53,7 +53,7 @@ describe('authentication legs', () => {
     expect(resp!.auth).toBeNull(); // NTLM has nothing more to say
     const prot = { type: 10, level: 6, contextId: 0, security: client.security! };
     const pdus: Buffer[] = [];
-    sendFragments({ ptype: PTYPE.request, callId: 3, pContId: 0, opnum: 0, maxXmit: 5840 }, Buffer.alloc(0), prot, (p) => pdus.push(p));
+    forEachPdu(encodeFragments({ ptype: PTYPE.request, callId: 3, pContId: 0, opnum: 0, maxXmit: 5840 }, Buffer.alloc(0), prot), (p) => pdus.push(p));
     const [r] = (await exchange(conn, t, ...pdus)) as ResponsePdu[];
     expect(r!.kind).toBe('response');
     const p = parsePdu(Buffer.from(r!.raw)) as ResponsePdu;

@@ -119,6 +119,18 @@ interface ProgressPiece {
 }
 type Piece = FxSegment | LazySeg | ProgressPiece;
 
+/** A GetBuffer answer of `out`'s bytes with the progress counts (Done reports every step as done). */
+function fxBuffer(status: TransferStatusValue, inProgress: number, total: number, out: Buffer[]): FxBuffer {
+  const r: FxBuffer = {
+    TransferStatus: status,
+    InProgressCount: Math.min(0xffff, inProgress),
+    TotalStepCount: Math.min(0xffff, total),
+    TransferBuffer: out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out),
+  };
+  if (status === TransferStatus.Done) r.InProgressCount = r.TotalStepCount;
+  return r;
+}
+
 /** Bytes produced ahead between two yields to the event loop (other sessions' requests are not held up longer). */
 const AHEAD_SLICE = 0x8000;
 
@@ -289,7 +301,7 @@ export class FxStreamProducer {
           continue;
         }
         let n = Math.min(room, left);
-        const align = p.align ?? 1;
+        const align = p.align;
         if (n < left && align > 1) n -= n % align;
         if (n === 0) {
           if (out.length === 0) return this.answer(TransferStatus.NoRoom, out);
@@ -386,14 +398,7 @@ export class FxStreamProducer {
       c.off = off;
       c.inProgress = inProgress;
       c.total = total;
-      const r: FxBuffer = {
-        TransferStatus: status,
-        InProgressCount: Math.min(0xffff, inProgress),
-        TotalStepCount: Math.min(0xffff, total),
-        TransferBuffer: out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out),
-      };
-      if (status === TransferStatus.Done) r.InProgressCount = r.TotalStepCount;
-      return r;
+      return fxBuffer(status, inProgress, total, out);
     };
     const next = (): void => {
       i++;
@@ -429,7 +434,7 @@ export class FxStreamProducer {
         continue;
       }
       let n = Math.min(room, left);
-      const align = p.align ?? 1;
+      const align = p.align;
       if (n < left && align > 1) n -= n % align;
       if (n === 0) {
         if (out.length === 0) return null;
@@ -466,15 +471,8 @@ export class FxStreamProducer {
   }
 
   private answer(status: TransferStatusValue, out: Buffer[], error?: unknown): FxBuffer {
-    const TransferBuffer = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
-    this.produced += TransferBuffer.length;
-    const r: FxBuffer = {
-      TransferStatus: status,
-      InProgressCount: Math.min(0xffff, this.inProgress),
-      TotalStepCount: Math.min(0xffff, this.total),
-      TransferBuffer,
-    };
-    if (status === TransferStatus.Done) r.InProgressCount = r.TotalStepCount;
+    const r = fxBuffer(status, this.inProgress, this.total, out);
+    this.produced += r.TransferBuffer.length;
     if (error !== undefined) r.error = error;
     return r;
   }

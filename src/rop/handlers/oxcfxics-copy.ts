@@ -79,7 +79,7 @@ const mask = (o: Record<string, number>): number => Object.values(o).reduce((a, 
 const SEND_OPTIONS_KNOWN = mask(SEND_OPTIONS);
 
 /** RopFastTransferSourceGetBuffer response bytes before TransferBuffer: RopId, HandleIndex, ReturnValue, status fields, size. */
-const GET_BUFFER_HEAD = 1 + 1 + 4 + 2 + 2 + 2 + 1 + 2;
+export const GET_BUFFER_HEAD = 1 + 1 + 4 + 2 + 2 + 2 + 1 + 2;
 
 /** The string mode of SendOptions (see the header comment). */
 export function stringMode(sendOptions: number): FxStringMode {
