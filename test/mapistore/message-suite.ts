@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PT, makeTag } from '../../src/mapi/props.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
+import { trackedOpenCopies } from '../../src/mapistore/backends/local/objects.js';
 import type { IndexProvider } from '../../src/mapistore/index/types.js';
 import { SEC, StoreError } from '../../src/mapistore/errors.js';
 import { TAG } from '../../src/mapistore/tags.js';
@@ -237,6 +238,25 @@ export function messageModelSuite(name: string, makeIndexIn: (dir: string) => Pr
       await x.discard();
       await y.discard();
       await mb.deleteMessages(mb.special.inbox, [other], { hard: true });
+    });
+
+    it('forgets an open copy when it is discarded, and an opened copy reads its computed properties from its row', async () => {
+      const local = mb as unknown as LocalMailbox;
+      const before = trackedOpenCopies(local);
+      const tags = [TAG.Subject, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.MessageSize, TAG.MessageFlags, TAG.EntryId, TAG.Mid, TAG.LastModificationTime];
+      const stored = await mb.getMessageProps(mid, tags);
+      for (let i = 0; i < 600; i++) {
+        const [o] = await mb.openMessages!([mid]);
+        if (!o || o instanceof StoreError) throw new Error('not opened');
+        if (i % 100 === 0) expect(await o.getProps(tags)).toEqual(stored);
+        await o.discard();
+      }
+      expect(trackedOpenCopies(local)).toBe(before);
+      // copies still open stay tracked (a save of another copy must find the values they hold)
+      const open = await Promise.all([1, 2, 3].map(() => mb.openMessage(mid)));
+      expect(trackedOpenCopies(local)).toBe(before + 3);
+      for (const o of open) await o.discard();
+      expect(trackedOpenCopies(local)).toBe(before);
     });
 
     it('modifies a saved message and moves its change number on save', async () => {

@@ -240,7 +240,7 @@ const fromBytes = (tag: number, b: Buffer): PropValue =>
   propType(tag) === PT.UNICODE ? b.toString('utf16le', 0, b.length & ~1) : propType(tag) === PT.STRING8 ? b.toString('latin1') : b;
 
 /** The root draft of a top-level message: owns the staged blobs of it and everything below it. */
-interface Root { mb: LocalMailbox; staged: Set<number>; top?: MsgNode }
+interface Root { mb: LocalMailbox; staged: Set<number>; top?: MsgNode; ref?: WeakRef<Root> }
 
 /**
  * The open top-level message copies of each mailbox (weakly held), so that a save does not drop a blob another open
@@ -249,12 +249,28 @@ interface Root { mb: LocalMailbox; staged: Set<number>; top?: MsgNode }
  */
 const openRoots = new WeakMap<LocalMailbox, Set<WeakRef<Root>>>();
 
+/** Sizes of openRoots sets at which their dead entries (copies dropped without discard) are swept out. */
+const sweepAt = new WeakMap<Set<WeakRef<Root>>, number>();
+const SWEEP_MIN = 256;
+
 function newRoot(mb: LocalMailbox, top: MsgNode): Root {
   const root: Root = { mb, staged: new Set(), top };
   let set = openRoots.get(mb);
   if (!set) openRoots.set(mb, (set = new Set()));
-  set.add(new WeakRef(root));
+  root.ref = new WeakRef(root);
+  set.add(root.ref);
+  // a discarded copy leaves the set (closeRoot); one dropped without a discard leaves it here, when the set has
+  // doubled since the last sweep, so that a long-running mailbox does not collect one entry per message ever opened
+  if (set.size >= (sweepAt.get(set) ?? SWEEP_MIN)) {
+    for (const ref of set) if (!ref.deref()?.top) set.delete(ref);
+    sweepAt.set(set, Math.max(SWEEP_MIN, 2 * set.size));
+  }
   return root;
+}
+
+/** How many open copies mailbox `mb` tracks (tests: discarded copies are not kept). */
+export function trackedOpenCopies(mb: LocalMailbox): number {
+  return openRoots.get(mb)?.size ?? 0;
 }
 
 /** Another open copy of the mailbox whose working copy refers to blob `id`. */
@@ -274,6 +290,7 @@ function holderOf(mb: LocalMailbox, self: Root, id: number): Root | undefined {
 
 function closeRoot(root: Root): void {
   root.top = undefined;
+  if (root.ref) openRoots.get(root.mb)?.delete(root.ref);
 }
 
 abstract class LocalPropObject {
@@ -766,6 +783,8 @@ const readOpenRow = (mb: LocalMailbox, mid: bigint): OpenRow | undefined =>
 function openedFrom(mb: LocalMailbox, got: OpenRow): LocalMessage {
   const { content_data, ...r } = got;
   const node = deMsg(content_data === null ? null : (JSON.parse(content_data) as Ser), decodeProps(r.props), r.read !== 0);
+  // the object keeps its row for the computed properties, which read only the other columns: not the stored text
+  r.props = '';
   return new LocalMessage(newRoot(mb, node), node, eid(r.fid), r.mid, r.assoc !== 0, null, r.cn, r);
 }
 
