@@ -96,6 +96,7 @@ export async function writeNdr(input: NdrInput): Promise<{ fid: bigint; mid: big
       })),
     );
     const mid = await m.save();
+    await m.discard();
     await mb.notifyNewMail(fid, mid).catch((e: unknown) => input.log.warn({ err: String(e) }, 'new-mail event for a non-delivery report failed'));
     input.log.info({ mailbox: mb.owner.username, failed: failed.map((f) => `${f.addressType}:${f.address}`), mid: mid.toString(16) }, 'non-delivery report written');
     return { fid, mid };

@@ -240,7 +240,7 @@ export function messageModelSuite(name: string, makeIndexIn: (dir: string) => Pr
       await mb.deleteMessages(mb.special.inbox, [other], { hard: true });
     });
 
-    it('forgets an open copy when it is discarded, and an opened copy reads its computed properties from its row', async () => {
+    it('tracks only open copies that refer to stored blobs, forgets them when discarded, and an opened copy reads its computed properties from its row', async () => {
       const local = mb as unknown as LocalMailbox;
       const before = trackedOpenCopies(local);
       const tags = [TAG.Subject, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.MessageSize, TAG.MessageFlags, TAG.EntryId, TAG.Mid, TAG.LastModificationTime];
@@ -257,6 +257,24 @@ export function messageModelSuite(name: string, makeIndexIn: (dir: string) => Pr
       expect(trackedOpenCopies(local)).toBe(before + 3);
       for (const o of open) await o.discard();
       expect(trackedOpenCopies(local)).toBe(before);
+      // a copy that refers to no stored blob is not tracked (nothing of it can be dropped by another copy's save)
+      const small = await mb.createMessage(mb.special.inbox, { props: [{ tag: TAG.Subject, value: 'no blobs' }] });
+      const plain = await mb.openMessage(small);
+      expect(trackedOpenCopies(local)).toBe(before);
+      await plain.discard();
+      // a new message saved with a large value is tracked from its save on, until it is discarded
+      const fresh = await mb.newMessage(mb.special.inbox);
+      const s = await fresh.openStream(PidTagBody, 'create');
+      await writeChunks(s, Buffer.from('b'.repeat(64 * 1024), 'utf16le'), 4096);
+      await s.commit();
+      await s.close();
+      expect(trackedOpenCopies(local)).toBe(before);
+      const freshMid = await fresh.save();
+      const grew = trackedOpenCopies(local) > before;
+      await fresh.discard();
+      expect(trackedOpenCopies(local)).toBe(before);
+      await mb.deleteMessages(mb.special.inbox, [small, freshMid], { hard: true });
+      expect(grew).toBe(true);
     });
 
     it('modifies a saved message and moves its change number on save', async () => {

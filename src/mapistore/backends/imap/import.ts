@@ -112,8 +112,11 @@ export async function importMessage(mb: MailboxStore, fid: bigint, input: Import
       return { mid, warnings, fallback: false };
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
-      await msg.discard();
       warnings.push(`the store refused the converted message (${e.code}: ${e.message})`);
+    } finally {
+      // saved or not, this copy is done with: the store stops tracking it (and its converted values) now, not at
+      // some later full GC (a mirror imports thousands in a row)
+      await msg.discard();
     }
   }
   warnings.push('kept as raw MIME (attachment message.eml)');
@@ -192,5 +195,9 @@ async function fallbackMessage(mb: MailboxStore, fid: bigint, input: ImportInput
     { tag: T.DisplayName, value: 'message.eml' },
   ]));
   await att.save();
-  return msg.save();
+  try {
+    return await msg.save();
+  } finally {
+    await msg.discard();
+  }
 }
