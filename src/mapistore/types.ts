@@ -6,7 +6,6 @@ import type { PropValue, TaggedValue } from '../mapi/props.js';
 import type { PropertyName } from '../mapi/named.js';
 import type { MailboxEvents } from './events.js';
 import type { RopRestriction } from '../mapi/ropres.js';
-import type { StoreError } from './errors.js';
 
 export type { PropertyName };
 
@@ -427,11 +426,6 @@ export interface MailboxStore {
   newMessage(fid: bigint, opts?: { associated?: boolean }): Promise<MessageObject>;
   /** RopOpenMessage: a saved message as an object to read or change (changes stored by its save()). */
   openMessage(mid: bigint): Promise<MessageObject>;
-  /**
-   * Optional: openMessage of several messages at once (ICS downloads read messages in runs); each entry is the
-   * object openMessage gives or the StoreError it would throw.
-   */
-  openMessages?(mids: readonly bigint[]): Promise<Array<MessageObject | StoreError>>;
   messageExists(mid: bigint): Promise<boolean>;
   folderOfMessage(mid: bigint): Promise<bigint | null>;
   getMessageProps(mid: bigint, tags?: readonly number[]): Promise<PropResult[]>;

@@ -213,41 +213,13 @@ export function messageModelSuite(name: string, makeIndexIn: (dir: string) => Pr
       expect(val(await mb.getMessageProps(mid, [TAG.Subject]), TAG.Subject)).toBe('Quarterly report');
     });
 
-    it('openMessages gives what openMessage gives, in order, and a NotFound StoreError for a message not there', async () => {
-      const other = await mb.createMessage(mb.special.inbox, { props: [{ tag: TAG.Subject, value: 'second' }] });
-      const gone = (1n << 48n) | 0xfffff0n; // replica 1, a GLOBCNT never allocated
-      const got = await mb.openMessages!([mid, gone, other, mid]);
-      expect(got).toHaveLength(4);
-      expect(got[1]).toBeInstanceOf(StoreError);
-      expect((got[1] as StoreError).ec).toBe(SEC.NotFound);
-      const tags = [TAG.Subject, TAG.ChangeKey, TAG.MessageSize, PidTagHasAttachments, TAG.Mid];
-      for (const [k, id] of [[0, mid], [2, other], [3, mid]] as const) {
-        const o = got[k];
-        if (!o || o instanceof StoreError) throw new Error(`entry ${k} not opened`);
-        const one = await mb.openMessage(id);
-        expect(await o.getProps(tags)).toEqual(await one.getProps(tags));
-        expect(await o.readRecipients()).toEqual(await one.readRecipients());
-        expect(await o.attachmentTable()).toEqual(await one.attachmentTable());
-        await one.discard();
-        await o.discard();
-      }
-      // each entry is its own object: a change to one is not seen by the other of the same message
-      const [x, y] = (await mb.openMessages!([mid, mid])) as [Awaited<ReturnType<MailboxStore['openMessage']>>, Awaited<ReturnType<MailboxStore['openMessage']>>];
-      await x.setProps([{ tag: TAG.Subject, value: 'only in x' }]);
-      expect(val(await y.getProps([TAG.Subject]), TAG.Subject)).toBe('Quarterly report');
-      await x.discard();
-      await y.discard();
-      await mb.deleteMessages(mb.special.inbox, [other], { hard: true });
-    });
-
     it('tracks only open copies that refer to stored blobs, forgets them when discarded, and an opened copy reads its computed properties from its row', async () => {
       const local = mb as unknown as LocalMailbox;
       const before = trackedOpenCopies(local);
       const tags = [TAG.Subject, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.MessageSize, TAG.MessageFlags, TAG.EntryId, TAG.Mid, TAG.LastModificationTime];
       const stored = await mb.getMessageProps(mid, tags);
       for (let i = 0; i < 600; i++) {
-        const [o] = await mb.openMessages!([mid]);
-        if (!o || o instanceof StoreError) throw new Error('not opened');
+        const o = await mb.openMessage(mid);
         if (i % 100 === 0) expect(await o.getProps(tags)).toEqual(stored);
         await o.discard();
       }

@@ -26,7 +26,7 @@
 //   RFC 4314 ACL (acl-store.ts, kept in step with the local table); other folders keep the local table alone.
 import type { TaggedValue } from '../../../mapi/props.js';
 import type { Logger } from '../../../util/log.js';
-import { SEC, StoreError } from '../../errors.js';
+import { SEC, type StoreError } from '../../errors.js';
 import type { MailboxEvent } from '../../events.js';
 import type {
   CreatedFolder, DeleteResult, FolderInit, IcsFolderImport, IcsImportTracking, MailboxStore, MessageObject, MoveCopyResult,
@@ -342,10 +342,6 @@ export class ImapMailbox {
 
   async openMessage(mid: bigint): Promise<MessageObject> {
     return this.wrapSave(await this.local.openMessage(mid));
-  }
-
-  async openMessages(mids: readonly bigint[]): Promise<Array<MessageObject | StoreError>> {
-    return (await this.local.openMessages(mids)).map((m) => (m instanceof StoreError ? m : this.wrapSave(m)));
   }
 
   /** The same object, whose save() also calls writer.saveMessage for a top-level message of a mirrored folder. */

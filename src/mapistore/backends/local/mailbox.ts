@@ -672,10 +672,6 @@ export class LocalMailbox implements MailboxStore {
     return obj.openMessage(this, mid);
   }
 
-  openMessages(mids: readonly bigint[]): Promise<Array<MessageObject | StoreError>> {
-    return obj.openMessages(this, mids);
-  }
-
   messageExists(mid: bigint): Promise<boolean> {
     return msg.messageExists(this, mid);
   }

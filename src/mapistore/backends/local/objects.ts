@@ -806,17 +806,6 @@ export async function openMessage(mb: LocalMailbox, mid: bigint): Promise<Messag
   return openedFrom(mb, got);
 }
 
-/**
- * openMessage of several messages: their rows read in one run of the same statement, then each object built (an
- * ICS download opens messages one after another between encoding and compressing them; read one at a time there, a
- * row costed about three times what it costs in a run, measured in the ics-emsmdb bench's server). A message not
- * found is its StoreError in the result.
- */
-export async function openMessages(mb: LocalMailbox, mids: readonly bigint[]): Promise<Array<MessageObject | StoreError>> {
-  const rows = mids.map((mid) => readOpenRow(mb, mid));
-  return rows.map((got, k) => (got ? openedFrom(mb, got) : notFound('message', mids[k]!)));
-}
-
 
 // ---------------------------------------------------------------- message status and flag bits (MS-OXCMSG 2.2.3.8-10)
 // Changed in place: no CN, ChangeKey, PCL or modification time (MS-OXCMSG 3.2.5.8: "changes only the
