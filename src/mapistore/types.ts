@@ -426,6 +426,13 @@ export interface MailboxStore {
   newMessage(fid: bigint, opts?: { associated?: boolean }): Promise<MessageObject>;
   /** RopOpenMessage: a saved message as an object to read or change (changes stored by its save()). */
   openMessage(mid: bigint): Promise<MessageObject>;
+  /**
+   * Optional: openMessage of several messages in two steps (ICS downloads). Their stored rows are read now, in one
+   * run (cheaper per row than one at a time between other work); each opener builds its object when called, so that
+   * the messages waiting their turn hold only their rows, not their decoded values. An opener gives what openMessage
+   * would give at that moment (the row is read again if the mailbox changed since) and rejects as it would.
+   */
+  prefetchMessages?(mids: readonly bigint[]): Promise<Array<() => Promise<MessageObject>>>;
   messageExists(mid: bigint): Promise<boolean>;
   folderOfMessage(mid: bigint): Promise<bigint | null>;
   getMessageProps(mid: bigint, tags?: readonly number[]): Promise<PropResult[]>;

@@ -213,6 +213,33 @@ export function messageModelSuite(name: string, makeIndexIn: (dir: string) => Pr
       expect(val(await mb.getMessageProps(mid, [TAG.Subject]), TAG.Subject)).toBe('Quarterly report');
     });
 
+    it('prefetchMessages: each opener gives what openMessage gives at that moment, and NotFound for a message not there', async () => {
+      const other = await mb.createMessage(mb.special.inbox, { props: [{ tag: TAG.Subject, value: 'second' }] });
+      const gone = (1n << 48n) | 0xfffff0n; // replica 1, a GLOBCNT never allocated
+      const openers = await mb.prefetchMessages!([mid, gone, other, mid]);
+      expect(openers).toHaveLength(4);
+      const tags = [TAG.Subject, TAG.ChangeKey, TAG.MessageSize, PidTagHasAttachments, TAG.Mid];
+      for (const [k, id] of [[0, mid], [3, mid]] as const) {
+        const o = await openers[k]!();
+        const one = await mb.openMessage(id);
+        expect(await o.getProps(tags)).toEqual(await one.getProps(tags));
+        expect(await o.readRecipients()).toEqual(await one.readRecipients());
+        expect(await o.attachmentTable()).toEqual(await one.attachmentTable());
+        await one.discard();
+        await o.discard();
+      }
+      expect(await ecOf(openers[1]!())).toBe(SEC.NotFound);
+      // a change after the rows were read: the opener reads the row again
+      await mb.setMessageProps(other, [{ tag: TAG.Subject, value: 'changed after the prefetch' }]);
+      const o = await openers[2]!();
+      expect(val(await o.getProps([TAG.Subject]), TAG.Subject)).toBe('changed after the prefetch');
+      await o.discard();
+      // and one deleted after it is not found
+      const [late] = await mb.prefetchMessages!([other]);
+      await mb.deleteMessages(mb.special.inbox, [other], { hard: true });
+      expect(await ecOf(late!())).toBe(SEC.NotFound);
+    });
+
     it('tracks only open copies that refer to stored blobs, forgets them when discarded, and an opened copy reads its computed properties from its row', async () => {
       const local = mb as unknown as LocalMailbox;
       const before = trackedOpenCopies(local);

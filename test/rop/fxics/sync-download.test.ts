@@ -277,48 +277,66 @@ describe('contents synchronization', () => {
     for (const c of only.p.changes) expect([...c.props.keys()]).toEqual([T.Subject]);
   });
 
-  it('a message deleted after the headers were read and before it was opened is left out; the others go out', async () => {
-    const made = await populate(mb, fid, 40);
-    const victim = made.filter((m) => !m.assoc)[20]!.mid;
-    let deleted = false;
-    const deleting = new Proxy(mb, {
-      get(t, k, r) {
-        const v = Reflect.get(t, k, r);
-        if (typeof v !== 'function') return v;
-        if (k !== 'openMessage') return v.bind(t);
-        return async (mid: bigint) => {
-          if (!deleted && mid === victim) {
-            deleted = true;
-            await t.deleteMessages(fid, [victim], { hard: true });
+  for (const mode of ['after its row was prefetched', 'before openMessage (a store without prefetchMessages)'] as const) {
+    it(`a message deleted after the headers were read and ${mode} is left out; the others go out`, async () => {
+      const made = await populate(mb, fid, 40);
+      const victim = made.filter((m) => !m.assoc)[20]!.mid;
+      let deleted = false;
+      const remove = async (): Promise<void> => {
+        deleted = true;
+        await mb.deleteMessages(fid, [victim], { hard: true });
+      };
+      const deleting = new Proxy(mb, {
+        get(t, k, r) {
+          const v = Reflect.get(t, k, r);
+          if (typeof v !== 'function') return v;
+          if (k === 'prefetchMessages') {
+            if (mode !== 'after its row was prefetched') return undefined;
+            // the rows are read; the victim goes before its opener is called
+            return async (mids: bigint[]) => {
+              const openers = await (v as NonNullable<MailboxStore['prefetchMessages']>).call(t, mids);
+              if (!deleted && mids.includes(victim)) await remove();
+              return openers;
+            };
           }
-          return (v as MailboxStore['openMessage']).call(t, mid);
-        };
-      },
+          if (k !== 'openMessage') return v.bind(t);
+          return async (mid: bigint) => {
+            if (!deleted && mid === victim) await remove();
+            return (v as MailboxStore['openMessage']).call(t, mid);
+          };
+        },
+      });
+      const { p, ctx } = await sync({}, [], deleting);
+      expect(deleted).toBe(true);
+      expect(p.changes).toHaveLength(39);
+      expect(changedMids(p)).not.toContain(victim);
+      expect(ctx.stats.messagesSent).toBe(39);
+      // the next sync from that state reports nothing for it (the client never had it) and nothing else
+      const next = await sync({}, stateOf(p));
+      expect(next.p.changes).toHaveLength(0);
+      expect(next.p.top).not.toContain('IncrSyncDel');
+      await mb.deleteMessages(fid, made.map((m) => m.mid).filter((m) => m !== victim), { hard: true });
     });
-    const { p, ctx } = await sync({}, [], deleting);
-    expect(deleted).toBe(true);
-    expect(p.changes).toHaveLength(39);
-    expect(changedMids(p)).not.toContain(victim);
-    expect(ctx.stats.messagesSent).toBe(39);
-    // the next sync from that state reports nothing for it (the client never had it) and nothing else
-    const next = await sync({}, stateOf(p));
-    expect(next.p.changes).toHaveLength(0);
-    expect(next.p.top).not.toContain('IncrSyncDel');
-  });
+  }
 
   it('an incremental sync of 10 changes in a 2,000-message folder reads only those 10 (O(changes))', async () => {
     const ids = await mb.bulkInsertMessages(fid, Array.from({ length: 2000 }, (_, i) => ({ props: [{ tag: T.Subject, value: `m${i}` }, { tag: T.Body, value: 'x'.repeat(200) }] })));
     const first = await sync();
     expect(first.p.changes).toHaveLength(2000);
     for (const i of [5, 100, 400, 700, 900, 1100, 1300, 1500, 1700, 1999]) await mb.setMessageProps(ids[i]!, [{ tag: T.Subject, value: `c${i}` }]);
-    // count the per-message store calls of the second synchronization
+    // count the per-message store calls of the second synchronization (messages opened one by one or prefetched)
     const calls = { getMessageProps: 0, openMessage: 0, contentsRows: 0 };
+    const runs: number[] = [];
     const counting = new Proxy(mb, {
       get(t, k, r) {
         const v = Reflect.get(t, k, r);
         if (typeof v !== 'function') return v;
         return (...a: unknown[]) => {
           if (k in calls) calls[k as keyof typeof calls]++;
+          if (k === 'prefetchMessages') {
+            calls.openMessage += (a[0] as bigint[]).length;
+            runs.push((a[0] as bigint[]).length);
+          }
           return (v as (...x: unknown[]) => unknown).apply(t, a);
         };
       },
@@ -327,7 +345,8 @@ describe('contents synchronization', () => {
     expect(p.changes).toHaveLength(10);
     expect(ctx.stats.candidates).toBe(10);
     expect(calls).toEqual({ getMessageProps: 10, openMessage: 10, contentsRows: 0 });
-    expect(ctx.stats.storeCalls).toBeLessThan(20 + calls.openMessage); // one open per change, then a few calls whatever the folder size
+    expect(runs).toEqual([10]); // the embedded store reads their rows in one run (MailboxStore.prefetchMessages)
+    expect(ctx.stats.storeCalls).toBeLessThan(20);
   });
 });
 

@@ -344,6 +344,10 @@ export class ImapMailbox {
     return this.wrapSave(await this.local.openMessage(mid));
   }
 
+  async prefetchMessages(mids: readonly bigint[]): Promise<Array<() => Promise<MessageObject>>> {
+    return (await this.local.prefetchMessages(mids)).map((open) => async () => this.wrapSave(await open()));
+  }
+
   /** The same object, whose save() also calls writer.saveMessage for a top-level message of a mirrored folder. */
   private wrapSave(m: MessageObject): MessageObject {
     if (m.embedded) return m;

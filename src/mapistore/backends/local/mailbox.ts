@@ -672,6 +672,10 @@ export class LocalMailbox implements MailboxStore {
     return obj.openMessage(this, mid);
   }
 
+  prefetchMessages(mids: readonly bigint[]): Promise<Array<() => Promise<MessageObject>>> {
+    return obj.prefetchMessages(this, mids);
+  }
+
   messageExists(mid: bigint): Promise<boolean> {
     return msg.messageExists(this, mid);
   }

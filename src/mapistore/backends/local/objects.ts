@@ -800,6 +800,19 @@ function openedFrom(mb: LocalMailbox, got: OpenRow): LocalMessage {
   return new LocalMessage(newRoot(mb, node), node, eid(r.fid), r.mid, r.assoc !== 0, null, r.cn, r);
 }
 
+/** MailboxStore.prefetchMessages: the rows read now in one run, each object built (decoded) when its opener is called. */
+export async function prefetchMessages(mb: LocalMailbox, mids: readonly bigint[]): Promise<Array<() => Promise<MessageObject>>> {
+  const gen = mb.writeGen;
+  const rows = mids.map((mid) => readOpenRow(mb, mid));
+  return mids.map((mid, k) => async () => {
+    // a write since the read may have changed or removed the message: read it again then
+    const got = (mb.writeGen === gen ? rows[k] : undefined) ?? readOpenRow(mb, mid);
+    rows[k] = undefined; // the row is not kept past its opening (a second call reads it again)
+    if (!got) throw notFound('message', mid);
+    return openedFrom(mb, got);
+  });
+}
+
 export async function openMessage(mb: LocalMailbox, mid: bigint): Promise<MessageObject> {
   const got = readOpenRow(mb, mid);
   if (!got) throw notFound('message', mid);
