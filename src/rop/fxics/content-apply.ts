@@ -249,10 +249,11 @@ export class FxContentApplier {
         await this.flushMsg(f);
         this.stack.pop();
         await f.obj.save();
-        // a top-level message is done with once saved (an embedded one belongs to its attachment until that is saved)
-        if (el.tag === Marker.EndMessage) await f.obj.discard();
-        if (el.tag === Marker.EndMessage) this.stats.messagesSaved++;
-        else {
+        if (el.tag === Marker.EndMessage) {
+          // a top-level message is done with once saved (an embedded one belongs to its attachment until that is saved)
+          await f.obj.discard();
+          this.stats.messagesSaved++;
+        } else {
           const att = this.top();
           if (att?.t === 'att') att.phase = 'embedded';
         }
