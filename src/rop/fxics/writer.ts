@@ -359,14 +359,6 @@ export class FxStreamProducer {
     }
   }
 
-  /** Resolves when no read-ahead is running (what is buffered then stays as it is until the next getBuffer). */
-  async idle(): Promise<void> {
-    while (this.ahead || this.aheadScheduled) {
-      if (this.ahead) await this.ahead;
-      else await new Promise<void>((r) => setImmediate(r));
-    }
-  }
-
   /** A cursor at the next byte getBuffer would hand out, for peek(). */
   peekCursor(): FxPeekCursor {
     const first = this.ph < this.pn ? (this.pieces[this.ph] as Piece) : undefined;

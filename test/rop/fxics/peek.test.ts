@@ -23,6 +23,11 @@ async function* source(items: readonly FxSourceItem[], failAt: number): AsyncGen
 
 const strip = ({ error: _e, ...b }: FxBuffer): Omit<FxBuffer, 'error'> => b;
 
+/** Until no read-ahead runs (what is buffered then stays as it is until the next getBuffer). */
+async function settled(p: FxStreamProducer): Promise<void> {
+  while (p.readingAhead) await new Promise<void>((r) => setImmediate(r));
+}
+
 /** Every answer for the sizes (cycled); before each call, peeks `depth` answers ahead and checks them against the calls that follow. */
 async function drive(p: FxStreamProducer, sizes: readonly number[], depth: number, settle = true): Promise<{ answers: Omit<FxBuffer, 'error'>[]; peeked: number }> {
   const answers: Omit<FxBuffer, 'error'>[] = [];
@@ -32,7 +37,7 @@ async function drive(p: FxStreamProducer, sizes: readonly number[], depth: numbe
     const size = sizes[n % sizes.length] as number;
     if (depth > 0 && pending.length === 0) {
       // after the read-ahead is done, or while it may still be running (it only adds bytes)
-      if (settle) await p.idle();
+      if (settle) await settled(p);
       else await new Promise<void>((r) => setImmediate(r));
       const c = p.peekCursor();
       for (let k = 0; k < depth; k++) {
@@ -97,7 +102,7 @@ describe('FxStreamProducer.peek', () => {
     );
     const first = await streamed.getBuffer(8); // the first property whole
     expect(first.TransferStatus).toBe(TransferStatus.Partial);
-    await streamed.idle();
+    await settled(streamed);
     const c = streamed.peekCursor();
     const a = streamed.peek(c, 100); // the streamed value's head, then its bytes: null
     expect(a).toBeNull();
