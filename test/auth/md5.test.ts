@@ -34,4 +34,21 @@ describe('md5 and HMAC-MD5 (ours, for per-PDU signatures)', () => {
       { numRuns: 500 },
     );
   });
+  it('property: macSeq over a slice of a view at any byte offset equals OpenSSL over seq || slice', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 32 }), fc.uint8Array({ maxLength: 700 }), fc.nat(7), fc.nat(), fc.nat(), fc.nat(),
+        (k, m, off, a, b, seq) => {
+          const view = new Uint8Array(new ArrayBuffer(m.length + 8), off, m.length);
+          view.set(m);
+          const start = m.length === 0 ? 0 : a % (m.length + 1);
+          const end = start + (m.length === start ? 0 : b % (m.length - start + 1));
+          const out = Buffer.alloc(12);
+          new HmacMd5(k).macSeq(seq, view, start, end, out, 2, 8);
+          const s = Buffer.alloc(4);
+          s.writeUInt32LE(seq >>> 0);
+          expect(out.subarray(2, 10)).toEqual(createHmac('md5', k).update(s).update(m.subarray(start, end)).digest().subarray(0, 8));
+        }),
+      { numRuns: 500 },
+    );
+  });
 });

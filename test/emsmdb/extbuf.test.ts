@@ -171,6 +171,20 @@ describe('xorMagic', () => {
       expect(Buffer.from(a).equals(src)).toBe(true);
     }
   });
+
+  it('gives every byte XOR 0xA5 for any length and any alignment of source and destination', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(7), fc.nat(7), (bytes, so, doff) => {
+        const src = new Uint8Array(new ArrayBuffer(bytes.length + 8), so, bytes.length);
+        src.set(bytes);
+        const dst = new Uint8Array(new ArrayBuffer(bytes.length + 8), doff, bytes.length);
+        xorMagic(src, dst);
+        expect(Array.from(dst)).toEqual(Array.from(bytes, (b) => b ^ 0xa5));
+        expect(Array.from(src)).toEqual(Array.from(bytes));
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });
 
 describe('readExtendedBuffer errors (handlers map them to ecRpcFormat)', () => {
