@@ -182,7 +182,7 @@ describe('xorMagic', () => {
         expect(Array.from(dst)).toEqual(Array.from(bytes, (b) => b ^ 0xa5));
         expect(Array.from(src)).toEqual(Array.from(bytes));
       }),
-      { numRuns: RUNS },
+      RUNS,
     );
   });
 });
