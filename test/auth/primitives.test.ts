@@ -55,7 +55,8 @@ describe('rc4', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 32 }), fc.array(fc.integer({ min: 0, max: 70 }), { maxLength: 8 }), fc.integer({ min: 0, max: 7 }), (key, cuts, lead) => {
         const total = cuts.reduce((a, b) => a + b, 0);
-        const buf = Buffer.alloc(lead + total);
+        // a view that does not start its ArrayBuffer (the words go through a DataView of the view)
+        const buf = Buffer.from(new ArrayBuffer(lead + total + 3), 3, lead + total);
         const r = new Rc4(key);
         let at = lead;
         for (const c of cuts) {

@@ -366,10 +366,12 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     return r.id;
   }
 
-  /** The whole stream as source items (pulled by the producer as buffers are asked for). */
-  private async *items(): AsyncGenerator<FxSourceYield> {
-    if (this.config.type === 'hierarchy') yield* this.hierarchyItems();
-    else yield* this.contentsItems();
+  /**
+   * The whole stream as source items (pulled by the producer as buffers are asked for): the generator itself, not one
+   * that delegates to it (every yield passing through a yield* costs a promise round of its own).
+   */
+  private items(): AsyncGenerator<FxSourceYield> {
+    return this.config.type === 'hierarchy' ? this.hierarchyItems() : this.contentsItems();
   }
 
   // ------------------------------------------------------------------ contents
