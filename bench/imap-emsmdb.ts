@@ -15,8 +15,13 @@
 //   message fetched and converted with mimeToMapi); then a first cached-mode contents sync of the Inbox through
 //   EMSMDB (RopSynchronizationConfigure as bench/ics-emsmdb.ts does it: Unicode | ReadState | FAI | Normal | Progress,
 //   Eid | MessageSize | Cn; chained RopFastTransferSourceGetBuffer with LZ77 + XOR until Done, every buffer parsed by
-//   the project's FastTransfer parser). Peak RSS of the server child is its VmHWM from /proc: over the logon, then
-//   (reset with clear_refs 5) over the first sync.
+//   the project's FastTransfer parser). As the raw baseline, the sync runs twice and the second pass is the one
+//   timed: the first, untimed pass runs in the freshly started server while V8 is still compiling the sync's code
+//   (LZ77, sealing, FastTransfer encoding: ~1 s of background compile CPU on a 2-core VM, competing with the server
+//   and the client); the second is the same first sync (empty ICS state, as a new profile or a rebuilt OST sends) in a
+//   server that has run one, as every server in service has. Both passes are printed, the cold one with its own ratio
+//   to the raw FETCH. Peak RSS of the server child is its VmHWM from /proc: over the logon, then (reset with
+//   clear_refs 5) over both passes of the first sync.
 // - incremental: 10 \Flagged changes made with imapflow (another IMAP client), then the next cached-mode sync with the
 //   state the previous sync returned; it must bring exactly those 10 messages. The time is from the first
 //   EcDoRpcExt2 (open folder) to Done, so it includes the server's refreshFolder (EXAMINE + CHANGEDSINCE fetch) or the
@@ -25,7 +30,7 @@
 //   then one more sync with nothing changed on IMAP (the base cost of an incremental sync of that folder).
 // - targets: first sync >= 1/10 of the raw FETCH rate (messages/s), server peak RSS < 300 MB, incremental < 100 ms.
 //
-// BENCH_IMAP_EMSMDB_PROF=<dir> writes a CPU profile of the server child over the first sync into <dir>.
+// BENCH_IMAP_EMSMDB_PROF=<dir> writes a CPU profile of the server child over the timed pass of the first sync into <dir>.
 //
 // Choices: the mirror's logon time is reported beside (not inside) the first-sync rate, as the brief asks; the notes
 // say when it dominates. Needs root and Dovecot (as the IMAP tests); without them the section throws.
@@ -317,6 +322,12 @@ async function benchSize(n: number, registry: RopRegistry): Promise<Row[]> {
     const fid = BigInt((await server.ask({ op: 'inbox' }, 'inbox')).fid as string);
     const mirrorCpuMs = ((m1.cpuUs as number) - (m0.cpuUs as number)) / 1000;
 
+    // the untimed pass in the fresh server process (see the header comment), then the timed one
+    const cc0 = (await server.ask({ op: 'mem' }, 'mem')).cpuUs as number;
+    const cold = await client.sync(fid, []);
+    if (cold.messages !== n) throw new Error(`first sync (untimed pass) brought ${cold.messages} of ${n} messages`);
+    const coldCpuMs = (((await server.ask({ op: 'mem' }, 'mem')).cpuUs as number) - cc0) / 1000;
+    const coldRate = cold.messages / (cold.ms / 1000);
     const c0 = (await server.ask({ op: 'mem', profile: 'start' }, 'mem')).cpuUs as number;
     const first = await client.sync(fid, []);
     const m2 = await server.ask({ op: 'mem', profile: 'stop' }, 'mem');
@@ -351,10 +362,11 @@ async function benchSize(n: number, registry: RopRegistry): Promise<Row[]> {
     return [
       { name: `IMAP raw UID FETCH 1:* (BODY.PEEK[]), ${N} msgs (imapflow, loopback)`, value: Math.round(rawRate), unit: 'msgs/s', notes: `${r2(raw.bytes / 1048576 / (raw.ms / 1000))} MB/s (${mb(raw.bytes)} MB in ${Math.round(raw.ms)} ms; untimed first pass ${Math.round(rawWarm.ms)} ms); maildir filled in ${fill.ms} ms (${mb(fill.bytes)} MB)` },
       { name: `IMAP first mirror of ${N} msgs (RopLogon of the first session)`, value: Math.round(mirrorRate), unit: 'msgs/s', notes: `RopLogon ${Math.round(opened.logonMs)} ms (connect + bind + EcDoConnectEx + RopLogon ${Math.round(logonTotalMs)} ms), server CPU ${Math.round(mirrorCpuMs)} ms; ${r2(mirrorRate / rawRate)} x the raw FETCH rate; server VmHWM ${r2(m1.hwm as number)} MB (${r2(m0.rss as number)} MB before)` },
-      { name: `IMAP Inbox first cached-mode sync via EMSMDB, ${N} msgs (PKT_PRIVACY, LZ77+XOR)`, value: Math.round(firstRate), unit: 'msgs/s', notes: `${r2(first.streamBytes / 1048576 / (first.ms / 1000))} MB/s stream (${mb(first.streamBytes)} MB in ${Math.round(first.ms)} ms, ${first.calls} EcDoRpcExt2), server CPU ${Math.round(syncCpuMs)} ms, client CPU ${Math.round(first.clientCpuMs)} ms; logon + sync ${Math.round(opened.logonMs + first.ms)} ms = ${Math.round(n / ((opened.logonMs + first.ms) / 1000))} msgs/s${mirrorDominates ? '; the first mirror at logon dominates' : ''}` },
-      { name: `IMAP Inbox first sync ${N} msgs: server peak RSS`, value: r2(peak), unit: 'MB', notes: `server child VmHWM: ${r2(m1.hwm as number)} MB over start-up + mirror, ${r2(m2.hwm as number)} MB over the first sync (reset before it), ${r2(m3.hwm as number)} MB over the incremental syncs` },
+      { name: `IMAP Inbox first sync ${N} msgs, untimed pass in the fresh server process`, value: Math.round(coldRate), unit: 'msgs/s', notes: `${Math.round(cold.ms)} ms, server CPU ${Math.round(coldCpuMs)} ms, client CPU ${Math.round(cold.clientCpuMs)} ms; ${r2(coldRate / rawRate)} x the raw FETCH rate (its own untimed first pass: ${Math.round(rawWarm.ms)} ms); V8 compiles the sync's code during this pass` },
+      { name: `IMAP Inbox first cached-mode sync via EMSMDB, ${N} msgs (PKT_PRIVACY, LZ77+XOR)`, value: Math.round(firstRate), unit: 'msgs/s', notes: `${r2(first.streamBytes / 1048576 / (first.ms / 1000))} MB/s stream (${mb(first.streamBytes)} MB in ${Math.round(first.ms)} ms, ${first.calls} EcDoRpcExt2), server CPU ${Math.round(syncCpuMs)} ms, client CPU ${Math.round(first.clientCpuMs)} ms; timed pass (a second first sync, as the raw FETCH's second pass); logon + sync ${Math.round(opened.logonMs + first.ms)} ms = ${Math.round(n / ((opened.logonMs + first.ms) / 1000))} msgs/s${mirrorDominates ? '; the first mirror at logon dominates' : ''}` },
+      { name: `IMAP Inbox first sync ${N} msgs: server peak RSS`, value: r2(peak), unit: 'MB', notes: `server child VmHWM: ${r2(m1.hwm as number)} MB over start-up + mirror, ${r2(m2.hwm as number)} MB over both passes of the first sync (reset before them), ${r2(m3.hwm as number)} MB over the incremental syncs` },
       { name: `IMAP incremental sync via EMSMDB, 10 \\Flagged changes in ${N}`, value: r2(incMs), unit: 'ms', notes: `flags set by imapflow, then open folder + Configure + state upload + GetBuffer to Done (the server's refresh / IDLE sync of INBOX inside); median of ${inc.length} (${inc.map((x) => Math.round(x.ms)).join(', ')} ms), server CPU ${r2(median(incCpu))} ms (median); the same sync with nothing changed ${Math.round(still.ms)} ms` },
-      { name: `target: IMAP first sync ${N} msgs >= 1/10 raw FETCH rate`, value: firstRate >= TARGET_RATIO * rawRate ? 'MET' : 'NOT MET', unit: '', notes: `${Math.round(firstRate)} vs ${Math.round(TARGET_RATIO * rawRate)} msgs/s (raw ${Math.round(rawRate)}); with the first mirror included ${Math.round(n / ((opened.logonMs + first.ms) / 1000))} msgs/s: ${n / ((opened.logonMs + first.ms) / 1000) >= TARGET_RATIO * rawRate ? 'MET' : 'NOT MET'}` },
+      { name: `target: IMAP first sync ${N} msgs >= 1/10 raw FETCH rate`, value: firstRate >= TARGET_RATIO * rawRate ? 'MET' : 'NOT MET', unit: '', notes: `${Math.round(firstRate)} vs ${Math.round(TARGET_RATIO * rawRate)} msgs/s (raw ${Math.round(rawRate)}); the untimed pass in the fresh process ${Math.round(coldRate)} msgs/s: ${coldRate >= TARGET_RATIO * rawRate ? 'MET' : 'NOT MET'}; with the first mirror included ${Math.round(n / ((opened.logonMs + first.ms) / 1000))} msgs/s: ${n / ((opened.logonMs + first.ms) / 1000) >= TARGET_RATIO * rawRate ? 'MET' : 'NOT MET'}` },
       { name: `target: IMAP server peak RSS ${N} msgs < ${TARGET_RSS_MB} MB`, value: peak < TARGET_RSS_MB ? 'MET' : 'NOT MET', unit: '', notes: `${r2(peak)} MB (VmHWM of the server child over mirror, first and incremental syncs)` },
       { name: `target: IMAP incremental 10 of ${N} < ${TARGET_INC_MS} ms`, value: incMs < TARGET_INC_MS ? 'MET' : 'NOT MET', unit: '', notes: `${r2(incMs)} ms median over EMSMDB` },
     ];
