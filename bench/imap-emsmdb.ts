@@ -30,7 +30,8 @@
 //   then one more sync with nothing changed on IMAP (the base cost of an incremental sync of that folder).
 // - targets: first sync >= 1/10 of the raw FETCH rate (messages/s), server peak RSS < 300 MB, incremental < 100 ms.
 //
-// BENCH_IMAP_EMSMDB_PROF=<dir> writes a CPU profile of the server child over the timed pass of the first sync into <dir>.
+// BENCH_IMAP_EMSMDB_PROF=<dir> writes CPU profiles of the server child into <dir>: mirror-<pid>.cpuprofile over the logon
+// (the first mirror), first-sync-<pid>.cpuprofile over the timed pass of the first sync.
 //
 // Choices: the mirror's logon time is reported beside (not inside) the first-sync rate, as the brief asks; the notes
 // say when it dominates. Needs root and Dovecot (as the IMAP tests); without them the section throws.
@@ -313,12 +314,12 @@ async function benchSize(n: number, registry: RopRegistry): Promise<Row[]> {
     server = new BenchChild(fileURLToPath(import.meta.url), '--imap-emsmdb-child', 'imap-emsmdb');
     if ((await server.next()).op !== 'ready') throw new Error('imap-emsmdb child did not start');
     const serving = await server.ask({ op: 'serve', tmp, imapPort: d.port }, 'serving');
-    const m0 = await server.ask({ op: 'mem' }, 'mem');
+    const m0 = await server.ask({ op: 'mem', profile: 'start' }, 'mem');
     const t0 = process.hrtime.bigint();
     const opened = await IcsSyncClient.open(serving.port as number, serving.dn as string, USER, registry, SYNC_OPTS);
     const logonTotalMs = Number(process.hrtime.bigint() - t0) / 1e6;
     client = opened.client;
-    const m1 = await server.ask({ op: 'mem', reset: true }, 'mem');
+    const m1 = await server.ask({ op: 'mem', reset: true, profile: 'stop', name: 'mirror' }, 'mem');
     const fid = BigInt((await server.ask({ op: 'inbox' }, 'inbox')).fid as string);
     const mirrorCpuMs = ((m1.cpuUs as number) - (m0.cpuUs as number)) / 1000;
 
