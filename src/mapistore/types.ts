@@ -433,6 +433,11 @@ export interface MailboxStore {
    * would give at that moment (the row is read again if the mailbox changed since) and rejects as it would.
    */
   prefetchMessages?(mids: readonly bigint[]): Promise<Array<() => Promise<MessageObject>>>;
+  /**
+   * Optional: getMessageProps(mid, tags) of several messages in one call (the headers an ICS download reads for every
+   * candidate); null where a message does not exist. Each answer is the one getMessageProps would give.
+   */
+  getMessagesProps?(mids: readonly bigint[], tags: readonly number[]): Promise<Array<PropResult[] | null>>;
   messageExists(mid: bigint): Promise<boolean>;
   folderOfMessage(mid: bigint): Promise<bigint | null>;
   getMessageProps(mid: bigint, tags?: readonly number[]): Promise<PropResult[]>;

@@ -240,6 +240,30 @@ export function messageModelSuite(name: string, makeIndexIn: (dir: string) => Pr
       expect(await ecOf(late!())).toBe(SEC.NotFound);
     });
 
+    it('getMessagesProps: each answer is the one getMessageProps gives, null for a message not there, past one run of the statement', async () => {
+      const PidTagMessageDeliveryTime = 0x0e060040;
+      const mids: bigint[] = [];
+      for (let i = 0; i < 45; i++) {
+        const props = [{ tag: TAG.Subject, value: `batch ${i}` }];
+        if (i % 3 === 0) props.push({ tag: PidTagMessageDeliveryTime, value: 133_000_000_000_000_000n + BigInt(i) } as never);
+        if (i % 4 === 0) props.push({ tag: TAG.MessageFlags, value: 0x8 } as never);
+        mids.push(await mb.createMessage(mb.special.inbox, { props, associated: i % 9 === 0 }));
+      }
+      await mb.setReadFlags(mb.special.inbox, mids.slice(0, 10), true);
+      const gone = (1n << 48n) | 0xfffff0n; // replica 1, a GLOBCNT never allocated
+      const foreign = (5n << 48n) | 0x10n; // another replica
+      const asked = [...mids.slice(0, 20), gone, mids[3]!, foreign, ...mids.slice(20)];
+      const header = [TAG.SourceKey, TAG.LastModificationTime, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.Associated, TAG.Mid, TAG.MessageSize, TAG.ChangeNumber];
+      for (const tags of [header, [...header, PidTagMessageDeliveryTime, TAG.MessageFlags, PidTagHasAttachments], [TAG.Subject, TAG.Mid]]) {
+        const got = await mb.getMessagesProps!(asked, tags);
+        expect(got).toHaveLength(asked.length);
+        for (const [k, id] of asked.entries()) {
+          if (id === gone || id === foreign) expect(got[k]).toBeNull();
+          else expect(got[k]).toEqual(await mb.getMessageProps(id, tags));
+        }
+      }
+    });
+
     it('tracks only open copies that refer to stored blobs, forgets them when discarded, and an opened copy reads its computed properties from its row', async () => {
       const local = mb as unknown as LocalMailbox;
       const before = trackedOpenCopies(local);

@@ -191,6 +191,9 @@ interface ConflictVersion {
   lastModified: bigint;
 }
 
+/** The header properties in HEADER_TAGS order from a store's answer for some of them. */
+const headerResults = (got: readonly PropResult[]): PropResult[] => HEADER_TAGS.map((t) => got.find((r) => r.tag === t) ?? { tag: t, error: SEC.NotFound });
+
 const valueOf = (res: readonly PropResult[], tag: number): PropValue | undefined => {
   const r = res.find((x) => x.tag >>> 0 === tag >>> 0);
   return r && 'value' in r ? r.value : undefined;
@@ -417,8 +420,14 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
     const outOfScope: bigint[] = [];
     for (let i = 0; i < wanted.length; i += BATCH) {
       const group = wanted.slice(i, i + BATCH);
-      const heads = await Promise.all(group.map((c) => this.readHeader(c, evaluator)));
-      this.stats.storeCalls += group.length;
+      let heads: Array<Candidate | null | undefined>;
+      if (evaluator === null && mb.getMessagesProps) {
+        heads = await this.readHeaders(group);
+        this.stats.storeCalls++;
+      } else {
+        heads = await Promise.all(group.map((c) => this.readHeader(c, evaluator)));
+        this.stats.storeCalls += group.length;
+      }
       group.forEach((c, k) => {
         const h = heads[k];
         if (h === undefined) return; // gone meanwhile: the next synchronization sees its tombstone
@@ -584,15 +593,31 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
         if (!ok) return null;
         res = HEADER_TAGS.map((t) => (map.has(t) ? { tag: t, value: map.get(t) as PropValue } : { tag: t, error: SEC.NotFound }));
       } else {
-        // PidTagMessageStatus is read when the message is opened (sendInConflict); the delivery time only to order by it
-        const tags = this.config.extraFlags & SYNC_EXTRA.OrderByDeliveryTime ? HEADER_TAGS_DELIVERY : HEADER_TAGS_ROW;
-        const got = await this.mb.getMessageProps(c.id, tags);
-        res = HEADER_TAGS.map((t) => got.find((r) => r.tag === t) ?? { tag: t, error: SEC.NotFound });
+        res = headerResults(await this.mb.getMessageProps(c.id, this.headerTags()));
       }
     } catch (e) {
       if (e instanceof StoreError && e.ec === SEC.NotFound) return undefined;
       throw e;
     }
+    return this.candidateOf(c, res);
+  }
+
+  /** PidTagMessageStatus is read when the message is opened (sendInConflict); the delivery time only to order by it. */
+  private headerTags(): readonly number[] {
+    return this.config.extraFlags & SYNC_EXTRA.OrderByDeliveryTime ? HEADER_TAGS_DELIVERY : HEADER_TAGS_ROW;
+  }
+
+  /** readHeader of candidates without a restriction, in one store call (MailboxStore.getMessagesProps). */
+  private async readHeaders(group: readonly ChangeEntry[]): Promise<Array<Candidate | undefined>> {
+    const got = await this.mb.getMessagesProps!(group.map((c) => c.id), this.headerTags());
+    return group.map((c, k) => {
+      const g = got[k];
+      return g ? this.candidateOf(c, headerResults(g)) : undefined; // null: gone meanwhile
+    });
+  }
+
+  /** A candidate from its header properties (HEADER_TAGS order). */
+  private candidateOf(c: ChangeEntry, res: readonly PropResult[]): Candidate {
     const size = valueOf(res, TAG.MessageSize);
     const delivery = valueOf(res, TAG.MessageDeliveryTime);
     const status = valueOf(res, PidTagMessageStatus);

@@ -327,6 +327,7 @@ describe('contents synchronization', () => {
     // count the per-message store calls of the second synchronization (messages opened one by one or prefetched)
     const calls = { getMessageProps: 0, openMessage: 0, contentsRows: 0 };
     const runs: number[] = [];
+    const headerRuns: number[] = [];
     const counting = new Proxy(mb, {
       get(t, k, r) {
         const v = Reflect.get(t, k, r);
@@ -337,6 +338,10 @@ describe('contents synchronization', () => {
             calls.openMessage += (a[0] as bigint[]).length;
             runs.push((a[0] as bigint[]).length);
           }
+          if (k === 'getMessagesProps') {
+            calls.getMessageProps += (a[0] as bigint[]).length;
+            headerRuns.push((a[0] as bigint[]).length);
+          }
           return (v as (...x: unknown[]) => unknown).apply(t, a);
         };
       },
@@ -346,6 +351,7 @@ describe('contents synchronization', () => {
     expect(ctx.stats.candidates).toBe(10);
     expect(calls).toEqual({ getMessageProps: 10, openMessage: 10, contentsRows: 0 });
     expect(runs).toEqual([10]); // the embedded store reads their rows in one run (MailboxStore.prefetchMessages)
+    expect(headerRuns).toEqual([10]); // and their headers in one call (MailboxStore.getMessagesProps)
     expect(ctx.stats.storeCalls).toBeLessThan(20);
   });
 });

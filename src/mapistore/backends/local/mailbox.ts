@@ -684,6 +684,10 @@ export class LocalMailbox implements MailboxStore {
     return msg.folderOfMessage(this, mid);
   }
 
+  async getMessagesProps(mids: readonly bigint[], tags: readonly number[]): Promise<Array<PropResult[] | null>> {
+    return msg.getMessagesProps(this, mids, tags);
+  }
+
   async getMessageProps(mid: bigint, tags?: readonly number[]): Promise<PropResult[]> {
     return msg.getMessageProps(this, mid, tags);
   }

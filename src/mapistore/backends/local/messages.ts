@@ -7,7 +7,7 @@
 // setMessageProps / deleteMessageProps refuse it (ecComputed).
 import { eidGlobcnt, eidReplId } from '../../../mapi/ids.js';
 import { PT, propId, propType, type PropValue, type TaggedValue } from '../../../mapi/props.js';
-import { notFound, SEC } from '../../errors.js';
+import { notFound, SEC, StoreError } from '../../errors.js';
 import { pclAfterChange } from '../../pcl.js';
 import { pickProps } from '../../proppick.js';
 import { badValue, checkValue, decodeProps, decodeValue, encodeProps } from '../../propcodec.js';
@@ -115,9 +115,18 @@ const ROW_COMPUTED: ReadonlySet<number> = new Set([
   TAG.MessageSize, TAG.MessageSizeExtended, TAG.Read, TAG.Associated, TAG.Access, TAG.AccessLevel, TAG.SourceKey,
   TAG.ParentSourceKey, TAG.ChangeKey, TAG.PredecessorChangeList, TAG.ChangeNumber, TAG.CreationTime, TAG.LastModificationTime,
 ].map((t) => t >>> 0));
-const fewStatements = new WeakMap<LocalMailbox, Map<string, { st: ReturnType<LocalMailbox['db']['prepare']>; keys: number[] }>>();
+/** A fewProps query: the statement for one mid, the one for FEW_RUN mids, and the stored keys they extract. */
+interface FewQuery {
+  one: ReturnType<LocalMailbox['db']['prepare']>;
+  run: ReturnType<LocalMailbox['db']['prepare']>;
+  keys: number[];
+}
+type FewRow = Omit<MessageRow, 'props'> & Record<string, unknown>;
+const fewStatements = new WeakMap<LocalMailbox, Map<string, FewQuery>>();
+/** Messages getMessagesProps reads with one statement (missing places are filled with mid 0, which no message has). */
+const FEW_RUN = 32;
 
-function fewProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): PropResult[] | null {
+function fewQuery(mb: LocalMailbox, tags: readonly number[]): FewQuery | null {
   if (tags.length > FEW_MAX || !tags.every((t) => FEW_TYPES.has(propType(t)))) return null;
   let byMb = fewStatements.get(mb);
   if (!byMb) fewStatements.set(mb, (byMb = new Map()));
@@ -129,12 +138,20 @@ function fewProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): PropR
     const keys = [...new Set([...wanted.filter((t) => !ROW_COMPUTED.has(t)), ...(flagsToo ? FEW_ALWAYS : [])])];
     // the keys are decimal numbers: nothing to quote
     const cols = keys.map((k, i) => `, json_extract(props, '$."${k}"') AS p${i}`).join('');
-    q = { st: mb.db.prepare(`SELECT mid, fid, assoc, read, cn, created, modified, pcl, size${cols} FROM messages WHERE mid = ?`), keys };
+    const select = `SELECT mid, fid, assoc, read, cn, created, modified, pcl, size${cols} FROM messages`;
+    q = {
+      one: mb.db.prepare(`${select} WHERE mid = ?`),
+      run: mb.db.prepare(`${select} WHERE mid IN (${new Array(FEW_RUN).fill('?').join(', ')})`),
+      keys,
+    };
     if (byMb.size >= 32) byMb.clear();
     byMb.set(key, q);
   }
-  const r = eidReplId(mid) === REPL_ID ? (q.st.get(g2n(eidGlobcnt(mid))) as (Omit<MessageRow, 'props'> & Record<string, unknown>) | undefined) : undefined;
-  if (!r) throw notFound('message', mid);
+  return q;
+}
+
+/** The answer of getMessageProps(row's mid, tags) from a row of query `q`. */
+function fewFromRow(mb: LocalMailbox, q: FewQuery, r: FewRow, tags: readonly number[]): PropResult[] {
   const stored = new Map<number, PropValue>();
   q.keys.forEach((k, i) => {
     const v = r[`p${i}`];
@@ -143,6 +160,49 @@ function fewProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): PropR
     else if (typeof v === 'number' || typeof v === 'string') stored.set(k, decodeValue(k, v));
   });
   return pickProps(messagePropsOf(mb.pctx, { ...r, props: '' }, stored, r.size, r.read !== 0), tags);
+}
+
+function fewProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): PropResult[] | null {
+  const q = fewQuery(mb, tags);
+  if (!q) return null;
+  const r = eidReplId(mid) === REPL_ID ? (q.one.get(g2n(eidGlobcnt(mid))) as FewRow | undefined) : undefined;
+  if (!r) throw notFound('message', mid);
+  return fewFromRow(mb, q, r, tags);
+}
+
+/**
+ * MailboxStore.getMessagesProps: fewProps' statement over FEW_RUN messages at a time (a Cached Exchange Mode download
+ * reads the headers of every candidate), else getMessageProps one by one.
+ */
+export async function getMessagesProps(mb: LocalMailbox, mids: readonly bigint[], tags: readonly number[]): Promise<Array<PropResult[] | null>> {
+  const q = fewQuery(mb, tags);
+  const out: Array<PropResult[] | null> = [];
+  if (!q) {
+    for (const mid of mids) {
+      try {
+        out.push(await getMessageProps(mb, mid, tags));
+      } catch (e) {
+        if (e instanceof StoreError && e.ec === SEC.NotFound) out.push(null);
+        else throw e;
+      }
+    }
+    return out;
+  }
+  const args = new Array<number>(FEW_RUN);
+  for (let i = 0; i < mids.length; i += FEW_RUN) {
+    const part = mids.slice(i, i + FEW_RUN);
+    for (let k = 0; k < FEW_RUN; k++) {
+      const mid = part[k];
+      args[k] = mid !== undefined && eidReplId(mid) === REPL_ID ? g2n(eidGlobcnt(mid)) : 0;
+    }
+    const byMid = new Map<number, FewRow>();
+    for (const r of q.run.all(args) as FewRow[]) byMid.set(r.mid, r);
+    for (const mid of part) {
+      const r = eidReplId(mid) === REPL_ID ? byMid.get(g2n(eidGlobcnt(mid))) : undefined;
+      out.push(r ? fewFromRow(mb, q, r, tags) : null);
+    }
+  }
+  return out;
 }
 
 export async function listMessageProps(mb: LocalMailbox, mid: bigint): Promise<number[]> {

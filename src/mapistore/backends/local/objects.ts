@@ -103,9 +103,17 @@ function blobIds(m: MsgNode, out = new Set<number>()): Set<number> {
   return out;
 }
 
-const propsSize = (n: Node): number => {
+/** 4 + valueSize for each property (forEach: for..of over the entries made a [tag, value] array per property, ~25 MB
+ * of garbage in the IMAP bench's sync of 10,000 messages by a heap sampling profile). */
+function valuesSize(props: Map<number, PropValue>): number {
   let s = 0;
-  for (const [t, v] of n.props) s += 4 + valueSize(t, v);
+  props.forEach((v, t) => {
+    s += 4 + valueSize(t, v);
+  });
+  return s;
+}
+const propsSize = (n: Node): number => {
+  let s = valuesSize(n.props);
   for (const b of n.blobs.values()) s += 4 + b.size;
   return s;
 };
@@ -113,7 +121,7 @@ const attSize = (a: AttNode): number => propsSize(a) + (a.embedded ? msgSize(a.e
 /** PidTagMessageSize: properties, recipients, attachments and streamed values (roughly, as Exchange counts). */
 function msgSize(m: MsgNode): number {
   let s = propsSize(m);
-  for (const r of m.recipients.values()) for (const [t, v] of r) s += 4 + valueSize(t, v);
+  for (const r of m.recipients.values()) s += valuesSize(r);
   for (const a of m.attachments.values()) s += attSize(a);
   return s;
 }
