@@ -559,8 +559,10 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     const m = this.msg;
     const size = msgSize(m);
     const row = this.storedRow();
-    // this copy's attachments (what a save stores as PidTagHasAttachments)
-    const props = new Map(m.props);
+    // this copy's attachments (what a save stores as PidTagHasAttachments); copied with forEach (new Map(map) makes a
+    // [key, value] array per entry)
+    const props = new Map<number, PropValue>();
+    m.props.forEach((v, t) => props.set(t, v));
     props.set(PidTagHasAttachments, m.attachments.size > 0);
     let all: Map<number, PropValue>;
     if (row) {
