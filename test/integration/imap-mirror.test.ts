@@ -68,6 +68,8 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
   let admin: ImapFlow;
   /** UID FETCH commands that fetched bodies, counted on the pool's connections. */
   let bodyFetches = 0;
+  /** When set: the body FETCH that brings the count down to 0 fails (a connection lost mid-folder). */
+  let failBodyFetchIn: number | null = null;
   /** SELECT/EXAMINE commands sent by the pool's connections, per mailbox. */
   const opens = new Map<string, number>();
   const logLines: { level: number; msg: string; uid?: number }[] = [];
@@ -83,6 +85,12 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
       const orig = c.fetchAll.bind(c);
       c.fetchAll = (async (range: string, query: { source?: boolean }, options?: object) => {
         if (query.source) bodyFetches++;
+        if (query.source && failBodyFetchIn !== null && --failBodyFetchIn === 0) {
+          failBodyFetchIn = null;
+          // rejected from a timer, as a lost connection would be: while the batch before it is still being stored
+          await new Promise((r) => setTimeout(r, 10));
+          throw new Error('injected: connection lost during UID FETCH');
+        }
         return orig(range, query as Parameters<typeof orig>[1], options as Parameters<typeof orig>[2]);
       }) as typeof c.fetchAll;
       const open = c.mailboxOpen.bind(c);
@@ -345,6 +353,37 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
     expect(row.uidvalidity).not.toBe(oldUv);
     expect(await imap.messagesInFolder(eidGlobcnt(temp), oldUv)).toEqual([]);
     expect((await imap.messagesInFolder(eidGlobcnt(temp), row.uidvalidity)).length).toBe(2);
+  });
+
+  it('fetches the next batch while storing one; a FETCH failing ahead fails the sync after the batches before it, and the next sync brings the rest once', async () => {
+    await admin.mailboxCreate('Pipeline');
+    await mirror.syncHierarchy();
+    const fid = await fidOf('Pipeline');
+    for (let i = 0; i < 80; i++) await admin.append('Pipeline', Buffer.from(`Subject: pipelined ${i}\r\n\r\nbody ${i}\r\n`));
+    bodyFetches = 0;
+    failBodyFetchIn = 3; // 80 messages in batches of 25: the third batch's FETCH fails while the second is stored
+    const rejected = new Set<unknown>();
+    const onUnhandled = (e: unknown): void => void rejected.add(e);
+    process.on('unhandledRejection', onUnhandled);
+    // storing a batch takes event-loop turns (as an index on MariaDB does), so the failing FETCH ahead rejects meanwhile
+    const put = imap.putMessages.bind(imap);
+    imap.putMessages = async (rows) => {
+      await new Promise((r) => setTimeout(r, 40));
+      return put(rows);
+    };
+    try {
+      await expect(mirror.syncFolder(fid)).rejects.toThrow(/injected/);
+      await new Promise((r) => setTimeout(r, 50));
+      expect([...rejected]).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      imap.putMessages = put;
+    }
+    const subjects = async (): Promise<string[]> => (await mb.contentsRows(fid, { tags: [T.Subject] })).map((x) => x.props.get(T.Subject) as string).sort();
+    expect(await subjects()).toEqual(Array.from({ length: 50 }, (_, i) => `pipelined ${i}`).sort());
+    const r = await mirror.syncFolder(fid);
+    expect(r.added).toBe(30);
+    expect(await subjects()).toEqual(Array.from({ length: 80 }, (_, i) => `pipelined ${i}`).sort());
   });
 
   it('mirrors a broken message as raw MIME with a warning, and the rest of its batch', async () => {

@@ -101,6 +101,13 @@ function stillSelected(client: ImapFlow, path: string): boolean {
   );
 }
 
+/** A batch of new UIDs: those already mirrored (known) and what the FETCH brought for the others. */
+interface FetchedBatch {
+  uids: number[];
+  known: Set<number>;
+  fetched: FetchMessageObject[];
+}
+
 function chunks<X>(a: readonly X[], n: number): X[][] {
   const out: X[][] = [];
   for (let i = 0; i < a.length; i += n) out.push(a.slice(i, i + n));
@@ -208,8 +215,22 @@ export class ImapMirror {
     if (kept || (box.uidNext > from && box.exists > 0)) {
       const found = await client.search({ uid: `${from}:*` }, { uid: true });
       const uids = (found || []).filter((u) => u >= from).sort((a, b) => a - b);
-      for (const batch of chunks(uids, this.ctx.batchSize)) {
-        maxUid = Math.max(maxUid, await this.fetchNew(client, fid, row, batch, result));
+      // the next batch is fetched while this one is converted and stored (Dovecot and the network work meanwhile; one
+      // batch ahead at most)
+      const batches = chunks(uids, this.ctx.batchSize);
+      const fetchAhead = (k: number): Promise<FetchedBatch> | null => {
+        if (k >= batches.length) return null;
+        const p = this.fetchBatch(client, row, batches[k]!);
+        // handled from the start: a fetch that fails while the batch before it is stored is thrown by the await below,
+        // not reported as an unhandled rejection (and nothing waits for it if storing failed first)
+        p.catch(() => undefined);
+        return p;
+      };
+      let next = fetchAhead(0);
+      for (let i = 0; next; i++) {
+        const got = await next;
+        next = fetchAhead(i + 1);
+        maxUid = Math.max(maxUid, await this.storeBatch(fid, row, got, result));
       }
     }
     await imap.putFolders([{
@@ -222,14 +243,20 @@ export class ImapMirror {
     return result;
   }
 
-  /** Creates the messages of one batch of new UIDs; returns the highest UID seen. */
-  private async fetchNew(client: ImapFlow, fid: bigint, row: ImapFolderRow, uids: number[], result: FolderSyncResult): Promise<number> {
-    const { imap, mb, log } = this.ctx;
-    const g = row.folderGlobcnt;
-    const known = new Set((await imap.messagesByUid(g, row.uidvalidity, uids)).map((r) => r.uid));
+  /** The messages of one batch of new UIDs not mirrored yet, fetched whole. */
+  private async fetchBatch(client: ImapFlow, row: ImapFolderRow, uids: number[]): Promise<FetchedBatch> {
+    const known = new Set((await this.ctx.imap.messagesByUid(row.folderGlobcnt, row.uidvalidity, uids)).map((r) => r.uid));
     const todo = uids.filter((u) => !known.has(u));
-    if (todo.length === 0) return uids[uids.length - 1] ?? 0;
-    const fetched = await client.fetchAll(uidSet(todo), { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true });
+    const fetched = todo.length === 0 ? [] : await client.fetchAll(uidSet(todo), { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true });
+    return { uids, known, fetched };
+  }
+
+  /** Creates the messages of a fetched batch; returns the highest UID seen. */
+  private async storeBatch(fid: bigint, row: ImapFolderRow, batch: FetchedBatch, result: FolderSyncResult): Promise<number> {
+    const { imap, mb, log } = this.ctx;
+    const { uids, known, fetched } = batch;
+    const g = row.folderGlobcnt;
+    if (fetched.length === 0) return uids[uids.length - 1] ?? 0;
     let max = 0;
     const rows: ImapMessageRow[] = [];
     // one local transaction for the batch (LocalMailbox.writeBatch): the index rows below are written after it
