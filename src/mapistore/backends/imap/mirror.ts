@@ -4,8 +4,8 @@
 // - RFC 9051 2.3.1.1: a changed UIDVALIDITY (or a first sync) drops the folder's mirrored messages and fetches all;
 //   otherwise only UIDs >= the stored UIDNEXT are new (RFC 9051 2.3.1.1 strictly ascending UIDs);
 // - new messages: UID SEARCH UID <uidnext>:* for their UIDs, then UID FETCH of `batchSize` UIDs at a time with UID,
-//   FLAGS, INTERNALDATE, RFC822.SIZE, MODSEQ and BODY.PEEK[] (never a round trip per message), each made into a
-//   message by import.ts;
+//   FLAGS, INTERNALDATE, RFC822.SIZE, MODSEQ and BODY.PEEK[] (never a round trip per message; the next batch is
+//   fetched while this one is stored), each made into a message by import.ts;
 // - RFC 7162 3.1.4 / 3.2.5.2 (CONDSTORE, QRESYNC): UID FETCH 1:<uidnext-1> (FLAGS) (CHANGEDSINCE <HIGHESTMODSEQ>
 //   VANISHED) gives the flag changes of known messages and, as VANISHED (EARLIER), the expunged ones; when the
 //   HIGHESTMODSEQ of the SELECT equals the stored one nothing changed (RFC 7162 3.1.2.1: every change and expunge
