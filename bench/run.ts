@@ -4,7 +4,7 @@
 // the table engine; issue 4's targets as MET / NOT MET rows), RPC over HTTPS against direct TCP (bench/rpch.ts: bulk
 // NspiQueryRows download ratio and 200 concurrent virtual connections, issue 5's target as a MET / NOT MET row), sealed
 // DCE/RPC round trips against a real in-process server, and a raw-TCP echo baseline with the same message sizes,
-// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, stream, notify, idset, ics, ics-emsmdb, rpc)
+// printed as one table. BENCH_ONLY=nsp,lz77,ndr,rpc (any of ndr, crypto, server-path, lz77, nsp, rop, rpch, stream, notify, idset, ics, ics-emsmdb, imap-emsmdb, rpc)
 // runs some sections only. Closed-loop load (bench/load.ts): every
 // connection sends its next call as soon as the previous answer arrived, with one promise per call for both kinds;
 // calls are counted over a window after a warm-up.
