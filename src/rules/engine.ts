@@ -393,9 +393,9 @@ async function send(run: Run, build: (m: MessageObject) => Promise<void>): Promi
     await build(m);
     await m.setProps([{ tag: TAG.AutoResponseSuppress, value: ARS_ALL | 0 }]);
     mid = await m.save();
-  } catch (e) {
+  } finally {
+    // saved or not, this copy is done with: the submission reads the stored message
     await m.discard().catch(() => {});
-    throw e;
   }
   await submit(run.mb, mid);
   run.outcome.sent++;

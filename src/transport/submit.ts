@@ -353,10 +353,9 @@ export class MailTransport {
         { tag: T.MessageRecipientMe, value: mine.length > 0 },
       ]);
       mid = await dst.save();
-    } catch (e) {
-      await dst.discard().catch(() => {});
-      throw e;
     } finally {
+      // saved or not, both copies are done with (a saved copy left open stays in the store's set of open copies)
+      await dst.discard().catch(() => {});
       await src.discard().catch(() => {});
     }
     await mb.notifyNewMail(fid, mid).catch((e: unknown) => this.log.warn({ err: String(e), to: user.username }, 'new-mail event failed'));

@@ -192,7 +192,8 @@ interface ConflictVersion {
 }
 
 /** The header properties in HEADER_TAGS order from a store's answer for some of them. */
-const headerResults = (got: readonly PropResult[]): PropResult[] => HEADER_TAGS.map((t) => got.find((r) => r.tag === t) ?? { tag: t, error: SEC.NotFound });
+const headerResults = (got: readonly PropResult[]): PropResult[] =>
+  HEADER_TAGS.map((t) => got.find((r) => r.tag >>> 0 === t >>> 0) ?? { tag: t, error: SEC.NotFound });
 
 const valueOf = (res: readonly PropResult[], tag: number): PropValue | undefined => {
   const r = res.find((x) => x.tag >>> 0 === tag >>> 0);
@@ -591,7 +592,7 @@ export class IcsDownloadContext implements ServerObject, FxSourceLike {
           ok = false;
         }
         if (!ok) return null;
-        res = HEADER_TAGS.map((t) => (map.has(t) ? { tag: t, value: map.get(t) as PropValue } : { tag: t, error: SEC.NotFound }));
+        res = headerResults(all);
       } else {
         res = headerResults(await this.mb.getMessageProps(c.id, this.headerTags()));
       }
