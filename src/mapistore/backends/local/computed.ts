@@ -13,7 +13,7 @@ import type Database from 'better-sqlite3';
 import { encodeXid } from '../../../mapi/ids.js';
 import { toFileTime, type PropValue } from '../../../mapi/props.js';
 import { folderEntryId, messageEntryId } from '../../entryid.js';
-import { decodeProps } from '../../propcodec.js';
+import { decodeProps, decodeStored } from '../../propcodec.js';
 import {
   ACCESS_CREATE_ASSOCIATED, ACCESS_CREATE_CONTENTS, ACCESS_CREATE_HIERARCHY, ACCESS_DELETE, ACCESS_MODIFY, ACCESS_READ,
   MSGFLAG_ASSOCIATED, MSGFLAG_READ, RIGHTS_OWNER, TAG,
@@ -126,7 +126,7 @@ export function folderProps(ctx: PropCtx, r: FolderRow): Map<number, PropValue> 
 }
 
 export function messageProps(ctx: PropCtx, r: MessageRow): Map<number, PropValue> {
-  return messagePropsOf(ctx, r, decodeProps(r.props), r.size, r.read !== 0);
+  return messagePropsOf(ctx, r, decodeStored(r.props, r.big), r.size, r.read !== 0);
 }
 
 /**

@@ -326,8 +326,8 @@ export async function importMessageMove(mb: LocalMailbox, mid: bigint, dst: bigi
     } else {
       claimReservedId(mb, to);
       mb.db
-        .prepare('INSERT INTO messages (mid, fid, assoc, read, read_cn, cn, created, modified, pcl, size, props) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(to, d.fid, row.assoc, row.read, row.read_cn, g2n(cn), row.created, ms, pcl, row.size, row.props);
+        .prepare('INSERT INTO messages (mid, fid, assoc, read, read_cn, cn, created, modified, pcl, size, props, big) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(to, d.fid, row.assoc, row.read, row.read_cn, g2n(cn), row.created, ms, pcl, row.size, row.props, row.big);
       mb.db.prepare('UPDATE message_content SET mid = ? WHERE mid = ?').run(to, row.mid);
       mb.db.prepare('DELETE FROM messages WHERE mid = ?').run(row.mid);
     }

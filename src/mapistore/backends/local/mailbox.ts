@@ -36,7 +36,7 @@ import * as perm from './permissions.js';
 import * as rules from './rules.js';
 import type { RuleChange, StoredRule } from '../../types.js';
 import type { PermissionChange, PermissionEntry } from '../../types.js';
-import { LOCAL_SCHEMA, type FolderRow, type MessageRow } from './schema.js';
+import { addBigColumn, LOCAL_SCHEMA, type FolderRow, type MessageRow } from './schema.js';
 import { MailboxEvents } from '../../events.js';
 import { SearchFolders } from './search.js';
 import type { SearchCriteria, SearchCriteriaChange } from '../../types.js';
@@ -91,6 +91,7 @@ export class LocalMailbox implements MailboxStore {
     this.mailboxGuid = index.mailbox.mailboxGuid;
     this.replGuid = index.mailbox.replGuid;
     db.exec(LOCAL_SCHEMA);
+    addBigColumn(db);
     fillFolderCounts(db);
     this.blobs = new BlobStore(db);
     this.blobs.sweep();
@@ -106,7 +107,7 @@ export class LocalMailbox implements MailboxStore {
       counts: db.prepare('SELECT assoc, n, unread, size FROM folder_counts WHERE fid = ? AND n > 0 ORDER BY assoc'),
       childCount: db.prepare('SELECT count(*) AS n FROM folders WHERE parent = ?'),
       insMessage: db.prepare(
-        'INSERT INTO messages (mid, fid, assoc, read, read_cn, cn, created, modified, pcl, size, props) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO messages (mid, fid, assoc, read, read_cn, cn, created, modified, pcl, size, props, big) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insFolder: db.prepare(
         'INSERT INTO folders (fid, parent, name, name_lc, folder_type, special, cn, created, modified, pcl, props) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -531,7 +532,7 @@ export class LocalMailbox implements MailboxStore {
           for (const m of msgs[i] as MessageRow[]) {
             const mid = take();
             const mcn = take();
-            this.st.insMessage.run(g2n(mid), g2n(nf), m.assoc, m.read, g2n(mcn), now, now, pclAfterChange(null, this.replGuid, mcn), m.size, m.props);
+            this.st.insMessage.run(g2n(mid), g2n(nf), m.assoc, m.read, g2n(mcn), now, now, pclAfterChange(null, this.replGuid, mcn), m.size, m.props, m.big);
             obj.copyContent(this, m.mid, g2n(mid));
           }
         });

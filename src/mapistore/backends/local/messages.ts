@@ -10,7 +10,7 @@ import { PT, propId, propType, type PropValue, type TaggedValue } from '../../..
 import { notFound, SEC, StoreError } from '../../errors.js';
 import { pclAfterChange } from '../../pcl.js';
 import { pickProps } from '../../proppick.js';
-import { badValue, checkValue, decodeProps, decodeValue, encodeProps } from '../../propcodec.js';
+import { badValue, checkValue, decodeStored, decodeValue, encodeStored, isBigMark } from '../../propcodec.js';
 import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../../tags.js';
 import type {
   ChangeInfo, ContentsOptions, DeleteResult, MessageInit, MoveCopyResult, PropertyProblem, PropResult, Row,
@@ -54,8 +54,9 @@ export async function createMessage(mb: LocalMailbox, fid: bigint, init: Message
   const g = await mb.ids(2);
   const now = Date.now();
   mb.write(() => {
+    const s = encodeStored(p.props);
     mb.st.insMessage.run(g2n(g), f.fid, init.associated ? 1 : 0, p.read ? 1 : 0, g2n(g + 1n), now, now,
-      pclAfterChange(null, mb.replGuid, g + 1n), p.size, encodeProps(p.props));
+      pclAfterChange(null, mb.replGuid, g + 1n), p.size, s.text, s.big);
     mb.noteCn(g + 1n);
   });
   ev.messageCreated(mb, fid, eid(g), init.associated ?? false);
@@ -74,8 +75,9 @@ export async function bulkInsertMessages(mb: LocalMailbox, fid: bigint, messages
     prepared.forEach((p, i) => {
       const mid = g + BigInt(2 * i);
       const cn = mid + 1n;
+      const s = encodeStored(p.props);
       mb.st.insMessage.run(g2n(mid), f.fid, messages[i]?.associated ? 1 : 0, p.read ? 1 : 0, g2n(cn), now, now,
-        pclAfterChange(null, mb.replGuid, cn), p.size, encodeProps(p.props));
+        pclAfterChange(null, mb.replGuid, cn), p.size, s.text, s.big);
       out.push(eid(mid));
     });
     mb.noteCn(g + BigInt(2 * messages.length - 1));
@@ -153,12 +155,16 @@ function fewQuery(mb: LocalMailbox, tags: readonly number[]): FewQuery | null {
 /** The answer of getMessageProps(row's mid, tags) from a row of query `q`. */
 function fewFromRow(mb: LocalMailbox, q: FewQuery, r: FewRow, tags: readonly number[]): PropResult[] {
   const stored = new Map<number, PropValue>();
+  let big = false;
   q.keys.forEach((k, i) => {
     const v = r[`p${i}`];
     if (v === null || v === undefined) return;
-    if (propType(k) === PT.BOOLEAN) stored.set(k, v === 1 || v === true);
+    if (isBigMark(k, v)) big = true;
+    else if (propType(k) === PT.BOOLEAN) stored.set(k, v === 1 || v === true);
     else if (typeof v === 'number' || typeof v === 'string') stored.set(k, decodeValue(k, v));
   });
+  // a binary of BIG_MIN bytes or more is in the row's big column, which the statement does not read: the whole row
+  if (big) return pickProps(messageProps(mb.pctx, mb.messageRow(eid(r.mid))), tags);
   return pickProps(messagePropsOf(mb.pctx, { ...r, props: '' }, stored, r.size, r.read !== 0), tags);
 }
 
@@ -211,7 +217,7 @@ export async function listMessageProps(mb: LocalMailbox, mid: bigint): Promise<n
 
 export async function setMessageProps(mb: LocalMailbox, mid: bigint, values: readonly TaggedValue[]): Promise<PropertyProblem[]> {
   const r = mb.messageRow(mid);
-  const props = decodeProps(r.props);
+  const props = decodeStored(r.props, r.big);
   const problems: PropertyProblem[] = [];
   let read = r.read !== 0;
   values.forEach((v, index) => {
@@ -231,7 +237,7 @@ export async function setMessageProps(mb: LocalMailbox, mid: bigint, values: rea
 
 export async function deleteMessageProps(mb: LocalMailbox, mid: bigint, tags: readonly number[]): Promise<PropertyProblem[]> {
   const r = mb.messageRow(mid);
-  const props = decodeProps(r.props);
+  const props = decodeStored(r.props, r.big);
   const problems: PropertyProblem[] = [];
   tags.forEach((tag, index) => {
     if (isComputed(tag)) return problems.push({ index, tag, error: SEC.Computed });
@@ -243,10 +249,11 @@ export async function deleteMessageProps(mb: LocalMailbox, mid: bigint, tags: re
 
 export async function rewriteMessage(mb: LocalMailbox, r: MessageRow, props: Map<number, PropValue>, read: boolean): Promise<void> {
   const cn = await mb.ids(1);
+  const s = encodeStored(props);
   mb.write(() => {
     mb.db
-      .prepare('UPDATE messages SET props = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
-      .run(encodeProps(props), messageSize(props), read ? 1 : 0, g2n(cn), Date.now(), pclAfterChange(r.pcl, mb.replGuid, cn), r.mid);
+      .prepare('UPDATE messages SET props = ?, big = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
+      .run(s.text, s.big, messageSize(props), read ? 1 : 0, g2n(cn), Date.now(), pclAfterChange(r.pcl, mb.replGuid, cn), r.mid);
     mb.noteCn(cn);
   });
   ev.messageModified(mb, eid(r.fid), eid(r.mid), undefined, r.assoc !== 0);
@@ -370,7 +377,7 @@ export async function moveCopyMessages(mb: LocalMailbox, src: bigint, mids: read
       if (copy) {
         const mid = g++;
         const cn = g++;
-        mb.st.insMessage.run(g2n(mid), d.fid, m.assoc, m.read, g2n(cn), now, now, pclAfterChange(null, mb.replGuid, cn), m.size, m.props);
+        mb.st.insMessage.run(g2n(mid), d.fid, m.assoc, m.read, g2n(cn), now, now, pclAfterChange(null, mb.replGuid, cn), m.size, m.props, m.big);
         copyContent(mb, m.mid, g2n(mid));
         ids.set(eid(m.mid), eid(mid));
       } else {

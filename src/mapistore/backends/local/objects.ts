@@ -15,7 +15,7 @@ import { notFound, SEC, StoreError } from '../../errors.js';
 import { eidGlobcnt, eidReplId } from '../../../mapi/ids.js';
 import { pclAfterChange } from '../../pcl.js';
 import { pickProps } from '../../proppick.js';
-import { checkValue, decodeProps, encodeProps, valueSize } from '../../propcodec.js';
+import { checkValue, decodeProps, decodeStored, encodeProps, encodeStored, valueSize, type StoredProps } from '../../propcodec.js';
 import { MSGFLAG_ASSOCIATED, MSGFLAG_READ, MSGFLAG_UNMODIFIED, TAG } from '../../tags.js';
 import type {
   AttachmentObject, IcsImportTracking, MessageObject, PropertyProblem, PropResult, PropStream, RecipientChange, RecipientRow, StreamMode,
@@ -195,14 +195,15 @@ export function backfillHasAttachments(mb: LocalMailbox): void {
   const db = mb.db;
   if (db.prepare("SELECT 1 FROM meta WHERE k = 'has_attachments_stored'").get()) return;
   db.transaction(() => {
-    const rows = db.prepare("SELECT m.mid, m.props FROM messages m JOIN message_content c ON c.mid = m.mid WHERE json_array_length(c.data, '$.a') > 0")
-      .all() as { mid: number; props: string }[];
-    const up = db.prepare('UPDATE messages SET props = ? WHERE mid = ?');
+    const rows = db.prepare("SELECT m.mid, m.props, m.big FROM messages m JOIN message_content c ON c.mid = m.mid WHERE json_array_length(c.data, '$.a') > 0")
+      .all() as { mid: number; props: string; big: Buffer | null }[];
+    const up = db.prepare('UPDATE messages SET props = ?, big = ? WHERE mid = ?');
     for (const r of rows) {
-      const props = decodeProps(r.props);
+      const props = decodeStored(r.props, r.big);
       if (props.get(PidTagHasAttachments) === true) continue;
       props.set(PidTagHasAttachments, true);
-      up.run(encodeProps(props), r.mid);
+      const s = encodeStored(props);
+      up.run(s.text, s.big, r.mid);
     }
     db.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('has_attachments_stored', '1')").run();
   })();
@@ -670,7 +671,8 @@ class LocalMessage extends LocalPropObject implements MessageObject {
         if (!this.readTouched) this.msg.read = old.read !== 0;
         bump(this.msg);
         if (!this.statusTouched) {
-          const st = decodeProps(old.props).get(PidTagMessageStatus);
+          // a number: the JSON text has it (big holds only strings and binaries)
+          const st = decodeStored(old.props, null).get(PidTagMessageStatus);
           if (st === undefined) deleteValue(this.msg, PidTagMessageStatus);
           else setValue(this.msg, PidTagMessageStatus, st);
         }
@@ -690,6 +692,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
       // PidTagHasAttachments is stored with the message, so every reader (computed.ts) derives the same value
       storeHasAttachments(this.msg);
       const size = msgSize(this.msg);
+      const stored = encodeStored(this.msg.props);
       const refs = blobIds(this.msg);
       mb.write(() => {
         if (own !== null) claimReservedId(mb, own);
@@ -700,11 +703,11 @@ class LocalMessage extends LocalPropObject implements MessageObject {
         }
         const before = old ? storedBlobIds(mb, mid) : new Set<number>();
         if (old) {
-          mb.sql('UPDATE messages SET props = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
-            .run(encodeProps(this.msg.props), size, this.msg.read ? 1 : 0, g2n(cn), modified, pclOf(old.pcl), mid);
+          mb.sql('UPDATE messages SET props = ?, big = ?, size = ?, read = ?, cn = ?, modified = ?, pcl = ? WHERE mid = ?')
+            .run(stored.text, stored.big, size, this.msg.read ? 1 : 0, g2n(cn), modified, pclOf(old.pcl), mid);
         } else {
           mb.st.insMessage.run(mid, f.fid, this.assoc ? 1 : 0, this.msg.read ? 1 : 0, g2n(cn), now, modified,
-            pclOf(null), size, encodeProps(this.msg.props));
+            pclOf(null), size, stored.text, stored.big);
         }
         if (t) putTracking(mb, 'message', mid, g2n(cn), t);
         mb.sql('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)').run(mid, JSON.stringify(serMsg(this.msg, true)));
@@ -804,9 +807,10 @@ const readOpenRow = (mb: LocalMailbox, mid: bigint): OpenRow | undefined =>
 
 function openedFrom(mb: LocalMailbox, got: OpenRow): LocalMessage {
   const { content_data, ...r } = got;
-  const node = deMsg(content_data === null ? null : (JSON.parse(content_data) as Ser), decodeProps(r.props), r.read !== 0);
-  // the object keeps its row for the computed properties, which read only the other columns: not the stored text
+  const node = deMsg(content_data === null ? null : (JSON.parse(content_data) as Ser), decodeStored(r.props, r.big), r.read !== 0);
+  // the object keeps its row for the computed properties, which read only the other columns: not the stored values
   r.props = '';
+  r.big = null;
   return new LocalMessage(newRoot(mb, node), node, eid(r.fid), r.mid, r.assoc !== 0, null, r.cn, r);
 }
 
@@ -842,19 +846,20 @@ function messageInFolder(mb: LocalMailbox, fid: bigint, mid: bigint): MessageRow
 }
 
 export async function getMessageStatus(mb: LocalMailbox, fid: bigint, mid: bigint): Promise<number> {
-  const v = decodeProps(messageInFolder(mb, fid, mid).props).get(PidTagMessageStatus);
+  const v = decodeStored(messageInFolder(mb, fid, mid).props, null).get(PidTagMessageStatus);
   return typeof v === 'number' ? v >>> 0 : 0;
 }
 
 export async function setMessageStatus(mb: LocalMailbox, fid: bigint, mid: bigint, flags: number, mask: number): Promise<number> {
   const r = messageInFolder(mb, fid, mid);
-  const props = decodeProps(r.props);
+  const props = decodeStored(r.props, r.big);
   const v = props.get(PidTagMessageStatus);
   const before = typeof v === 'number' ? v >>> 0 : 0;
   const after = ((before & ~mask) | (flags & mask)) >>> 0;
   if (after !== before) {
     props.set(PidTagMessageStatus, after | 0);
-    mb.write(() => mb.sql('UPDATE messages SET props = ? WHERE mid = ?').run(encodeProps(props), r.mid));
+    const s = encodeStored(props);
+    mb.write(() => mb.sql('UPDATE messages SET props = ?, big = ? WHERE mid = ?').run(s.text, s.big, r.mid));
   }
   return before;
 }
@@ -862,7 +867,7 @@ export async function setMessageStatus(mb: LocalMailbox, fid: bigint, mid: bigin
 export async function clearMessageFlags(mb: LocalMailbox, fid: bigint, mids: readonly bigint[], bits: number): Promise<bigint[]> {
   const f = mb.folderRow(fid);
   const out: bigint[] = [];
-  const up: { mid: number; props: string }[] = [];
+  const up: { mid: number; s: StoredProps }[] = [];
   for (const mid of mids) {
     let r: MessageRow;
     try {
@@ -872,17 +877,17 @@ export async function clearMessageFlags(mb: LocalMailbox, fid: bigint, mids: rea
     }
     if (r.fid !== f.fid) continue;
     out.push(mid);
-    const props = decodeProps(r.props);
+    const props = decodeStored(r.props, r.big);
     const v = props.get(TAG.MessageFlags);
     if (typeof v === 'number' && (v & bits) !== 0) {
       props.set(TAG.MessageFlags, v & ~bits);
-      up.push({ mid: r.mid, props: encodeProps(props) });
+      up.push({ mid: r.mid, s: encodeStored(props) });
     }
   }
   if (up.length > 0) {
     mb.write(() => {
-      const st = mb.sql('UPDATE messages SET props = ? WHERE mid = ?');
-      for (const u of up) st.run(u.props, u.mid);
+      const st = mb.sql('UPDATE messages SET props = ?, big = ? WHERE mid = ?');
+      for (const u of up) st.run(u.s.text, u.s.big, u.mid);
     });
   }
   return out;

@@ -1,6 +1,7 @@
 // Tables of the embedded backend: one SQLite file per mailbox (`dataDir/mailboxes/<mailboxGuid>.sqlite`).
 // IDs are GLOBCNTs (replica 1 implied); times are milliseconds since 1970 (FILETIME computed on read);
-// properties are one JSON text per object (propcodec.ts). Recipients, attachments and large-value blobs
+// properties are one JSON text per object (propcodec.ts), a message's large strings and binaries beside it in
+// messages.big (propcodec.ts encodeStored; added to older files by addBigColumn). Recipients, attachments and large-value blobs
 // (message_content, blobs, blob_chunks) are declared in blobs.ts and join the messages table by mid.
 export const LOCAL_SCHEMA_VERSION = 1;
 
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS messages (
   modified INTEGER NOT NULL,
   pcl BLOB NOT NULL,
   size INTEGER NOT NULL,
-  props TEXT NOT NULL
+  props TEXT NOT NULL,
+  big BLOB
 );
 CREATE INDEX IF NOT EXISTS messages_fid ON messages (fid, assoc);
 CREATE INDEX IF NOT EXISTS messages_fid_cn ON messages (fid, cn);
@@ -111,4 +113,12 @@ export interface MessageRow {
   pcl: Buffer;
   size: number;
   props: string;
+  /** Large values (propcodec.ts encodeStored); null when none. */
+  big: Buffer | null;
+}
+
+/** Gives a mailbox file made before messages.big that column (its rows keep every value in the JSON text). */
+export function addBigColumn(db: { prepare(sql: string): { all(): unknown[] }; exec(sql: string): unknown }): void {
+  const cols = db.prepare('PRAGMA table_info(messages)').all() as { name: string }[];
+  if (!cols.some((c) => c.name === 'big')) db.exec('ALTER TABLE messages ADD COLUMN big BLOB');
 }
