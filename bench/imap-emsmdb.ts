@@ -240,7 +240,9 @@ function configFor(tmp: string, imapPort: number): Config {
       store: { backend: 'imap' },
       imap: {
         host: '127.0.0.1', port: imapPort, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD,
-        timeoutSeconds: 120, syncIntervalSeconds: 3600, idle: true,
+        // the logon waits for the whole first mirror (the default 10 s would let a slow machine's logon end before it,
+        // and the sync below would then get part of the mailbox): the mirror's time is one of the figures
+        timeoutSeconds: 120, syncIntervalSeconds: 3600, idle: true, logonSyncSeconds: 3600,
       },
     } as never,
   });

@@ -119,7 +119,7 @@ function theirs(py: Judged, field: Field, m: Dumped): unknown {
 
 const imapSettings = (d: Dovecot) => ({
   host: d.host, port: d.port, security: 'none' as const, auth: 'master' as const, masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD,
-  timeoutSeconds: 60, syncIntervalSeconds: 3600, idle: false,
+  timeoutSeconds: 60, syncIntervalSeconds: 3600, idle: false, logonSyncSeconds: 3600, // the whole corpus at logon, however loaded the machine
 });
 
 describe('1,000 realistic IMAP messages through EMSMDB, judged by Python email', () => {

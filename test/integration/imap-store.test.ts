@@ -27,7 +27,7 @@ import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import { hasImapIndex } from '../../src/mapistore/index/types.js';
 import { silentLogger } from '../../src/util/log.js';
 import { USER_DN, eidString } from '../helpers/emsmdb-mailbox.js';
-import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { DEFAULT_USERS, MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { PASSWORD, runPythonJson, startTestServer, type TestServer } from '../helpers/full-server.js';
 import { corpus } from '../mime/corpus.js';
 
@@ -286,7 +286,8 @@ describe('ImapStore logon and configuration', () => {
   let tmp: string;
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-store2-'));
-    d = await startDovecot({ mode: 'master' });
+    // dave: the mailbox of the background-mirror tests (600 messages no other test expects)
+    d = await startDovecot({ mode: 'master', users: { ...DEFAULT_USERS, dave: 'dave-secret' } });
   }, 60_000);
   afterAll(async () => {
     await d?.stop();
@@ -343,6 +344,70 @@ describe('ImapStore logon and configuration', () => {
     } finally {
       await again.close();
     }
+  });
+
+  describe('a mailbox whose first mirror outlasts imap.logonSyncSeconds', () => {
+    const N = 600;
+    const DAVE = { ...OWNER, username: 'dave', displayName: 'dave' };
+    beforeAll(async () => {
+      const admin = new ImapFlow(d.clientOptions('dave'));
+      await admin.connect();
+      try {
+        for (let i = 0; i < N; i++) await admin.append('INBOX', Buffer.from(`Subject: background ${i}\r\nMessage-ID: <bg.${i}@example.org>\r\n\r\nbody ${i}\r\n`));
+      } finally {
+        await admin.logout();
+      }
+    }, 120_000);
+    const count = async (mb: ImapMailbox): Promise<number> => (await mb.contentsRows(mb.special.inbox, { tags: [] })).length;
+
+    it('the logon completes with the folders; the mail goes on arriving in the background, with its events', async () => {
+      const { lines, log } = capture();
+      const store = new ImapStore({ local: localStore('bg'), imap: config(imapSettings(d, { idle: false, logonSyncSeconds: 0 })).imap, log, refreshMinMs: 0 });
+      try {
+        const mb = (await store.openMailbox(DAVE)) as ImapMailbox;
+        const created: bigint[] = [];
+        const off = mb.events.subscribe((ev: MailboxEvent) => {
+          if (ev.type === 'objectCreated' && ev.fid === mb.special.inbox && ev.mid !== undefined) created.push(ev.mid);
+        });
+        const done = mb.backgroundDone;
+        expect(done).not.toBeNull();
+        expect(lines.some((l) => l.msg === 'IMAP mirror still fetching mail: the logon completes, the rest arrives in the background' && l.user === 'dave')).toBe(true);
+        // the folders are there; a client's refresh does not wait for the rest of the mailbox
+        expect(await mb.folderExists(mb.special.inbox)).toBe(true);
+        await mb.refreshFolder(mb.special.inbox);
+        await mb.refreshHierarchy();
+        const early = await count(mb);
+        expect(early).toBeLessThan(N);
+        expect(await done).toBe(true);
+        off();
+        expect(await count(mb)).toBe(N);
+        expect(created.length).toBe(N - early);
+        expect(mb.backgroundDone).toBeNull();
+        expect(lines.some((l) => l.msg === 'IMAP mirror of the logon finished in the background' && typeof l.ms === 'number')).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a mailbox closed while its first mirror runs stops it; the next logon fetches the rest, each message once', async () => {
+      const { lines, log } = capture();
+      const first = new ImapStore({ local: localStore('bg2'), imap: config(imapSettings(d, { idle: false, logonSyncSeconds: 0 })).imap, log });
+      const mb = (await first.openMailbox(DAVE)) as ImapMailbox;
+      const done = mb.backgroundDone!;
+      await first.close();
+      expect(await done).toBe(false);
+      expect(lines.some((l) => l.msg?.startsWith('IMAP folder sync stopped: the mailbox is closing'))).toBe(true);
+      const again = new ImapStore({ local: localStore('bg2'), imap: config(imapSettings(d, { idle: false })).imap, log });
+      try {
+        const mb2 = (await again.openMailbox(DAVE)) as ImapMailbox;
+        expect(mb2.backgroundDone).toBeNull();
+        const rows = await mb2.contentsRows(mb2.special.inbox, { tags: [PidTagSubject] });
+        expect(rows).toHaveLength(N);
+        expect(new Set(rows.map((r) => r.props.get(PidTagSubject))).size).toBe(N);
+      } finally {
+        await again.close();
+      }
+    });
   });
 
   it('refreshFolder picks up an APPEND (rate-limited per folder); the IMAP index maps it', async () => {

@@ -54,6 +54,8 @@ export interface MirrorContext {
   username: string;
   log: Logger;
   batchSize: number;
+  /** Set when the mailbox closes: a running fetch of new messages stops at its next batch (ImapMirror.stop). */
+  stopped: boolean;
 }
 
 export function mirrorContext(o: MirrorOptions): MirrorContext {
@@ -63,7 +65,7 @@ export function mirrorContext(o: MirrorOptions): MirrorContext {
   }
   const batchSize = o.batchSize ?? 200;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new StoreError('OC_IMAP_CONFIG', SEC.InvalidParam, `bad IMAP fetch batch size ${batchSize}`);
-  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize };
+  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize, stopped: false };
 }
 
 export const fidOf = (globcnt: bigint): bigint => makeEid(1, globcnt);

@@ -178,6 +178,10 @@ export class ImapMailbox {
     try {
       return await this.sync(fid);
     } catch (e) {
+      if (codeOf(e) === 'OC_IMAP_STOPPED') {
+        this.log.info({ user: this.local.owner.username, fid: hex(fid) }, 'IMAP folder sync stopped: the mailbox is closing (the next sync goes on from there)');
+        return null;
+      }
       if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
       this.log.warn({ user: this.local.owner.username, fid: hex(fid), code: codeOf(e), err: (e as Error).message }, 'IMAP folder sync failed; the mirror is used as it is');
       return null;
@@ -190,20 +194,57 @@ export class ImapMailbox {
    */
   syncAll(): Promise<boolean> {
     if (!this.allRunning) {
-      this.allRunning = this.runAll().finally(() => {
+      let passed!: () => void;
+      this.hierarchyPassed = new Promise<void>((resolve) => (passed = resolve));
+      this.allRunning = this.runAll(passed).finally(() => {
+        passed();
         this.allRunning = null;
       });
     }
     return this.allRunning;
   }
 
-  private async runAll(): Promise<boolean> {
+  /** Resolves when the running (or last) syncAll is past its hierarchy step, or has ended. */
+  private hierarchyPassed: Promise<void> = Promise.resolve();
+
+  /**
+   * The first sync of a logon (ImapStore.openMailbox): syncAll, waited for until it ends or until `budgetMs` after its
+   * hierarchy step (the folders are always there when the logon completes). Resolves with syncAll's result, or null
+   * when the budget ran out first: the mirror then goes on in the background (refreshFolder does not wait for it, so
+   * a client reads what is mirrored so far; the messages still to come arrive with their events) and `backgroundDone`
+   * settles when it ends. A refused login rejects, as syncAll.
+   */
+  async logonSync(budgetMs: number): Promise<boolean | null> {
+    const all = this.syncAll();
+    this.firstMirror = all;
+    const clear = (): void => {
+      if (this.firstMirror === all) this.firstMirror = null;
+    };
+    all.then(clear, clear);
+    let timer: NodeJS.Timeout | undefined;
+    const budget = this.hierarchyPassed.then(() => new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), budgetMs))));
+    try {
+      return await Promise.race([all, budget]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The first sync of the logon while it goes on after the logon (logonSync ran out of budget); else null. */
+  get backgroundDone(): Promise<boolean> | null {
+    return this.firstMirror;
+  }
+
+  private firstMirror: Promise<boolean> | null = null;
+
+  private async runAll(hierarchyPassed: () => void): Promise<boolean> {
     if (this.closed) return false;
     const failed = await this.hierarchyLogged('IMAP hierarchy sync failed');
     if (failed) {
       if (codeOf(failed) === 'OC_IMAP_AUTH' || codeOf(failed) === 'OC_IMAP_NO_CREDENTIALS') throw failed;
       return false;
     }
+    hierarchyPassed();
     const rows = await this.mirror.ctx.imap.listFolders();
     const inbox = this.local.special.inbox;
     const fids = rows.map((r) => fidOf(r.folderGlobcnt)).sort((a, b) => (a === inbox ? -1 : b === inbox ? 1 : 0));
@@ -228,7 +269,9 @@ export class ImapMailbox {
 
   /** MailboxStore.refreshFolder: a rate-limited sync of a mirrored folder; never rejects for an IMAP failure. */
   async refreshFolder(fid: bigint): Promise<void> {
-    if (this.closed || this.serverDown || !(await this.mirrored(fid))) return;
+    // the logon's first mirror still running: the client reads what it has mirrored so far (waiting would block the
+    // client for the rest of the mailbox); what is still to come arrives with its events
+    if (this.closed || this.serverDown || this.firstMirror || !(await this.mirrored(fid))) return;
     const now = Date.now();
     if (now - (this.lastRefresh.get(fid) ?? 0) < this.refreshMinMs) return;
     this.lastRefresh.set(fid, now);
@@ -240,7 +283,8 @@ export class ImapMailbox {
    * IMAP clients); never rejects for an IMAP failure. Their messages come with the folders' own refreshes.
    */
   async refreshHierarchy(): Promise<void> {
-    if (this.closed || this.serverDown) return;
+    // as refreshFolder: not behind the logon's first mirror (its hierarchy step has run)
+    if (this.closed || this.serverDown || this.firstMirror) return;
     const now = Date.now();
     if (now - this.lastHierarchyRefresh < this.refreshMinMs) return;
     this.lastHierarchyRefresh = now;
@@ -501,6 +545,7 @@ export class ImapMailbox {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.mirror.stop();
     await this.watcher.stop();
     await this.queue.catch(() => undefined);
     await this.local.close();

@@ -121,6 +121,11 @@ export class ImapMirror {
     this.ctx = mirrorContext(o);
   }
 
+  /** Makes a running and any later syncFolder stop before its next batch of new messages (the mailbox is closing). */
+  stop(): void {
+    this.ctx.stopped = true;
+  }
+
   /** LISTs the personal namespace and brings the folder hierarchy in line (folders.ts). */
   syncHierarchy(): Promise<HierarchyResult> {
     return syncHierarchy(this.ctx);
@@ -228,6 +233,9 @@ export class ImapMirror {
       };
       let next = fetchAhead(0);
       for (let i = 0; next; i++) {
+        // the mailbox is closing (a first mirror going on in the background, a server shutting down): stop before the
+        // next batch; nothing more is recorded, so the next sync fetches what is left (the stored UIDs are skipped)
+        if (this.ctx.stopped) throw new StoreError('OC_IMAP_STOPPED', SEC.NetworkError, 'the mailbox was closed during the sync');
         const got = await next;
         next = fetchAhead(i + 1);
         maxUid = Math.max(maxUid, await this.storeBatch(fid, row, got, result));

@@ -5,7 +5,8 @@
 // - The configuration is checked when the store is built (server start): ImapCredentials throws OC_IMAP_CONFIG for a
 //   missing key or an unreadable file, and an empty imap.host is OC_IMAP_CONFIG too.
 // - openMailbox: the LocalMailbox, then syncHierarchy and a first syncFolder of every mirrored folder (INBOX first),
-//   then the watcher (watcher.ts). A refused IMAP login (OC_IMAP_AUTH, OC_IMAP_NO_CREDENTIALS) fails the logon
+//   then the watcher (watcher.ts). The logon waits for the hierarchy, then at most imap.logonSyncSeconds for the
+//   messages (ImapMailbox.logonSync): a larger mailbox's mirror goes on in the background (logged when it ends). A refused IMAP login (OC_IMAP_AUTH, OC_IMAP_NO_CREDENTIALS) fails the logon
 //   (ecLoginFailure) with an error log line naming the server and login; an unreachable IMAP server does not: the logon
 //   goes on with the local mirror as it is (warning logged) and the watcher and refreshFolder sync later.
 // - Repeated opens share one ImapMailbox; close() stops every watcher, closes the mailboxes, the index and the pool.
@@ -38,6 +39,7 @@ export interface ImapStoreOptions {
 }
 
 const LOGIN_CODES = new Set(['OC_IMAP_AUTH', 'OC_IMAP_NO_CREDENTIALS', 'OC_IMAP_CONFIG']);
+const codeOf = (e: unknown): string | undefined => (e as Partial<StoreError> | null)?.code;
 
 export class ImapStore implements Store {
   readonly pool: ImapPool;
@@ -76,13 +78,26 @@ export class ImapStore implements Store {
       ...(this.o.refreshMinMs !== undefined ? { refreshMinMs: this.o.refreshMinMs } : {}),
       ...(this.o.downMs !== undefined ? { downMs: this.o.downMs } : {}),
     });
+    const where = { user: user.username, server: `${this.o.imap.host}:${this.o.imap.port}` };
+    const incomplete = (ok: boolean): void => {
+      if (ok) return;
+      if (mb.serverDown) this.log.warn(where, 'IMAP server not reachable at logon: the mailbox opens on the local mirror and syncs later');
+      else this.log.warn(where, 'IMAP sync at logon incomplete (see the lines before): the mailbox opens on the local mirror and syncs later');
+    };
     try {
-      const ok = await mb.syncAll();
-      if (!ok) {
-        const where = { user: user.username, server: `${this.o.imap.host}:${this.o.imap.port}` };
-        if (mb.serverDown) this.log.warn(where, 'IMAP server not reachable at logon: the mailbox opens on the local mirror and syncs later');
-        else this.log.warn(where, 'IMAP sync at logon incomplete (see the lines before): the mailbox opens on the local mirror and syncs later');
-      }
+      const ok = await mb.logonSync(this.o.imap.logonSyncSeconds * 1000);
+      const rest = mb.backgroundDone;
+      if (ok === null && rest) {
+        const started = Date.now();
+        this.log.info({ ...where, logonSyncSeconds: this.o.imap.logonSyncSeconds }, 'IMAP mirror still fetching mail: the logon completes, the rest arrives in the background');
+        rest.then(
+          (done) => {
+            incomplete(done);
+            if (done) this.log.info({ ...where, ms: Date.now() - started }, 'IMAP mirror of the logon finished in the background');
+          },
+          (e: unknown) => this.log.error({ ...where, code: codeOf(e), err: (e as Error).message }, 'IMAP mirror of the logon failed in the background'),
+        );
+      } else if (ok !== null) incomplete(ok);
     } catch (e) {
       if (e instanceof StoreError && LOGIN_CODES.has(e.code)) {
         this.log.error({ user: user.username, code: e.code, err: e.message }, 'IMAP login refused: the logon fails');
