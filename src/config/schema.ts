@@ -478,7 +478,7 @@ const imapSchema = z.strictObject({
   }),
   logonSyncSeconds: key(int(0, 86400), 10, {
     description:
-      "How long a logon that opens a user's mailbox waits for its mail folders to be brought up to date from the IMAP server (the whole mailbox at the first logon): the folder hierarchy always comes first; mail still being fetched after this many seconds goes on in the background while the logon completes, and Outlook sees it arrive through notifications. 0 = never wait for mail.",
+      "How long a logon that opens a user's mailbox waits for its mail folders to be brought up to date from the IMAP server (the whole mailbox at the first logon): the folder hierarchy always comes first; mail still being fetched after this many seconds goes on in the background while the logon completes, and Outlook gets it through its notifications or with its next sync. 0 = never wait for mail.",
   }),
   idle: key(z.boolean(), true, {
     description: "While a mailbox is open, one of the user's pooled IMAP connections (counted in `imap.maxConnectionsPerUser`) waits in IDLE on INBOX, so new, changed and expunged mail reaches Outlook at once rather than at the next interval.",
