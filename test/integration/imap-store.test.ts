@@ -281,6 +281,56 @@ describe('store.backend imap without IDLE: the ROP handlers refresh a mirrored f
   }, 180_000);
 });
 
+describe('store.backend imap, a logon that does not wait for the mail (imap.logonSyncSeconds 0): the EMSMDB client', () => {
+  const N = 2000;
+  let d: Dovecot;
+  let ts: TestServer;
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-store4-'));
+    d = await startDovecot({ mode: 'master' });
+    const admin = new ImapFlow(d.clientOptions('alice'));
+    await admin.connect();
+    try {
+      const text = 'Some words of a body line that goes on for a while.\r\n'.repeat(40);
+      for (let i = 0; i < N; i++) await admin.append('INBOX', Buffer.from(`Subject: early ${i}\r\nMessage-ID: <early.${i}@example.org>\r\n\r\n${text}`));
+    } finally {
+      await admin.logout();
+    }
+    ts = await startTestServer({ store: { backend: 'imap' }, imap: imapSettings(d, { idle: false, syncIntervalSeconds: 3600, logonSyncSeconds: 0 }) });
+  }, 300_000);
+  afterAll(async () => {
+    await ts?.close();
+    await d?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a first sync during the background mirror gets part of the Inbox; the next sync after it brings the rest, each message once', async () => {
+    const port = ts.server.ports.epm ?? ts.server.ports.rpc;
+    const run = async (): Promise<Json> => {
+      const out = await runPythonJson<Json>('emsmdb/imap_inbox_sync.py', [
+        '--host', '127.0.0.1', '--epm-port', String(port), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN,
+        '--state', path.join(dir, 'state.json'),
+      ], 300_000);
+      for (const s of out.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
+      return out.inbox as Json;
+    };
+    const first = await run();
+    // the client's RopLogon opened the mailbox: the same ImapMailbox, its first mirror still running or just done
+    const mb = (await ts.server.store!.openMailbox(OWNER)) as ImapMailbox;
+    // the logon did not wait for the 2,000 messages (how many were mirrored by the download's start depends on timing)
+    expect(first.messages).toBeLessThan(N);
+    const done = mb.backgroundDone;
+    if (done) expect(await done).toBe(true);
+    await new Promise((r) => setTimeout(r, 2100)); // the per-folder refresh limit (2 s)
+    const next = await run();
+    const subjects = [...(first.changes as Json[]), ...(next.changes as Json[])].map((c) => c.subject as string);
+    expect(subjects).toHaveLength(N);
+    expect(new Set(subjects).size).toBe(N);
+    expect([...next.deleted, ...next.softDeleted]).toEqual([]);
+  }, 300_000);
+});
+
 describe('ImapStore logon and configuration', () => {
   let d: Dovecot;
   let tmp: string;
