@@ -205,7 +205,7 @@ export interface ImapConfig {
   timeoutSeconds: number;
   /** Seconds between syncs of every mirrored folder while a mailbox is open. */
   syncIntervalSeconds: number;
-  /** Seconds the first logon waits for the mail folders' mirror after the hierarchy (the rest goes on in the background). */
+  /** Seconds a logon that opens the mailbox waits for the mail folders' sync after the hierarchy (the rest goes on in the background). */
   logonSyncSeconds: number;
   /** One connection per open mailbox IDLEs on INBOX for immediate change pickup. */
   idle: boolean;

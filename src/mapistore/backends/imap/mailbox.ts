@@ -222,10 +222,15 @@ export class ImapMailbox {
     };
     all.then(clear, clear);
     let timer: NodeJS.Timeout | undefined;
-    const budget = this.hierarchyPassed.then(() => new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), budgetMs))));
+    let settled = false;
+    // no timer once the race is over (a sync that failed before its hierarchy step passed it only in its finally)
+    const budget = this.hierarchyPassed.then(() => new Promise<null>((resolve) => {
+      if (!settled) timer = setTimeout(() => resolve(null), budgetMs);
+    }));
     try {
       return await Promise.race([all, budget]);
     } finally {
+      settled = true;
       clearTimeout(timer);
     }
   }

@@ -6,9 +6,10 @@
 //   missing key or an unreadable file, and an empty imap.host is OC_IMAP_CONFIG too.
 // - openMailbox: the LocalMailbox, then syncHierarchy and a first syncFolder of every mirrored folder (INBOX first),
 //   then the watcher (watcher.ts). The logon waits for the hierarchy, then at most imap.logonSyncSeconds for the
-//   messages (ImapMailbox.logonSync): a larger mailbox's mirror goes on in the background (logged when it ends). A refused IMAP login (OC_IMAP_AUTH, OC_IMAP_NO_CREDENTIALS) fails the logon
-//   (ecLoginFailure) with an error log line naming the server and login; an unreachable IMAP server does not: the logon
-//   goes on with the local mirror as it is (warning logged) and the watcher and refreshFolder sync later.
+//   messages (ImapMailbox.logonSync): a larger mailbox's mirror goes on in the background (logged when it ends). A
+//   refused IMAP login (OC_IMAP_AUTH, OC_IMAP_NO_CREDENTIALS) fails the logon (ecLoginFailure) with an error log line
+//   naming the server and login; an unreachable IMAP server does not: the logon goes on with the local mirror as it is
+//   (warning logged) and the watcher and refreshFolder sync later.
 // - Repeated opens share one ImapMailbox; close() stops every watcher, closes the mailboxes, the index and the pool.
 import type { ImapConfig } from '../../../config/types.js';
 import type { Logger } from '../../../util/log.js';
