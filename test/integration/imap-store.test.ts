@@ -433,6 +433,14 @@ describe('ImapStore logon and configuration', () => {
         expect(await count(mb)).toBe(N);
         expect(created.length).toBe(N - early);
         expect(mb.backgroundDone).toBeNull();
+        // newest batch first: the last APPENDed message got an older ID (created earlier) than the first one
+        const index = mb.local.index;
+        if (!hasImapIndex(index)) throw new Error('no IMAP index');
+        const g = eidGlobcnt(mb.special.inbox);
+        const row = await index.imap.folderById(g);
+        const byUid = (await index.imap.messagesInFolder(g, row!.uidvalidity, 0, N + 10)).sort((a, b) => a.uid - b.uid);
+        expect(byUid).toHaveLength(N);
+        expect(byUid[N - 1]!.globcnt).toBeLessThan(byUid[0]!.globcnt);
         expect(lines.some((l) => l.msg === 'IMAP mirror of the logon finished in the background' && typeof l.ms === 'number')).toBe(true);
       } finally {
         await store.close();

@@ -5,7 +5,8 @@
 //   otherwise only UIDs >= the stored UIDNEXT are new (RFC 9051 2.3.1.1 strictly ascending UIDs);
 // - new messages: UID SEARCH UID <uidnext>:* for their UIDs, then UID FETCH of `batchSize` UIDs at a time with UID,
 //   FLAGS, INTERNALDATE, RFC822.SIZE, MODSEQ and BODY.PEEK[] (never a round trip per message; the next batch is
-//   fetched while this one is stored), each made into a message by import.ts;
+//   fetched while this one is stored; the batches of a whole folder newest first), each made into a message by
+//   import.ts;
 // - RFC 7162 3.1.4 / 3.2.5.2 (CONDSTORE, QRESYNC): UID FETCH 1:<uidnext-1> (FLAGS) (CHANGEDSINCE <HIGHESTMODSEQ>
 //   VANISHED) gives the flag changes of known messages and, as VANISHED (EARLIER), the expunged ones; when the
 //   HIGHESTMODSEQ of the SELECT equals the stored one nothing changed (RFC 7162 3.1.2.1: every change and expunge
@@ -221,8 +222,10 @@ export class ImapMirror {
       const found = await client.search({ uid: `${from}:*` }, { uid: true });
       const uids = (found || []).filter((u) => u >= from).sort((a, b) => a - b);
       // the next batch is fetched while this one is converted and stored (Dovecot and the network work meanwhile; one
-      // batch ahead at most)
+      // batch ahead at most). The whole folder (a first sync, a UIDVALIDITY change): newest batch first, so that a
+      // mailbox whose first mirror outlasts the logon (imap.logonSyncSeconds) shows its recent mail first
       const batches = chunks(uids, this.ctx.batchSize);
+      if (from === 1) batches.reverse();
       const fetchAhead = (k: number): Promise<FetchedBatch> | null => {
         if (k >= batches.length) return null;
         const p = this.fetchBatch(client, row, batches[k]!);
