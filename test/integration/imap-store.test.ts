@@ -59,6 +59,15 @@ const imapSettings = (d: Dovecot, over: Record<string, unknown> = {}) => ({
   timeoutSeconds: 10, syncIntervalSeconds: 60, idle: true, ...over,
 });
 
+/** One run of the project's EMSMDB client's Inbox sync (imap_inbox_sync.py) as alice, its state kept in `state`. */
+async function inboxSync(port: number, state: string, timeoutMs: number): Promise<Json> {
+  const out = await runPythonJson<Json>('emsmdb/imap_inbox_sync.py', [
+    '--host', '127.0.0.1', '--epm-port', String(port), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN, '--state', state,
+  ], timeoutMs);
+  for (const s of out.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
+  return out.inbox as Json;
+}
+
 describe('store.backend imap: the whole server over a real Dovecot', () => {
   let d: Dovecot;
   let ts: TestServer;
@@ -262,14 +271,7 @@ describe('store.backend imap without IDLE: the ROP handlers refresh a mirrored f
 
   it('contents RopSynchronizationConfigure syncs the Inbox from IMAP first', async () => {
     const port = ts.server.ports.epm ?? ts.server.ports.rpc;
-    const run = async (): Promise<Json> => {
-      const out = await runPythonJson<Json>('emsmdb/imap_inbox_sync.py', [
-        '--host', '127.0.0.1', '--epm-port', String(port), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN,
-        '--state', path.join(dir, 'state.json'),
-      ], 120_000);
-      for (const s of out.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
-      return out.inbox as Json;
-    };
+    const run = (): Promise<Json> => inboxSync(port, path.join(dir, 'state.json'), 120_000);
     expect((await run()).messages).toBe(0);
     const admin = new ImapFlow(d.clientOptions('alice'));
     await admin.connect();
@@ -307,14 +309,7 @@ describe('store.backend imap, a logon that does not wait for the mail (imap.logo
 
   it('a first sync during the background mirror gets part of the Inbox; the next sync after it brings the rest, each message once', async () => {
     const port = ts.server.ports.epm ?? ts.server.ports.rpc;
-    const run = async (): Promise<Json> => {
-      const out = await runPythonJson<Json>('emsmdb/imap_inbox_sync.py', [
-        '--host', '127.0.0.1', '--epm-port', String(port), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN,
-        '--state', path.join(dir, 'state.json'),
-      ], 300_000);
-      for (const s of out.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
-      return out.inbox as Json;
-    };
+    const run = (): Promise<Json> => inboxSync(port, path.join(dir, 'state.json'), 300_000);
     const first = await run();
     // the client's RopLogon opened the mailbox: the same ImapMailbox, its first mirror still running or just done
     const mb = (await ts.server.store!.openMailbox(OWNER)) as ImapMailbox;
