@@ -87,7 +87,8 @@ const DOWN_CODES = new Set(['OC_IMAP_CONNECT', 'OC_IMAP_TIMEOUT', 'OC_IMAP_BUSY'
 /** LocalMailbox fields a MailboxStore exposes (the methods are found on its prototype chain). */
 const FIELDS = ['mailboxGuid', 'replGuid', 'replId', 'owner', 'special', 'events'] as const;
 
-const codeOf = (e: unknown): string | undefined => (e as Partial<StoreError> | null)?.code;
+/** The StoreError code of a failure (undefined for anything else); store.ts uses it too. */
+export const codeOf = (e: unknown): string | undefined => (e as Partial<StoreError> | null)?.code;
 const hex = (id: bigint): string => `0x${id.toString(16)}`;
 
 // Every MailboxStore member this class does not define is the LocalMailbox's (bound in the constructor).

@@ -18,7 +18,7 @@ import type { MailboxOwner, MailboxStore, Store } from '../../types.js';
 import type { LocalMailbox } from '../local/mailbox.js';
 import type { LocalStore } from '../local/store.js';
 import { ImapConfigError, ImapCredentials } from './credentials.js';
-import { ImapMailbox, type ImapWriter } from './mailbox.js';
+import { codeOf, ImapMailbox, type ImapWriter } from './mailbox.js';
 import { ImapMirror } from './mirror.js';
 import { ImapPool } from './pool.js';
 import { ImapWriteBack } from './writeback.js';
@@ -40,7 +40,6 @@ export interface ImapStoreOptions {
 }
 
 const LOGIN_CODES = new Set(['OC_IMAP_AUTH', 'OC_IMAP_NO_CREDENTIALS', 'OC_IMAP_CONFIG']);
-const codeOf = (e: unknown): string | undefined => (e as Partial<StoreError> | null)?.code;
 
 export class ImapStore implements Store {
   readonly pool: ImapPool;
