@@ -8,7 +8,7 @@ import { ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type 
 import { MimeError, parseMime } from '../../src/mime/parse.js';
 import { corpus } from './corpus.js';
 import { MT } from '../../src/mime/tags.js';
-import { mimeToMapi, splitSubject } from '../../src/mime/to-mapi.js';
+import { asciiText, crlf as toCrlf, mimeToMapi, splitSubject } from '../../src/mime/to-mapi.js';
 import { buildMime, type LoadedAttachment, type LoadedMessage } from '../../src/transport/mime.js';
 import { T, filetimeNow } from '../../src/transport/tags.js';
 
@@ -333,5 +333,23 @@ describe('pure-ASCII long text is kept as PtypString8', () => {
     const emb = m.attachments.find((a) => a.embedded)?.embedded;
     // the line end before the closing boundary belongs to the boundary (RFC 2046 5.1.1)
     expect(emb?.values.get(BODY_A)).toBe(ascii.replace(/\n/g, '\r\n').slice(0, -2));
+  });
+});
+
+describe('the text helpers give what the expressions they replaced gave', () => {
+  // any mix of CR, LF, CRLF, NUL, ASCII, Latin-1, astral characters and lone surrogates
+  const piece = fc.constantFrom('\r', '\n', '\r\n', '\n\r', '\0', 'a', ' ', '\x7f', '\x80', 'é', '\u2028', '😀', '\ud800', '\udc00');
+  const text = fc.array(fc.oneof(piece, fc.string({ unit: 'binary', maxLength: 8 })), { maxLength: 40 }).map((a) => a.join(''));
+
+  it('crlf: every lone CR and LF becomes CRLF, CRLF stays (the earlier /\\r\\n|\\r|\\n/g replace)', () => {
+    fc.assert(fc.property(text, (s) => toCrlf(s) === s.replace(/\r\n|\r|\n/g, '\r\n')), { numRuns: 2000 });
+  });
+
+  it('asciiText: every character in 0x01-0x7F (the earlier /^[\\x01-\\x7f]*$/)', () => {
+    fc.assert(fc.property(text, (s) => asciiText(s) === /^[\x01-\x7f]*$/.test(s)), { numRuns: 2000 });
+    expect(asciiText('plain text\r\n')).toBe(true);
+    expect(asciiText('a\0b')).toBe(false);
+    expect(asciiText('caf\u00e9')).toBe(false);
+    expect(asciiText('\ud800')).toBe(false);
   });
 });

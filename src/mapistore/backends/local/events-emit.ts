@@ -54,18 +54,18 @@ export function folderCounts(mb: LocalMailbox, fid: bigint): { totalCount: numbe
 }
 
 function parentOf(mb: LocalMailbox, fid: bigint): bigint | undefined {
-  const p = mb.folderRow(fid).parent;
+  const p = mb.folderKey(fid).parent;
   return p === null ? undefined : eid(p);
 }
 
-function folderModifiedEvent(mb: LocalMailbox, fid: bigint, tags?: readonly number[]): MailboxEvent {
+function folderModifiedEvent(mb: LocalMailbox, fid: bigint, tags?: readonly number[], counts = folderCounts(mb, fid)): MailboxEvent {
   const parentFid = parentOf(mb, fid);
-  return { type: 'objectModified', fid, ...(parentFid !== undefined ? { parentFid } : {}), ...(tags ? { tags } : {}), ...folderCounts(mb, fid) };
+  return { type: 'objectModified', fid, ...(parentFid !== undefined ? { parentFid } : {}), ...(tags ? { tags } : {}), ...counts };
 }
 
-/** The counts of a folder changed (a message came, went, or changed its read state). */
-function countsChanged(mb: LocalMailbox, fid: bigint): void {
-  mb.events.emit(folderModifiedEvent(mb, fid, [TAG.ContentCount, TAG.ContentUnreadCount]));
+/** The counts of a folder changed (a message came, went, or changed its read state); `counts` when just read. */
+function countsChanged(mb: LocalMailbox, fid: bigint, counts?: { totalCount: number; unreadCount: number }): void {
+  mb.events.emit(folderModifiedEvent(mb, fid, [TAG.ContentCount, TAG.ContentUnreadCount], counts));
 }
 
 // ---------------------------------------------------------------- folders
@@ -100,8 +100,11 @@ export function folderCopied(mb: LocalMailbox, newFid: bigint, parentFid: bigint
 
 export function messageCreated(mb: LocalMailbox, fid: bigint, mid: bigint, associated: boolean): void {
   safe(mb, 'messageCreated', () => {
-    mb.events.emit({ type: 'objectCreated', fid, mid, associated, ...folderCounts(mb, fid) });
-    if (!associated) countsChanged(mb, fid);
+    const counts = folderCounts(mb, fid);
+    mb.events.emit({ type: 'objectCreated', fid, mid, associated, ...counts });
+    // one read of the counts for both events: nothing a listener does synchronously changes this folder's messages
+    // (a message write it starts waits for the mailbox's serial chain)
+    if (!associated) countsChanged(mb, fid, counts);
   });
 }
 
@@ -109,7 +112,7 @@ export function messagesCreated(mb: LocalMailbox, fid: bigint, mids: readonly bi
   safe(mb, 'messagesCreated', () => {
     const counts = folderCounts(mb, fid);
     mids.forEach((mid, i) => mb.events.emit({ type: 'objectCreated', fid, mid, associated: associated(i), ...counts }));
-    if (mids.length > 0) countsChanged(mb, fid);
+    if (mids.length > 0) countsChanged(mb, fid, counts);
   });
 }
 

@@ -658,7 +658,7 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     if (t) checkTracking(t);
     const mb = this.root.mb;
     return mb.serial(async () => {
-      const f = mb.folderRow(this.fid);
+      const f = mb.folderKey(this.fid);
       const old = this.midG === null ? undefined : (mb.st.message.get(this.midG) as MessageRow | undefined);
       if (this.midG !== null && !old) throw new StoreError('OC_STORE_OBJECT_DELETED', SEC.ObjectDeleted, 'the message was deleted');
       // MS-OXCMSG 3.2.5.3: another handle saved the message since this copy was read: ecObjectModified unless ForceSave
@@ -795,7 +795,7 @@ class LocalAttachment extends LocalPropObject implements AttachmentObject {
 // ---------------------------------------------------------------- entry points (LocalMailbox)
 
 export async function newMessage(mb: LocalMailbox, fid: bigint, o: { associated?: boolean } = {}): Promise<MessageObject> {
-  mb.folderRow(fid);
+  mb.folderKey(fid);
   const node: MsgNode = { props: new Map(), blobs: new Map(), read: false, recipients: new Map(), attachments: new Map(), nextAttach: 0 };
   return new LocalMessage(newRoot(mb, node), node, fid, null, o.associated ?? false, null);
 }

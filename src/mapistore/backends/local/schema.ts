@@ -101,6 +101,9 @@ export interface FolderRow {
   props: string;
 }
 
+/** The identity columns of a folder row (LocalMailbox.folderKey). */
+export type FolderKey = Pick<FolderRow, 'fid' | 'parent' | 'folder_type'>;
+
 export interface MessageRow {
   mid: number;
   fid: number;
