@@ -23,6 +23,7 @@ import { ImapPool } from '../../src/mapistore/backends/imap/pool.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
+import { SEC, StoreError } from '../../src/mapistore/errors.js';
 import { hasImapIndex, type ImapIndex } from '../../src/mapistore/index/types.js';
 import { TAG } from '../../src/mapistore/tags.js';
 import { loadMessage, type LoadedMessage } from '../../src/transport/mime.js';
@@ -210,6 +211,8 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
       expect(props!.get(TAG.MessageDeliveryTime), m.name).toBe(BigInt(Date.UTC(2025, 0, 1 + i)) * 10000n + 116444736000000000n);
       expect(rows[i]!.flags & 1, m.name).toBe(i % 3 === 0 ? 1 : 0);
       expect(rows[i]!.size).toBe(m.bytes.length);
+      // the index row's CN is the stored message's (the group save returns it)
+      expect(rows[i]!.cn, m.name).toBe(eidGlobcnt((await mb.messageChangeInfo(mirrorMid(rows[i]!.globcnt))).cn));
     }
   });
 
@@ -386,6 +389,38 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
     const r = await mirror.syncFolder(fid);
     expect(r.added).toBe(50);
     expect(await subjects()).toEqual(Array.from({ length: 80 }, (_, i) => `pipelined ${i}`).sort());
+  });
+
+  it('stores converted messages in groups; a group save that fails stores its messages one by one, each once', async () => {
+    await admin.mailboxCreate('Groups');
+    await mirror.syncHierarchy();
+    const fid = await fidOf('Groups');
+    for (let i = 0; i < 70; i++) await admin.append('Groups', Buffer.from(`Subject: grouped ${i}\r\n\r\nbody ${i}\r\n`));
+    const groups: number[] = [];
+    const saveNew = mb.saveNewMessages.bind(mb);
+    mb.saveNewMessages = async (f, msgs) => {
+      groups.push(msgs.length);
+      // the second group's save fails as a store refusal would
+      if (groups.length === 2) throw new StoreError('OC_TEST_INJECTED', SEC.Error, 'injected group save failure');
+      return saveNew(f, msgs);
+    };
+    logLines.length = 0;
+    let r;
+    try {
+      r = await mirror.syncFolder(fid);
+    } finally {
+      mb.saveNewMessages = saveNew;
+    }
+    expect(r).toEqual({ added: 70, changed: 0, deleted: 0, fetchedBodies: 70, failed: 0, full: true });
+    // UID batches of 25 (1-25, 26-50, 51-70) fetched newest first; a group never spans two batches
+    expect(groups).toEqual([20, 25, 25]);
+    expect(logLines.some((l) => l.level === 20 && /group save failed/.test(l.msg))).toBe(true);
+    const subjects = (await mb.contentsRows(fid, { tags: [T.Subject] })).map((x) => x.props.get(T.Subject) as string).sort();
+    expect(subjects).toEqual(Array.from({ length: 70 }, (_, i) => `grouped ${i}`).sort());
+    const g = await imap.folderById(eidGlobcnt(fid));
+    const rows = await imap.messagesInFolder(eidGlobcnt(fid), g!.uidvalidity);
+    expect(rows).toHaveLength(70);
+    for (const row of rows) expect(row.cn).toBe(eidGlobcnt((await mb.messageChangeInfo(mirrorMid(row.globcnt))).cn));
   });
 
   it('mirrors a broken message as raw MIME with a warning, and the rest of its batch', async () => {

@@ -86,6 +86,28 @@ type WithNamed = { named?: TnefNamedValue[] };
 
 /** Makes the message of one IMAP message in folder `fid`; never throws for bad message bytes. */
 export async function importMessage(mb: MailboxStore, fid: bigint, input: ImportInput): Promise<ImportResult> {
+  const { msg, warnings } = await prepareImport(mb, fid, input);
+  if (msg) {
+    try {
+      return { mid: await msg.save(), warnings, fallback: false };
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      warnings.push(refusedBy(e));
+    } finally {
+      // saved or not, this copy is done with: the store stops tracking it (and its converted values) now, not at
+      // some later full GC (a mirror imports thousands in a row)
+      await msg.discard();
+    }
+  }
+  return importFallback(mb, fid, input, warnings);
+}
+
+/**
+ * The converted message of one IMAP message, filled but not saved (the caller saves and discards it), with the
+ * conversion's warnings; null when it cannot be converted or the store refused it while filling (then
+ * importFallback stores it as raw MIME). Never throws for bad message bytes.
+ */
+export async function prepareImport(mb: MailboxStore, fid: bigint, input: ImportInput): Promise<{ msg: MessageObject | null; warnings: string[] }> {
   const warnings: string[] = [];
   let converted: (LoadedMessage & WithNamed) | null = null;
   try {
@@ -103,22 +125,27 @@ export async function importMessage(mb: MailboxStore, fid: bigint, input: Import
     if (!(e instanceof Error)) throw e;
     warnings.push(e instanceof MimeError ? `${e.code}: ${e.message}` : `conversion failed (${e.name}: ${e.message})`);
   }
-  if (converted) {
-    const msg = await mb.newMessage(fid);
-    try {
-      await fill(mb, msg, converted, warnings);
-      await msg.setProps(topProps(input, converted.values));
-      const mid = await msg.save();
-      return { mid, warnings, fallback: false };
-    } catch (e) {
-      if (!(e instanceof StoreError)) throw e;
-      warnings.push(`the store refused the converted message (${e.code}: ${e.message})`);
-    } finally {
-      // saved or not, this copy is done with: the store stops tracking it (and its converted values) now, not at
-      // some later full GC (a mirror imports thousands in a row)
-      await msg.discard();
-    }
+  if (!converted) return { msg: null, warnings };
+  const msg = await mb.newMessage(fid);
+  try {
+    await fill(mb, msg, converted, warnings);
+    await msg.setProps(topProps(input, converted.values));
+    return { msg, warnings };
+  } catch (e) {
+    await msg.discard();
+    if (!(e instanceof StoreError)) throw e;
+    warnings.push(refusedBy(e));
+    return { msg: null, warnings };
   }
+}
+
+/** The warning for a converted message the store refused (it is then kept as raw MIME). */
+export function refusedBy(e: StoreError): string {
+  return `the store refused the converted message (${e.code}: ${e.message})`;
+}
+
+/** The message kept as raw MIME (attachment message.eml) of an IMAP message that could not be converted or stored. */
+export async function importFallback(mb: MailboxStore, fid: bigint, input: ImportInput, warnings: string[]): Promise<ImportResult> {
   warnings.push('kept as raw MIME (attachment message.eml)');
   return { mid: await fallbackMessage(mb, fid, input, warnings), warnings, fallback: true };
 }

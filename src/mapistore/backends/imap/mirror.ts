@@ -33,11 +33,12 @@
 // - IMAP \Draft set or cleared after the first fetch is not reflected (MSGFLAG_UNSENT is fixed at creation);
 //   \Deleted (not yet expunged) is kept in the index only.
 import type { ImapFlow, FetchMessageObject } from 'imapflow';
+import type { MessageObject } from '../../types.js';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import { SEC, StoreError } from '../../errors.js';
 import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
 import { dropMirroredMessages, fidOf, folderState, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
-import { flagBits, flagProps, importMessage } from './import.js';
+import { flagBits, flagProps, importFallback, prepareImport, refusedBy, type ImportInput, type ImportResult } from './import.js';
 
 export interface FolderSyncResult {
   /** Messages created locally. */
@@ -55,6 +56,16 @@ export interface FolderSyncResult {
 }
 
 const UID_QUERY_CHUNK = 500;
+/** Converted messages stored together by MailboxStore.saveNewMessages (storeBatch). */
+const SAVE_GROUP = 32;
+
+/** A converted message of a fetched batch waiting for its group's save. */
+interface Pending {
+  m: FetchMessageObject;
+  input: ImportInput;
+  msg: MessageObject;
+  warnings: string[];
+}
 
 /**
  * A NO to SELECT/EXAMINE that says the mailbox does not exist: imapflow's own check (LIST finds nothing), RFC 5530
@@ -270,26 +281,83 @@ export class ImapMirror {
     if (fetched.length === 0) return uids[uids.length - 1] ?? 0;
     let max = 0;
     const rows: ImapMessageRow[] = [];
+    const record = async (m: FetchMessageObject, source: Buffer, flags: number, r: ImportResult, knownCn: bigint | null): Promise<void> => {
+      if (r.fallback) {
+        result.failed++;
+        log.warn({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message could not be converted; mirrored as raw MIME');
+      } else if (r.warnings.length > 0) {
+        log.debug({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message converted with warnings');
+      }
+      const cn = eidGlobcnt(knownCn ?? (await mb.messageChangeInfo(r.mid)).cn);
+      rows.push({ folderGlobcnt: g, uidvalidity: row.uidvalidity, uid: m.uid, globcnt: eidGlobcnt(r.mid), modseq: m.modseq ?? 0n, cn, readCn: cn, flags, size: m.size ?? source.length });
+      result.added++;
+    };
+    // converted messages wait in groups of SAVE_GROUP and are stored together (MailboxStore.saveNewMessages: one
+    // transaction step, one folder read and one counts read for the group instead of one each per message); small
+    // groups, so that the converted values waiting for their save do not outlive V8's minor GCs
+    let group: Pending[] = [];
+    const flush = async (): Promise<void> => {
+      const todo = group;
+      group = [];
+      if (todo.length === 0) return;
+      let saved: { mid: bigint; cn: bigint }[] | null = null;
+      try {
+        if (mb.saveNewMessages) saved = await mb.saveNewMessages(fid, todo.map((p) => p.msg));
+      } catch (e) {
+        if (!(e instanceof StoreError)) {
+          for (const p of todo) await p.msg.discard();
+          throw e;
+        }
+        // one of them cannot be stored with the others: each on its own, as importMessage does
+        log.debug({ user: this.ctx.username, mailbox: row.imapName, err: e.message }, 'IMAP mirror: a group save failed; saving its messages one by one');
+      }
+      for (const [k, p] of todo.entries()) {
+        let r: ImportResult;
+        let cn: bigint | null = null;
+        try {
+          if (saved) {
+            r = { mid: saved[k]!.mid, warnings: p.warnings, fallback: false };
+            cn = saved[k]!.cn;
+          } else {
+            try {
+              r = { mid: await p.msg.save(), warnings: p.warnings, fallback: false };
+            } catch (e) {
+              if (!(e instanceof StoreError)) throw e;
+              p.warnings.push(refusedBy(e));
+              r = await importFallback(mb, fid, p.input, p.warnings);
+            }
+          }
+        } finally {
+          // saved or not, the copy is done with: the store stops tracking it now (see importMessage)
+          await p.msg.discard();
+        }
+        await record(p.m, p.input.source, p.input.flags, r, cn);
+      }
+    };
     // one local transaction for the batch (LocalMailbox.writeBatch): the index rows below are written after it
     await mb.writeBatch(async () => {
-      for (const m of fetched) {
-        max = Math.max(max, m.uid);
-        if (known.has(m.uid) || !m.source) continue;
-        known.add(m.uid);
-        result.fetchedBodies++;
-        const flags = flagBits(m.flags);
-        const date = m.internalDate instanceof Date ? m.internalDate : typeof m.internalDate === 'string' ? new Date(m.internalDate) : null;
-        const r = await importMessage(mb, fid, { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags });
-        if (r.fallback) {
-          result.failed++;
-          log.warn({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message could not be converted; mirrored as raw MIME');
-        } else if (r.warnings.length > 0) {
-          log.debug({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message converted with warnings');
+      try {
+        for (const m of fetched) {
+          max = Math.max(max, m.uid);
+          if (known.has(m.uid) || !m.source) continue;
+          known.add(m.uid);
+          result.fetchedBodies++;
+          const flags = flagBits(m.flags);
+          const date = m.internalDate instanceof Date ? m.internalDate : typeof m.internalDate === 'string' ? new Date(m.internalDate) : null;
+          const input: ImportInput = { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags };
+          const p = await prepareImport(mb, fid, input);
+          if (!p.msg) {
+            await record(m, m.source, flags, await importFallback(mb, fid, input, p.warnings), null);
+            continue;
+          }
+          group.push({ m, input, msg: p.msg, warnings: p.warnings });
+          if (group.length >= SAVE_GROUP) await flush();
         }
-        const info = await mb.messageChangeInfo(r.mid);
-        const cn = eidGlobcnt(info.cn);
-        rows.push({ folderGlobcnt: g, uidvalidity: row.uidvalidity, uid: m.uid, globcnt: eidGlobcnt(r.mid), modseq: m.modseq ?? 0n, cn, readCn: cn, flags, size: m.size ?? m.source.length });
-        result.added++;
+        await flush();
+      } finally {
+        // a failure before the group was stored: its copies are dropped (the next sync fetches those UIDs again)
+        for (const p of group) await p.msg.discard();
+        group = [];
       }
     });
     if (rows.length > 0) await imap.putMessages(rows);

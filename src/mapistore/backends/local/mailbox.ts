@@ -676,6 +676,10 @@ export class LocalMailbox implements MailboxStore {
     return this.serial(() => msg.bulkInsertMessages(this, fid, messages));
   }
 
+  saveNewMessages(fid: bigint, messages: readonly MessageObject[]): Promise<{ mid: bigint; cn: bigint }[]> {
+    return this.serial(() => obj.saveNewMessages(this, fid, messages));
+  }
+
   newMessage(fid: bigint, o?: { associated?: boolean }): Promise<MessageObject> {
     return obj.newMessage(this, fid, o);
   }

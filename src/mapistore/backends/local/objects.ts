@@ -736,6 +736,33 @@ class LocalMessage extends LocalPropObject implements MessageObject {
     });
   }
 
+  /**
+   * @internal saveNewMessages: the row and content of this never-saved top-level copy of `mb` as its save() would
+   * store them, or null when it cannot be saved in a batch (saved before, embedded, another mailbox, a blob-backed
+   * value: save() itself handles those).
+   */
+  newRowData(mb: LocalMailbox): NewRowData | null {
+    if (this.parent || this.midG !== null || this.root.mb !== mb || !this.root.top) return null;
+    storeHasAttachments(this.msg);
+    if (blobIds(this.msg).size > 0) return null;
+    return {
+      fid: this.fid,
+      assoc: this.assoc,
+      read: this.msg.read,
+      size: msgSize(this.msg),
+      stored: encodeStored(this.msg.props),
+      content: JSON.stringify(serMsg(this.msg, true)),
+    };
+  }
+
+  /** @internal saveNewMessages stored this copy as message `mid` with CN `cn`: the copy is now a saved one. */
+  markSaved(mid: number, cn: number): void {
+    this.midG = mid;
+    this.baseCn = cn;
+    this.readTouched = false;
+    this.statusTouched = false;
+  }
+
   async discard(): Promise<void> {
     if (this.parent) return;
     const mb = this.root.mb;
@@ -793,6 +820,48 @@ class LocalAttachment extends LocalPropObject implements AttachmentObject {
 }
 
 // ---------------------------------------------------------------- entry points (LocalMailbox)
+
+interface NewRowData {
+  fid: bigint;
+  assoc: boolean;
+  read: boolean;
+  size: number;
+  stored: StoredProps;
+  content: string;
+}
+
+/**
+ * MailboxStore.saveNewMessages (called in the mailbox's serial chain): new messages of one folder stored as their
+ * save() would store them (mid = g, cn = g + 1 each, as save() allocates), in one transaction, with one read of the
+ * folder and of the counts for the events. Per message this leaves out what save() repeats: the serial step, a
+ * savepoint, the folder look-ups, the counts, the last-CN update.
+ */
+export async function saveNewMessages(mb: LocalMailbox, fid: bigint, msgs: readonly MessageObject[]): Promise<{ mid: bigint; cn: bigint }[]> {
+  const f = mb.folderKey(fid);
+  if (msgs.length === 0) return [];
+  const rows: NewRowData[] = [];
+  for (const m of msgs) {
+    const d = m instanceof LocalMessage ? m.newRowData(mb) : null;
+    if (!d || d.fid !== fid) throw new StoreError('OC_STORE_NOT_BATCHABLE', SEC.InvalidParam, 'a message of the batch cannot be saved with the others');
+    rows.push(d);
+  }
+  const g = await mb.ids(2 * rows.length);
+  const now = Date.now();
+  const content = mb.sql('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)');
+  mb.write(() => {
+    rows.forEach((r, i) => {
+      const mid = g2n(g) + 2 * i;
+      const cn = BigInt(mid + 1);
+      mb.st.insMessage.run(mid, f.fid, r.assoc ? 1 : 0, r.read ? 1 : 0, mid + 1, now, now, pclAfterChange(null, mb.replGuid, cn), r.size, r.stored.text, r.stored.big);
+      content.run(mid, r.content);
+    });
+    mb.noteCn(g + BigInt(2 * rows.length - 1));
+  });
+  const out = rows.map((_, i) => ({ mid: eid(g2n(g) + 2 * i), cn: eid(g2n(g) + 2 * i + 1) }));
+  msgs.forEach((m, i) => (m as LocalMessage).markSaved(g2n(g) + 2 * i, g2n(g) + 2 * i + 1));
+  ev.messagesCreated(mb, fid, out.map((o) => o.mid), (i) => rows[i]!.assoc);
+  return out;
+}
 
 export async function newMessage(mb: LocalMailbox, fid: bigint, o: { associated?: boolean } = {}): Promise<MessageObject> {
   mb.folderKey(fid);
