@@ -107,32 +107,47 @@ export interface StoredProps {
  */
 export function encodeStored(m: Map<number, PropValue>): StoredProps {
   const o: Record<string, Json> = {};
-  let parts: Buffer[] | null = null;
+  // the large values (tag, kind, byte length) first, then one buffer written in place: no copy per value, no concat
+  let bigs: Array<{ tag: number; kind: number; v: string | Buffer; len: number }> | null = null;
+  let total = 0;
   m.forEach((v, tag) => {
     const k = tag >>> 0;
     const t = propType(k);
     if (bigType(t) && (typeof v === 'string' || Buffer.isBuffer(v)) && v.length >= BIG_MIN) {
-      const head = Buffer.allocUnsafe(BIG_HEAD);
-      let body: Buffer;
+      let kind: number;
+      let len: number;
       if (typeof v !== 'string') {
-        head[4] = BIG_BYTES;
-        body = v;
+        kind = BIG_BYTES;
+        len = v.length;
       } else if ((v as unknown as WellFormed).isWellFormed()) {
-        head[4] = BIG_UTF8;
-        body = Buffer.from(v, 'utf8');
+        kind = BIG_UTF8;
+        len = Buffer.byteLength(v, 'utf8');
       } else {
-        head[4] = BIG_UTF16;
-        body = Buffer.from(v, 'utf16le');
+        kind = BIG_UTF16;
+        len = 2 * v.length;
       }
-      head.writeUInt32LE(k, 0);
-      head.writeUInt32LE(body.length, 5);
-      (parts ??= []).push(head, body);
+      (bigs ??= []).push({ tag: k, kind, v, len });
+      total += BIG_HEAD + len;
       o[k] = BIG_MARK;
       return;
     }
     o[k] = encodeValue(k, v);
   });
-  return { text: JSON.stringify(o), big: parts ? Buffer.concat(parts) : null };
+  let big: Buffer | null = null;
+  if (bigs) {
+    big = Buffer.allocUnsafe(total);
+    let p = 0;
+    for (const b of bigs as Array<{ tag: number; kind: number; v: string | Buffer; len: number }>) {
+      big.writeUInt32LE(b.tag, p);
+      big[p + 4] = b.kind;
+      big.writeUInt32LE(b.len, p + 5);
+      p += BIG_HEAD;
+      if (typeof b.v !== 'string') b.v.copy(big, p);
+      else big.write(b.v, p, b.len, b.kind === BIG_UTF8 ? 'utf8' : 'utf16le');
+      p += b.len;
+    }
+  }
+  return { text: JSON.stringify(o), big };
 }
 
 /** The large values of a `big` column by tag; a damaged tail (an entry longer than what is left) is ignored. */
