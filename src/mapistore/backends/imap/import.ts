@@ -87,17 +87,20 @@ type WithNamed = { named?: TnefNamedValue[] };
 /** Makes the message of one IMAP message in folder `fid`; never throws for bad message bytes. */
 export async function importMessage(mb: MailboxStore, fid: bigint, input: ImportInput): Promise<ImportResult> {
   const { msg, warnings } = await prepareImport(mb, fid, input);
-  if (msg) {
-    try {
-      return { mid: await msg.save(), warnings, fallback: false };
-    } catch (e) {
-      if (!(e instanceof StoreError)) throw e;
-      warnings.push(refusedBy(e));
-    } finally {
-      // saved or not, this copy is done with: the store stops tracking it (and its converted values) now, not at
-      // some later full GC (a mirror imports thousands in a row)
-      await msg.discard();
-    }
+  return msg ? saveOrFallback(mb, fid, input, msg, warnings) : importFallback(mb, fid, input, warnings);
+}
+
+/** Saves a message of prepareImport and discards the copy; when the store refuses it, the raw-MIME fallback instead. */
+export async function saveOrFallback(mb: MailboxStore, fid: bigint, input: ImportInput, msg: MessageObject, warnings: string[]): Promise<ImportResult> {
+  try {
+    return { mid: await msg.save(), warnings, fallback: false };
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    warnings.push(refusedBy(e));
+  } finally {
+    // saved or not, this copy is done with: the store stops tracking it (and its converted values) now, not at
+    // some later full GC (a mirror imports thousands in a row)
+    await msg.discard();
   }
   return importFallback(mb, fid, input, warnings);
 }
@@ -140,7 +143,7 @@ export async function prepareImport(mb: MailboxStore, fid: bigint, input: Import
 }
 
 /** The warning for a converted message the store refused (it is then kept as raw MIME). */
-export function refusedBy(e: StoreError): string {
+function refusedBy(e: StoreError): string {
   return `the store refused the converted message (${e.code}: ${e.message})`;
 }
 

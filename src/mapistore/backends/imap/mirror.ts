@@ -38,7 +38,7 @@ import { eidGlobcnt } from '../../../mapi/ids.js';
 import { SEC, StoreError } from '../../errors.js';
 import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
 import { dropMirroredMessages, fidOf, folderState, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
-import { flagBits, flagProps, importFallback, prepareImport, refusedBy, type ImportInput, type ImportResult } from './import.js';
+import { flagBits, flagProps, importFallback, prepareImport, saveOrFallback, type ImportInput, type ImportResult } from './import.js';
 
 export interface FolderSyncResult {
   /** Messages created locally. */
@@ -308,30 +308,20 @@ export class ImapMirror {
           for (const p of todo) await p.msg.discard();
           throw e;
         }
-        // one of them cannot be stored with the others: each on its own, as importMessage does
+        // one of them cannot be stored with the others: each on its own (a refused one kept as raw MIME)
         log.debug({ user: this.ctx.username, mailbox: row.imapName, err: e.message }, 'IMAP mirror: a group save failed; saving its messages one by one');
       }
-      for (const [k, p] of todo.entries()) {
-        let r: ImportResult;
-        let cn: bigint | null = null;
-        try {
-          if (saved) {
-            r = { mid: saved[k]!.mid, warnings: p.warnings, fallback: false };
-            cn = saved[k]!.cn;
-          } else {
-            try {
-              r = { mid: await p.msg.save(), warnings: p.warnings, fallback: false };
-            } catch (e) {
-              if (!(e instanceof StoreError)) throw e;
-              p.warnings.push(refusedBy(e));
-              r = await importFallback(mb, fid, p.input, p.warnings);
-            }
-          }
-        } finally {
-          // saved or not, the copy is done with: the store stops tracking it now (see importMessage)
-          await p.msg.discard();
+      let done = 0; // copies discarded so far (saveOrFallback discards its own, whatever happens)
+      try {
+        for (const [k, p] of todo.entries()) {
+          const got = saved?.[k];
+          done = k + 1;
+          if (got) await p.msg.discard();
+          const r: ImportResult = got ? { mid: got.mid, warnings: p.warnings, fallback: false } : await saveOrFallback(mb, fid, p.input, p.msg, p.warnings);
+          await record(p.m, p.input.source, p.input.flags, r, got ? got.cn : null);
         }
-        await record(p.m, p.input.source, p.input.flags, r, cn);
+      } finally {
+        for (const p of todo.slice(done)) await p.msg.discard();
       }
     };
     // one local transaction for the batch (LocalMailbox.writeBatch): the index rows below are written after it
