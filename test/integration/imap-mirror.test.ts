@@ -439,6 +439,10 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
     expect(warn.length).toBe(1);
     const rows = await mb.contentsRows(fid, { tags: [T.Subject] });
     expect(rows.map((x) => x.props.get(T.Subject)).sort()).toEqual(['', 'after', 'before']);
+    // MIDs in UID order: the raw-MIME one is stored after the converted message before it, not ahead of it
+    const g = await imap.folderById(eidGlobcnt(fid));
+    const byUid = (await imap.messagesInFolder(eidGlobcnt(fid), g!.uidvalidity)).sort((a, b) => a.uid - b.uid);
+    expect(byUid.map((x) => x.globcnt)).toEqual([...byUid.map((x) => x.globcnt)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
     const broken = rows.find((x) => x.props.get(T.Subject) === '')!;
     const got = await loadMessage(await mb.openMessage(broken.id));
     expect(got.attachments.length).toBe(1);

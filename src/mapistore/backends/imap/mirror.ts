@@ -281,7 +281,7 @@ export class ImapMirror {
     if (fetched.length === 0) return uids[uids.length - 1] ?? 0;
     let max = 0;
     const rows: ImapMessageRow[] = [];
-    const record = async (m: FetchMessageObject, source: Buffer, flags: number, r: ImportResult, knownCn: bigint | null): Promise<void> => {
+    const record = async (m: FetchMessageObject, input: ImportInput, r: ImportResult, knownCn: bigint | null): Promise<void> => {
       if (r.fallback) {
         result.failed++;
         log.warn({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message could not be converted; mirrored as raw MIME');
@@ -289,7 +289,7 @@ export class ImapMirror {
         log.debug({ user: this.ctx.username, mailbox: row.imapName, uid: m.uid, warnings: r.warnings }, 'IMAP message converted with warnings');
       }
       const cn = eidGlobcnt(knownCn ?? (await mb.messageChangeInfo(r.mid)).cn);
-      rows.push({ folderGlobcnt: g, uidvalidity: row.uidvalidity, uid: m.uid, globcnt: eidGlobcnt(r.mid), modseq: m.modseq ?? 0n, cn, readCn: cn, flags, size: m.size ?? source.length });
+      rows.push({ folderGlobcnt: g, uidvalidity: row.uidvalidity, uid: m.uid, globcnt: eidGlobcnt(r.mid), modseq: m.modseq ?? 0n, cn, readCn: cn, flags: input.flags, size: m.size ?? input.source.length });
       result.added++;
     };
     // converted messages wait in groups of SAVE_GROUP and are stored together (MailboxStore.saveNewMessages: one
@@ -318,7 +318,7 @@ export class ImapMirror {
           done = k + 1;
           if (got) await p.msg.discard();
           const r: ImportResult = got ? { mid: got.mid, warnings: p.warnings, fallback: false } : await saveOrFallback(mb, fid, p.input, p.msg, p.warnings);
-          await record(p.m, p.input.source, p.input.flags, r, got ? got.cn : null);
+          await record(p.m, p.input, r, got ? got.cn : null);
         }
       } finally {
         for (const p of todo.slice(done)) await p.msg.discard();
@@ -337,7 +337,9 @@ export class ImapMirror {
           const input: ImportInput = { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags };
           const p = await prepareImport(mb, fid, input);
           if (!p.msg) {
-            await record(m, m.source, flags, await importFallback(mb, fid, input, p.warnings), null);
+            // the messages before it first, so that MIDs and CNs keep the fetch order
+            await flush();
+            await record(m, input, await importFallback(mb, fid, input, p.warnings), null);
             continue;
           }
           group.push({ m, input, msg: p.msg, warnings: p.warnings });
