@@ -427,8 +427,8 @@ export interface MailboxStore {
    * saved, no ICS tracking) in one transaction, their MIDs and CNs allocated as a range; the IMAP mirror's batches.
    * Each message is stored as its own save() would store it, with an objectCreated event each and one ObjectModified
    * of the folder (the counts after the batch). All or nothing: a StoreError stores none (the caller may save them one
-   * by one), and a message that cannot be saved this way (a blob-backed stream value) fails the call the same way.
-   * Returns each message's MID and CN in order.
+   * by one), and a message that cannot be saved this way (saved before, of another folder, given twice, a blob-backed
+   * stream value) fails the call the same way. Returns each message's MID and CN in order.
    */
   saveNewMessages?(fid: bigint, messages: readonly MessageObject[]): Promise<{ mid: bigint; cn: bigint }[]>;
   /** A new message object in `fid` (RopCreateMessage): invisible in contents tables until save(). */

@@ -167,8 +167,9 @@ describe('LocalMailbox.saveNewMessages', () => {
     await saved.save();
     const foreign = await build(mb, other.fid, { subject: 'foreign', body: '', read: false, recipients: [], attachments: [] });
     const before = await count();
-    for (const bad of [saved, foreign]) {
-      const e = await mb.saveNewMessages(f.fid, [fresh, bad]).catch((x: unknown) => x);
+    // a message saved before, one of another folder, the same object twice
+    for (const group of [[fresh, saved], [fresh, foreign], [fresh, fresh]]) {
+      const e = await mb.saveNewMessages(f.fid, group).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(StoreError);
       expect((e as StoreError).code).toBe('OC_STORE_NOT_BATCHABLE');
       expect(await count()).toBe(before);

@@ -840,8 +840,10 @@ export async function saveNewMessages(mb: LocalMailbox, fid: bigint, msgs: reado
   const f = mb.folderKey(fid);
   if (msgs.length === 0) return [];
   const rows: NewRowData[] = [];
+  const seen = new Set<MessageObject>();
   for (const m of msgs) {
-    const d = m instanceof LocalMessage ? m.newRowData(mb) : null;
+    const d = m instanceof LocalMessage && !seen.has(m) ? m.newRowData(mb) : null;
+    seen.add(m);
     if (!d || d.fid !== fid) throw new StoreError('OC_STORE_NOT_BATCHABLE', SEC.InvalidParam, 'a message of the batch cannot be saved with the others');
     rows.push(d);
   }
