@@ -18,7 +18,7 @@ import type {
 import { MSGFLAG_HASATTACH, PidTagHasAttachments, messageProps, messagePropsOf } from './computed.js';
 import { MESSAGE_COMPUTED, REPL_ID, deleteSameId, eid, g2n, messageSize, toMap } from './helpers.js';
 import type { LocalMailbox } from './mailbox.js';
-import { copyContent, dropContent } from './objects.js';
+import { copyContent, dropContent, insertNewRows } from './objects.js';
 import type { FolderRow, MessageRow } from './schema.js';
 import { FOLDER_SEARCH } from '../../types.js';
 import * as ev from './events-emit.js';
@@ -69,21 +69,8 @@ export async function bulkInsertMessages(mb: LocalMailbox, fid: bigint, messages
   const prepared = messages.map((m) => prepareMessage(m));
   mb.cache = { next: 0n, end: 0n };
   const g = await mb.index.allocate(2 * messages.length);
-  const now = Date.now();
-  const out: bigint[] = [];
-  mb.write(() => {
-    prepared.forEach((p, i) => {
-      const mid = g + BigInt(2 * i);
-      const cn = mid + 1n;
-      const s = encodeStored(p.props);
-      mb.st.insMessage.run(g2n(mid), f.fid, messages[i]?.associated ? 1 : 0, p.read ? 1 : 0, g2n(cn), now, now,
-        pclAfterChange(null, mb.replGuid, cn), p.size, s.text, s.big);
-      out.push(eid(mid));
-    });
-    mb.noteCn(g + BigInt(2 * messages.length - 1));
-  });
-  ev.messagesCreated(mb, fid, out, (i) => messages[i]?.associated ?? false);
-  return out;
+  const rows = prepared.map((p, i) => ({ assoc: messages[i]?.associated ?? false, read: p.read, size: p.size, stored: encodeStored(p.props), content: null }));
+  return insertNewRows(mb, fid, f.fid, g, rows).map((o) => o.mid);
 }
 
 export async function messageExists(mb: LocalMailbox, mid: bigint): Promise<boolean> {

@@ -821,14 +821,7 @@ class LocalAttachment extends LocalPropObject implements AttachmentObject {
 
 // ---------------------------------------------------------------- entry points (LocalMailbox)
 
-interface NewRowData {
-  fid: bigint;
-  assoc: boolean;
-  read: boolean;
-  size: number;
-  stored: StoredProps;
-  content: string;
-}
+type NewRowData = NewRow & { fid: bigint };
 
 /**
  * MailboxStore.saveNewMessages (called in the mailbox's serial chain): new messages of one folder stored as their
@@ -847,20 +840,38 @@ export async function saveNewMessages(mb: LocalMailbox, fid: bigint, msgs: reado
     if (!d || d.fid !== fid) throw new StoreError('OC_STORE_NOT_BATCHABLE', SEC.InvalidParam, 'a message of the batch cannot be saved with the others');
     rows.push(d);
   }
-  const g = await mb.ids(2 * rows.length);
+  const out = insertNewRows(mb, fid, f.fid, await mb.ids(2 * rows.length), rows);
+  msgs.forEach((m, i) => (m as LocalMessage).markSaved(g2n(eidGlobcnt(out[i]!.mid)), g2n(eidGlobcnt(out[i]!.cn))));
+  return out;
+}
+
+/** A new message row for insertNewRows; `content` the message_content JSON (null: no recipients or attachments row). */
+export interface NewRow {
+  assoc: boolean;
+  read: boolean;
+  size: number;
+  stored: StoredProps;
+  content: string | null;
+}
+
+/**
+ * Stores new messages of folder `fid` (folder row GLOBCNT `fidG`) from GLOBCNT `g` on, MID g + 2i and CN g + 2i + 1 as
+ * save() lays them out, in one transaction with one last-CN update; then an objectCreated per message and one
+ * ObjectModified of the folder. saveNewMessages and bulkInsertMessages.
+ */
+export function insertNewRows(mb: LocalMailbox, fid: bigint, fidG: number, g: bigint, rows: readonly NewRow[]): { mid: bigint; cn: bigint }[] {
   const now = Date.now();
+  const base = g2n(g);
   const content = mb.sql('INSERT OR REPLACE INTO message_content (mid, data) VALUES (?, ?)');
   mb.write(() => {
     rows.forEach((r, i) => {
-      const mid = g2n(g) + 2 * i;
-      const cn = BigInt(mid + 1);
-      mb.st.insMessage.run(mid, f.fid, r.assoc ? 1 : 0, r.read ? 1 : 0, mid + 1, now, now, pclAfterChange(null, mb.replGuid, cn), r.size, r.stored.text, r.stored.big);
-      content.run(mid, r.content);
+      const mid = base + 2 * i;
+      mb.st.insMessage.run(mid, fidG, r.assoc ? 1 : 0, r.read ? 1 : 0, mid + 1, now, now, pclAfterChange(null, mb.replGuid, BigInt(mid + 1)), r.size, r.stored.text, r.stored.big);
+      if (r.content !== null) content.run(mid, r.content);
     });
     mb.noteCn(g + BigInt(2 * rows.length - 1));
   });
-  const out = rows.map((_, i) => ({ mid: eid(g2n(g) + 2 * i), cn: eid(g2n(g) + 2 * i + 1) }));
-  msgs.forEach((m, i) => (m as LocalMessage).markSaved(g2n(g) + 2 * i, g2n(g) + 2 * i + 1));
+  const out = rows.map((_, i) => ({ mid: eid(base + 2 * i), cn: eid(base + 2 * i + 1) }));
   ev.messagesCreated(mb, fid, out.map((o) => o.mid), (i) => rows[i]!.assoc);
   return out;
 }

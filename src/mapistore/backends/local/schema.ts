@@ -1,8 +1,8 @@
 // Tables of the embedded backend: one SQLite file per mailbox (`dataDir/mailboxes/<mailboxGuid>.sqlite`).
 // IDs are GLOBCNTs (replica 1 implied); times are milliseconds since 1970 (FILETIME computed on read);
 // properties are one JSON text per object (propcodec.ts), a message's large strings and binaries beside it in
-// messages.big (propcodec.ts encodeStored; added to older files by addBigColumn). Recipients, attachments and large-value blobs
-// (message_content, blobs, blob_chunks) are declared in blobs.ts and join the messages table by mid.
+// messages.big (propcodec.ts encodeStored; added to older files by addBigColumn). Recipients, attachments and
+// large-value blobs (message_content, blobs, blob_chunks) are declared in blobs.ts and join the messages table by mid.
 export const LOCAL_SCHEMA_VERSION = 1;
 
 export const LOCAL_SCHEMA = `
