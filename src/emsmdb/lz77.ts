@@ -8,9 +8,9 @@
 // loops longer than the input and output sizes allow. As Windows' decoder does, it stops as soon as the output is
 // full; whatever follows (normally the end bit and the padding of the last flag word) is not looked at.
 //
-// compress() keeps hash chains over 3-byte prefixes in the 8 KiB window (tables reused between calls, invalidated
-// by moving a base offset instead of clearing them), searches a bounded number of candidates, does one step of lazy
-// matching for short matches, and strides through incompressible stretches (Lz77Tuning says how much of each).
+// compress() keeps hash chains over 4-byte prefixes in the 8 KiB window (tables reused between calls, invalidated
+// by moving a base offset instead of clearing them), searches a bounded number of candidates, parses greedily, and
+// strides through incompressible stretches (Lz77Tuning says how much of each).
 // Matches are capped at 0xFFFF + 3 bytes, the longest the 16-bit form holds, so peers that lack the 32-bit form
 // (MS-OXCRPC never produces it) can read every stream.
 import { EmsmdbEncodeError, Lz77Error } from './errors.js';
@@ -149,10 +149,6 @@ export interface Lz77Tuning {
   maxChain: number;
   /** Stop searching once a match this long is found. */
   niceMatch: number;
-  /** Try a match one byte later only while the current one is shorter than this (0: greedy parsing). */
-  lazyBelow: number;
-  /** Candidates examined for that look-ahead. */
-  lazyChain: number;
   /** Index every position inside matches up to this long; longer ones every insertStride-th and at their last 3. */
   maxInsert: number;
   /** Inside a match longer than maxInsert, index every this-many positions (0: none but the last three). */
@@ -184,8 +180,11 @@ export interface Lz77Tuning {
 // mail text in 32 KiB payloads, one tuning per process, best of 8 passes, 3 processes each: 111-113 -> 137-146 MB/s
 // at the same ratio (0.438; chains of 2 alone with the 13-bit hash gave 0.444); bench corpus 238 -> 275-296 MB/s,
 // ratio 0.40 either way; in CPU profiles of the IMAP bench's first sync of 10,000 messages LZ77 took 878-1104 ms
-// against 1251 ms.
-export const LZ77_DEFAULT_TUNING: Readonly<Lz77Tuning> = { maxChain: 2, niceMatch: 32, lazyBelow: 0, lazyChain: 2, maxInsert: 6, insertStride: 16, skipShift: 5 };
+// against 1251 ms. Then (2026-11-28) the search written inside the main loop instead of a function returning a packed
+// length and distance, and the lazy matching (off by default since issue 4) dropped: byte-identical output (1,572
+// inputs and tunings), 8-bit pseudo-English mail in 32,000-byte payloads 44-46 -> 51-58 MB/s (median of 10 CPU-time
+// passes, 4 processes alternating, a slow day: the bench's copy loop at 190 MB/s).
+export const LZ77_DEFAULT_TUNING: Readonly<Lz77Tuning> = { maxChain: 2, niceMatch: 32, maxInsert: 6, insertStride: 16, skipShift: 5 };
 
 // Shared between calls (compress() is synchronous). A table entry is position + base; entries below this call's
 // base belong to earlier calls and read as "empty".
@@ -204,53 +203,14 @@ export function compressBound(n: number): number {
 }
 
 /**
- * Longest match for `src[p..]` among at most `chain` chained earlier positions; inserts p into the chains.
- * Returns (length << 13) | (distance - 1), length < MIN_MATCH meaning none. Needs p + 4 <= n: candidates are
- * found by a hash of 4 bytes and checked with one 32-bit compare (3-byte matches, which MS-XCA allows, are given up:
- * +1% of output on the bench corpus for about +20% of speed).
+ * MS-XCA 2.3 Plain LZ77 compression. Any valid stream is acceptable to peers; this one favours speed.
+ *
+ * Candidates for position p come from a hash of its 4 bytes and are checked with one 32-bit compare (3-byte matches,
+ * which MS-XCA allows, are given up: +1% of output on the bench corpus for about +20% of speed); the longest of at
+ * most maxChain candidates is taken at once (greedy parsing).
  */
-function findMatch(src: Uint8Array, dv: DataView, p: number, n: number, chain: number, nice: number, head: Int32Array, prev: Int32Array, b: number): number {
-  const w0 = dv.getInt32(p, true);
-  const h = Math.imul(w0, HASH_MUL) >>> HASH_SHIFT;
-  let cand = head[h]! - b;
-  head[h] = p + b;
-  prev[p & WMASK] = cand + b;
-  let maxLen = n - p;
-  if (maxLen > MAX_MATCH) maxLen = MAX_MATCH;
-  let best = MIN_MATCH - 1;
-  let bestDist = 1;
-  while (cand >= 0 && chain-- > 0) {
-    const d = p - cand;
-    if (d > WINDOW) break;
-    if (src[cand + best] === src[p + best] && dv.getInt32(cand, true) === w0) {
-      // 4 bytes at a time; the first differing byte of a word is its lowest set bit of the XOR (little-endian)
-      let l = 4;
-      for (;;) {
-        if (l + 4 > maxLen) {
-          while (l < maxLen && src[cand + l] === src[p + l]) l++;
-          break;
-        }
-        const x = dv.getInt32(cand + l, true) ^ dv.getInt32(p + l, true);
-        if (x !== 0) {
-          l += (31 - Math.clz32(x & -x)) >>> 3;
-          break;
-        }
-        l += 4;
-      }
-      if (l > best) {
-        best = l;
-        bestDist = d;
-        if (l >= nice || l >= maxLen) break;
-      }
-    }
-    cand = prev[cand & WMASK]! - b;
-  }
-  return (best << 13) | (bestDist - 1);
-}
-
-/** MS-XCA 2.3 Plain LZ77 compression. Any valid stream is acceptable to peers; this one favours speed. */
 export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DEFAULT_TUNING): Buffer {
-  const { maxChain, niceMatch, lazyBelow, lazyChain, maxInsert, skipShift } = tuning;
+  const { maxChain, niceMatch, maxInsert, skipShift } = tuning;
   const insertStride = tuning.insertStride ?? 0;
   if (src.length > MAX_COMPRESS_INPUT) {
     throw new EmsmdbEncodeError('OC_LZ77_INPUT_TOO_LARGE', `LZ77 input of ${src.length} bytes (positions must stay 31-bit)`, { length: src.length });
@@ -281,39 +241,51 @@ export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DE
   let half = -1; // byte whose high nibble is free for the next long match
   const lastHashable = n - 4; // positions > this cannot start a 4-byte prefix (the hash covers 4 bytes)
   let p = 0;
-  let len = 0; // a match found ahead for position p (lazy step), else 0
-  let dist = 0;
-  let pending = false;
-  let nextIns = 0; // positions below this are in the hash chains
 
-  while (p < n) {
-    if (!pending) {
-      if (p <= lastHashable) {
-        const m = findMatch(src, dv, p, n, maxChain, niceMatch, head, prev, b);
-        len = m >>> 13;
-        dist = (m & 0x1fff) + 1;
-        nextIns = p + 1;
-      } else {
-        len = 0;
+  while (p <= lastHashable) {
+    // The longest match for src[p..] among at most maxChain chained earlier positions; p joins the chains. (One loop
+    // with the search inside it, not a function returning a packed length and distance: ~10-15% faster.)
+    const w0 = dv.getInt32(p, true);
+    const h = Math.imul(w0, HASH_MUL) >>> HASH_SHIFT;
+    let cand = head[h]! - b;
+    head[h] = p + b;
+    prev[p & WMASK] = cand + b;
+    let maxLen = n - p;
+    if (maxLen > MAX_MATCH) maxLen = MAX_MATCH;
+    let len = 0;
+    let dist = 0;
+    let chain = maxChain;
+    while (cand >= 0 && chain-- > 0) {
+      const d = p - cand;
+      if (d > WINDOW) break;
+      // (a candidate must beat the best so far: its byte at that length is looked at first)
+      if ((len === 0 || src[cand + len] === src[p + len]) && dv.getInt32(cand, true) === w0) {
+        // 4 bytes at a time; the first differing byte of a word is its lowest set bit of the XOR (little-endian)
+        let l = 4;
+        for (;;) {
+          if (l + 4 > maxLen) {
+            while (l < maxLen && src[cand + l] === src[p + l]) l++;
+            break;
+          }
+          const x = dv.getInt32(cand + l, true) ^ dv.getInt32(p + l, true);
+          if (x !== 0) {
+            l += (31 - Math.clz32(x & -x)) >>> 3;
+            break;
+          }
+          l += 4;
+        }
+        if (l > len) {
+          len = l;
+          dist = d;
+          if (l >= niceMatch || l >= maxLen) break;
+        }
       }
+      cand = prev[cand & WMASK]! - b;
     }
-    pending = false;
-    if (len >= MIN_MATCH && len < lazyBelow && p + 1 <= lastHashable) {
-      const m = findMatch(src, dv, p + 1, n, lazyChain, niceMatch, head, prev, b);
-      nextIns = p + 2;
-      if (m >>> 13 > len) {
-        // literal now, the longer match from p + 1 next
-        len = m >>> 13;
-        dist = (m & 0x1fff) + 1;
-        pending = true;
-      }
-    }
-    if (len < MIN_MATCH || pending) {
-      let k = 1;
-      if (!pending) {
-        k += ++misses >>> skipLimit;
-        if (k > n - p) k = n - p;
-      }
+    if (len === 0) {
+      // literals: one, or more after a long run without matches
+      let k = 1 + (++misses >>> skipLimit);
+      if (k > n - p) k = n - p;
       while (k-- > 0) {
         out[op++] = src[p++]!;
         flags <<= 1;
@@ -374,27 +346,38 @@ export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DE
       flagPos = op;
       op += 4;
     }
-    // Index the positions the match covers (p and, after a lazy look, p + 1 are already in).
+    // Index the positions the match covers (p is already in).
     const end = p + len;
     const stop = end - 1 < lastHashable ? end - 1 : lastHashable;
-    let i = nextIns;
+    let i = p + 1;
     if (len > maxInsert) {
       // a long match: every insertStride-th position, then its last three
       const tail = end - 3 < stop + 1 ? end - 3 : stop + 1;
       if (insertStride > 0) for (; i < tail; i += insertStride) {
-        const h = Math.imul(dv.getInt32(i, true), HASH_MUL) >>> HASH_SHIFT;
-        prev[i & WMASK] = head[h]!;
-        head[h] = i + b;
+        const hi = Math.imul(dv.getInt32(i, true), HASH_MUL) >>> HASH_SHIFT;
+        prev[i & WMASK] = head[hi]!;
+        head[hi] = i + b;
       }
       // (every position the loop indexed is below end - 3: none is indexed twice)
-      i = end - 3 > nextIns ? end - 3 : nextIns;
+      i = end - 3 > p + 1 ? end - 3 : p + 1;
     }
     for (; i <= stop; i++) {
-      const h = Math.imul(dv.getInt32(i, true), HASH_MUL) >>> HASH_SHIFT;
-      prev[i & WMASK] = head[h]!;
-      head[h] = i + b;
+      const hi = Math.imul(dv.getInt32(i, true), HASH_MUL) >>> HASH_SHIFT;
+      prev[i & WMASK] = head[hi]!;
+      head[hi] = i + b;
     }
     p = end;
+  }
+  // The last (at most 3) bytes cannot start a match.
+  while (p < n) {
+    out[op++] = src[p++]!;
+    flags <<= 1;
+    if (++flagCount === 32) {
+      odv.setInt32(flagPos, flags, true);
+      flagCount = 0;
+      flagPos = op;
+      op += 4;
+    }
   }
   // Terminating 1 bit(s): the unused bits of the last flag word are set (a full word if none is left).
   if (flagCount === 0) flags = -1;
