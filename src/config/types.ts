@@ -209,6 +209,8 @@ export interface ImapConfig {
   logonSyncSeconds: number;
   /** One connection per open mailbox IDLEs on INBOX for immediate change pickup. */
   idle: boolean;
+  /** Bytes of messages (RFC822.SIZE) one UID FETCH of the mirror brings at most (a larger message comes alone). */
+  fetchBatchBytes: number;
 }
 
 /** The LDAP provider's settings; filters and attribute names are filled in from the preset of `schema`. */

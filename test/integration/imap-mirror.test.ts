@@ -18,7 +18,7 @@ import { mimeToMapi } from '../../src/mime/to-mapi.js';
 import { ImapCredentials } from '../../src/mapistore/backends/imap/credentials.js';
 import { folderState } from '../../src/mapistore/backends/imap/folders.js';
 import { PidTagFlagStatus, PidTagLastVerbExecuted, importMessage, rawSubject } from '../../src/mapistore/backends/imap/import.js';
-import { ImapMirror, uidSet } from '../../src/mapistore/backends/imap/mirror.js';
+import { ImapMirror, sizedBatches, uidSet } from '../../src/mapistore/backends/imap/mirror.js';
 import { ImapPool } from '../../src/mapistore/backends/imap/pool.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
@@ -69,6 +69,8 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
   let admin: ImapFlow;
   /** UID FETCH commands that fetched bodies, counted on the pool's connections. */
   let bodyFetches = 0;
+  /** UID and RFC822.SIZE of the messages of each body FETCH, in the order sent. */
+  const bodyFetchSizes: { uid: number; size: number }[][] = [];
   /** When set: the body FETCH that brings the count down to 0 fails (a connection lost mid-folder). */
   let failBodyFetchIn: number | null = null;
   /** SELECT/EXAMINE commands sent by the pool's connections, per mailbox. */
@@ -92,7 +94,9 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
           await new Promise((r) => setTimeout(r, 10));
           throw new Error('injected: connection lost during UID FETCH');
         }
-        return orig(range, query as Parameters<typeof orig>[1], options as Parameters<typeof orig>[2]);
+        const got = await orig(range, query as Parameters<typeof orig>[1], options as Parameters<typeof orig>[2]);
+        if (query.source) bodyFetchSizes.push(got.map((m) => ({ uid: m.uid, size: m.size ?? 0 })));
+        return got;
       }) as typeof c.fetchAll;
       const open = c.mailboxOpen.bind(c);
       c.mailboxOpen = ((p: string, o?: Parameters<typeof open>[1]) => {
@@ -423,6 +427,36 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
     for (const row of rows) expect(row.cn).toBe(eidGlobcnt((await mb.messageChangeInfo(mirrorMid(row.globcnt))).cn));
   });
 
+  it('bounds each body FETCH by the sizes of its messages: a message over the limit alone, the others up to it', async () => {
+    await admin.mailboxCreate('Sized');
+    await mirror.syncHierarchy();
+    const fid = await fidOf('Sized');
+    // 40 messages of 2-60 KB and two of ~300 KB; at most 100,000 bytes and 25 messages per FETCH
+    const big = new Set([7, 20]);
+    for (let i = 0; i < 42; i++) {
+      const kb = big.has(i) ? 300 : 2 + ((i * 17) % 59);
+      await admin.append('Sized', Buffer.from(`Subject: sized ${i}\r\n\r\n${`${'x'.repeat(76)}\r\n`.repeat(Math.ceil((kb * 1024) / 78))}`));
+    }
+    const sized = new ImapMirror({ mailbox: mb, pool, username: 'alice', log: pino({ level: 'silent' }), batchSize: 25, batchBytes: 100_000 });
+    bodyFetchSizes.length = 0;
+    const r = await sized.syncFolder(fid);
+    expect(r).toEqual({ added: 42, changed: 0, deleted: 0, fetchedBodies: 42, failed: 0, full: true });
+    const batches = bodyFetchSizes.map((b) => [...b].sort((x, y) => x.uid - y.uid)).reverse(); // a whole folder: newest batch first
+    const sum = (b: { size: number }[]): number => b.reduce((n, m) => n + m.size, 0);
+    expect(batches.flat().map((m) => m.uid)).toEqual([...batches.flat().map((m) => m.uid)].sort((a, b) => a - b));
+    expect(batches.flat()).toHaveLength(42);
+    for (const b of batches) {
+      expect(b.length).toBeLessThanOrEqual(25);
+      if (b.length > 1) expect(sum(b)).toBeLessThanOrEqual(100_000);
+    }
+    // the two large messages came alone, and no batch stopped before it had to
+    expect(batches.filter((b) => b.length === 1 && b[0]!.size > 100_000)).toHaveLength(2);
+    for (let i = 0; i + 1 < batches.length; i++) expect(batches[i]!.length === 25 || sum(batches[i]!) + batches[i + 1]![0]!.size > 100_000).toBe(true);
+    expect(batches.length).toBeGreaterThan(8);
+    const subjects = (await mb.contentsRows(fid, { tags: [T.Subject] })).map((x) => x.props.get(T.Subject) as string).sort();
+    expect(subjects).toEqual(Array.from({ length: 42 }, (_, i) => `sized ${i}`).sort());
+  });
+
   it('mirrors a broken message as raw MIME with a warning, and the rest of its batch', async () => {
     await admin.mailboxCreate('Broken');
     await mirror.syncHierarchy();
@@ -604,6 +638,29 @@ describe('mirror helpers (properties)', () => {
     } finally {
       await st.close();
     }
+  });
+
+  it('sizedBatches keeps the order, bounds each batch by count and by bytes (a larger UID alone), and cuts only where it must', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 5000 }), { maxLength: 200 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 20000 }),
+        (sizes, maxCount, maxBytes) => {
+          const uids = sizes.map((_, i) => i + 1);
+          const sizeOf = (u: number): number => sizes[u - 1]!;
+          const out = sizedBatches(uids, sizeOf, maxCount, maxBytes);
+          expect(out.flat()).toEqual(uids);
+          const bytes = (b: number[]): number => b.reduce((n, u) => n + sizeOf(u), 0);
+          for (const b of out) {
+            expect(b.length).toBeGreaterThan(0);
+            expect(b.length).toBeLessThanOrEqual(maxCount);
+            if (b.length > 1) expect(bytes(b)).toBeLessThanOrEqual(maxBytes);
+          }
+          for (let i = 0; i + 1 < out.length; i++) expect(out[i]!.length === maxCount || bytes(out[i]!) + sizeOf(out[i + 1]![0]!) > maxBytes).toBe(true);
+        },
+      ),
+    );
   });
 
   it('uidSet is a compact sequence-set naming exactly the UIDs', () => {

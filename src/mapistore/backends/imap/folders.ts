@@ -44,6 +44,8 @@ export interface MirrorOptions {
   log: Logger;
   /** Messages per UID FETCH of new messages (default 200). */
   batchSize?: number;
+  /** Message bytes (RFC822.SIZE) per UID FETCH of new messages; a larger message is fetched alone (default 16 MiB). */
+  batchBytes?: number;
 }
 
 /** The shared state of the mirror's halves (folders.ts, mirror.ts). */
@@ -54,6 +56,7 @@ export interface MirrorContext {
   username: string;
   log: Logger;
   batchSize: number;
+  batchBytes: number;
   /** Set when the mailbox closes: a running fetch of new messages stops at its next batch (ImapMirror.stop). */
   stopped: boolean;
 }
@@ -65,7 +68,9 @@ export function mirrorContext(o: MirrorOptions): MirrorContext {
   }
   const batchSize = o.batchSize ?? 200;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new StoreError('OC_IMAP_CONFIG', SEC.InvalidParam, `bad IMAP fetch batch size ${batchSize}`);
-  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize, stopped: false };
+  const batchBytes = o.batchBytes ?? 16 * 1024 * 1024;
+  if (!Number.isSafeInteger(batchBytes) || batchBytes < 1) throw new StoreError('OC_IMAP_CONFIG', SEC.InvalidParam, `bad IMAP fetch batch byte limit ${batchBytes}`);
+  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize, batchBytes, stopped: false };
 }
 
 export const fidOf = (globcnt: bigint): bigint => makeEid(1, globcnt);

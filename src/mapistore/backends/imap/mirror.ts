@@ -3,10 +3,11 @@
 // folders.ts; syncFolder() brings one mirrored folder up to date:
 // - RFC 9051 2.3.1.1: a changed UIDVALIDITY (or a first sync) drops the folder's mirrored messages and fetches all;
 //   otherwise only UIDs >= the stored UIDNEXT are new (RFC 9051 2.3.1.1 strictly ascending UIDs);
-// - new messages: UID SEARCH UID <uidnext>:* for their UIDs, then UID FETCH of `batchSize` UIDs at a time with UID,
-//   FLAGS, INTERNALDATE, RFC822.SIZE, MODSEQ and BODY.PEEK[] (never a round trip per message; the next batch is
-//   fetched while this one is stored; the batches of a whole folder newest first), each made into a message by
-//   import.ts;
+// - new messages: UID SEARCH UID <uidnext>:* for their UIDs, UID FETCH (RFC822.SIZE) of those, then UID FETCH of
+//   batches of at most `batchSize` UIDs and `batchBytes` bytes (a larger message alone) with UID, FLAGS, INTERNALDATE,
+//   RFC822.SIZE, MODSEQ and BODY.PEEK[] (never a round trip per message; the next batch is fetched while this one is
+//   stored, so about two batches are held in memory; the batches of a whole folder newest first), each made into a
+//   message by import.ts;
 // - RFC 7162 3.1.4 / 3.2.5.2 (CONDSTORE, QRESYNC): UID FETCH 1:<uidnext-1> (FLAGS) (CHANGEDSINCE <HIGHESTMODSEQ>
 //   VANISHED) gives the flag changes of known messages and, as VANISHED (EARLIER), the expunged ones; when the
 //   HIGHESTMODSEQ of the SELECT equals the stored one nothing changed (RFC 7162 3.1.2.1: every change and expunge
@@ -126,6 +127,29 @@ function chunks<X>(a: readonly X[], n: number): X[][] {
   return out;
 }
 
+/**
+ * `uids` cut, in their order, into runs of at most `maxCount` UIDs whose sizes add up to at most `maxBytes`; a UID
+ * whose size alone passes maxBytes is a run of its own. (A folder of large attachments fetched 200 messages at a
+ * time would hold gigabytes.)
+ */
+export function sizedBatches(uids: readonly number[], sizeOf: (uid: number) => number, maxCount: number, maxBytes: number): number[][] {
+  const out: number[][] = [];
+  let cur: number[] = [];
+  let bytes = 0;
+  for (const u of uids) {
+    const size = sizeOf(u);
+    if (cur.length > 0 && (cur.length >= maxCount || bytes + size > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(u);
+    bytes += size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
 export class ImapMirror {
   readonly ctx: MirrorContext;
 
@@ -235,7 +259,7 @@ export class ImapMirror {
       // the next batch is fetched while this one is converted and stored (Dovecot and the network work meanwhile; one
       // batch ahead at most). The whole folder (a first sync, a UIDVALIDITY change): newest batch first, so that a
       // mailbox whose first mirror outlasts the logon (imap.logonSyncSeconds) shows its recent mail first
-      const batches = chunks(uids, this.ctx.batchSize);
+      const batches = await this.batchesOf(client, uids);
       if (from === 1) batches.reverse();
       const fetchAhead = (k: number): Promise<FetchedBatch> | null => {
         if (k >= batches.length) return null;
@@ -263,6 +287,17 @@ export class ImapMirror {
       lastSyncCn: eidGlobcnt(await this.ctx.mb.currentCn()),
     }]);
     return result;
+  }
+
+  /** New UIDs (ascending) in fetch batches bounded by count and by their RFC822.SIZE (one UID FETCH of the sizes). */
+  private async batchesOf(client: ImapFlow, uids: number[]): Promise<number[][]> {
+    if (uids.length === 0) return [];
+    // one range from the lowest to the highest: the UIDs in it are those the SEARCH found (a short command line
+    // however sparse they are)
+    const size = new Map<number, number>();
+    for (const m of await client.fetchAll(`${uids[0]}:${uids[uids.length - 1]}`, { uid: true, size: true }, { uid: true })) size.set(m.uid, m.size ?? 0);
+    // a UID gone meanwhile has no size: it costs its batch nothing, and its fetch returns nothing
+    return sizedBatches(uids, (u) => size.get(u) ?? 0, this.ctx.batchSize, this.ctx.batchBytes);
   }
 
   /** The messages of one batch of new UIDs not mirrored yet, fetched whole. */

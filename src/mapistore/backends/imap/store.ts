@@ -66,7 +66,7 @@ export class ImapStore implements Store {
 
   private async doOpen(user: MailboxOwner): Promise<ImapMailbox> {
     const local = (await this.o.local.openMailbox(user)) as LocalMailbox;
-    const mirror = new ImapMirror({ mailbox: local, pool: this.pool, username: user.username, log: this.log });
+    const mirror = new ImapMirror({ mailbox: local, pool: this.pool, username: user.username, log: this.log, batchBytes: this.o.imap.fetchBatchBytes });
     const mb = new ImapMailbox({
       local,
       mirror,
