@@ -407,9 +407,10 @@ describe('ImapStore logon and configuration', () => {
 
     it('the logon completes with the folders; the mail goes on arriving in the background, with its events', async () => {
       const { lines, log } = capture();
-      const store = new ImapStore({ local: localStore('bg'), imap: config(imapSettings(d, { idle: false, logonSyncSeconds: 0 })).imap, log, refreshMinMs: 0 });
+      const store = new ImapStore({ local: localStore('bg'), imap: config(imapSettings(d, { idle: false, logonSyncSeconds: 0, fetchBatchBytes: 65536 })).imap, log, refreshMinMs: 0 });
       try {
         const mb = (await store.openMailbox(DAVE)) as ImapMailbox;
+        expect(mb.mirror.ctx.batchBytes).toBe(65536); // imap.fetchBatchBytes reaches the mirror
         const created: bigint[] = [];
         const off = mb.events.subscribe((ev: MailboxEvent) => {
           if (ev.type === 'objectCreated' && ev.fid === mb.special.inbox && ev.mid !== undefined) created.push(ev.mid);
