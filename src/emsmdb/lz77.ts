@@ -242,48 +242,50 @@ export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DE
   const lastHashable = n - 4; // positions > this cannot start a 4-byte prefix (the hash covers 4 bytes)
   let p = 0;
 
-  while (p <= lastHashable) {
-    // The longest match for src[p..] among at most maxChain chained earlier positions; p joins the chains. (One loop
-    // with the search inside it, not a function returning a packed length and distance: ~10-15% faster.)
-    const w0 = dv.getInt32(p, true);
-    const h = Math.imul(w0, HASH_MUL) >>> HASH_SHIFT;
-    let cand = head[h]! - b;
-    head[h] = p + b;
-    prev[p & WMASK] = cand + b;
-    let maxLen = n - p;
-    if (maxLen > MAX_MATCH) maxLen = MAX_MATCH;
+  while (p < n) {
     let len = 0;
     let dist = 0;
-    let chain = maxChain;
-    while (cand >= 0 && chain-- > 0) {
-      const d = p - cand;
-      if (d > WINDOW) break;
-      // (a candidate must beat the best so far: its byte at that length is looked at first)
-      if ((len === 0 || src[cand + len] === src[p + len]) && dv.getInt32(cand, true) === w0) {
-        // 4 bytes at a time; the first differing byte of a word is its lowest set bit of the XOR (little-endian)
-        let l = 4;
-        for (;;) {
-          if (l + 4 > maxLen) {
-            while (l < maxLen && src[cand + l] === src[p + l]) l++;
-            break;
+    if (p <= lastHashable) {
+      // The longest match for src[p..] among at most maxChain chained earlier positions; p joins the chains. (One
+      // loop with the search inside it, not a function returning a packed length and distance: ~10-15% faster.)
+      const w0 = dv.getInt32(p, true);
+      const h = Math.imul(w0, HASH_MUL) >>> HASH_SHIFT;
+      let cand = head[h]! - b;
+      head[h] = p + b;
+      prev[p & WMASK] = cand + b;
+      let maxLen = n - p;
+      if (maxLen > MAX_MATCH) maxLen = MAX_MATCH;
+      let chain = maxChain;
+      while (cand >= 0 && chain-- > 0) {
+        const d = p - cand;
+        if (d > WINDOW) break;
+        // (a candidate must beat the best so far: its byte at that length is looked at first)
+        if ((len === 0 || src[cand + len] === src[p + len]) && dv.getInt32(cand, true) === w0) {
+          // 4 bytes at a time; the first differing byte of a word is its lowest set bit of the XOR (little-endian)
+          let l = 4;
+          for (;;) {
+            if (l + 4 > maxLen) {
+              while (l < maxLen && src[cand + l] === src[p + l]) l++;
+              break;
+            }
+            const x = dv.getInt32(cand + l, true) ^ dv.getInt32(p + l, true);
+            if (x !== 0) {
+              l += (31 - Math.clz32(x & -x)) >>> 3;
+              break;
+            }
+            l += 4;
           }
-          const x = dv.getInt32(cand + l, true) ^ dv.getInt32(p + l, true);
-          if (x !== 0) {
-            l += (31 - Math.clz32(x & -x)) >>> 3;
-            break;
+          if (l > len) {
+            len = l;
+            dist = d;
+            if (l >= niceMatch || l >= maxLen) break;
           }
-          l += 4;
         }
-        if (l > len) {
-          len = l;
-          dist = d;
-          if (l >= niceMatch || l >= maxLen) break;
-        }
+        cand = prev[cand & WMASK]! - b;
       }
-      cand = prev[cand & WMASK]! - b;
     }
     if (len === 0) {
-      // literals: one, or more after a long run without matches
+      // literals: one, or more after a long run without matches (the last 3 bytes cannot start a match)
       let k = 1 + (++misses >>> skipLimit);
       if (k > n - p) k = n - p;
       while (k-- > 0) {
@@ -367,17 +369,6 @@ export function compress(src: Uint8Array, tuning: Readonly<Lz77Tuning> = LZ77_DE
       head[hi] = i + b;
     }
     p = end;
-  }
-  // The last (at most 3) bytes cannot start a match.
-  while (p < n) {
-    out[op++] = src[p++]!;
-    flags <<= 1;
-    if (++flagCount === 32) {
-      odv.setInt32(flagPos, flags, true);
-      flagCount = 0;
-      flagPos = op;
-      op += 4;
-    }
   }
   // Terminating 1 bit(s): the unused bits of the last flag word are set (a full word if none is left).
   if (flagCount === 0) flags = -1;

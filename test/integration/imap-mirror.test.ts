@@ -18,7 +18,7 @@ import { mimeToMapi } from '../../src/mime/to-mapi.js';
 import { ImapCredentials } from '../../src/mapistore/backends/imap/credentials.js';
 import { folderState } from '../../src/mapistore/backends/imap/folders.js';
 import { PidTagFlagStatus, PidTagLastVerbExecuted, importMessage, rawSubject } from '../../src/mapistore/backends/imap/import.js';
-import { ImapMirror, sizedBatches, uidSet } from '../../src/mapistore/backends/imap/mirror.js';
+import { ImapMirror, uidSet } from '../../src/mapistore/backends/imap/mirror.js';
 import { ImapPool } from '../../src/mapistore/backends/imap/pool.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
@@ -641,29 +641,6 @@ describe('mirror helpers (properties)', () => {
     } finally {
       await st.close();
     }
-  });
-
-  it('sizedBatches keeps the order, bounds each batch by count and by bytes (a larger UID alone), and cuts only where it must', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.nat({ max: 5000 }), { maxLength: 200 }),
-        fc.integer({ min: 1, max: 30 }),
-        fc.integer({ min: 1, max: 20000 }),
-        (sizes, maxCount, maxBytes) => {
-          const uids = sizes.map((_, i) => i + 1);
-          const sizeOf = (u: number): number => sizes[u - 1]!;
-          const out = sizedBatches(uids, sizeOf, maxCount, maxBytes);
-          expect(out.flat()).toEqual(uids);
-          const bytes = (b: number[]): number => b.reduce((n, u) => n + sizeOf(u), 0);
-          for (const b of out) {
-            expect(b.length).toBeGreaterThan(0);
-            expect(b.length).toBeLessThanOrEqual(maxCount);
-            if (b.length > 1) expect(bytes(b)).toBeLessThanOrEqual(maxBytes);
-          }
-          for (let i = 0; i + 1 < out.length; i++) expect(out[i]!.length === maxCount || bytes(out[i]!) + sizeOf(out[i + 1]![0]!) > maxBytes).toBe(true);
-        },
-      ),
-    );
   });
 
   it('uidSet is a compact sequence-set naming exactly the UIDs', () => {

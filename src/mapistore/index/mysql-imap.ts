@@ -8,6 +8,7 @@
 import type { MysqlIndexProvider } from './mysql.js';
 import { imapFolderFromRow, imapMessageFromRow } from './common.js';
 import type { ImapFolderRow, ImapIndex, ImapMessageRow, OverlayProp } from './types.js';
+import { batches } from '../../util/batches.js';
 
 export const BATCH_ROWS = 1000;
 export const BATCH_BYTES = 4 << 20;
@@ -28,30 +29,11 @@ export const IMAP_SQL = {
   overlay: 'SELECT globcnt, prop_tag, value FROM mapi_overlay WHERE mailbox_id = ? AND globcnt IN (?) ORDER BY globcnt, prop_tag',
 } as const;
 
-
-function chunks<T>(items: readonly T[], size: number, bytes?: (t: T) => number): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let n = 0;
-  for (const it of items) {
-    const b = bytes ? bytes(it) : 0;
-    if (cur.length >= size || (cur.length > 0 && n + b > BATCH_BYTES)) {
-      out.push(cur);
-      cur = [];
-      n = 0;
-    }
-    cur.push(it);
-    n += b;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
-}
-
 export class MysqlImapIndex implements ImapIndex {
   constructor(private readonly p: MysqlIndexProvider, private readonly mailboxId: number) {}
 
   async putFolders(rows: readonly ImapFolderRow[]): Promise<void> {
-    for (const part of chunks(rows, BATCH_ROWS)) {
+    for (const part of batches(rows, BATCH_ROWS)) {
       await this.p.q(
         `INSERT INTO imap_folders (mailbox_id, folder_globcnt, imap_name, uidvalidity, uidnext, highest_modseq, last_sync_cn, sync_state)
          VALUES ? ON DUPLICATE KEY UPDATE imap_name = VALUES(imap_name), uidvalidity = VALUES(uidvalidity), uidnext = VALUES(uidnext),
@@ -89,7 +71,7 @@ export class MysqlImapIndex implements ImapIndex {
   }
 
   async putMessages(rows: readonly ImapMessageRow[]): Promise<void> {
-    for (const part of chunks(rows, BATCH_ROWS)) {
+    for (const part of batches(rows, BATCH_ROWS)) {
       await this.p.q(
         `INSERT INTO imap_messages (mailbox_id, folder_globcnt, uidvalidity, uid, globcnt, modseq, cn, read_cn, flags, size)
          VALUES ? ON DUPLICATE KEY UPDATE globcnt = VALUES(globcnt), modseq = VALUES(modseq), cn = VALUES(cn),
@@ -102,7 +84,7 @@ export class MysqlImapIndex implements ImapIndex {
 
   async messagesByUid(folderGlobcnt: bigint, uidvalidity: number, uids: readonly number[]): Promise<ImapMessageRow[]> {
     const out: ImapMessageRow[] = [];
-    for (const part of chunks([...new Set(uids)].sort((a, b) => a - b), BATCH_ROWS)) {
+    for (const part of batches([...new Set(uids)].sort((a, b) => a - b), BATCH_ROWS)) {
       const rows = await this.p.q(IMAP_SQL.messagesByUid, [this.mailboxId, folderGlobcnt.toString(), uidvalidity, part]);
       out.push(...rows.map(toMessage));
     }
@@ -111,7 +93,7 @@ export class MysqlImapIndex implements ImapIndex {
 
   async messagesById(globcnts: readonly bigint[]): Promise<ImapMessageRow[]> {
     const out: ImapMessageRow[] = [];
-    for (const part of chunks([...new Set(globcnts)], BATCH_ROWS)) {
+    for (const part of batches([...new Set(globcnts)], BATCH_ROWS)) {
       const rows = await this.p.q(IMAP_SQL.messagesById, [this.mailboxId, part.map(String)]);
       out.push(...rows.map(toMessage));
     }
@@ -125,7 +107,7 @@ export class MysqlImapIndex implements ImapIndex {
 
   async deleteMessages(folderGlobcnt: bigint, uidvalidity: number, uids: readonly number[]): Promise<number> {
     let n = 0;
-    for (const part of chunks([...new Set(uids)], BATCH_ROWS)) {
+    for (const part of batches([...new Set(uids)], BATCH_ROWS)) {
       n += await this.p.tx(async (c) => {
         const key = [this.mailboxId, folderGlobcnt.toString(), uidvalidity, part];
         await this.p.q(
@@ -150,7 +132,7 @@ export class MysqlImapIndex implements ImapIndex {
   }
 
   async putOverlay(rows: readonly OverlayProp[]): Promise<void> {
-    for (const part of chunks(rows, BATCH_ROWS, (r) => r.value.length)) {
+    for (const part of batches(rows, BATCH_ROWS, BATCH_BYTES, (r) => r.value.length)) {
       await this.p.q(
         'INSERT INTO mapi_overlay (mailbox_id, globcnt, prop_tag, value) VALUES ? ON DUPLICATE KEY UPDATE value = VALUES(value)',
         [part.map((o) => [this.mailboxId, o.globcnt.toString(), o.propTag >>> 0, Buffer.from(o.value.buffer, o.value.byteOffset, o.value.length)])],
@@ -160,7 +142,7 @@ export class MysqlImapIndex implements ImapIndex {
 
   async getOverlay(globcnts: readonly bigint[]): Promise<Map<bigint, OverlayProp[]>> {
     const out = new Map<bigint, OverlayProp[]>();
-    for (const part of chunks([...new Set(globcnts)], BATCH_ROWS)) {
+    for (const part of batches([...new Set(globcnts)], BATCH_ROWS)) {
       const rows = await this.p.q(IMAP_SQL.overlay, [this.mailboxId, part.map(String)]);
       for (const r of rows) {
         const g = big(r.globcnt);

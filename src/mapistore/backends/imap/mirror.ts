@@ -40,6 +40,7 @@ import { SEC, StoreError } from '../../errors.js';
 import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
 import { dropMirroredMessages, fidOf, folderState, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
 import { flagBits, flagProps, importFallback, prepareImport, saveOrFallback, type ImportInput, type ImportResult } from './import.js';
+import { batches } from '../../../util/batches.js';
 
 export interface FolderSyncResult {
   /** Messages created locally. */
@@ -119,35 +120,6 @@ interface FetchedBatch {
   uids: number[];
   known: Set<number>;
   fetched: FetchMessageObject[];
-}
-
-function chunks<X>(a: readonly X[], n: number): X[][] {
-  const out: X[][] = [];
-  for (let i = 0; i < a.length; i += n) out.push(a.slice(i, i + n));
-  return out;
-}
-
-/**
- * `uids` cut, in their order, into runs of at most `maxCount` UIDs whose sizes add up to at most `maxBytes`; a UID
- * whose size alone passes maxBytes is a run of its own. (A folder of large attachments fetched 200 messages at a
- * time would hold gigabytes.)
- */
-export function sizedBatches(uids: readonly number[], sizeOf: (uid: number) => number, maxCount: number, maxBytes: number): number[][] {
-  const out: number[][] = [];
-  let cur: number[] = [];
-  let bytes = 0;
-  for (const u of uids) {
-    const size = sizeOf(u);
-    if (cur.length > 0 && (cur.length >= maxCount || bytes + size > maxBytes)) {
-      out.push(cur);
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(u);
-    bytes += size;
-  }
-  if (cur.length > 0) out.push(cur);
-  return out;
 }
 
 export class ImapMirror {
@@ -259,11 +231,11 @@ export class ImapMirror {
       // the next batch is fetched while this one is converted and stored (Dovecot and the network work meanwhile; one
       // batch ahead at most). The whole folder (a first sync, a UIDVALIDITY change): newest batch first, so that a
       // mailbox whose first mirror outlasts the logon (imap.logonSyncSeconds) shows its recent mail first
-      const batches = await this.batchesOf(client, uids);
-      if (from === 1) batches.reverse();
+      const fetches = await this.batchesOf(client, uids);
+      if (from === 1) fetches.reverse();
       const fetchAhead = (k: number): Promise<FetchedBatch> | null => {
-        if (k >= batches.length) return null;
-        const p = this.fetchBatch(client, row, batches[k]!);
+        if (k >= fetches.length) return null;
+        const p = this.fetchBatch(client, row, fetches[k]!);
         // handled from the start: a fetch that fails while the batch before it is stored is thrown by the await below,
         // not reported as an unhandled rejection (and nothing waits for it if storing failed first)
         p.catch(() => undefined);
@@ -303,10 +275,10 @@ export class ImapMirror {
     const found = await client.search({ uid: `${uids[0]}:${uids[uids.length - 1]}`, larger: small }, { uid: true });
     const large = (found || []).sort((a, b) => a - b);
     const size = new Map<number, number>();
-    for (const part of chunks(large, UID_QUERY_CHUNK)) {
+    for (const part of batches(large, UID_QUERY_CHUNK)) {
       for (const m of await client.fetchAll(uidSet(part), { uid: true, size: true }, { uid: true })) size.set(m.uid, m.size ?? small);
     }
-    return sizedBatches(uids, (u) => size.get(u) ?? small, batchSize, batchBytes);
+    return batches(uids, batchSize, batchBytes, (u) => size.get(u) ?? small);
   }
 
   /** The messages of one batch of new UIDs not mirrored yet, fetched whole. */
@@ -440,7 +412,7 @@ export class ImapMirror {
     const bySeen = new Map<number, FetchMessageObject>();
     for (const f of fetched) if (f.flags) bySeen.set(f.uid, f);
     const uids = [...bySeen.keys()].sort((a, b) => a - b);
-    for (const part of chunks(uids, UID_QUERY_CHUNK)) {
+    for (const part of batches(uids, UID_QUERY_CHUNK)) {
       const rows = await imap.messagesByUid(row.folderGlobcnt, row.uidvalidity, part);
       const read: bigint[] = [];
       const unread: bigint[] = [];
@@ -492,7 +464,7 @@ export class ImapMirror {
   private async applyExpunges(fid: bigint, row: ImapFolderRow, uids: number[], result: FolderSyncResult): Promise<void> {
     const { imap, mb } = this.ctx;
     const sorted = [...new Set(uids)].sort((a, b) => a - b);
-    for (const part of chunks(sorted, UID_QUERY_CHUNK)) {
+    for (const part of batches(sorted, UID_QUERY_CHUNK)) {
       const rows = await imap.messagesByUid(row.folderGlobcnt, row.uidvalidity, part);
       if (rows.length === 0) continue;
       const mids: bigint[] = [];
