@@ -483,6 +483,10 @@ const imapSchema = z.strictObject({
   idle: key(z.boolean(), true, {
     description: "While a mailbox is open, one of the user's pooled IMAP connections (counted in `imap.maxConnectionsPerUser`) waits in IDLE on INBOX, so new, changed and expunged mail reaches Outlook at once rather than at the next interval.",
   }),
+  notify: key(z.boolean(), true, {
+    description:
+      'With `imap.idle`, the IDLE connection also asks a server that advertises NOTIFY (RFC 5465; Dovecot with `mailbox_list_index = yes`) to report new, changed and expunged mail in every other folder of the user\'s own mailboxes, so mail that a Sieve filter or another client puts there reaches Outlook at once too. Folders created, renamed or deleted on the server still wait for `imap.syncIntervalSeconds`. Off: only INBOX is watched between intervals.',
+  }),
   fetchBatchBytes: key(int(65536, 1024 * 1024 * 1024), 16 * 1024 * 1024, {
     description:
       'Most bytes of mail (the messages\' RFC822.SIZE) one UID FETCH of new messages brings, besides the limit of 200 messages; a larger message is fetched alone. The mirror fetches the next batch while it stores one, so a mailbox being mirrored holds about twice this in memory (plus its largest message).',

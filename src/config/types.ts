@@ -209,6 +209,8 @@ export interface ImapConfig {
   logonSyncSeconds: number;
   /** One connection per open mailbox IDLEs on INBOX for immediate change pickup. */
   idle: boolean;
+  /** The IDLE connection also sets RFC 5465 NOTIFY for every other personal mailbox (when the server has NOTIFY). */
+  notify: boolean;
   /** Bytes of messages (RFC822.SIZE) one UID FETCH of the mirror brings at most (a larger message comes alone). */
   fetchBatchBytes: number;
 }

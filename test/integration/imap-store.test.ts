@@ -6,6 +6,8 @@
 // incremental sync returns exactly those; the APPEND reaches the mailbox's events as NewMail within 2 s (IDLE); a
 // wrong imap.masterPassword fails the logon with OC_IMAP_AUTH (ecLoginFailure) and an error log line; an unreachable
 // IMAP server does not fail it; a refresh of a mirrored folder picks up changes; the configuration is checked at start.
+// With RFC 5465 NOTIFY (imap.notify, Dovecot's mailbox_list_index = yes) imaplib's changes in a folder other than INBOX
+// (flag, expunge, APPEND, a MOVE from INBOX) reach the mailbox's events within 2 s; with imap.notify off they do not.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -252,6 +254,112 @@ describe('store.backend imap: the whole server over a real Dovecot', () => {
       off();
     }
   }, 60_000);
+});
+
+// another IMAP client in a folder other than INBOX: \Flagged on one Archive UID, \Deleted + EXPUNGE on another, an
+// APPEND to Archive, and a MOVE of one INBOX message into Archive
+const IMAPLIB_ARCHIVE = `
+import imaplib, sys
+host, port, user, pw, flag, gone, moved = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
+m = imaplib.IMAP4(host, port)
+assert m.login(user, pw)[0] == 'OK'
+assert m.select('Archive')[0] == 'OK'
+assert m.uid('STORE', flag, '+FLAGS.SILENT', '(\\\\Flagged)')[0] == 'OK'
+assert m.uid('STORE', gone, '+FLAGS.SILENT', '(\\\\Deleted)')[0] == 'OK'
+assert m.expunge()[0] == 'OK'
+msg = b'From: Eve <eve@example.org>\\r\\nTo: Alice <alice@example.org>\\r\\nSubject: filed by imaplib\\r\\nMessage-ID: <py.archive@example.org>\\r\\n\\r\\nFiled.\\r\\n'
+assert m.append('Archive', None, None, msg)[0] == 'OK'
+assert m.select('INBOX')[0] == 'OK'
+assert m.uid('MOVE', moved, 'Archive')[0] == 'OK'
+m.logout()
+print('done')
+`;
+
+describe('store.backend imap with NOTIFY (RFC 5465): changes in a folder other than INBOX reach the sessions within 2 s', () => {
+  const PidTagFlagStatus = 0x10900003;
+  const note = (subject: string): Buffer =>
+    Buffer.from(`From: Bob <bob@example.org>\r\nTo: Alice <alice@example.org>\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/ /g, '.')}@example.org>\r\n\r\n${subject}.\r\n`);
+
+  /**
+   * A Dovecot whose alice has Archive (3 messages) and one INBOX message, the server (imap.notify `notify`, interval
+   * sync 60 s) logged on, then the imaplib changes: the mailbox events within 2 s of them.
+   */
+  async function changesSeen(notify: boolean, check: (r: { mb: ImapMailbox; events: MailboxEvent[]; archive: bigint; ids: bigint[]; moved: bigint }) => Promise<void>): Promise<void> {
+    const d = await startDovecot({ mode: 'master' });
+    let ts: TestServer | undefined;
+    try {
+      const admin = new ImapFlow(d.clientOptions('alice'));
+      await admin.connect();
+      const uids: number[] = [];
+      let inboxUid = 0;
+      try {
+        await admin.mailboxCreate('Archive');
+        for (const i of [1, 2, 3]) {
+          const r = await admin.append('Archive', note(`archived ${i}`), [], new Date(Date.UTC(2025, 1, i)));
+          if (!r || !r.uid) throw new Error('no APPENDUID');
+          uids.push(r.uid);
+        }
+        const r = await admin.append('INBOX', note('moved later'), [], new Date(Date.UTC(2025, 1, 10)));
+        if (!r || !r.uid) throw new Error('no APPENDUID');
+        inboxUid = r.uid;
+      } finally {
+        await admin.logout();
+      }
+      ts = await startTestServer({ store: { backend: 'imap' }, imap: imapSettings(d, { notify }) });
+      const mb = (await ts.server.store!.openMailbox(OWNER)) as ImapMailbox;
+      for (let i = 0; i < 50 && !mb.watcher.idling; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(mb.watcher.idling).toBe(true);
+      expect(mb.watcher.notifyActive).toBe(notify);
+      const archive = await mb.mirror.folderOf('Archive');
+      expect(archive).not.toBeNull();
+      const index = mb.local.index;
+      if (!hasImapIndex(index)) throw new Error('no IMAP index');
+      const arow = await index.imap.folderByName('Archive');
+      const rows = await index.imap.messagesByUid(arow!.folderGlobcnt, arow!.uidvalidity, uids);
+      const ids = uids.map((u) => makeEid(1, rows.find((r) => r.uid === u)!.globcnt));
+      const irow = await index.imap.folderById(eidGlobcnt(mb.special.inbox));
+      const [mr] = await index.imap.messagesByUid(irow!.folderGlobcnt, irow!.uidvalidity, [inboxUid]);
+      const events: { ev: MailboxEvent; at: number }[] = [];
+      const off = mb.events.subscribe((ev) => events.push({ ev, at: Date.now() }));
+      let done = 0;
+      try {
+        const r = await python(IMAPLIB_ARCHIVE, [d.host, String(d.port), 'alice', 'alice-secret', String(uids[0]), String(uids[1]), String(inboxUid)]);
+        done = Date.now();
+        expect(r.out.trim(), r.out).toBe('done');
+        await new Promise((res) => setTimeout(res, 2000));
+      } finally {
+        off();
+      }
+      await check({ mb, events: events.filter((e) => e.at - done < 2000).map((e) => e.ev), archive: archive!, ids, moved: makeEid(1, mr!.globcnt) });
+    } finally {
+      await ts?.close();
+      await d.stop();
+    }
+  }
+
+  it('imaplib flags, expunges, appends and moves in Archive: each reaches the mailbox events within 2 s (the interval sync is 60 s)', async () => {
+    await changesSeen(true, async ({ mb, events, archive, ids, moved }) => {
+      const created = events.filter((e) => e.type === 'objectCreated' && e.fid === archive).map((e) => e.mid!);
+      const subjects = [];
+      for (const mid of created) {
+        const [p] = await mb.getMessageProps(mid, [PidTagSubject]);
+        subjects.push(p && 'value' in p ? p.value : null);
+      }
+      expect(subjects.sort()).toEqual(['filed by imaplib', 'moved later']);
+      expect(events.some((e) => e.type === 'objectDeleted' && e.mid === ids[1])).toBe(true);
+      expect(events.some((e) => e.type === 'objectModified' && e.mid === ids[0])).toBe(true);
+      expect(await mb.getMessageProps(ids[0]!, [PidTagFlagStatus])).toEqual([{ tag: PidTagFlagStatus, value: 2 }]);
+      // the MOVE's source side comes from INBOX's IDLE, as before
+      expect(events.some((e) => e.type === 'objectDeleted' && e.mid === moved)).toBe(true);
+    });
+  }, 180_000);
+
+  it('with imap.notify off the Archive changes wait for the interval sync (INBOX still reports the MOVE at once)', async () => {
+    await changesSeen(false, async ({ events, archive, moved }) => {
+      expect(events.filter((e) => e.fid === archive && e.mid !== undefined)).toEqual([]);
+      expect(events.some((e) => e.type === 'objectDeleted' && e.mid === moved)).toBe(true);
+    });
+  }, 180_000);
 });
 
 describe('store.backend imap without IDLE: the ROP handlers refresh a mirrored folder before reading it', () => {

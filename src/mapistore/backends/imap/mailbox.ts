@@ -71,6 +71,8 @@ export interface ImapMailboxOptions {
   syncIntervalSeconds: number;
   /** IDLE on INBOX (imap.idle). */
   idle: boolean;
+  /** RFC 5465 NOTIFY for the other mailboxes on the IDLE connection, when the server has it (imap.notify; default on). */
+  notify?: boolean;
   /** Least time between two refreshFolder syncs of one folder (default 2000 ms). */
   refreshMinMs?: number;
   /** refreshFolder is skipped this long after the IMAP server could not be reached (default 30000 ms). */
@@ -139,6 +141,8 @@ export class ImapMailbox {
       syncAll: () => this.syncAll(),
       intervalMs: o.syncIntervalSeconds * 1000,
       idle: o.idle,
+      notify: o.notify ?? true,
+      folderOf: (name) => this.mirror.folderOf(name),
     });
   }
 

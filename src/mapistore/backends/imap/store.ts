@@ -75,6 +75,7 @@ export class ImapStore implements Store {
       log: this.log,
       syncIntervalSeconds: this.o.imap.syncIntervalSeconds,
       idle: this.o.imap.idle,
+      notify: this.o.imap.notify,
       ...(this.o.refreshMinMs !== undefined ? { refreshMinMs: this.o.refreshMinMs } : {}),
       ...(this.o.downMs !== undefined ? { downMs: this.o.downMs } : {}),
     });

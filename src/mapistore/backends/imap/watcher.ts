@@ -3,7 +3,12 @@
 //   or FETCH (RFC 9051 7.4.1, 7.5.1, 7.5.2: new mail, expunges, flag changes by another client) makes the mirror sync
 //   INBOX at once, so connected sessions get NewMail / ObjectCreated / ObjectModified / ObjectDeleted through the
 //   mailbox's events (MS-OXCNOTIF; nothing new on that path);
-// - every imap.syncIntervalSeconds every mirrored folder is synced (other folders have no IDLE of their own).
+// - with imap.notify and a server that advertises RFC 5465 NOTIFY, the same connection also asks (NOTIFY SET, before
+//   its IDLE) for the MessageNew, MessageExpunge and FlagChange events of every mailbox of the personal namespace; the
+//   server reports those of mailboxes other than INBOX as untagged STATUS responses (RFC 5465 5.2-5.4), each of which
+//   makes the mirror sync that folder at once (a name the mirror does not know yet: the hierarchy and every folder);
+// - every imap.syncIntervalSeconds every mirrored folder is synced (what NOTIFY does not report: mailboxes created,
+//   renamed or deleted, which Dovecot 2.3 does not announce, and other folders on a server without NOTIFY).
 //
 // Choices where the RFCs leave room:
 // - IDLE is broken and re-issued (DONE, NOOP, IDLE) every IDLE_RENEW_MS, far below the 29 minutes RFC 2177 asks
@@ -13,8 +18,13 @@
 //   DEBOUNCE_MS are folded into one sync.
 // - the IDLE connection is one of the user's imap.maxConnectionsPerUser pool slots.
 // - a lost connection (IMAP server restart) is dropped and a new one opened after 1 s, doubling up to 30 s while the
-//   server stays away; after a reconnect INBOX is synced once (changes made while nobody listened).
-// - RFC 5465 NOTIFY is not used: imapflow has no API for it, and the interval sync covers the other folders.
+//   server stays away; after a reconnect INBOX is synced once (changes made while nobody listened), every folder when
+//   NOTIFY was on.
+// - NOTIFY goes through imapflow's internal exec() (it has no API for it); the STATUS responses, which imapflow does
+//   not handle outside its own STATUS command, are taken by a handler set on that connection only (it is never
+//   handed out again: the lease is discarded when the IDLE ends). A NOTIFY the server refuses is logged once per
+//   connection, and the connection goes on with IDLE on INBOX alone.
+// - events for one mailbox within DEBOUNCE_MS are folded into one sync, as for INBOX.
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from '../../../util/log.js';
 import type { ImapLease, ImapPool } from './pool.js';
@@ -33,6 +43,28 @@ export interface WatcherOptions {
   intervalMs: number;
   /** Keep an IDLE connection on INBOX. */
   idle: boolean;
+  /** Ask for RFC 5465 NOTIFY events of every personal mailbox on the IDLE connection, when the server has NOTIFY. */
+  notify?: boolean;
+  /** The FID mirroring an IMAP mailbox named as the server lists it, or null (NOTIFY). */
+  folderOf?(imapName: string): Promise<bigint | null>;
+}
+
+/** RFC 5465 3.1 NOTIFY SET: INBOX (the selected mailbox) as without NOTIFY, every other personal mailbox by STATUS. */
+const NOTIFY_EVENTS = ['MessageNew', 'MessageExpunge', 'FlagChange'];
+
+type Arg = { type: 'ATOM'; value: string } | Arg[];
+type Execable = {
+  exec(command: string, attributes: Arg[], options: { untagged: Record<string, unknown> }): Promise<{ next: () => void }>;
+  untaggedHandlers: Record<string, ((u: { attributes?: unknown[] }) => Promise<void>) | undefined>;
+};
+const atom = (value: string): Arg => ({ type: 'ATOM', value });
+
+/** The mailbox name of an untagged STATUS (RFC 9051 7.3.4: STATUS mailbox (items)), or null. */
+export function statusMailbox(attributes: readonly unknown[] | undefined): string | null {
+  const v = (attributes?.[0] as { value?: unknown } | null | undefined)?.value;
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return null;
 }
 
 const DEBOUNCE_MS = 100;
@@ -49,6 +81,10 @@ export class ImapWatcher {
   private wake: (() => void) | null = null;
   /** Running sync triggered by IDLE (tests wait for it). */
   private pending: Promise<void> = Promise.resolve();
+  /** Mailboxes (other than INBOX) reported by NOTIFY and waiting for their sync, by name as listed. */
+  private readonly reported = new Map<string, NodeJS.Timeout>();
+  /** True while the IDLE connection has NOTIFY set. */
+  private notifying = false;
 
   constructor(private readonly o: WatcherOptions) {}
 
@@ -66,10 +102,17 @@ export class ImapWatcher {
     return this.lease !== null && this.lease.client.idling;
   }
 
+  /** True while the IDLE connection also has RFC 5465 NOTIFY set for the other mailboxes. */
+  get notifyActive(): boolean {
+    return this.notifying && this.idling;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.interval) clearInterval(this.interval);
     if (this.debounce) clearTimeout(this.debounce);
+    for (const t of this.reported.values()) clearTimeout(t);
+    this.reported.clear();
     this.interval = null;
     this.debounce = null;
     this.wake?.();
@@ -88,6 +131,61 @@ export class ImapWatcher {
         .then(() => this.syncInbox())
         .catch((e: unknown) => this.o.log.warn({ user: this.o.username, err: (e as Error).message }, 'IMAP INBOX sync after IDLE failed'));
     }, DEBOUNCE_MS);
+  }
+
+  /** A NOTIFY STATUS for a mailbox other than INBOX: that folder's sync soon (the hierarchy's when it is new). */
+  private triggerMailbox(name: string): void {
+    if (this.stopped || this.reported.has(name)) return;
+    this.reported.set(name, setTimeout(() => {
+      this.reported.delete(name);
+      this.pending = this.pending
+        .then(async () => {
+          if (this.stopped) return;
+          const fid = this.o.folderOf ? await this.o.folderOf(name) : null;
+          if (fid !== null) await this.o.syncFolder(fid);
+          else await this.o.syncAll();
+        })
+        .catch((e: unknown) => this.o.log.warn({ user: this.o.username, mailbox: name, err: (e as Error).message }, 'IMAP sync after NOTIFY failed'));
+    }, DEBOUNCE_MS));
+  }
+
+  /** The changes made while nobody listened: INBOX, or every folder when NOTIFY was reporting the others. */
+  private catchUp(all: boolean): void {
+    if (!all) {
+      this.triggerInbox();
+      return;
+    }
+    this.pending = this.pending
+      .then(() => (this.stopped ? undefined : this.o.syncAll()))
+      .then(() => undefined)
+      .catch((e: unknown) => this.o.log.warn({ user: this.o.username, err: (e as Error).message }, 'IMAP sync after reconnecting failed'));
+  }
+
+  /**
+   * NOTIFY SET on the IDLE connection (RFC 5465 3.1), when the server advertises NOTIFY and imap.notify is on; the
+   * STATUS responses it brings trigger their folders' syncs. False when not set (not asked, not advertised, refused).
+   */
+  private async notifySet(client: ImapFlow): Promise<boolean> {
+    if (!this.o.notify || !client.capabilities.has('NOTIFY')) return false;
+    const raw = client as unknown as Execable;
+    raw.untaggedHandlers.STATUS = async (u) => {
+      const name = statusMailbox(u.attributes);
+      if (name === null) return;
+      if (name.toUpperCase() === 'INBOX') this.triggerInbox();
+      else this.triggerMailbox(name);
+    };
+    const events = NOTIFY_EVENTS.map(atom);
+    try {
+      const r = await raw.exec('NOTIFY', [atom('SET'), [atom('selected'), events], [atom('personal'), events]], { untagged: {} });
+      r.next();
+      return true;
+    } catch (e) {
+      if (!client.usable) throw e;
+      const err = e as { responseText?: string; message?: string };
+      this.o.log.info({ user: this.o.username, err: err.responseText || err.message }, 'IMAP NOTIFY refused: folders other than INBOX are synced at the interval');
+      raw.untaggedHandlers.STATUS = undefined;
+      return false;
+    }
   }
 
   private async syncInbox(): Promise<void> {
@@ -135,8 +233,10 @@ export class ImapWatcher {
       let renew: NodeJS.Timeout | null = null;
       try {
         await client.mailboxOpen('INBOX', { readOnly: true });
+        const wasNotifying = this.notifying;
+        this.notifying = await this.notifySet(client);
         backoff = RECONNECT_FIRST_MS;
-        if (reconnect) this.triggerInbox();
+        if (reconnect) this.catchUp(wasNotifying || this.notifying);
         reconnect = false;
         renew = setInterval(() => {
           // breaks the IDLE (imapflow sends DONE first); the loop below starts the next one
@@ -152,6 +252,7 @@ export class ImapWatcher {
         client.off('expunge', onChange);
         client.off('flags', onChange);
         if (this.lease === lease) this.lease = null;
+        // (NOTIFY stays set on this connection, which is closed here and never handed out again)
         lease.discard();
       }
       if (this.stopped) break;
