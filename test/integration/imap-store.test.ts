@@ -7,7 +7,8 @@
 // wrong imap.masterPassword fails the logon with OC_IMAP_AUTH (ecLoginFailure) and an error log line; an unreachable
 // IMAP server does not fail it; a refresh of a mirrored folder picks up changes; the configuration is checked at start.
 // With RFC 5465 NOTIFY (imap.notify, Dovecot's mailbox_list_index = yes) imaplib's changes in a folder other than INBOX
-// (flag, expunge, APPEND, a MOVE from INBOX) reach the mailbox's events within 2 s; with imap.notify off they do not.
+// (flag, expunge, APPEND, a MOVE from INBOX) reach the mailbox's events within 2 s; with imap.notify off they do not; an
+// EMSMDB session registered for ObjectCreated (imap_newmail.py --events created) is woken by an APPEND to that folder.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -280,11 +281,9 @@ describe('store.backend imap with NOTIFY (RFC 5465): changes in a folder other t
   const note = (subject: string): Buffer =>
     Buffer.from(`From: Bob <bob@example.org>\r\nTo: Alice <alice@example.org>\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(/ /g, '.')}@example.org>\r\n\r\n${subject}.\r\n`);
 
-  /**
-   * A Dovecot whose alice has Archive (3 messages) and one INBOX message, the server (imap.notify `notify`, interval
-   * sync 60 s) logged on, then the imaplib changes: the mailbox events within 2 s of them.
-   */
-  async function changesSeen(notify: boolean, check: (r: { mb: ImapMailbox; events: MailboxEvent[]; archive: bigint; ids: bigint[]; moved: bigint }) => Promise<void>): Promise<void> {
+  /** A Dovecot whose alice has Archive (3 messages) and one INBOX message, and the server (imap.notify `notify`,
+   * interval sync 60 s) with alice's mailbox open and IDLEing: what `run` is given; both are stopped after it. */
+  async function withServer(notify: boolean, run: (r: { d: Dovecot; ts: TestServer; mb: ImapMailbox; uids: number[]; inboxUid: number }) => Promise<void>): Promise<void> {
     const d = await startDovecot({ mode: 'master' });
     let ts: TestServer | undefined;
     try {
@@ -310,6 +309,16 @@ describe('store.backend imap with NOTIFY (RFC 5465): changes in a folder other t
       for (let i = 0; i < 50 && !mb.watcher.idling; i++) await new Promise((r) => setTimeout(r, 100));
       expect(mb.watcher.idling).toBe(true);
       expect(mb.watcher.notifyActive).toBe(notify);
+      await run({ d, ts, mb, uids, inboxUid });
+    } finally {
+      await ts?.close();
+      await d.stop();
+    }
+  }
+
+  /** The imaplib changes (IMAPLIB_ARCHIVE) on withServer's mailbox: the mailbox events within 2 s of them. */
+  async function changesSeen(notify: boolean, check: (r: { mb: ImapMailbox; events: MailboxEvent[]; archive: bigint; ids: bigint[]; moved: bigint }) => Promise<void>): Promise<void> {
+    await withServer(notify, async ({ d, mb, uids, inboxUid }) => {
       const archive = await mb.mirror.folderOf('Archive');
       expect(archive).not.toBeNull();
       const index = mb.local.index;
@@ -331,11 +340,29 @@ describe('store.backend imap with NOTIFY (RFC 5465): changes in a folder other t
         off();
       }
       await check({ mb, events: events.filter((e) => e.at - done < 2000).map((e) => e.ev), archive: archive!, ids, moved: makeEid(1, mr!.globcnt) });
-    } finally {
-      await ts?.close();
-      await d.stop();
-    }
+    });
   }
+
+  it('an EMSMDB session registered for ObjectCreated (RopRegisterNotification + EcDoAsyncWaitEx) hears of an imaplib APPEND to Archive within 2 s', async () => {
+    await withServer(true, async ({ d, ts, mb }) => {
+      const archive = await mb.mirror.folderOf('Archive');
+      const out = await runPythonJson<Json>('emsmdb/imap_newmail.py', [
+        '--host', '127.0.0.1', '--epm-port', String(ts.server.ports.epm ?? ts.server.ports.rpc), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN,
+        '--imap-port', String(d.port), '--imap-user', 'alice', '--imap-password', 'alice-secret', '--subject', 'filed elsewhere',
+        '--mailbox', 'Archive', '--events', 'created',
+      ], 120_000);
+      for (const s of out.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
+      const nm = out.newMail as Json;
+      expect(nm.EcDoAsyncWaitEx, JSON.stringify(nm)).toMatchObject({ ErrorCode: 0 });
+      expect(nm.waitLatencyMs).toBeLessThan(2000);
+      const rows = await mb.contentsRows(archive!, { tags: [PidTagSubject] });
+      const mine = rows.filter((r) => r.props.get(PidTagSubject) === 'filed elsewhere').map((r) => eidString(r.id));
+      expect(mine).toHaveLength(1);
+      const created = (nm.notifications as Json[]).filter((n) => n.type === 'ObjectCreated' && n.MessageId === mine[0]);
+      expect(created, JSON.stringify(nm.notifications)).toHaveLength(1);
+      expect(created[0]).toMatchObject({ FolderId: eidString(archive!), inInbox: false });
+    });
+  }, 180_000);
 
   it('imaplib flags, expunges, appends and moves in Archive: each reaches the mailbox events within 2 s (the interval sync is 60 s)', async () => {
     await changesSeen(true, async ({ mb, events, archive, ids, moved }) => {

@@ -6,8 +6,11 @@ EcDoAsyncWaitEx in a thread, then APPENDs a message to the user's INBOX over IMA
 mail client") and measures how long after the APPEND's OK the wait completes. One EcDoRpcExt2 then collects the
 RopNotify blocks.
 
+With --mailbox NAME --events created it registers for ObjectCreated instead and APPENDs to that IMAP mailbox (a
+folder other than INBOX: the server hears of it through RFC 5465 NOTIFY).
+
   imap_newmail.py --epm-port P -u alice -p PASSWORD -d TEST --dn DN --imap-port N --imap-user U --imap-password W
-                  --subject S
+                  --subject S [--mailbox INBOX] [--events newmail|created]
 
 Prints one JSON object: steps as in the other runs; under 'newMail': waitLatencyMs (APPEND OK -> wait completed),
 EcDoAsyncWaitEx's answer, the notifications (type, FolderId, MessageId, whether FolderId is the Inbox).
@@ -39,7 +42,8 @@ class Run(H.InboxRun):
         if err != 0:
             raise C.StepError('EcDoAsyncConnectEx returned 0x%08X' % err)
         self.async_dce = O.connect_dce(a.host, info['port'], a.user, a.password, a.domain, 6, O.MSRPC_UUID_ASYNCEMSMDB)
-        self.c.one(lambda i: M.RopRegisterNotification(M.NF_NEWMAIL, True, in_index=i['logon'], out_index=i['notif']),
+        kinds = M.NF_CREATED if a.events == 'created' else M.NF_NEWMAIL
+        self.c.one(lambda i: M.RopRegisterNotification(kinds, True, in_index=i['logon'], out_index=i['notif']),
                    ['logon'], ['notif'], what='RopRegisterNotification')
         self.out['connect']['drainedBefore'] = len(self.drain())
 
@@ -57,7 +61,7 @@ class Run(H.InboxRun):
         m.login(a.imap_user, a.imap_password)
         msg = ('From: Eve <eve@example.org>\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <newmail.%d@example.org>\r\n\r\n'
                'New mail over IMAP.\r\n' % (a.imap_user, a.subject, int(time.time() * 1000))).encode()
-        typ, _ = m.append('INBOX', None, None, msg)
+        typ, _ = m.append(a.mailbox, None, None, msg)
         t_append = time.time()
         m.logout()
         if typ != 'OK':
@@ -85,6 +89,8 @@ def main():
     ap.add_argument('--imap-user', required=True)
     ap.add_argument('--imap-password', required=True)
     ap.add_argument('--subject', required=True)
+    ap.add_argument('--mailbox', default='INBOX')
+    ap.add_argument('--events', choices=['newmail', 'created'], default='newmail')
     Run(ap.parse_args()).run_and_exit()
 
 
