@@ -18,6 +18,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { eidGlobcnt, makeEid } from '../../src/mapi/ids.js';
+import type { PropValue } from '../../src/mapi/props.js';
 import { ImapMailbox, type ImapWriter } from '../../src/mapistore/backends/imap/mailbox.js';
 import type { ImapMirror } from '../../src/mapistore/backends/imap/mirror.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
@@ -757,6 +758,61 @@ describe('ImapStore logon and configuration', () => {
       expect(r).toMatchObject({ added: 0, changed: 0, deleted: 0 });
       expect(events).toEqual([]);
       expect((await mb.contentsRows(inbox, { tags: [] })).length).toBe(2);
+    } finally {
+      await admin.logout();
+      await store.close();
+    }
+  });
+
+  it('a save that keeps the content (a flag, the read state, a named property; then every property written again, as a cached-mode upload does) STOREs flags on the same UID; an edit APPENDs', async () => {
+    const PidTagFlagStatus = 0x10900003;
+    const PidTagMessageFlags = 0x0e070003;
+    const { log } = capture();
+    const admin = new ImapFlow(d.clientOptions('bob'));
+    await admin.connect();
+    const store = new ImapStore({ local: localStore('keep'), imap: config(imapSettings(d, { idle: false })).imap, log, refreshMinMs: 0 });
+    try {
+      await admin.mailboxCreate('Keep');
+      const appended = await admin.append('Keep', Buffer.from('From: Eve <eve@example.org>\r\nTo: Bob <bob@example.org>\r\nSubject: keep one\r\nMessage-ID: <keep.one@example.org>\r\n\r\nKept as it is.\r\n'));
+      const uid = appended && appended.uid;
+      expect(uid).toBeGreaterThan(0);
+      const mb = (await store.openMailbox({ ...OWNER, username: 'bob', displayName: 'bob' })) as ImapMailbox;
+      const fid = (await mb.mirror.folderOf('Keep'))!;
+      const [row] = await mb.contentsRows(fid, { tags: [PidTagSubject] });
+      const mid = row!.id;
+      const onImap = async (): Promise<Array<{ uid: number; flags: string[]; subject: string }>> => {
+        await admin.mailboxOpen('Keep', { readOnly: true });
+        return (await admin.fetchAll('1:*', { uid: true, flags: true, envelope: true })).map((m) => ({ uid: m.uid, flags: [...(m.flags ?? [])].sort(), subject: m.envelope?.subject ?? '' }));
+      };
+      const [reminderSet] = await mb.getNamedIds([{ guid: '00062008-0000-0000-c000-000000000046', lid: 0x8503 }], true);
+      const PidLidReminderSet = ((reminderSet! << 16) | 0x000b) >>> 0;
+
+      // Outlook online: the flag, the read state and a reminder set on the open message, then saved
+      let msg = await mb.openMessage(mid);
+      await msg.setProps([{ tag: PidTagFlagStatus, value: 2 }, { tag: PidTagMessageFlags, value: 1 }, { tag: PidLidReminderSet, value: true }]);
+      await msg.save();
+      await msg.discard();
+      expect(await onImap()).toEqual([{ uid, flags: ['\\Flagged', '\\Seen'], subject: 'keep one' }]);
+
+      // cached mode: the whole message uploaded again (every property it has), the flag cleared
+      msg = await mb.openMessage(mid);
+      const all = (await msg.getProps()).filter((p): p is { tag: number; value: PropValue } => 'value' in p && p.tag >>> 0 !== PidTagFlagStatus);
+      await msg.setProps(all);
+      await msg.deleteProps([PidTagFlagStatus]);
+      await msg.save();
+      await msg.discard();
+      expect(await onImap()).toEqual([{ uid, flags: ['\\Seen'], subject: 'keep one' }]);
+      const r = await mb.sync(fid);
+      expect(r).toMatchObject({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0 });
+
+      // an edit: a new version APPENDed, the old UID expunged
+      msg = await mb.openMessage(mid);
+      await msg.setProps([{ tag: PidTagSubject, value: 'keep one, edited' }]);
+      await msg.save();
+      await msg.discard();
+      const after = await onImap();
+      expect(after.map((m) => m.subject)).toEqual(['keep one, edited']);
+      expect(after[0]!.uid).toBeGreaterThan(uid as number);
     } finally {
       await admin.logout();
       await store.close();

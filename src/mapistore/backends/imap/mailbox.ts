@@ -14,6 +14,10 @@
 //   PidTagLastVerbExecuted, PidTagMessageFlags, createFolder, moveFolder, and the ICS uploads that do the same
 //   (importReadStates, importMessageMove, importFolder: MS-OXCFXICS 3.3.5.8.x). A writer failure is logged (warn) and the
 //   MAPI call succeeds; the next sync of the folder brings the mirror back in line with IMAP.
+// - a save of a message that has its IMAP copy, and whose content (content.ts: what the MIME writer writes) is the same
+//   after the save as before, only STOREs the flags (writer.setFlags with the read state): Outlook saves the whole
+//   message to set a flag, a category or a reminder, and cached mode uploads it whole; the IMAP copy, its UID and its
+//   original MIME stay. Any other save is writer.saveMessage (APPEND of a new version, the old UID expunged).
 // - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
 //   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying). refreshHierarchy (one
 //   LIST) likewise, at most once per `refreshMinMs`.
@@ -34,7 +38,9 @@ import type {
 } from '../../types.js';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import type { LocalMailbox } from '../local/mailbox.js';
+import { loadMessage } from '../../../transport/mime.js';
 import { ImapAcl } from './acl-store.js';
+import { contentKey } from './content.js';
 import { fidOf } from './folders.js';
 import { PidTagFlagStatus, PidTagLastVerbExecuted } from './import.js';
 import type { FolderSyncResult, ImapMirror } from './mirror.js';
@@ -49,7 +55,11 @@ export interface ImapWriter {
   deleteMessages(fid: bigint, mids: readonly bigint[]): Promise<void>;
   moveCopy(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>, copy: boolean): Promise<void>;
   saveMessage(fid: bigint, mid: bigint): Promise<void>;
-  setFlags(fid: bigint, mid: bigint): Promise<void>;
+  /**
+   * The IMAP flags of a message brought in line with its properties; `seen`: the read state too (a save that kept the
+   * content). False (ImapWriteBack) when the message has no IMAP copy in fid.
+   */
+  setFlags(fid: bigint, mid: bigint, opts?: { seen?: boolean }): Promise<boolean | void>;
   createFolder(parentFid: bigint, fid: bigint, name: string): Promise<void>;
   renameFolder(fid: bigint, newParentFid: bigint, newName: string): Promise<void>;
   deleteFolder(fid: bigint): Promise<void>;
@@ -386,7 +396,9 @@ export class ImapMailbox {
 
   private async flagsChanged(mid: bigint): Promise<void> {
     const fid = await this.local.folderOfMessage(mid);
-    if (fid !== null && (await this.writer.isMirrored(fid))) await this.after('setFlags', fid, () => this.writer.setFlags(fid, mid));
+    if (fid !== null && (await this.writer.isMirrored(fid))) await this.after('setFlags', fid, async () => {
+      await this.writer.setFlags(fid, mid);
+    });
   }
 
   async newMessage(fid: bigint, opts?: { associated?: boolean }): Promise<MessageObject> {
@@ -402,16 +414,42 @@ export class ImapMailbox {
     return (await this.local.prefetchMessages(mids)).map((open) => async () => this.wrapSave(await open()));
   }
 
-  /** The same object, whose save() also calls writer.saveMessage for a top-level message of a mirrored folder. */
+  /** The content key (content.ts) of a stored message. */
+  private async storedContent(mid: bigint): Promise<string> {
+    const msg = await this.local.openMessage(mid);
+    try {
+      return contentKey(await loadMessage(msg));
+    } finally {
+      await msg.discard();
+    }
+  }
+
+  /**
+   * The same object, whose save() also writes a top-level message of a mirrored folder to IMAP: a save that leaves
+   * what the MIME holds as it was (contentKey before and after: a flag, the read state, a category, a reminder; Outlook
+   * saves a whole message for those, and cached mode uploads it whole) only STOREs flags (writer.setFlags); any other
+   * save is writer.saveMessage (a new APPEND, the old UID expunged).
+   */
   private wrapSave(m: MessageObject): MessageObject {
     if (m.embedded) return m;
     const save: MessageObject['save'] = async (opts) => {
-      if (this.writer.newMessageId && (await this.writer.isMirrored(m.fid))) {
+      const mirrored = await this.writer.isMirrored(m.fid);
+      if (mirrored && this.writer.newMessageId) {
         const [id] = await m.getProps([PidTagInternetMessageId]);
         if (!id || !('value' in id) || !String(id.value).trim()) await m.setProps([{ tag: PidTagInternetMessageId, value: this.writer.newMessageId() }]);
       }
+      const before = mirrored && m.mid !== null && (await this.local.messageExists(m.mid)) ? await this.storedContent(m.mid) : null;
       const mid = await m.save(opts);
-      if (mid !== 0n && (await this.writer.isMirrored(m.fid))) await this.after('saveMessage', m.fid, () => this.writer.saveMessage(m.fid, mid));
+      if (mid === 0n || !mirrored) return mid;
+      if (before !== null && before === (await this.storedContent(mid))) {
+        // (a STORE that fails is logged and left to the next sync, as for setMessageProps: no APPEND then)
+        const r: { kept: boolean | void } = { kept: true };
+        await this.after('setFlags', m.fid, async () => {
+          r.kept = await this.writer.setFlags(m.fid, mid, { seen: true });
+        });
+        if (r.kept !== false) return mid;
+      }
+      await this.after('saveMessage', m.fid, () => this.writer.saveMessage(m.fid, mid));
       return mid;
     };
     const getProps: MessageObject['getProps'] = async (tags) => {

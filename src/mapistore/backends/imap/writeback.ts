@@ -183,22 +183,27 @@ export class ImapWriteBack {
     await this.append(m, mid, mime, wantedBits(toResults(loaded)).bits, typeof dt === 'bigint' ? filetimeToDate(dt) : undefined, old);
   }
 
-  /** Flag status / last verb / \Draft changes without content change (setProps of those tags only). */
-  async setFlags(fid: bigint, mid: bigint): Promise<void> {
+  /**
+   * Flag status / last verb / \Draft changes without content change: setProps of those tags only, or (`seen`) a
+   * message save whose IMAP copy keeps its content (contentKey), where the read state is among the changes too.
+   * False when the message has no IMAP copy in fid (the caller APPENDs it then).
+   */
+  async setFlags(fid: bigint, mid: bigint, opts: { seen?: boolean } = {}): Promise<boolean> {
     const m = await mirroredFolder(this.ctx, fid);
-    if (!m) return;
+    if (!m) return false;
     const [r] = await rowsOf(this.ctx, m.row, [mid]);
-    if (!r) return;
+    if (!r) return false;
     const w = wantedBits(await this.ctx.mb.getMessageProps(mid, FLAG_PROP_TAGS));
-    const mask = w.mask & ~IMAP_FLAG.Seen;
+    const mask = opts.seen ? w.mask : w.mask & ~IMAP_FLAG.Seen;
     const add = w.bits & mask & ~r.flags;
     const del = ~w.bits & mask & r.flags;
-    if (!add && !del) return; // the IMAP flags already say so: no command
+    if (!add && !del) return true; // the IMAP flags already say so: no command
     await this.retrying(async (client) => {
       const row = await openRw(this.ctx, client, m);
       await this.store(client, row, [r], add, del);
       await this.record(client, row, [r], add | del, true);
     });
+    return true;
   }
 
   createFolder(parentFid: bigint, fid: bigint, name: string): Promise<void> {
