@@ -819,6 +819,88 @@ describe('ImapStore logon and configuration', () => {
     }
   });
 
+  it('categories: IMAP keywords become PidNameKeywords (imaplib), and categories Outlook sets become keywords on the same UID; no echo', async () => {
+    const { log } = capture();
+    const admin = new ImapFlow(d.clientOptions('bob'));
+    await admin.connect();
+    const store = new ImapStore({ local: localStore('tags'), imap: config(imapSettings(d, { idle: false })).imap, log, refreshMinMs: 0 });
+    try {
+      await admin.mailboxCreate('Tagged');
+      const put = async (subject: string): Promise<number> => {
+        const r = await admin.append('Tagged', Buffer.from(`From: Eve <eve@example.org>\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@example.org>\r\n\r\n${subject}\r\n`));
+        return (r && r.uid) as number;
+      };
+      const one = await put('tagged-one');
+      const two = await put('tagged-two');
+      const mb = (await store.openMailbox({ ...OWNER, username: 'bob', displayName: 'bob' })) as ImapMailbox;
+      const fid = (await mb.mirror.folderOf('Tagged'))!;
+      const midOf = async (subject: string): Promise<bigint> => (await mb.contentsRows(fid, { tags: [PidTagSubject] })).find((r) => r.props.get(PidTagSubject) === subject)!.id;
+      const [kwId] = await mb.getNamedIds([{ guid: '00020329-0000-0000-c000-000000000046', name: 'Keywords' }], true);
+      const PidNameKeywords = ((kwId! << 16) | 0x101f) >>> 0;
+      const categories = async (mid: bigint): Promise<string[]> => {
+        const [p] = await mb.getMessageProps(mid, [PidNameKeywords]);
+        return p && 'value' in p ? [...(p.value as string[])].sort() : [];
+      };
+      const flagsOf = async (uid: number): Promise<string[]> => {
+        await admin.mailboxOpen('Tagged', { readOnly: true });
+        const [m] = await admin.fetchAll(String(uid), { uid: true, flags: true }, { uid: true });
+        return [...(m?.flags ?? [])].sort();
+      };
+
+      // another client tags a known message (a category, a non-ASCII one as Thunderbird writes it, and keywords that
+      // are not categories) and APPENDs a tagged one: the next sync brings both as categories
+      const py = await python(`
+import imaplib, sys
+m = imaplib.IMAP4(sys.argv[1], int(sys.argv[2]))
+assert m.login('bob', 'bob-secret')[0] == 'OK'
+assert m.select('Tagged')[0] == 'OK'
+assert m.uid('STORE', sys.argv[3], '+FLAGS', '(Project_X &AMk-t&AOk- $label1 NonJunk)')[0] == 'OK'
+assert m.append('Tagged', '(Invoices)', None, b'From: Eve <eve@example.org>\\r\\nSubject: tagged-three\\r\\n\\r\\nx\\r\\n')[0] == 'OK'
+m.logout()
+print('done')
+`, [d.host, String(d.port), String(one)]);
+      expect(py.out.trim(), py.out).toBe('done');
+      await mb.sync(fid);
+      expect(await categories(await midOf('tagged-one'))).toEqual(['Project_X', 'Été']);
+      expect(await categories(await midOf('tagged-three'))).toEqual(['Invoices']);
+      expect(await categories(await midOf('tagged-two'))).toEqual([]);
+
+      // Outlook: categories changed on the open message and saved (the content is the same: no new APPEND)
+      let msg = await mb.openMessage(await midOf('tagged-one'));
+      await msg.setProps([{ tag: PidNameKeywords, value: ['Red Category', 'Été'] }]);
+      await msg.save();
+      await msg.discard();
+      expect(await flagsOf(one)).toEqual(['$label1', '&AMk-t&AOk-', 'NonJunk', 'Red&ACA-Category']);
+      // and through the store call (setMessageProps), on a message without any
+      await mb.setMessageProps(await midOf('tagged-two'), [{ tag: PidNameKeywords, value: ['$pecial & (odd)'] }]);
+      expect(await flagsOf(two)).toEqual(['&ACQ-pecial&ACA-&-&ACAAKA-odd&ACk-']);
+      // the next sync finds nothing to change, and the categories are as Outlook left them
+      const r = await mb.sync(fid);
+      expect(r).toMatchObject({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0 });
+      expect(await categories(await midOf('tagged-one'))).toEqual(['Red Category', 'Été']);
+      expect(await categories(await midOf('tagged-two'))).toEqual(['$pecial & (odd)']);
+      // all categories removed: only the keywords that are not categories stay
+      await mb.deleteMessageProps(await midOf('tagged-one'), [PidNameKeywords]);
+      expect(await flagsOf(one)).toEqual(['$label1', 'NonJunk']);
+      expect((await mb.sync(fid)).changed).toBe(0);
+
+      // a new message saved with a category is APPENDed with its keyword
+      msg = await mb.newMessage(fid);
+      await msg.setProps([
+        { tag: 0x001a001f, value: 'IPM.Note' }, { tag: PidTagSubject, value: 'tagged-four' }, { tag: 0x1000001f, value: 'four\r\n' },
+        { tag: PidNameKeywords, value: ['Green'] },
+      ]);
+      await msg.save();
+      await msg.discard();
+      await admin.mailboxOpen('Tagged', { readOnly: true });
+      const four = (await admin.fetchAll('1:*', { uid: true, flags: true, envelope: true })).find((m) => m.envelope?.subject === 'tagged-four');
+      expect([...(four?.flags ?? [])]).toContain('Green');
+    } finally {
+      await admin.logout();
+      await store.close();
+    }
+  });
+
   it('the configuration is checked when the store is built: OC_IMAP_CONFIG names the key', () => {
     const c = config({ host: '127.0.0.1', auth: 'master', masterUser: '' });
     expect(() => createStore({ ...c, logger: silentLogger() })).toThrow(expect.objectContaining({ code: 'OC_IMAP_CONFIG', message: expect.stringContaining('imap.masterUser') }));

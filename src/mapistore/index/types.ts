@@ -77,6 +77,8 @@ export const IMAP_FLAG = {
   Forwarded: 32,
   /** RFC 3503 $MDNSent keyword. */
   MdnSent: 64,
+  /** One or more keywords that are categories (backends/imap/keywords.ts): the message has PidNameKeywords. */
+  Keywords: 128,
 } as const;
 
 /** Per-folder IMAP sync state: one row per IMAP mailbox mapped onto a MAPI folder. */

@@ -6,7 +6,8 @@
 //   \Flagged -> PidTagFlagStatus 2 (followupFlagged, MS-OXOFLAG 2.2.1.1);
 //   \Answered -> PidTagLastVerbExecuted 102 (NOTEVERBREPLYTOSENDER), $Forwarded -> 104 (NOTEVERBFORWARD),
 //     forwarded winning when both are set (MS-OXOMSG 2.2.1.34);
-//   \Draft -> MSGFLAG_UNSENT (MS-OXCMSG 2.2.1.6).
+//   \Draft -> MSGFLAG_UNSENT (MS-OXCMSG 2.2.1.6);
+//   keywords that are categories -> PidNameKeywords (MS-OXCMSG 2.2.1.17; keywords.ts).
 //
 // Choices where the specs leave room:
 // - a message that cannot be converted (MimeError or a converter failure, no header field at all, a value the
@@ -26,6 +27,7 @@ import { StoreError } from '../../errors.js';
 import { IMAP_FLAG } from '../../index/types.js';
 import { MSGFLAG_READ } from '../../tags.js';
 import { ATTACH_BY_VALUE, type MailboxStore, type MessageObject } from '../../types.js';
+import { isCategoryKeyword, keywordsTag } from './keywords.js';
 
 /** MS-OXOFLAG 2.2.1.1 PidTagFlagStatus, MS-OXOMSG 2.2.1.34 PidTagLastVerbExecuted. */
 export const PidTagFlagStatus = 0x10900003;
@@ -36,10 +38,17 @@ export const NOTEVERB_FORWARD = 104;
 /** MS-OXCMSG 2.2.1.6 MSGFLAG_UNSENT. */
 export const MSGFLAG_UNSENT = 0x08;
 
-/** IMAP_FLAG bits of an IMAP flag list (system flags and the RFC 5550 / RFC 3503 keywords the index keeps). */
+/**
+ * IMAP_FLAG bits of an IMAP flag list (system flags and the RFC 5550 / RFC 3503 keywords the index keeps, and
+ * Keywords when a keyword is a category).
+ */
 export function flagBits(flags: Iterable<string> | undefined): number {
   let bits = 0;
   for (const f of flags ?? []) {
+    if (isCategoryKeyword(f)) {
+      bits |= IMAP_FLAG.Keywords;
+      continue;
+    }
     switch (f.toLowerCase()) {
       case '\\seen': bits |= IMAP_FLAG.Seen; break;
       case '\\answered': bits |= IMAP_FLAG.Answered; break;
@@ -72,6 +81,8 @@ export interface ImportInput {
   internalDate: Date | null;
   /** IMAP_FLAG bits. */
   flags: number;
+  /** The categories of its keywords (keywords.ts); none when absent. */
+  categories?: string[];
 }
 
 export interface ImportResult {
@@ -132,7 +143,7 @@ export async function prepareImport(mb: MailboxStore, fid: bigint, input: Import
   const msg = await mb.newMessage(fid);
   try {
     await fill(mb, msg, converted, warnings);
-    await msg.setProps(topProps(input, converted.values));
+    await msg.setProps([...topProps(input, converted.values), ...(await categoryProps(mb, input))]);
     return { msg, warnings };
   } catch (e) {
     await msg.discard();
@@ -162,6 +173,13 @@ function topProps(input: ImportInput, values: Map<number, PropValue> | null): Ta
   const out: TaggedValue[] = [{ tag: T.MessageFlags, value: flags }, ...flagProps(input.flags).set];
   if (input.internalDate) out.push({ tag: T.MessageDeliveryTime, value: toFileTime(input.internalDate) });
   return out;
+}
+
+/** PidNameKeywords of a message whose keywords are categories (the named property is created when new). */
+async function categoryProps(mb: MailboxStore, input: ImportInput): Promise<TaggedValue[]> {
+  if (!input.categories || input.categories.length === 0) return [];
+  const tag = await keywordsTag(mb, true);
+  return tag ? [{ tag, value: input.categories }] : [];
 }
 
 async function setAll(mb: MailboxStore, obj: { setProps(v: readonly TaggedValue[]): Promise<{ tag: number; error: number }[]> }, values: Map<number, PropValue>, named: TnefNamedValue[] | undefined, warnings: string[]): Promise<void> {
@@ -215,7 +233,7 @@ async function fallbackMessage(mb: MailboxStore, fid: bigint, input: ImportInput
   const refused = (problems: { tag: number; error: number }[]): void => {
     for (const p of problems) warnings.push(`property 0x${(p.tag >>> 0).toString(16).padStart(8, '0')} refused (0x${(p.error >>> 0).toString(16)})`);
   };
-  refused(await msg.setProps([{ tag: T.MessageClass, value: 'IPM.Note' }, { tag: T.Subject, value: rawSubject(input.source) }, ...topProps(input, null)]));
+  refused(await msg.setProps([{ tag: T.MessageClass, value: 'IPM.Note' }, { tag: T.Subject, value: rawSubject(input.source) }, ...topProps(input, null), ...(await categoryProps(mb, input))]));
   const att = await msg.createAttachment();
   refused(await att.setProps([
     { tag: T.AttachMethod, value: ATTACH_BY_VALUE },

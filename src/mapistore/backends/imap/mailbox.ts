@@ -41,6 +41,7 @@ import type { LocalMailbox } from '../local/mailbox.js';
 import { loadMessage } from '../../../transport/mime.js';
 import { ImapAcl } from './acl-store.js';
 import { contentKey } from './content.js';
+import { keywordsTag } from './keywords.js';
 import { fidOf } from './folders.js';
 import { PidTagFlagStatus, PidTagLastVerbExecuted } from './import.js';
 import type { FolderSyncResult, ImapMirror } from './mirror.js';
@@ -384,14 +385,22 @@ export class ImapMailbox {
 
   async setMessageProps(mid: bigint, values: readonly TaggedValue[]): Promise<PropertyProblem[]> {
     const r = await this.local.setMessageProps(mid, values);
-    if (values.some((v) => FLAG_TAGS.has(v.tag >>> 0))) await this.flagsChanged(mid);
+    if (await this.flagTags(values.map((v) => v.tag))) await this.flagsChanged(mid);
     return r;
   }
 
   async deleteMessageProps(mid: bigint, tags: readonly number[]): Promise<PropertyProblem[]> {
     const r = await this.local.deleteMessageProps(mid, tags);
-    if (tags.some((t) => FLAG_TAGS.has(t >>> 0))) await this.flagsChanged(mid);
+    if (await this.flagTags(tags)) await this.flagsChanged(mid);
     return r;
+  }
+
+  /** True when one of the tags is kept on IMAP as flags or keywords (FLAG_TAGS, PidNameKeywords: keywords.ts). */
+  private async flagTags(tags: readonly number[]): Promise<boolean> {
+    if (tags.some((t) => FLAG_TAGS.has(t >>> 0))) return true;
+    if (!tags.some((t) => t >>> 16 >= 0x8000)) return false;
+    const kw = await keywordsTag(this.local, false);
+    return kw !== 0 && tags.some((t) => t >>> 0 === kw);
   }
 
   private async flagsChanged(mid: bigint): Promise<void> {

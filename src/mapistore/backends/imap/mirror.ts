@@ -40,6 +40,7 @@ import { SEC, StoreError } from '../../errors.js';
 import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
 import { dropMirroredMessages, fidOf, folderState, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
 import { flagBits, flagProps, importFallback, prepareImport, saveOrFallback, type ImportInput, type ImportResult } from './import.js';
+import { categoriesOf, keywordsTag, sameCategories } from './keywords.js';
 import { batches } from '../../../util/batches.js';
 
 export interface FolderSyncResult {
@@ -351,6 +352,7 @@ export class ImapMirror {
           const flags = flagBits(m.flags);
           const date = m.internalDate instanceof Date ? m.internalDate : typeof m.internalDate === 'string' ? new Date(m.internalDate) : null;
           const input: ImportInput = { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags };
+          if (flags & IMAP_FLAG.Keywords) input.categories = categoriesOf(m.flags);
           const p = await prepareImport(mb, fid, input);
           if (!p.msg) {
             // the messages before it first, so that MIDs and CNs keep the fetch order
@@ -422,14 +424,29 @@ export class ImapMirror {
         const f = bySeen.get(k.uid)!;
         const bits = flagBits(f.flags);
         const diff = bits ^ k.flags;
-        if (diff === 0) {
+        const mid = fidOf(k.globcnt);
+        // categories (keywords.ts): compared with the message's PidNameKeywords when either side has any
+        let categories: string[] | null = null;
+        if ((bits | k.flags) & IMAP_FLAG.Keywords && (await mb.messageExists(mid))) {
+          const tag = await keywordsTag(mb, (bits & IMAP_FLAG.Keywords) !== 0);
+          const [cur] = tag ? await mb.getMessageProps(mid, [tag]) : [];
+          const have = cur && 'value' in cur && Array.isArray(cur.value) ? (cur.value as string[]) : [];
+          const got = categoriesOf(f.flags);
+          if (!sameCategories(have, got)) categories = got;
+        }
+        if (diff === 0 && categories === null) {
           if (f.modseq !== undefined && f.modseq !== k.modseq) out.push({ ...k, modseq: f.modseq });
           continue;
         }
-        const mid = fidOf(k.globcnt);
         if (!(await mb.messageExists(mid))) continue;
         result.changed++;
         const next: ImapMessageRow = { ...k, flags: bits, modseq: f.modseq ?? k.modseq };
+        if (categories !== null) {
+          const tag = await keywordsTag(mb, categories.length > 0);
+          if (categories.length > 0) await mb.setMessageProps(mid, [{ tag, value: categories }]);
+          else if (tag) await mb.deleteMessageProps(mid, [tag]);
+          next.cn = eidGlobcnt((await mb.messageChangeInfo(mid)).cn);
+        }
         if (diff & IMAP_FLAG.Seen) {
           (bits & IMAP_FLAG.Seen ? read : unread).push(mid);
           seenChanged.push(next);

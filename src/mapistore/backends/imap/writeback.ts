@@ -44,6 +44,7 @@ import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/
 import type { PropResult } from '../../types.js';
 import { fidOf, type MirrorContext } from './folders.js';
 import { flagBits } from './import.js';
+import { categoryKeywords, categoryOf, keywordOf, keywordsTag } from './keywords.js';
 import { uidSet, type ImapMirror } from './mirror.js';
 import { createFolder, deleteFolder, renameFolder } from './writeback-folders.js';
 import {
@@ -180,7 +181,10 @@ export class ImapWriteBack {
     const mime = await this.mimeOf(mid, loaded, old !== null);
     if (!mime) return;
     const dt = loaded.values.get(T.MessageDeliveryTime);
-    await this.append(m, mid, mime, wantedBits(toResults(loaded)).bits, typeof dt === 'bigint' ? filetimeToDate(dt) : undefined, old);
+    const tag = await keywordsTag(this.ctx.mb, false);
+    const cats = tag ? loaded.values.get(tag) : undefined;
+    const keywords = Array.isArray(cats) ? (cats as string[]).filter((c) => c !== '').map(keywordOf) : [];
+    await this.append(m, mid, mime, wantedBits(toResults(loaded)).bits, typeof dt === 'bigint' ? filetimeToDate(dt) : undefined, old, keywords);
   }
 
   /**
@@ -193,15 +197,22 @@ export class ImapWriteBack {
     if (!m) return false;
     const [r] = await rowsOf(this.ctx, m.row, [mid]);
     if (!r) return false;
-    const w = wantedBits(await this.ctx.mb.getMessageProps(mid, FLAG_PROP_TAGS));
+    const tag = await keywordsTag(this.ctx.mb, false);
+    const props = await this.ctx.mb.getMessageProps(mid, tag ? [...FLAG_PROP_TAGS, tag] : FLAG_PROP_TAGS);
+    const w = wantedBits(props);
     const mask = opts.seen ? w.mask : w.mask & ~IMAP_FLAG.Seen;
     const add = w.bits & mask & ~r.flags;
     const del = ~w.bits & mask & r.flags;
-    if (!add && !del) return true; // the IMAP flags already say so: no command
+    // categories (keywords.ts): looked at when the message has some, or its IMAP copy had some
+    const catProp = tag ? props.find((p) => p.tag >>> 0 === tag) : undefined;
+    const categories = catProp && 'value' in catProp && Array.isArray(catProp.value) ? (catProp.value as string[]).filter((c) => c !== '') : [];
+    const keywords = categories.length > 0 || (r.flags & IMAP_FLAG.Keywords) !== 0;
+    if (!add && !del && !keywords) return true; // the IMAP flags already say so: no command
     await this.retrying(async (client) => {
       const row = await openRw(this.ctx, client, m);
       await this.store(client, row, [r], add, del);
-      await this.record(client, row, [r], add | del, true);
+      const changed = keywords && (await this.storeKeywords(client, row, r, categories));
+      await this.record(client, row, [r], add | del | (changed ? IMAP_FLAG.Keywords : 0), true);
     });
     return true;
   }
@@ -267,6 +278,26 @@ export class ImapWriteBack {
     }
   }
 
+  /**
+   * The category keywords of one message made those of `categories` (UID FETCH FLAGS, then UID STORE +FLAGS / -FLAGS
+   * of the difference; other keywords and flags are left alone); true when something was stored.
+   */
+  private async storeKeywords(client: ImapFlow, row: ImapFolderRow, r: ImapMessageRow, categories: readonly string[]): Promise<boolean> {
+    const [f] = await client.fetchAll(String(r.uid), { uid: true, flags: true }, { uid: true });
+    if (!f) return false; // expunged meanwhile: the next sync's VANISHED handles it
+    const have = categoryKeywords(f.flags);
+    const haveCats = have.map(categoryOf);
+    const add = categories.filter((c) => !haveCats.includes(c)).map(keywordOf);
+    const del = have.filter((k) => !categories.includes(categoryOf(k)));
+    if (add.length > 0 && !(await client.messageFlagsAdd(String(r.uid), add, { uid: true, silent: true }))) {
+      throw imapError('OC_IMAP_STORE', `UID STORE +FLAGS (${add.join(' ')}) refused in ${row.imapName}`);
+    }
+    if (del.length > 0 && !(await client.messageFlagsRemove(String(r.uid), del, { uid: true, silent: true }))) {
+      throw imapError('OC_IMAP_STORE', `UID STORE -FLAGS (${del.join(' ')}) refused in ${row.imapName}`);
+    }
+    return add.length > 0 || del.length > 0;
+  }
+
   /** Reads back FLAGS and MODSEQ of these rows and records the `mask` bits (and CN / read CN) in the index. */
   private async record(client: ImapFlow, row: ImapFolderRow, rows: readonly ImapMessageRow[], mask: number, content: boolean): Promise<void> {
     const fetched = await client.fetchAll(uidSet(rows.map((r) => r.uid)), { uid: true, flags: true }, { uid: true });
@@ -325,14 +356,14 @@ export class ImapWriteBack {
   }
 
   /** APPEND with APPENDUID into m; index row for `mid` (when given); then the old UID (an edit) expunged. */
-  private async append(m: Mirrored, mid: bigint | null, mime: Buffer, bits: number, idate: Date | undefined, old: ImapMessageRow | null): Promise<void> {
+  private async append(m: Mirrored, mid: bigint | null, mime: Buffer, bits: number, idate: Date | undefined, old: ImapMessageRow | null, keywords: string[] = []): Promise<void> {
     const { imap, mb } = this.ctx;
     await once(this.ctx, async (client) => {
       const row = await openRw(this.ctx, client, m);
       needUidplus(client);
       let res;
       try {
-        res = await client.append(m.state.path, mime, flagNames(bits), idate);
+        res = await client.append(m.state.path, mime, [...flagNames(bits), ...keywords], idate);
       } catch (e) {
         throw imapError('OC_IMAP_APPEND', `APPEND to ${row.imapName} refused; the message stays local`, e);
       }
