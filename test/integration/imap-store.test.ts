@@ -40,18 +40,22 @@ const PidTagSubject = 0x0037001f;
 const OWNER = { username: 'alice', displayName: 'alice', legacyDn: USER_DN };
 
 
-// the other IMAP client: \Seen on one UID, \Deleted + EXPUNGE on another, APPEND one
+// the other IMAP client, in one mailbox: a flag set on one UID, \Deleted + EXPUNGE on another, an APPEND (its
+// subject given), and optionally a MOVE of an INBOX UID into that mailbox
 const IMAPLIB_CHANGES = `
 import imaplib, sys
-host, port, user, pw, seen, gone = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
-m = imaplib.IMAP4(host, port)
+host, port, user, pw, box, flag, flagged, gone, subject = sys.argv[1:10]
+m = imaplib.IMAP4(host, int(port))
 assert m.login(user, pw)[0] == 'OK'
-assert m.select('INBOX')[0] == 'OK'
-assert m.uid('STORE', seen, '+FLAGS.SILENT', '(\\\\Seen)')[0] == 'OK'
+assert m.select(box)[0] == 'OK'
+assert m.uid('STORE', flagged, '+FLAGS.SILENT', '(%s)' % flag)[0] == 'OK'
 assert m.uid('STORE', gone, '+FLAGS.SILENT', '(\\\\Deleted)')[0] == 'OK'
 assert m.expunge()[0] == 'OK'
-msg = b'From: Eve <eve@example.org>\\r\\nTo: Alice <alice@example.org>\\r\\nSubject: appended by imaplib\\r\\nMessage-ID: <py.store@example.org>\\r\\n\\r\\nHello from Python.\\r\\n'
-assert m.append('INBOX', None, None, msg)[0] == 'OK'
+msg = ('From: Eve <eve@example.org>\\r\\nTo: Alice <alice@example.org>\\r\\nSubject: %s\\r\\nMessage-ID: <%s@example.org>\\r\\n\\r\\nHello from Python.\\r\\n' % (subject, subject.replace(' ', '.'))).encode()
+assert m.append(box, None, None, msg)[0] == 'OK'
+if len(sys.argv) > 10:
+    assert m.select('INBOX')[0] == 'OK'
+    assert m.uid('MOVE', sys.argv[10], box)[0] == 'OK'
 m.logout()
 print('done')
 `;
@@ -184,7 +188,7 @@ describe('store.backend imap: the whole server over a real Dovecot', () => {
       seenMid = await midOfUid(uids[1]!);
       goneMid = await midOfUid(uids[2]!);
       const off = mb.events.subscribe((ev) => events.push({ ev, at: Date.now() }));
-      const r = await python(IMAPLIB_CHANGES, [d.host, String(d.port), 'alice', 'alice-secret', String(uids[1]), String(uids[2])]);
+      const r = await python(IMAPLIB_CHANGES, [d.host, String(d.port), 'alice', 'alice-secret', 'INBOX', '\\Seen', String(uids[1]), String(uids[2]), 'appended by imaplib']);
       appendedAt = Date.now();
       expect(r.out.trim(), r.out).toBe('done');
       for (let i = 0; i < 40 && !events.some((e) => e.ev.type === 'newMail'); i++) await new Promise((res) => setTimeout(res, 50));
@@ -258,25 +262,6 @@ describe('store.backend imap: the whole server over a real Dovecot', () => {
   }, 60_000);
 });
 
-// another IMAP client in a folder other than INBOX: \Flagged on one Archive UID, \Deleted + EXPUNGE on another, an
-// APPEND to Archive, and a MOVE of one INBOX message into Archive
-const IMAPLIB_ARCHIVE = `
-import imaplib, sys
-host, port, user, pw, flag, gone, moved = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
-m = imaplib.IMAP4(host, port)
-assert m.login(user, pw)[0] == 'OK'
-assert m.select('Archive')[0] == 'OK'
-assert m.uid('STORE', flag, '+FLAGS.SILENT', '(\\\\Flagged)')[0] == 'OK'
-assert m.uid('STORE', gone, '+FLAGS.SILENT', '(\\\\Deleted)')[0] == 'OK'
-assert m.expunge()[0] == 'OK'
-msg = b'From: Eve <eve@example.org>\\r\\nTo: Alice <alice@example.org>\\r\\nSubject: filed by imaplib\\r\\nMessage-ID: <py.archive@example.org>\\r\\n\\r\\nFiled.\\r\\n'
-assert m.append('Archive', None, None, msg)[0] == 'OK'
-assert m.select('INBOX')[0] == 'OK'
-assert m.uid('MOVE', moved, 'Archive')[0] == 'OK'
-m.logout()
-print('done')
-`;
-
 describe('store.backend imap with NOTIFY (RFC 5465): changes in a folder other than INBOX reach the sessions within 2 s', () => {
   const PidTagFlagStatus = 0x10900003;
   const note = (subject: string): Buffer =>
@@ -317,7 +302,7 @@ describe('store.backend imap with NOTIFY (RFC 5465): changes in a folder other t
     }
   }
 
-  /** The imaplib changes (IMAPLIB_ARCHIVE) on withServer's mailbox: the mailbox events within 2 s of them. */
+  /** The imaplib changes (IMAPLIB_CHANGES in Archive, and a MOVE from INBOX) on withServer's mailbox: the mailbox events within 2 s of them. */
   async function changesSeen(notify: boolean, check: (r: { mb: ImapMailbox; events: MailboxEvent[]; archive: bigint; ids: bigint[]; moved: bigint }) => Promise<void>): Promise<void> {
     await withServer(notify, async ({ d, mb, uids, inboxUid }) => {
       const archive = await mb.mirror.folderOf('Archive');
@@ -333,7 +318,7 @@ describe('store.backend imap with NOTIFY (RFC 5465): changes in a folder other t
       const off = mb.events.subscribe((ev) => events.push({ ev, at: Date.now() }));
       let done = 0;
       try {
-        const r = await python(IMAPLIB_ARCHIVE, [d.host, String(d.port), 'alice', 'alice-secret', String(uids[0]), String(uids[1]), String(inboxUid)]);
+        const r = await python(IMAPLIB_CHANGES, [d.host, String(d.port), 'alice', 'alice-secret', 'Archive', '\\Flagged', String(uids[0]), String(uids[1]), 'filed by imaplib', String(inboxUid)]);
         done = Date.now();
         expect(r.out.trim(), r.out).toBe('done');
         await new Promise((res) => setTimeout(res, 2000));
