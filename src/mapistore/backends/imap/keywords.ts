@@ -13,7 +13,8 @@
 //   tags). A first `$`, and the first letter of a category named like a junk marker, are encoded the same way, so no
 //   category reads back as something else;
 // - a keyword is read back as a category by the same decoding; a keyword whose `&` runs do not decode (written by
-//   another client) is taken as it is. Categories are compared as sets.
+//   another client) is taken as it is; one of 256 characters or more is not a category (MS-OXCMSG 2.2.1.17 limits
+//   them to 255). Categories are compared as sets.
 import { PS_PUBLIC_STRINGS, type PropertyName } from '../../../mapi/named.js';
 
 /** MS-OXCMSG 2.2.1.17 PidNameKeywords, and its property type (PtypMultipleString). */
@@ -92,13 +93,16 @@ export function categoryOf(keyword: string): string {
   return out;
 }
 
+/** MS-OXCMSG 2.2.1.17: each category is shorter than 256 characters; a longer keyword is not taken as one. */
+const MAX_CATEGORY = 255;
+
 /** The categories of an IMAP flag list, in the server's order, each once. */
 export function categoriesOf(flags: Iterable<string> | undefined): string[] {
   const out: string[] = [];
   for (const f of flags ?? []) {
     if (!isCategoryKeyword(f)) continue;
     const c = categoryOf(f);
-    if (c !== '' && !out.includes(c)) out.push(c);
+    if (c !== '' && c.length <= MAX_CATEGORY && !out.includes(c)) out.push(c);
   }
   return out;
 }

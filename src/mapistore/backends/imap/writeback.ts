@@ -289,11 +289,13 @@ export class ImapWriteBack {
     const haveCats = have.map(categoryOf);
     const add = categories.filter((c) => !haveCats.includes(c)).map(keywordOf);
     const del = have.filter((k) => !categories.includes(categoryOf(k)));
-    if (add.length > 0 && !(await client.messageFlagsAdd(String(r.uid), add, { uid: true, silent: true }))) {
-      throw imapError('OC_IMAP_STORE', `UID STORE +FLAGS (${add.join(' ')}) refused in ${row.imapName}`);
-    }
+    // removed first: on a server that matches keywords without regard to case, a keyword spelt otherwise than ours is
+    // the same keyword, and adding ours before removing it would leave none
     if (del.length > 0 && !(await client.messageFlagsRemove(String(r.uid), del, { uid: true, silent: true }))) {
       throw imapError('OC_IMAP_STORE', `UID STORE -FLAGS (${del.join(' ')}) refused in ${row.imapName}`);
+    }
+    if (add.length > 0 && !(await client.messageFlagsAdd(String(r.uid), add, { uid: true, silent: true }))) {
+      throw imapError('OC_IMAP_STORE', `UID STORE +FLAGS (${add.join(' ')}) refused in ${row.imapName}`);
     }
     return add.length > 0 || del.length > 0;
   }
