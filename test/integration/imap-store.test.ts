@@ -367,6 +367,34 @@ describe('store.backend imap with NOTIFY (RFC 5465): changes in a folder other t
     });
   }, 180_000);
 
+  it('a mailbox another client creates and fills is reported by its STATUS: the hierarchy and its mail arrive within 2 s', async () => {
+    await withServer(true, async ({ d, mb }) => {
+      const r = await python(`
+import imaplib, sys
+m = imaplib.IMAP4(sys.argv[1], int(sys.argv[2]))
+assert m.login('alice', 'alice-secret')[0] == 'OK'
+assert m.create('Fresh')[0] == 'OK'
+assert m.append('Fresh', None, None, b'From: Eve <eve@example.org>\\r\\nSubject: first in Fresh\\r\\n\\r\\nx\\r\\n')[0] == 'OK'
+m.logout()
+print('done')
+`, [d.host, String(d.port)]);
+      const done = Date.now();
+      expect(r.out.trim(), r.out).toBe('done');
+      let fid: bigint | null = null;
+      let subjects: unknown[] = [];
+      while (Date.now() - done < 2000) {
+        fid = await mb.mirror.folderOf('Fresh');
+        if (fid !== null) {
+          subjects = (await mb.contentsRows(fid, { tags: [PidTagSubject] })).map((row) => row.props.get(PidTagSubject));
+          if (subjects.length > 0) break;
+        }
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(fid).not.toBeNull();
+      expect(subjects).toEqual(['first in Fresh']);
+    });
+  }, 180_000);
+
   it('with imap.notify off the Archive changes wait for the interval sync (INBOX still reports the MOVE at once)', async () => {
     await changesSeen(false, async ({ events, archive, moved }) => {
       expect(events.filter((e) => e.fid === archive && e.mid !== undefined)).toEqual([]);
