@@ -36,6 +36,27 @@ describe('contentKey', () => {
     expect(contentKey(b)).toBe(contentKey(a));
   });
 
+  it('counts a string by its text (PtypString8 or PtypString), and the RTF only when there is no PidTagBody or PidTagHtml', () => {
+    const k = contentKey(base());
+    const s8 = base();
+    s8.values.delete(PidTagBody);
+    s8.values.set(0x1000001e, 'Hello.\r\n'); // the same body as PtypString8
+    expect(contentKey(s8)).toBe(k);
+    const rtf = base();
+    rtf.values.set(0x10090102, Buffer.from('compressed rtf'));
+    expect(contentKey(rtf)).toBe(k);
+    // an RTF-only message: the RTF is its body
+    const only = base();
+    only.values.delete(PidTagBody);
+    const onlyRtf = base();
+    onlyRtf.values.delete(PidTagBody);
+    onlyRtf.values.set(0x10090102, Buffer.from('compressed rtf'));
+    expect(contentKey(onlyRtf)).not.toBe(contentKey(only));
+    const otherText = base();
+    otherText.values.set(PidTagBody, 'Hello!\r\n');
+    expect(contentKey(otherText)).not.toBe(k);
+  });
+
   it('changes with the subject, a recipient, an attachment name, or an attachment more', () => {
     const k = contentKey(base());
     const s = base();

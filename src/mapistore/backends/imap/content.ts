@@ -9,7 +9,11 @@
 //   its companions, MS-OXOMSG PidTagLastVerbExecuted), which are IMAP flags;
 // - what the store maintains itself: identifiers, sizes, times of change, change tracking (MS-OXCFXICS PidTagChangeKey,
 //   PidTagPredecessorChangeList), access.
-// Any other property counts: an unknown one makes the save an edit (a new APPEND), which is what it was before.
+// - PidTagRtfCompressed while the message has PidTagBody or PidTagHtml: the MIME writer builds the bodies from those
+//   then (it reads the RTF only for a message without them), and Outlook uploads the RTF it got in the download.
+// A string counts by its text, whether it is stored as PtypString8 or PtypString (a body imported as 8-bit text comes
+// back from a Unicode client as PtypString). Any other property counts: an unknown one makes the save an edit (a new
+// APPEND), which is what it was before.
 import { createHash, type Hash } from 'node:crypto';
 import { propId, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import type { LoadedAttachment, LoadedMessage } from '../../../transport/mime.js';
@@ -42,6 +46,7 @@ const NOT_CONTENT = new Set([
   0x1090, // PidTagFlagStatus
   0x1091, // PidTagFlagCompleteTime
   0x1095, // PidTagFollowupIcon
+  0x1016, // PidTagNativeBody
   0x1096, // PidTagBlockStatus
   0x1097, // PidTagItemTemporaryFlags
   0x3007, // PidTagCreationTime
@@ -86,13 +91,29 @@ function value(h: Hash, v: PropValue | undefined): void {
   }
 }
 
+const PT_STRING8 = 0x001e;
+const PT_MV_STRING8 = 0x101e;
+const ID_BODY = 0x1000;
+const ID_HTML = 0x1013;
+const ID_RTF = 0x1009;
+
+/** The tag with PtypString8 read as PtypString (single and multiple), so a string counts by its text. */
+const unicodeTag = (tag: number): number => {
+  const t = tag & 0xffff;
+  return (t === PT_STRING8 || t === PT_MV_STRING8 ? (tag & ~0xffff) | (t + 1) : tag) >>> 0;
+};
+
 function values(h: Hash, m: ReadonlyMap<number, PropValue> | readonly TaggedValue[], skip: ReadonlySet<number>): void {
-  const list = (m instanceof Map ? [...m].map(([tag, v]) => ({ tag, value: v })) : [...(m as readonly TaggedValue[])])
-    .filter((p) => counts(propId(p.tag), skip))
-    .sort((a, b) => (a.tag >>> 0) - (b.tag >>> 0));
+  const all = m instanceof Map ? [...m].map(([tag, v]) => ({ tag, value: v })) : [...(m as readonly TaggedValue[])];
+  // the RTF is content only for a message without the bodies the MIME writer uses first
+  const bodies = all.some((p) => propId(p.tag) === ID_BODY || propId(p.tag) === ID_HTML);
+  const list = all
+    .filter((p) => counts(propId(p.tag), skip) && !(bodies && propId(p.tag) === ID_RTF))
+    .map((p) => ({ tag: unicodeTag(p.tag), value: p.value }))
+    .sort((a, b) => a.tag - b.tag);
   h.update(`{${list.length}`);
   for (const p of list) {
-    h.update(`|${(p.tag >>> 0).toString(16)}=`);
+    h.update(`|${p.tag.toString(16)}=`);
     value(h, p.value);
   }
   h.update('}');
