@@ -9,6 +9,8 @@
 // With RFC 5465 NOTIFY (imap.notify, Dovecot's mailbox_list_index = yes) imaplib's changes in a folder other than INBOX
 // (flag, expunge, APPEND, a MOVE from INBOX) reach the mailbox's events within 2 s; with imap.notify off they do not; an
 // EMSMDB session registered for ObjectCreated (imap_newmail.py --events created) is woken by an APPEND to that folder.
+// Outlook online through the EMSMDB client (imap_flag_save.py) flags and categorizes a message: STOREd on the same UID;
+// saves that keep the content STORE flags, edits APPEND; categories <-> keywords both ways (imaplib).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -233,6 +235,32 @@ describe('store.backend imap: the whole server over a real Dovecot', () => {
     const rows = await mb.contentsRows(mb.special.inbox, { tags: [PidTagSubject] });
     const mine = rows.filter((r) => r.props.get(PidTagSubject) === 'notify me').map((r) => eidString(r.id));
     expect(mine).toEqual([notes[0]!.MessageId]);
+  }, 180_000);
+
+  it('Outlook online (the EMSMDB client: RopOpenMessage, RopSetProperties of PidTagFlagStatus and PidNameKeywords, RopSaveChangesMessage) flags and categorizes a message: STOREd on the same UID, no new APPEND', async () => {
+    const uid = uids[10]!;
+    const mid = await midOfUid(uid);
+    const out = await runPythonJson<Json>('emsmdb/imap_flag_save.py', [
+      '--host', '127.0.0.1', '--epm-port', String(port), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST', '--dn', USER_DN,
+      '--mid', String(mid), '--category', 'Blue Category', '--category', 'Été',
+    ], 120_000);
+    for (const s of out.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(out.errors)}`).toBe(true);
+    expect(out.flagged.problems).toEqual([]);
+    expect(out.flagged.MessageId).toBe(eidString(mid));
+    const admin = new ImapFlow(d.clientOptions('alice'));
+    await admin.connect();
+    try {
+      await admin.mailboxOpen('INBOX', { readOnly: true });
+      const [m] = await admin.fetchAll(String(uid), { uid: true, flags: true }, { uid: true });
+      expect(m?.uid).toBe(uid);
+      expect([...(m?.flags ?? [])].sort()).toEqual(expect.arrayContaining(['&AMk-t&AOk-', 'Blue&ACA-Category', '\\Flagged']));
+      // (an APPEND of a new version would have expunged this UID: its flags are there, on the message as it was)
+    } finally {
+      await admin.logout();
+    }
+    // the mirror's next sync finds nothing to change
+    const r = await mb.sync(mb.special.inbox);
+    expect(r).toMatchObject({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0 });
   }, 180_000);
 
   it('the watcher reconnects after the IMAP server restarts, and IDLE reports new mail again', async () => {
