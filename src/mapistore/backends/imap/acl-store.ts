@@ -28,32 +28,13 @@ import type { LocalMailbox } from '../local/mailbox.js';
 import {
   ANYONE, AclError, identifierKind, mapiToImap, mergeRights, parseAclResponse, siblingDn, type RawUntagged,
 } from './acl.js';
+import { rawCommand as command, str } from './command.js';
 import type { MirrorContext } from './folders.js';
 import { mirroredFolder } from './writeback-util.js';
 
 const DOWN_CODES = new Set(['OC_IMAP_CONNECT', 'OC_IMAP_TIMEOUT', 'OC_IMAP_BUSY', 'OC_IMAP_CLOSED']);
 const hex = (id: bigint): string => `0x${id.toString(16)}`;
 
-type Arg = { type: 'ATOM' | 'STRING'; value: string };
-type Execable = {
-  exec(command: string, attributes: Arg[], options: { untagged: Record<string, (u: RawUntagged) => Promise<void>> }): Promise<{ next: () => void }>;
-};
-
-/** Sends a command imapflow has no method for; returns the untagged responses named `collect`. */
-async function command(client: ImapFlow, cmd: string, args: Arg[], collect?: string): Promise<RawUntagged[]> {
-  const got: RawUntagged[] = [];
-  const untagged: Record<string, (u: RawUntagged) => Promise<void>> = {};
-  if (collect) {
-    untagged[collect] = async (u) => {
-      got.push(u);
-    };
-  }
-  const r = await (client as unknown as Execable).exec(cmd, args, { untagged });
-  r.next();
-  return got;
-}
-
-const str = (value: string): Arg => ({ type: 'STRING', value });
 
 /** A refused ACL command as a StoreError (the server's text in the message). */
 function aclError(what: string, e: unknown): StoreError {

@@ -20,13 +20,14 @@
 // - a lost connection (IMAP server restart) is dropped and a new one opened after 1 s, doubling up to 30 s while the
 //   server stays away; after a reconnect INBOX is synced once (changes made while nobody listened), every folder when
 //   NOTIFY was on.
-// - NOTIFY goes through imapflow's internal exec() (it has no API for it); the STATUS responses, which imapflow does
-//   not handle outside its own STATUS command, are taken by a handler set on that connection only (it is never
-//   handed out again: the lease is discarded when the IDLE ends). A NOTIFY the server refuses is logged once per
+// - NOTIFY goes through imapflow's internal exec() (command.ts; imapflow has no API for it); the STATUS responses,
+//   which imapflow does not handle outside its own STATUS command, are taken by a handler set on that connection only
+//   (it is never handed out again: the lease is discarded when the IDLE ends). A NOTIFY the server refuses is logged once per
 //   connection, and the connection goes on with IDLE on INBOX alone.
 // - events for one mailbox within DEBOUNCE_MS are folded into one sync, as for INBOX.
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from '../../../util/log.js';
+import { atom, rawCommand, type RawImapFlow } from './command.js';
 import type { ImapLease, ImapPool } from './pool.js';
 
 export interface WatcherOptions {
@@ -51,13 +52,6 @@ export interface WatcherOptions {
 
 /** RFC 5465 3.1 NOTIFY SET: INBOX (the selected mailbox) as without NOTIFY, every other personal mailbox by STATUS. */
 const NOTIFY_EVENTS = ['MessageNew', 'MessageExpunge', 'FlagChange'];
-
-type Arg = { type: 'ATOM'; value: string } | Arg[];
-type Execable = {
-  exec(command: string, attributes: Arg[], options: { untagged: Record<string, unknown> }): Promise<{ next: () => void }>;
-  untaggedHandlers: Record<string, ((u: { attributes?: unknown[] }) => Promise<void>) | undefined>;
-};
-const atom = (value: string): Arg => ({ type: 'ATOM', value });
 
 /** The mailbox name of an untagged STATUS (RFC 9051 7.3.4: STATUS mailbox (items)), or null. */
 export function statusMailbox(attributes: readonly unknown[] | undefined): string | null {
@@ -167,7 +161,7 @@ export class ImapWatcher {
    */
   private async notifySet(client: ImapFlow): Promise<boolean> {
     if (!this.o.notify || !client.capabilities.has('NOTIFY')) return false;
-    const raw = client as unknown as Execable;
+    const raw = client as unknown as RawImapFlow;
     raw.untaggedHandlers.STATUS = async (u) => {
       const name = statusMailbox(u.attributes);
       if (name === null) return;
@@ -176,8 +170,7 @@ export class ImapWatcher {
     };
     const events = NOTIFY_EVENTS.map(atom);
     try {
-      const r = await raw.exec('NOTIFY', [atom('SET'), [atom('selected'), events], [atom('personal'), events]], { untagged: {} });
-      r.next();
+      await rawCommand(client, 'NOTIFY', [atom('SET'), [atom('selected'), events], [atom('personal'), events]]);
       return true;
     } catch (e) {
       if (!client.usable) throw e;
