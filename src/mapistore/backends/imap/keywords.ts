@@ -112,6 +112,12 @@ export function categoryKeywords(flags: Iterable<string> | undefined): string[] 
   return [...(flags ?? [])].filter(isCategoryKeyword);
 }
 
+/** The categories of a PidNameKeywords value (a property result or a value; anything else: none), empty ones left out. */
+export function categoriesIn(v: unknown): string[] {
+  const value = v !== null && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v;
+  return Array.isArray(value) ? value.filter((c): c is string => typeof c === 'string' && c !== '') : [];
+}
+
 /** True when two category lists hold the same categories (in any order). */
 export function sameCategories(a: readonly string[], b: readonly string[]): boolean {
   const sa = new Set(a);

@@ -40,7 +40,7 @@ import { SEC, StoreError } from '../../errors.js';
 import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
 import { dropMirroredMessages, fidOf, folderState, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
 import { flagBits, flagProps, importFallback, prepareImport, saveOrFallback, type ImportInput, type ImportResult } from './import.js';
-import { categoriesOf, keywordsTag, sameCategories } from './keywords.js';
+import { categoriesIn, categoriesOf, keywordsTag, sameCategories } from './keywords.js';
 import { batches } from '../../../util/batches.js';
 
 export interface FolderSyncResult {
@@ -430,7 +430,7 @@ export class ImapMirror {
         if ((bits | k.flags) & IMAP_FLAG.Keywords && (await mb.messageExists(mid))) {
           const tag = await keywordsTag(mb, (bits & IMAP_FLAG.Keywords) !== 0);
           const [cur] = tag ? await mb.getMessageProps(mid, [tag]) : [];
-          const have = cur && 'value' in cur && Array.isArray(cur.value) ? (cur.value as string[]) : [];
+          const have = categoriesIn(cur);
           const got = categoriesOf(f.flags);
           if (!sameCategories(have, got)) categories = got;
         }

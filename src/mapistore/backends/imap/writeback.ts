@@ -44,7 +44,7 @@ import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/
 import type { PropResult } from '../../types.js';
 import { fidOf, type MirrorContext } from './folders.js';
 import { flagBits } from './import.js';
-import { categoryKeywords, categoryOf, keywordOf, keywordsTag } from './keywords.js';
+import { categoriesIn, categoryKeywords, categoryOf, keywordOf, keywordsTag } from './keywords.js';
 import { uidSet, type ImapMirror } from './mirror.js';
 import { createFolder, deleteFolder, renameFolder } from './writeback-folders.js';
 import {
@@ -183,7 +183,7 @@ export class ImapWriteBack {
     const dt = loaded.values.get(T.MessageDeliveryTime);
     const tag = await keywordsTag(this.ctx.mb, false);
     const cats = tag ? loaded.values.get(tag) : undefined;
-    const keywords = Array.isArray(cats) ? (cats as string[]).filter((c) => c !== '').map(keywordOf) : [];
+    const keywords = categoriesIn(cats).map(keywordOf);
     await this.append(m, mid, mime, wantedBits(toResults(loaded)).bits, typeof dt === 'bigint' ? filetimeToDate(dt) : undefined, old, keywords);
   }
 
@@ -205,7 +205,7 @@ export class ImapWriteBack {
     const del = ~w.bits & mask & r.flags;
     // categories (keywords.ts): looked at when the message has some, or its IMAP copy had some
     const catProp = tag ? props.find((p) => p.tag >>> 0 === tag) : undefined;
-    const categories = catProp && 'value' in catProp && Array.isArray(catProp.value) ? (catProp.value as string[]).filter((c) => c !== '') : [];
+    const categories = categoriesIn(catProp);
     const keywords = categories.length > 0 || (r.flags & IMAP_FLAG.Keywords) !== 0;
     if (!add && !del && !keywords) return true; // the IMAP flags already say so: no command
     await this.retrying(async (client) => {
