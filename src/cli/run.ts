@@ -12,6 +12,7 @@ import type { CliIo } from './io.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerContactCommands } from './commands/contact.js';
 import { registerGroupCommands } from './commands/group.js';
+import { registerImapCommands } from './commands/imap.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerUserCommands } from './commands/user.js';
 
@@ -63,6 +64,7 @@ export function buildProgram(io: CliIo, deps: CliDeps, setExit: (code: number) =
   registerGroupCommands(program, ctx);
   registerContactCommands(program, ctx);
   registerConfigCommands(program, ctx);
+  registerImapCommands(program, ctx, setExit);
   return program;
 }
 

@@ -30,6 +30,8 @@ describe('ocng --help', () => {
     ['group', 'add-member', '--help'],
     ['config', '--help'],
     ['config', 'doc', '--help'],
+    ['imap', '--help'],
+    ['imap', 'check', '--help'],
     ['help', 'user'],
   ]) {
     it(argv.join(' '), async () => {

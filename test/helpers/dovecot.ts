@@ -55,6 +55,11 @@ export interface DovecotOptions {
   trustedNets?: string;
   /** Default: a free port chosen at start. */
   port?: number;
+  /**
+   * Default true: `plugin { acl_user = %u }`, ACLs checked as the login user for master logins too. False leaves it
+   * out, the misconfiguration `ocng imap check` reports (master logins then have no rights on the user's mailboxes).
+   */
+  aclUser?: boolean;
 }
 
 export class DovecotError extends Error {
@@ -185,8 +190,7 @@ protocol imap {
 plugin {
   # stat() the dovecot-acl files on every access, so another session's SETACL counts at once (default: 30 s)
   acl = vfile:cache_secs=0
-  acl_user = %u
-  acl_shared_dict = file:${dir}/shared/shared-mailboxes.db
+${o.aclUser ? '  acl_user = %u\n' : ''}  acl_shared_dict = file:${dir}/shared/shared-mailboxes.db
 }
 
 service imap-login {
@@ -261,6 +265,7 @@ export class Dovecot {
       masterUser: opts.masterUser ?? MASTER_USER,
       masterPassword: opts.masterPassword ?? MASTER_PASSWORD,
       trustedNets: opts.trustedNets ?? '127.0.0.1/32',
+      aclUser: opts.aclUser ?? true,
     };
     const users = { ...(opts.users ?? DEFAULT_USERS) };
     for (const [u, p] of Object.entries(users)) {

@@ -138,7 +138,17 @@ function specialRoles(list: ListResponse[]): Map<string, SpecialFolderName> {
   return out;
 }
 
-const isNoselect = (e: ListResponse): boolean => e.flags.has('\\Noselect') || e.flags.has('\\NonExistent');
+/**
+ * The personal namespace's mailboxes of a LIST answer in the order the mirror walks them (parents first, then by
+ * path), and the special folder each one maps onto (also what `ocng imap check` prints).
+ */
+export function mappedMailboxes(client: ImapFlow, list: ListResponse[]): { listed: ListResponse[]; roles: Map<string, SpecialFolderName> } {
+  const listed = personal(client, list);
+  listed.sort((a, b) => a.parent.length - b.parent.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { listed, roles: specialRoles(listed) };
+}
+
+export const isNoselect = (e: ListResponse): boolean => e.flags.has('\\Noselect') || e.flags.has('\\NonExistent');
 
 /** A display name not yet used by another folder under `parent`. */
 async function freeName(mb: LocalMailbox, parent: bigint, name: string): Promise<string> {
@@ -172,9 +182,7 @@ export async function dropMirroredMessages(ctx: MirrorContext, row: ImapFolderRo
  */
 export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult> {
   const { mb, imap } = ctx;
-  const listed = await ctx.pool.run(ctx.username, async (client) => personal(client, await client.list()));
-  listed.sort((a, b) => a.parent.length - b.parent.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const roles = specialRoles(listed);
+  const { listed, roles } = await ctx.pool.run(ctx.username, async (client) => mappedMailboxes(client, await client.list()));
   const fidByPath = new Map<string, bigint>();
   const seen = new Set<bigint>();
   const result: HierarchyResult = { created: 0, deleted: 0, unchanged: 0 };
