@@ -172,7 +172,7 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
     const cn = await mb.currentCn();
     const before = await imap.listFolders();
     const again = await mirror.syncHierarchy();
-    expect(again).toEqual({ created: 0, deleted: 0, unchanged: before.length });
+    expect(again).toEqual({ created: 0, deleted: 0, unchanged: before.length, renamed: 0 });
     expect(await mb.currentCn()).toBe(cn);
     expect(await imap.listFolders()).toEqual(before);
   });
@@ -504,6 +504,58 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
     expect(await mb.parentOf(child)).toBe(archive);
     expect(await mb.messageExists(mid!)).toBe(false);
     expect(await mirror.syncFolder(archive)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+  });
+
+  it('follows mailboxes renamed and moved by another client (same folders, same messages, nothing fetched again); a delete and a create stay a delete and a create', async () => {
+    const msg = (n: string): Buffer => Buffer.from(`From: a@example.org\r\nSubject: ${n}\r\nMessage-ID: <${n}@example.org>\r\n\r\n${n}\r\n`);
+    for (const p of ['Clients', 'Clients/Acme', 'Old']) {
+      await admin.mailboxCreate(p);
+      for (let i = 0; i < 3; i++) await admin.append(p, msg(`${p.replace('/', '-')}-${i}`));
+    }
+    await mirror.syncHierarchy();
+    const clients = await fidOf('Clients');
+    const acme = await fidOf('Clients/Acme');
+    const old = await fidOf('Old');
+    for (const f of [clients, acme, old]) expect(await mirror.syncFolder(f)).toMatchObject({ added: 3, fetchedBodies: 3 });
+    const midsOf = async (f: bigint): Promise<bigint[]> => (await mb.contentsRows(f)).map((c) => c.id).sort();
+    const clientsMids = await midsOf(clients);
+    const acmeMids = await midsOf(acme);
+    // imaplib: Clients (with its child) moved under INBOX and renamed; Old deleted and New created in the same pass
+    const py = await python(
+      `import imaplib, sys
+m = imaplib.IMAP4(sys.argv[1], int(sys.argv[2]))
+assert m.login('alice', 'alice-secret')[0] == 'OK'
+assert m.rename('Clients', 'INBOX/Customers')[0] == 'OK'
+assert m.delete('Old')[0] == 'OK'
+assert m.create('New')[0] == 'OK'
+m.logout()
+print('done')
+`,
+      [d.host, String(d.port)],
+    );
+    expect(py.out).toContain('done');
+    const r = await mirror.syncHierarchy();
+    expect(r).toMatchObject({ renamed: 2, created: 1, deleted: 1 });
+    expect(await fidOf('INBOX/Customers')).toBe(clients);
+    expect(await mb.parentOf(clients)).toBe(mb.special.inbox);
+    expect(await nameOf(clients)).toBe('Customers');
+    expect(await fidOf('INBOX/Customers/Acme')).toBe(acme);
+    expect(await mb.parentOf(acme)).toBe(clients);
+    expect(folderState((await imap.folderById(eidGlobcnt(acme)))!).path).toBe('INBOX/Customers/Acme');
+    expect(await mb.folderExists(old)).toBe(false);
+    const fresh = await fidOf('New');
+    expect(fresh).not.toBe(old);
+    // the messages stayed, and the renamed mailboxes are synced from where they are now without fetching anything
+    bodyFetches = 0;
+    expect(await mirror.syncFolder(clients)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    expect(await mirror.syncFolder(acme)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    expect(bodyFetches).toBe(0);
+    expect(await midsOf(clients)).toEqual(clientsMids);
+    expect(await midsOf(acme)).toEqual(acmeMids);
+    // and a change made there reaches the folder
+    await admin.append('INBOX/Customers/Acme', msg('after-rename'));
+    expect(await mirror.syncFolder(acme)).toMatchObject({ added: 1, fetchedBodies: 1 });
+    expect(await mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
   });
 
   it('refuses to sync a folder that mirrors no mailbox', async () => {

@@ -480,6 +480,12 @@ describe('store.backend imap + index mysql: Cached Exchange Mode (cached_mode.py
           expect(d.paths).toEqual(rows.map((r) => pathOf(r.id)).sort());
           expect(d.paths).toEqual(expect.arrayContaining(['Server New', 'H4 renamed on the server', 'Inbox/Sync C/H5', 'Inbox/Sync B/H6', 'Client New']));
           expect(d.paths).not.toContain('H1');
+          // the mailboxes renamed and moved on the server kept their folders: the download changes them, deletes none
+          const changed = d.changed as { name: string; fid: string }[];
+          expect(changed).toEqual(expect.arrayContaining([{ name: 'H4 renamed on the server', fid: eidString(fids.H4!) }, { name: 'H5', fid: eidString(fids.H5!) }]));
+          expect(d.deleted).toEqual(expect.arrayContaining([eidString(fids.H1!)]));
+          for (const kept of ['H4', 'H5']) expect(d.deleted).not.toContain(eidString(fids[kept]!));
+          expect(await mb.parentOf(fids.H5!)).toBe(fids['Sync C']);
         });
 
         describe('reconnect with the saved state', () => {

@@ -955,6 +955,9 @@ class Run(StepRun):
         d = self.data('hierarchyDownload')
         changes, deleted = self.hier_download(d)
         d['paths'] = self.local_tree_paths()
+        # what the download said: the folders changed (by display name and FID) and deleted (FIDs)
+        d['changed'] = [{'name': f['name'], 'fid': P.fid_str(int(f['fid'], 16)) if f['fid'] else None} for f in changes]
+        d['deleted'] = list(deleted)
 
     # ---- bad input
     def s_bad(self):

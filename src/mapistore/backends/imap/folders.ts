@@ -13,8 +13,8 @@
 // - a folder name already taken locally (an IMAP mailbox "Calendar" beside the special Calendar folder) gets
 //   " (IMAP)" appended (then " (IMAP 2)", ...), so a special folder is never taken over.
 // - \Noselect and \NonExistent mailboxes become folders that never get messages (FolderState.noselect).
-// - a rename on the IMAP side is seen as a delete and a create (LIST carries no mailbox identity without
-//   RFC 8474 OBJECTID): the folder gets a new FID and its messages are fetched again.
+// - a rename on the IMAP side is recognised by the mailbox's UIDVALIDITY (renamedMailboxes below): the folder follows
+//   with its FID and messages; where that is not certain, a delete and a create (a new FID, messages fetched again).
 // - a mailbox gone from IMAP: its mirrored folder is deleted hard with its subfolders; a special folder stays,
 //   only its mirrored messages go.
 import type { ImapFlow, ListResponse } from 'imapflow';
@@ -107,6 +107,8 @@ export interface HierarchyResult {
   created: number;
   deleted: number;
   unchanged: number;
+  /** Mailboxes renamed or moved by another client whose folders followed them (same FID, messages kept). */
+  renamed: number;
 }
 
 /** Mailboxes of the personal namespace (other users' and shared namespaces left out). */
@@ -150,6 +152,53 @@ export function mappedMailboxes(client: ImapFlow, list: ListResponse[]): { liste
 
 export const isNoselect = (e: ListResponse): boolean => e.flags.has('\\Noselect') || e.flags.has('\\NonExistent');
 
+/**
+ * Mailboxes another client renamed or moved since the last hierarchy sync (listed name -> the row of the name it had).
+ * LIST carries no mailbox identity (RFC 8474 MAILBOXID: not in Dovecot 2.3), but RENAME keeps a mailbox's
+ * UIDVALIDITY and UIDs, and Dovecot and Cyrus give every mailbox of a user a UIDVALIDITY of its own: a listed mailbox
+ * no row knows (nor a special folder's role) whose STATUS UIDVALIDITY is that of exactly one row whose name is no
+ * longer listed (an ordinary, already synced folder that still exists) is that mailbox renamed. Anything less
+ * certain (a UIDVALIDITY shared, a STATUS refused) stays a delete and a create, as without this.
+ */
+async function renamedMailboxes(ctx: MirrorContext, listed: ListResponse[], roles: Map<string, SpecialFolderName>): Promise<Map<string, ImapFolderRow>> {
+  const out = new Map<string, ImapFolderRow>();
+  const names = new Set(listed.map((e) => e.pathAsListed));
+  const special = new Set(Object.values(ctx.mb.special));
+  const gone: ImapFolderRow[] = [];
+  for (const r of await ctx.imap.listFolders()) {
+    if (names.has(r.imapName) || r.uidvalidity === 0 || special.has(fidOf(r.folderGlobcnt))) continue;
+    if (await ctx.mb.folderExists(fidOf(r.folderGlobcnt))) gone.push(r);
+  }
+  if (gone.length === 0) return out;
+  const fresh: ListResponse[] = [];
+  for (const e of listed) {
+    if (!roles.has(e.path) && !isNoselect(e) && (await ctx.imap.folderByName(e.pathAsListed)) === null) fresh.push(e);
+  }
+  if (fresh.length === 0) return out;
+  const validity = new Map<string, number>();
+  await ctx.pool.run(ctx.username, async (client) => {
+    for (const e of fresh) {
+      try {
+        const st = await client.status(e.path, { uidValidity: true });
+        if (st && st.uidValidity !== undefined) validity.set(e.pathAsListed, Number(st.uidValidity));
+      } catch (err) {
+        ctx.log.debug({ user: ctx.username, mailbox: e.path, err: (err as Error).message }, 'IMAP STATUS refused; the mailbox counts as new');
+      }
+    }
+  });
+  const count = (values: Iterable<number>, v: number): number => {
+    let n = 0;
+    for (const x of values) if (x === v) n++;
+    return n;
+  };
+  for (const [name, v] of validity) {
+    if (count(validity.values(), v) !== 1) continue;
+    const match = gone.filter((r) => r.uidvalidity === v);
+    if (match.length === 1) out.set(name, match[0]!);
+  }
+  return out;
+}
+
 /** A display name not yet used by another folder under `parent`. */
 async function freeName(mb: LocalMailbox, parent: bigint, name: string): Promise<string> {
   if ((await mb.findChild(parent, name)) === null) return name;
@@ -183,12 +232,31 @@ export async function dropMirroredMessages(ctx: MirrorContext, row: ImapFolderRo
 export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult> {
   const { mb, imap } = ctx;
   const { listed, roles } = await ctx.pool.run(ctx.username, async (client) => mappedMailboxes(client, await client.list()));
+  const renames = await renamedMailboxes(ctx, listed, roles);
   const fidByPath = new Map<string, bigint>();
   const seen = new Set<bigint>();
-  const result: HierarchyResult = { created: 0, deleted: 0, unchanged: 0 };
+  const result: HierarchyResult = { created: 0, deleted: 0, unchanged: 0, renamed: 0 };
   for (const e of listed) {
     const role = roles.get(e.path);
     const state: FolderState = { path: e.path, delimiter: e.delimiter || '/', noselect: isNoselect(e), ...(role ? { special: role } : {}) };
+    const was = renames.get(e.pathAsListed);
+    if (was) {
+      // renamed or moved by another client: the folder follows (its FID, messages and change tracking stay)
+      const fid = fidOf(was.folderGlobcnt);
+      const parent = (e.parentPath && fidByPath.get(e.parentPath)) || mb.special.ipmSubtree;
+      const here = (await mb.parentOf(fid)) === parent && (await mb.findChild(parent, e.name)) === fid;
+      if (!here) {
+        const name = (await mb.findChild(parent, e.name)) === null ? e.name : await freeName(mb, parent, e.name);
+        await mb.moveFolder(fid, parent, name);
+        if (name !== e.name) ctx.log.warn({ user: ctx.username, mailbox: e.path, folder: name }, 'IMAP mailbox name taken locally; renamed');
+      }
+      await imap.putFolders([{ ...was, imapName: e.pathAsListed, syncState: JSON.stringify(state) }]);
+      ctx.log.info({ user: ctx.username, from: was.imapName, to: e.pathAsListed }, 'IMAP mailbox renamed by another client; its folder follows');
+      fidByPath.set(e.path, fid);
+      seen.add(was.folderGlobcnt);
+      result.renamed++;
+      continue;
+    }
     const old = await imap.folderByName(e.pathAsListed);
     if (old && (await mb.folderExists(fidOf(old.folderGlobcnt)))) {
       const was = folderState(old);
