@@ -155,7 +155,7 @@ export const isNoselect = (e: ListResponse): boolean => e.flags.has('\\Noselect'
 /**
  * Mailboxes another client renamed or moved since the last hierarchy sync (listed name -> the row of the name it had).
  * LIST carries no mailbox identity (RFC 8474 MAILBOXID: not in Dovecot 2.3), but RENAME keeps a mailbox's
- * UIDVALIDITY and UIDs, and Dovecot and Cyrus give every mailbox of a user a UIDVALIDITY of its own: a listed mailbox
+ * UIDVALIDITY and UIDs, and Dovecot gives every mailbox of a user a UIDVALIDITY of its own: a listed mailbox
  * no row knows (nor a special folder's role) whose STATUS UIDVALIDITY is that of exactly one row whose name is no
  * longer listed (an ordinary, already synced folder that still exists) is that mailbox renamed. Anything less
  * certain (a UIDVALIDITY shared, a STATUS refused) stays a delete and a create, as without this.
