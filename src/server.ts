@@ -18,6 +18,7 @@ import { SessionManager } from './emsmdb/session.js';
 import { loadRopRegistry } from './rop/registry.js';
 import { createMailboxHandlers } from './rop/handlers/index.js';
 import { createStore, type Store } from './mapistore/index.js';
+import { UserPasswords } from './mapistore/backends/imap/user-passwords.js';
 import { createRfrInterface } from './rfr/rfr.js';
 import { describeError } from './util/errors.js';
 import { certificateNames, startWeb, type WebFrontDoor } from './web/index.js';
@@ -132,7 +133,12 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   );
   // mailboxes (mapistore: embedded backend + index); closed with the server
   setEventLogger(log.child({ component: 'mailbox-events' }));
-  const store = createStore({ dataDir: config.dataDir, store: config.store, index: config.index, imap: config.imap, logger: log.child({ component: 'mapistore' }) });
+  // imap.auth userPassword: the front door hands the IMAP logins the passwords of users' HTTP Basic sign-ins
+  const userPasswords = config.store.backend === 'imap' && config.imap.auth === 'userPassword' ? new UserPasswords(config.imap.userPasswordSeconds * 1000) : null;
+  const store = createStore({
+    dataDir: config.dataDir, store: config.store, index: config.index, imap: config.imap, logger: log.child({ component: 'mapistore' }),
+    ...(userPasswords ? { userPasswords } : {}),
+  });
   // message submission (src/transport, docs/sending.md): local delivery, the SMTP relay of `smtp`, non-delivery reports
   const transport = new MailTransport({
     store,
@@ -190,7 +196,9 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   let proxy: RpcProxy | null = null;
   if (config.http.enabled) {
     try {
-      web = await startWeb(config, log, { directory: opts.directory, ntlm: authOptions });
+      web = await startWeb(config, log, {
+        directory: opts.directory, ntlm: authOptions, ...(userPasswords ? { onBasicPassword: (u: string, p: string) => userPasswords.remember(u, p) } : {}),
+      });
       endpoints.push(...web.endpoints);
       if (config.autodiscover.enabled) {
         web.addRoute(createAutodiscoverRoute({ config, directory: opts.directory, rpcPort: () => ports.rpc }));

@@ -458,7 +458,7 @@ const imapSchema = z.strictObject({
   allowInvalidCertificates: key(z.boolean(), false, { description: "Accept the IMAP server's certificate without checking it (test servers only)." }),
   auth: key(z.enum(['master', 'trusted', 'passwordFile', 'userPassword']), 'master', {
     description:
-      "How the server logs in as a user: `master` (a master user, e.g. Dovecot `user*master`), `trusted` (the IMAP server accepts any password from this host: Dovecot static `nopassword`, Cyrus `alwaystrue`), `passwordFile` (per-user passwords from `imap.passwordFile`), `userPassword` (the password the user gave over HTTP Basic; NTLM sessions then cannot reach their mail).",
+      "How the server logs in as a user: `master` (a master user, e.g. Dovecot `user*master`), `trusted` (the IMAP server accepts any password from this host: Dovecot static `nopassword`, Cyrus `alwaystrue`), `passwordFile` (per-user passwords from `imap.passwordFile`), `userPassword` (the password the user gave over HTTP Basic, kept in memory for `imap.userPasswordSeconds`; a user who has not signed in with Basic within that time cannot reach their mail).",
   }),
   masterUser: key(z.string(), '', { description: 'Master user name (`auth: master`).' }),
   masterPassword: key(z.string(), '', { description: 'Master user password (`auth: master`); prefer `masterPasswordFile`.' }),
@@ -469,6 +469,10 @@ const imapSchema = z.strictObject({
   trustedPassword: key(z.string(), 'trusted', { description: 'Password sent in `auth: trusted` mode (the IMAP server ignores it).' }),
   passwordFile: key(z.string(), '', {
     description: 'For `auth: passwordFile`: a file of `user:password` lines (`#` comments), re-read when it changes; keep it readable by the server only.',
+  }),
+  userPasswordSeconds: key(int(60, 30 * 86400), 8 * 3600, {
+    description:
+      "For `auth: userPassword`: how long the server keeps a user's password, in memory only, after the user's last HTTP Basic sign-in (RPC over HTTP, Autodiscover). While kept, the user's mail is reachable from every session, NTLM ones included; after it, only once the user signs in with Basic again.",
   }),
   maxConnectionsPerUser: key(int(1, 100), 4, { description: 'Most IMAP connections open at once for one user (requests wait for a free one).' }),
   idleSeconds: key(int(5, 86400), 300, { description: 'Close a pooled IMAP connection unused for this many seconds.' }),

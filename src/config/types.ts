@@ -200,6 +200,8 @@ export interface ImapConfig {
   masterSeparator: string;
   trustedPassword: string;
   passwordFile: string;
+  /** userPassword mode: seconds a user's HTTP Basic password is kept after the last Basic sign-in (memory only). */
+  userPasswordSeconds: number;
   maxConnectionsPerUser: number;
   idleSeconds: number;
   timeoutSeconds: number;

@@ -8,6 +8,7 @@ import type { Store } from './types.js';
 import type { Config, ImapConfig } from '../config/types.js';
 import type { Logger } from '../util/log.js';
 import { ImapConfigError, ImapCredentials } from './backends/imap/credentials.js';
+import type { UserPasswords } from './backends/imap/user-passwords.js';
 import { ImapStore, type ImapWriter } from './backends/imap/store.js';
 import type { ImapMirror } from './backends/imap/mirror.js';
 
@@ -30,6 +31,8 @@ export interface StoreConfig {
   logger?: Logger;
   /** Replaces the IMAP write-back of a mailbox (default ImapWriteBack). */
   imapWriter?: (mirror: ImapMirror) => ImapWriter;
+  /** imap.auth userPassword: where the front door keeps users' HTTP Basic passwords for the IMAP logins. */
+  userPasswords?: UserPasswords;
   /** The `index.*` keys (src/config/types.ts). */
   index: Config['index'];
 }
@@ -60,7 +63,9 @@ export function createStore(c: StoreConfig): Store {
     if (!c.imap.host) throw new ImapConfigError('store.backend is imap but imap.host is empty');
     new ImapCredentials(c.imap); // eslint-disable-line no-new -- throws OC_IMAP_CONFIG naming the missing key
     const local = new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb });
-    return new ImapStore({ local, imap: c.imap, log: c.logger, ...(c.imapWriter ? { writer: c.imapWriter } : {}) });
+    return new ImapStore({
+      local, imap: c.imap, log: c.logger, ...(c.imapWriter ? { writer: c.imapWriter } : {}), ...(c.userPasswords ? { userPasswords: c.userPasswords } : {}),
+    });
   }
   return new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb });
 }

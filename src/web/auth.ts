@@ -30,6 +30,11 @@ export interface HttpAuthOptions {
   limiter: LoginRateLimiter;
   /** Domain reported for Basic users that named none. */
   defaultDomain: string;
+  /**
+   * Told each password the directory accepted in a Basic sign-in, with the account's username (imap.auth
+   * userPassword keeps it for the IMAP logins: src/mapistore/backends/imap/user-passwords.ts). Absent: not kept.
+   */
+  onBasicPassword?: (username: string, password: string) => void;
 }
 
 export type AuthOutcome =
@@ -146,6 +151,7 @@ export class ConnectionAuth {
       const known = await this.opts.directory.findUser(name);
       const user = await this.opts.directory.verifyPassword(known?.username ?? name, password);
       if (!user) return this.failed('basic', name, 'unknown user or bad password');
+      this.opts.onBasicPassword?.(user.username.toLowerCase(), password);
       return { kind: 'ok', user: { username: user.username.toLowerCase(), domain, method: 'basic' }, header: null };
     } catch (e) {
       this.log.error({ peer: this.peer, user: name, err: describeError(e) }, 'HTTP Basic: directory check failed');

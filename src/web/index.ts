@@ -33,6 +33,8 @@ export interface StartWebOptions {
   directory: Directory;
   /** NTLM acceptor settings (server identity, policy, account lookup); built from the config when absent. */
   ntlm?: NtlmServerOptions;
+  /** Told every password a Basic sign-in proved (HttpAuthOptions.onBasicPassword). */
+  onBasicPassword?: (username: string, password: string) => void;
 }
 
 /** The TLS options of the HTTPS listener: TLS 1.2+ by default; `legacyTls` opens TLS 1.0/1.1 and old ciphers. */
@@ -119,6 +121,7 @@ export async function startWeb(config: Config, log: Logger, opts: StartWebOption
         windowMs: h.authFailureWindowSeconds * 1000,
       }),
       defaultDomain: config.server.domain,
+      ...(opts.onBasicPassword ? { onBasicPassword: opts.onBasicPassword } : {}),
     },
   });
 

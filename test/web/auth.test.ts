@@ -75,6 +75,15 @@ describe('ConnectionAuth', () => {
     expect(warns()).toEqual([]);
   });
 
+  it('Basic: onBasicPassword hears each accepted password with the account name, never a refused one', async () => {
+    const heard: [string, string][] = [];
+    const { auth } = make({ onBasicPassword: (u, p) => heard.push([u, p]) });
+    expect((await auth.check(`Basic ${b64(`TEST\\Carol:${PASSWORD}`)}`)).kind).toBe('ok');
+    expect((await auth.check(`Basic ${b64('carol:wrong')}`)).kind).toBe('denied');
+    expect((await auth.check(`Basic ${b64(`nobody:${PASSWORD}`)}`)).kind).toBe('denied');
+    expect(heard).toEqual([['carol', PASSWORD]]);
+  });
+
   it('logs each failure once, with the address, scheme and user, and counts it', async () => {
     const { auth, warns, limiter } = make();
     expect(await auth.check(`Basic ${b64('carol:wrong')}`)).toEqual({ kind: 'denied' });

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import type { ImapConfig } from '../../../config/types.js';
 import { SEC, StoreError } from '../../errors.js';
+import type { UserPasswords } from './user-passwords.js';
 
 /** A configuration that cannot work (a missing key, an unreadable file): found at start-up. */
 export class ImapConfigError extends StoreError {
@@ -40,7 +41,11 @@ export class ImapCredentials {
   private fileStamp = '';
   private filePasswords = new Map<string, string>();
 
-  constructor(private readonly cfg: ImapAuthSettings) {
+  constructor(
+    private readonly cfg: ImapAuthSettings,
+    /** userPassword: the passwords users signed in with by HTTP Basic (user-passwords.ts), when none is given. */
+    private readonly passwords?: UserPasswords,
+  ) {
     switch (cfg.auth) {
       case 'master':
         if (!cfg.masterUser) throw new ImapConfigError('imap.auth is master but imap.masterUser is empty');
@@ -65,7 +70,10 @@ export class ImapCredentials {
     return this.cfg.auth;
   }
 
-  /** The login for `username`; `userPassword` is the password the user authenticated with, when known (HTTP Basic). */
+  /**
+   * The login for `username`; `userPassword` is the password the user authenticated with, when known (HTTP Basic);
+   * without it, userPassword mode takes the one the front door remembered (`passwords`).
+   */
   loginFor(username: string, userPassword?: string): ImapLogin {
     switch (this.cfg.auth) {
       case 'master':
@@ -80,16 +88,18 @@ export class ImapCredentials {
         }
         return { user: username, pass };
       }
-      case 'userPassword':
-        if (userPassword === undefined || userPassword === '') {
+      case 'userPassword': {
+        const pass = userPassword || this.passwords?.get(username);
+        if (pass === undefined || pass === '') {
           throw new StoreError(
             'OC_IMAP_NO_CREDENTIALS',
             SEC.LogonFailed,
-            `no password for ${username}: imap.auth userPassword needs a session authenticated with a password (HTTP Basic), not NTLM`,
+            `no password for ${username}: imap.auth userPassword needs the user to have signed in with a password (HTTP Basic) within imap.userPasswordSeconds; NTLM gives the server none`,
             { user: username },
           );
         }
-        return { user: username, pass: userPassword };
+        return { user: username, pass };
+      }
     }
   }
 

@@ -18,6 +18,7 @@ import type { MailboxOwner, MailboxStore, Store } from '../../types.js';
 import type { LocalMailbox } from '../local/mailbox.js';
 import type { LocalStore } from '../local/store.js';
 import { ImapConfigError, ImapCredentials } from './credentials.js';
+import type { UserPasswords } from './user-passwords.js';
 import { codeOf, ImapMailbox, type ImapWriter } from './mailbox.js';
 import { ImapMirror } from './mirror.js';
 import { ImapPool } from './pool.js';
@@ -37,6 +38,8 @@ export interface ImapStoreOptions {
   downMs?: number;
   /** Replaces the pool (tests). */
   pool?: ImapPool;
+  /** imap.auth userPassword: the passwords of users' HTTP Basic sign-ins (user-passwords.ts). */
+  userPasswords?: UserPasswords;
 }
 
 const LOGIN_CODES = new Set(['OC_IMAP_AUTH', 'OC_IMAP_NO_CREDENTIALS', 'OC_IMAP_CONFIG']);
@@ -49,7 +52,7 @@ export class ImapStore implements Store {
   constructor(private readonly o: ImapStoreOptions) {
     this.log = o.log.child({ component: 'imap-store' });
     if (!o.imap.host) throw new ImapConfigError('store.backend is imap but imap.host is empty');
-    const credentials = new ImapCredentials(o.imap);
+    const credentials = new ImapCredentials(o.imap, o.userPasswords);
     this.pool = o.pool ?? new ImapPool(o.imap, credentials, this.log);
   }
 
