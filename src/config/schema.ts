@@ -456,6 +456,10 @@ const imapSchema = z.strictObject({
     description: 'Connection security: `none` (plain; loopback or a trusted network only), `starttls` (STARTTLS required), `tls` (TLS from the first byte).',
   }),
   allowInvalidCertificates: key(z.boolean(), false, { description: "Accept the IMAP server's certificate without checking it (test servers only)." }),
+  caFile: key(z.string(), '', {
+    description:
+      "PEM file of the certificate authorities to trust for the IMAP server's certificate (`starttls`/`tls`), instead of Node's built-in list: a site CA, or the server's own certificate when it is self-signed. Read at start-up. Empty: the built-in list (plus `NODE_EXTRA_CA_CERTS`).",
+  }),
   auth: key(z.enum(['master', 'trusted', 'passwordFile', 'userPassword']), 'master', {
     description:
       "How the server logs in as a user: `master` (a master user, e.g. Dovecot `user*master`), `trusted` (the IMAP server accepts any password from this host: Dovecot static `nopassword`, Cyrus `alwaystrue`), `passwordFile` (per-user passwords from `imap.passwordFile`), `userPassword` (the password the user gave over HTTP Basic, kept in memory for `imap.userPasswordSeconds`; a user who has not signed in with Basic within that time cannot reach their mail).",

@@ -200,6 +200,8 @@ export interface ImapConfig {
   masterSeparator: string;
   trustedPassword: string;
   passwordFile: string;
+  /** PEM file of the CAs trusted for the IMAP server's certificate; '' = Node's built-in list. */
+  caFile: string;
   /** userPassword mode: seconds a user's HTTP Basic password is kept after the last Basic sign-in (memory only). */
   userPasswordSeconds: number;
   maxConnectionsPerUser: number;

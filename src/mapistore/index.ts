@@ -8,6 +8,7 @@ import type { Store } from './types.js';
 import type { Config, ImapConfig } from '../config/types.js';
 import type { Logger } from '../util/log.js';
 import { ImapConfigError, ImapCredentials } from './backends/imap/credentials.js';
+import { readCaFile } from './backends/imap/pool.js';
 import type { UserPasswords } from './backends/imap/user-passwords.js';
 import { ImapStore, type ImapWriter } from './backends/imap/store.js';
 import type { ImapMirror } from './backends/imap/mirror.js';
@@ -62,6 +63,7 @@ export function createStore(c: StoreConfig): Store {
     // checked before the index opens: a bad imap.* stops the start-up without touching the data directory
     if (!c.imap.host) throw new ImapConfigError('store.backend is imap but imap.host is empty');
     new ImapCredentials(c.imap); // eslint-disable-line no-new -- throws OC_IMAP_CONFIG naming the missing key
+    if (c.imap.caFile) readCaFile(c.imap.caFile);
     const local = new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb });
     return new ImapStore({
       local, imap: c.imap, log: c.logger, ...(c.imapWriter ? { writer: c.imapWriter } : {}), ...(c.userPasswords ? { userPasswords: c.userPasswords } : {}),

@@ -6,16 +6,59 @@
 // a session outlives an IMAP server restart. Login failures, unreachable servers and timeouts become StoreErrors
 // with stable codes (OC_IMAP_AUTH, OC_IMAP_CONNECT, OC_IMAP_TIMEOUT, OC_IMAP_BUSY) and MAPI error values
 // (ecLoginFailure, ecNetError, ecTimeout); their messages name the server and the login user, never a password.
+import fs from 'node:fs';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { ImapConfig } from '../../../config/types.js';
 import type { Logger } from '../../../util/log.js';
 import { SEC, StoreError } from '../../errors.js';
-import { ImapCredentials } from './credentials.js';
+import { ImapConfigError, ImapCredentials } from './credentials.js';
 
 export type ImapPoolSettings = Pick<
   ImapConfig,
   'host' | 'port' | 'security' | 'allowInvalidCertificates' | 'maxConnectionsPerUser' | 'idleSeconds' | 'timeoutSeconds'
->;
+> &
+  Partial<Pick<ImapConfig, 'caFile'>>;
+
+/** Largest imap.caFile read (a bundle of CA certificates). */
+const MAX_CA_FILE = 4 * 1024 * 1024;
+
+/** The certificates of imap.caFile (read once, at start-up); ImapConfigError when it cannot be used. */
+export function readCaFile(file: string): string {
+  let text: string;
+  try {
+    if (fs.statSync(file).size > MAX_CA_FILE) throw new Error(`larger than ${MAX_CA_FILE} bytes`);
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ImapConfigError(`imap.caFile ${file} cannot be read: ${(e as Error).message}`, { file });
+  }
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text)) {
+    throw new ImapConfigError(`imap.caFile ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, { file });
+  }
+  return text;
+}
+
+/** TLS certificate errors (Node / OpenSSL codes) that mean "not trusted", as opposed to a broken connection. */
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'INVALID_CA', 'CERT_SIGNATURE_FAILURE',
+]);
+
+/** What to do about a failed connection, when the failure says (TLS set-up mistakes); '' otherwise. */
+function connectHint(cfg: ImapPoolSettings, err: { code?: string; message?: string; tlsFailed?: boolean }): string {
+  if (err.code && UNTRUSTED.has(err.code)) {
+    return cfg.caFile
+      ? " (the IMAP server's certificate is not trusted by imap.caFile, or does not name imap.host)"
+      : " (the IMAP server's certificate is not trusted: set imap.caFile to the CA that signed it, or to the certificate itself when it is self-signed; imap.allowInvalidCertificates is for test servers only)";
+  }
+  if (err.tlsFailed && /STARTTLS/i.test(err.message ?? '')) {
+    return ' (imap.security starttls: turn TLS on in the IMAP server, or use imap.security tls with its implicit-TLS port, or none on loopback or a trusted network only)';
+  }
+  if (cfg.security === 'tls' && (err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(err.message ?? ''))) {
+    return ` (imap.security tls, but port ${cfg.port} does not start with TLS: use the server's implicit-TLS port, usually 993, or imap.security starttls on 143)`;
+  }
+  return '';
+}
 
 /** One pooled connection lent to a caller: give it back with release(), or discard() it when it is suspect. */
 export interface ImapLease {
@@ -55,6 +98,8 @@ function connectionLost(e: unknown, client: ImapFlow | null): boolean {
 export class ImapPool {
   private readonly users = new Map<string, UserPool>();
   private closed = false;
+  /** imap.caFile's certificates, read when the pool is built (a start-up error when unusable). */
+  private readonly ca: string | null;
 
   constructor(
     private readonly cfg: ImapPoolSettings,
@@ -62,7 +107,9 @@ export class ImapPool {
     private readonly log: Logger,
     /** Tests may wrap or replace the client construction. */
     private readonly factory: (o: ImapFlowOptions) => ImapFlow = (o) => new ImapFlow(o),
-  ) {}
+  ) {
+    this.ca = cfg.caFile ? readCaFile(cfg.caFile) : null;
+  }
 
   private get server(): string {
     return `${this.cfg.host}:${this.cfg.port}`;
@@ -246,7 +293,7 @@ export class ImapPool {
       port: this.cfg.port,
       secure: this.cfg.security === 'tls',
       doSTARTTLS: this.cfg.security === 'starttls' ? true : this.cfg.security === 'none' ? false : undefined,
-      tls: { rejectUnauthorized: !this.cfg.allowInvalidCertificates },
+      tls: { rejectUnauthorized: !this.cfg.allowInvalidCertificates, ...(this.ca ? { ca: this.ca } : {}) },
       auth: { user: login.user, pass: login.pass },
       logger: false,
       disableAutoIdle: true,
@@ -272,7 +319,7 @@ export class ImapPool {
     } catch (e) {
       client.close();
       if (e instanceof StoreError) throw e;
-      const err = e as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string };
+      const err = e as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string; tlsFailed?: boolean };
       if (err.authenticationFailed) {
         this.log.warn({ user: username, login: login.user, server: this.server, mode: this.credentials.mode }, 'IMAP login refused');
         throw new StoreError(
@@ -283,7 +330,7 @@ export class ImapPool {
         );
       }
       this.log.warn({ user: username, server: this.server, err: err.message, code: err.code }, 'IMAP server unreachable');
-      throw new StoreError('OC_IMAP_CONNECT', SEC.NetworkError, `IMAP server ${this.server} cannot be reached for ${username}: ${err.message ?? String(e)}`, {
+      throw new StoreError('OC_IMAP_CONNECT', SEC.NetworkError, `IMAP server ${this.server} cannot be reached for ${username}: ${err.message ?? String(e)}${connectHint(this.cfg, err)}`, {
         user: username,
         code: err.code,
       });
