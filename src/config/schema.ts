@@ -434,6 +434,10 @@ const smtpSchema = z.strictObject({
     description: 'Connection security to the relay: `none` (plain; STARTTLS used when offered), `starttls` (STARTTLS required), `tls` (TLS from the first byte).',
   }),
   allowInvalidCertificates: key(z.boolean(), false, { description: "Accept the relay's certificate without checking it (self-signed test relays only)." }),
+  caFile: key(z.string(), '', {
+    description:
+      "PEM file of the certificate authorities to trust for the relay's certificate, instead of Node's built-in list: a site CA, or the relay's own certificate when it is self-signed. Read at start-up. Empty: the built-in list (plus `NODE_EXTRA_CA_CERTS`).",
+  }),
   user: key(z.string(), '', { description: 'User for SMTP AUTH at the relay; empty = no authentication.' }),
   password: key(z.string(), '', { description: 'Password of `smtp.user`.' }),
   heloName: key(z.string().refine((v) => v === '' || HOSTNAME_RE.test(v), 'must be empty or a DNS name'), '', {

@@ -173,6 +173,8 @@ export interface Config {
     security: 'none' | 'starttls' | 'tls';
     /** Accept any relay certificate (self-signed test relays). */
     allowInvalidCertificates: boolean;
+    /** PEM file of the CAs trusted for the relay's certificate; '' = Node's built-in list. */
+    caFile: string;
     /** AUTH user; empty = no authentication. */
     user: string;
     password: string;

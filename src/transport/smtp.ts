@@ -3,6 +3,7 @@
 // relay that came back. The envelope is given explicitly (MAIL FROM = the sender's SMTP address, RCPT TO = the
 // external recipients, Bcc included), the message is sent as the raw bytes src/transport/mime.ts wrote.
 // nodemailer is imported at the first send, not at start: a server without an SMTP relay never loads it (~15 MB).
+import { readPemCertificates } from '../util/pem.js';
 import type { SmtpSettings } from './types.js';
 
 export interface SmtpResult {
@@ -17,6 +18,8 @@ export type SmtpSend = (envelope: { from: string; to: string[] }, raw: Buffer) =
 
 /** A sender through the configured relay; a connection or protocol failure rejects (every recipient failed). */
 export function nodemailerSender(s: SmtpSettings, defaultHelo: string): SmtpSend {
+  // read now (server start): a missing or wrong smtp.caFile stops the start-up naming the key
+  const ca = s.caFile ? readPemCertificates(s.caFile, 'smtp.caFile') : null;
   return async (envelope, raw) => {
     const ms = s.timeoutSeconds * 1000;
     const { default: nodemailer } = await import('nodemailer');
@@ -27,7 +30,7 @@ export function nodemailerSender(s: SmtpSettings, defaultHelo: string): SmtpSend
       requireTLS: s.security === 'starttls',
       name: s.heloName || defaultHelo,
       auth: s.user ? { user: s.user, pass: s.password } : undefined,
-      tls: { rejectUnauthorized: !s.allowInvalidCertificates },
+      tls: { rejectUnauthorized: !s.allowInvalidCertificates, ...(ca ? { ca } : {}) },
       connectionTimeout: ms,
       greetingTimeout: ms,
       socketTimeout: ms,

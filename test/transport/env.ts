@@ -40,6 +40,7 @@ export const smtpSettings = (port: number, over: Partial<SmtpSettings> = {}): Sm
   port,
   security: 'none',
   allowInvalidCertificates: false,
+  caFile: '',
   user: '',
   password: '',
   heloName: 'ocng.test',
@@ -172,7 +173,7 @@ export interface Received {
 /** A real SMTP server (smtp-server from npm) on a loopback port that keeps what it receives; `refuse` addresses get 550. */
 export async function smtpSink(
   refuse: string[] = [],
-  opts: { auth?: { user: string; pass: string }; secure?: boolean } = {},
+  opts: { auth?: { user: string; pass: string }; secure?: boolean; tls?: { key: string; cert: string } } = {},
 ): Promise<{ port: number; mails: Received[]; logins: string[]; close(): Promise<void> }> {
   const mails: Received[] = [];
   const logins: string[] = [];
@@ -180,6 +181,7 @@ export async function smtpSink(
     authOptional: !opts.auth,
     allowInsecureAuth: true,
     secure: opts.secure === true,
+    ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     hideSTARTTLS: true,
     disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     logger: false,

@@ -4,6 +4,9 @@
 // from npm on a loopback port) and their MIME is parsed by Python's email package; failures give non-delivery
 // reports in Alice's Inbox.
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +16,9 @@ import { EC_NOT_IN_QUEUE } from '../../src/rop/handlers/oxomsg.js';
 import { ec } from '../../src/rop/ec.js';
 import { onDelivered, type DeliveryContext } from '../../src/transport/hooks.js';
 import { strProp } from '../../src/transport/mime.js';
+import { nodemailerSender } from '../../src/transport/smtp.js';
 import { T } from '../../src/transport/tags.js';
+import { pem, selfSignedCertificate } from '../../src/web/x509.js';
 import {
   ALICE, BOB, CAROL, DAN, MAPI_BCC, MAPI_CC, MAPI_TO, N, closedPort, compose, ex, logonRop, openMessage, smtp, smtpSettings, smtpSink, submitByRop,
   transportEnv, transportSend, type TEnv,
@@ -342,6 +347,26 @@ describe('SMTP', () => {
     await env.transport.idle();
     expect(sink.mails).toHaveLength(1);
     expect(await messagesOf(env.alice, env.alice.special.inbox)).toHaveLength(1);
+  });
+
+  it('smtp.caFile: a TLS relay whose self-signed certificate is in the file is trusted without allowInvalidCertificates; an unusable file stops the start', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const cert = pem('CERTIFICATE', selfSignedCertificate({ names: ['127.0.0.1'], publicKey, privateKey, notBefore: new Date(Date.now() - 3_600_000), notAfter: new Date(Date.now() + 86_400_000) }));
+    const dir = mkdtempSync(path.join(tmpdir(), 'ocng-smtp-ca-'));
+    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const caFile = path.join(dir, 'ca.pem');
+    writeFileSync(caFile, cert);
+    const sink = await smtpSink([], { secure: true, tls: { key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, cert } });
+    closers.push(sink.close);
+    env = await transportEnv(smtpSettings(sink.port, { security: 'tls', caFile }));
+    const mid = await compose(env.alice, { recipients: [smtp('dave@example.net', 'Dave')] });
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    await env.transport.idle();
+    expect(sink.mails).toHaveLength(1);
+    expect(await messagesOf(env.alice, env.alice.special.inbox)).toHaveLength(0);
+    expect(() => nodemailerSender(smtpSettings(sink.port, { security: 'tls', caFile: path.join(dir, 'missing.pem') }), 'h')).toThrow(
+      expect.objectContaining({ code: 'OC_CONFIG_CA_FILE', message: expect.stringContaining('smtp.caFile') }),
+    );
   });
 
   it('smtp.allowExternal false keeps mail local and reports the external recipients', async () => {

@@ -6,10 +6,11 @@
 // a session outlives an IMAP server restart. Login failures, unreachable servers and timeouts become StoreErrors
 // with stable codes (OC_IMAP_AUTH, OC_IMAP_CONNECT, OC_IMAP_TIMEOUT, OC_IMAP_BUSY) and MAPI error values
 // (ecLoginFailure, ecNetError, ecTimeout); their messages name the server and the login user, never a password.
-import fs from 'node:fs';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { ImapConfig } from '../../../config/types.js';
+import { ConfigError } from '../../../util/errors.js';
 import type { Logger } from '../../../util/log.js';
+import { readPemCertificates } from '../../../util/pem.js';
 import { SEC, StoreError } from '../../errors.js';
 import { ImapConfigError, ImapCredentials } from './credentials.js';
 
@@ -19,22 +20,14 @@ export type ImapPoolSettings = Pick<
 > &
   Partial<Pick<ImapConfig, 'caFile'>>;
 
-/** Largest imap.caFile read (a bundle of CA certificates). */
-const MAX_CA_FILE = 4 * 1024 * 1024;
-
 /** The certificates of imap.caFile (read once, at start-up); ImapConfigError when it cannot be used. */
 export function readCaFile(file: string): string {
-  let text: string;
   try {
-    if (fs.statSync(file).size > MAX_CA_FILE) throw new Error(`larger than ${MAX_CA_FILE} bytes`);
-    text = fs.readFileSync(file, 'utf8');
+    return readPemCertificates(file, 'imap.caFile');
   } catch (e) {
-    throw new ImapConfigError(`imap.caFile ${file} cannot be read: ${(e as Error).message}`, { file });
+    if (e instanceof ConfigError) throw new ImapConfigError(e.message, { file });
+    throw e;
   }
-  if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(text)) {
-    throw new ImapConfigError(`imap.caFile ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, { file });
-  }
-  return text;
 }
 
 /** TLS certificate errors (Node / OpenSSL codes) that mean "not trusted", as opposed to a broken connection. */
