@@ -468,6 +468,14 @@ const imapSchema = z.strictObject({
     description:
       "How the server logs in as a user: `master` (a master user, e.g. Dovecot `user*master`), `trusted` (the IMAP server accepts any password from this host: Dovecot static `nopassword`, Cyrus `alwaystrue`), `passwordFile` (per-user passwords from `imap.passwordFile`), `userPassword` (the password the user gave over HTTP Basic, kept in memory for `imap.userPasswordSeconds`; a user who has not signed in with Basic within that time cannot reach their mail).",
   }),
+  loginName: key(
+    z.string().refine((v) => v.split('%u').length === 2 && !v.replace('%u', '').includes('%') && !/[\s*]/.test(v), 'must hold %u once, and no other %, space or *'),
+    '%u',
+    {
+      description:
+        "The IMAP user name of a user, `%u` standing for the directory username: `%u@example.com` where the IMAP server knows its users by address. Also the form of the users in IMAP ACLs (folder permissions). `imap.passwordFile` stays keyed by the directory username.",
+    },
+  ),
   masterUser: key(z.string(), '', { description: 'Master user name (`auth: master`).' }),
   masterPassword: key(z.string(), '', { description: 'Master user password (`auth: master`); prefer `masterPasswordFile`.' }),
   masterPasswordFile: key(z.string(), '', { description: 'File whose first line is the master password (`auth: master`); wins over `masterPassword`.' }),

@@ -196,6 +196,8 @@ export interface ImapConfig {
   allowInvalidCertificates: boolean;
   /** master: `user<sep>master` + master password; trusted: any password; passwordFile: per-user file; userPassword: HTTP Basic's. */
   auth: 'master' | 'trusted' | 'passwordFile' | 'userPassword';
+  /** The IMAP login (and ACL identifier) of a user: `%u` = the directory username. */
+  loginName: string;
   masterUser: string;
   masterPassword: string;
   masterPasswordFile: string;

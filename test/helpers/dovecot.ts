@@ -277,7 +277,7 @@ export class Dovecot {
     };
     const users = { ...(opts.users ?? DEFAULT_USERS) };
     for (const [u, p] of Object.entries(users)) {
-      if (!/^[A-Za-z0-9._-]+$/.test(u) || /[:\n]/.test(p)) throw new DovecotError('OC_TEST_DOVECOT_START', `unusable test user ${JSON.stringify(u)}`);
+      if (!/^[A-Za-z0-9._@-]+$/.test(u) || /[:\n]/.test(p)) throw new DovecotError('OC_TEST_DOVECOT_START', `unusable test user ${JSON.stringify(u)}`);
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-dovecot-'));
     fs.chmodSync(dir, 0o755);

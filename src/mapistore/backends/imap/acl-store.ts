@@ -115,14 +115,23 @@ export class ImapAcl {
     }
   }
 
-  /** Default-member and per-user rights of a GETACL answer (owner, skipped identifiers left out). */
+  /** The ACL identifier of a member: the imap.loginName of its username. */
+  private identifierOf(username: string): string {
+    return this.ctx.pool.credentials.loginName(username);
+  }
+
+  /** Default-member and per-user rights of a GETACL answer, by username (owner, skipped identifiers left out). */
   private split(acl: Map<string, string>): { dflt: string | undefined; users: Map<string, { id: string; rights: string }> } {
     let dflt: string | undefined;
     const users = new Map<string, { id: string; rights: string }>();
     for (const [id, rights] of acl) {
       const k = identifierKind(id);
       if (k.kind === 'default') dflt = (dflt ?? '') + rights;
-      else if (k.kind === 'user' && k.username.toLowerCase() !== this.owner.toLowerCase()) users.set(k.username.toLowerCase(), { id, rights });
+      else if (k.kind === 'user') {
+        // a user's identifier is its imap.loginName; one not in that form is no user of this server's (left out)
+        const username = this.ctx.pool.credentials.usernameOf(k.username);
+        if (username !== null && username.toLowerCase() !== this.owner.toLowerCase()) users.set(username.toLowerCase(), { id: username, rights });
+      }
     }
     return { dflt, users };
   }
@@ -240,7 +249,7 @@ export class ImapAcl {
     for (const e of list) {
       if (e.memberId === MEMBER_ID_ANONYMOUS) continue;
       const key = e.memberId === MEMBER_ID_DEFAULT ? '' : e.username.toLowerCase();
-      members.set(key, { identifier: key === '' ? ANYONE : e.username, memberId: e.memberId, before: e.rights, after: e.rights });
+      members.set(key, { identifier: key === '' ? ANYONE : this.identifierOf(e.username), memberId: e.memberId, before: e.rights, after: e.rights });
     }
     if (opts.replace) {
       for (const [k, m] of members) {
@@ -260,7 +269,7 @@ export class ImapAcl {
           throw new StoreError('OC_STORE_PERMISSION_MEMBER', SEC.InvalidParam, 'a permissions entry needs a user');
         }
         const key = c.member.username.toLowerCase();
-        const m = members.get(key) ?? { identifier: c.member.username, memberId: null, before: 0, after: undefined };
+        const m = members.get(key) ?? { identifier: this.identifierOf(c.member.username), memberId: null, before: 0, after: undefined };
         m.after = keep(c.rights, m.after ?? 0, c.keepFreeBusy);
         members.set(key, m);
         continue;

@@ -31,7 +31,8 @@ export interface ImapLogin {
 export type ImapAuthSettings = Pick<
   ImapConfig,
   'auth' | 'masterUser' | 'masterPassword' | 'masterPasswordFile' | 'masterSeparator' | 'trustedPassword' | 'passwordFile'
->;
+> &
+  Partial<Pick<ImapConfig, 'loginName'>>;
 
 /** Largest password file read (a file of per-user passwords, not a database). */
 const MAX_PASSWORD_FILE = 16 * 1024 * 1024;
@@ -40,12 +41,20 @@ export class ImapCredentials {
   private masterPass = '';
   private fileStamp = '';
   private filePasswords = new Map<string, string>();
+  /** imap.loginName around `%u`. */
+  private readonly loginPrefix: string;
+  private readonly loginSuffix: string;
 
   constructor(
     private readonly cfg: ImapAuthSettings,
     /** userPassword: the passwords users signed in with by HTTP Basic (user-passwords.ts), when none is given. */
     private readonly passwords?: UserPasswords,
   ) {
+    const form = cfg.loginName || '%u';
+    const at = form.indexOf('%u');
+    if (at < 0 || form.indexOf('%u', at + 2) >= 0) throw new ImapConfigError(`imap.loginName ${JSON.stringify(form)} must hold %u once`);
+    this.loginPrefix = form.slice(0, at);
+    this.loginSuffix = form.slice(at + 2);
     switch (cfg.auth) {
       case 'master':
         if (!cfg.masterUser) throw new ImapConfigError('imap.auth is master but imap.masterUser is empty');
@@ -70,6 +79,20 @@ export class ImapCredentials {
     return this.cfg.auth;
   }
 
+  /** The IMAP user name of directory user `username` (imap.loginName): the login, and the user's ACL identifier. */
+  loginName(username: string): string {
+    return `${this.loginPrefix}${username}${this.loginSuffix}`;
+  }
+
+  /** The directory username of an IMAP user name in imap.loginName's form (letter case ignored); null when not in it. */
+  usernameOf(loginName: string): string | null {
+    const p = this.loginPrefix.toLowerCase();
+    const s = this.loginSuffix.toLowerCase();
+    const l = loginName.toLowerCase();
+    if (l.length <= p.length + s.length || !l.startsWith(p) || !l.endsWith(s)) return null;
+    return loginName.slice(p.length, loginName.length - s.length);
+  }
+
   /**
    * The login for `username`; `userPassword` is the password the user authenticated with, when known (HTTP Basic);
    * without it, userPassword mode takes the one the front door remembered (`passwords`).
@@ -77,16 +100,16 @@ export class ImapCredentials {
   loginFor(username: string, userPassword?: string): ImapLogin {
     switch (this.cfg.auth) {
       case 'master':
-        return { user: `${username}${this.cfg.masterSeparator}${this.cfg.masterUser}`, pass: this.masterPass };
+        return { user: `${this.loginName(username)}${this.cfg.masterSeparator}${this.cfg.masterUser}`, pass: this.masterPass };
       case 'trusted':
-        return { user: username, pass: this.cfg.trustedPassword };
+        return { user: this.loginName(username), pass: this.cfg.trustedPassword };
       case 'passwordFile': {
         this.reloadFile();
         const pass = this.filePasswords.get(username);
         if (pass === undefined) {
           throw new StoreError('OC_IMAP_NO_CREDENTIALS', SEC.LogonFailed, `imap.passwordFile has no line for user ${username}`, { user: username });
         }
-        return { user: username, pass };
+        return { user: this.loginName(username), pass };
       }
       case 'userPassword': {
         const pass = userPassword || this.passwords?.get(username);
@@ -98,7 +121,7 @@ export class ImapCredentials {
             { user: username },
           );
         }
-        return { user: username, pass };
+        return { user: this.loginName(username), pass };
       }
     }
   }
