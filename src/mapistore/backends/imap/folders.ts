@@ -9,7 +9,9 @@
 //   (Sent, Sent Items, Sent Messages, Drafts, Trash, Deleted Items, Deleted Messages, Junk, Junk E-mail, Spam) takes
 //   the role; each role goes to one mailbox only (the first in LIST order), the others become ordinary folders.
 // - ordinary mailboxes become IPF.Note folders under their parent's folder (under Inbox for INBOX's children, under
-//   the IPM subtree at the top); a mailbox whose parent is not listed goes under the IPM subtree.
+//   the IPM subtree at the top); a mailbox whose parent is not listed goes under the IPM subtree. With a personal
+//   namespace prefix (RFC 2342; "INBOX." on Courier and Cyrus) the top is directly under the prefix: INBOX.Projects
+//   is the top-level folder Projects (atTop).
 // - a folder name already taken locally (an IMAP mailbox "Calendar" beside the special Calendar folder) gets
 //   " (IMAP)" appended (then " (IMAP 2)", ...), so a special folder is never taken over.
 // - \Noselect and \NonExistent mailboxes become folders that never get messages (FolderState.noselect).
@@ -111,16 +113,42 @@ export interface HierarchyResult {
   renamed: number;
 }
 
+/**
+ * The personal namespace's prefix (RFC 2342: "" on Dovecot's default layout, "INBOX." on Courier's and Cyrus's, where
+ * every personal mailbox is named INBOX.<name>) and hierarchy delimiter.
+ */
+export function personalRoot(client: ImapFlow): { prefix: string; delimiter: string } {
+  const p = client.namespaces ? client.namespaces.personal?.[0] : undefined;
+  return { prefix: p?.prefix ?? '', delimiter: p?.delimiter || '/' };
+}
+
+const isInbox = (path: string): boolean => path.toUpperCase() === 'INBOX';
+
+/**
+ * Whether a listed mailbox is at the top of the personal namespace: no parent, or (with a prefix such as "INBOX.")
+ * directly under the prefix, so INBOX.Projects is the top-level folder Projects, as RFC 2342 means it.
+ */
+function atTop(e: ListResponse, prefix: string): boolean {
+  if (e.parent.length === 0) return true;
+  return prefix !== '' && !isInbox(e.path) && e.parentPath !== undefined && `${e.parentPath}${e.delimiter}`.toUpperCase() === prefix.toUpperCase();
+}
+
 /** Mailboxes of the personal namespace (other users' and shared namespaces left out). */
 function personal(client: ImapFlow, list: ListResponse[]): ListResponse[] {
   const ns = client.namespaces;
   const foreign = [...(ns?.other || []), ...(ns?.shared || [])].map((n) => n.prefix).filter((p) => p !== '');
-  // the prefix itself ("shared" of "shared/") is the namespace's placeholder, not a mailbox of the user
-  return list.filter((e) => !foreign.some((p) => e.path.startsWith(p) || e.pathAsListed.startsWith(p) || `${e.pathAsListed}${e.delimiter}` === p));
+  const own = personalRoot(client).prefix;
+  // a prefix itself ("shared" of "shared/", "Mail" of a personal "Mail/") is the namespace's placeholder, not a mailbox
+  // of the user; INBOX stays, whatever the prefix
+  return list.filter(
+    (e) =>
+      !foreign.some((p) => e.path.startsWith(p) || e.pathAsListed.startsWith(p) || `${e.pathAsListed}${e.delimiter}` === p) &&
+      (own === '' || isInbox(e.path) || `${e.pathAsListed}${e.delimiter}` !== own),
+  );
 }
 
 /** Which special folder each listed mailbox maps onto (by path). */
-function specialRoles(list: ListResponse[]): Map<string, SpecialFolderName> {
+function specialRoles(list: ListResponse[], top: ReadonlySet<string>): Map<string, SpecialFolderName> {
   const out = new Map<string, SpecialFolderName>();
   const taken = new Set<SpecialFolderName>();
   const give = (path: string, role: SpecialFolderName): void => {
@@ -134,7 +162,7 @@ function specialRoles(list: ListResponse[]): Map<string, SpecialFolderName> {
     if (role) give(e.path, role);
   }
   for (const e of list) {
-    const role = e.parent.length === 0 ? ROLE_OF_NAME[e.name.toLowerCase()] : undefined;
+    const role = top.has(e.path) ? ROLE_OF_NAME[e.name.toLowerCase()] : undefined;
     if (role) give(e.path, role);
   }
   return out;
@@ -142,12 +170,17 @@ function specialRoles(list: ListResponse[]): Map<string, SpecialFolderName> {
 
 /**
  * The personal namespace's mailboxes of a LIST answer in the order the mirror walks them (parents first, then by
- * path), and the special folder each one maps onto (also what `ocng imap check` prints).
+ * path), the special folder each one maps onto (also what `ocng imap check` prints), and the paths of those at the
+ * top of the namespace (their folders go under the IPM subtree).
  */
-export function mappedMailboxes(client: ImapFlow, list: ListResponse[]): { listed: ListResponse[]; roles: Map<string, SpecialFolderName> } {
+export function mappedMailboxes(
+  client: ImapFlow, list: ListResponse[],
+): { listed: ListResponse[]; roles: Map<string, SpecialFolderName>; top: Set<string> } {
   const listed = personal(client, list);
   listed.sort((a, b) => a.parent.length - b.parent.length || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { listed, roles: specialRoles(listed) };
+  const { prefix } = personalRoot(client);
+  const top = new Set(listed.filter((e) => atTop(e, prefix)).map((e) => e.path));
+  return { listed, roles: specialRoles(listed, top), top };
 }
 
 export const isNoselect = (e: ListResponse): boolean => e.flags.has('\\Noselect') || e.flags.has('\\NonExistent');
@@ -231,9 +264,11 @@ export async function dropMirroredMessages(ctx: MirrorContext, row: ImapFolderRo
  */
 export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult> {
   const { mb, imap } = ctx;
-  const { listed, roles } = await ctx.pool.run(ctx.username, async (client) => mappedMailboxes(client, await client.list()));
+  const { listed, roles, top } = await ctx.pool.run(ctx.username, async (client) => mappedMailboxes(client, await client.list()));
   const renames = await renamedMailboxes(ctx, listed, roles);
   const fidByPath = new Map<string, bigint>();
+  // a mailbox's folder goes under its parent's, or under the IPM subtree at the top of the personal namespace
+  const parentOf = (e: ListResponse): bigint => (!top.has(e.path) && e.parentPath && fidByPath.get(e.parentPath)) || mb.special.ipmSubtree;
   const seen = new Set<bigint>();
   const result: HierarchyResult = { created: 0, deleted: 0, unchanged: 0, renamed: 0 };
   for (const e of listed) {
@@ -243,7 +278,7 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
     if (was) {
       // renamed or moved by another client: the folder follows (its FID, messages and change tracking stay)
       const fid = fidOf(was.folderGlobcnt);
-      const parent = (e.parentPath && fidByPath.get(e.parentPath)) || mb.special.ipmSubtree;
+      const parent = parentOf(e);
       const here = (await mb.parentOf(fid)) === parent && (await mb.findChild(parent, e.name)) === fid;
       if (!here) {
         const name = (await mb.findChild(parent, e.name)) === null ? e.name : await freeName(mb, parent, e.name);
@@ -290,7 +325,7 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
         await imap.deleteFolder(prev.folderGlobcnt);
       }
     } else {
-      const parent = (e.parentPath && fidByPath.get(e.parentPath)) || mb.special.ipmSubtree;
+      const parent = parentOf(e);
       const name = await freeName(mb, parent, e.name);
       fid = (await mb.createFolder(parent, { displayName: name, containerClass: 'IPF.Note' })).fid;
       if (name !== e.name) ctx.log.warn({ user: ctx.username, mailbox: e.path, folder: name }, 'IMAP mailbox name taken locally; renamed');

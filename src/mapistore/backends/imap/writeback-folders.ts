@@ -6,8 +6,10 @@
 // server lists it afterwards.
 //
 // Choices where the specs leave room:
-// - a folder created under the IPM subtree becomes a top-level mailbox (the mirror maps top-level mailboxes there);
-//   its delimiter is INBOX's (one personal namespace).
+// - a folder created under the IPM subtree becomes a top-level mailbox of the personal namespace (the mirror maps
+//   those there): `<prefix><name>`, the prefix being "" on Dovecot's default layout and "INBOX." on Courier's and
+//   Cyrus's; its delimiter is INBOX's (one personal namespace). Where the prefix is INBOX's own child path, a folder
+//   under the Inbox has no mailbox of its own (it would be a top-level one): OC_IMAP_BAD_NAME, so it stays local.
 // - special folders (Inbox, Sent Items, Drafts, Deleted Items, Junk E-mail, the IPM subtree, ...) are never created,
 //   renamed, moved or deleted on IMAP: OC_IMAP_SPECIAL_FOLDER (SEC.AccessDenied). Folders under them are fine.
 // - a name that is empty, holds the hierarchy delimiter, a control character, or a LIST wildcard (* %) is
@@ -23,7 +25,7 @@ import type { ImapFlow, ListResponse } from 'imapflow';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import { SEC, StoreError } from '../../errors.js';
 import type { ImapFolderRow } from '../../index/types.js';
-import { fidOf, folderState, type FolderState, type MirrorContext } from './folders.js';
+import { fidOf, folderState, personalRoot, type FolderState, type MirrorContext } from './folders.js';
 import { imapError, notMirrored, once } from './writeback-util.js';
 
 function isSpecial(ctx: MirrorContext, fid: bigint): boolean {
@@ -42,20 +44,33 @@ function checkName(name: string, delimiter: string): void {
   }
 }
 
-/** The decoded path and delimiter a child of `parentFid` gets (null path: top level). */
-async function parentPath(ctx: MirrorContext, parentFid: bigint): Promise<{ path: string | null; delimiter: string }> {
+/**
+ * The decoded path and delimiter a child of `parentFid` gets. The top level (the IPM subtree) is the personal
+ * namespace's prefix (null path with `prefix`: "" on Dovecot's default layout, "INBOX." on Courier's and Cyrus's,
+ * as the mirror maps them, folders.ts atTop). Where that prefix is INBOX's own child path, a child of the Inbox
+ * would be a top-level mailbox: refused (OC_IMAP_BAD_NAME).
+ */
+async function parentPath(ctx: MirrorContext, parentFid: bigint): Promise<{ path: string | null; delimiter: string; prefix: string }> {
+  const root = await ctx.pool.run(ctx.username, async (client) => personalRoot(client));
   if (parentFid === ctx.mb.special.ipmSubtree) {
     const inbox = await ctx.imap.folderById(eidGlobcnt(ctx.mb.special.inbox));
     const any = inbox ?? (await ctx.imap.listFolders())[0];
-    return { path: null, delimiter: any ? folderState(any).delimiter : '/' };
+    return { path: null, delimiter: any ? folderState(any).delimiter : root.delimiter, prefix: root.prefix };
   }
   const row = await ctx.imap.folderById(eidGlobcnt(parentFid));
   if (!row) throw notMirrored(parentFid);
   const s = folderState(row);
-  return { path: s.path, delimiter: s.delimiter };
+  if (parentFid === ctx.mb.special.inbox && root.prefix !== '' && `${s.path}${s.delimiter}`.toUpperCase() === root.prefix.toUpperCase()) {
+    throw new StoreError(
+      'OC_IMAP_BAD_NAME',
+      SEC.InvalidParam,
+      `the IMAP server keeps every personal mailbox under ${root.prefix} (its personal namespace): a folder under the Inbox would be a top-level one; create it at the top level`,
+    );
+  }
+  return { path: s.path, delimiter: s.delimiter, prefix: '' };
 }
 
-const join = (p: { path: string | null; delimiter: string }, name: string): string => (p.path === null ? name : `${p.path}${p.delimiter}${name}`);
+const join = (p: { path: string | null; delimiter: string; prefix: string }, name: string): string => (p.path === null ? `${p.prefix}${name}` : `${p.path}${p.delimiter}${name}`);
 
 async function listAll(client: ImapFlow): Promise<ListResponse[]> {
   return client.list({ listOnly: true });
