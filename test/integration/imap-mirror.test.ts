@@ -656,6 +656,61 @@ function compare(got: LoadedMessage, want: LoadedMessage, name: string): void {
   });
 }
 
+describe('IMAP -> mailbox mirror against a server without CONDSTORE (Courier-like)', () => {
+  let d: Dovecot;
+  let pool: ImapPool;
+  let store: LocalStore;
+
+  beforeAll(async () => {
+    d = await startDovecot({ mode: 'master', withoutCapabilities: ['CONDSTORE', 'QRESYNC'] });
+    pool = new ImapPool(
+      { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10 },
+      new ImapCredentials(AUTH), pino({ level: 'silent' }),
+    );
+    store = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes3'), index: new SqliteIndexProvider(path.join(tmp, 'index3.sqlite')), idBatch: 16 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await pool?.close();
+    await store?.close();
+    await d?.stop();
+  });
+
+  it('finds flag changes by every known message\'s FLAGS and expunges by UID SEARCH; an append by UIDNEXT', async () => {
+    const enabled = await pool.run('carol', async (c) => [...c.enabled]);
+    expect(enabled).not.toContain('CONDSTORE');
+    const mb = (await store.openMailbox({ username: 'carol', displayName: 'Carol', legacyDn: '/o=t/ou=t/cn=Recipients/cn=carol' })) as LocalMailbox;
+    const mirror = new ImapMirror({ mailbox: mb, pool, username: 'carol', log: pino({ level: 'silent' }) });
+    const c = new ImapFlow(d.clientOptions('carol'));
+    await c.connect();
+    try {
+      const uids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await c.append('INBOX', Buffer.from(`Subject: m${i}\r\n\r\nbody ${i}\r\n`));
+        uids.push(r ? r.uid ?? 0 : 0);
+      }
+      await mirror.syncHierarchy();
+      expect(await mirror.syncFolder(mb.special.inbox)).toMatchObject({ added: 5, full: true });
+      await c.mailboxOpen('INBOX');
+      await c.messageFlagsAdd(String(uids[0]), ['\\Seen'], { uid: true });
+      await c.messageFlagsAdd(String(uids[2]), ['\\Flagged'], { uid: true });
+      await c.messageDelete(`${uids[1]},${uids[3]}`, { uid: true });
+      await c.append('INBOX', Buffer.from('Subject: m5\r\n\r\nbody 5\r\n'));
+      await c.mailboxClose();
+      expect(await mirror.syncFolder(mb.special.inbox)).toEqual({ added: 1, changed: 2, deleted: 2, fetchedBodies: 1, failed: 0, full: false });
+      const rows = await mb.contentsRows(mb.special.inbox, { tags: [T.Subject, TAG.Read] });
+      expect(rows.map((r) => r.props.get(T.Subject)).sort()).toEqual(['m0', 'm2', 'm4', 'm5']);
+      expect(rows.find((r) => r.props.get(T.Subject) === 'm0')?.props.get(TAG.Read)).toBe(true);
+      const m2 = rows.find((r) => r.props.get(T.Subject) === 'm2')!;
+      expect(val(await mb.getMessageProps(m2.id, [PidTagFlagStatus]), PidTagFlagStatus)).toBe(2);
+      // nothing changed: nothing reported, nothing fetched
+      expect(await mirror.syncFolder(mb.special.inbox)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    } finally {
+      await c.logout();
+    }
+  });
+});
+
 describe('mirror helpers (properties)', () => {
   it('rawSubject of arbitrary or mutated bytes is a string, never a throw', () => {
     const seed = Buffer.from('From: a@b\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\n folded\r\n\r\nbody');
