@@ -120,6 +120,25 @@ describe('ocng imap check: a Dovecot that checks master logins\' ACLs as the mas
   });
 });
 
+describe('ocng imap check: a server without UIDPLUS, CONDSTORE, QRESYNC and NOTIFY', () => {
+  let d: Dovecot;
+  beforeAll(async () => {
+    d = await startDovecot({ mode: 'master', withoutCapabilities: ['UIDPLUS', 'CONDSTORE', 'QRESYNC', 'NOTIFY'] });
+  });
+  afterAll(async () => d.stop());
+
+  it('UIDPLUS missing is an error (exit 1); the others say what the backend does without them', async () => {
+    const r = await check(d, 'alice', MASTER);
+    expect(r.code).toBe(1);
+    expect(capability(r.stdout, 'UIDPLUS')).toBe('NO (required)');
+    for (const cap of ['CONDSTORE', 'QRESYNC', 'NOTIFY']) expect(capability(r.stdout, cap), cap).toBe('no');
+    expect(r.stdout).toMatch(/^CONDSTORE\s+no\s+every message's flags are fetched at every sync of a folder$/m);
+    expect(r.stdout).toMatch(/^error: the server lacks UIDPLUS: nothing Outlook writes reaches the server \(OC_IMAP_NO_UIDPLUS\)$/m);
+    expect(capability(r.stdout, 'MOVE')).toBe('yes');
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe('FAILED: 1 error(s)');
+  });
+});
+
 describe('ocng imap check: the other trust modes', () => {
   let passwd: Dovecot;
   let trusted: Dovecot;
