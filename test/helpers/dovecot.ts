@@ -498,3 +498,12 @@ export async function imapCommand(client: ImapFlow, command: string, args: ImapA
   r.next();
   return lines;
 }
+
+/** GETACL of `box` over `client`: identifier -> rights, as the server wrote them. */
+export async function getAcl(client: ImapFlow, box: string): Promise<Record<string, string>> {
+  const [line] = await imapCommand(client, 'GETACL', [str(box)], ['ACL']);
+  const a = (line?.attributes ?? []) as string[];
+  const out: Record<string, string> = {};
+  for (let i = 1; i + 1 < a.length; i += 2) out[a[i]!] = a[i + 1]!;
+  return out;
+}

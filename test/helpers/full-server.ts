@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type DeepPartial } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
 import type { Directory, DirectoryAdmin } from '../../src/directory/types.js';
+import type { MailboxStore } from '../../src/mapistore/types.js';
 import { openConfiguredDirectory } from '../../src/directory/open.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createLogger, silentLogger, type Logger } from '../../src/util/log.js';
@@ -77,6 +78,14 @@ export async function startTestServer(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The mailbox of directory user `username` on the test server's store, opened as a logon would open it. */
+export async function openUserMailbox<M extends MailboxStore = MailboxStore>(ts: TestServer, username: string): Promise<M> {
+  const u = await ts.directory.findUser(username);
+  if (!u) throw new Error(`no user ${username} in the test server's directory`);
+  if (!ts.server.store) throw new Error('the test server has no store');
+  return (await ts.server.store.openMailbox({ username: u.username, displayName: u.displayName, legacyDn: u.legacyExchangeDN })) as M;
 }
 
 const INTEROP = process.env.OCNG_INTEROP_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../interop');

@@ -26,7 +26,7 @@ import { StoreError, SEC } from '../../src/mapistore/errors.js';
 import { MEMBER_ID_DEFAULT, MEMBER_RIGHTS_ALL } from '../../src/mapistore/types.js';
 import { LogonObject } from '../../src/rop/handlers/objects.js';
 import { mayAny, storeFolderRights } from '../../src/rop/handlers/oxcperm.js';
-import { MASTER_PASSWORD, MASTER_USER, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
+import { MASTER_PASSWORD, MASTER_USER, getAcl as getAclOf, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
 import { PASSWORD, startTestServer, type TestServer } from '../helpers/full-server.js';
 
 const REVIEWER = RIGHT.ReadAny | RIGHT.FolderVisible;
@@ -195,13 +195,7 @@ describe('IMAP ACL and delegate access over a real Dovecot and the whole server'
   let bob: { username: string; displayName: string; legacyDn: string };
   let aliceDn: string;
 
-  const getAcl = async (box: string): Promise<Record<string, string>> => {
-    const [line] = await imapCommand(admin, 'GETACL', [str(box)], ['ACL']);
-    const a = (line?.attributes ?? []) as string[];
-    const out: Record<string, string> = {};
-    for (let i = 1; i + 1 < a.length; i += 2) out[a[i]!] = a[i + 1]!;
-    return out;
-  };
+  const getAcl = (box: string): Promise<Record<string, string>> => getAclOf(admin, box);
   /** IMAP rights as a set of letters (Dovecot writes its own order and adds RFC 4314 2.1.1 "c"/"d"). */
   const letters = (r: string | undefined): string => [...(r ?? '')].filter((c) => c !== 'c' && c !== 'd').sort().join('');
   const setAcl = async (id: string, rights: string) => {

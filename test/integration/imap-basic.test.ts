@@ -7,7 +7,7 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.js';
-import { PASSWORD, runPythonJson, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { PASSWORD, openUserMailbox, runPythonJson, startTestServer, type TestServer } from '../helpers/full-server.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const dn = (u: string): string => `/o=First Organization/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=${u}`;
@@ -55,8 +55,7 @@ describe('imap.auth userPassword: the password of an HTTP Basic sign-in logs the
   it('over RPC over HTTPS with Basic the logon mirrors alice\'s INBOX from Dovecot with her password', async () => {
     const r = await overHttpBasic('alice');
     expect(failures(r)).toEqual([]);
-    const u = (await ts.directory.findUser('alice'))!;
-    const mb = await ts.server.store!.openMailbox({ username: u.username, displayName: u.displayName, legacyDn: u.legacyExchangeDN });
+    const mb = await openUserMailbox(ts, 'alice');
     const rows = await mb.contentsRows(mb.special.inbox, { tags: [0x0037001f] });
     expect(rows.map((x) => x.props.get(0x0037001f)).sort()).toEqual([...SUBJECTS].sort());
   });

@@ -10,8 +10,8 @@ import { configSchema } from '../../src/config/schema.js';
 import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
 import { cli } from '../cli/harness.js';
-import { MASTER_PASSWORD, MASTER_USER, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
-import { PASSWORD, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { MASTER_PASSWORD, MASTER_USER, getAcl as getAclOf, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
+import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
 
 const FORM = '%u@example.com';
 const REVIEWER = 0x401;
@@ -50,13 +50,7 @@ describe('imap.loginName with a Dovecot whose users are addresses', () => {
   let admin: ImapFlow;
   let mb: ImapMailbox;
 
-  const getAcl = async (box: string): Promise<Record<string, string>> => {
-    const [line] = await imapCommand(admin, 'GETACL', [str(box)], ['ACL']);
-    const a = (line?.attributes ?? []) as string[];
-    const out: Record<string, string> = {};
-    for (let i = 1; i + 1 < a.length; i += 2) out[a[i]!] = a[i + 1]!;
-    return out;
-  };
+  const getAcl = (box: string): Promise<Record<string, string>> => getAclOf(admin, box);
 
   beforeAll(async () => {
     d = await startDovecot({ mode: 'master', users: { 'alice@example.com': 'a', 'bob@example.com': 'b', 'carol@example.com': 'c' } });
@@ -71,8 +65,7 @@ describe('imap.loginName with a Dovecot whose users are addresses', () => {
         timeoutSeconds: 10, idle: false,
       },
     }, [['alice', PASSWORD], ['bob', PASSWORD]]);
-    const alice = (await ts.directory.findUser('alice'))!;
-    mb = (await ts.server.store!.openMailbox({ username: 'alice', displayName: alice.displayName, legacyDn: alice.legacyExchangeDN })) as ImapMailbox;
+    mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
   }, 120_000);
   afterAll(async () => {
     await admin?.logout().catch(() => undefined);

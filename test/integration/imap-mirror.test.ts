@@ -563,6 +563,25 @@ print('done')
   });
 });
 
+/**
+ * `user`'s mirror with five messages m0..m4 APPENDed to INBOX by another client (still connected, as `c`) and
+ * fetched by a first sync.
+ */
+async function seededInbox(d: Dovecot, store: LocalStore, pool: ImapPool, user: string): Promise<{ mb: LocalMailbox; mirror: ImapMirror; c: ImapFlow; uids: number[] }> {
+  const mb = (await store.openMailbox({ username: user, displayName: user, legacyDn: `/o=t/ou=t/cn=Recipients/cn=${user}` })) as LocalMailbox;
+  const mirror = new ImapMirror({ mailbox: mb, pool, username: user, log: pino({ level: 'silent' }) });
+  const c = new ImapFlow(d.clientOptions(user));
+  await c.connect();
+  const uids: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const r = await c.append('INBOX', Buffer.from(`Subject: m${i}\r\n\r\nbody ${i}\r\n`));
+    uids.push(r ? r.uid ?? 0 : 0);
+  }
+  await mirror.syncHierarchy();
+  expect(await mirror.syncFolder(mb.special.inbox)).toMatchObject({ added: 5, full: true });
+  return { mb, mirror, c, uids };
+}
+
 describe('IMAP -> mailbox mirror without QRESYNC (CONDSTORE only)', () => {
   let d: Dovecot;
   let pool: ImapPool;
@@ -595,18 +614,8 @@ describe('IMAP -> mailbox mirror without QRESYNC (CONDSTORE only)', () => {
   });
 
   it('finds flag changes with CHANGEDSINCE and expunges with UID SEARCH', async () => {
-    const mb = (await store.openMailbox({ username: 'bob', displayName: 'Bob', legacyDn: '/o=t/ou=t/cn=Recipients/cn=bob' })) as LocalMailbox;
-    const mirror = new ImapMirror({ mailbox: mb, pool, username: 'bob', log: pino({ level: 'silent' }) });
-    const c = new ImapFlow(d.clientOptions('bob'));
-    await c.connect();
+    const { mb, mirror, c, uids } = await seededInbox(d, store, pool, 'bob');
     try {
-      const uids: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const r = await c.append('INBOX', Buffer.from(`Subject: m${i}\r\n\r\nbody ${i}\r\n`));
-        uids.push(r ? r.uid ?? 0 : 0);
-      }
-      await mirror.syncHierarchy();
-      expect(await mirror.syncFolder(mb.special.inbox)).toMatchObject({ added: 5, full: true });
       await c.mailboxOpen('INBOX');
       await c.messageFlagsAdd(String(uids[0]), ['\\Seen'], { uid: true });
       await c.messageDelete(`${uids[1]},${uids[3]}`, { uid: true });
@@ -679,18 +688,8 @@ describe('IMAP -> mailbox mirror against a server without CONDSTORE (Courier-lik
   it('finds flag changes by every known message\'s FLAGS and expunges by UID SEARCH; an append by UIDNEXT', async () => {
     const enabled = await pool.run('carol', async (c) => [...c.enabled]);
     expect(enabled).not.toContain('CONDSTORE');
-    const mb = (await store.openMailbox({ username: 'carol', displayName: 'Carol', legacyDn: '/o=t/ou=t/cn=Recipients/cn=carol' })) as LocalMailbox;
-    const mirror = new ImapMirror({ mailbox: mb, pool, username: 'carol', log: pino({ level: 'silent' }) });
-    const c = new ImapFlow(d.clientOptions('carol'));
-    await c.connect();
+    const { mb, mirror, c, uids } = await seededInbox(d, store, pool, 'carol');
     try {
-      const uids: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const r = await c.append('INBOX', Buffer.from(`Subject: m${i}\r\n\r\nbody ${i}\r\n`));
-        uids.push(r ? r.uid ?? 0 : 0);
-      }
-      await mirror.syncHierarchy();
-      expect(await mirror.syncFolder(mb.special.inbox)).toMatchObject({ added: 5, full: true });
       await c.mailboxOpen('INBOX');
       await c.messageFlagsAdd(String(uids[0]), ['\\Seen'], { uid: true });
       await c.messageFlagsAdd(String(uids[2]), ['\\Flagged'], { uid: true });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
 import { cli } from '../cli/harness.js';
 import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
-import { PASSWORD, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
 
 const SUBJECT = 0x0037001f;
 const DISPLAY_NAME = 0x3001001f;
@@ -38,8 +38,7 @@ describe('a personal namespace "INBOX." with the separator "." (Courier, Cyrus)'
       store: { backend: 'imap' },
       imap: { host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, timeoutSeconds: 10, idle: false },
     }, [['alice', PASSWORD]]);
-    const alice = (await ts.directory.findUser('alice'))!;
-    mb = (await ts.server.store!.openMailbox({ username: 'alice', displayName: alice.displayName, legacyDn: alice.legacyExchangeDN })) as ImapMailbox;
+    mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
   }, 120_000);
   afterAll(async () => {
     await admin?.logout().catch(() => undefined);
