@@ -1,0 +1,80 @@
+// Names from the IMAP server, without a server: imap.loginName both ways (credentials.ts loginName / usernameOf) and
+// the mapping of a LIST answer onto folders (folders.ts mappedMailboxes, personalRoot) for arbitrary answers and
+// namespaces (fast-check): nothing throws, each mailbox is listed once, a special folder takes one mailbox, and a
+// mailbox at the top of the personal namespace (no parent, or directly under its prefix) is marked so.
+import fc from 'fast-check';
+import type { ImapFlow, ListResponse } from 'imapflow';
+import { describe, expect, it } from 'vitest';
+import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
+import { mappedMailboxes, personalRoot } from '../../src/mapistore/backends/imap/folders.js';
+
+const SETTINGS: ImapAuthSettings = {
+  auth: 'trusted', masterUser: '', masterPassword: '', masterPasswordFile: '', masterSeparator: '*', trustedPassword: 't', passwordFile: '',
+};
+
+describe('imap.loginName (property)', () => {
+  it('usernameOf never throws, and takes back every username loginName put in', () => {
+    const form = fc.tuple(fc.string({ maxLength: 8 }), fc.string({ maxLength: 12 })).filter(([a, b]) => !`${a}${b}`.includes('%u'));
+    fc.assert(
+      fc.property(form, fc.string({ minLength: 1, maxLength: 30 }), fc.string({ maxLength: 40 }), ([pre, post], user, anything) => {
+        const c = new ImapCredentials({ ...SETTINGS, loginName: `${pre}%u${post}` });
+        const back = c.usernameOf(anything);
+        expect(back === null || typeof back === 'string').toBe(true);
+        expect(c.usernameOf(c.loginName(user))).toBe(user);
+        expect(c.usernameOf(c.loginName(user).toUpperCase())?.toLowerCase()).toBe(user.toUpperCase().toLowerCase());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** A LIST entry as imapflow builds it from a path and a delimiter. */
+function entry(path: string, delimiter: string, flags: string[], specialUse?: string): ListResponse {
+  const parts = path.split(delimiter);
+  return {
+    path, pathAsListed: path, name: parts[parts.length - 1] ?? '', delimiter, parent: parts.slice(0, -1), parentPath: parts.slice(0, -1).join(delimiter),
+    flags: new Set(flags), listed: true, subscribed: true, ...(specialUse ? { specialUse, specialUseSource: 'extension' as const } : {}),
+  };
+}
+
+const fakeClient = (personal: { prefix: string; delimiter: string } | null, shared: string[]): ImapFlow =>
+  ({ namespaces: { personal: personal ? [personal] : [], other: shared.map((prefix) => ({ prefix, delimiter: '/' })), shared: false } }) as unknown as ImapFlow;
+
+describe('mappedMailboxes (property)', () => {
+  const delimiter = fc.constantFrom('/', '.');
+  const segment = fc.constantFrom('INBOX', 'inbox', 'Sent', 'Drafts', 'Trash', 'Junk', 'Spam', 'Projects', 'Q1', 'shared', 'Mail', 'x', 'Été', '');
+
+  it('for any LIST answer and namespaces: no throw, each path once, one mailbox per special folder, top marked as defined', () => {
+    fc.assert(
+      fc.property(
+        delimiter,
+        fc.array(fc.tuple(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.subarray(['\\Noselect', '\\HasChildren', '\\NonExistent']), fc.option(fc.constantFrom('\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\All')))),
+        fc.option(fc.constantFrom('', 'INBOX', 'Mail', 'inbox')),
+        fc.subarray(['shared/', 'shared.', 'Other Users/']),
+        (d, rows, personalName, shared) => {
+          const list = rows.map(([segs, flags, use]) => entry(segs.join(d), d, flags, use ?? undefined));
+          const prefix = personalName === null ? null : personalName === '' ? '' : `${personalName}${d}`;
+          const client = fakeClient(prefix === null ? null : { prefix, delimiter: d }, shared);
+          const { listed, roles, top } = mappedMailboxes(client, list);
+          const root = personalRoot(client);
+          expect(root.prefix).toBe(prefix ?? '');
+          // a subset of the answer, in the order parents first
+          for (const e of listed) expect(list).toContain(e);
+          for (let i = 1; i < listed.length; i++) expect(listed[i]!.parent.length).toBeGreaterThanOrEqual(listed[i - 1]!.parent.length);
+          // other users' namespaces left out
+          for (const e of listed) for (const p of shared) expect(e.path.startsWith(p)).toBe(false);
+          // one mailbox per special folder, INBOX only as the Inbox
+          const taken = [...roles.values()];
+          expect(new Set(taken).size).toBe(taken.length);
+          for (const [path, role] of roles) if (role === 'inbox') expect(path.toUpperCase()).toBe('INBOX');
+          // top: no parent, or directly under the personal prefix (INBOX never below it)
+          for (const e of listed) {
+            const underPrefix = root.prefix !== '' && e.path.toUpperCase() !== 'INBOX' && `${e.parentPath}${e.delimiter}`.toUpperCase() === root.prefix.toUpperCase();
+            expect(top.has(e.path)).toBe(e.parent.length === 0 || underPrefix);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
