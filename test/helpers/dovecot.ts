@@ -507,3 +507,14 @@ export async function getAcl(client: ImapFlow, box: string): Promise<Record<stri
   for (let i = 1; i + 1 < a.length; i += 2) out[a[i]!] = a[i + 1]!;
   return out;
 }
+
+/**
+ * The config overrides of a whole test server (test/helpers/full-server.ts startTestServer) whose mail is on this
+ * master-mode Dovecot: store.backend imap, plain loopback, no IDLE; `imap` adds or replaces keys.
+ */
+export function imapBackendConfig(d: Dovecot, imap: Record<string, unknown> = {}): { store: { backend: 'imap' }; imap: Record<string, unknown> } {
+  return {
+    store: { backend: 'imap' },
+    imap: { host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: d.masterUser, masterPassword: d.masterPassword, timeoutSeconds: 10, idle: false, ...imap },
+  };
+}

@@ -26,7 +26,7 @@ import { StoreError, SEC } from '../../src/mapistore/errors.js';
 import { MEMBER_ID_DEFAULT, MEMBER_RIGHTS_ALL } from '../../src/mapistore/types.js';
 import { LogonObject } from '../../src/rop/handlers/objects.js';
 import { mayAny, storeFolderRights } from '../../src/rop/handlers/oxcperm.js';
-import { MASTER_PASSWORD, MASTER_USER, getAcl as getAclOf, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
+import { imapBackendConfig, getAcl as getAclOf, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
 import { PASSWORD, startTestServer, type TestServer } from '../helpers/full-server.js';
 
 const REVIEWER = RIGHT.ReadAny | RIGHT.FolderVisible;
@@ -225,10 +225,7 @@ describe('IMAP ACL and delegate access over a real Dovecot and the whole server'
     await admin.mailboxCreate('Team');
     await admin.append('Team', Buffer.from('From: Eve <eve@example.org>\r\nSubject: team notes\r\nMessage-ID: <team@example.org>\r\n\r\nBody.\r\n'));
     await admin.append('INBOX', Buffer.from('From: Eve <eve@example.org>\r\nSubject: private\r\nMessage-ID: <private@example.org>\r\n\r\nBody.\r\n'));
-    ts = await startTestServer({
-      store: { backend: 'imap' },
-      imap: { host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, timeoutSeconds: 10, idle: false },
-    }, [['alice', PASSWORD], ['bob', PASSWORD]]);
+    ts = await startTestServer(imapBackendConfig(d), [['alice', PASSWORD], ['bob', PASSWORD]]);
     const alice = (await ts.directory.findUser('alice'))!;
     const b = (await ts.directory.findUser('bob'))!;
     aliceDn = alice.legacyExchangeDN;

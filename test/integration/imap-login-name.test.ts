@@ -10,7 +10,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
 import { cli } from '../cli/harness.js';
-import { MASTER_PASSWORD, MASTER_USER, getAcl as getAclOf, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
+import { MASTER_PASSWORD, MASTER_USER, imapBackendConfig, getAcl as getAclOf, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
 import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
 
 const FORM = '%u@example.com';
@@ -58,13 +58,7 @@ describe('imap.loginName with a Dovecot whose users are addresses', () => {
     await admin.connect();
     await admin.append('INBOX', Buffer.from('From: Eve <eve@example.org>\r\nSubject: for alice@example.com\r\nMessage-ID: <addr@example.org>\r\n\r\nBody.\r\n'));
     await admin.mailboxCreate('Projects');
-    ts = await startTestServer({
-      store: { backend: 'imap' },
-      imap: {
-        host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, loginName: FORM,
-        timeoutSeconds: 10, idle: false,
-      },
-    }, [['alice', PASSWORD], ['bob', PASSWORD]]);
+    ts = await startTestServer(imapBackendConfig(d, { loginName: FORM }), [['alice', PASSWORD], ['bob', PASSWORD]]);
     mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
   }, 120_000);
   afterAll(async () => {

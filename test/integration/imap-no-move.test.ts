@@ -5,7 +5,7 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
-import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { imapBackendConfig, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
 
 const SUBJECT = 0x0037001f;
@@ -36,10 +36,7 @@ describe('moving a message on an IMAP server without MOVE', () => {
     expect(admin.capabilities.has('MOVE')).toBe(false);
     await admin.mailboxCreate('Archive');
     for (const s of ['to-move', 'stays']) await admin.append('INBOX', message(s));
-    ts = await startTestServer({
-      store: { backend: 'imap' },
-      imap: { host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, timeoutSeconds: 10, idle: false },
-    }, [['alice', PASSWORD]]);
+    ts = await startTestServer(imapBackendConfig(d), [['alice', PASSWORD]]);
     mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
   }, 120_000);
   afterAll(async () => {

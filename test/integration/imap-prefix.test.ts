@@ -9,7 +9,7 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
 import { cli } from '../cli/harness.js';
-import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { MASTER_PASSWORD, MASTER_USER, imapBackendConfig, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
 
 const SUBJECT = 0x0037001f;
@@ -34,10 +34,7 @@ describe('a personal namespace "INBOX." with the separator "." (Courier, Cyrus)'
     await admin.mailboxCreate('INBOX.Projects');
     await admin.mailboxCreate('INBOX.Projects.Q1');
     await admin.append('INBOX.Projects', Buffer.from('From: Eve <eve@example.org>\r\nSubject: plan\r\nMessage-ID: <plan@example.org>\r\n\r\nBody.\r\n'));
-    ts = await startTestServer({
-      store: { backend: 'imap' },
-      imap: { host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, timeoutSeconds: 10, idle: false },
-    }, [['alice', PASSWORD]]);
+    ts = await startTestServer(imapBackendConfig(d), [['alice', PASSWORD]]);
     mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
   }, 120_000);
   afterAll(async () => {
