@@ -18,6 +18,9 @@
 import { fieldValue, getHeader, parseMimeValue, type HeaderField } from './header.js';
 import { decodeBase64Loose } from './text.js';
 
+/** The largest message parseMime reads unless told otherwise (OC_MIME_TOO_LARGE above it). */
+export const MIME_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
 export class MimeError extends Error {
   constructor(
     readonly code: 'OC_MIME_TOO_LARGE' | 'OC_MIME_TOO_DEEP' | 'OC_MIME_TOO_MANY_PARTS' | 'OC_MIME_BAD_INPUT',
@@ -294,7 +297,7 @@ function parsePart(buf: Buffer, start: number, end: number, depth: number, ctx: 
 /** Parses a whole RFC 5322 message. */
 export function parseMime(input: Buffer, options: MimeOptions = {}): ParsedMessage {
   if (!Buffer.isBuffer(input)) throw new MimeError('OC_MIME_BAD_INPUT', 'input is not a Buffer');
-  const maxSize = options.maxSize ?? 64 * 1024 * 1024;
+  const maxSize = options.maxSize ?? MIME_MAX_MESSAGE_BYTES;
   if (input.length > maxSize) throw new MimeError('OC_MIME_TOO_LARGE', `message of ${input.length} bytes is larger than ${maxSize}`);
   const ctx: Ctx = { warnings: [], parts: 0, maxParts: options.maxParts ?? 4096, maxDepth: options.maxDepth ?? 24 };
   const root = parsePart(input, 0, input.length, 0, ctx, 'text/plain', true);

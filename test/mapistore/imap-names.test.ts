@@ -7,6 +7,9 @@ import type { ImapFlow, ListResponse } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
 import { mappedMailboxes, personalRoot } from '../../src/mapistore/backends/imap/folders.js';
+import { stubSource } from '../../src/mapistore/backends/imap/import.js';
+import { parseMime } from '../../src/mime/parse.js';
+import { mimeToMapi } from '../../src/mime/to-mapi.js';
 
 const SETTINGS: ImapAuthSettings = {
   auth: 'trusted', masterUser: '', masterPassword: '', masterPasswordFile: '', masterSeparator: '*', trustedPassword: 't', passwordFile: '',
@@ -75,6 +78,30 @@ describe('mappedMailboxes (property)', () => {
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('stubSource (property)', () => {
+  const field = fc.oneof(
+    fc.constantFrom('Subject: hello', 'From: A <a@example.org>', 'Content-Type: multipart/mixed;', ' boundary="x"', 'MIME-Version: 1.0',
+      'Content-Transfer-Encoding: base64', 'content-disposition: attachment', 'X-Note: y', '\tcontinued', 'To: b@example.org'),
+    fc.string({ maxLength: 60 }).map((x) => x.replace(/[\r\n]/g, ' ')),
+  );
+  it('for any header bytes: never throws, parses, keeps none of the body\'s own fields, and says why in a text/plain body', () => {
+    fc.assert(
+      fc.property(fc.array(field, { maxLength: 12 }), fc.nat({ max: 2 ** 31 }), fc.boolean(), (lines, size, lf) => {
+        const header = Buffer.from(lines.join(lf ? '\n' : '\r\n') + (lf ? '\n\n' : '\r\n\r\n'), 'latin1');
+        const out = stubSource(header, size);
+        const parsed = parseMime(out);
+        const types = parsed.root.headers.filter((h) => /^content-type$/i.test(h.name));
+        expect(types).toHaveLength(1);
+        expect(parsed.root.headers.filter((h) => /^content-transfer-encoding$/i.test(h.name))).toHaveLength(1);
+        expect(parsed.root.headers.some((h) => /^content-disposition$/i.test(h.name))).toBe(false);
+        const m = mimeToMapi(parsed);
+        expect(String(m.values.get(0x1000001f) ?? m.values.get(0x1000001e))).toContain('only its header fields are shown here');
+      }),
+      { numRuns: 1000 },
     );
   });
 });

@@ -17,7 +17,7 @@
 // - properties the store refuses (PropertyProblems of setProps) are left out with a warning each.
 // - named properties from a TNEF part are mapped to this mailbox's ids (created when new).
 import { toFileTime, type PropValue, type TaggedValue } from '../../../mapi/props.js';
-import { MimeError, parseMime } from '../../../mime/parse.js';
+import { MIME_MAX_MESSAGE_BYTES, MimeError, parseMime } from '../../../mime/parse.js';
 import { mimeToMapi } from '../../../mime/to-mapi.js';
 import { decodeWords, utf8OrLatin1 } from '../../../mime/text.js';
 import type { TnefNamedValue } from '../../../mime/tnef.js';
@@ -215,6 +215,38 @@ async function fill(mb: MailboxStore, msg: MessageObject, m: LoadedMessage & Wit
     }
     await att.save();
   }
+}
+
+/**
+ * The stand-in for a message too large to convert (over MIME_MAX_MESSAGE_BYTES, fetched as BODY.PEEK[HEADER] only):
+ * its own header fields but those about its body (Content-*, MIME-Version; folded lines with them), then a text/plain
+ * body saying so, so that the mirrored message has its sender, recipients, date and subject. The write-back never
+ * APPENDs over such a message (writeback.ts saveMessage), so the original stays whole on the server.
+ */
+export function stubSource(header: Buffer, size: number): Buffer {
+  // latin1 keeps every byte of the header as it came (8-bit fields included)
+  // well-formed fields only (RFC 5322 2.2: a name of printable characters but ":", then ":"), with their folded lines;
+  // a line that is neither (or a continuation with no field before it) is left out, with its continuations
+  const kept: string[] = [];
+  let skipping = true;
+  for (const line of header.toString('latin1').split(/\r?\n/)) {
+    if (line === '') break;
+    if (/^[ \t]/.test(line)) {
+      if (!skipping) kept.push(line);
+      continue;
+    }
+    skipping = !/^[!-9;-~]+[ \t]*:/.test(line) || /^(content-[!-9;-~]*|mime-version)[ \t]*:/i.test(line);
+    if (!skipping) kept.push(line);
+  }
+  const mib = (n: number): string => (n / (1024 * 1024)).toFixed(1);
+  const note =
+    `This message is ${mib(size)} MB on the mail server: larger than the ${mib(MIME_MAX_MESSAGE_BYTES)} MB this server converts for Outlook, ` +
+    'so only its header fields are shown here. Open it in another mail client or in webmail. It can be flagged, moved or deleted here; ' +
+    'a change to its content is not saved to the mail server.\r\n';
+  return Buffer.concat([
+    Buffer.from(`${kept.join('\r\n')}${kept.length > 0 ? '\r\n' : ''}MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`, 'latin1'),
+    Buffer.from(note, 'utf8'),
+  ]);
 }
 
 /** The Subject field of raw bytes (RFC 5322 3.6.5, unfolded, RFC 2047 decoded), '' when there is none. */

@@ -39,7 +39,8 @@ import { eidGlobcnt } from '../../../mapi/ids.js';
 import { SEC, StoreError } from '../../errors.js';
 import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
 import { dropMirroredMessages, fidOf, folderState, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
-import { flagBits, flagProps, importFallback, prepareImport, saveOrFallback, type ImportInput, type ImportResult } from './import.js';
+import { flagBits, flagProps, importFallback, prepareImport, saveOrFallback, stubSource, type ImportInput, type ImportResult } from './import.js';
+import { MIME_MAX_MESSAGE_BYTES } from '../../../mime/parse.js';
 import { categoriesIn, categoriesOf, keywordsTag, sameCategories } from './keywords.js';
 import { batches } from '../../../util/batches.js';
 
@@ -121,6 +122,12 @@ interface FetchedBatch {
   uids: number[];
   known: Set<number>;
   fetched: FetchMessageObject[];
+}
+
+/** New UIDs in fetch batches, and those too large to convert (fetched as their header only: import.ts stubSource). */
+interface Batches {
+  batches: number[][];
+  headersOnly: Set<number>;
 }
 
 export class ImapMirror {
@@ -232,11 +239,11 @@ export class ImapMirror {
       // the next batch is fetched while this one is converted and stored (Dovecot and the network work meanwhile; one
       // batch ahead at most). The whole folder (a first sync, a UIDVALIDITY change): newest batch first, so that a
       // mailbox whose first mirror outlasts the logon (imap.logonSyncSeconds) shows its recent mail first
-      const fetches = await this.batchesOf(client, uids);
+      const { batches: fetches, headersOnly } = await this.batchesOf(client, uids);
       if (from === 1) fetches.reverse();
       const fetchAhead = (k: number): Promise<FetchedBatch> | null => {
         if (k >= fetches.length) return null;
-        const p = this.fetchBatch(client, row, fetches[k]!);
+        const p = this.fetchBatch(client, row, fetches[k]!, headersOnly);
         // handled from the start: a fetch that fails while the batch before it is stored is thrown by the await below,
         // not reported as an unhandled rejection (and nothing waits for it if storing failed first)
         p.catch(() => undefined);
@@ -266,10 +273,11 @@ export class ImapMirror {
    * New UIDs (ascending) in fetch batches bounded by count and by RFC822.SIZE. Only a message over batchBytes /
    * batchSize bytes can make a full batch too large: those are found with UID SEARCH LARGER and their sizes asked for;
    * every other message counts as that much. (Asking the size of every message cost the first mirror of 10,000
-   * messages ~10-15% more CPU, imapflow's parsing of the answers.)
+   * messages ~10-15% more CPU, imapflow's parsing of the answers.) A message larger than the MIME parser takes
+   * (MIME_MAX_MESSAGE_BYTES) is fetched as its header only, alone in its batch.
    */
-  private async batchesOf(client: ImapFlow, uids: number[]): Promise<number[][]> {
-    if (uids.length === 0) return [];
+  private async batchesOf(client: ImapFlow, uids: number[]): Promise<Batches> {
+    if (uids.length === 0) return { batches: [], headersOnly: new Set() };
     const { batchSize, batchBytes } = this.ctx;
     const small = Math.floor(batchBytes / batchSize);
     // one range from the lowest to the highest new UID: the UIDs in it are those the SEARCH found
@@ -279,14 +287,24 @@ export class ImapMirror {
     for (const part of batches(large, UID_QUERY_CHUNK)) {
       for (const m of await client.fetchAll(uidSet(part), { uid: true, size: true }, { uid: true })) size.set(m.uid, m.size ?? small);
     }
-    return batches(uids, batchSize, batchBytes, (u) => size.get(u) ?? small);
+    const headersOnly = new Set([...size].filter(([, n]) => n > MIME_MAX_MESSAGE_BYTES).map(([u]) => u));
+    // a header counts as small; a message over batchBytes is alone in its batch either way
+    return { batches: batches(uids, batchSize, batchBytes, (u) => (headersOnly.has(u) ? batchBytes : (size.get(u) ?? small))), headersOnly };
   }
 
-  /** The messages of one batch of new UIDs not mirrored yet, fetched whole. */
-  private async fetchBatch(client: ImapFlow, row: ImapFolderRow, uids: number[]): Promise<FetchedBatch> {
+  /** The messages of one batch of new UIDs not mirrored yet, fetched whole (or, too large, their header only). */
+  private async fetchBatch(client: ImapFlow, row: ImapFolderRow, uids: number[], headersOnly: ReadonlySet<number>): Promise<FetchedBatch> {
     const known = new Set((await this.ctx.imap.messagesByUid(row.folderGlobcnt, row.uidvalidity, uids)).map((r) => r.uid));
     const todo = uids.filter((u) => !known.has(u));
-    const fetched = todo.length === 0 ? [] : await client.fetchAll(uidSet(todo), { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true });
+    const whole = todo.filter((u) => !headersOnly.has(u));
+    const heads = todo.filter((u) => headersOnly.has(u));
+    const fetched: FetchMessageObject[] = [];
+    if (whole.length > 0) fetched.push(...(await client.fetchAll(uidSet(whole), { uid: true, flags: true, internalDate: true, size: true, source: true }, { uid: true })));
+    if (heads.length > 0) {
+      for (const m of await client.fetchAll(uidSet(heads), { uid: true, flags: true, internalDate: true, size: true, headers: true }, { uid: true })) {
+        if (m.headers) fetched.push({ ...m, source: stubSource(m.headers, m.size ?? 0) });
+      }
+    }
     return { uids, known, fetched };
   }
 

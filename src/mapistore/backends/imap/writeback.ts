@@ -45,6 +45,7 @@ import type { PropResult } from '../../types.js';
 import { fidOf, type MirrorContext } from './folders.js';
 import { flagBits } from './import.js';
 import { categoriesIn, categoryKeywords, categoryOf, keywordOf, keywordsTag } from './keywords.js';
+import { MIME_MAX_MESSAGE_BYTES } from '../../../mime/parse.js';
 import { uidSet, type ImapMirror } from './mirror.js';
 import { createFolder, deleteFolder, renameFolder } from './writeback-folders.js';
 import {
@@ -177,6 +178,15 @@ export class ImapWriteBack {
     if (!m) throw notMirrored(fid);
     const g = eidGlobcnt(mid);
     const old = (await this.ctx.imap.messagesById([g])).find((r) => r.folderGlobcnt === m.row.folderGlobcnt) ?? null;
+    if (old && old.size > MIME_MAX_MESSAGE_BYTES) {
+      // its copy here is a stand-in (import.ts stubSource): an APPEND would replace the whole message with it
+      this.ctx.log.warn(
+        { user: this.ctx.username, mailbox: m.row.imapName, uid: old.uid, size: old.size },
+        'IMAP write-back: a message too large to convert is not rewritten on the server; only its flags are',
+      );
+      await this.setFlags(fid, mid, { seen: true });
+      return;
+    }
     const loaded = await this.load(mid);
     const mime = await this.mimeOf(mid, loaded, old !== null);
     if (!mime) return;
