@@ -288,7 +288,7 @@ export class ImapMirror {
       for (const m of await client.fetchAll(uidSet(part), { uid: true, size: true }, { uid: true })) size.set(m.uid, m.size ?? small);
     }
     const headersOnly = new Set([...size].filter(([, n]) => n > MIME_MAX_MESSAGE_BYTES).map(([u]) => u));
-    // a header counts as small; a message over batchBytes is alone in its batch either way
+    // weighed as a full batch: alone in its batch, as it would be fetched whole (fetchBatch copes with a mixed one too)
     return { batches: batches(uids, batchSize, batchBytes, (u) => (headersOnly.has(u) ? batchBytes : (size.get(u) ?? small))), headersOnly };
   }
 
