@@ -4,14 +4,15 @@
 // store shows in GETACL as bob@example.com; rows another client sets for carol@example.com show as carol, one for
 // an identifier not in that form does not; `ocng imap check` names the login. Without a server: the name's form
 // both ways and the configuration check.
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
 import { cli } from '../cli/harness.js';
-import { MASTER_PASSWORD, MASTER_USER, imapBackendConfig, getAcl as getAclOf, imapCommand, startDovecot, str, type Dovecot } from '../helpers/dovecot.js';
-import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { MASTER_PASSWORD, MASTER_USER, getAcl as getAclOf, imapCommand, str, type Dovecot } from '../helpers/dovecot.js';
+import { PASSWORD, type TestServer } from '../helpers/full-server.js';
+import { startImapWorld, type ImapWorld } from '../helpers/imap-world.js';
 
 const FORM = '%u@example.com';
 const REVIEWER = 0x401;
@@ -49,22 +50,25 @@ describe('imap.loginName with a Dovecot whose users are addresses', () => {
   let ts: TestServer;
   let admin: ImapFlow;
   let mb: ImapMailbox;
+  let w: ImapWorld | undefined;
 
   const getAcl = (box: string): Promise<Record<string, string>> => getAclOf(admin, box);
 
   beforeAll(async () => {
-    d = await startDovecot({ mode: 'master', users: { 'alice@example.com': 'a', 'bob@example.com': 'b', 'carol@example.com': 'c' } });
-    admin = new ImapFlow({ ...d.clientOptions('alice@example.com'), logger: false });
-    await admin.connect();
-    await admin.append('INBOX', Buffer.from('From: Eve <eve@example.org>\r\nSubject: for alice@example.com\r\nMessage-ID: <addr@example.org>\r\n\r\nBody.\r\n'));
-    await admin.mailboxCreate('Projects');
-    ts = await startTestServer(imapBackendConfig(d, { loginName: FORM }), [['alice', PASSWORD], ['bob', PASSWORD]]);
-    mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
+    w = await startImapWorld({
+      dovecot: { mode: 'master', users: { 'alice@example.com': 'a', 'bob@example.com': 'b', 'carol@example.com': 'c' } },
+      adminUser: 'alice@example.com',
+      users: [['alice', PASSWORD], ['bob', PASSWORD]],
+      imap: { loginName: FORM },
+      seed: async (admin) => {
+        await admin.append('INBOX', Buffer.from('From: Eve <eve@example.org>\r\nSubject: for alice@example.com\r\nMessage-ID: <addr@example.org>\r\n\r\nBody.\r\n'));
+        await admin.mailboxCreate('Projects');
+      },
+    });
+    ({ d, ts, admin, mb } = w);
   }, 120_000);
   afterAll(async () => {
-    await admin?.logout().catch(() => undefined);
-    await ts?.close();
-    await d?.stop();
+    await w?.close();
   });
 
   it("directory user alice's logon mirrors the mailbox of alice@example.com", async () => {

@@ -2,20 +2,18 @@
 // Dovecot announcing no MOVE (test/helpers/dovecot.ts withoutCapabilities): the write-back's move becomes COPY
 // (COPYUID for the new UID), STORE \Deleted and UID EXPUNGE of exactly the moved UID, so another client's message
 // marked \Deleted in the same mailbox stays; the next syncs find nothing to do.
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
-import { imapBackendConfig, startDovecot, type Dovecot } from '../helpers/dovecot.js';
-import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { startImapWorld, type ImapWorld } from '../helpers/imap-world.js';
 
 const SUBJECT = 0x0037001f;
 const message = (s: string): Buffer => Buffer.from(`From: Eve <eve@example.org>\r\nSubject: ${s}\r\nMessage-ID: <${s}@example.org>\r\n\r\n${s}\r\n`);
 
 describe('moving a message on an IMAP server without MOVE', () => {
-  let d: Dovecot;
-  let ts: TestServer;
   let admin: ImapFlow;
   let mb: ImapMailbox;
+  let w: ImapWorld | undefined;
 
   /** Subject -> flags of the messages in `box`, as another client sees them (\Recent, a session's flag, left out). */
   const contents = async (box: string): Promise<Record<string, string[]>> => {
@@ -30,19 +28,18 @@ describe('moving a message on an IMAP server without MOVE', () => {
   };
 
   beforeAll(async () => {
-    d = await startDovecot({ mode: 'master', withoutCapabilities: ['MOVE'] });
-    admin = new ImapFlow({ ...d.clientOptions('alice'), logger: false });
-    await admin.connect();
-    expect(admin.capabilities.has('MOVE')).toBe(false);
-    await admin.mailboxCreate('Archive');
-    for (const s of ['to-move', 'stays']) await admin.append('INBOX', message(s));
-    ts = await startTestServer(imapBackendConfig(d), [['alice', PASSWORD]]);
-    mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
+    w = await startImapWorld({
+      dovecot: { mode: 'master', withoutCapabilities: ['MOVE'] },
+      seed: async (admin) => {
+        expect(admin.capabilities.has('MOVE')).toBe(false);
+        await admin.mailboxCreate('Archive');
+        for (const s of ['to-move', 'stays']) await admin.append('INBOX', message(s));
+      },
+    });
+    ({ admin, mb } = w);
   }, 120_000);
   afterAll(async () => {
-    await admin?.logout().catch(() => undefined);
-    await ts?.close();
-    await d?.stop();
+    await w?.close();
   });
 
   it('COPY, then UID EXPUNGE of the moved UID only: another client\'s \\Deleted message stays', async () => {

@@ -2,23 +2,21 @@
 // server (store.backend imap) and Dovecot: the mirror fetches its header only (BODY.PEEK[HEADER]) and stores a
 // stand-in with its sender, recipients and subject and a body that says why (import.ts stubSource); an edit saved in
 // Outlook does not replace the original on the server (only its flags are stored), and a move moves the original.
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
 import { MIME_MAX_MESSAGE_BYTES } from '../../src/mime/parse.js';
 import { hasImapIndex } from '../../src/mapistore/index/types.js';
 import { eidGlobcnt } from '../../src/mapi/ids.js';
-import { imapBackendConfig, startDovecot, type Dovecot } from '../helpers/dovecot.js';
-import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { startImapWorld, type ImapWorld } from '../helpers/imap-world.js';
 
 const T = { subject: 0x0037001f, body: 0x1000001f, senderEmail: 0x0c1f001f, senderName: 0x0c1a001f, flagStatus: 0x10900003 };
 const val = (r: { tag: number; value?: unknown }[], tag: number): unknown => r.find((x) => x.tag >>> 0 === tag >>> 0)?.value;
 
 describe('a message too large to convert', () => {
-  let d: Dovecot;
-  let ts: TestServer;
   let admin: ImapFlow;
   let mb: ImapMailbox;
+  let w: ImapWorld | undefined;
   let bigSize = 0;
 
   /** UID, size and flags of the message with `subject` in `box`, as another client sees it. */
@@ -36,25 +34,23 @@ describe('a message too large to convert', () => {
   };
 
   beforeAll(async () => {
-    d = await startDovecot({ mode: 'master' });
-    admin = new ImapFlow({ ...d.clientOptions('alice'), logger: false });
-    await admin.connect();
-    await admin.mailboxCreate('Archive');
-    const head = 'From: Video Team <video@example.org>\r\nTo: Alice <alice@example.org>\r\nSubject: the whole recording\r\n' +
-      'Message-ID: <huge@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary="b1"\r\n\r\n' +
-      '--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n';
-    const line = Buffer.from(`${'QUJD'.repeat(19)}\r\n`);
-    const big = Buffer.concat([Buffer.from(head), Buffer.alloc(line.length * Math.ceil((MIME_MAX_MESSAGE_BYTES + 1_000_000) / line.length), line), Buffer.from('--b1--\r\n')]);
-    bigSize = big.length;
-    await admin.append('INBOX', big);
-    await admin.append('INBOX', Buffer.from('From: Eve <eve@example.org>\r\nSubject: small one\r\nMessage-ID: <small@example.org>\r\n\r\nhello\r\n'));
-    ts = await startTestServer(imapBackendConfig(d), [['alice', PASSWORD]]);
-    mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
+    w = await startImapWorld({
+      seed: async (admin) => {
+        await admin.mailboxCreate('Archive');
+        const head = 'From: Video Team <video@example.org>\r\nTo: Alice <alice@example.org>\r\nSubject: the whole recording\r\n' +
+          'Message-ID: <huge@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed;\r\n boundary="b1"\r\n\r\n' +
+          '--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+        const line = Buffer.from(`${'QUJD'.repeat(19)}\r\n`);
+        const big = Buffer.concat([Buffer.from(head), Buffer.alloc(line.length * Math.ceil((MIME_MAX_MESSAGE_BYTES + 1_000_000) / line.length), line), Buffer.from('--b1--\r\n')]);
+        bigSize = big.length;
+        await admin.append('INBOX', big);
+        await admin.append('INBOX', Buffer.from('From: Eve <eve@example.org>\r\nSubject: small one\r\nMessage-ID: <small@example.org>\r\n\r\nhello\r\n'));
+      },
+    });
+    ({ admin, mb } = w);
   }, 180_000);
   afterAll(async () => {
-    await admin?.logout().catch(() => undefined);
-    await ts?.close();
-    await d?.stop();
+    await w?.close();
   });
 
   const bigMid = async (fid: bigint): Promise<bigint> => {

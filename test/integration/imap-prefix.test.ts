@@ -5,21 +5,21 @@
 // become INBOX.<name> on IMAP (and the next hierarchy sync leaves them alone), under another folder
 // INBOX.<parent>.<name>; a folder under the Inbox, which that layout cannot tell from a top-level one, stays on this
 // server only.
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
 import { cli } from '../cli/harness.js';
-import { MASTER_PASSWORD, MASTER_USER, imapBackendConfig, startDovecot, type Dovecot } from '../helpers/dovecot.js';
-import { PASSWORD, openUserMailbox, startTestServer, type TestServer } from '../helpers/full-server.js';
+import { MASTER_PASSWORD, MASTER_USER, type Dovecot } from '../helpers/dovecot.js';
+import { startImapWorld, type ImapWorld } from '../helpers/imap-world.js';
 
 const SUBJECT = 0x0037001f;
 const DISPLAY_NAME = 0x3001001f;
 
 describe('a personal namespace "INBOX." with the separator "." (Courier, Cyrus)', () => {
   let d: Dovecot;
-  let ts: TestServer;
   let admin: ImapFlow;
   let mb: ImapMailbox;
+  let w: ImapWorld | undefined;
 
   const listed = async (): Promise<string[]> => (await admin.list()).map((e) => e.path).sort();
   const nameOf = async (fid: bigint): Promise<unknown> => {
@@ -28,19 +28,18 @@ describe('a personal namespace "INBOX." with the separator "." (Courier, Cyrus)'
   };
 
   beforeAll(async () => {
-    d = await startDovecot({ mode: 'master', personal: { prefix: 'INBOX.', separator: '.' } });
-    admin = new ImapFlow({ ...d.clientOptions('alice'), logger: false });
-    await admin.connect();
-    await admin.mailboxCreate('INBOX.Projects');
-    await admin.mailboxCreate('INBOX.Projects.Q1');
-    await admin.append('INBOX.Projects', Buffer.from('From: Eve <eve@example.org>\r\nSubject: plan\r\nMessage-ID: <plan@example.org>\r\n\r\nBody.\r\n'));
-    ts = await startTestServer(imapBackendConfig(d), [['alice', PASSWORD]]);
-    mb = await openUserMailbox<ImapMailbox>(ts, 'alice');
+    w = await startImapWorld({
+      dovecot: { mode: 'master', personal: { prefix: 'INBOX.', separator: '.' } },
+      seed: async (admin) => {
+        await admin.mailboxCreate('INBOX.Projects');
+        await admin.mailboxCreate('INBOX.Projects.Q1');
+        await admin.append('INBOX.Projects', Buffer.from('From: Eve <eve@example.org>\r\nSubject: plan\r\nMessage-ID: <plan@example.org>\r\n\r\nBody.\r\n'));
+      },
+    });
+    ({ d, admin, mb } = w);
   }, 120_000);
   afterAll(async () => {
-    await admin?.logout().catch(() => undefined);
-    await ts?.close();
-    await d?.stop();
+    await w?.close();
   });
 
   it('the server announces the layout', () => {

@@ -13,6 +13,7 @@ import { AclError, parseMyRightsResponse } from './acl.js';
 import { rawCommand, str } from './command.js';
 import { isNoselect, mappedMailboxes } from './folders.js';
 import { ImapPool } from './pool.js';
+import { SPECIAL_FOLDERS } from '../../special.js';
 import type { SpecialFolderName } from '../../types.js';
 
 export interface CapabilityCheck {
@@ -52,13 +53,8 @@ export interface ImapCheckReport {
   warnings: string[];
 }
 
-const FOLDER_NAME: Partial<Record<SpecialFolderName, string>> = {
-  inbox: 'Inbox',
-  sentItems: 'Sent Items',
-  drafts: 'Drafts',
-  deletedItems: 'Deleted Items',
-  junk: 'Junk E-mail',
-};
+/** The display names the special folders are provisioned with (special.ts). */
+const FOLDER_NAME = new Map<SpecialFolderName, string>(SPECIAL_FOLDERS.map((f) => [f.key, f.displayName]));
 const MAIL_ROLES: readonly SpecialFolderName[] = ['inbox', 'sentItems', 'drafts', 'deletedItems', 'junk'];
 
 /**
@@ -202,7 +198,7 @@ export async function checkImap(cfg: ImapConfig, username: string, log: Logger, 
       const { listed, roles } = mappedMailboxes(client, await client.list());
       for (const e of listed) {
         const role = roles.get(e.path);
-        const folder = role ? (FOLDER_NAME[role] ?? role) : isNoselect(e) ? 'folder without messages (\\Noselect)' : 'folder';
+        const folder = role ? (FOLDER_NAME.get(role) ?? role) : isNoselect(e) ? 'folder without messages (\\Noselect)' : 'folder';
         // the attribute when the server gave it (imapflow also marks INBOX, and the names it recognises)
         const attr = role && role !== 'inbox' ? (e.specialUse && e.specialUseSource !== 'name' ? ` (${e.specialUse})` : ' (by name)') : '';
         report.mailboxes.push({ name: e.path, folder: folder + attr });
@@ -212,7 +208,7 @@ export async function checkImap(cfg: ImapConfig, username: string, log: Logger, 
       if (actsAsUser) {
         if (report.unmapped.includes('inbox')) report.errors.push('no INBOX is listed for this login');
         for (const r of report.unmapped) {
-          if (r !== 'inbox') report.warnings.push(`no mailbox maps onto ${FOLDER_NAME[r]}: that folder stays on this server only, invisible to other IMAP clients`);
+          if (r !== 'inbox') report.warnings.push(`no mailbox maps onto ${FOLDER_NAME.get(r)}: that folder stays on this server only, invisible to other IMAP clients`);
         }
       }
       return report;

@@ -122,7 +122,8 @@ export function personalRoot(client: ImapFlow): { prefix: string; delimiter: str
   return { prefix: p?.prefix ?? '', delimiter: p?.delimiter || '/' };
 }
 
-const isInbox = (path: string): boolean => path.toUpperCase() === 'INBOX';
+/** INBOX, whatever its letter case (RFC 9051 5.1). */
+export const isInbox = (path: string): boolean => path.toUpperCase() === 'INBOX';
 
 /**
  * Whether a listed mailbox is at the top of the personal namespace: no parent, or (with a prefix such as "INBOX.")
@@ -156,7 +157,7 @@ function specialRoles(list: ListResponse[], top: ReadonlySet<string>): Map<strin
     taken.add(role);
     out.set(path, role);
   };
-  for (const e of list) if (e.path.toUpperCase() === 'INBOX') give(e.path, 'inbox');
+  for (const e of list) if (isInbox(e.path)) give(e.path, 'inbox');
   for (const e of list) {
     const role = e.specialUse && e.specialUseSource !== 'name' ? ROLE_OF_USE[e.specialUse] : undefined;
     if (role) give(e.path, role);

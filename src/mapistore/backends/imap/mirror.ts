@@ -38,7 +38,7 @@ import type { MessageObject } from '../../types.js';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import { SEC, StoreError } from '../../errors.js';
 import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
-import { dropMirroredMessages, fidOf, folderState, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
+import { dropMirroredMessages, fidOf, folderState, isInbox, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
 import { flagBits, flagProps, importFallback, prepareImport, saveOrFallback, stubSource, type ImportInput, type ImportResult } from './import.js';
 import { MIME_MAX_MESSAGE_BYTES } from '../../../mime/parse.js';
 import { categoriesIn, categoriesOf, keywordsTag, sameCategories } from './keywords.js';
@@ -102,7 +102,6 @@ export function uidSet(uids: readonly number[]): string {
 const KEPT_MAX_MS = 5 * 60_000;
 /** When the mirror last EXAMINEd INBOX on a connection. */
 const examinedAt = new WeakMap<ImapFlow, number>();
-const isInbox = (path: string): boolean => path.toUpperCase() === 'INBOX';
 
 /**
  * True when `client` still has INBOX selected from the mirror's own EXAMINE of less than KEPT_MAX_MS ago, with
