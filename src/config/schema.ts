@@ -482,6 +482,10 @@ const imapSchema = z.strictObject({
   masterSeparator: key(z.string().min(1).max(4), '*', {
     description: 'Between the user and the master user name in the login (`alice*master`; Dovecot `auth_master_user_separator`).',
   }),
+  masterLogin: key(z.enum(['separator', 'authzid']), 'separator', {
+    description:
+      'How a master login names the user (`auth: master`): `separator`, LOGIN `alice*master` (Dovecot); `authzid`, SASL PLAIN (RFC 4616) as the master user with the user as authorization identity (Cyrus `proxyservers`, Dovecot master users too). With `authzid` a server without AUTH=PLAIN refuses the login.',
+  }),
   trustedPassword: key(z.string(), 'trusted', { description: 'Password sent in `auth: trusted` mode (the IMAP server ignores it).' }),
   passwordFile: key(z.string(), '', {
     description: 'For `auth: passwordFile`: a file of `user:password` lines (`#` comments), re-read when it changes; keep it readable by the server only.',

@@ -202,6 +202,7 @@ export interface ImapConfig {
   masterPassword: string;
   masterPasswordFile: string;
   masterSeparator: string;
+  masterLogin: 'separator' | 'authzid';
   trustedPassword: string;
   passwordFile: string;
   /** PEM file of the CAs trusted for the IMAP server's certificate; '' = Node's built-in list. */

@@ -8,7 +8,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ImapConfig } from '../../../config/types.js';
 import type { Logger } from '../../../util/log.js';
-import { ImapConfigError, ImapCredentials } from './credentials.js';
+import { ImapConfigError, ImapCredentials, loginLabel } from './credentials.js';
 import { AclError, parseMyRightsResponse } from './acl.js';
 import { rawCommand, str } from './command.js';
 import { isNoselect, mappedMailboxes } from './folders.js';
@@ -168,7 +168,7 @@ export async function checkImap(cfg: ImapConfig, username: string, log: Logger, 
   if (cfg.auth === 'userPassword' && userPassword === undefined) {
     throw new ImapConfigError("imap.auth is userPassword: the check needs the user's own password (--password or --password-stdin)");
   }
-  const login = credentials.loginFor(username, userPassword).user;
+  const login = loginLabel(credentials.loginFor(username, userPassword));
   const pool = new ImapPool({ ...cfg, maxConnectionsPerUser: 1 }, credentials, log);
   try {
     const t0 = performance.now();

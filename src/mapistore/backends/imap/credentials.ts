@@ -1,7 +1,8 @@
 // How the server logs in to the IMAP server as a given user: the trust modes of docs/imap.md ("IMAP trust modes"),
 // chosen by config imap.auth.
-//   master        login "<user><masterSeparator><masterUser>" with the master password (Dovecot master users,
-//                 Cyrus proxy servers); the IMAP server then acts and checks ACLs as <user>.
+//   master        login "<user><masterSeparator><masterUser>" with the master password (Dovecot master users), or
+//                 with masterLogin authzid SASL PLAIN as <masterUser> with <user> as authorization identity (Cyrus
+//                 proxyservers, Dovecot too); the IMAP server then acts and checks ACLs as <user>.
 //   trusted       login "<user>" with imap.trustedPassword; the IMAP server accepts any password from this host
 //                 (Dovecot static passdb nopassword=y with allow_nets, Cyrus SASL alwaystrue).
 //   passwordFile  login "<user>" with the password from imap.passwordFile ("user:password" lines, "#" comments,
@@ -24,15 +25,23 @@ export class ImapConfigError extends StoreError {
 
 /** What the server sends in LOGIN/AUTHENTICATE for a user. */
 export interface ImapLogin {
+  /** The authentication identity: the login name, or the master user when `authzid` is set. */
   user: string;
   pass: string;
+  /** SASL PLAIN authorization identity (imap.masterLogin authzid): the user the login acts as. */
+  authzid?: string;
+}
+
+/** How a login is named in logs, errors and `ocng imap check`: "alice", or "alice (authorized by master)". */
+export function loginLabel(l: ImapLogin): string {
+  return l.authzid === undefined ? l.user : `${l.authzid} (authorized by ${l.user})`;
 }
 
 export type ImapAuthSettings = Pick<
   ImapConfig,
   'auth' | 'masterUser' | 'masterPassword' | 'masterPasswordFile' | 'masterSeparator' | 'trustedPassword' | 'passwordFile'
 > &
-  Partial<Pick<ImapConfig, 'loginName'>>;
+  Partial<Pick<ImapConfig, 'loginName' | 'masterLogin'>>;
 
 /** Largest password file read (a file of per-user passwords, not a database). */
 const MAX_PASSWORD_FILE = 16 * 1024 * 1024;
@@ -100,6 +109,7 @@ export class ImapCredentials {
   loginFor(username: string, userPassword?: string): ImapLogin {
     switch (this.cfg.auth) {
       case 'master':
+        if (this.cfg.masterLogin === 'authzid') return { user: this.cfg.masterUser, pass: this.masterPass, authzid: this.loginName(username) };
         return { user: `${this.loginName(username)}${this.cfg.masterSeparator}${this.cfg.masterUser}`, pass: this.masterPass };
       case 'trusted':
         return { user: this.loginName(username), pass: this.cfg.trustedPassword };

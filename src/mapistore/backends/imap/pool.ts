@@ -12,7 +12,7 @@ import { ConfigError } from '../../../util/errors.js';
 import type { Logger } from '../../../util/log.js';
 import { readPemCertificates } from '../../../util/pem.js';
 import { SEC, StoreError } from '../../errors.js';
-import { ImapConfigError, ImapCredentials } from './credentials.js';
+import { ImapConfigError, ImapCredentials, loginLabel } from './credentials.js';
 
 export type ImapPoolSettings = Pick<
   ImapConfig,
@@ -287,7 +287,9 @@ export class ImapPool {
       secure: this.cfg.security === 'tls',
       doSTARTTLS: this.cfg.security === 'starttls' ? true : this.cfg.security === 'none' ? false : undefined,
       tls: { rejectUnauthorized: !this.cfg.allowInvalidCertificates, ...(this.ca ? { ca: this.ca } : {}) },
-      auth: { user: login.user, pass: login.pass },
+      // an authorization identity only over SASL PLAIN (imapflow's AUTH=LOGIN or LOGIN would drop it and log in as
+      // the master user itself): a server without AUTH=PLAIN refuses the login instead
+      auth: login.authzid === undefined ? { user: login.user, pass: login.pass } : { user: login.user, pass: login.pass, authzid: login.authzid, loginMethod: 'AUTH=PLAIN' },
       logger: false,
       disableAutoIdle: true,
       qresync: true,
@@ -314,12 +316,13 @@ export class ImapPool {
       if (e instanceof StoreError) throw e;
       const err = e as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string; tlsFailed?: boolean };
       if (err.authenticationFailed) {
-        this.log.warn({ user: username, login: login.user, server: this.server, mode: this.credentials.mode }, 'IMAP login refused');
+        const label = loginLabel(login);
+        this.log.warn({ user: username, login: label, server: this.server, mode: this.credentials.mode }, 'IMAP login refused');
         throw new StoreError(
           'OC_IMAP_AUTH',
           SEC.LogonFailed,
-          `IMAP server ${this.server} refused the login ${login.user} (imap.auth ${this.credentials.mode})${err.responseText ? `: ${err.responseText}` : ''}`,
-          { user: username, login: login.user },
+          `IMAP server ${this.server} refused the login ${label} (imap.auth ${this.credentials.mode})${err.responseText ? `: ${err.responseText}` : ''}`,
+          { user: username, login: label },
         );
       }
       this.log.warn({ user: username, server: this.server, err: err.message, code: err.code }, 'IMAP server unreachable');
@@ -329,6 +332,18 @@ export class ImapPool {
       });
     } finally {
       if (timer) clearTimeout(timer);
+    }
+    if (login.authzid !== undefined && (client as unknown as { authCapabilities?: Map<string, boolean> }).authCapabilities?.get('AUTH=PLAIN') !== true) {
+      // imapflow fell back to the LOGIN command (the server announces no AUTH= mechanism at all), which has no
+      // authorization identity: that logged the master user in as itself, not as the user
+      client.close();
+      this.log.warn({ user: username, login: loginLabel(login), server: this.server }, 'IMAP server has no SASL PLAIN for imap.masterLogin authzid');
+      throw new StoreError(
+        'OC_IMAP_AUTH',
+        SEC.LogonFailed,
+        `IMAP server ${this.server} offers no AUTHENTICATE PLAIN, which imap.masterLogin authzid needs to log in as ${login.authzid}: use imap.masterLogin separator or another imap.auth`,
+        { user: username, login: loginLabel(login) },
+      );
     }
     return { client, idleTimer: null };
   }
