@@ -1,12 +1,13 @@
 // Names from the IMAP server, without a server: imap.loginName both ways (credentials.ts loginName / usernameOf) and
 // the mapping of a LIST answer onto folders (folders.ts mappedMailboxes, personalRoot) for arbitrary answers and
 // namespaces (fast-check): nothing throws, each mailbox is listed once, a special folder takes one mailbox, and a
-// mailbox at the top of the personal namespace (no parent, or directly under its prefix) is marked so.
+// mailbox at the top of the personal namespace (no parent, or directly under its prefix) is marked so; the identity
+// in a STATUS answer (folders.ts parseStatusIdentity: UIDVALIDITY, RFC 8474 MAILBOXID) for arbitrary answers.
 import fc from 'fast-check';
 import type { ImapFlow, ListResponse } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
-import { mappedMailboxes, personalRoot } from '../../src/mapistore/backends/imap/folders.js';
+import { mappedMailboxes, parseStatusIdentity, personalRoot } from '../../src/mapistore/backends/imap/folders.js';
 import { stubSource } from '../../src/mapistore/backends/imap/import.js';
 import { parseMime } from '../../src/mime/parse.js';
 import { mimeToMapi } from '../../src/mime/to-mapi.js';
@@ -103,5 +104,42 @@ describe('stubSource (property)', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('STATUS identity (folders.ts parseStatusIdentity, property)', () => {
+  const atom = (value: unknown) => ({ type: 'ATOM', value });
+  const leaf = fc.oneof(
+    fc.string({ maxLength: 12 }).map(atom),
+    fc.constantFrom('UIDVALIDITY', 'MAILBOXID', 'uidvalidity', 'MESSAGES').map(atom),
+    fc.uint8Array({ maxLength: 6 }).map((b) => ({ type: 'STRING', value: Buffer.from(b) })),
+    fc.constant(null),
+    fc.integer().map(atom),
+  );
+  const tree = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 5 })),
+  })).node;
+
+  it('gives a valid identity or none for any answer, never throws', () => {
+    fc.assert(fc.property(fc.option(fc.array(tree, { maxLength: 4 }), { nil: undefined }), (attributes) => {
+      const r = parseStatusIdentity({ attributes });
+      if (r.uidvalidity !== undefined) expect(Number.isInteger(r.uidvalidity) && r.uidvalidity >= 1 && r.uidvalidity <= 0xffffffff).toBe(true);
+      if (r.mailboxId !== undefined) expect(r.mailboxId).toMatch(/^[A-Za-z0-9_-]{1,255}$/);
+    }), { numRuns: 3000 });
+  });
+
+  it("reads Cyrus's answer, and survives any one part of it replaced or dropped", () => {
+    const good = [atom('INBOX/RenC'), [atom('UIDVALIDITY'), atom('1795862528'), atom('MAILBOXID'), [atom('c0xgmkvc88mw065clb9vr0l3')]]];
+    expect(parseStatusIdentity({ attributes: good })).toEqual({ uidvalidity: 1795862528, mailboxId: 'c0xgmkvc88mw065clb9vr0l3' });
+    expect(parseStatusIdentity({ attributes: [atom('X'), [atom('UIDVALIDITY'), atom('0'), atom('MAILBOXID'), [atom('a b')]]] })).toEqual({});
+    expect(parseStatusIdentity({ attributes: [atom('X'), [atom('UIDVALIDITY'), atom('4294967296')]] })).toEqual({});
+    fc.assert(fc.property(fc.integer({ min: 0, max: 3 }), tree, fc.boolean(), (i, repl, drop) => {
+      const items = [...(good[1] as unknown[])];
+      if (drop) items.splice(i, 1);
+      else items[i] = repl;
+      const r = parseStatusIdentity({ attributes: [good[0], items] });
+      expect(r.uidvalidity === undefined || r.uidvalidity === 1795862528 || i === 1).toBe(true);
+      expect(r.mailboxId === undefined || r.mailboxId === 'c0xgmkvc88mw065clb9vr0l3' || i === 3 || drop).toBe(true);
+    }), { numRuns: 2000 });
   });
 });

@@ -15,7 +15,8 @@
 // - a folder name already taken locally (an IMAP mailbox "Calendar" beside the special Calendar folder) gets
 //   " (IMAP)" appended (then " (IMAP 2)", ...), so a special folder is never taken over.
 // - \Noselect and \NonExistent mailboxes become folders that never get messages (FolderState.noselect).
-// - a rename on the IMAP side is recognised by the mailbox's UIDVALIDITY (renamedMailboxes below): the folder follows
+// - a rename on the IMAP side is recognised by the mailbox's RFC 8474 MAILBOXID where the server has OBJECTID (Cyrus;
+//   each folder's id is kept in its FolderState), else by its UIDVALIDITY (renamedMailboxes below): the folder follows
 //   with its FID and messages; where that is not certain, a delete and a create (a new FID, messages fetched again).
 // - a mailbox gone from IMAP: its mirrored folder is deleted hard with its subfolders; a special folder stays,
 //   only its mirrored messages go.
@@ -26,6 +27,8 @@ import { SEC, StoreError } from '../../errors.js';
 import { hasImapIndex, type ImapFolderRow, type ImapIndex } from '../../index/types.js';
 import { DEL_FOLDERS, DEL_MESSAGES, DELETE_HARD_DELETE, type SpecialFolderName } from '../../types.js';
 import type { LocalMailbox } from '../local/mailbox.js';
+import type { RawUntagged } from './acl.js';
+import { atom, rawCommand, str } from './command.js';
 import type { ImapPool } from './pool.js';
 
 /** What the mirror keeps in ImapFolderRow.syncState (JSON). */
@@ -37,6 +40,8 @@ export interface FolderState {
   noselect: boolean;
   /** The special folder the mailbox is mapped onto, if any. */
   special?: SpecialFolderName;
+  /** RFC 8474 MAILBOXID (servers with OBJECTID): the mailbox's identity, which a RENAME keeps. */
+  mailboxId?: string;
 }
 
 export interface MirrorOptions {
@@ -83,7 +88,10 @@ export function folderState(row: ImapFolderRow): FolderState {
     try {
       const s = JSON.parse(row.syncState) as Partial<FolderState>;
       if (typeof s.path === 'string' && typeof s.delimiter === 'string') {
-        return { path: s.path, delimiter: s.delimiter, noselect: s.noselect === true, ...(s.special ? { special: s.special } : {}) };
+        return {
+          path: s.path, delimiter: s.delimiter, noselect: s.noselect === true, ...(s.special ? { special: s.special } : {}),
+          ...(typeof s.mailboxId === 'string' && s.mailboxId ? { mailboxId: s.mailboxId } : {}),
+        };
       }
     } catch (e) {
       if (!(e instanceof SyntaxError)) throw e;
@@ -186,15 +194,94 @@ export function mappedMailboxes(
 
 export const isNoselect = (e: ListResponse): boolean => e.flags.has('\\Noselect') || e.flags.has('\\NonExistent');
 
+/** What a STATUS answer (RFC 9051 7.2.4) says of a mailbox's identity; absent items are left out. */
+export interface MailboxIdentity {
+  uidvalidity?: number;
+  /** RFC 8474 MAILBOXID. */
+  mailboxId?: string;
+}
+
+const atomText = (a: unknown): string | undefined => {
+  const v = (a as { value?: unknown } | null | undefined)?.value;
+  return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('latin1') : undefined;
+};
+
+/**
+ * Reads UIDVALIDITY and MAILBOXID out of an untagged STATUS (imapflow's parse: the mailbox, then a list of item names
+ * and values; MAILBOXID's value is itself a list of one objectid, RFC 8474 4). Anything malformed is left out, never
+ * thrown: an identity the server did not give is no identity.
+ */
+export function parseStatusIdentity(u: RawUntagged): MailboxIdentity {
+  const a = u.attributes;
+  const items = Array.isArray(a) ? a[1] : undefined;
+  const list = Array.isArray(items) ? items : Array.isArray((items as { value?: unknown } | undefined)?.value) ? ((items as { value: unknown[] }).value) : null;
+  const out: MailboxIdentity = {};
+  if (!list) return out;
+  for (let i = 0; i + 1 < list.length; i += 2) {
+    const key = atomText(list[i])?.toUpperCase();
+    const val = list[i + 1];
+    if (key === 'UIDVALIDITY') {
+      const t = atomText(val);
+      const n = t !== undefined && /^[0-9]{1,10}$/.test(t) ? Number(t) : NaN;
+      if (n >= 1 && n <= 0xffffffff) out.uidvalidity = n;
+    } else if (key === 'MAILBOXID') {
+      const inner = Array.isArray(val) ? val : (val as { value?: unknown } | undefined)?.value;
+      const id = Array.isArray(inner) && inner.length === 1 ? atomText(inner[0]) : undefined;
+      // RFC 8474 objectid: 1-255 of ALPHA / DIGIT / "_" / "-"
+      if (id !== undefined && /^[A-Za-z0-9_-]{1,255}$/.test(id)) out.mailboxId = id;
+    }
+  }
+  return out;
+}
+
+/** STATUS (UIDVALIDITY MAILBOXID) of a mailbox by its name as listed; null when refused (logged). */
+async function statusIdentity(ctx: MirrorContext, client: ImapFlow, e: { path: string; pathAsListed: string }): Promise<MailboxIdentity | null> {
+  try {
+    const [u] = await rawCommand(client, 'STATUS', [str(e.pathAsListed), [atom('UIDVALIDITY'), atom('MAILBOXID')]], 'STATUS');
+    return u ? parseStatusIdentity(u) : {};
+  } catch (err) {
+    ctx.log.debug({ user: ctx.username, mailbox: e.path, err: (err as Error).message }, 'IMAP STATUS refused');
+    return null;
+  }
+}
+
+/**
+ * On a server with OBJECTID: records the MAILBOXID of each mirrored mailbox that has none recorded yet (a folder the
+ * mirror or Outlook made since the last pass, or every folder once after an upgrade), so that a later rename by
+ * another client is recognised for certain. One STATUS per such mailbox, once in its life.
+ */
+async function recordMailboxIds(ctx: MirrorContext, listed: ListResponse[], seen: Set<bigint>): Promise<void> {
+  const byName = new Map(listed.map((e) => [e.pathAsListed, e]));
+  const todo: { row: ImapFolderRow; state: FolderState; e: ListResponse }[] = [];
+  for (const row of await ctx.imap.listFolders()) {
+    const state = folderState(row);
+    const e = byName.get(row.imapName);
+    if (seen.has(row.folderGlobcnt) && e && !state.mailboxId && !state.noselect) todo.push({ row, state, e });
+  }
+  if (todo.length === 0) return;
+  const rows: ImapFolderRow[] = [];
+  await ctx.pool.run(ctx.username, async (client) => {
+    for (const t of todo) {
+      const id = (await statusIdentity(ctx, client, t.e))?.mailboxId;
+      if (id) rows.push({ ...t.row, syncState: JSON.stringify({ ...t.state, mailboxId: id }) });
+    }
+  });
+  if (rows.length > 0) await ctx.imap.putFolders(rows);
+}
+
 /**
  * Mailboxes another client renamed or moved since the last hierarchy sync (listed name -> the row of the name it had).
- * LIST carries no mailbox identity (RFC 8474 MAILBOXID: not in Dovecot 2.3), but RENAME keeps a mailbox's
- * UIDVALIDITY and UIDs, and Dovecot gives every mailbox of a user a UIDVALIDITY of its own: a listed mailbox
- * no row knows (nor a special folder's role) whose STATUS UIDVALIDITY is that of exactly one row whose name is no
- * longer listed (an ordinary, already synced folder that still exists) is that mailbox renamed. Anything less
- * certain (a UIDVALIDITY shared, a STATUS refused) stays a delete and a create, as without this.
+ * Candidates: a listed mailbox no row knows (nor a special folder's role), and rows whose name is no longer listed
+ * (ordinary, already synced folders that still exist). On a server with OBJECTID (RFC 8474: Cyrus) a candidate whose
+ * STATUS MAILBOXID is the recorded id of exactly one such row is that mailbox renamed. Without it (Dovecot 2.3), or
+ * for rows recorded before their id was, RENAME keeping a mailbox's UIDVALIDITY is used: Dovecot gives every mailbox
+ * of a user a UIDVALIDITY of its own, so a candidate whose UIDVALIDITY is that of exactly one row, and of no other
+ * candidate, is that mailbox renamed (Cyrus gives every mailbox made in one second the same one: that is not unique
+ * and is left alone). Anything less certain (a value shared, a STATUS refused) stays a delete and a create.
  */
-async function renamedMailboxes(ctx: MirrorContext, listed: ListResponse[], roles: Map<string, SpecialFolderName>): Promise<Map<string, ImapFolderRow>> {
+async function renamedMailboxes(
+  ctx: MirrorContext, listed: ListResponse[], roles: Map<string, SpecialFolderName>, objectId: boolean,
+): Promise<Map<string, ImapFolderRow>> {
   const out = new Map<string, ImapFolderRow>();
   const names = new Set(listed.map((e) => e.pathAsListed));
   const special = new Set(Object.values(ctx.mb.special));
@@ -209,26 +296,38 @@ async function renamedMailboxes(ctx: MirrorContext, listed: ListResponse[], role
     if (!roles.has(e.path) && !isNoselect(e) && (await ctx.imap.folderByName(e.pathAsListed)) === null) fresh.push(e);
   }
   if (fresh.length === 0) return out;
-  const validity = new Map<string, number>();
+  const ids = new Map<string, MailboxIdentity>();
   await ctx.pool.run(ctx.username, async (client) => {
     for (const e of fresh) {
+      if (objectId) {
+        const got = await statusIdentity(ctx, client, e);
+        if (got) ids.set(e.pathAsListed, got);
+        continue;
+      }
       try {
         const st = await client.status(e.path, { uidValidity: true });
-        if (st && st.uidValidity !== undefined) validity.set(e.pathAsListed, Number(st.uidValidity));
+        if (st && st.uidValidity !== undefined) ids.set(e.pathAsListed, { uidvalidity: Number(st.uidValidity) });
       } catch (err) {
         ctx.log.debug({ user: ctx.username, mailbox: e.path, err: (err as Error).message }, 'IMAP STATUS refused; the mailbox counts as new');
       }
     }
   });
-  const count = (values: Iterable<number>, v: number): number => {
-    let n = 0;
-    for (const x of values) if (x === v) n++;
-    return n;
-  };
-  for (const [name, v] of validity) {
-    if (count(validity.values(), v) !== 1) continue;
-    const match = gone.filter((r) => r.uidvalidity === v);
-    if (match.length === 1) out.set(name, match[0]!);
+  const idOf = (r: ImapFolderRow): string | undefined => folderState(r).mailboxId;
+  const validities = [...ids.values()].map((x) => x.uidvalidity);
+  for (const [name, got] of ids) {
+    // the MAILBOXID is the mailbox's identity (RFC 8474 4.1): a gone folder with the same one is this mailbox renamed
+    if (got.mailboxId !== undefined) {
+      const byId = gone.filter((r) => idOf(r) === got.mailboxId);
+      if (byId.length === 1) {
+        out.set(name, byId[0]!);
+        continue;
+      }
+    }
+    // else its UIDVALIDITY, kept by RENAME, when it is unique on both sides; never for a folder whose MAILBOXID is
+    // known (and is not this one), nor for values one server gives many mailboxes (Cyrus: all made in one second)
+    if (got.uidvalidity === undefined || validities.filter((v) => v === got.uidvalidity).length !== 1) continue;
+    const match = gone.filter((r) => r.uidvalidity === got.uidvalidity);
+    if (match.length === 1 && (idOf(match[0]!) === undefined || got.mailboxId === undefined)) out.set(name, match[0]!);
   }
   return out;
 }
@@ -265,8 +364,10 @@ export async function dropMirroredMessages(ctx: MirrorContext, row: ImapFolderRo
  */
 export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult> {
   const { mb, imap } = ctx;
-  const { listed, roles, top } = await ctx.pool.run(ctx.username, async (client) => mappedMailboxes(client, await client.list()));
-  const renames = await renamedMailboxes(ctx, listed, roles);
+  const { listed, roles, top, objectId } = await ctx.pool.run(ctx.username, async (client) => ({
+    ...mappedMailboxes(client, await client.list()), objectId: client.capabilities.has('OBJECTID'),
+  }));
+  const renames = await renamedMailboxes(ctx, listed, roles, objectId);
   const fidByPath = new Map<string, bigint>();
   // a mailbox's folder goes under its parent's, or under the IPM subtree at the top of the personal namespace
   const parentOf = (e: ListResponse): bigint => (!top.has(e.path) && e.parentPath && fidByPath.get(e.parentPath)) || mb.special.ipmSubtree;
@@ -277,6 +378,8 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
     const state: FolderState = { path: e.path, delimiter: e.delimiter || '/', noselect: isNoselect(e), ...(role ? { special: role } : {}) };
     const was = renames.get(e.pathAsListed);
     if (was) {
+      const id = folderState(was).mailboxId;
+      if (id) state.mailboxId = id;
       // renamed or moved by another client: the folder follows (its FID, messages and change tracking stay)
       const fid = fidOf(was.folderGlobcnt);
       const parent = parentOf(e);
@@ -296,6 +399,7 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
     const old = await imap.folderByName(e.pathAsListed);
     if (old && (await mb.folderExists(fidOf(old.folderGlobcnt)))) {
       const was = folderState(old);
+      if (was.mailboxId) state.mailboxId = was.mailboxId;
       const sameTarget = role ? mb.special[role] === fidOf(old.folderGlobcnt) : was.special === undefined;
       if (sameTarget) {
         if (state.noselect && !was.noselect) {
@@ -339,6 +443,7 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
     seen.add(eidGlobcnt(fid));
     result.created++;
   }
+  if (objectId) await recordMailboxIds(ctx, listed, seen);
   // mailboxes gone from IMAP, deepest first (a child's folder goes before its parent's subtree)
   const gone = (await imap.listFolders()).filter((r) => !seen.has(r.folderGlobcnt));
   const depth = (r: ImapFolderRow): number => {
