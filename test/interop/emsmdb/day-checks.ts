@@ -62,10 +62,14 @@ export function checkReadBack(d: Json, compose: Json): void {
 }
 
 /** submit: B1's wait completes within a second, its next call carries NewMail; B finds the message, A's copy moved. */
-export function checkSubmit(d: Json, run: Json): void {
+/**
+ * `latencyMs`: the bound on the recipient's EcDoAsyncWaitEx completing after RopSubmitMessage (1 s; on an IMAP
+ * server slower to store the 5 MiB message twice before the recipient is told, the 2 s issue 8 gives notifications).
+ */
+export function checkSubmit(d: Json, run: Json, latencyMs = 1000): void {
   expect(d.waitPendingBeforeSubmit).toBe(true);
   expect(d.EcDoAsyncWaitEx).toMatchObject({ ErrorCode: 0, pulFlagsOut: 1 }); // NotificationPending
-  expect(d.waitLatencyMs).toBeLessThan(1000);
+  expect(d.waitLatencyMs).toBeLessThan(latencyMs);
   expect(d.newMail).toBe(true);
   expect(d.newMailInfo).toMatchObject({ inInbox: true, sameMessage: true, NotificationHandle: run.connect.notificationHandle });
   expect(d.inboxMatches).toBe(1);

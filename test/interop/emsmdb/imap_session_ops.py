@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """The "other IMAP client" of test/integration/imap-session.test.ts: Python's imaplib and email (stdlib, independent of
-src/) log in to the Dovecot test server as a user (master login `user*master` or the user's own password) and run a
+src/) log in to the Dovecot or Cyrus test server as a user (master login `user*master`, SASL PLAIN as the proxy user with
+the user as authorization identity, or the user's own password) and run a
 list of operations given as JSON, printing one JSON object with each operation's result.
 
   imap_session_ops.py --host H --port P --login 'alice*master' --password PW --ops OPS.json
+  imap_session_ops.py --host H --port P --login proxy --authzid alice --password PW --ops OPS.json   (Cyrus)
 
 Operations (each a JSON object with "op"):
   list                               LIST "" "*" with RFC 6154 SPECIAL-USE flags: [{name, flags}]
@@ -198,6 +200,7 @@ def main():
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--login', required=True)
     ap.add_argument('--password', required=True)
+    ap.add_argument('--authzid', help='log in by AUTHENTICATE PLAIN as --login on behalf of this user (Cyrus proxyservers)')
     ap.add_argument('--ops', required=True, help='a JSON file with a list of operations')
     a = ap.parse_args()
     with open(a.ops) as f:
@@ -205,7 +208,11 @@ def main():
     out = {'results': [], 'error': None}
     try:
         m = imaplib.IMAP4(a.host, a.port)
-        ok(m.login(a.login, a.password), 'LOGIN')
+        if a.authzid:
+            cred = ('%s\0%s\0%s' % (a.authzid, a.login, a.password)).encode()
+            ok(m.authenticate('PLAIN', lambda _: cred), 'AUTHENTICATE PLAIN')
+        else:
+            ok(m.login(a.login, a.password), 'LOGIN')
         o = Ops(m)
         for op in ops:
             fn = getattr(o, 'op_' + op['op'], None)
