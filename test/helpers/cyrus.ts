@@ -21,12 +21,12 @@
 //
 // Must be started as root: Cyrus's master refuses to run as root and switches to the cyrus user, who owns the
 // directory.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlowOptions } from 'imapflow';
+import { ServerProcess } from './imap-process.js';
 import { freePort } from './ports.js';
 
 export const CYRUS_MASTER = '/usr/lib/cyrus/bin/master';
@@ -58,24 +58,6 @@ export class CyrusError extends Error {
   }
 }
 
-function greets(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    let buf = '';
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(2000, () => done(false));
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\r\n')) done(buf.startsWith('* OK'));
-    });
-    s.once('error', () => done(false));
-    s.once('close', () => done(false));
-  });
-}
-
 function passwdEntry(name: string): { uid: number; gid: number } {
   const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
   const f = line?.split(':') ?? [];
@@ -95,7 +77,7 @@ function saslpasswd(db: string, user: string, password: string): Promise<void> {
 }
 
 export class Cyrus {
-  private child: ChildProcess | null = null;
+  private readonly proc = new ServerProcess();
   private output = '';
   readonly host = '127.0.0.1';
   readonly masterUser = CYRUS_MASTER_USER;
@@ -186,69 +168,32 @@ EVENTS {
   }
 
   private async launch(): Promise<void> {
-    if (this.child) return;
     this.output = '';
     const args = ['-C', path.join(this.dir, 'imapd.conf'), '-M', path.join(this.dir, 'cyrus.conf'), '-p', path.join(this.dir, 'run', 'master.pid'), '-D'];
-    // detached: its own process group, so halt() ends the master and every imapd it forked together
-    const child = spawn(CYRUS_MASTER, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const keep = (d: Buffer) => {
-      this.output = (this.output + d.toString('utf8')).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let exited: string | null = null;
-    child.once('error', (err) => {
-      exited = `spawn failed: ${err.message}`;
-      if (this.child === child) this.child = null;
-    });
-    child.once('exit', (code, signal) => {
-      exited = `exited with ${code ?? signal}`;
-      if (this.child === child) this.child = null;
-    });
-    this.child = child;
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline && !exited) {
-      if (await greets(this.port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await this.halt();
-    throw new CyrusError('OC_TEST_CYRUS_START', `cyrus master (${this.dir}) did not start on ${this.host}:${this.port} (${exited ?? 'no greeting within 15 s'}):\n${this.output}`);
+    const why = await this.proc.start(() => {
+      const child = spawn(CYRUS_MASTER, args, { cwd: this.dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const keep = (d: Buffer) => {
+        this.output = (this.output + d.toString('utf8')).slice(-4000);
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+      return child;
+    }, this.port, 15_000);
+    if (why !== null) throw new CyrusError('OC_TEST_CYRUS_START', `cyrus master (${this.dir}) did not start on ${this.host}:${this.port} (${why}):\n${this.output}`);
   }
 
-  /** SIGTERM to the process group (master and imapd processes), SIGKILL after 5 s. Data stays. */
-  private async halt(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    const pgid = child.pid;
-    if (pgid === undefined) return;
-    const signalGroup = (sig: NodeJS.Signals | 0): boolean => {
-      try {
-        process.kill(-pgid, sig);
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-        throw err;
-      }
-    };
-    const masterExited =
-      child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (!signalGroup('SIGTERM')) return;
-    const deadline = Date.now() + 5000;
-    await Promise.race([masterExited, new Promise((r) => setTimeout(r, 5000))]);
-    while (Date.now() < deadline && signalGroup(0)) await new Promise((r) => setTimeout(r, 25));
-    if (signalGroup('SIGKILL')) await masterExited;
-  }
-
-  /** Stops Cyrus (open connections drop) and starts it again on the same port with the same data. */
+  /**
+   * Stops Cyrus (SIGTERM to its process group, the master and its imapd processes: open connections drop) and starts
+   * it again on the same port with the same data.
+   */
   async restart(): Promise<void> {
-    await this.halt();
+    await this.proc.stop();
     await this.launch();
   }
 
   /** Stops Cyrus and removes its directory. */
   async stop(): Promise<void> {
-    await this.halt();
+    await this.proc.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 

@@ -23,12 +23,12 @@
 // The shared namespace uses the owner's index (no INDEXPVT), so \Seen on a shared folder is the owner's flag, as for
 // Exchange delegate access. auth_failure_delay = 0 and no anvil auth penalty, so refused logins do not slow
 // the tests down.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
+import { ServerProcess } from './imap-process.js';
 import { freePort } from './ports.js';
 
 export const DOVECOT = '/usr/sbin/dovecot';
@@ -93,26 +93,6 @@ export class DovecotError extends Error {
     super(message);
     this.name = 'DovecotError';
   }
-}
-
-
-/** True once the server has sent its "* OK" greeting on a fresh connection. */
-function greets(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    let buf = '';
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(2000, () => done(false));
-    s.on('data', (d: Buffer) => {
-      buf += d.toString('latin1');
-      if (buf.includes('\r\n')) done(buf.startsWith('* OK'));
-    });
-    s.once('error', () => done(false));
-    s.once('close', () => done(false));
-  });
 }
 
 function idOf(name: string, file: string): number {
@@ -258,7 +238,7 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stdout: strin
 }
 
 export class Dovecot {
-  private child: ChildProcess | null = null;
+  private readonly proc = new ServerProcess();
   readonly host = '127.0.0.1';
 
   private constructor(
@@ -277,7 +257,7 @@ export class Dovecot {
   }
 
   get running(): boolean {
-    return this.child !== null;
+    return this.proc.running;
   }
 
   /** Writes the config and user files into a new temporary directory and starts Dovecot. */
@@ -341,31 +321,17 @@ export class Dovecot {
   }
 
   private async launch(): Promise<void> {
-    if (this.child) return;
-    const out = fs.openSync(path.join(this.dir, 'dovecot.log'), 'a');
-    // detached: its own process group, so halt() can end the master and all its children together
-    const child = spawn(DOVECOT, ['-F', '-c', this.conf], { stdio: ['ignore', out, out], detached: true });
-    fs.closeSync(out);
-    let exited: string | null = null;
-    child.once('error', (err) => {
-      exited = `spawn failed: ${err.message}`;
-      if (this.child === child) this.child = null;
-    });
-    child.once('exit', (code, signal) => {
-      exited = `exited with ${code ?? signal}`;
-      if (this.child === child) this.child = null;
-    });
-    this.child = child;
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && !exited) {
-      if (await greets(this.port)) return;
-      await new Promise((r) => setTimeout(r, 50));
+    const why = await this.proc.start(() => {
+      const out = fs.openSync(path.join(this.dir, 'dovecot.log'), 'a');
+      try {
+        return spawn(DOVECOT, ['-F', '-c', this.conf], { stdio: ['ignore', out, out], detached: true });
+      } finally {
+        fs.closeSync(out);
+      }
+    }, this.port, 10_000);
+    if (why !== null) {
+      throw new DovecotError('OC_TEST_DOVECOT_START', `dovecot (${this.dir}) did not start on ${this.host}:${this.port} (${why}):\n${this.logTail(15)}`);
     }
-    await this.halt();
-    throw new DovecotError(
-      'OC_TEST_DOVECOT_START',
-      `dovecot (${this.dir}) did not start on ${this.host}:${this.port} (${exited ?? 'no greeting within 10 s'}):\n${this.logTail(15)}`,
-    );
   }
 
   /**
@@ -373,28 +339,8 @@ export class Dovecot {
    * the group after 5 s. Signalling only the master would leave the imap processes serving their clients for
    * another ~10 s. Data stays.
    */
-  private async halt(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    const pgid = child.pid;
-    if (pgid === undefined) return;
-    const signalGroup = (sig: NodeJS.Signals | 0): boolean => {
-      try {
-        process.kill(-pgid, sig);
-        return true;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false; // the group is gone
-        throw err;
-      }
-    };
-    const masterExited =
-      child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    if (!signalGroup('SIGTERM')) return;
-    const deadline = Date.now() + 5000;
-    await Promise.race([masterExited, new Promise((r) => setTimeout(r, 5000))]);
-    while (Date.now() < deadline && signalGroup(0)) await new Promise((r) => setTimeout(r, 25));
-    if (signalGroup('SIGKILL')) await masterExited;
+  private halt(): Promise<void> {
+    return this.proc.stop();
   }
 
   /** Stops Dovecot (open IMAP connections are dropped) and starts it again on the same port with the same data. */

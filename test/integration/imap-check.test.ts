@@ -55,6 +55,8 @@ describe('ocng imap check: master user', () => {
     for (const cap of ['UIDPLUS', 'CONDSTORE', 'QRESYNC', 'MOVE', 'ACL', 'NAMESPACE', 'SPECIAL-USE', 'IDLE', 'NOTIFY']) {
       expect(capability(out, cap), cap).toBe('yes');
     }
+    // Dovecot 2.3 has no RFC 8474: renames by other clients go by UIDVALIDITY
+    expect(capability(out, 'OBJECTID')).toBe('no');
     // Dovecot announces its shared namespace (prefix shared/%u/) as the other users' namespace
     expect(out).toContain('namespaces: personal ""; other users "shared/"; shared (none)');
     // Dovecot gives the owner every right

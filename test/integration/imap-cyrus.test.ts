@@ -166,6 +166,10 @@ describe('Cyrus IMAP 3.6, default layout (altnamespace, "/"), the master login b
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain(`login alice (authorized by ${c.masterUser}) (imap.auth master)`);
     expect(r.stdout).toContain('namespaces: personal ""');
+    const cap = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(`${name} `))?.slice(name.length).trim().split(/\s{2,}/)[0];
+    // everything but NOTIFY, and OBJECTID (renames recognised by MAILBOXID)
+    for (const c of ['UIDPLUS', 'CONDSTORE', 'QRESYNC', 'MOVE', 'ACL', 'NAMESPACE', 'SPECIAL-USE', 'IDLE', 'OBJECTID']) expect(cap(c), c).toBe('yes');
+    expect(cap('NOTIFY')).toBe('no');
     expect(r.stdout).toMatch(/^Sent\s+Sent Items \(\\Sent\)$/m);
     expect(r.stdout).toMatch(/^INBOX\/From Outlook\s+folder$/m);
     expect(r.stdout).not.toContain(c.masterPassword);

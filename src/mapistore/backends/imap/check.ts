@@ -120,6 +120,11 @@ function capabilities(client: ImapFlow): CapabilityCheck[] {
       without: 'it waits for the interval sync (imap.syncIntervalSeconds)',
     },
     {
+      name: 'OBJECTID', present: has('OBJECTID'), required: false,
+      use: 'a mailbox renamed or moved by another client is recognised by its MAILBOXID and keeps its folder',
+      without: 'it is recognised by its UIDVALIDITY where that is unique, else becomes a new folder (its mail downloaded again)',
+    },
+    {
       name: 'NOTIFY', present: has('NOTIFY'), required: false,
       use: 'the same for every other folder (imap.notify; Dovecot needs mailbox_list_index = yes)',
       without: 'changes in folders other than INBOX wait for the interval sync',
