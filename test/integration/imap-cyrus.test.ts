@@ -6,7 +6,8 @@
 // INBOX/<name> and a message saved in it is APPENDed (UIDPLUS); another client's flag, expunge and append
 // (CONDSTORE/QRESYNC) reach the mirror's next sync; permissions become Cyrus ACL rows (GETACL) and bob's delegate logon
 // reads the folder; Cyrus restarted mid-session is reconnected to; a login that lost its authorization identity on the
-// way (logged in as the proxy user itself) is refused. With the traditional layout (("INBOX." ".")) the
+// way (logged in as the proxy user itself) is refused. With IDLE on, an imaplib APPEND reaches an EMSMDB session's
+// EcDoAsyncWaitEx within 2 s (test/interop/emsmdb/imap_newmail.py). With the traditional layout (("INBOX." ".")) the
 // mirror and folder creation follow the prefix. Cyrus's own trusted-host mode (sasl_pwcheck_method alwaystrue) serves
 // imap.auth trusted, and a password file serves imap.auth passwordFile. `ocng imap check` reads each of them.
 import fs from 'node:fs';
@@ -23,7 +24,7 @@ import { mayAny } from '../../src/rop/handlers/oxcperm.js';
 import { cli } from '../cli/harness.js';
 import { startCyrus, type Cyrus } from '../helpers/cyrus.js';
 import { getAcl } from '../helpers/dovecot.js';
-import { PASSWORD, openUserMailbox, startTestServer } from '../helpers/full-server.js';
+import { PASSWORD, openUserMailbox, runPythonJson, startTestServer } from '../helpers/full-server.js';
 import { startCyrusWorld, type ImapWorld } from '../helpers/imap-world.js';
 
 const SUBJECT = 0x0037001f;
@@ -212,6 +213,36 @@ describe('Cyrus IMAP 3.6, default layout (altnamespace, "/"), the master login b
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('login alice (imap.auth passwordFile)');
   });
+});
+
+describe('Cyrus IMAP 3.6 with IDLE on: new mail another client APPENDs reaches an EMSMDB session', () => {
+  let w: ImapWorld<Cyrus> | undefined;
+  beforeAll(async () => {
+    // imapidlepoll 1 (test/helpers/cyrus.ts): without idled, Cyrus looks for changes of an IDLE mailbox every second
+    w = await startCyrusWorld({ imap: { idle: true, syncIntervalSeconds: 60 } });
+  }, 120_000);
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('RopRegisterNotification + EcDoAsyncWaitEx hears of an imaplib APPEND within 2 s (the watcher IDLEs on Cyrus)', async () => {
+    const { d: c, ts, mb } = w!;
+    const alice = (await ts.directory.findUser('alice'))!;
+    const out = await runPythonJson<Record<string, any>>('emsmdb/imap_newmail.py', [ // eslint-disable-line @typescript-eslint/no-explicit-any
+      '--host', '127.0.0.1', '--epm-port', String(ts.server.ports.epm ?? ts.server.ports.rpc), '-u', 'alice', '-p', PASSWORD, '-d', 'TEST',
+      '--dn', alice.legacyExchangeDN, '--imap-port', String(c.port), '--imap-user', 'alice', '--imap-password', c.users.alice!, '--subject', 'notify me on Cyrus',
+    ], 120_000);
+    for (const st of out.steps as { name: string; ok: boolean; error?: string }[]) expect(st.ok, `${st.name}: ${st.error}`).toBe(true);
+    const nm = out.newMail;
+    expect(nm.waitPendingBeforeAppend).toBe(true);
+    expect(nm.EcDoAsyncWaitEx, JSON.stringify(nm)).toMatchObject({ ErrorCode: 0 });
+    expect(nm.waitLatencyMs).toBeLessThan(2000);
+    const notes = (nm.notifications as { type: string; inInbox: boolean; MessageId: string }[]).filter((n) => n.type === 'NewMail');
+    expect(notes, JSON.stringify(nm.notifications)).toHaveLength(1);
+    expect(notes[0]!.inInbox).toBe(true);
+    const rows = await mb.contentsRows(mb.special.inbox, { tags: [SUBJECT] });
+    expect(rows.filter((r) => r.props.get(SUBJECT) === 'notify me on Cyrus')).toHaveLength(1);
+  }, 180_000);
 });
 
 describe('Cyrus IMAP 3.6, traditional layout (("INBOX." ".")), and its trusted-host mode (alwaystrue)', () => {
