@@ -180,10 +180,13 @@ describe('Cyrus IMAP 3.6, default layout (altnamespace, "/"), the master login b
     const sep = await check(c, { 'imap.auth': 'master', 'imap.masterUser': c.masterUser, 'imap.masterPassword': c.masterPassword });
     expect(sep.code).toBe(1);
     expect(sep.stderr + sep.stdout).toContain(`refused the login alice*${c.masterUser}`);
+    // Cyrus names itself in its ID answer: the error says which setting to change
+    expect(sep.stderr + sep.stdout).toContain('set imap.masterLogin authzid');
     const wrong = await check(c, { 'imap.auth': 'master', 'imap.masterLogin': 'authzid', 'imap.masterUser': c.masterUser, 'imap.masterPassword': 'wrong-secret' });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr + wrong.stdout).toContain(`refused the login alice (authorized by ${c.masterUser})`);
     expect(wrong.stderr + wrong.stdout).not.toContain('wrong-secret');
+    expect(wrong.stderr + wrong.stdout).not.toContain('set imap.masterLogin');
   });
 
   it('a login that does not end up acting as the user (the authorization identity dropped on the way) is refused', async () => {

@@ -317,11 +317,16 @@ export class ImapPool {
       const err = e as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string; tlsFailed?: boolean };
       if (err.authenticationFailed) {
         const label = loginLabel(login);
+        // the server's RFC 2971 ID (imapflow asks before logging in): Cyrus has no "user*master" logins
+        const serverName = (client as unknown as { serverInfo?: { name?: unknown } | null }).serverInfo?.name;
+        const hint = this.credentials.mode === 'master' && login.authzid === undefined && typeof serverName === 'string' && /cyrus/i.test(serverName)
+          ? ' (Cyrus logs other users in by SASL authorization, its proxyservers: set imap.masterLogin authzid)'
+          : '';
         this.log.warn({ user: username, login: label, server: this.server, mode: this.credentials.mode }, 'IMAP login refused');
         throw new StoreError(
           'OC_IMAP_AUTH',
           SEC.LogonFailed,
-          `IMAP server ${this.server} refused the login ${label} (imap.auth ${this.credentials.mode})${err.responseText ? `: ${err.responseText}` : ''}`,
+          `IMAP server ${this.server} refused the login ${label} (imap.auth ${this.credentials.mode})${err.responseText ? `: ${err.responseText}` : ''}${hint}`,
           { user: username, login: label },
         );
       }
