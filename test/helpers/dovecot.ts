@@ -28,6 +28,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImapFlow, ImapFlowOptions } from 'imapflow';
+import type { ImapPoolSettings } from '../../src/mapistore/backends/imap/pool.js';
 import { ServerProcess } from './imap-process.js';
 import { freePort } from './ports.js';
 
@@ -452,6 +453,14 @@ export async function getAcl(client: ImapFlow, box: string): Promise<Record<stri
   const out: Record<string, string> = {};
   for (let i = 1; i + 1 < a.length; i += 2) out[a[i]!] = a[i + 1]!;
   return out;
+}
+
+/**
+ * ImapPool settings for a test IMAP server (Dovecot or Cyrus): plain loopback, 2 connections per user, 60 s idle,
+ * 10 s timeout; `o` replaces any of them.
+ */
+export function poolSettings(server: { host: string; port: number }, o: Partial<ImapPoolSettings> = {}): ImapPoolSettings {
+  return { host: server.host, port: server.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10, ...o };
 }
 
 /**

@@ -23,7 +23,7 @@ import { LogonObject } from '../../src/rop/handlers/objects.js';
 import { mayAny } from '../../src/rop/handlers/oxcperm.js';
 import { cli } from '../cli/harness.js';
 import { startCyrus, type Cyrus } from '../helpers/cyrus.js';
-import { getAcl } from '../helpers/dovecot.js';
+import { getAcl, poolSettings } from '../helpers/dovecot.js';
 import { PASSWORD, openUserMailbox, runPythonJson, startTestServer } from '../helpers/full-server.js';
 import { startCyrusWorld, type ImapWorld } from '../helpers/imap-world.js';
 
@@ -191,7 +191,7 @@ describe('Cyrus IMAP 3.6, default layout (altnamespace, "/"), the master login b
 
   it('a login that does not end up acting as the user (the authorization identity dropped on the way) is refused', async () => {
     const pool = new ImapPool(
-      { host: c.host, port: c.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 30, timeoutSeconds: 10 },
+      poolSettings(c),
       new ImapCredentials({ auth: 'master', masterLogin: 'authzid', masterUser: c.masterUser, masterPassword: c.masterPassword, masterPasswordFile: '', masterSeparator: '*', trustedPassword: '', passwordFile: '' }),
       pino({ level: 'silent' }),
       // what imapflow does with a server that announces no AUTH= mechanism: the LOGIN command, which cannot carry

@@ -28,7 +28,7 @@ import { hasImapIndex, type ImapIndex } from '../../src/mapistore/index/types.js
 import { TAG } from '../../src/mapistore/tags.js';
 import { loadMessage, type LoadedMessage } from '../../src/transport/mime.js';
 import { T } from '../../src/transport/tags.js';
-import { startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { poolSettings, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { corpus } from '../mime/corpus.js';
 import { val } from '../mapistore/store-helpers.js';
 
@@ -106,7 +106,7 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
       return c;
     };
     pool = new ImapPool(
-      { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10 },
+      poolSettings(d),
       new ImapCredentials(AUTH), pino({ level: 'silent' }), factory,
     );
     const index = new SqliteIndexProvider(path.join(tmp, 'index.sqlite'));
@@ -601,7 +601,7 @@ describe('IMAP -> mailbox mirror without QRESYNC (CONDSTORE only)', () => {
       return c;
     };
     pool = new ImapPool(
-      { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10 },
+      poolSettings(d),
       new ImapCredentials(AUTH), pino({ level: 'silent' }), factory,
     );
     store = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes2'), index: new SqliteIndexProvider(path.join(tmp, 'index2.sqlite')), idBatch: 16 });
@@ -673,7 +673,7 @@ describe('IMAP -> mailbox mirror against a server without CONDSTORE (Courier-lik
   beforeAll(async () => {
     d = await startDovecot({ mode: 'master', withoutCapabilities: ['CONDSTORE', 'QRESYNC'] });
     pool = new ImapPool(
-      { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10 },
+      poolSettings(d),
       new ImapCredentials(AUTH), pino({ level: 'silent' }),
     );
     store = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes3'), index: new SqliteIndexProvider(path.join(tmp, 'index3.sqlite')), idBatch: 16 });

@@ -11,13 +11,13 @@ import { ImapConfigError, ImapCredentials, parsePasswordFile, type ImapAuthSetti
 import { ImapPool, type ImapPoolSettings } from '../../src/mapistore/backends/imap/pool.js';
 import { SEC, StoreError } from '../../src/mapistore/errors.js';
 import { silentLogger } from '../../src/util/log.js';
-import { MASTER_PASSWORD, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { MASTER_PASSWORD, poolSettings, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { MASTER_AUTH } from '../helpers/imap-test.js';
 
 const AUTH = MASTER_AUTH;
 
 function settings(d: Dovecot, o: Partial<ImapPoolSettings> = {}): ImapPoolSettings {
-  return { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 4, idleSeconds: 60, timeoutSeconds: 10, ...o };
+  return poolSettings(d, { maxConnectionsPerUser: 4, ...o });
 }
 
 /** Messages in INBOX (STATUS). */

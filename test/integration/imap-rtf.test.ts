@@ -26,7 +26,7 @@ import type { PropValue } from '../../src/mapi/props.js';
 import type { LoadedMessage } from '../../src/transport/mime.js';
 import { T } from '../../src/transport/tags.js';
 import { isOcError } from '../../src/util/errors.js';
-import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { MASTER_PASSWORD, MASTER_USER, poolSettings, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 
 const PidTagRtfCompressed = 0x10090102;
 const PidTagInternetCodepage = 0x3fde0003;
@@ -139,7 +139,7 @@ describe('RTF-only messages written back to Dovecot', () => {
   beforeAll(async () => {
     d = await startDovecot({ mode: 'master' });
     pool = new ImapPool(
-      { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10 },
+      poolSettings(d),
       new ImapCredentials(AUTH), pino({ level: 'silent' }),
     );
     store = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes'), index: new SqliteIndexProvider(path.join(tmp, 'index.sqlite')), idBatch: 16 });

@@ -27,7 +27,7 @@ import { IMAP_FLAG, hasImapIndex, type ImapIndex } from '../../src/mapistore/ind
 import { MSGFLAG_READ } from '../../src/mapistore/tags.js';
 import { ATTACH_BY_VALUE, MAPI_BCC, MAPI_CC, MAPI_TO, type RecipientChange } from '../../src/mapistore/types.js';
 import { T } from '../../src/transport/tags.js';
-import { imapCommand, str, startDovecot, type Dovecot } from '../helpers/dovecot.js';
+import { imapCommand, poolSettings, str, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 
 const AUTH = MASTER_AUTH;
 
@@ -124,7 +124,7 @@ describe('MAPI -> IMAP write-back against Dovecot', () => {
   beforeAll(async () => {
     d = await startDovecot({ mode: 'master' });
     pool = new ImapPool(
-      { host: d.host, port: d.port, security: 'none', allowInvalidCertificates: false, maxConnectionsPerUser: 2, idleSeconds: 60, timeoutSeconds: 10 },
+      poolSettings(d),
       new ImapCredentials(AUTH), pino({ level: 'silent' }),
     );
     const index = new SqliteIndexProvider(path.join(tmp, 'index.sqlite'));

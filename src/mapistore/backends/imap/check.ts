@@ -76,60 +76,65 @@ const RIGHTS: ReadonlyArray<[string, string]> = [
 
 const prefixes = (list: false | ReadonlyArray<{ prefix: string }> | undefined): string[] => (list ? list.map((n) => n.prefix) : []);
 
+/**
+ * The capabilities the backend relies on, what it uses each for and what it does without it; `enabled`: counted
+ * once ENABLEd (RFC 5161), not merely announced.
+ */
+const RELIED_ON: ReadonlyArray<Omit<CapabilityCheck, 'present'> & { enabled?: true }> = [
+  {
+    name: 'UIDPLUS', required: true,
+    use: 'UIDs of the messages Outlook adds, copies and moves; UID EXPUNGE of exactly those it deletes',
+    without: 'nothing Outlook writes reaches the server (OC_IMAP_NO_UIDPLUS)',
+  },
+  {
+    name: 'CONDSTORE', required: false, enabled: true,
+    use: 'flag changes found by MODSEQ, at a cost that grows with the changes',
+    without: "every message's flags are fetched at every sync of a folder",
+  },
+  {
+    name: 'QRESYNC', required: false, enabled: true,
+    use: 'expunges reported as VANISHED',
+    without: 'every sync of a folder searches all its UIDs to find expunges',
+  },
+  {
+    name: 'MOVE', required: false,
+    use: 'one command per move',
+    without: 'moves are COPY, STORE \\Deleted and UID EXPUNGE',
+  },
+  {
+    name: 'ACL', required: false,
+    use: 'folder permissions of mail folders are the mailboxes\' ACLs; delegates and shared mail folders',
+    without: 'permissions of mail folders cannot be changed from Outlook (OC_IMAP_NO_ACL)',
+  },
+  {
+    name: 'NAMESPACE', required: false,
+    use: "other users' mailboxes are told apart from the user's own",
+    without: 'every listed mailbox is taken as the user\'s own',
+  },
+  {
+    name: 'SPECIAL-USE', required: false,
+    use: 'Sent Items, Drafts, Deleted Items and Junk E-mail found by their \\Sent, \\Drafts, \\Trash, \\Junk attributes',
+    without: 'they are found by name only (Sent, Drafts, Trash, Junk, ...)',
+  },
+  {
+    name: 'IDLE', required: false,
+    use: 'new, changed and expunged mail in INBOX reaches Outlook at once (imap.idle)',
+    without: 'it waits for the interval sync (imap.syncIntervalSeconds)',
+  },
+  {
+    name: 'OBJECTID', required: false,
+    use: 'a mailbox renamed or moved by another client is recognised by its MAILBOXID and keeps its folder',
+    without: 'it is recognised by its UIDVALIDITY where that is unique, else becomes a new folder (its mail downloaded again)',
+  },
+  {
+    name: 'NOTIFY', required: false,
+    use: 'the same for every other folder (imap.notify; Dovecot needs mailbox_list_index = yes)',
+    without: 'changes in folders other than INBOX wait for the interval sync',
+  },
+];
+
 function capabilities(client: ImapFlow): CapabilityCheck[] {
-  const has = (c: string): boolean => client.capabilities.has(c);
-  return [
-    {
-      name: 'UIDPLUS', present: has('UIDPLUS'), required: true,
-      use: 'UIDs of the messages Outlook adds, copies and moves; UID EXPUNGE of exactly those it deletes',
-      without: 'nothing Outlook writes reaches the server (OC_IMAP_NO_UIDPLUS)',
-    },
-    {
-      name: 'CONDSTORE', present: client.enabled.has('CONDSTORE'), required: false,
-      use: 'flag changes found by MODSEQ, at a cost that grows with the changes',
-      without: "every message's flags are fetched at every sync of a folder",
-    },
-    {
-      name: 'QRESYNC', present: client.enabled.has('QRESYNC'), required: false,
-      use: 'expunges reported as VANISHED',
-      without: 'every sync of a folder searches all its UIDs to find expunges',
-    },
-    {
-      name: 'MOVE', present: has('MOVE'), required: false,
-      use: 'one command per move',
-      without: 'moves are COPY, STORE \\Deleted and UID EXPUNGE',
-    },
-    {
-      name: 'ACL', present: has('ACL'), required: false,
-      use: 'folder permissions of mail folders are the mailboxes\' ACLs; delegates and shared mail folders',
-      without: 'permissions of mail folders cannot be changed from Outlook (OC_IMAP_NO_ACL)',
-    },
-    {
-      name: 'NAMESPACE', present: has('NAMESPACE'), required: false,
-      use: "other users' mailboxes are told apart from the user's own",
-      without: 'every listed mailbox is taken as the user\'s own',
-    },
-    {
-      name: 'SPECIAL-USE', present: has('SPECIAL-USE'), required: false,
-      use: 'Sent Items, Drafts, Deleted Items and Junk E-mail found by their \\Sent, \\Drafts, \\Trash, \\Junk attributes',
-      without: 'they are found by name only (Sent, Drafts, Trash, Junk, ...)',
-    },
-    {
-      name: 'IDLE', present: has('IDLE'), required: false,
-      use: 'new, changed and expunged mail in INBOX reaches Outlook at once (imap.idle)',
-      without: 'it waits for the interval sync (imap.syncIntervalSeconds)',
-    },
-    {
-      name: 'OBJECTID', present: has('OBJECTID'), required: false,
-      use: 'a mailbox renamed or moved by another client is recognised by its MAILBOXID and keeps its folder',
-      without: 'it is recognised by its UIDVALIDITY where that is unique, else becomes a new folder (its mail downloaded again)',
-    },
-    {
-      name: 'NOTIFY', present: has('NOTIFY'), required: false,
-      use: 'the same for every other folder (imap.notify; Dovecot needs mailbox_list_index = yes)',
-      without: 'changes in folders other than INBOX wait for the interval sync',
-    },
-  ];
+  return RELIED_ON.map(({ enabled, ...c }) => ({ ...c, present: enabled ? client.enabled.has(c.name) : client.capabilities.has(c.name) }));
 }
 
 /**

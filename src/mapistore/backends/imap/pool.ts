@@ -12,7 +12,7 @@ import { ConfigError } from '../../../util/errors.js';
 import type { Logger } from '../../../util/log.js';
 import { readPemCertificates } from '../../../util/pem.js';
 import { SEC, StoreError } from '../../errors.js';
-import { ImapConfigError, ImapCredentials, loginLabel } from './credentials.js';
+import { ImapConfigError, ImapCredentials, loginLabel, type ImapLogin } from './credentials.js';
 
 export type ImapPoolSettings = Pick<
   ImapConfig,
@@ -49,6 +49,17 @@ function connectHint(cfg: ImapPoolSettings, err: { code?: string; message?: stri
   }
   if (cfg.security === 'tls' && (err.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(err.message ?? ''))) {
     return ` (imap.security tls, but port ${cfg.port} does not start with TLS: use the server's implicit-TLS port, usually 993, or imap.security starttls on 143)`;
+  }
+  return '';
+}
+
+/**
+ * What to do about a refused login, when the server says who it is (its RFC 2971 ID, which imapflow asks before
+ * logging in); '' otherwise. Cyrus has no "user*master" logins.
+ */
+function authHint(mode: ImapConfig['auth'], login: ImapLogin, serverName: unknown): string {
+  if (mode === 'master' && login.authzid === undefined && typeof serverName === 'string' && /cyrus/i.test(serverName)) {
+    return ' (Cyrus logs other users in by SASL authorization, its proxyservers: set imap.masterLogin authzid)';
   }
   return '';
 }
@@ -317,11 +328,7 @@ export class ImapPool {
       const err = e as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string; tlsFailed?: boolean };
       if (err.authenticationFailed) {
         const label = loginLabel(login);
-        // the server's RFC 2971 ID (imapflow asks before logging in): Cyrus has no "user*master" logins
-        const serverName = (client as unknown as { serverInfo?: { name?: unknown } | null }).serverInfo?.name;
-        const hint = this.credentials.mode === 'master' && login.authzid === undefined && typeof serverName === 'string' && /cyrus/i.test(serverName)
-          ? ' (Cyrus logs other users in by SASL authorization, its proxyservers: set imap.masterLogin authzid)'
-          : '';
+        const hint = authHint(this.credentials.mode, login, (client as unknown as { serverInfo?: { name?: unknown } | null }).serverInfo?.name);
         this.log.warn({ user: username, login: label, server: this.server, mode: this.credentials.mode }, 'IMAP login refused');
         throw new StoreError(
           'OC_IMAP_AUTH',
