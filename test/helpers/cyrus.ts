@@ -18,6 +18,9 @@
 // `proxyservers`, so SASL PLAIN as the master user with a user as authorization identity logs in as that user
 // (imap.masterLogin authzid); "alice*master" is an unknown user to Cyrus. sasl 'alwaystrue': any password for any
 // name (Cyrus's trusted-host mode, imap.auth trusted). `cyrusadmin` is the IMAP admin (unused by the tests' logins).
+// With `domain` (virtdomains userid) the users log in as <name>@<domain> (their sasldb entries in that realm); the
+// proxy and admin users have no domain. A bare <name> is then a user of the default domain, which Cyrus lets the
+// proxy act as, and gives a new, empty mailbox (autocreate).
 //
 // Must be started as root: Cyrus's master refuses to run as root and switches to the cyrus user, who owns the
 // directory.
@@ -49,6 +52,11 @@ export interface CyrusOptions {
   sasl?: 'sasldb' | 'alwaystrue';
   /** User name -> password (sasldb); default CYRUS_USERS. */
   users?: Record<string, string>;
+  /**
+   * Virtual domains (`virtdomains: userid`): the users are `<name>@<domain>` (their sasldb entries in that realm); the
+   * proxy and admin users stay without a domain (global). Default: none (`virtdomains: off`).
+   */
+  domain?: string;
 }
 
 export class CyrusError extends Error {
@@ -67,9 +75,9 @@ function passwdEntry(name: string): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-function saslpasswd(db: string, user: string, password: string): Promise<void> {
+function saslpasswd(db: string, user: string, password: string, realm?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = execFile(SASLPASSWD2, ['-f', db, '-c', '-p', user], { timeout: 10_000 }, (err, _out, stderr) =>
+    const child = execFile(SASLPASSWD2, ['-f', db, '-c', '-p', ...(realm ? ['-u', realm] : []), user], { timeout: 10_000 }, (err, _out, stderr) =>
       err ? reject(new CyrusError('OC_TEST_CYRUS_START', `saslpasswd2 ${user}: ${stderr || err.message}`)) : resolve(),
     );
     child.stdin?.end(password);
@@ -123,7 +131,7 @@ sasl_mech_list: PLAIN LOGIN
 ${sasl === 'alwaystrue' ? 'sasl_pwcheck_method: alwaystrue' : `sasl_pwcheck_method: auxprop\nsasl_auxprop_plugin: sasldb\nsasl_sasldb_path: ${dir}/sasldb2`}
 altnamespace: ${alt}
 unixhierarchysep: ${alt}
-virtdomains: off
+virtdomains: ${opts.domain ? 'userid' : 'off'}
 lmtpsocket: ${dir}/socket/lmtp
 idlesocket: ${dir}/socket/idle
 notifysocket: ${dir}/socket/notify
@@ -153,7 +161,8 @@ EVENTS {
       );
       if (sasl === 'sasldb') {
         const db = path.join(dir, 'sasldb2');
-        for (const [u, p] of [...Object.entries(users), [CYRUS_MASTER_USER, CYRUS_MASTER_PASSWORD], [ADMIN, `${ADMIN}-secret`]] as const) await saslpasswd(db, u, p);
+        for (const [u, p] of Object.entries(users)) await saslpasswd(db, u, p, opts.domain);
+        for (const [u, p] of [[CYRUS_MASTER_USER, CYRUS_MASTER_PASSWORD], [ADMIN, `${ADMIN}-secret`]] as const) await saslpasswd(db, u, p);
       }
       const { uid, gid } = passwdEntry('cyrus');
       for (const f of fs.readdirSync(dir, { recursive: true }) as string[]) fs.chownSync(path.join(dir, f), uid, gid);

@@ -1,6 +1,7 @@
 // `ocng imap check <user>` (src/cli/commands/imap.ts, src/mapistore/backends/imap/check.ts) against real Dovecots
 // (test/helpers/dovecot.ts): each trust mode logs in and gets the report (capabilities, namespaces, MYRIGHTS on
-// INBOX, the mailboxes mapped as the mirror maps them); a wrong master password, an unreachable port, a password file
+// INBOX, STATUS INBOX, the mailboxes mapped as the mirror maps them); an INBOX the check's own login has just made
+// (a user new to the server, or a login name it does not know its users by) is a warning; a wrong master password, an unreachable port, a password file
 // without the user, userPassword without a password and a Dovecot that checks a master login's ACLs as the master user
 // are each an exit code 1 with an error that says what is wrong, and no password is ever printed.
 import fs from 'node:fs';
@@ -41,6 +42,8 @@ describe('ocng imap check: master user', () => {
     await c.connect();
     await c.mailboxCreate('INBOX/Projects');
     await c.mailboxCreate('Archive/2025');
+    // mail in the INBOX: a mailbox in use, not one the login has just made
+    await c.append('INBOX', Buffer.from('From: a@example.org\r\nSubject: kept\r\n\r\nbody\r\n'));
     await c.logout();
   });
   afterAll(async () => d.stop());
@@ -70,10 +73,21 @@ describe('ocng imap check: master user', () => {
     expect(folderOf(out, 'INBOX/Projects')).toBe('folder');
     expect(folderOf(out, 'Archive/2025')).toBe('folder');
     expect(folderOf(out, 'Archive')).toBe('folder without messages (\\Noselect)');
+    expect(out).toMatch(/^INBOX: 1 message\(s\), UIDVALIDITY \d+$/m);
     expect(out).not.toContain('warning:');
     expect(out).not.toContain('error:');
     expect(out.trimEnd().split('\n').pop()).toMatch(/^OK: \d+ mailboxes$/);
     expect(out).not.toContain(MASTER_PASSWORD);
+  });
+
+  it("a user whose mailbox this login made (empty INBOX, UIDVALIDITY now): OK with a warning naming imap.loginName", async () => {
+    // bob never logged in to this Dovecot: it creates his INBOX now, as a server does for a login name it does not
+    // know its users by (Cyrus virtual domains: test/integration/imap-cyrus.test.ts)
+    const r = await check(d, 'bob', MASTER);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^INBOX: 0 message\(s\), UIDVALIDITY \d+$/m);
+    expect(r.stdout).toMatch(/^warning: INBOX is empty and was created \d+ s ago \(its UIDVALIDITY\): the IMAP server made a new mailbox for the login "bob\*master"\. .*imap\.loginName/m);
+    expect(r.stdout.trimEnd().split('\n').pop()).toBe(`OK: 5 mailboxes, 1 warning(s)`);
   });
 
   it('a wrong master password: exit 1, the refused login named, no password printed', async () => {

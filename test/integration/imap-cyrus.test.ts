@@ -9,7 +9,9 @@
 // way (logged in as the proxy user itself) is refused. With IDLE on, an imaplib APPEND reaches an EMSMDB session's
 // EcDoAsyncWaitEx within 2 s (test/interop/emsmdb/imap_newmail.py). With the traditional layout (("INBOX." ".")) the
 // mirror and folder creation follow the prefix. Cyrus's own trusted-host mode (sasl_pwcheck_method alwaystrue) serves
-// imap.auth trusted, and a password file serves imap.auth passwordFile. `ocng imap check` reads each of them.
+// imap.auth trusted, and a password file serves imap.auth passwordFile. `ocng imap check` reads each of them. With
+// virtual domains (virtdomains userid) and imap.loginName %u@example.com the logon, the ACL rows and the check work;
+// without imap.loginName the bare login reaches a new, empty mailbox of Cyrus's default domain, and the check warns.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
@@ -277,4 +279,84 @@ describe('Cyrus IMAP 3.6, traditional layout (("INBOX." ".")), and its trusted-h
       await ts.close();
     }
   }, 60_000);
+});
+
+describe('Cyrus IMAP 3.6 with virtual domains (virtdomains userid): users known by address, imap.loginName %u@example.com', () => {
+  let w: ImapWorld<Cyrus> | undefined;
+  let c: Cyrus;
+  let admin: ImapFlow;
+  let mb: ImapMailbox;
+  const subjects = async (fid: bigint): Promise<string[]> => (await mb.contentsRows(fid, { tags: [SUBJECT] })).map((r) => String(r.props.get(SUBJECT))).sort();
+
+  beforeAll(async () => {
+    w = await startCyrusWorld({
+      cyrus: { domain: 'example.com' },
+      users: [['alice', PASSWORD], ['bob', PASSWORD]],
+      adminUser: 'alice@example.com',
+      imap: { loginName: '%u@example.com' },
+      seed: async (a) => {
+        await a.append('INBOX', mime('hello from the domain', 'vd-1'));
+        await a.mailboxCreate('Projects');
+        await a.append('Projects', mime('domain plan', 'vd-2'));
+      },
+    });
+    ({ d: c, admin, mb } = w);
+  }, 120_000);
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it("the logon logs in as alice@example.com (by the proxy's authzid) and mirrors her mailboxes", async () => {
+    expect(await subjects(mb.special.inbox)).toEqual(['hello from the domain']);
+    expect(await subjects((await mb.mirror.folderOf('Projects'))!)).toEqual(['domain plan']);
+    expect(await mb.mirror.folderOf('Sent')).toBe(mb.special.sentItems);
+    const child = (await mb.createFolder(mb.special.inbox, { displayName: 'Domain Child', containerClass: 'IPF.Note' })).fid;
+    expect((await admin.list()).map((e) => e.path)).toContain('INBOX/Domain Child');
+    expect(await mb.mirror.folderOf('INBOX/Domain Child')).toBe(child);
+  });
+
+  it('a Reviewer grant is the ACL row bob@example.com, reads back as bob, lets bob in; revoked, it is gone', async () => {
+    const projects = (await mb.mirror.folderOf('Projects'))!;
+    const b = (await w!.ts.directory.findUser('bob'))!;
+    const asBob = () => new LogonObject(1, mb, 0, 0, 'bob');
+    await mb.modifyPermissions(projects, [{ op: 'add', member: { username: b.username, displayName: b.displayName, legacyDn: b.legacyExchangeDN }, rights: REVIEWER }]);
+    const acl = await getAcl(admin, 'Projects');
+    expect(acl['bob@example.com']).toBe('lrs');
+    expect(acl).not.toHaveProperty('bob');
+    // bob's own IMAP session sees the folder in Cyrus's other users' namespace (within the domain, without it)
+    const other = new ImapFlow({ ...c.clientOptions('bob@example.com'), logger: false });
+    await other.connect();
+    try {
+      expect((await other.list()).map((e) => e.path)).toContain('Other Users/alice/Projects');
+    } finally {
+      await other.logout();
+    }
+    await new Promise((r) => setTimeout(r, 1100)); // past the 1 s GETACL cache of rights checks
+    expect(await mayAny(asBob(), projects, READ_ANY)).toBe(true);
+    expect(await mayAny(asBob(), mb.special.inbox, READ_ANY)).toBe(false);
+    const row = (await mb.getPermissions(projects)).find((e) => e.username === 'bob');
+    expect(row).toMatchObject({ rights: REVIEWER });
+    await mb.modifyPermissions(projects, [{ op: 'remove', memberId: row!.memberId }]);
+    expect(await getAcl(admin, 'Projects')).not.toHaveProperty('bob@example.com');
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await mayAny(asBob(), projects, READ_ANY)).toBe(false);
+  });
+
+  it('ocng imap check names the login alice@example.com; without imap.loginName it warns of the new, empty mailbox', async () => {
+    const master = { 'imap.auth': 'master', 'imap.masterLogin': 'authzid', 'imap.masterUser': c.masterUser, 'imap.masterPassword': c.masterPassword };
+    const ok = await check(c, { ...master, 'imap.loginName': '%u@example.com' });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`login alice@example.com (authorized by ${c.masterUser}) (imap.auth master)`);
+    expect(ok.stdout).toMatch(/^Projects\s+folder$/m);
+    expect(ok.stdout).toMatch(/^INBOX: 1 message\(s\)/m);
+    expect(ok.stdout).not.toContain('warning:');
+    // "alice" alone is a user of Cyrus's default domain: Cyrus lets the proxy act as her and creates her an empty
+    // mailbox (autocreate), which the check tells apart from alice@example.com's by its UIDVALIDITY (the time now)
+    const bare = await check(c, master);
+    expect(bare.code, bare.stdout + bare.stderr).toBe(0);
+    expect(bare.stdout).toContain(`login alice (authorized by ${c.masterUser})`);
+    expect(bare.stdout).toMatch(/^INBOX: 0 message\(s\)/m);
+    expect(bare.stdout).toMatch(/^warning: INBOX is empty and was created \d+ s ago \(its UIDVALIDITY\): the IMAP server made a new mailbox for the login "alice \(authorized by proxy\)"\. .*imap\.loginName, e\.g\. %u@example\.com for Cyrus virtual domains/m);
+    expect(bare.stdout).not.toContain(c.masterPassword);
+  });
 });

@@ -558,6 +558,29 @@ print('done')
     expect(await mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
   });
 
+  it("a first mirror of an INBOX the IMAP server has just made for the login is logged once, as a warning (imap.loginName)", async () => {
+    const NEW_INBOX = /^IMAP INBOX is empty and was just created by the IMAP server for this login\. Right for a user new to the mail server; otherwise .*imap\.loginName/;
+    // alice's INBOX had its 60 messages at its first mirror: nothing said
+    expect(logLines.filter((l) => NEW_INBOX.test(l.msg))).toEqual([]);
+    // carol has never logged in to this Dovecot: her INBOX is made by the mirror's login, empty
+    const lines: { level: number; msg: string; loginName?: string; ageSeconds?: number }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as (typeof lines)[number]);
+        cb();
+      },
+    });
+    const cmb = (await store.openMailbox({ username: 'carol', displayName: 'Carol', legacyDn: '/o=t/ou=t/cn=Recipients/cn=carol' })) as LocalMailbox;
+    const cm = new ImapMirror({ mailbox: cmb, pool, username: 'carol', log: pino({ level: 'info' }, sink) });
+    await cm.syncHierarchy();
+    await cm.syncFolder(cmb.special.inbox);
+    await cm.syncFolder(cmb.special.inbox);
+    const said = lines.filter((l) => NEW_INBOX.test(l.msg));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ level: 40, loginName: 'carol' });
+    expect(said[0]!.ageSeconds).toBeLessThan(60);
+  });
+
   it('refuses to sync a folder that mirrors no mailbox', async () => {
     await expect(mirror.syncFolder(mb.special.calendar)).rejects.toMatchObject({ code: 'OC_IMAP_NOT_MIRRORED' });
   });

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { ImapFlow, ListResponse } from 'imapflow';
 import { describe, expect, it } from 'vitest';
 import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
-import { mappedMailboxes, parseStatusIdentity, personalRoot } from '../../src/mapistore/backends/imap/folders.js';
+import { inboxJustCreated, mappedMailboxes, parseStatusIdentity, personalRoot } from '../../src/mapistore/backends/imap/folders.js';
 import { stubSource } from '../../src/mapistore/backends/imap/import.js';
 import { parseMime } from '../../src/mime/parse.js';
 import { mimeToMapi } from '../../src/mime/to-mapi.js';
@@ -141,5 +141,26 @@ describe('STATUS identity (folders.ts parseStatusIdentity, property)', () => {
       expect(r.uidvalidity === undefined || r.uidvalidity === 1795862528 || i === 1).toBe(true);
       expect(r.mailboxId === undefined || r.mailboxId === 'c0xgmkvc88mw065clb9vr0l3' || i === 3 || drop).toBe(true);
     }), { numRuns: 2000 });
+  });
+});
+
+describe('inboxJustCreated: an empty INBOX whose UIDVALIDITY (its creation second) is the current time', () => {
+  const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+  const at = (secondsAgo: number): number => now / 1000 - secondsAgo;
+
+  it('is made by this login when empty and at most 300 s old (a clock up to 60 s ahead counts as now)', () => {
+    expect(inboxJustCreated(at(0), 0, now)).toBe(0);
+    expect(inboxJustCreated(at(42.4), 0, now)).toBe(42);
+    expect(inboxJustCreated(at(299), 0, now)).toBe(299);
+    expect(inboxJustCreated(at(-59), 0, now)).toBe(0);
+  });
+
+  it('is not when it holds mail, is older, or is further in the future', () => {
+    expect(inboxJustCreated(at(5), 1, now)).toBeNull();
+    expect(inboxJustCreated(at(300), 0, now)).toBeNull();
+    expect(inboxJustCreated(at(86_400), 0, now)).toBeNull();
+    expect(inboxJustCreated(at(-61), 0, now)).toBeNull();
+    // a UIDVALIDITY that is no timestamp (a small counter, as some servers give)
+    expect(inboxJustCreated(1, 0, now)).toBeNull();
   });
 });

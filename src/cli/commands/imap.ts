@@ -23,6 +23,7 @@ export function formatImapCheck(r: ImapCheckReport): string {
   const ns = (list: string[]): string => (list.length === 0 ? '(none)' : list.map((p) => JSON.stringify(p)).join(', '));
   out.push(`namespaces: personal ${ns(r.namespaces.personal)}; other users ${ns(r.namespaces.other)}; shared ${ns(r.namespaces.shared)}`);
   if (r.inboxRights !== null) out.push(`rights of the login on INBOX (MYRIGHTS): ${r.inboxRights || '(none)'}`);
+  if (r.inbox) out.push(`INBOX: ${r.inbox.messages} message(s), UIDVALIDITY ${r.inbox.uidValidity}`);
   out.push('');
   out.push(table(['MAILBOX', 'FOLDER'], r.mailboxes.map((m) => [m.name, m.folder])).trimEnd());
   out.push('');

@@ -3,15 +3,15 @@
 // the server has (and what the backend does without each), the namespaces, the rights the login has on INBOX (a
 // master-user login whose ACLs are checked as the master user, not as the user, gets none), and how the personal
 // mailboxes map onto folders, by the same code the mirror uses (folders.ts mappedMailboxes).
-// One pooled connection, read-only: LIST, NAMESPACE (imapflow asks it at login) and MYRIGHTS; nothing is selected
-// or changed.
+// One pooled connection, read-only: LIST, NAMESPACE (imapflow asks it at login), MYRIGHTS and STATUS INBOX; nothing
+// is selected or changed.
 import type { ImapFlow } from 'imapflow';
 import type { ImapConfig } from '../../../config/types.js';
 import type { Logger } from '../../../util/log.js';
 import { ImapConfigError, ImapCredentials, loginLabel } from './credentials.js';
 import { AclError, parseMyRightsResponse } from './acl.js';
 import { rawCommand, str } from './command.js';
-import { isNoselect, mappedMailboxes } from './folders.js';
+import { inboxJustCreated, isNoselect, mappedMailboxes, NEW_INBOX_HINT } from './folders.js';
 import { ImapPool } from './pool.js';
 import { SPECIAL_FOLDERS } from '../../special.js';
 import type { SpecialFolderName } from '../../types.js';
@@ -46,6 +46,8 @@ export interface ImapCheckReport {
   namespaces: { personal: string[]; other: string[]; shared: string[] };
   /** MYRIGHTS on INBOX, or null without the ACL capability. */
   inboxRights: string | null;
+  /** STATUS INBOX (MESSAGES UIDVALIDITY), or null when it was refused (see errors). */
+  inbox: { messages: number; uidValidity: number } | null;
   mailboxes: MailboxCheck[];
   /** Special folders no mailbox maps onto (they stay local to this server). */
   unmapped: SpecialFolderName[];
@@ -167,6 +169,29 @@ async function inboxRights(client: ImapFlow, cfg: ImapConfig, report: ImapCheckR
   return true;
 }
 
+/** STATUS INBOX into the report; a warning when the server has just made it for this login (inboxJustCreated). */
+async function inboxStatus(client: ImapFlow, report: ImapCheckReport): Promise<void> {
+  let st: Awaited<ReturnType<ImapFlow['status']>>;
+  try {
+    st = await client.status('INBOX', { messages: true, uidValidity: true });
+  } catch (e) {
+    const text = (e as { responseText?: unknown }).responseText;
+    report.errors.push(`the server refused STATUS INBOX (${typeof text === 'string' && text ? text : (e as Error).message})`);
+    return;
+  }
+  const messages = Number((st && st.messages) ?? NaN);
+  const uidValidity = Number((st && st.uidValidity) ?? NaN);
+  if (!Number.isSafeInteger(messages) || !Number.isSafeInteger(uidValidity)) {
+    report.errors.push('the server answered STATUS INBOX without MESSAGES or UIDVALIDITY');
+    return;
+  }
+  report.inbox = { messages, uidValidity };
+  const age = inboxJustCreated(uidValidity, messages);
+  if (age !== null) {
+    report.warnings.push(`INBOX is empty and was created ${age} s ago (its UIDVALIDITY): the IMAP server made a new mailbox for the login ${JSON.stringify(report.login)}. ${NEW_INBOX_HINT}`);
+  }
+}
+
 /**
  * Logs `username` in as the server would (imap.* of `cfg`; `userPassword` for imap.auth userPassword) and reports.
  * Throws what the server would meet at a logon: ImapConfigError for a configuration that cannot work, StoreError
@@ -195,6 +220,7 @@ export async function checkImap(cfg: ImapConfig, username: string, log: Logger, 
         capabilities: capabilities(client),
         namespaces: { personal: prefixes(client.namespaces?.personal), other: prefixes(client.namespaces?.other), shared: prefixes(client.namespaces?.shared) },
         inboxRights: null,
+        inbox: null,
         mailboxes: [],
         unmapped: [],
         errors: [],
@@ -217,6 +243,7 @@ export async function checkImap(cfg: ImapConfig, username: string, log: Logger, 
       report.unmapped = MAIL_ROLES.filter((r) => !mapped.has(r));
       if (actsAsUser) {
         if (report.unmapped.includes('inbox')) report.errors.push('no INBOX is listed for this login');
+        else await inboxStatus(client, report);
         for (const r of report.unmapped) {
           if (r !== 'inbox') report.warnings.push(`no mailbox maps onto ${FOLDER_NAME.get(r)}: that folder stays on this server only, invisible to other IMAP clients`);
         }

@@ -82,6 +82,24 @@ export function mirrorContext(o: MirrorOptions): MirrorContext {
 
 export const fidOf = (globcnt: bigint): bigint => makeEid(1, globcnt);
 
+/** New mailboxes get the current time as UIDVALIDITY (Dovecot, Cyrus): an INBOX this recent was made by the login. */
+const JUST_CREATED_SECONDS = 300;
+
+/**
+ * How many seconds ago an empty INBOX was created, when its UIDVALIDITY says it was made moments ago (null
+ * otherwise): the IMAP server has just made it for this login, which is right for a user new to the mail server and
+ * the symptom of a login name the server does not know its users by, on servers that create a mailbox at the first
+ * login (Cyrus autocreate, Dovecot auto = create): `alice` where Cyrus's virtual domains know `alice@example.com`.
+ */
+export function inboxJustCreated(uidvalidity: number, messages: number, nowMs = Date.now()): number | null {
+  const age = nowMs / 1000 - uidvalidity;
+  return messages === 0 && age > -60 && age < JUST_CREATED_SECONDS ? Math.max(0, Math.round(age)) : null;
+}
+
+/** What the INBOX just created means (inboxJustCreated), for logs and `ocng imap check`. */
+export const NEW_INBOX_HINT =
+  "Right for a user new to the mail server; otherwise the server knows the user by another name (set imap.loginName, e.g. %u@example.com for Cyrus virtual domains or Dovecot users known by address) and the user's mail is not in this mailbox";
+
 /** FolderState of a row (a row without one, or with a broken one, falls back on its raw name). */
 export function folderState(row: ImapFolderRow): FolderState {
   if (row.syncState) {

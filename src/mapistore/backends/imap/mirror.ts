@@ -38,7 +38,8 @@ import type { MessageObject } from '../../types.js';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import { SEC, StoreError } from '../../errors.js';
 import { IMAP_FLAG, type ImapFolderRow, type ImapMessageRow } from '../../index/types.js';
-import { dropMirroredMessages, fidOf, folderState, isInbox, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
+import { dropMirroredMessages, fidOf, folderState, inboxJustCreated, isInbox, NEW_INBOX_HINT, mirrorContext, syncHierarchy, type HierarchyResult, type MirrorContext, type MirrorOptions } from './folders.js';
+import type { Logger } from '../../../util/log.js';
 import { flagBits, flagProps, importFallback, prepareImport, saveOrFallback, stubSource, type ImportInput, type ImportResult } from './import.js';
 import { MIME_MAX_MESSAGE_BYTES } from '../../../mime/parse.js';
 import { categoriesIn, categoriesOf, keywordsTag, sameCategories } from './keywords.js';
@@ -215,6 +216,7 @@ export class ImapMirror {
       throw e;
     }
     const uidvalidity = Number(box.uidValidity);
+    if (row.uidvalidity === 0 && isInbox(path)) newInboxWarning(log, this.ctx.username, this.ctx.pool.credentials.loginName(this.ctx.username), uidvalidity, box.exists);
     const condstore = client.enabled.has('CONDSTORE') && !box.noModseq && box.highestModseq !== undefined;
     const qresync = condstore && client.enabled.has('QRESYNC');
     const highestModseq = condstore ? (box.highestModseq as bigint) : 0n;
@@ -521,4 +523,15 @@ export class ImapMirror {
     }
     await this.applyExpunges(fid, row, gone, result);
   }
+}
+
+
+/**
+ * At the first mirror of a user's INBOX: one the IMAP server has just made for this login (folders.ts
+ * inboxJustCreated) is logged once, as a warning; `ocng imap check` says the same.
+ */
+function newInboxWarning(log: Logger, username: string, login: string, uidvalidity: number, exists: number): void {
+  const age = inboxJustCreated(uidvalidity, exists);
+  if (age === null) return;
+  log.warn({ user: username, loginName: login, ageSeconds: age }, `IMAP INBOX is empty and was just created by the IMAP server for this login. ${NEW_INBOX_HINT}`);
 }
