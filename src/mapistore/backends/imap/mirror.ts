@@ -525,7 +525,6 @@ export class ImapMirror {
   }
 }
 
-
 /**
  * At the first mirror of a user's INBOX: one the IMAP server has just made for this login (folders.ts
  * inboxJustCreated) is logged once, as a warning; `ocng imap check` says the same.
