@@ -277,6 +277,51 @@ describe('contents synchronization', () => {
     for (const c of only.p.changes) expect([...c.props.keys()]).toEqual([T.Subject]);
   });
 
+  it('beyond keepHeadersUpTo each header is read from the opened message at its turn: the same stream; one changed or deleted meanwhile goes as it is then', async () => {
+    const made = await populate(mb, fid, 40);
+    for (const cfg of [{}, { flags: ALL | SYNC_FLAGS.Progress, extraFlags: EXTRA | SYNC_EXTRA.OrderByDeliveryTime }]) {
+      const kept = context(cfg);
+      const slim = context(cfg);
+      slim.keepHeadersUpTo = 0;
+      expect((await drain(slim)).equals(await drain(kept))).toBe(true);
+    }
+    // the candidates' headers are read once (MailboxStore.getMessagesProps), the rest from the messages opened to send
+    const calls: number[] = [];
+    const counting = new Proxy(mb, {
+      get(t, k, r) {
+        const v = Reflect.get(t, k, r);
+        if (k !== 'getMessagesProps' || typeof v !== 'function') return v;
+        return (mids: bigint[], tags: number[]) => {
+          calls.push(mids.length);
+          return (v as NonNullable<MailboxStore['getMessagesProps']>).call(t, mids, tags);
+        };
+      },
+    });
+    const ctx = context({}, counting);
+    ctx.keepHeadersUpTo = 0;
+    const first = await ctx.nextBuffer(4096); // the candidates are read, the first messages sent
+    expect(first.status).toBe(TransferStatus.Partial);
+    const normal = made.filter((m) => !m.assoc);
+    const gone = normal[30]!.mid;
+    const changed = normal[33]!.mid;
+    await mb.deleteMessages(fid, [gone], { hard: true });
+    const msg = await mb.openMessage(changed);
+    await msg.setProps([{ tag: T.Subject, value: 'changed meanwhile' }]);
+    await msg.save();
+    await msg.discard();
+    const rest = await drain(ctx);
+    const p = parseSync(Buffer.concat([first.data, rest]));
+    const mids = changedMids(p);
+    expect(mids).toHaveLength(39);
+    expect(mids).not.toContain(gone);
+    const c = p.changes.find((x) => x.header.get(T.Mid) === changed)!;
+    expect(c.props.get(T.Subject)).toBe('changed meanwhile');
+    const now = await mb.messageChangeInfo(changed);
+    expect(c.header.get(T.ChangeKey)).toEqual(now.changeKey);
+    expect(c.header.get(T.PredecessorChangeList)).toEqual(now.pcl);
+    expect(calls).toEqual([40]);
+  });
+
   for (const mode of ['after its row was prefetched', 'before openMessage (a store without prefetchMessages)'] as const) {
     it(`a message deleted after the headers were read and ${mode} is left out; the others go out`, async () => {
       const made = await populate(mb, fid, 40);
