@@ -100,7 +100,7 @@ export const SEND_OPTIONS = { Unicode: 0x01, UseCpid: 0x02, ForUpload: 0x03, Rec
 export const BATCH = 64;
 /** Messages whose stored rows an ICS download reads at a time (MailboxStore.prefetchMessages). */
 const PREFETCH_RUN = 16;
-/** SynchronizationDownload.keepHeadersUpTo: ~2.5 MB of headers at most are kept for the whole download. */
+/** IcsDownloadContext.keepHeadersUpTo: at most ~2.5 MB of change headers are kept for a whole download. */
 const KEEP_HEADERS = 4096;
 
 /** MS-OXCFXICS 2.2.4.3.19 / 2.2.4.3.18: the property tags of progressTotal and progressPerMessage. */
