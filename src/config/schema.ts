@@ -494,7 +494,9 @@ const imapSchema = z.strictObject({
     description:
       "For `auth: userPassword`: how long the server keeps a user's password, in memory only, after the user's last HTTP Basic sign-in (RPC over HTTP, Autodiscover). While kept, the user's mail is reachable from every session, NTLM ones included; after it, only once the user signs in with Basic again.",
   }),
-  maxConnectionsPerUser: key(int(1, 100), 4, { description: 'Most IMAP connections open at once for one user (requests wait for a free one).' }),
+  maxConnectionsPerUser: key(int(1, 100), 4, {
+    description: 'Most IMAP connections open at once for one user (requests wait for a free one). At least 2 with `imap.idle` on, which keeps one of them.',
+  }),
   idleSeconds: key(int(5, 86400), 300, { description: 'Close a pooled IMAP connection unused for this many seconds.' }),
   timeoutSeconds: key(int(1, 3600), 30, { description: 'Time limit for connecting, logging in and each command; a connection that exceeds it is dropped and the request fails.' }),
   syncIntervalSeconds: key(int(5, 86400), 60, {
@@ -515,6 +517,17 @@ const imapSchema = z.strictObject({
     description:
       'Most bytes of mail (the messages\' RFC822.SIZE) one UID FETCH of new messages brings, besides the limit of 200 messages; a larger message is fetched alone. The mirror fetches the next batch while it stores one, so a mailbox being mirrored holds about twice this in memory (plus its largest message).',
   }),
+}).superRefine((d, ctx) => {
+  // the IDLE connection keeps its slot while the mailbox is open: with one slot every sync and write-back would wait
+  // for it until imap.timeoutSeconds and fail
+  if (d.idle && d.maxConnectionsPerUser < 2) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxConnectionsPerUser'],
+      message: 'must be at least 2 while imap.idle is on (the IDLE connection holds one of them as long as the mailbox is open)',
+      input: d.maxConnectionsPerUser,
+    });
+  }
 });
 
 export const configSchema = z.strictObject({

@@ -100,6 +100,7 @@ describe('config schema validation', () => {
     ['directory.ldap.attributes.mail with a space', { directory: { ldap: { attributes: { mail: 'e mail' } } } }],
     ['directory.ldap.attributes.username empty', { directory: { provider: 'ldap', ldap: { url: 'ldap://x', baseDn: 'dc=x', attributes: { username: '' } } } }],
     ['auth.allowNtlmV1 string', { auth: { allowNtlmV1: 'yes' } }],
+    ['imap.maxConnectionsPerUser 1 with imap.idle on', { imap: { maxConnectionsPerUser: 1 } }],
     ['unknown top-level key', { datadir: 'x' }],
     ['unknown nested key', { rpc: { prot: 1 } }],
     ['empty dataDir', { dataDir: '' }],

@@ -115,6 +115,26 @@ describe('trust mode: master user', () => {
     await pool.close();
   });
 
+  it("a dropped connection's slot passes to the first waiter, not to a caller that comes after it", async () => {
+    const pool = new ImapPool(settings(d, { maxConnectionsPerUser: 1, timeoutSeconds: 5 }), new ImapCredentials(AUTH), silentLogger());
+    const a = await pool.acquire('alice');
+    const waiting = pool.acquire('alice');
+    await new Promise((r) => setTimeout(r, 50));
+    a.discard();
+    // in the same tick as the discard (as run() retries after a lost connection): it must queue behind the waiter
+    const later = pool.acquire('alice');
+    const w = await waiting; // (it used to fail at once with OC_IMAP_BUSY, its slot taken by the later caller)
+    expect(w.client).not.toBe(a.client);
+    expect(w.client.usable).toBe(true);
+    expect(pool.stats().get('alice')).toEqual({ idle: 0, busy: 1, waiting: 1 });
+    w.release();
+    const l = await later;
+    expect(l.client).toBe(w.client);
+    l.release();
+    expect(pool.stats().get('alice')).toEqual({ idle: 1, busy: 0, waiting: 0 });
+    await pool.close();
+  });
+
   it('logs idle connections out after idleSeconds', async () => {
     const pool = new ImapPool(settings(d, { idleSeconds: 0.2 }), new ImapCredentials(AUTH), silentLogger());
     const a = await pool.acquire('carol');

@@ -80,8 +80,16 @@ interface UserPool {
   idle: Conn[];
   /** Connections lent out or being opened. */
   busy: number;
-  waiters: { resolve: (c: Conn | null) => void; timer: NodeJS.Timeout }[];
+  /**
+   * Callers waiting for a connection. Each is woken with a released connection, with SLOT (a slot of `busy` that a
+   * dropped or unopened connection freed, passed on to it: it opens a connection of its own), or with null (its time
+   * is up, or the pool closed).
+   */
+  waiters: { resolve: (c: Conn | typeof SLOT | null) => void; timer: NodeJS.Timeout }[];
 }
+
+/** What a waiter gets when a slot is passed on to it (see UserPool.waiters). */
+const SLOT = Symbol('slot');
 
 /** Failures that mean "the connection is gone", as opposed to a NO/BAD answer to a command. */
 function connectionLost(e: unknown, client: ImapFlow | null): boolean {
@@ -150,17 +158,10 @@ export class ImapPool {
     }
     if (pool.busy < this.cfg.maxConnectionsPerUser) {
       pool.busy++;
-      try {
-        const c = await this.open(username, userPassword);
-        return this.lease(username, pool, c);
-      } catch (e) {
-        pool.busy--;
-        this.serveWaiter(username, pool);
-        throw e;
-      }
+      return this.openLease(username, pool, userPassword);
     }
-    // all busy: wait for a release (or give up after the time limit)
-    const got = await new Promise<Conn | null>((resolve) => {
+    // all busy: wait for a release or a freed slot (or give up after the time limit)
+    const got = await new Promise<Conn | typeof SLOT | null>((resolve) => {
       const timer = setTimeout(() => {
         const i = pool.waiters.findIndex((w) => w.resolve === resolve);
         if (i >= 0) pool.waiters.splice(i, 1);
@@ -168,6 +169,7 @@ export class ImapPool {
       }, this.cfg.timeoutSeconds * 1000);
       pool.waiters.push({ resolve, timer });
     });
+    if (got === SLOT) return this.openLease(username, pool, userPassword);
     if (got) return this.lease(username, pool, got);
     if (this.closed) throw new StoreError('OC_IMAP_CLOSED', SEC.NetworkError, 'the IMAP connection pool is closed');
     // a slot may have been freed by a dropped connection rather than a released one
@@ -239,6 +241,18 @@ export class ImapPool {
     return p;
   }
 
+  /** Opens a connection in a slot already counted in `busy`; on failure the slot goes to the next waiter. */
+  private async openLease(username: string, pool: UserPool, userPassword?: string): Promise<ImapLease> {
+    try {
+      if (this.closed) throw new StoreError('OC_IMAP_CLOSED', SEC.NetworkError, 'the IMAP connection pool is closed');
+      const c = await this.open(username, userPassword);
+      return this.lease(username, pool, c);
+    } catch (e) {
+      this.freeSlot(pool);
+      throw e;
+    }
+  }
+
   private lease(username: string, pool: UserPool, c: Conn): ImapLease {
     let done = false;
     return {
@@ -251,18 +265,16 @@ export class ImapPool {
       discard: () => {
         if (done) return;
         done = true;
-        pool.busy--;
         this.drop(c);
-        this.serveWaiter(username, pool);
+        this.freeSlot(pool);
       },
     };
   }
 
   private giveBack(username: string, pool: UserPool, c: Conn): void {
     if (this.closed || !c.client.usable) {
-      pool.busy--;
       this.drop(c);
-      this.serveWaiter(username, pool);
+      this.freeSlot(pool);
       return;
     }
     const w = pool.waiters.shift();
@@ -281,12 +293,20 @@ export class ImapPool {
     pool.idle.push(c);
   }
 
-  /** A slot was freed: let the first waiter open a connection of its own (it retries acquire()). */
-  private serveWaiter(_username: string, pool: UserPool): void {
+  /**
+   * A connection of `busy` is gone (dropped, or never opened): its slot passes to the first waiter, which opens a
+   * connection in it, or becomes free when nobody waits. (Freeing it and waking the waiter to call acquire() again
+   * let any caller that came first take the slot, and the woken waiter failed with OC_IMAP_BUSY without having
+   * waited its time.)
+   */
+  private freeSlot(pool: UserPool): void {
     const w = pool.waiters.shift();
-    if (!w) return;
+    if (!w) {
+      pool.busy--;
+      return;
+    }
     clearTimeout(w.timer);
-    w.resolve(null);
+    w.resolve(SLOT);
   }
 
   private async open(username: string, userPassword?: string): Promise<Conn> {

@@ -19,7 +19,9 @@
 // - the IDLE connection is one of the user's imap.maxConnectionsPerUser pool slots.
 // - a lost connection (IMAP server restart) is dropped and a new one opened after 1 s, doubling up to 30 s while the
 //   server stays away; after a reconnect INBOX is synced once (changes made while nobody listened), every folder when
-//   NOTIFY was on.
+//   NOTIFY was on. A refused login (a password changed on the IMAP server; in userPassword mode, no password kept)
+//   is tried again every LOGIN_RETRY_MS (5 minutes) only, so a site's fail2ban or account lockout does not count a
+//   try every 30 s; stop() ends any of these waits at once.
 // - NOTIFY goes through imapflow's internal exec() (command.ts; imapflow has no API for it); the STATUS responses,
 //   which imapflow does not handle outside its own STATUS command, are taken by a handler set on that connection only
 //   (it is never handed out again: the lease is discarded when the IDLE ends). A NOTIFY the server refuses is logged once per
@@ -27,6 +29,7 @@
 // - events for one mailbox within DEBOUNCE_MS are folded into one sync, as for INBOX.
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from '../../../util/log.js';
+import { StoreError } from '../../errors.js';
 import { atom, rawCommand, type RawImapFlow } from './command.js';
 import type { ImapLease, ImapPool } from './pool.js';
 
@@ -65,6 +68,9 @@ const DEBOUNCE_MS = 100;
 const IDLE_RENEW_MS = 25_000;
 const RECONNECT_FIRST_MS = 1000;
 const RECONNECT_MAX_MS = 30_000;
+/** How often the IDLE connection tries again after the IMAP server refused the login (or there was no password). */
+const LOGIN_RETRY_MS = 5 * 60_000;
+const LOGIN_REFUSED = new Set(['OC_IMAP_AUTH', 'OC_IMAP_NO_CREDENTIALS']);
 
 export class ImapWatcher {
   private stopped = false;
@@ -187,13 +193,17 @@ export class ImapWatcher {
     if (fid !== null) await this.o.syncFolder(fid);
   }
 
+  /** Waits `ms`, or until stop(); at once when already stopped (stop() may come while no sleep is running). */
   private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
-      this.wake = () => {
+      const done = (): void => {
         clearTimeout(t);
+        if (this.wake === done) this.wake = null;
         resolve();
       };
+      const t = setTimeout(done, ms);
+      this.wake = done;
     });
   }
 
@@ -205,9 +215,15 @@ export class ImapWatcher {
       try {
         lease = await this.o.pool.acquire(this.o.username);
       } catch (e) {
-        this.o.log.warn({ user: this.o.username, err: (e as Error).message, retryMs: backoff }, 'IMAP IDLE connection cannot be opened; retrying');
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
+        if (this.stopped) break;
+        // a refused login is not tried every 30 s for as long as the mailbox stays open (a site's fail2ban or account
+        // lockout would count each try): once every LOGIN_RETRY_MS; the sessions' own refreshes still try at once
+        const code = e instanceof StoreError ? e.code : undefined;
+        const refused = code !== undefined && LOGIN_REFUSED.has(code);
+        const wait = refused ? LOGIN_RETRY_MS : backoff;
+        this.o.log.warn({ user: this.o.username, code, err: (e as Error).message, retryMs: wait }, 'IMAP IDLE connection cannot be opened; retrying');
+        await this.sleep(wait);
+        if (!refused) backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
         reconnect = true;
         continue;
       }
