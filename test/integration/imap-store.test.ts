@@ -20,6 +20,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { eidGlobcnt, makeEid } from '../../src/mapi/ids.js';
+import { FL } from '../../src/mapi/restriction.js';
 import type { PropValue } from '../../src/mapi/props.js';
 import { ImapMailbox, type ImapWriter } from '../../src/mapistore/backends/imap/mailbox.js';
 import type { ImapMirror } from '../../src/mapistore/backends/imap/mirror.js';
@@ -31,6 +32,7 @@ import type { MailboxEvent } from '../../src/mapistore/events.js';
 import { createStore, SEC } from '../../src/mapistore/index.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import { hasImapIndex } from '../../src/mapistore/index/types.js';
+import { FOLDER_SEARCH, SEARCH_FLAGS } from '../../src/mapistore/types.js';
 import { silentLogger } from '../../src/util/log.js';
 import { USER_DN, eidString } from '../helpers/emsmdb-mailbox.js';
 import { DEFAULT_USERS, MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
@@ -509,7 +511,8 @@ describe('ImapStore logon and configuration', () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-store2-'));
     // dave: the mailbox of the background-mirror tests (600 messages no other test expects)
-    d = await startDovecot({ mode: 'master', users: { ...DEFAULT_USERS, dave: 'dave-secret' } });
+    // erin: the mailbox of the second write-back wiring test
+    d = await startDovecot({ mode: 'master', users: { ...DEFAULT_USERS, dave: 'dave-secret', erin: 'erin-secret' } });
   }, 60_000);
   afterAll(async () => {
     await d?.stop();
@@ -690,16 +693,20 @@ describe('ImapStore logon and configuration', () => {
     }
   });
 
-  it('write-back wiring: each MAPI change of a mirrored folder reaches the writer, before or after the local change', async () => {
-    // ImapWriteBack (writeback.ts) is written separately; a recording ImapWriter stands in for it here
+  /**
+   * A store whose write-back is a recording ImapWriter (ImapWriteBack, writeback.ts, is tested separately): each call
+   * with its arguments and, for the before-calls, whether the local object still existed; `state.fail` names an
+   * operation to refuse.
+   */
+  const recording = (name: string) => {
     const calls: { op: string; args: unknown[]; localBefore?: boolean }[] = [];
     const created = new Set<bigint>();
-    let fail: string | null = null;
+    const state = { fail: null as string | null };
     let mirror!: ImapMirror;
     let local!: LocalMailbox;
     const rec = (op: string, probe?: () => Promise<boolean>) => async (...args: unknown[]): Promise<void> => {
       calls.push({ op, args, ...(probe ? { localBefore: await probe() } : {}) });
-      if (fail === op) throw new StoreError('OC_TEST_WRITER', SEC.NetworkError, `${op} refused`);
+      if (state.fail === op) throw new StoreError('OC_TEST_WRITER', SEC.NetworkError, `${op} refused`);
     };
     const writer: ImapWriter = {
       isMirrored: async (fid) => created.has(fid) || (await mirror.ctx.imap.folderById(eidGlobcnt(fid))) !== null,
@@ -716,18 +723,23 @@ describe('ImapStore logon and configuration', () => {
       deleteFolder: async (fid) => rec('deleteFolder', () => local.folderExists(fid))(fid),
     };
     const { lines, log } = capture();
-    const admin = new ImapFlow(d.clientOptions('carol'));
-    await admin.connect();
-    for (const n of ['one', 'two', 'three']) await admin.append('INBOX', Buffer.from(`Subject: carol ${n}\r\n\r\nx\r\n`));
-    await admin.logout();
     const store = new ImapStore({
-      local: localStore('writer'), imap: config(imapSettings(d, { idle: false })).imap, log,
+      local: localStore(name), imap: config(imapSettings(d, { idle: false })).imap, log,
       writer: (m) => {
         mirror = m;
         local = m.ctx.mb;
         return writer;
       },
     });
+    return { calls, state, lines, store };
+  };
+
+  it('write-back wiring: each MAPI change of a mirrored folder reaches the writer, before or after the local change', async () => {
+    const admin = new ImapFlow(d.clientOptions('carol'));
+    await admin.connect();
+    for (const n of ['one', 'two', 'three']) await admin.append('INBOX', Buffer.from(`Subject: carol ${n}\r\n\r\nx\r\n`));
+    await admin.logout();
+    const { calls, state, lines, store } = recording('writer');
     try {
       const mb = (await store.openMailbox({ ...OWNER, username: 'carol', displayName: 'carol' })) as ImapMailbox;
       const inbox = mb.special.inbox;
@@ -740,13 +752,13 @@ describe('ImapStore logon and configuration', () => {
       expect(calls.splice(0)).toEqual([{ op: 'setReadFlags', args: [inbox, [mids[0]], true] }, { op: 'setFlags', args: [inbox, mids[1]] }]);
 
       // a before-call that fails is the MAPI call's error, and nothing changed locally
-      fail = 'deleteMessages';
+      state.fail = 'deleteMessages';
       await expect(mb.deleteMessages(inbox, [mids[2]!])).rejects.toMatchObject({ code: 'OC_TEST_WRITER' });
       expect(await mb.messageExists(mids[2]!)).toBe(true);
-      fail = 'setReadFlags';
+      state.fail = 'setReadFlags';
       expect(await mb.setReadFlags(inbox, [mids[1]!], true)).toEqual([mids[1]]); // after-call failure: logged only
       expect(lines.some((l) => l.msg === 'IMAP write-back failed; the next sync repairs the mirror' && l.op === 'setReadFlags')).toBe(true);
-      fail = null;
+      state.fail = null;
       calls.splice(0);
       await mb.deleteMessages(inbox, [mids[2]!]);
       expect(calls.splice(0)).toEqual([{ op: 'deleteMessages', args: [inbox, [mids[2]]], localBefore: true }]);
@@ -776,6 +788,60 @@ describe('ImapStore logon and configuration', () => {
     }
   });
 
+  it('write-back wiring: a folder delete the store refuses never reaches IMAP; emptying a folder deletes its subfolders there; changes through a search folder go to the messages\' own folders', async () => {
+    const admin = new ImapFlow(d.clientOptions('erin'));
+    await admin.connect();
+    for (const n of ['one', 'two', 'three', 'four']) await admin.append('INBOX', Buffer.from(`Subject: erin ${n}\r\n\r\nx\r\n`));
+    await admin.logout();
+    const { calls, store } = recording('writer-erin');
+    try {
+      const mb = (await store.openMailbox({ ...OWNER, username: 'erin', displayName: 'erin' })) as ImapMailbox;
+      const inbox = mb.special.inbox;
+      const rows = await mb.contentsRows(inbox, { tags: [PidTagSubject] });
+      const mid = new Map(rows.map((r) => [String(r.props.get(PidTagSubject)), r.id]));
+      expect(mid.size).toBe(4);
+
+      // RopDeleteFolder without DEL_MESSAGES / DEL_FOLDERS on a folder that is not empty: PartialCompletion, and its
+      // mailbox stays (the IMAP DELETE used to run first, taking the mail with it)
+      const f = await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Kept', containerClass: 'IPF.Note' });
+      const m = await mb.newMessage(f.fid);
+      await m.setProps([{ tag: PidTagSubject, value: 'in Kept' }]);
+      await m.save();
+      const sub = await mb.createFolder(f.fid, { displayName: 'Below' });
+      calls.splice(0);
+      expect(await mb.deleteFolder(f.fid, 0)).toEqual({ partial: true, reason: SEC.HasFolders });
+      expect(await mb.deleteFolder(f.fid, 0x01)).toEqual({ partial: true, reason: SEC.HasFolders });
+      expect(await mb.deleteFolder(f.fid, 0x04)).toEqual({ partial: true, reason: SEC.HasMessages });
+      expect(calls).toEqual([]);
+      expect(await mb.folderExists(f.fid)).toBe(true);
+
+      // emptying Kept deletes Below on IMAP before the local store drops it
+      await mb.emptyFolder(f.fid);
+      expect(calls.splice(0).map((c) => [c.op, c.args[0], c.localBefore])).toEqual([['deleteMessages', f.fid, true], ['deleteFolder', sub.fid, true]]);
+      expect(await mb.folderExists(sub.fid)).toBe(false);
+
+      // a search folder over the Inbox: read state, delete and move through it act on the Inbox's messages
+      const sf = (await mb.createFolder(mb.special.finder, { displayName: 'All erin', folderType: FOLDER_SEARCH })).fid;
+      await mb.setSearchCriteria(sf, {
+        restriction: { type: 'content', fuzzyLevel: FL.FL_SUBSTRING | FL.FL_IGNORECASE, propTag: PidTagSubject, value: { tag: PidTagSubject, value: 'erin' } },
+        folderIds: [inbox],
+        searchFlags: SEARCH_FLAGS.RESTART_SEARCH,
+      });
+      expect((await mb.contentsRows(sf, { tags: [] })).map((r) => r.id).sort()).toEqual([...mid.values()].sort());
+      calls.splice(0);
+      expect(await mb.setReadFlags(sf, [mid.get('erin one')!], true)).toEqual([mid.get('erin one')]);
+      expect(calls.splice(0)).toEqual([{ op: 'setReadFlags', args: [inbox, [mid.get('erin one')], true] }]);
+      await mb.deleteMessages(sf, [mid.get('erin two')!]);
+      expect(calls.splice(0)).toEqual([{ op: 'deleteMessages', args: [inbox, [mid.get('erin two')]], localBefore: true }]);
+      expect(await mb.messageExists(mid.get('erin two')!)).toBe(false);
+      const moved = await mb.moveCopyMessages(sf, [mid.get('erin three')!], f.fid, false);
+      expect(moved.ids.size).toBe(1);
+      expect(calls.splice(0)).toEqual([{ op: 'moveCopy', args: [inbox, f.fid, moved.ids, false] }]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('with the real write-back (ImapWriteBack): read state and deletes reach IMAP, and the next sync echoes nothing', async () => {
     const { log } = capture();
     const store = new ImapStore({ local: localStore('real'), imap: config(imapSettings(d, { idle: false })).imap, log, refreshMinMs: 0 });
@@ -799,6 +865,39 @@ describe('ImapStore logon and configuration', () => {
       expect(r).toMatchObject({ added: 0, changed: 0, deleted: 0 });
       expect(events).toEqual([]);
       expect((await mb.contentsRows(inbox, { tags: [] })).length).toBe(2);
+    } finally {
+      await admin.logout();
+      await store.close();
+    }
+  });
+
+  it('with the real write-back: a delete of a folder holding mail without DEL_MESSAGES leaves its IMAP mailbox and mail; emptying its parent DELETEs it on IMAP for good', async () => {
+    const { log } = capture();
+    const store = new ImapStore({ local: localStore('real-erin'), imap: config(imapSettings(d, { idle: false })).imap, log, refreshMinMs: 0 });
+    const admin = new ImapFlow(d.clientOptions('erin'));
+    await admin.connect();
+    try {
+      const mb = (await store.openMailbox({ ...OWNER, username: 'erin', displayName: 'erin' })) as ImapMailbox;
+      const top = await mb.createFolder(mb.special.ipmSubtree, { displayName: 'Projects', containerClass: 'IPF.Note' });
+      const old = await mb.createFolder(top.fid, { displayName: 'Old' });
+      const m = await mb.newMessage(old.fid);
+      await m.setProps([{ tag: PidTagSubject, value: 'kept on IMAP' }]);
+      await m.save();
+      expect(await admin.status('Projects/Old', { messages: true })).toMatchObject({ messages: 1 });
+
+      expect(await mb.deleteFolder(old.fid, 0)).toEqual({ partial: true, reason: SEC.HasMessages });
+      expect(await admin.status('Projects/Old', { messages: true })).toMatchObject({ messages: 1 });
+      expect(await mb.folderExists(old.fid)).toBe(true);
+
+      await mb.emptyFolder(top.fid);
+      const paths = (await admin.list()).map((e) => e.path);
+      expect(paths).toContain('Projects');
+      expect(paths).not.toContain('Projects/Old');
+      expect(await mb.folderExists(old.fid)).toBe(false);
+      // the next hierarchy sync does not bring it back
+      await mb.refreshHierarchy();
+      const names = (await mb.hierarchyRows(top.fid, { tags: [0x3001001f] })).map((r) => r.props.get(0x3001001f));
+      expect(names).toEqual([]);
     } finally {
       await admin.logout();
       await store.close();

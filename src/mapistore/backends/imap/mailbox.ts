@@ -356,22 +356,62 @@ export class ImapMailbox {
     }
   }
 
+  /**
+   * The mirrored folders that hold the messages `mids` reached through folder `fid`, with their messages: `fid` itself
+   * when it is mirrored; through a search folder, each linked message's own folder where that one is mirrored (the
+   * local store acts on the linked messages in their own folders: messages.ts targetsIn). Empty otherwise.
+   */
+  private async homes(fid: bigint, mids: readonly bigint[]): Promise<Map<bigint, bigint[]>> {
+    const out = new Map<bigint, bigint[]>();
+    if (mids.length === 0) return out;
+    if (await this.writer.isMirrored(fid)) {
+      out.set(fid, [...mids]);
+      return out;
+    }
+    if (!this.local.isSearchFolder(fid)) return out;
+    for (const mid of mids) {
+      const at = await this.local.folderOfMessage(mid);
+      if (at === null || at === fid) continue;
+      let list = out.get(at);
+      if (!list) {
+        if (!(await this.writer.isMirrored(at))) continue;
+        list = [];
+        out.set(at, list);
+      }
+      list.push(mid);
+    }
+    return out;
+  }
+
   async setReadFlags(fid: bigint, mids: readonly bigint[] | null, read: boolean): Promise<bigint[]> {
     const changed = await this.local.setReadFlags(fid, mids, read);
-    if (changed.length > 0 && (await this.writer.isMirrored(fid))) await this.after('setReadFlags', fid, () => this.writer.setReadFlags(fid, changed, read));
+    for (const [home, ms] of await this.homes(fid, changed)) await this.after('setReadFlags', home, () => this.writer.setReadFlags(home, ms, read));
     return changed;
   }
 
   async deleteMessages(fid: bigint, mids: readonly bigint[], opts?: { hard?: boolean }): Promise<DeleteResult> {
-    if (mids.length > 0 && (await this.writer.isMirrored(fid))) await this.before('deleteMessages', fid, () => this.writer.deleteMessages(fid, mids));
+    for (const [home, ms] of await this.homes(fid, mids)) await this.before('deleteMessages', home, () => this.writer.deleteMessages(home, ms));
     return this.local.deleteMessages(fid, mids, opts);
   }
 
   async moveCopyMessages(src: bigint, mids: readonly bigint[], dst: bigint, copy: boolean): Promise<MoveCopyResult> {
+    // the messages' own folders are read before the move (a moved message keeps its MID and is in dst after it)
+    const homes = await this.homes(src, mids);
     const r = await this.local.moveCopyMessages(src, mids, dst, copy);
-    if (r.ids.size > 0 && ((await this.writer.isMirrored(src)) || (await this.writer.isMirrored(dst)))) {
-      await this.after(copy ? 'copyMessages' : 'moveMessages', src, () => this.writer.moveCopy(src, dst, r.ids, copy));
+    if (r.ids.size === 0) return r;
+    const what = copy ? 'copyMessages' : 'moveMessages';
+    const pick = (keep: (mid: bigint) => boolean): Map<bigint, bigint> => new Map([...r.ids].filter(([from]) => keep(from)));
+    const done = new Set<bigint>();
+    for (const [home, ms] of homes) {
+      const of = new Set(ms);
+      const ids = pick((m) => of.has(m));
+      if (ids.size === 0) continue;
+      for (const m of ids.keys()) done.add(m);
+      await this.after(what, home, () => this.writer.moveCopy(home, dst, ids, copy));
     }
+    // the rest (from a folder that is not mirrored) is APPENDed when dst is mirrored
+    const rest = pick((m) => !done.has(m));
+    if (rest.size > 0 && (await this.writer.isMirrored(dst))) await this.after(what, src, () => this.writer.moveCopy(src, dst, rest, copy));
     return r;
   }
 
@@ -379,6 +419,11 @@ export class ImapMailbox {
     if (await this.writer.isMirrored(fid)) {
       const mids = (await this.local.contentsRows(fid, { tags: [] })).map((r) => r.id);
       if (mids.length > 0) await this.before('emptyFolder', fid, () => this.writer.deleteMessages(fid, mids));
+    }
+    // the subfolders it deletes go on IMAP too (else the next hierarchy sync would bring them back, mail and all);
+    // parents first: a DELETE takes the mailboxes below along, and their rows, so those are no longer mirrored
+    for (const sub of this.local.emptiedFolders(fid)) {
+      if (await this.writer.isMirrored(sub)) await this.before('deleteFolder', sub, () => this.writer.deleteFolder(sub));
     }
     return this.local.emptyFolder(fid, opts);
   }
@@ -575,7 +620,13 @@ export class ImapMailbox {
   }
 
   async deleteFolder(fid: bigint, flags: number): Promise<DeleteResult> {
-    if (await this.writer.isMirrored(fid)) await this.before('deleteFolder', fid, () => this.writer.deleteFolder(fid));
+    if (await this.writer.isMirrored(fid)) {
+      // what the local store would refuse is refused before the IMAP DELETE, which cannot be taken back (a folder with
+      // mail deleted without DEL_MESSAGES answers PartialCompletion and must keep its mailbox)
+      const refused = this.local.deleteFolderRefusal(fid, flags);
+      if (refused) return refused;
+      await this.before('deleteFolder', fid, () => this.writer.deleteFolder(fid));
+    }
     return this.local.deleteFolder(fid, flags);
   }
 

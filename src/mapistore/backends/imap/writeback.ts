@@ -379,8 +379,10 @@ export class ImapWriteBack {
       } catch (e) {
         throw imapError('OC_IMAP_APPEND', `APPEND to ${row.imapName} refused; the message stays local`, e);
       }
-      if (!res || !res.uid) throw imapError('OC_IMAP_APPEND', `APPEND to ${row.imapName} gave no APPENDUID`);
-      if (res.uidValidity !== undefined && Number(res.uidValidity) !== row.uidvalidity) {
+      // a UID without UIDVALIDITY is imapflow's guess from a SEARCH of the last sequence number (no APPENDUID came):
+      // another message delivered at the same time could be that one, so it is not taken as ours
+      if (!res || !res.uid || res.uidValidity === undefined) throw imapError('OC_IMAP_APPEND', `APPEND to ${row.imapName} gave no APPENDUID`);
+      if (Number(res.uidValidity) !== row.uidvalidity) {
         throw new StoreError('OC_IMAP_UIDVALIDITY', SEC.ObjectModified, `UIDVALIDITY of ${row.imapName} changed during APPEND`);
       }
       if (mid === null) return;

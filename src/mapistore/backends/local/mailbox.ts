@@ -453,17 +453,49 @@ export class LocalMailbox implements MailboxStore {
     return rows.some((x) => x.special !== null);
   }
 
+  /**
+   * @internal What deleteFolder(fid, flags) refuses, found without changing anything: its error (a special folder), the
+   * PartialCompletion it answers, or null when it would delete. (The IMAP backend asks first: an IMAP DELETE cannot be
+   * taken back.)
+   */
+  deleteFolderRefusal(fid: bigint, flags: number): DeleteResult | null {
+    const r = this.folderRow(fid);
+    if (r.special !== null) throw new StoreError('OC_STORE_SPECIAL_FOLDER', SEC.AccessDenied, `special folder ${r.special} cannot be deleted`);
+    const below = this.subtree(r);
+    const msgCount = (this.db.prepare('SELECT count(*) AS n FROM messages WHERE fid = ?').get(r.fid) as { n: number }).n;
+    // MS-OXCFOLD 3.2.5.3: without DEL_FOLDERS / DEL_MESSAGES a non-empty folder stays (PartialCompletion)
+    if (below.length > 0 && !(flags & DEL_FOLDERS)) return { partial: true, reason: SEC.HasFolders };
+    if (msgCount > 0 && !(flags & DEL_MESSAGES)) return { partial: true, reason: SEC.HasMessages };
+    if (!(flags & DEL_MESSAGES) && below.some((f) => this.st.counts.all(f.fid).length > 0)) return { partial: true, reason: SEC.HasMessages };
+    if (this.hasSpecial(below)) return { partial: true, reason: SEC.AccessDenied };
+    return null;
+  }
+
+  /**
+   * @internal The folders emptyFolder(fid) deletes: every subfolder whose subtree holds no special folder, with its
+   * subtree, each parent before its children.
+   */
+  emptiedFolders(fid: bigint): bigint[] {
+    const out: bigint[] = [];
+    for (const k of this.st.children.all(this.folderRow(fid).fid) as FolderRow[]) {
+      const below = this.subtree(k);
+      if (k.special !== null || this.hasSpecial(below)) continue;
+      for (const f of [k, ...below]) out.push(eid(f.fid));
+    }
+    return out;
+  }
+
+  /** @internal True for a search folder (its messages are links to messages of other folders: search.ts). */
+  isSearchFolder(fid: bigint): boolean {
+    return this.folderRow(fid).folder_type === FOLDER_SEARCH;
+  }
+
   deleteFolder(fid: bigint, flags: number): Promise<DeleteResult> {
     return this.serial(async () => {
+      const refused = this.deleteFolderRefusal(fid, flags);
+      if (refused) return refused;
       const r = this.folderRow(fid);
-      if (r.special !== null) throw new StoreError('OC_STORE_SPECIAL_FOLDER', SEC.AccessDenied, `special folder ${r.special} cannot be deleted`);
       const below = this.subtree(r);
-      const msgCount = (this.db.prepare('SELECT count(*) AS n FROM messages WHERE fid = ?').get(r.fid) as { n: number }).n;
-      // MS-OXCFOLD 3.2.5.3: without DEL_FOLDERS / DEL_MESSAGES a non-empty folder stays (PartialCompletion)
-      if (below.length > 0 && !(flags & DEL_FOLDERS)) return { partial: true, reason: SEC.HasFolders };
-      if (msgCount > 0 && !(flags & DEL_MESSAGES)) return { partial: true, reason: SEC.HasMessages };
-      if (!(flags & DEL_MESSAGES) && below.some((f) => this.st.counts.all(f.fid).length > 0)) return { partial: true, reason: SEC.HasMessages };
-      if (this.hasSpecial(below)) return { partial: true, reason: SEC.AccessDenied };
       const hard = (flags & DELETE_HARD_DELETE) !== 0;
       const cn = await this.ids(1);
       this.write(() => {
