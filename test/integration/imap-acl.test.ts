@@ -8,11 +8,15 @@
 // reads the folder's messages and is refused on alice's Inbox; revoking removes bob from GETACL and refuses him again;
 // a row SETACL'd by another IMAP client shows in getPermissions with the mapped rights; "anyone" is the Default
 // member (refused by this Dovecot: SETACL anyone needs acl_anyone = allow) and a refused command is OC_IMAP_ACL with
-// the local list unchanged; an unknown member id is NotFound before anything goes to IMAP. Through the project's
+// the local list unchanged; a member another client cut down to letters without a MAPI right ("ps") is removed from
+// GETACL by its RemoveRow; a Default member read from "anyone" and "authenticated" rows (written into the mailbox's
+// dovecot-acl file, as this Dovecot refuses SETACL of them) set to None takes both rows away, so bob's delegate logon
+// no longer reads the folder; an unknown member id is NotFound before anything goes to IMAP. Through the project's
 // EMSMDB client (Python, inline below): RopModifyPermissions AddRow on alice's mirrored "Team" shows in GETACL, bob's
 // RopLogon to alice's mailbox opens and reads it (refused before the grant and on alice's Inbox), RemoveRow takes bob
 // out of GETACL and refuses him again.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
@@ -307,6 +311,35 @@ describe('IMAP ACL and delegate access over a real Dovecot and the whole server'
     // a Default change that maps to no IMAP right (FreeBusy, FolderContact) needs no SETACL
     await mb.modifyPermissions(projects, [{ op: 'modify', memberId: MEMBER_ID_DEFAULT, rights: RIGHT.FolderContact }]);
     expect((await mb.getPermissions(projects)).find((e) => e.memberId === MEMBER_ID_DEFAULT)?.rights).toBe(RIGHT.FolderContact);
+  });
+
+  it('removing a member whose row another client cut down to letters without a MAPI right takes it off GETACL', async () => {
+    await mb.modifyPermissions(projects, [{ op: 'add', member: bob, rights: REVIEWER }]);
+    await setAcl('bob', 'ps'); // p and s alone map to no MAPI right
+    const entry = (await mb.getPermissions(projects)).find((e) => e.username === 'bob');
+    expect(entry?.rights).toBe(0);
+    await mb.modifyPermissions(projects, [{ op: 'remove', memberId: entry!.memberId }]);
+    expect(await getAcl('Projects')).not.toHaveProperty('bob');
+    expect((await mb.getPermissions(projects)).some((e) => e.username === 'bob')).toBe(false);
+  });
+
+  it('Default set to None takes away both "anyone" and "authenticated": logged-in users lose the folder', async () => {
+    await imapCommand(admin, 'DELETEACL', [str('Projects'), str('bob')]); // bob reads through the Default member
+    // SETACL of either is refused here (no acl_anyone = allow), DELETEACL is not: the rows go into Dovecot's vfile
+    const file = path.join(d.dir, 'home', 'alice', 'Maildir', '.Projects', 'dovecot-acl');
+    const owner = fs.statSync(path.dirname(file));
+    fs.appendFileSync(file, 'anyone l\nauthenticated lr\n');
+    fs.chownSync(file, owner.uid, owner.gid);
+    expect(await getAcl('Projects')).toMatchObject({ anyone: 'l', authenticated: 'lr' });
+    expect(((await mb.getPermissions(projects)).find((e) => e.memberId === MEMBER_ID_DEFAULT)!.rights & ~LOCAL_ONLY_RIGHTS)).toBe(REVIEWER);
+    await new Promise((r) => setTimeout(r, 1100)); // past the 1 s GETACL cache of rights checks
+    expect(await bobReads(projects)).toEqual(['plan one', 'plan two']); // bob has no row: the Default member's rights
+    await mb.modifyPermissions(projects, [{ op: 'remove', memberId: MEMBER_ID_DEFAULT }]);
+    const after = await getAcl('Projects');
+    expect(after).not.toHaveProperty('anyone');
+    expect(after).not.toHaveProperty('authenticated');
+    expect((await mb.getPermissions(projects)).find((e) => e.memberId === MEMBER_ID_DEFAULT)?.rights).toBe(0);
+    expect(await bobReads(projects)).toBeNull();
   });
 
   it('an ACL command refused for a mailbox another client deleted is OC_IMAP_ACL, the local list stays', async () => {

@@ -7,14 +7,16 @@
 //   a user known only from GETACL is added with its identifier as display name and a DN next to the owner's, as the
 //   built-in directory spells them), then the local list is returned: member ids stay stable.
 // - modifyPermissions: GETACL + the same reconcile, the changes worked out against the current list (an unknown
-//   member id is NotFound before anything is sent), one SETACL (or DELETEACL when nothing IMAP-mapped is left) per
-//   member whose IMAP rights change, then the local change. A refused SETACL/DELETEACL (no 'a' right, mailbox gone,
-//   bad identifier) puts back the IMAP rights already changed (best effort, logged) and throws OC_IMAP_ACL
-//   (ecAccessDenied for [NOPERM], else ecError) with nothing changed locally; a server without the ACL capability is
-//   OC_IMAP_NO_ACL (ecNotSupported).
+//   member id is NotFound before anything is sent), then for each member the changes name, one SETACL (or DELETEACL
+//   when no right is left) per GETACL identifier it is read from whose rights differ from what the change maps to
+//   (aclUpdate: the Default member is every "anyone" and "authenticated" row, or "anyone" when it has none), then the
+//   local change. A refused SETACL/DELETEACL (no 'a' right, mailbox gone, bad identifier) puts back the IMAP rights
+//   already changed (best effort, logged) and throws OC_IMAP_ACL (ecAccessDenied for [NOPERM], else ecError) with
+//   nothing changed locally; a server without the ACL capability is OC_IMAP_NO_ACL (ecNotSupported).
 // - rightsOf(fid, user): the owner has every right; another user gets mergeRights of its GETACL row and local row,
 //   else the Default member's ("anyone"). For rightsOf, GETACL answers are kept 1 s per folder (a ROP checks rights
-//   several times); getPermissions and modifyPermissions always ask the server, and a change drops the kept answer.
+//   several times); getPermissions and modifyPermissions always ask the server, and a change drops the kept answer
+//   (a GETACL that was running meanwhile does not keep its answer either).
 // - getPermissions and rightsOf answer from the local table when the IMAP server cannot be reached or has no ACL
 //   capability (logged); other failures are thrown.
 import type { ImapFlow } from 'imapflow';
@@ -26,7 +28,7 @@ import {
 } from '../../types.js';
 import type { LocalMailbox } from '../local/mailbox.js';
 import {
-  ANYONE, AclError, identifierKind, mapiToImap, mergeRights, parseAclResponse, siblingDn, type RawUntagged,
+  ANYONE, AclError, aclUpdate, identifierKind, mergeRights, parseAclResponse, siblingDn, type RawUntagged,
 } from './acl.js';
 import { rawCommand as command, str } from './command.js';
 import type { MirrorContext } from './folders.js';
@@ -47,16 +49,25 @@ function aclError(what: string, e: unknown): StoreError {
 
 const noAcl = (): StoreError => new StoreError('OC_IMAP_NO_ACL', SEC.NotSupported, 'the IMAP server has no ACL capability (RFC 4314): folder permissions of mail folders cannot be kept');
 
-/** A member as the change works it out: key 'default' or the lower-case username. */
+/** A member as the change works it out (key '' for Default, else the lower-case username). */
 interface Member {
   identifier: string;
   memberId: bigint | null;
-  before: number;
   after: number | undefined;
+  /** Named by a change (or every user with replace): only these members' ACL rows are written. */
+  touched: boolean;
+}
+
+/** One SETACL (rights) or DELETEACL (rights ''). */
+interface AclOp {
+  identifier: string;
+  rights: string;
 }
 
 export class ImapAcl {
   private readonly cache = new Map<bigint, { at: number; acl: Map<string, string> | null }>();
+  /** Bumped by every change of a folder's ACL through modifyPermissions; see getAcl. */
+  private readonly generation = new Map<bigint, number>();
 
   constructor(
     private readonly local: LocalMailbox,
@@ -78,6 +89,7 @@ export class ImapAcl {
   async getAcl(fid: bigint, name: string, fresh: boolean): Promise<Map<string, string> | null> {
     const hit = this.cache.get(fid);
     if (!fresh && hit && Date.now() - hit.at < this.cacheMs) return hit.acl;
+    const gen = this.generation.get(fid) ?? 0;
     const acl = await this.ctx.pool.run(this.owner, async (client) => {
       if (!client.capabilities.has('ACL')) return null;
       let lines: RawUntagged[];
@@ -99,8 +111,30 @@ export class ImapAcl {
       }
       return out;
     });
-    this.cache.set(fid, { at: Date.now(), acl });
+    // an answer that was on its way while modifyPermissions changed the ACL may be older than the change: kept, it
+    // would let a revoked user in for up to cacheMs
+    if ((this.generation.get(fid) ?? 0) === gen) this.cache.set(fid, { at: Date.now(), acl });
     return acl;
+  }
+
+  /** Forgets the kept GETACL answer of `fid`, and any answer still on its way (our own changes count at once). */
+  private changed(fid: bigint): void {
+    this.cache.delete(fid);
+    this.generation.set(fid, (this.generation.get(fid) ?? 0) + 1);
+  }
+
+  /**
+   * The identifiers of a GETACL answer that `split` reads as the member `key` ('' for Default: every "anyone" and
+   * "authenticated" row), or `fallback` alone when there is none: a change has to write all of them, or a right left
+   * on one of them still counts.
+   */
+  private identifiersOf(acl: Map<string, string>, key: string, fallback: string): string[] {
+    const ids = [...acl.keys()].filter((id) => {
+      const k = identifierKind(id);
+      if (key === '') return k.kind === 'default';
+      return k.kind === 'user' && this.ctx.pool.credentials.usernameOf(k.username)?.toLowerCase() === key;
+    });
+    return ids.length > 0 ? ids : [fallback];
   }
 
   /** GETACL for reading: null (answer from the local table) when the server is away or has no ACL. */
@@ -202,40 +236,46 @@ export class ImapAcl {
     if (!acl) throw noAcl();
     await this.reconcile(fid, acl);
     const members = this.plan(await this.local.getPermissions(fid), changes, opts);
-    const ops = [...members.values()].filter((m) => m.after !== undefined || m.before !== 0).filter((m) => mapiToImap(m.before) !== mapiToImap(m.after ?? 0));
-    const done: Member[] = [];
+    const ops: AclOp[] = [];
+    for (const [key, m] of members) {
+      if (!m.touched) continue;
+      for (const identifier of this.identifiersOf(acl, key, m.identifier)) {
+        const rights = aclUpdate(acl.get(identifier), m.after);
+        if (rights !== null) ops.push({ identifier, rights });
+      }
+    }
+    const done: AclOp[] = [];
     try {
       await this.ctx.pool.run(this.owner, async (client) => {
-        for (const m of ops) {
-          const rights = mapiToImap(m.after ?? 0);
+        for (const op of ops) {
           try {
-            if (rights === '') await command(client, 'DELETEACL', [str(name), str(m.identifier)]);
-            else await command(client, 'SETACL', [str(name), str(m.identifier), str(rights)]);
+            if (op.rights === '') await command(client, 'DELETEACL', [str(name), str(op.identifier)]);
+            else await command(client, 'SETACL', [str(name), str(op.identifier), str(op.rights)]);
           } catch (e) {
-            throw aclError(`${rights === '' ? 'DELETEACL' : 'SETACL'} ${name} ${m.identifier}`, e);
+            throw aclError(`${op.rights === '' ? 'DELETEACL' : 'SETACL'} ${name} ${op.identifier}`, e);
           }
-          if (!done.includes(m)) done.push(m);
+          if (!done.includes(op)) done.push(op);
         }
       });
       await this.local.modifyPermissions(fid, changes, opts);
     } catch (e) {
-      this.cache.delete(fid);
+      this.changed(fid);
       await this.undo(fid, name, acl, done);
       this.log.warn({ user: this.owner, fid: hex(fid), mailbox: name, code: (e as { code?: string }).code, err: (e as Error).message }, 'folder permissions not changed');
       throw e;
     }
-    this.cache.delete(fid);
+    this.changed(fid);
   }
 
-  /** Puts back the IMAP rights of the members already changed (best effort: failures are logged). */
-  private async undo(fid: bigint, name: string, acl: Map<string, string>, done: readonly Member[]): Promise<void> {
+  /** Puts back the IMAP rights of the identifiers already changed (best effort: failures are logged). */
+  private async undo(fid: bigint, name: string, acl: Map<string, string>, done: readonly AclOp[]): Promise<void> {
     if (done.length === 0) return;
     try {
       await this.ctx.pool.run(this.owner, async (client) => {
-        for (const m of done) {
-          const old = [...acl].find(([id]) => id.toLowerCase() === m.identifier.toLowerCase())?.[1];
-          if (old === undefined) await command(client, 'DELETEACL', [str(name), str(m.identifier)]);
-          else await command(client, 'SETACL', [str(name), str(m.identifier), str(old)]);
+        for (const op of done) {
+          const old = acl.get(op.identifier);
+          if (old === undefined || old === '') await command(client, 'DELETEACL', [str(name), str(op.identifier)]);
+          else await command(client, 'SETACL', [str(name), str(op.identifier), str(old)]);
         }
       });
     } catch (e) {
@@ -243,19 +283,20 @@ export class ImapAcl {
     }
   }
 
-  /** The rights each member has before and after the changes (the rules of backends/local/permissions.ts). */
+  /** The rights each member has after the changes (the rules of backends/local/permissions.ts), and which they name. */
   private plan(list: readonly PermissionEntry[], changes: readonly PermissionChange[], opts: { replace?: boolean }): Map<string, Member> {
     const members = new Map<string, Member>();
     for (const e of list) {
       if (e.memberId === MEMBER_ID_ANONYMOUS) continue;
       const key = e.memberId === MEMBER_ID_DEFAULT ? '' : e.username.toLowerCase();
-      members.set(key, { identifier: key === '' ? ANYONE : this.identifierOf(e.username), memberId: e.memberId, before: e.rights, after: e.rights });
+      members.set(key, { identifier: key === '' ? ANYONE : this.identifierOf(e.username), memberId: e.memberId, after: e.rights, touched: false });
     }
     if (opts.replace) {
       for (const [k, m] of members) {
         if (k !== '') {
           m.after = undefined;
           m.memberId = null;
+          m.touched = true;
         }
       }
     }
@@ -269,8 +310,9 @@ export class ImapAcl {
           throw new StoreError('OC_STORE_PERMISSION_MEMBER', SEC.InvalidParam, 'a permissions entry needs a user');
         }
         const key = c.member.username.toLowerCase();
-        const m = members.get(key) ?? { identifier: this.identifierOf(c.member.username), memberId: null, before: 0, after: undefined };
+        const m = members.get(key) ?? { identifier: this.identifierOf(c.member.username), memberId: null, after: undefined, touched: true };
         m.after = keep(c.rights, m.after ?? 0, c.keepFreeBusy);
+        m.touched = true;
         members.set(key, m);
         continue;
       }
@@ -279,6 +321,7 @@ export class ImapAcl {
       if (!m) throw new StoreError('OC_STORE_PERMISSION_MEMBER', SEC.NotFound, `no member ${c.memberId} on the folder`);
       if (c.op === 'remove') m.after = c.memberId === MEMBER_ID_DEFAULT ? 0 : undefined;
       else m.after = keep(c.rights, m.after ?? 0, c.keepFreeBusy);
+      m.touched = true;
     }
     return members;
   }

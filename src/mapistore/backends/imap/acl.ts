@@ -70,6 +70,30 @@ export function mapiToImap(rights: number): string {
   return [...ORDER].filter((c) => set.has(c)).join('');
 }
 
+/**
+ * Letters a MAPI rights value decides on: the ones mapiToImap writes, and the obsolete c and d, which read back as MAPI
+ * rights too. Any other letter is the server's own (RFC 4314 2.1 lets servers add rights): a change leaves it alone.
+ */
+const OWNED = new Set([...ORDER, 'c', 'd']);
+
+/**
+ * What a change sends for one ACL identifier of a member: `current` is the identifier's rights in GETACL (undefined:
+ * no row), `after` the member's MAPI rights after the change (undefined: the member is removed). null: nothing to
+ * send; '': DELETEACL; else the rights to SETACL. The decision looks at what the server holds, not at the member's
+ * MAPI rights before: letters that map to no MAPI right (s, p, e, x alone) would otherwise never be taken away.
+ */
+export function aclUpdate(current: string | undefined, after: number | undefined): string | null {
+  const now = (current ?? '').toLowerCase();
+  if (after === undefined) return now === '' ? null : '';
+  const foreign = [...new Set([...now].filter((c) => !OWNED.has(c)))].join('');
+  const want = mapiToImap(after) + foreign;
+  // a server may write the obsolete c and d next to the rights they stand for (Dovecot: c with x, d with e); such a
+  // row already holds what SETACL would write, as long as it reads back as the same MAPI rights
+  const modern = (s: string): string => [...ORDER].filter((c) => s.includes(c)).join('');
+  if (modern(now) === modern(want) && imapToMapi(now) === imapToMapi(want)) return null;
+  return want;
+}
+
 /** MAPI rights of RFC 4314 rights (letters other servers or clients set included). */
 export function imapToMapi(rights: string): number {
   let r = 0;
