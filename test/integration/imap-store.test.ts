@@ -793,7 +793,7 @@ describe('ImapStore logon and configuration', () => {
     await admin.connect();
     for (const n of ['one', 'two', 'three', 'four']) await admin.append('INBOX', Buffer.from(`Subject: erin ${n}\r\n\r\nx\r\n`));
     await admin.logout();
-    const { calls, store } = recording('writer-erin');
+    const { calls, state, store } = recording('writer-erin');
     try {
       const mb = (await store.openMailbox({ ...OWNER, username: 'erin', displayName: 'erin' })) as ImapMailbox;
       const inbox = mb.special.inbox;
@@ -837,6 +837,17 @@ describe('ImapStore logon and configuration', () => {
       const moved = await mb.moveCopyMessages(sf, [mid.get('erin three')!], f.fid, false);
       expect(moved.ids.size).toBe(1);
       expect(calls.splice(0)).toEqual([{ op: 'moveCopy', args: [inbox, f.fid, moved.ids, false] }]);
+
+      // a move the write-back fails while the message's IMAP row is still in the Inbox: moved back there (IMAP keeps
+      // it in INBOX, and no sync would move it); a failed copy leaves the local copy
+      state.fail = 'moveCopy';
+      const four = mid.get('erin four')!;
+      await mb.moveCopyMessages(inbox, [four], f.fid, false);
+      expect(await mb.local.folderOfMessage(four)).toBe(inbox);
+      const copied = await mb.moveCopyMessages(inbox, [four], f.fid, true);
+      expect(await mb.local.folderOfMessage(copied.ids.get(four)!)).toBe(f.fid);
+      expect(calls.splice(0).map((c) => c.op)).toEqual(['moveCopy', 'moveCopy']);
+      state.fail = null;
     } finally {
       await store.close();
     }

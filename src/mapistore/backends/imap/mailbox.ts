@@ -407,12 +407,41 @@ export class ImapMailbox {
       const ids = pick((m) => of.has(m));
       if (ids.size === 0) continue;
       for (const m of ids.keys()) done.add(m);
-      await this.after(what, home, () => this.writer.moveCopy(home, dst, ids, copy));
+      if (copy) await this.after(what, home, () => this.writer.moveCopy(home, dst, ids, copy));
+      else await this.moveWrittenBack(home, dst, ids);
     }
     // the rest (from a folder that is not mirrored) is APPENDed when dst is mirrored
     const rest = pick((m) => !done.has(m));
     if (rest.size > 0 && (await this.writer.isMirrored(dst))) await this.after(what, src, () => this.writer.moveCopy(src, dst, rest, copy));
     return r;
+  }
+
+  /**
+   * The write-back of a local move out of mirrored folder `src`. When it fails, the messages whose index row is still
+   * in `src` did not leave it on IMAP (the write-back removes the source rows as soon as the server has moved them):
+   * they are moved back here too, or Outlook would show them in `dst` while IMAP keeps them in `src`, and no sync
+   * would bring the two together. (A move the server did but whose answer was lost: the source's next sync finds the
+   * UIDs gone and the destination's brings the messages in.)
+   */
+  private async moveWrittenBack(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>): Promise<void> {
+    try {
+      await this.writer.moveCopy(src, dst, ids, false);
+    } catch (e) {
+      const g = eidGlobcnt(src);
+      const keys = [...ids.keys()].map((m) => eidGlobcnt(m));
+      const still = new Set<bigint>();
+      for (let i = 0; i < keys.length; i += 500) {
+        for (const r of await this.mirror.ctx.imap.messagesById(keys.slice(i, i + 500))) if (r.folderGlobcnt === g) still.add(r.globcnt);
+      }
+      const back = [...ids.keys()].filter((m) => still.has(eidGlobcnt(m)));
+      const where = { user: this.local.owner.username, fid: hex(src), op: 'moveMessages', code: codeOf(e), err: (e as Error).message };
+      if (back.length === 0) {
+        this.log.warn(where, 'IMAP write-back failed; the next sync repairs the mirror');
+        return;
+      }
+      this.log.warn({ ...where, messages: back.length }, 'IMAP write-back of a move failed; the messages still on IMAP in the source folder are moved back there');
+      await this.local.moveCopyMessages(dst, back, src, false);
+    }
   }
 
   async emptyFolder(fid: bigint, opts?: { associated?: boolean; hard?: boolean }): Promise<DeleteResult> {
