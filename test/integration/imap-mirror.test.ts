@@ -73,6 +73,8 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
   const bodyFetchSizes: { uid: number; size: number }[][] = [];
   /** When set: the body FETCH that brings the count down to 0 fails (a connection lost mid-folder). */
   let failBodyFetchIn: number | null = null;
+  /** When it says so: the UID SEARCH sent instead is one Dovecot refuses (BAD, an invalid UID set). */
+  let refuseSearch: ((query: { uid?: string }) => boolean) | null = null;
   /** SELECT/EXAMINE commands sent by the pool's connections, per mailbox. */
   const opens = new Map<string, number>();
   const logLines: { level: number; msg: string; uid?: number }[] = [];
@@ -98,6 +100,9 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
         if (query.source) bodyFetchSizes.push(got.map((m) => ({ uid: m.uid, size: m.size ?? 0 })));
         return got;
       }) as typeof c.fetchAll;
+      const search = c.search.bind(c);
+      c.search = ((query: { uid?: string }, options?: Parameters<typeof search>[1]) =>
+        search(refuseSearch?.(query) ? { uid: '0' } : query, options)) as typeof c.search;
       const open = c.mailboxOpen.bind(c);
       c.mailboxOpen = ((p: string, o?: Parameters<typeof open>[1]) => {
         opens.set(p, (opens.get(p) ?? 0) + 1);
@@ -393,6 +398,58 @@ describe('IMAP -> mailbox mirror against Dovecot', () => {
     const r = await mirror.syncFolder(fid);
     expect(r.added).toBe(50);
     expect(await subjects()).toEqual(Array.from({ length: 80 }, (_, i) => `pipelined ${i}`).sort());
+  });
+
+  it('a UID SEARCH the server refuses fails the sync and stores nothing: the next sync fetches the new messages', async () => {
+    await admin.mailboxCreate('Refused');
+    await mirror.syncHierarchy();
+    const fid = await fidOf('Refused');
+    await admin.append('Refused', Buffer.from('Subject: before\r\n\r\nbody\r\n'));
+    expect(await mirror.syncFolder(fid)).toMatchObject({ added: 1 });
+    for (const s of ['after 1', 'after 2']) await admin.append('Refused', Buffer.from(`Subject: ${s}\r\n\r\nbody\r\n`));
+    const before = await imap.folderById(eidGlobcnt(fid));
+    // imapflow resolves the BAD as false: once read as "no new UIDs", UIDNEXT moved past both messages for good
+    refuseSearch = (q) => q.uid?.endsWith(':*') === true;
+    try {
+      await expect(mirror.syncFolder(fid)).rejects.toMatchObject({ code: 'OC_IMAP_SEARCH', message: expect.stringMatching(/Refused.*BAD/) });
+    } finally {
+      refuseSearch = null;
+    }
+    expect(await imap.folderById(eidGlobcnt(fid))).toEqual(before);
+    expect(await mirror.syncFolder(fid)).toMatchObject({ added: 2 });
+    const subjects = (await mb.contentsRows(fid, { tags: [T.Subject] })).map((x) => x.props.get(T.Subject)).sort();
+    expect(subjects).toEqual(['after 1', 'after 2', 'before']);
+  });
+
+  it('a first mirror cut short goes on as a whole-folder fetch and sees the flag changes and expunges of what it stored', async () => {
+    await admin.mailboxCreate('Resumed');
+    await mirror.syncHierarchy();
+    const fid = await fidOf('Resumed');
+    const uids: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const r = await admin.append('Resumed', Buffer.from(`Subject: resumed ${i}\r\n\r\nbody ${i}\r\n`));
+      uids.push(r ? (r.uid ?? 0) : 0);
+    }
+    // batches of 25 counted from the oldest, fetched newest first (26-40, then 1-25): the second FETCH fails, after the
+    // first batch is stored
+    failBodyFetchIn = 2;
+    await expect(mirror.syncFolder(fid)).rejects.toThrow(/injected/);
+    expect((await mb.contentsRows(fid, { tags: [] })).length).toBe(15);
+    // another client reads one stored message and expunges another before the mirror goes on
+    await admin.mailboxOpen('Resumed');
+    await admin.messageFlagsAdd(String(uids[30]), ['\\Seen'], { uid: true });
+    await admin.messageDelete(String(uids[31]), { uid: true });
+    await admin.mailboxClose();
+    // a whole-folder fetch (no new mail for Outlook) that also checks what the first attempt stored
+    expect(await mirror.syncFolder(fid)).toEqual({ added: 25, changed: 1, deleted: 1, fetchedBodies: 25, failed: 0, full: true });
+    // nothing left over: the next sync asks only for changes after this one's HIGHESTMODSEQ
+    expect(await mirror.syncFolder(fid)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    const rows = await mb.contentsRows(fid, { tags: [T.Subject, TAG.Read] });
+    const read = new Map(rows.map((x) => [x.props.get(T.Subject), x.props.get(TAG.Read)]));
+    expect(read.size).toBe(39);
+    expect(read.has('resumed 31')).toBe(false);
+    expect(read.get('resumed 30')).toBe(true);
+    expect(read.get('resumed 29')).toBe(false);
   });
 
   it('stores converted messages in groups; a group save that fails stores its messages one by one, each once', async () => {

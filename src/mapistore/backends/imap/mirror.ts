@@ -18,7 +18,10 @@
 // Choices where the RFCs leave room:
 // - the mailbox is opened with EXAMINE (read-only): the mirror never changes IMAP state (\Recent stays).
 // - a message already in the index for its UID is not created again, so a sync cut short (connection lost, the
-//   pool retries it) resumes without duplicates.
+//   pool retries it) resumes without duplicates; the messages it stored are checked for flag changes and expunges by
+//   the sync that goes on, and a whole-folder fetch cut short goes on as one (`full`: no new mail).
+// - a UID SEARCH the server refuses (NO/BAD) fails the sync (OC_IMAP_SEARCH) before the folder's state is stored:
+//   imapflow answers it with `false`, which is not "no UIDs".
 // - the stored UIDNEXT is max(UIDNEXT of the SELECT, highest UID fetched + 1); the stored HIGHESTMODSEQ is the
 //   SELECT's: a change made during the sync is seen again by the next one (applying it twice changes nothing).
 // - a kept selection (INBOX only): a pooled connection that still has INBOX selected from the mirror's own EXAMINE of
@@ -33,7 +36,7 @@
 //   A command that fails on a kept selection is retried once after a fresh EXAMINE.
 // - IMAP \Draft set or cleared after the first fetch is not reflected (MSGFLAG_UNSENT is fixed at creation);
 //   \Deleted (not yet expunged) is kept in the index only.
-import type { ImapFlow, FetchMessageObject } from 'imapflow';
+import type { ImapFlow, FetchMessageObject, SearchObject } from 'imapflow';
 import type { MessageObject } from '../../types.js';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import { SEC, StoreError } from '../../errors.js';
@@ -61,6 +64,12 @@ export interface FolderSyncResult {
 }
 
 const UID_QUERY_CHUNK = 500;
+/**
+ * VANISHED (EARLIER) UIDs kept for one sync. The set is the server's to choose ("1:4294967295" is a few bytes on the
+ * wire; imapflow reports it one UID at a time, up to 2^24 of them per line); past this many distinct UIDs the mirror
+ * stops collecting and asks the server which known UIDs are still there (UID SEARCH, as without QRESYNC).
+ */
+const MAX_VANISHED = 100_000;
 /** Converted messages stored together by MailboxStore.saveNewMessages (storeBatch). */
 const SAVE_GROUP = 32;
 
@@ -97,6 +106,29 @@ export function uidSet(uids: readonly number[]): string {
     i = j + 1;
   }
   return out.join(',');
+}
+
+/**
+ * UID SEARCH whose refusal is an error. imapflow resolves a NO or BAD answer as `false`: read as "no UIDs", it would
+ * make every mirrored message of the folder count as expunged, or skip new messages for good once UIDNEXT is stored.
+ */
+async function searchUids(client: ImapFlow, mailbox: string, query: SearchObject): Promise<number[]> {
+  // imapflow keeps the refusal's text to itself; its 'response' event still names the status and response code
+  let answer = '';
+  const onResponse = (r: { response?: string; code?: string }): void => {
+    if (r.response === 'NO' || r.response === 'BAD') answer = r.code ? `${r.response} [${r.code}]` : r.response;
+  };
+  client.on('response', onResponse);
+  let found;
+  try {
+    found = await client.search(query, { uid: true });
+  } finally {
+    client.off('response', onResponse);
+  }
+  if (!Array.isArray(found)) {
+    throw new StoreError('OC_IMAP_SEARCH', SEC.Error, `IMAP server refused UID SEARCH in mailbox ${mailbox}${answer ? ` (answer: ${answer})` : ''}; the folder is left as it was`, { mailbox });
+  }
+  return found;
 }
 
 /** A kept selection is trusted this long after the EXAMINE that made it; then the mailbox is examined afresh. */
@@ -215,8 +247,12 @@ export class ImapMirror {
       }
       throw e;
     }
+    // copies: `box` is imapflow's live mailbox object, whose UIDNEXT every FETCH line with a UID raises (unsolicited ones
+    // too, for a message that arrived after the SEARCH below): taken later, it could step over a message never fetched
     const uidvalidity = Number(box.uidValidity);
-    if (row.uidvalidity === 0 && isInbox(path)) newInboxWarning(log, this.ctx.username, this.ctx.pool.credentials.loginName(this.ctx.username), uidvalidity, box.exists);
+    const uidNext = box.uidNext;
+    const exists = box.exists;
+    if (row.uidvalidity === 0 && isInbox(path)) newInboxWarning(log, this.ctx.username, this.ctx.pool.credentials.loginName(this.ctx.username), uidvalidity, exists);
     const condstore = client.enabled.has('CONDSTORE') && !box.noModseq && box.highestModseq !== undefined;
     const qresync = condstore && client.enabled.has('QRESYNC');
     const highestModseq = condstore ? (box.highestModseq as bigint) : 0n;
@@ -224,23 +260,28 @@ export class ImapMirror {
     if (row.uidvalidity !== uidvalidity) {
       if (row.uidvalidity !== 0) log.info({ user: this.ctx.username, mailbox: row.imapName, was: row.uidvalidity, now: uidvalidity }, 'IMAP UIDVALIDITY changed; fetching the folder again');
       result.deleted += await dropMirroredMessages(this.ctx, row);
-      row = { ...row, uidvalidity, uidnext: 1, highestModseq: 0n };
+      // lastSyncCn 0: no sync of this UIDVALIDITY has finished, so one that resumes this whole-folder fetch is one too
+      row = { ...row, uidvalidity, uidnext: 1, highestModseq: 0n, lastSyncCn: 0n };
       await imap.putFolders([row]);
       result.full = true;
       from = 1;
     } else {
       from = Math.max(1, row.uidnext);
-      if (from > 1) await this.changes(client, fid, row, from, condstore, qresync, kept ? null : highestModseq, result);
+      // a whole-folder fetch cut short (no sync of this UIDVALIDITY finished yet) goes on as one: its messages are not
+      // new mail
+      if (row.lastSyncCn === 0n) result.full = true;
+      const end = await this.knownEnd(row, from);
+      if (end > 1) await this.changes(client, fid, row, end, condstore, qresync, kept ? null : highestModseq, result);
     }
     let maxUid = 0;
     // a kept selection's UIDNEXT is the one of its SELECT: whether new UIDs exist is the SEARCH's answer
-    if (kept || (box.uidNext > from && box.exists > 0)) {
-      const found = await client.search({ uid: `${from}:*` }, { uid: true });
-      const uids = (found || []).filter((u) => u >= from).sort((a, b) => a - b);
+    if (kept || (uidNext > from && exists > 0)) {
+      const found = await searchUids(client, row.imapName, { uid: `${from}:*` });
+      const uids = found.filter((u) => u >= from).sort((a, b) => a - b);
       // the next batch is fetched while this one is converted and stored (Dovecot and the network work meanwhile; one
       // batch ahead at most). The whole folder (a first sync, a UIDVALIDITY change): newest batch first, so that a
       // mailbox whose first mirror outlasts the logon (imap.logonSyncSeconds) shows its recent mail first
-      const { batches: fetches, headersOnly } = await this.batchesOf(client, uids);
+      const { batches: fetches, headersOnly } = await this.batchesOf(client, row.imapName, uids);
       if (from === 1) fetches.reverse();
       const fetchAhead = (k: number): Promise<FetchedBatch> | null => {
         if (k >= fetches.length) return null;
@@ -263,7 +304,7 @@ export class ImapMirror {
     await imap.putFolders([{
       ...row,
       uidvalidity,
-      uidnext: Math.max(box.uidNext, maxUid + 1, row.uidnext),
+      uidnext: Math.max(uidNext, maxUid + 1, row.uidnext),
       highestModseq,
       lastSyncCn: eidGlobcnt(await this.ctx.mb.currentCn()),
     }]);
@@ -277,13 +318,12 @@ export class ImapMirror {
    * messages ~10-15% more CPU, imapflow's parsing of the answers.) A message larger than the MIME parser takes
    * (MIME_MAX_MESSAGE_BYTES) is fetched as its header only, alone in its batch.
    */
-  private async batchesOf(client: ImapFlow, uids: number[]): Promise<Batches> {
+  private async batchesOf(client: ImapFlow, mailbox: string, uids: number[]): Promise<Batches> {
     if (uids.length === 0) return { batches: [], headersOnly: new Set() };
     const { batchSize, batchBytes } = this.ctx;
     const small = Math.floor(batchBytes / batchSize);
     // one range from the lowest to the highest new UID: the UIDs in it are those the SEARCH found
-    const found = await client.search({ uid: `${uids[0]}:${uids[uids.length - 1]}`, larger: small }, { uid: true });
-    const large = (found || []).sort((a, b) => a - b);
+    const large = (await searchUids(client, mailbox, { uid: `${uids[0]}:${uids[uids.length - 1]}`, larger: small })).sort((a, b) => a - b);
     const size = new Map<number, number>();
     for (const part of batches(large, UID_QUERY_CHUNK)) {
       for (const m of await client.fetchAll(uidSet(part), { uid: true, size: true }, { uid: true })) size.set(m.uid, m.size ?? small);
@@ -309,13 +349,16 @@ export class ImapMirror {
     return { uids, known, fetched };
   }
 
-  /** Creates the messages of a fetched batch; returns the highest UID seen. */
+  /** Creates the messages of a fetched batch; returns the batch's highest UID. */
   private async storeBatch(fid: bigint, row: ImapFolderRow, batch: FetchedBatch, result: FolderSyncResult): Promise<number> {
     const { imap, mb, log } = this.ctx;
     const { uids, known, fetched } = batch;
     const g = row.folderGlobcnt;
-    if (fetched.length === 0) return uids[uids.length - 1] ?? 0;
-    let max = 0;
+    const last = uids[uids.length - 1] ?? 0;
+    if (fetched.length === 0) return last;
+    // a FETCH hands over every FETCH line that came with it: unsolicited ones too (another message's flags, a message
+    // that arrived meanwhile, a line without UID), which are not this batch's and must neither be stored nor counted
+    const requested = new Set(uids);
     const rows: ImapMessageRow[] = [];
     const record = async (m: FetchMessageObject, input: ImportInput, r: ImportResult, knownCn: bigint | null): Promise<void> => {
       if (r.fallback) {
@@ -361,36 +404,69 @@ export class ImapMirror {
       }
     };
     // one local transaction for the batch (LocalMailbox.writeBatch): the index rows below are written after it
-    await mb.writeBatch(async () => {
-      try {
-        for (const m of fetched) {
-          max = Math.max(max, m.uid);
-          if (known.has(m.uid) || !m.source) continue;
-          known.add(m.uid);
-          result.fetchedBodies++;
-          const flags = flagBits(m.flags);
-          const date = m.internalDate instanceof Date ? m.internalDate : typeof m.internalDate === 'string' ? new Date(m.internalDate) : null;
-          const input: ImportInput = { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags };
-          if (flags & IMAP_FLAG.Keywords) input.categories = categoriesOf(m.flags);
-          const p = await prepareImport(mb, fid, input);
-          if (!p.msg) {
-            // the messages before it first, so that MIDs and CNs keep the fetch order
-            await flush();
-            await record(m, input, await importFallback(mb, fid, input, p.warnings), null);
-            continue;
+    try {
+      await mb.writeBatch(async () => {
+        try {
+          for (const m of fetched) {
+            if (typeof m.uid !== 'number' || !requested.has(m.uid) || known.has(m.uid) || !m.source) continue;
+            known.add(m.uid);
+            result.fetchedBodies++;
+            const flags = flagBits(m.flags);
+            const date = m.internalDate instanceof Date ? m.internalDate : typeof m.internalDate === 'string' ? new Date(m.internalDate) : null;
+            const input: ImportInput = { uid: m.uid, source: m.source, internalDate: date && !Number.isNaN(date.getTime()) ? date : null, flags };
+            if (flags & IMAP_FLAG.Keywords) input.categories = categoriesOf(m.flags);
+            const p = await prepareImport(mb, fid, input);
+            if (!p.msg) {
+              // the messages before it first, so that MIDs and CNs keep the fetch order
+              await flush();
+              await record(m, input, await importFallback(mb, fid, input, p.warnings), null);
+              continue;
+            }
+            group.push({ m, input, msg: p.msg, warnings: p.warnings });
+            if (group.length >= SAVE_GROUP) await flush();
           }
-          group.push({ m, input, msg: p.msg, warnings: p.warnings });
-          if (group.length >= SAVE_GROUP) await flush();
+          await flush();
+        } finally {
+          // a failure before the group was stored: its copies are dropped (the next sync fetches those UIDs again)
+          for (const p of group) await p.msg.discard();
+          group = [];
         }
-        await flush();
-      } finally {
-        // a failure before the group was stored: its copies are dropped (the next sync fetches those UIDs again)
-        for (const p of group) await p.msg.discard();
-        group = [];
-      }
-    });
+      });
+    } catch (e) {
+      // writeBatch commits the messages saved before the failure: they get their index rows too, or the next sync
+      // would fetch those UIDs again and create them a second time (duplicates that no expunge removes)
+      await this.keepRows(row, rows).catch((err: unknown) => {
+        log.warn({ user: this.ctx.username, mailbox: row.imapName, err: (err as Error).message }, 'IMAP mirror: index rows of a failed batch not written; the next sync may create those messages again');
+      });
+      throw e;
+    }
     if (rows.length > 0) await imap.putMessages(rows);
-    return Math.max(max, uids[uids.length - 1] ?? 0);
+    // the batch's highest UID: one not in the FETCH's answer was expunged meanwhile (UIDs are never used again)
+    return last;
+  }
+
+  /** Writes the index rows of the messages that are really in the mailbox (a mailbox closed meanwhile committed none). */
+  private async keepRows(row: ImapFolderRow, rows: readonly ImapMessageRow[]): Promise<void> {
+    const kept: ImapMessageRow[] = [];
+    for (const r of rows) if (await this.ctx.mb.messageExists(fidOf(r.globcnt))) kept.push(r);
+    if (kept.length > 0) await this.ctx.imap.putMessages(kept);
+    this.ctx.log.debug({ user: this.ctx.username, mailbox: row.imapName, kept: kept.length }, 'IMAP mirror: index rows of a failed batch written');
+  }
+
+  /**
+   * One past the highest UID of the folder's index rows that can have changed since the last finished sync: `from`
+   * (its UIDNEXT), or past the rows at or above it, which a sync cut short before it stored UIDNEXT (or a write-back
+   * APPEND or COPY) left. Their flags and expunges are checked with the rest: the next sync asks only for changes
+   * since this one's HIGHESTMODSEQ, so what happened to them before would never be seen.
+   */
+  private async knownEnd(row: ImapFolderRow, from: number): Promise<number> {
+    let end = from;
+    for (let after = from - 1; ; ) {
+      const rows = await this.ctx.imap.messagesInFolder(row.folderGlobcnt, row.uidvalidity, after, 1000);
+      if (rows.length === 0) return end;
+      after = rows[rows.length - 1]!.uid;
+      end = after + 1;
+    }
   }
 
   /** Flag changes and expunges of the known messages (UIDs < from). */
@@ -405,10 +481,18 @@ export class ImapMirror {
     const known = `1:${from - 1}`;
     if (condstore && row.highestModseq > 0n) {
       if (highestModseq !== null && highestModseq === row.highestModseq) return; // nothing changed, nothing expunged (RFC 7162 3.1.2.1)
-      const vanished: number[] = [];
+      // only UIDs below `from` can be in the index; a set larger than MAX_VANISHED is given up for a UID SEARCH, so
+      // what is held stays bounded whatever range the server sends
+      const vanished = new Set<number>();
+      let tooMany = false;
       const selected = client.mailbox ? client.mailbox.path : null;
       const onExpunge = (p: { path?: string; uid?: number; vanished?: boolean }): void => {
-        if (p.vanished && typeof p.uid === 'number' && p.path === selected) vanished.push(p.uid);
+        if (tooMany || !p.vanished || typeof p.uid !== 'number' || p.path !== selected || p.uid < 1 || p.uid >= from || vanished.has(p.uid)) return;
+        if (vanished.size < MAX_VANISHED) vanished.add(p.uid);
+        else {
+          tooMany = true;
+          vanished.clear();
+        }
       };
       client.on('expunge', onExpunge);
       let fetched: FetchMessageObject[];
@@ -418,7 +502,7 @@ export class ImapMirror {
         client.off('expunge', onExpunge);
       }
       await this.applyFlags(fid, row, fetched, result);
-      if (qresync) await this.applyExpunges(fid, row, vanished, result);
+      if (qresync && !tooMany) await this.applyExpunges(fid, row, [...vanished], result);
       else await this.expungesBySearch(client, fid, row, known, result);
       return;
     }
@@ -513,7 +597,7 @@ export class ImapMirror {
 
   /** Without QRESYNC: the UIDs the index knows that UID SEARCH no longer finds. O(folder). */
   private async expungesBySearch(client: ImapFlow, fid: bigint, row: ImapFolderRow, known: string, result: FolderSyncResult): Promise<void> {
-    const present = new Set((await client.search({ uid: known }, { uid: true })) || []);
+    const present = new Set(await searchUids(client, row.imapName, { uid: known }));
     const gone: number[] = [];
     for (let after = 0; ; ) {
       const rows = await this.ctx.imap.messagesInFolder(row.folderGlobcnt, row.uidvalidity, after, 1000);
