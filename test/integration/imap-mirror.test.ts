@@ -615,6 +615,31 @@ print('done')
     expect(await mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
   });
 
+  it('a folder whose mailbox another client renamed keeps its messages when it is synced before the hierarchy: the hierarchy sync then follows the rename', async () => {
+    await admin.mailboxCreate('Drafts2024');
+    for (let i = 0; i < 2; i++) await admin.append('Drafts2024', Buffer.from(`Subject: d${i}\r\nMessage-ID: <d${i}@example.org>\r\n\r\nx\r\n`));
+    await mirror.syncHierarchy();
+    const f = await fidOf('Drafts2024');
+    expect(await mirror.syncFolder(f)).toMatchObject({ added: 2 });
+    const before = (await mb.contentsRows(f)).map((c) => c.id).sort();
+    await admin.mailboxRename('Drafts2024', 'Archive 2024');
+    // Outlook opens the folder (refreshFolder) before any hierarchy sync: the messages stay (they used to be deleted,
+    // and the rename then ended as a delete and a create, everything fetched again)
+    expect(await mirror.syncFolder(f)).toEqual({ added: 0, changed: 0, deleted: 0, fetchedBodies: 0, failed: 0, full: false });
+    expect((await mb.contentsRows(f)).map((c) => c.id).sort()).toEqual(before);
+    expect(await mirror.syncHierarchy()).toMatchObject({ renamed: 1, created: 0, deleted: 0 });
+    expect(await fidOf('Archive 2024')).toBe(f);
+    bodyFetches = 0;
+    expect(await mirror.syncFolder(f)).toMatchObject({ added: 0, deleted: 0 });
+    expect(bodyFetches).toBe(0);
+    expect((await mb.contentsRows(f)).map((c) => c.id).sort()).toEqual(before);
+    // a mailbox deleted for good: the folder stays until the hierarchy sync deletes it
+    await admin.mailboxDelete('Archive 2024');
+    expect(await mirror.syncFolder(f)).toMatchObject({ deleted: 0 });
+    expect(await mirror.syncHierarchy()).toMatchObject({ deleted: 1 });
+    expect(await mb.folderExists(f)).toBe(false);
+  });
+
   it("a first mirror of an INBOX the IMAP server has just made for the login is logged once, as a warning (imap.loginName)", async () => {
     const NEW_INBOX = /^IMAP INBOX is empty and was just created by the IMAP server for this login\. Right for a user new to the mail server; otherwise .*imap\.loginName/;
     // alice's INBOX had its 60 messages at its first mirror: nothing said

@@ -27,6 +27,8 @@ import type { ImapMirror } from '../../src/mapistore/backends/imap/mirror.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
 import { StoreError } from '../../src/mapistore/errors.js';
 import { ImapStore } from '../../src/mapistore/backends/imap/store.js';
+import { ImapPool } from '../../src/mapistore/backends/imap/pool.js';
+import { ImapCredentials } from '../../src/mapistore/backends/imap/credentials.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import type { MailboxEvent } from '../../src/mapistore/events.js';
 import { createStore, SEC } from '../../src/mapistore/index.js';
@@ -511,8 +513,8 @@ describe('ImapStore logon and configuration', () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-store2-'));
     // dave: the mailbox of the background-mirror tests (600 messages no other test expects)
-    // erin: the mailbox of the second write-back wiring test
-    d = await startDovecot({ mode: 'master', users: { ...DEFAULT_USERS, dave: 'dave-secret', erin: 'erin-secret' } });
+    // erin: the mailbox of the second write-back wiring test; frank: of the write-back / sync race
+    d = await startDovecot({ mode: 'master', users: { ...DEFAULT_USERS, dave: 'dave-secret', erin: 'erin-secret', frank: 'frank-secret' } });
   }, 60_000);
   afterAll(async () => {
     await d?.stop();
@@ -911,6 +913,52 @@ describe('ImapStore logon and configuration', () => {
       expect(names).toEqual([]);
     } finally {
       await admin.logout();
+      await store.close();
+    }
+  });
+
+  it('a sync that finds a message the write-back has APPENDed but not yet mapped waits its turn: the message is mirrored once', async () => {
+    // the write-back's FETCH after its APPEND is held back 400 ms on that connection, and the sync starts as soon as
+    // the server has the message: before, the sync mirrored the new UID as a message of its own (two in Outlook)
+    let appended!: () => void;
+    const onServer = new Promise<void>((r) => (appended = r));
+    const held = new WeakSet<ImapFlow>();
+    const factory = (o: ConstructorParameters<typeof ImapFlow>[0]): ImapFlow => {
+      const c = new ImapFlow(o);
+      const append = c.append.bind(c);
+      const fetchAll = c.fetchAll.bind(c);
+      c.append = async (...a: Parameters<ImapFlow['append']>) => {
+        const r = await append(...a);
+        held.add(c);
+        appended();
+        return r;
+      };
+      c.fetchAll = async (...a: Parameters<ImapFlow['fetchAll']>) => {
+        if (held.has(c)) {
+          held.delete(c);
+          await new Promise((r) => setTimeout(r, 400));
+        }
+        return fetchAll(...a);
+      };
+      return c;
+    };
+    const { log } = capture();
+    const imap = config(imapSettings(d, { idle: false })).imap;
+    const pool = new ImapPool(imap, new ImapCredentials(imap), log, factory);
+    const store = new ImapStore({ local: localStore('race'), imap, log, pool, refreshMinMs: 0 });
+    try {
+      const mb = (await store.openMailbox({ ...OWNER, username: 'frank', displayName: 'frank' })) as ImapMailbox;
+      const inbox = mb.special.inbox;
+      const m = await mb.newMessage(inbox);
+      await m.setProps([{ tag: PidTagSubject, value: 'written back once' }]);
+      const saving = m.save();
+      await onServer;
+      const syncing = mb.sync(inbox);
+      await Promise.all([saving, syncing]);
+      await mb.sync(inbox);
+      const subjects = (await mb.contentsRows(inbox, { tags: [PidTagSubject] })).map((r) => r.props.get(PidTagSubject));
+      expect(subjects).toEqual(['written back once']);
+    } finally {
       await store.close();
     }
   });

@@ -66,6 +66,23 @@ export interface MirrorContext {
   batchBytes: number;
   /** Set when the mailbox closes: a running fetch of new messages stops at its next batch (ImapMirror.stop). */
   stopped: boolean;
+  /**
+   * Runs `fn` when every `fn` given before has settled: the mirror's steps that read and write index rows (a batch
+   * stored, flag changes and expunges applied, the folder's state, the hierarchy) and each write-back call take
+   * turns, so neither works from rows the other is changing (a message APPENDed by the write-back and found by a
+   * sync's SEARCH before its row was written was mirrored a second time).
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** A lock for MirrorContext.exclusive: one `fn` at a time, in call order; a failed one does not stop the next. */
+export function turnTaking(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = tail.then(fn, fn);
+    tail = p.catch(() => undefined);
+    return p;
+  };
 }
 
 export function mirrorContext(o: MirrorOptions): MirrorContext {
@@ -77,7 +94,7 @@ export function mirrorContext(o: MirrorOptions): MirrorContext {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new StoreError('OC_IMAP_CONFIG', SEC.InvalidParam, `bad IMAP fetch batch size ${batchSize}`);
   const batchBytes = o.batchBytes ?? 16 * 1024 * 1024;
   if (!Number.isSafeInteger(batchBytes) || batchBytes < 1) throw new StoreError('OC_IMAP_CONFIG', SEC.InvalidParam, `bad IMAP fetch batch byte limit ${batchBytes}`);
-  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize, batchBytes, stopped: false };
+  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize, batchBytes, stopped: false, exclusive: turnTaking() };
 }
 
 export const fidOf = (globcnt: bigint): bigint => makeEid(1, globcnt);

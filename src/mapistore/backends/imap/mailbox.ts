@@ -337,10 +337,13 @@ export class ImapMailbox {
 
   // --- write-back (mailbox -> IMAP) ---
 
-  /** Runs a writer call after the local change: a failure is logged, the next sync repairs. */
+  /**
+   * Runs a writer call after the local change: a failure is logged, the next sync repairs. Writer calls take turns with
+   * the mirror's steps (MirrorContext.exclusive), as in before().
+   */
   private async after(what: string, fid: bigint, fn: () => Promise<void>): Promise<void> {
     try {
-      await fn();
+      await this.mirror.ctx.exclusive(fn);
     } catch (e) {
       this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; the next sync repairs the mirror');
     }
@@ -349,7 +352,7 @@ export class ImapMailbox {
   /** Runs a writer call before the local change: a failure is the MAPI call's error (logged once here). */
   private async before(what: string, fid: bigint, fn: () => Promise<void>): Promise<void> {
     try {
-      await fn();
+      await this.mirror.ctx.exclusive(fn);
     } catch (e) {
       this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; nothing changed');
       throw e;
@@ -425,7 +428,7 @@ export class ImapMailbox {
    */
   private async moveWrittenBack(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>): Promise<void> {
     try {
-      await this.writer.moveCopy(src, dst, ids, false);
+      await this.mirror.ctx.exclusive(() => this.writer.moveCopy(src, dst, ids, false));
     } catch (e) {
       const g = eidGlobcnt(src);
       const keys = [...ids.keys()].map((m) => eidGlobcnt(m));

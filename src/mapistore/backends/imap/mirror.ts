@@ -131,6 +131,11 @@ async function searchUids(client: ImapFlow, mailbox: string, query: SearchObject
   return found;
 }
 
+/** True when LIST shows the mailbox `path` (one LIST of the namespace: asked only when a mailbox cannot be selected). */
+async function listed(client: ImapFlow, path: string): Promise<boolean> {
+  return (await client.list({ listOnly: true })).some((e) => e.path === path);
+}
+
 /** A kept selection is trusted this long after the EXAMINE that made it; then the mailbox is examined afresh. */
 const KEPT_MAX_MS = 5 * 60_000;
 /** When the mirror last EXAMINEd INBOX on a connection. */
@@ -176,7 +181,9 @@ export class ImapMirror {
 
   /** LISTs the personal namespace and brings the folder hierarchy in line (folders.ts). */
   syncHierarchy(): Promise<HierarchyResult> {
-    return syncHierarchy(this.ctx);
+    // in turn with the write-back (MirrorContext.exclusive): a CREATE whose row is not written yet would else be taken
+    // for a mailbox another client made
+    return this.ctx.exclusive(() => syncHierarchy(this.ctx));
   }
 
   /** The FID mirroring an IMAP mailbox (as listed), or null. */
@@ -238,8 +245,15 @@ export class ImapMirror {
       }
     } catch (e) {
       if (mailboxMissing(e)) {
-        // gone, or a listed hierarchy placeholder (Dovecot 2.3 lists a deleted parent of remaining children without
-        // \Noselect and answers SELECT with NO): it holds no messages; the next syncHierarchy drops a gone one
+        // not listed any more: deleted, or renamed by another client. Its messages stay for the hierarchy sync, which
+        // follows a rename by the row's UIDVALIDITY or MAILBOXID (emptied here, the folder would be deleted and its
+        // new mailbox fetched again as a new folder) or drops a deleted one
+        if (row.uidvalidity !== 0 && !(await listed(client, path))) {
+          log.info({ user: this.ctx.username, mailbox: row.imapName }, 'IMAP mailbox not found (renamed or deleted by another client): its folder is left to the next hierarchy sync');
+          return result;
+        }
+        // a listed hierarchy placeholder (Dovecot 2.3 lists a deleted parent of remaining children without \Noselect
+        // and answers SELECT with NO): it holds no messages
         log.info({ user: this.ctx.username, mailbox: row.imapName }, 'IMAP mailbox cannot be selected; its folder is emptied');
         result.deleted += await dropMirroredMessages(this.ctx, row);
         if (row.uidvalidity !== 0) await imap.putFolders([{ ...row, uidvalidity: 0, uidnext: 0, highestModseq: 0n }]);
@@ -301,13 +315,19 @@ export class ImapMirror {
         maxUid = Math.max(maxUid, await this.storeBatch(fid, row, got, result));
       }
     }
-    await imap.putFolders([{
-      ...row,
-      uidvalidity,
-      uidnext: Math.max(uidNext, maxUid + 1, row.uidnext),
-      highestModseq,
-      lastSyncCn: eidGlobcnt(await this.ctx.mb.currentCn()),
-    }]);
+    await this.ctx.exclusive(async () => {
+      // the row as it is now: a write-back RENAME may have changed its name and path during the sync (they are kept);
+      // a folder deleted meanwhile gets no row back
+      const now = await imap.folderById(row.folderGlobcnt);
+      if (!now) return;
+      await imap.putFolders([{
+        ...now,
+        uidvalidity,
+        uidnext: Math.max(uidNext, maxUid + 1, row.uidnext),
+        highestModseq,
+        lastSyncCn: eidGlobcnt(await this.ctx.mb.currentCn()),
+      }]);
+    });
     return result;
   }
 
@@ -349,8 +369,19 @@ export class ImapMirror {
     return { uids, known, fetched };
   }
 
-  /** Creates the messages of a fetched batch; returns the batch's highest UID. */
+  /**
+   * Creates the messages of a fetched batch; returns the batch's highest UID. In turn with the write-back
+   * (MirrorContext.exclusive), and the UIDs it has mapped since fetchBatch looked are skipped: a message the write-back
+   * APPENDed (or copied, or moved here) is in this batch when the SEARCH came after the server took it.
+   */
   private async storeBatch(fid: bigint, row: ImapFolderRow, batch: FetchedBatch, result: FolderSyncResult): Promise<number> {
+    return this.ctx.exclusive(async () => {
+      for (const r of await this.ctx.imap.messagesByUid(row.folderGlobcnt, row.uidvalidity, batch.uids)) batch.known.add(r.uid);
+      return this.storeBatchNow(fid, row, batch, result);
+    });
+  }
+
+  private async storeBatchNow(fid: bigint, row: ImapFolderRow, batch: FetchedBatch, result: FolderSyncResult): Promise<number> {
     const { imap, mb, log } = this.ctx;
     const { uids, known, fetched } = batch;
     const g = row.folderGlobcnt;
@@ -501,15 +532,20 @@ export class ImapMirror {
       } finally {
         client.off('expunge', onExpunge);
       }
-      await this.applyFlags(fid, row, fetched, result);
-      if (qresync && !tooMany) await this.applyExpunges(fid, row, [...vanished], result);
-      else await this.expungesBySearch(client, fid, row, known, result);
+      // applied in turn with the write-back (MirrorContext.exclusive), which writes the same rows
+      await this.ctx.exclusive(async () => {
+        await this.applyFlags(fid, row, fetched, result);
+        if (qresync && !tooMany) await this.applyExpunges(fid, row, [...vanished], result);
+        else await this.expungesBySearch(client, fid, row, from, result);
+      });
       return;
     }
     // no CONDSTORE (or no HIGHESTMODSEQ stored yet): every known message's flags, O(folder)
     const fetched = await client.fetchAll(known, { uid: true, flags: true }, { uid: true });
-    await this.applyFlags(fid, row, fetched, result);
-    await this.expungesBySearch(client, fid, row, known, result);
+    await this.ctx.exclusive(async () => {
+      await this.applyFlags(fid, row, fetched, result);
+      await this.expungesBySearch(client, fid, row, from, result);
+    });
   }
 
   private async applyFlags(fid: bigint, row: ImapFolderRow, fetched: FetchMessageObject[], result: FolderSyncResult): Promise<void> {
@@ -596,13 +632,14 @@ export class ImapMirror {
   }
 
   /** Without QRESYNC: the UIDs the index knows that UID SEARCH no longer finds. O(folder). */
-  private async expungesBySearch(client: ImapFlow, fid: bigint, row: ImapFolderRow, known: string, result: FolderSyncResult): Promise<void> {
-    const present = new Set(await searchUids(client, row.imapName, { uid: known }));
+  private async expungesBySearch(client: ImapFlow, fid: bigint, row: ImapFolderRow, from: number, result: FolderSyncResult): Promise<void> {
+    const present = new Set(await searchUids(client, row.imapName, { uid: `1:${from - 1}` }));
     const gone: number[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; after < from - 1; ) {
       const rows = await this.ctx.imap.messagesInFolder(row.folderGlobcnt, row.uidvalidity, after, 1000);
       if (rows.length === 0) break;
-      for (const r of rows) if (!present.has(r.uid)) gone.push(r.uid);
+      // rows from `from` on came after the range was fixed (a write-back APPEND or COPY): the SEARCH did not look there
+      for (const r of rows) if (r.uid < from && !present.has(r.uid)) gone.push(r.uid);
       after = rows[rows.length - 1]!.uid;
     }
     await this.applyExpunges(fid, row, gone, result);
