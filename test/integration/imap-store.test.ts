@@ -19,7 +19,9 @@ import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { eidGlobcnt, makeEid } from '../../src/mapi/ids.js';
+import { eidGlobcnt, encodeXid, makeEid } from '../../src/mapi/ids.js';
+import { encodePcl, mergePcl } from '../../src/mapistore/pcl.js';
+import { readGuid } from '../../src/util/guid.js';
 import { FL } from '../../src/mapi/restriction.js';
 import type { PropValue } from '../../src/mapi/props.js';
 import { ImapMailbox, type ImapWriter } from '../../src/mapistore/backends/imap/mailbox.js';
@@ -849,6 +851,13 @@ describe('ImapStore logon and configuration', () => {
       const copied = await mb.moveCopyMessages(inbox, [four], f.fid, true);
       expect(await mb.local.folderOfMessage(copied.ids.get(four)!)).toBe(f.fid);
       expect(calls.splice(0).map((c) => c.op)).toEqual(['moveCopy', 'moveCopy']);
+      // the same for a move Outlook uploads in cached mode (RopSynchronizationImportMessageMove), whose message gets the
+      // MID of the client's key in the destination
+      const key = encodeXid('0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', 0x701n);
+      const pcl = encodePcl(mergePcl([{ guid: readGuid(key, 0), localId: Buffer.from(key.subarray(16)) }]));
+      const uploaded = await mb.importMessageMove(four, f.fid, { sourceKey: key, changeKey: key, pcl, pclMode: 'replace' });
+      expect(await mb.local.folderOfMessage(uploaded)).toBe(inbox);
+      expect(calls.splice(0).map((c) => c.op)).toEqual(['moveCopy']);
       state.fail = null;
     } finally {
       await store.close();

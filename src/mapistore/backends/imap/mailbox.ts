@@ -443,7 +443,8 @@ export class ImapMailbox {
         return;
       }
       this.log.warn({ ...where, messages: back.length }, 'IMAP write-back of a move failed; the messages still on IMAP in the source folder are moved back there');
-      await this.local.moveCopyMessages(dst, back, src, false);
+      // (by their MIDs in dst: a move keeps the MID, an ICS move upload may give a new one)
+      await this.local.moveCopyMessages(dst, back.map((m) => ids.get(m)!), src, false);
     }
   }
 
@@ -624,8 +625,9 @@ export class ImapMailbox {
   async importMessageMove(mid: bigint, dst: bigint, t: IcsImportTracking & { sourceKey: Buffer }): Promise<bigint> {
     const src = await this.local.folderOfMessage(mid);
     const id = await this.local.importMessageMove(mid, dst, t);
-    if (src !== null && src !== dst && ((await this.writer.isMirrored(src)) || (await this.writer.isMirrored(dst)))) {
-      await this.after('moveMessages', src, () => this.writer.moveCopy(src, dst, new Map([[mid, id]]), false));
+    if (src !== null && src !== dst) {
+      if (await this.writer.isMirrored(src)) await this.moveWrittenBack(src, dst, new Map([[mid, id]]));
+      else if (await this.writer.isMirrored(dst)) await this.after('moveMessages', src, () => this.writer.moveCopy(src, dst, new Map([[mid, id]]), false));
     }
     return id;
   }
