@@ -470,4 +470,44 @@ describe('MAPI -> IMAP write-back against Dovecot', () => {
     expect(await subjectsOn('Locked')).toEqual([]);
     await quiet(locked);
   });
+
+  it('a move or copy the server answers without COPYUID: the local copies go and the next sync fetches them, each once', async () => {
+    // a pool whose connections drop the COPYUID of MOVE and COPY answers (as a server without UIDPLUS in them would)
+    const strip = (o: ConstructorParameters<typeof ImapFlow>[0]): ImapFlow => {
+      const c = new ImapFlow(o);
+      const move = c.messageMove.bind(c);
+      const copy = c.messageCopy.bind(c);
+      c.messageMove = async (...a: Parameters<ImapFlow['messageMove']>) => {
+        const r = await move(...a);
+        return r ? { ...r, uidMap: undefined } : r;
+      };
+      c.messageCopy = async (...a: Parameters<ImapFlow['messageCopy']>) => {
+        const r = await copy(...a);
+        return r ? { ...r, uidMap: undefined } : r;
+      };
+      return c;
+    };
+    const bare = new ImapPool(poolSettings(d), new ImapCredentials(AUTH), pino({ level: 'silent' }), strip);
+    try {
+      const wb2 = new ImapWriteBack(new ImapMirror({ mailbox: mb, pool: bare, username: 'alice', log: pino({ level: 'silent' }) }));
+      for (const s of ['no copyuid 1', 'no copyuid 2']) await admin.append('INBOX', plainMessage(s, s.replace(/ /g, '-')));
+      await mirror.syncFolder(mb.special.inbox);
+      const subjectOf = async (fid: bigint): Promise<string[]> =>
+        (await mb.contentsRows(fid, { tags: [T.Subject] })).map((r) => String(r.props.get(T.Subject))).filter((x) => x.startsWith('no copyuid')).sort();
+      const byName = new Map((await mb.contentsRows(mb.special.inbox, { tags: [T.Subject] })).map((r) => [String(r.props.get(T.Subject)), r.id]));
+      const moved = await mb.moveCopyMessages(mb.special.inbox, [byName.get('no copyuid 1')!], archive, false);
+      await expect(wb2.moveCopy(mb.special.inbox, archive, moved.ids, false)).rejects.toMatchObject({ code: 'OC_IMAP_NO_COPYUID' });
+      const copied = await mb.moveCopyMessages(mb.special.inbox, [byName.get('no copyuid 2')!], archive, true);
+      await expect(wb2.moveCopy(mb.special.inbox, archive, copied.ids, true)).rejects.toMatchObject({ code: 'OC_IMAP_NO_COPYUID' });
+      // (they used to stay, without a row: the next sync added the same messages once more)
+      expect(await subjectOf(archive)).toEqual([]);
+      expect(await mirror.syncFolder(archive)).toMatchObject({ added: 2 });
+      expect(await subjectOf(archive)).toEqual(['no copyuid 1', 'no copyuid 2']);
+      expect(await subjectOf(mb.special.inbox)).toEqual(['no copyuid 2']);
+      await quiet(archive);
+      await quiet(mb.special.inbox);
+    } finally {
+      await bare.close();
+    }
+  });
 });

@@ -351,7 +351,15 @@ export class ImapWriteBack {
       const res = copy ? await client.messageCopy(uidSet(uids), d.state.path, { uid: true }) : await client.messageMove(uidSet(uids), d.state.path, { uid: true });
       if (!res) throw imapError(copy ? 'OC_IMAP_COPY' : 'OC_IMAP_MOVE', `${what} refused`);
       if (!copy) await imap.deleteMessages(srow.folderGlobcnt, srow.uidvalidity, uids);
+      // the local messages in d whose new UID the server did not tell: the destination's next sync fetches them as
+      // messages of their own, so these go (else each would be there twice, one of them never removed)
+      const unmapped: bigint[] = [];
       if (!res.uidMap || !res.uidValidity) {
+        for (const r of rows) {
+          const mid = newMid.get(r.globcnt);
+          if (mid !== undefined) unmapped.push(mid);
+        }
+        await dropLocal(this.ctx, d.row, unmapped);
         throw new StoreError('OC_IMAP_NO_COPYUID', SEC.Error, `${what}: the server sent no COPYUID; the next sync fetches the messages again`);
       }
       const drow = await checkValidity(this.ctx, d.row, res.uidValidity);
@@ -359,11 +367,16 @@ export class ImapWriteBack {
       for (const r of rows) {
         const uid = res.uidMap.get(r.uid);
         const mid = newMid.get(r.globcnt);
-        if (uid === undefined || mid === undefined) continue;
+        if (mid === undefined) continue;
+        if (uid === undefined) {
+          unmapped.push(mid);
+          continue;
+        }
         const cn = eidGlobcnt((await mb.messageChangeInfo(mid)).cn);
         out.push({ folderGlobcnt: drow.folderGlobcnt, uidvalidity: drow.uidvalidity, uid, globcnt: eidGlobcnt(mid), modseq: 0n, cn, readCn: cn, flags: r.flags, size: r.size });
       }
       if (out.length > 0) await imap.putMessages(out);
+      await dropLocal(this.ctx, d.row, unmapped);
     });
   }
 
@@ -399,5 +412,20 @@ export class ImapWriteBack {
         throw imapError('OC_IMAP_EXPUNGE', `the new version is UID ${res.uid}, but UID EXPUNGE of the old UID ${old.uid} in ${row.imapName} was refused`);
       }
     });
+  }
+}
+
+/**
+ * Deletes (hard) local messages of mirrored folder `row` that the server holds under UIDs it did not tell (no COPYUID,
+ * or a UID missing from it): the folder's next sync brings them in from IMAP. A failure is logged: the messages are then
+ * there twice until deleted.
+ */
+async function dropLocal(ctx: MirrorContext, row: ImapFolderRow, mids: readonly bigint[]): Promise<void> {
+  if (mids.length === 0) return;
+  try {
+    await ctx.mb.deleteMessages(fidOf(row.folderGlobcnt), mids, { hard: true });
+    ctx.log.warn({ user: ctx.username, mailbox: row.imapName, messages: mids.length }, 'IMAP write-back: the server gave no UID for moved or copied messages; their local copies go, the next sync fetches them');
+  } catch (e) {
+    ctx.log.error({ user: ctx.username, mailbox: row.imapName, err: (e as Error).message }, 'IMAP write-back: local copies without a UID could not be removed');
   }
 }
