@@ -495,7 +495,8 @@ const imapSchema = z.strictObject({
       "For `auth: userPassword`: how long the server keeps a user's password, in memory only, after the user's last HTTP Basic sign-in (RPC over HTTP, Autodiscover). While kept, the user's mail is reachable from every session, NTLM ones included; after it, only once the user signs in with Basic again.",
   }),
   maxConnectionsPerUser: key(int(1, 100), 4, {
-    description: 'Most IMAP connections open at once for one user (requests wait for a free one). At least 2 with `imap.idle` on, which keeps one of them.',
+    description:
+      'Most IMAP connections open at once for one user (requests wait for a free one). At least 2: a sync and a write-back of Outlook\'s changes run side by side; at least 3 with `imap.idle` on, which keeps one more.',
   }),
   idleSeconds: key(int(5, 86400), 300, { description: 'Close a pooled IMAP connection unused for this many seconds.' }),
   timeoutSeconds: key(int(1, 3600), 30, { description: 'Time limit for connecting, logging in and each command; a connection that exceeds it is dropped and the request fails.' }),
@@ -518,13 +519,18 @@ const imapSchema = z.strictObject({
       'Most bytes of mail (the messages\' RFC822.SIZE) one UID FETCH of new messages brings, besides the limit of 200 messages; a larger message is fetched alone. The mirror fetches the next batch while it stores one, so a mailbox being mirrored holds about twice this in memory (plus its largest message).',
   }),
 }).superRefine((d, ctx) => {
-  // the IDLE connection keeps its slot while the mailbox is open: with one slot every sync and write-back would wait
-  // for it until imap.timeoutSeconds and fail
-  if (d.idle && d.maxConnectionsPerUser < 2) {
+  // a mailbox's sync holds a connection while it waits for its turn with the write-back, and a write-back call holds
+  // its turn while it waits for a connection (docs/imap.md "Why the mirror stays quiet"), and the IDLE connection keeps
+  // its slot while the mailbox is open: with fewer slots a write-back during a sync would wait until
+  // imap.timeoutSeconds and fail
+  const least = d.idle ? 3 : 2;
+  if (d.maxConnectionsPerUser < least) {
     ctx.addIssue({
       code: 'custom',
       path: ['maxConnectionsPerUser'],
-      message: 'must be at least 2 while imap.idle is on (the IDLE connection holds one of them as long as the mailbox is open)',
+      message: d.idle
+        ? 'must be at least 3 while imap.idle is on (one for IDLE as long as the mailbox is open, one for a sync, one for the write-back)'
+        : 'must be at least 2 (one for a sync, one for the write-back)',
       input: d.maxConnectionsPerUser,
     });
   }

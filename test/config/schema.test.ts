@@ -100,7 +100,8 @@ describe('config schema validation', () => {
     ['directory.ldap.attributes.mail with a space', { directory: { ldap: { attributes: { mail: 'e mail' } } } }],
     ['directory.ldap.attributes.username empty', { directory: { provider: 'ldap', ldap: { url: 'ldap://x', baseDn: 'dc=x', attributes: { username: '' } } } }],
     ['auth.allowNtlmV1 string', { auth: { allowNtlmV1: 'yes' } }],
-    ['imap.maxConnectionsPerUser 1 with imap.idle on', { imap: { maxConnectionsPerUser: 1 } }],
+    ['imap.maxConnectionsPerUser 2 with imap.idle on', { imap: { maxConnectionsPerUser: 2 } }],
+    ['imap.maxConnectionsPerUser 1 with imap.idle off', { imap: { maxConnectionsPerUser: 1, idle: false } }],
     ['unknown top-level key', { datadir: 'x' }],
     ['unknown nested key', { rpc: { prot: 1 } }],
     ['empty dataDir', { dataDir: '' }],
@@ -108,6 +109,11 @@ describe('config schema validation', () => {
   for (const [name, input] of bad) {
     it(`refuses ${name}`, () => expect(configSchema.safeParse(input).success).toBe(false));
   }
+
+  it('accepts the fewest IMAP connections per user that work', () => {
+    expect(configSchema.safeParse({ imap: { maxConnectionsPerUser: 3 } }).success).toBe(true);
+    expect(configSchema.safeParse({ imap: { maxConnectionsPerUser: 2, idle: false } }).success).toBe(true);
+  });
 
   it('accepts the range ends', () => {
     const r = configSchema.safeParse({

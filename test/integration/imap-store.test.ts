@@ -951,8 +951,9 @@ describe('ImapStore logon and configuration', () => {
       };
       return c;
     };
-    const { log } = capture();
-    const imap = config(imapSettings(d, { idle: false })).imap;
+    const { log, lines } = capture();
+    // the fewest connections allowed without IDLE: the sync waiting for its turn holds one, the write-back the other
+    const imap = config(imapSettings(d, { idle: false, maxConnectionsPerUser: 2, timeoutSeconds: 5 })).imap;
     const pool = new ImapPool(imap, new ImapCredentials(imap), log, factory);
     const store = new ImapStore({ local: localStore('race'), imap, log, pool, refreshMinMs: 0 });
     try {
@@ -967,6 +968,8 @@ describe('ImapStore logon and configuration', () => {
       await mb.sync(inbox);
       const subjects = (await mb.contentsRows(inbox, { tags: [PidTagSubject] })).map((r) => r.props.get(PidTagSubject));
       expect(subjects).toEqual(['written back once']);
+      // no write-back failure, no connection waited for (frank's INBOX is new: its first mirror says so)
+      expect(lines.filter((l) => l.level >= 40 && !String(l.msg).startsWith('IMAP INBOX is empty')).map((l) => [l.msg, l.err])).toEqual([]);
     } finally {
       await store.close();
     }
