@@ -217,6 +217,14 @@ function idPieces(value: string): string[] {
   return value.split(/\s+/).filter((w) => w !== '' && w.length <= 990 && PRINTABLE.test(w));
 }
 
+/**
+ * The Message-ID a client gave (PidTagInternetMessageId) as a header may carry it: its first printable word, or null.
+ * A value with a line break must never reach a header as it is (the rest would become header fields of its own).
+ */
+export function cleanMessageId(value: string | undefined): string | null {
+  return idPieces(value ?? '')[0] ?? null;
+}
+
 /** RFC 5322 date-time in UTC. */
 export function rfc5322Date(d: Date): string {
   return d.toUTCString().replace(/GMT$/, '+0000');
@@ -483,7 +491,8 @@ function writeMessage(m: LoadedMessage, w: Writer): Buffer {
   const subject = strProp(m.values, T.Subject) ?? (m.values.has(T.NormalizedSubject) ? (strProp(m.values, T.SubjectPrefix) ?? '') + (strProp(m.values, T.NormalizedSubject) ?? '') : undefined);
   if (subject !== undefined) head += foldField('Subject', textPieces(subject));
   if (w.date) head += foldField('Date', rfc5322Date(w.date).split(' '));
-  if (w.messageId) head += foldField('Message-ID', [w.messageId]);
+  const messageId = cleanMessageId(w.messageId);
+  if (messageId) head += foldField('Message-ID', [messageId]);
   const inReplyTo = idPieces(strProp(m.values, T.InReplyToId) ?? '');
   if (inReplyTo.length > 0) head += foldField('In-Reply-To', inReplyTo);
   const refs = idPieces(strProp(m.values, T.InternetReferences) ?? '');

@@ -25,7 +25,7 @@ import { MAPI_BCC, MAPI_CC, MAPI_TO, type MailboxOwner, type MailboxStore, type 
 import type { Logger } from '../util/log.js';
 import { copyMessageInto, listValues } from './copy.js';
 import { runDeliveryHooks } from './hooks.js';
-import { buildMime, loadMessage, rcptType, strProp, type MailAddress } from './mime.js';
+import { buildMime, cleanMessageId, loadMessage, rcptType, strProp, type MailAddress } from './mime.js';
 import { writeNdr } from './ndr.js';
 import { nodemailerSender, type SmtpSend } from './smtp.js';
 import { MF, NOT_DELIVERED_IDS, T, filetimeNow } from './tags.js';
@@ -200,7 +200,8 @@ export class MailTransport {
       values = (await listValues(msg)).values;
       rows = await msg.readRecipients();
       if (rows.length === 0) throw new StoreError('OC_TRANSPORT_NO_RECIPIENTS', EC_NO_RECIPIENTS, 'message has no recipients');
-      internetMessageId = strProp(values, T.InternetMessageId) || `<${randomBytes(16).toString('hex')}@${this.opts.localDomain}>`;
+      // the client's own id only as a header may carry it (no line breaks: they would add header fields of their own)
+      internetMessageId = cleanMessageId(strProp(values, T.InternetMessageId)) ?? `<${randomBytes(16).toString('hex')}@${this.opts.localDomain}>`;
       deleteAfter = req.deleteAfter === true || values.get(T.DeleteAfterSubmit) === true;
       sentFolder = await this.sentFolderOf(mb, values.get(T.SentMailEntryId));
       const flags = typeof values.get(T.MessageFlags) === 'number' ? (values.get(T.MessageFlags) as number) : 0;
@@ -259,24 +260,47 @@ export class MailTransport {
       if (refuse) {
         for (const t of external) outcomes.push(this.outcome(t.row, 'failed', { reason: refuse }));
       } else {
-        const raw = await this.mime(mb, req.mid, rows, targets, senderParty, reprParty, internetMessageId, now);
-        const pendingOutcomes = external.map((t) => this.outcome(t.row, 'sent'));
-        startSend = () => {
-          externalDone = this.track(this.sendExternal(mb, values, raw, senderSmtp, external, pendingOutcomes));
-        };
-        outcomes.push(...pendingOutcomes);
+        // from here on nothing throws: local recipients have their copies, so a failed submit would be sent again
+        let raw: Buffer | null = null;
+        let why = '';
+        try {
+          raw = await this.mime(mb, req.mid, rows, targets, senderParty, reprParty, internetMessageId, now);
+        } catch (e) {
+          why = `the message could not be written as MIME: ${e instanceof Error ? e.message : String(e)}`;
+          this.log.error({ from: owner.username, messageId: internetMessageId, err: why }, 'external recipients not sent to');
+        }
+        if (raw) {
+          const mime = raw;
+          const pendingOutcomes = external.map((t) => this.outcome(t.row, 'sent'));
+          startSend = () => {
+            externalDone = this.track(this.sendExternal(mb, values, mime, senderSmtp, external, pendingOutcomes));
+          };
+          outcomes.push(...pendingOutcomes);
+        } else {
+          for (const t of external) outcomes.push(this.outcome(t.row, 'failed', { reason: why }));
+        }
       }
     }
     // failures known now (the background send reports its own)
     const failed = outcomes.filter((o) => o.status === 'failed');
     startSend?.();
 
-    // 5. the sender's copy
-    const senderCopy = await this.placeSenderCopy(mb, srcFid, req.mid, deleteAfter, sentFolder);
+    // 5. the sender's copy (a failure is logged: the message is sent, and the submit must not be repeated)
+    let senderCopy: SubmitResult['senderCopy'];
+    try {
+      senderCopy = await this.placeSenderCopy(mb, srcFid, req.mid, deleteAfter, sentFolder);
+    } catch (e) {
+      this.log.error({ from: owner.username, messageId: internetMessageId, err: e instanceof Error ? e.message : String(e) }, 'message sent, but its copy stays where it was (not filed in Sent Items / not deleted)');
+      senderCopy = { fid: (await mb.folderOfMessage(req.mid).catch(() => null)) ?? srcFid, mid: req.mid };
+    }
 
     // 6. the report of the failures known now
     for (const f of failed) this.log.warn({ from: owner.username, to: `${f.addressType}:${f.address}`, reason: f.reason }, 'recipient not reached: non-delivery report');
-    if (failed.length > 0) await this.ndr(mb, values, failed);
+    if (failed.length > 0) {
+      await this.ndr(mb, values, failed).catch((e: unknown) => {
+        this.log.error({ from: owner.username, messageId: internetMessageId, err: e instanceof Error ? e.message : String(e) }, 'non-delivery report not stored');
+      });
+    }
     this.log.info(
       { from: owner.username, messageId: internetMessageId, delivered: outcomes.filter((o) => o.status === 'delivered').length, external: external.length, failed: failed.length },
       'message submitted',

@@ -100,6 +100,7 @@ export const NOT_DELIVERED_IDS = new Set<number>([
   0x3fec, // PidTagDeferredSendUnits
   0x0e06, // PidTagMessageDeliveryTime (set by delivery)
   0x0e69, // PidTagRead
+  0x0e02, // PidTagDisplayBcc: the Bcc names (a recipient's copy has no Bcc rows, so none either)
 ]);
 
 /** The current time as a FILETIME (100 ns since 1601), the PT_SYSTIME representation of src/mapi/props.ts. */

@@ -123,6 +123,35 @@ describe('local delivery', () => {
     expect(await messagesOf(await env.mailbox(BOB), (await env.mailbox(BOB)).special.inbox)).toHaveLength(1);
   });
 
+  it('a sender\'s copy that cannot be filed after the deliveries does not fail the submit (it would be sent twice)', async () => {
+    env = await transportEnv();
+    const mid = await compose(env.alice, { recipients: [ex(BOB)], extra: [{ tag: T.DeleteAfterSubmit, value: true }] });
+    // the mailbox refuses the delete of the sender's copy (as an IMAP write-back that lost its connection does)
+    const alice = env.alice;
+    const refusing = new Proxy(alice, {
+      get(target, key, receiver) {
+        if (key === 'deleteMessages') return async () => { throw new Error('IMAP server went away'); };
+        const v = Reflect.get(target, key, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const r = await env.transport.submit({ mailbox: refusing, mid });
+    expect(r.recipients.map((o) => o.status)).toEqual(['delivered']);
+    expect(r.senderCopy).toEqual({ fid: alice.special.outbox, mid });
+    expect(await messagesOf(await env.mailbox(BOB), (await env.mailbox(BOB)).special.inbox)).toHaveLength(1);
+  });
+
+  it('the Bcc names (PidTagDisplayBcc) stay with the sender\'s copy', async () => {
+    env = await transportEnv();
+    const mid = await compose(env.alice, { recipients: [ex(BOB)], extra: [{ tag: 0x0e02001f, value: 'Carol Hidden' }] });
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    const bob = await env.mailbox(BOB);
+    const [copy] = await messagesOf(bob, bob.special.inbox);
+    const [bcc] = await bob.getMessageProps(copy!, [0x0e02001f]);
+    expect(bcc && 'value' in bcc).toBe(false);
+    expect((await props(env.alice, mid, [0x0e02001f])).get(0x0e02001f)).toBe('Carol Hidden');
+  });
+
   it('files the sender\'s copy where PidTagSentMailEntryId says', async () => {
     env = await transportEnv();
     const { fid: archive } = await env.alice.createFolder(env.alice.special.ipmSubtree, { displayName: 'Archive' });
@@ -228,6 +257,27 @@ describe('SMTP', () => {
     expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
     expect(await messagesOf(env.alice, env.alice.special.inbox)).toEqual([]);
     expect(m.message_id).toBe((await props(env.alice, mid, [T.InternetMessageId])).get(T.InternetMessageId));
+  });
+
+  it('a Message-ID with line breaks from the client never adds header fields: its first word is the id', async () => {
+    const sink = await smtpSink();
+    closers.push(sink.close);
+    env = await transportEnv(smtpSettings(sink.port));
+    const mid = await compose(env.alice, {
+      recipients: [smtp('dave@example.net', 'Dave')],
+      extra: [{ tag: T.InternetMessageId, value: '<given@example.com>\r\nBcc: leak@evil.example\r\nX-Injected: 1\r\n\r\nFrom: boss@example.com' }],
+    });
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    await env.transport.idle();
+    expect(sink.mails).toHaveLength(1);
+    const raw = sink.mails[0]!.raw.toString('latin1');
+    const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+    expect(head).not.toMatch(/X-Injected|leak@evil|boss@example/);
+    expect(sink.mails[0]!.to).toEqual(['dave@example.net']);
+    const m = parseMime(sink.mails[0]!.raw);
+    expect(m.message_id).toBe('<given@example.com>');
+    expect(m.from).toBe('Alice Example <alice@example.com>');
+    expect((await props(env.alice, mid, [T.InternetMessageId])).get(T.InternetMessageId)).toBe('<given@example.com>');
   });
 
   it('a 5 MB body (a streamed value) reaches the local copy and the SMTP server whole', async () => {
