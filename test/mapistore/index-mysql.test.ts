@@ -161,6 +161,31 @@ describe('pool and errors', () => {
     });
   });
 
+  it('cuts a statement of a transaction at queryTimeoutMs too: the connection is closed (rolled back), not left waiting', async () => {
+    const { url } = await freshDatabase(maria(), 'tx_timeout');
+    await withProvider({ url, poolSize: 2, queryTimeoutMs: 300 }, async (p) => {
+      await p.q('CREATE TABLE t (id INT PRIMARY KEY, v INT)');
+      await p.q('INSERT INTO t VALUES (1, 0)');
+      // another session holds the row's lock for 3 s (no statement running meanwhile)
+      const holder = await p.pool.getConnection();
+      await holder.query('BEGIN');
+      await holder.query('SELECT v FROM t WHERE id = 1 FOR UPDATE');
+      const letGo = setTimeout(() => void holder.query('ROLLBACK').then(() => holder.release()), 3000);
+      try {
+        const t0 = Date.now();
+        const e = await rejection(p.tx(async (c) => p.q('UPDATE t SET v = 1 WHERE id = 1', [], c)));
+        expect(e.code).toBe('OC_STORE_INDEX_TIMEOUT');
+        // (the ROLLBACK used to wait behind the cut statement, here until the holder let go after 3 s)
+        expect(Date.now() - t0).toBeLessThan(1500);
+      } finally {
+        await new Promise((r) => setTimeout(r, 3300));
+        clearTimeout(letGo);
+      }
+      // the cut transaction changed nothing
+      expect(await p.q('SELECT v FROM t WHERE id = 1')).toEqual([{ v: 0 }]);
+    });
+  });
+
   it('fails requests past the queue limit with OC_STORE_INDEX_BUSY', async () => {
     const { url } = await freshDatabase(maria(), 'pool_queue');
     await withProvider({ url, poolSize: 1, queueLimit: 1 }, async (p) => {

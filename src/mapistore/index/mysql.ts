@@ -285,7 +285,9 @@ export class MysqlIndexProvider implements IndexProvider {
         return v;
       } catch (e) {
         const inner = e instanceof Retry ? e.inner : e;
-        fatal = isFatal(inner);
+        // a statement cut at the time limit is still running on the server, and a ROLLBACK would wait behind it (a lock
+        // wait, up to innodb_lock_wait_timeout or longer): the connection is closed instead, which rolls back
+        fatal = isFatal(inner) || (inner instanceof StoreError && inner.code === 'OC_STORE_INDEX_TIMEOUT');
         if (!fatal) {
           try {
             await c.rollback();
