@@ -122,7 +122,7 @@ export class MailTransport {
     this.send = opts.send ?? (s && s.host ? nodemailerSender(s, opts.heloName) : null);
   }
 
-  /** Settles when every background SMTP send (and its NDR) of earlier submissions is done. */
+  /** Settles when every submission under way and every background SMTP send (and its NDR) of earlier ones is done. */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
@@ -177,8 +177,19 @@ export class MailTransport {
     };
   }
 
-  /** Submits a saved message of `req.mailbox` (RopSubmitMessage / RopTransportSend). */
-  async submit(req: SubmitRequest): Promise<SubmitResult> {
+  /**
+   * Submits a saved message of `req.mailbox` (RopSubmitMessage / RopTransportSend). The submission counts in idle()
+   * from its start: a server shutting down waits for it, so its mailboxes are not closed under its deliveries.
+   */
+  submit(req: SubmitRequest): Promise<SubmitResult> {
+    const p = this.submitNow(req);
+    const settled = p.then(() => undefined, () => undefined);
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+    return p;
+  }
+
+  private async submitNow(req: SubmitRequest): Promise<SubmitResult> {
     const mb = req.mailbox;
     const depth = req.depth ?? 0;
     const srcFid = await mb.folderOfMessage(req.mid);

@@ -141,6 +141,20 @@ describe('local delivery', () => {
     expect(await messagesOf(await env.mailbox(BOB), (await env.mailbox(BOB)).special.inbox)).toHaveLength(1);
   });
 
+  it('idle() (what a shutdown waits for before closing the mailboxes) waits for a submission under way', async () => {
+    env = await transportEnv();
+    const mid = await compose(env.alice, { recipients: [ex(BOB)] });
+    let done = false;
+    const submitting = env.transport.submit({ mailbox: env.alice, mid }).then((r) => {
+      done = true;
+      return r;
+    });
+    await env.transport.idle();
+    // (idle() used to count only background SMTP sends, and answered before the delivery to Bob)
+    expect(done).toBe(true);
+    expect((await submitting).recipients.map((o) => o.status)).toEqual(['delivered']);
+  });
+
   it('the Bcc names (PidTagDisplayBcc) stay with the sender\'s copy', async () => {
     env = await transportEnv();
     const mid = await compose(env.alice, { recipients: [ex(BOB)], extra: [{ tag: 0x0e02001f, value: 'Carol Hidden' }] });
