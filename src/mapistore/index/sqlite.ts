@@ -147,8 +147,12 @@ class SqliteMailboxIndex implements MailboxIndexWithImap {
 
   async allocate(count: number): Promise<bigint> {
     checkCount(count);
-    const r = this.stAlloc.get(count, this.mailbox.id) as { next_globcnt: number };
-    return checkRange(BigInt(r.next_globcnt) - BigInt(count), count);
+    // one transaction: a range past the 48-bit end is refused without moving the counter (as on MySQL), so smaller
+    // requests that still fit are granted afterwards
+    return this.db.transaction(() => {
+      const r = this.stAlloc.get(count, this.mailbox.id) as { next_globcnt: number };
+      return checkRange(BigInt(r.next_globcnt) - BigInt(count), count);
+    })();
   }
 
   async lastAllocated(): Promise<bigint> {
