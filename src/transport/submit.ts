@@ -237,7 +237,9 @@ export class MailTransport {
     for (const row of rows) targets.push(await this.resolve(row));
     const outcomes: RecipientOutcome[] = [];
     const messageClass = strProp(values, T.MessageClass) || 'IPM.Note';
-    const senderSmtp = strProp(values, T.SentRepresentingSmtpAddress) || reprParty.smtp;
+    // the envelope sender is the party the From header names (the mailbox owner), never an address the client wrote
+    // into PidTagSentRepresentingSmtpAddress: that would let any bounce address be set, and differ from From
+    const senderSmtp = reprParty.smtp;
 
     // 3. local deliveries (one copy per user)
     const byUser = new Map<string, Target & { kind: 'local' }>();

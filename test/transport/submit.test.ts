@@ -294,6 +294,21 @@ describe('SMTP', () => {
     expect((await props(env.alice, mid, [T.InternetMessageId])).get(T.InternetMessageId)).toBe('<given@example.com>');
   });
 
+  it('MAIL FROM is the address the From header names, not one the client wrote into the represented sender', async () => {
+    const sink = await smtpSink();
+    closers.push(sink.close);
+    env = await transportEnv(smtpSettings(sink.port));
+    const mid = await compose(env.alice, { recipients: [smtp('dave@example.net', 'Dave')], extra: [
+      { tag: T.SentRepresentingEmailAddress, value: 'ceo@elsewhere.example' },
+      { tag: T.SentRepresentingSmtpAddress, value: 'ceo@elsewhere.example' },
+    ] });
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    await env.transport.idle();
+    expect(sink.mails).toHaveLength(1);
+    expect(sink.mails[0]!.from).toBe('alice@example.com');
+    expect(parseMime(sink.mails[0]!.raw).from).toBe('Alice Example <alice@example.com>');
+  });
+
   it('a 5 MB body (a streamed value) reaches the local copy and the SMTP server whole', async () => {
     const sink = await smtpSink();
     closers.push(sink.close);
