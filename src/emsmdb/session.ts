@@ -9,6 +9,7 @@
 import type { CompressedAhead } from './compress-ahead.js';
 import { randomGuid } from '../util/guid.js';
 import type { Logger } from '../util/log.js';
+import { turns } from '../util/turns.js';
 import type { DirectoryUser } from '../directory/types.js';
 import { RopSessionState } from '../rop/dispatch.js';
 
@@ -59,7 +60,7 @@ export class EmsmdbSession {
   /** Calls since a prediction was last used (predictions then only every 16th call after 3 unused: emsmdb.ts). */
   compressAheadUnused = 0;
   private waiters = new Set<() => void>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly turn = turns();
 
   constructor(
     readonly icxr: number,
@@ -136,9 +137,7 @@ export class EmsmdbSession {
 
   /** Runs `fn` after the session's earlier calls (ROP processing of one session is sequential). */
   serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.turn(fn);
   }
 
   /** Ends the session: releases every server object and wakes a waiting EcDoAsyncWaitEx. */

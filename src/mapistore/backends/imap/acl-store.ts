@@ -254,7 +254,7 @@ export class ImapAcl {
           } catch (e) {
             throw aclError(`${op.rights === '' ? 'DELETEACL' : 'SETACL'} ${name} ${op.identifier}`, e);
           }
-          if (!done.includes(op)) done.push(op);
+          done.push(op);
         }
       });
       await this.local.modifyPermissions(fid, changes, opts);

@@ -23,6 +23,7 @@
 import type { ImapFlow, ListResponse } from 'imapflow';
 import { eidGlobcnt, makeEid } from '../../../mapi/ids.js';
 import type { Logger } from '../../../util/log.js';
+import { turns } from '../../../util/turns.js';
 import { SEC, StoreError } from '../../errors.js';
 import { hasImapIndex, type ImapFolderRow, type ImapIndex } from '../../index/types.js';
 import { DEL_FOLDERS, DEL_MESSAGES, DELETE_HARD_DELETE, type SpecialFolderName } from '../../types.js';
@@ -75,15 +76,6 @@ export interface MirrorContext {
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-/** A lock for MirrorContext.exclusive: one `fn` at a time, in call order; a failed one does not stop the next. */
-export function turnTaking(): <T>(fn: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const p = tail.then(fn, fn);
-    tail = p.catch(() => undefined);
-    return p;
-  };
-}
 
 export function mirrorContext(o: MirrorOptions): MirrorContext {
   const index = o.mailbox.index;
@@ -94,7 +86,7 @@ export function mirrorContext(o: MirrorOptions): MirrorContext {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new StoreError('OC_IMAP_CONFIG', SEC.InvalidParam, `bad IMAP fetch batch size ${batchSize}`);
   const batchBytes = o.batchBytes ?? 16 * 1024 * 1024;
   if (!Number.isSafeInteger(batchBytes) || batchBytes < 1) throw new StoreError('OC_IMAP_CONFIG', SEC.InvalidParam, `bad IMAP fetch batch byte limit ${batchBytes}`);
-  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize, batchBytes, stopped: false, exclusive: turnTaking() };
+  return { mb: o.mailbox, imap: index.imap, pool: o.pool, username: o.username, log: o.log, batchSize, batchBytes, stopped: false, exclusive: turns() };
 }
 
 export const fidOf = (globcnt: bigint): bigint => makeEid(1, globcnt);

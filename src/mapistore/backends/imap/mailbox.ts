@@ -46,6 +46,7 @@ import { fidOf } from './folders.js';
 import { PidTagFlagStatus, PidTagLastVerbExecuted } from './import.js';
 import type { FolderSyncResult, ImapMirror } from './mirror.js';
 import { ImapWatcher } from './watcher.js';
+import { rowsOf } from './writeback-util.js';
 import type { ImapPool } from './pool.js';
 import { rtfFromHtml, rtfFromText } from '../../../mapi/rtf/body.js';
 
@@ -430,12 +431,8 @@ export class ImapMailbox {
     try {
       await this.mirror.ctx.exclusive(() => this.writer.moveCopy(src, dst, ids, false));
     } catch (e) {
-      const g = eidGlobcnt(src);
-      const keys = [...ids.keys()].map((m) => eidGlobcnt(m));
-      const still = new Set<bigint>();
-      for (let i = 0; i < keys.length; i += 500) {
-        for (const r of await this.mirror.ctx.imap.messagesById(keys.slice(i, i + 500))) if (r.folderGlobcnt === g) still.add(r.globcnt);
-      }
+      const row = await this.mirror.ctx.imap.folderById(eidGlobcnt(src));
+      const still = new Set(row ? (await rowsOf(this.mirror.ctx, row, [...ids.keys()])).map((r) => r.globcnt) : []);
       const back = [...ids.keys()].filter((m) => still.has(eidGlobcnt(m)));
       const where = { user: this.local.owner.username, fid: hex(src), op: 'moveMessages', code: codeOf(e), err: (e as Error).message };
       if (back.length === 0) {

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { propId, toFileTime, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import { decodeLongTermId, eidGlobcnt, eidReplId, encodeLongTermId } from '../../../mapi/ids.js';
 import { guidToBytes } from '../../../util/guid.js';
+import { turns } from '../../../util/turns.js';
 import { addressBookEntryId } from '../../../mapi/entryid.js';
 import type { PropertyName } from '../../../mapi/named.js';
 import { notFound, SEC, StoreError } from '../../errors.js';
@@ -59,7 +60,7 @@ export class LocalMailbox implements MailboxStore {
   readonly mailboxGuid: string;
   readonly replGuid: string;
   special!: SpecialFolders;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly turn = turns();
   /** @internal the unused rest of the last GLOBCNT range */
   cache: { next: bigint; end: bigint } = { next: 0n, end: 0n };
   /** @internal prepared statements */
@@ -199,9 +200,7 @@ export class LocalMailbox implements MailboxStore {
 
   /** @internal Runs mutations one after another (their index round trips must not interleave). */
   serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn, fn);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.turn(fn);
   }
 
   /** `count` fresh GLOBCNTs in a row, from the cached range or the index. */
@@ -893,7 +892,7 @@ export class LocalMailbox implements MailboxStore {
   recordDeletedRanges(ranges: readonly { first: bigint; last: bigint }[]): Promise<void> { return this.serial(() => ics.recordDeletedRanges(this, ranges)); }
 
   async close(): Promise<void> {
-    await this.chain;
+    await this.serial(async () => undefined); // the mutations under way first
     await this.index.close();
     if (this.db.open) this.db.close();
     this.onClose();
