@@ -137,6 +137,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
   const userPasswords = config.store.backend === 'imap' && config.imap.auth === 'userPassword' ? new UserPasswords(config.imap.userPasswordSeconds * 1000) : null;
   const store = createStore({
     dataDir: config.dataDir, store: config.store, index: config.index, imap: config.imap, logger: log.child({ component: 'mapistore' }),
+    maxSubmitKb: config.smtp.maxSendSizeKb,
     ...(userPasswords ? { userPasswords } : {}),
   });
   // message submission (src/transport, docs/sending.md): local delivery, the SMTP relay of `smtp`, non-delivery reports

@@ -184,6 +184,8 @@ export interface Config {
     timeoutSeconds: number;
     /** Send to external recipients at all (false: they get a non-delivery report). */
     allowExternal: boolean;
+    /** Largest message a user may submit, in KiB of its PidTagMessageSize; 0 = no limit. */
+    maxSendSizeKb: number;
   };
   imap: ImapConfig;
 }

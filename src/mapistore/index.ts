@@ -36,6 +36,8 @@ export interface StoreConfig {
   userPasswords?: UserPasswords;
   /** The `index.*` keys (src/config/types.ts). */
   index: Config['index'];
+  /** smtp.maxSendSizeKb: shown to Outlook as the store's PidTagMaximumSubmitMessageSize; 0 or absent = none. */
+  maxSubmitKb?: number;
 }
 
 export function createIndex(c: StoreConfig): IndexProvider {
@@ -64,10 +66,10 @@ export function createStore(c: StoreConfig): Store {
     if (!c.imap.host) throw new ImapConfigError('store.backend is imap but imap.host is empty');
     new ImapCredentials(c.imap); // eslint-disable-line no-new -- throws OC_IMAP_CONFIG naming the missing key
     if (c.imap.caFile) readCaFile(c.imap.caFile);
-    const local = new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb });
+    const local = new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb, ...(c.maxSubmitKb ? { maxSubmitKb: c.maxSubmitKb } : {}) });
     return new ImapStore({
       local, imap: c.imap, log: c.logger, ...(c.imapWriter ? { writer: c.imapWriter } : {}), ...(c.userPasswords ? { userPasswords: c.userPasswords } : {}),
     });
   }
-  return new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb });
+  return new LocalStore({ mailboxDir: path.join(c.dataDir, 'mailboxes'), index: createIndex(c), idBatch: c.store.idBatch, cacheKb: c.store.sqliteCacheKb, ...(c.maxSubmitKb ? { maxSubmitKb: c.maxSubmitKb } : {}) });
 }

@@ -59,6 +59,7 @@ export const TAG = {
   ValidFolderMask: 0x35df0003,
   StoreSupportMask: 0x340d0003,
   StoreState: 0x340e0003,
+  MaximumSubmitMessageSize: 0x666d0003,
   MailboxOwnerName: 0x661c001f,
   // MS-OXCSTOR 2.2.2.1.1 store object: the owner's and the logged-on user's address book entry IDs and names
   MailboxOwnerEntryId: 0x661b0102,

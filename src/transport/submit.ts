@@ -36,6 +36,9 @@ export const MAX_HOOK_DEPTH = 2;
 /** MS-OXCDATA 2.4 ecNoRecipients (MAPI_E_NO_RECIPIENTS): a message submitted without recipient rows. */
 export const EC_NO_RECIPIENTS = 0x80040607;
 
+/** MS-OXCDATA 2.4.2 ecMaxSubmissionExceeded: the message is larger than the store's PidTagMaximumSubmitMessageSize. */
+export const EC_MAX_SUBMISSION_EXCEEDED = 0x000004da;
+
 export interface MailTransportOptions {
   store: Store;
   directory?: TransportDirectory;
@@ -195,6 +198,7 @@ export class MailTransport {
     const srcFid = await mb.folderOfMessage(req.mid);
     if (srcFid === null) throw new StoreError('OC_TRANSPORT_NOT_FOUND', SEC.NotFound, `message 0x${req.mid.toString(16)} not found`);
     const owner = mb.owner;
+    if (depth === 0) await this.checkSize(mb, req.mid);
     const ownerUser = { username: owner.username, displayName: owner.displayName, legacyExchangeDN: owner.legacyDn };
     const senderParty = await this.party(req.sender ?? ownerUser);
     const reprParty = req.sender && req.sender.username.toLowerCase() !== owner.username.toLowerCase() ? await this.party(ownerUser) : senderParty;
@@ -319,6 +323,24 @@ export class MailTransport {
       'message submitted',
     );
     return { internetMessageId, recipients: outcomes, senderCopy, external: externalDone };
+  }
+
+  /**
+   * smtp.maxSendSizeKb: a client's message larger than the limit is refused before anything changes (it stays
+   * unsent where it is, as Exchange leaves it in the Outbox). Messages made by delivery hooks are not counted again.
+   */
+  private async checkSize(mb: MailboxStore, mid: bigint): Promise<void> {
+    const limitKb = this.opts.smtp?.maxSendSizeKb ?? 0;
+    if (limitKb <= 0) return;
+    const [r] = await mb.getMessageProps(mid, [T.MessageSize]);
+    const size = r && 'value' in r && typeof r.value === 'number' ? r.value : 0;
+    if (size <= limitKb * 1024) return;
+    const kb = Math.ceil(size / 1024);
+    this.log.warn({ from: mb.owner.username, sizeKb: kb, limitKb }, 'message not submitted: larger than smtp.maxSendSizeKb');
+    throw new StoreError('OC_TRANSPORT_TOO_BIG', EC_MAX_SUBMISSION_EXCEEDED, `the message is ${kb} KiB, more than the ${limitKb} KiB a message may have (smtp.maxSendSizeKb)`, {
+      sizeKb: kb,
+      limitKb,
+    });
   }
 
   /** The sender's copy after sending: deleted (PidTagDeleteAfterSubmit) or moved to Sent Items / PidTagSentMailEntryId. */

@@ -9,6 +9,7 @@ export const T = {
   ClientSubmitTime: 0x00390040,
   MessageDeliveryTime: 0x0e060040,
   MessageFlags: 0x0e070003,
+  MessageSize: 0x0e080003,
   DeleteAfterSubmit: 0x0e01000b,
   SentMailEntryId: 0x0e0a0102,
   SubmitFlags: 0x0e140003,

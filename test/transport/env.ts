@@ -46,6 +46,7 @@ export const smtpSettings = (port: number, over: Partial<SmtpSettings> = {}): Sm
   heloName: 'ocng.test',
   timeoutSeconds: 5,
   allowExternal: true,
+  maxSendSizeKb: 0,
   ...over,
 });
 

@@ -224,6 +224,36 @@ describe('local delivery', () => {
     expect(await c.mailbox.folderOfMessage(c.mid)).toBe(c.fid);
   });
 
+  it('smtp.maxSendSizeKb: a bigger message is refused with ecMaxSubmissionExceeded before anything changes; one within it is sent', async () => {
+    const sink = await smtpSink();
+    closers.push(sink.close);
+    env = await transportEnv(smtpSettings(sink.port, { maxSendSizeKb: 64 }));
+    const big = await compose(env.alice, { subject: 'too big', body: 'x'.repeat(70 * 1024), recipients: [ex(BOB), smtp('dave@example.net', 'Dave')] });
+    const before = await props(env.alice, big, [T.MessageFlags, T.ClientSubmitTime, T.InternetMessageId]);
+    expect(await submitByRop(env, env.alice.special.outbox, big)).toBe(0x000004da);
+    // through RopTransportSend too
+    const { res } = await env.call([openMessage(0, 1, env.alice.special.outbox, big), transportSend(1)], [env.aliceHandle, N]);
+    expect(res[1]!.ReturnValue).toBe(0x000004da);
+    await env.transport.idle();
+    // unsent and unchanged in the Outbox; nobody got it, no report
+    expect(await messagesOf(env.alice, env.alice.special.outbox)).toEqual([big]);
+    expect(await props(env.alice, big, [T.MessageFlags, T.ClientSubmitTime, T.InternetMessageId])).toEqual(before);
+    expect((before.get(T.MessageFlags) as number) & 0x08).toBe(0x08);
+    const bob = await env.mailbox(BOB);
+    expect(await messagesOf(bob, bob.special.inbox)).toEqual([]);
+    expect(await messagesOf(env.alice, env.alice.special.inbox)).toEqual([]);
+    expect(sink.mails).toHaveLength(0);
+    // the limit counts the MAPI size: a message of ~60 KiB goes out
+    const fits = await compose(env.alice, { subject: 'fits', body: 'y'.repeat(28 * 1024), recipients: [ex(BOB), smtp('dave@example.net', 'Dave')] });
+    const size = (await props(env.alice, fits, [T.MessageSize])).get(T.MessageSize) as number;
+    expect(size).toBeGreaterThan(56 * 1024);
+    expect(size).toBeLessThanOrEqual(64 * 1024);
+    expect(await submitByRop(env, env.alice.special.outbox, fits)).toBe(ec.Success);
+    await env.transport.idle();
+    expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
+    expect(sink.mails).toHaveLength(1);
+  });
+
   it('a message without recipients is refused and stays in the Outbox', async () => {
     env = await transportEnv();
     const mid = await compose(env.alice, { recipients: [] });

@@ -53,6 +53,8 @@ export interface LocalMailboxOptions {
   idBatch: number;
   /** Largest property value a stream or setProps may store (bytes; default 64 MiB). */
   maxValueSize?: number;
+  /** PidTagMaximumSubmitMessageSize of the store object in KiB (config smtp.maxSendSizeKb); 0 or absent = none. */
+  maxSubmitKb?: number;
 }
 
 export class LocalMailbox implements MailboxStore {
@@ -335,6 +337,8 @@ export class LocalMailbox implements MailboxStore {
       [TAG.ValidFolderMask, 0xff],
       [TAG.StoreState, 0],
     ]);
+    // MS-OXCSTOR: the largest message the owner may submit, which Outlook checks before it submits
+    if (this.opts.maxSubmitKb) m.set(TAG.MaximumSubmitMessageSize, this.opts.maxSubmitKb);
     if (/^[\x01-\x7f]+$/.test(this.owner.legacyDn)) {
       const ab = addressBookEntryId(this.owner.legacyDn);
       m.set(TAG.MailboxOwnerEntryId, ab);

@@ -17,6 +17,8 @@ export interface LocalStoreOptions {
   maxValueSize?: number;
   /** SQLite page cache of each mailbox file in KiB (config store.sqliteCacheKb); default the SQLite build's. */
   cacheKb?: number;
+  /** PidTagMaximumSubmitMessageSize of every mailbox's store object in KiB (config smtp.maxSendSizeKb); 0 = none. */
+  maxSubmitKb?: number;
 }
 
 export class LocalStore implements Store {
@@ -45,7 +47,11 @@ export class LocalStore implements Store {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       if (this.o.cacheKb) db.pragma(`cache_size = -${Math.floor(this.o.cacheKb)}`);
-      const mb = new LocalMailbox(db, index, user, { idBatch: this.o.idBatch ?? 64, ...(this.o.maxValueSize !== undefined ? { maxValueSize: this.o.maxValueSize } : {}) }, () => this.open.delete(key));
+      const mb = new LocalMailbox(db, index, user, {
+        idBatch: this.o.idBatch ?? 64,
+        ...(this.o.maxValueSize !== undefined ? { maxValueSize: this.o.maxValueSize } : {}),
+        ...(this.o.maxSubmitKb ? { maxSubmitKb: this.o.maxSubmitKb } : {}),
+      }, () => this.open.delete(key));
       await mb.init();
       return mb;
     } catch (e) {
