@@ -143,7 +143,7 @@ describe('config schema: the LDAP provider', () => {
 
 describe('config key table', () => {
   it('has a description and an environment variable for every key', () => {
-    expect(configKeys.length).toBe(25 + 16 + 32 + 7 + 18 + 13 + 19 + 1 + 10 + 23); // ... + emsmdb.* + store.*/index.* + autodiscover.* + http.* + smtp.* + imap.*
+    expect(configKeys.length).toBe(25 + 16 + 32 + 7 + 18 + 13 + 19 + 1 + 11 + 23); // ... + emsmdb.* + store.*/index.* + autodiscover.* + http.* + smtp.* + imap.*
     for (const k of configKeys) {
       expect(k.description.length, k.name).toBeGreaterThan(5);
       expect(k.env).toMatch(/^OCNG_[A-Z0-9_]+$/);
