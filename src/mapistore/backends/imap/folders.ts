@@ -20,6 +20,10 @@
 //   with its FID and messages; where that is not certain, a delete and a create (a new FID, messages fetched again).
 // - a mailbox gone from IMAP: its mirrored folder is deleted hard with its subfolders; a special folder stays,
 //   only its mirrored messages go.
+// - a mailbox that gains or loses a special role (the mailbox that held it deleted, another one taking it) is mapped
+//   afresh: its messages are fetched again into its new folder, its children's folders move under that one (same
+//   FIDs, messages and change tracking), and the ordinary folder it leaves is deleted when nothing but mirrored content
+//   was in it; with local-only content (FAI messages, folders not mapped to IMAP) it stays, unmapped, with a warning.
 import type { ImapFlow, ListResponse } from 'imapflow';
 import { eidGlobcnt, makeEid } from '../../../mapi/ids.js';
 import type { Logger } from '../../../util/log.js';
@@ -359,12 +363,16 @@ async function renamedMailboxes(
   return out;
 }
 
-/** A display name not yet used by another folder under `parent`. */
-async function freeName(mb: LocalMailbox, parent: bigint, name: string): Promise<string> {
-  if ((await mb.findChild(parent, name)) === null) return name;
+/** A display name not yet used by another folder (than `self`) under `parent`. */
+async function freeName(mb: LocalMailbox, parent: bigint, name: string, self?: bigint): Promise<string> {
+  const free = async (n: string): Promise<boolean> => {
+    const c = await mb.findChild(parent, n);
+    return c === null || c === self;
+  };
+  if (await free(name)) return name;
   for (let i = 1; ; i++) {
     const n = i === 1 ? `${name} (IMAP)` : `${name} (IMAP ${i})`;
-    if ((await mb.findChild(parent, n)) === null) return n;
+    if (await free(n)) return n;
   }
 }
 
@@ -400,6 +408,12 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
   const parentOf = (e: ListResponse): bigint => (!top.has(e.path) && e.parentPath && fidByPath.get(e.parentPath)) || mb.special.ipmSubtree;
   const seen = new Set<bigint>();
   const result: HierarchyResult = { created: 0, deleted: 0, unchanged: 0, renamed: 0 };
+  // mailboxes mapped onto another folder in this pass (a special role gained or lost) -> the folder they had: their
+  // children's folders, still under that one, follow them
+  const remapped = new Map<string, bigint>();
+  // ordinary folders such a change left without a mailbox: deleted after the pass when nothing local is in them
+  const leftBehind: { fid: bigint; mailbox: string }[] = [];
+  const isSpecial = (fid: bigint): boolean => Object.values(mb.special).includes(fid);
   for (const e of listed) {
     const role = roles.get(e.path);
     const state: FolderState = { path: e.path, delimiter: e.delimiter || '/', noselect: isNoselect(e), ...(role ? { special: role } : {}) };
@@ -409,13 +423,7 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
       if (id) state.mailboxId = id;
       // renamed or moved by another client: the folder follows (its FID, messages and change tracking stay)
       const fid = fidOf(was.folderGlobcnt);
-      const parent = parentOf(e);
-      const here = (await mb.parentOf(fid)) === parent && (await mb.findChild(parent, e.name)) === fid;
-      if (!here) {
-        const name = (await mb.findChild(parent, e.name)) === null ? e.name : await freeName(mb, parent, e.name);
-        await mb.moveFolder(fid, parent, name);
-        if (name !== e.name) ctx.log.warn({ user: ctx.username, mailbox: e.path, folder: name }, 'IMAP mailbox name taken locally; renamed');
-      }
+      await placeFolder(ctx, fid, parentOf(e), e);
       await imap.putFolders([{ ...was, imapName: e.pathAsListed, syncState: JSON.stringify(state) }]);
       ctx.log.info({ user: ctx.username, from: was.imapName, to: e.pathAsListed }, 'IMAP mailbox renamed by another client; its folder follows');
       fidByPath.set(e.path, fid);
@@ -429,6 +437,12 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
       if (was.mailboxId) state.mailboxId = was.mailboxId;
       const sameTarget = role ? mb.special[role] === fidOf(old.folderGlobcnt) : was.special === undefined;
       if (sameTarget) {
+        // its parent mailbox gained or lost a special role in this pass: the folder moves under the parent's new
+        // folder (same FID: its messages and change tracking stay)
+        const from = e.parentPath === undefined ? undefined : remapped.get(e.parentPath);
+        if (!role && from !== undefined && (await mb.parentOf(fidOf(old.folderGlobcnt))) === from) {
+          await placeFolder(ctx, fidOf(old.folderGlobcnt), parentOf(e), e);
+        }
         if (state.noselect && !was.noselect) {
           // the mailbox lost its messages (a parent deleted while it has children): so does the folder
           await dropMirroredMessages(ctx, old);
@@ -443,18 +457,26 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
       }
     }
     if (old) {
-      // its folder went away locally, or the mailbox changed its special role: map it afresh
+      // its folder went away locally, or the mailbox changed its special role: map it afresh (its messages are
+      // fetched again into the new folder)
+      const oldFid = fidOf(old.folderGlobcnt);
       await dropMirroredMessages(ctx, old);
       await imap.deleteFolder(old.folderGlobcnt);
+      if (await mb.folderExists(oldFid)) {
+        remapped.set(e.path, oldFid);
+        if (!isSpecial(oldFid)) leftBehind.push({ fid: oldFid, mailbox: e.path });
+      }
     }
     let fid: bigint;
     if (role) {
       fid = mb.special[role];
-      // another mailbox may have held this special folder before
+      // another mailbox may have held this special folder before: it loses the role (a folder of its own, made when
+      // the walk reaches it, unless it is gone from IMAP)
       const prev = await imap.folderById(eidGlobcnt(fid));
       if (prev) {
         await dropMirroredMessages(ctx, prev);
         await imap.deleteFolder(prev.folderGlobcnt);
+        remapped.set(folderState(prev).path, fid);
       }
     } else {
       const parent = parentOf(e);
@@ -489,5 +511,40 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
     await imap.deleteFolder(row.folderGlobcnt);
     result.deleted++;
   }
+  await dropLeftBehind(ctx, leftBehind);
   return result;
+}
+
+/**
+ * Moves a mirrored folder under `parent` with its mailbox's name (or the first free variant, freeName), unless it is
+ * there already: through LocalMailbox.moveFolder, so sessions and ICS see a moved folder, not a deleted one and a new one.
+ */
+async function placeFolder(ctx: MirrorContext, fid: bigint, parent: bigint, e: ListResponse): Promise<void> {
+  const { mb } = ctx;
+  const name = await freeName(mb, parent, e.name, fid);
+  if ((await mb.parentOf(fid)) === parent && (await mb.findChild(parent, name)) === fid) return;
+  await mb.moveFolder(fid, parent, name);
+  if (name !== e.name) ctx.log.warn({ user: ctx.username, mailbox: e.path, folder: name }, 'IMAP mailbox name taken locally; renamed');
+}
+
+/**
+ * The ordinary folders of mailboxes that took a special role in this pass: their mirrored messages went, their
+ * mailboxes' children moved under the special folder. Each one is deleted (hard, as the folder of a mailbox gone from
+ * IMAP) when nothing is left in it; one that still holds local-only content (FAI messages such as views and rules,
+ * messages not written back, folders not mapped to IMAP) stays, unmapped, with a warning: that content is not the
+ * mirror's to throw away.
+ */
+async function dropLeftBehind(ctx: MirrorContext, folders: readonly { fid: bigint; mailbox: string }[]): Promise<void> {
+  const { mb, imap } = ctx;
+  for (const { fid, mailbox } of folders) {
+    if (!(await mb.folderExists(fid)) || (await imap.folderById(eidGlobcnt(fid))) !== null) continue;
+    // no DEL_MESSAGES / DEL_FOLDERS: a folder with messages (associated ones too) or subfolders is refused, not emptied
+    const r = await mb.deleteFolder(fid, DELETE_HARD_DELETE);
+    if (r.partial) {
+      ctx.log.warn(
+        { user: ctx.username, mailbox, folder: fid.toString(16), reason: r.reason },
+        'IMAP mailbox took a special folder; its former folder holds local content and is kept',
+      );
+    }
+  }
 }
