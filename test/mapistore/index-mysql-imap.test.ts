@@ -1,5 +1,6 @@
 // The IMAP backend's index tables (ImapIndex: folder sync state, messages by UIDVALIDITY/UID, MAPI overlay) on
-// both providers: MariaDB (started for this file) and the embedded SQLite default. Same behaviour expected.
+// both providers: MariaDB (started for this file) and the embedded SQLite default. Same behaviour expected, down to
+// exact names ("Foo" vs "Foo ") and upserts refused when a row's IMAP name or MID belongs to another row.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MysqlIndexProvider } from '../../src/mapistore/index/mysql.js';
@@ -19,6 +20,15 @@ const providers: [string, () => Promise<IndexProvider>][] = [
   }],
   ['SQLite', async () => new SqliteIndexProvider(':memory:')],
 ];
+
+async function rejection(p: Promise<unknown>): Promise<Error & { code?: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}
 
 const folder = (g: bigint, name: string, over: Partial<ImapFolderRow> = {}): ImapFolderRow => ({
   folderGlobcnt: g, imapName: name, uidvalidity: 1700000000, uidnext: 1, highestModseq: 0n, lastSyncCn: 0n, syncState: null, ...over,
@@ -123,6 +133,98 @@ describe.each(providers)('ImapIndex on %s', (_label, make) => {
       expect(await imap.folderById(10n)).toBeNull();
       expect(await imap.messagesById([500n, 600n])).toEqual([msg(11n, 7, 1, 600n)]);
       expect([...(await imap.getOverlay([10n, 500n, 600n])).keys()]).toEqual([600n]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('keeps "Foo" and "Foo " apart as two IMAP folders', async () => {
+    const { p, imap } = await open();
+    try {
+      await imap.putFolders([folder(10n, 'Foo', { uidvalidity: 1 }), folder(11n, 'Foo ', { uidvalidity: 2 })]);
+      await imap.putFolders([folder(12n, ' Foo', { uidvalidity: 3 })]);
+      expect(await imap.folderByName('Foo')).toEqual(folder(10n, 'Foo', { uidvalidity: 1 }));
+      expect(await imap.folderByName('Foo ')).toEqual(folder(11n, 'Foo ', { uidvalidity: 2 }));
+      expect(await imap.folderByName(' Foo')).toEqual(folder(12n, ' Foo', { uidvalidity: 3 }));
+      expect(await imap.folderByName('Foo  ')).toBeNull();
+      expect((await imap.listFolders()).map((f) => f.imapName)).toEqual(['Foo', 'Foo ', ' Foo']);
+      // renaming "Foo " leaves "Foo" alone
+      await imap.putFolders([folder(11n, 'Bar', { uidvalidity: 2 })]);
+      expect((await imap.folderByName('Foo'))?.folderGlobcnt).toBe(10n);
+      expect(await imap.folderByName('Foo ')).toBeNull();
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('refuses a folder row whose IMAP name belongs to another folder; the whole call writes nothing', async () => {
+    const { p, imap } = await open();
+    try {
+      const seven = folder(7n, 'b', { uidvalidity: 70, syncState: '{"seven":1}' });
+      await imap.putFolders([folder(5n, 'a'), seven]);
+      // a new folder with 7's name
+      let e = await rejection(imap.putFolders([folder(6n, 'b', { uidvalidity: 60 })]));
+      expect(e.code).toBe('OC_STORE_INDEX_KEY_CONFLICT');
+      expect(e.message).toContain('imap_folders');
+      expect(e.message).toContain('folder 0x6');
+      expect(e.message).toContain('held by folder 0x7');
+      // folder 5 renamed to 7's name
+      e = await rejection(imap.putFolders([folder(5n, 'b')]));
+      expect(e.code).toBe('OC_STORE_INDEX_KEY_CONFLICT');
+      // a good row before the bad one is not written either
+      e = await rejection(imap.putFolders([folder(8n, 'c'), folder(5n, 'a', { uidnext: 99 }), folder(9n, 'b')]));
+      expect(e.code).toBe('OC_STORE_INDEX_KEY_CONFLICT');
+      // two new folders with one name
+      e = await rejection(imap.putFolders([folder(8n, 'c'), folder(9n, 'c')]));
+      expect(e.code).toBe('OC_STORE_INDEX_KEY_CONFLICT');
+      expect(await imap.listFolders()).toEqual([folder(5n, 'a'), seven]);
+      // rows are taken in order: a swap through a third name works
+      await imap.putFolders([folder(5n, 'tmp'), folder(7n, 'a', { uidvalidity: 70 }), folder(5n, 'b')]);
+      expect((await imap.listFolders()).map((f) => [f.folderGlobcnt, f.imapName])).toEqual([[5n, 'b'], [7n, 'a']]);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('rewrites a folder whose name holds a lone surrogate (stored as U+FFFD) without a false conflict', async () => {
+    const { p, imap } = await open();
+    try {
+      // a malformed modified UTF-7 name can decode to a lone surrogate
+      await imap.putFolders([folder(20n, 'Bad\ud800')]);
+      await imap.putFolders([folder(20n, 'Bad\ud800', { uidnext: 5 })]);
+      expect((await imap.folderById(20n))?.uidnext).toBe(5);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('refuses a message row whose MID belongs to another message; the whole call writes nothing', async () => {
+    const { p, imap } = await open();
+    try {
+      await imap.putMessages([msg(10n, 7, 1, 500n), msg(10n, 7, 2, 501n)]);
+      // a new UID with UID 1's MID
+      let e = await rejection(imap.putMessages([msg(10n, 7, 3, 500n, { flags: IMAP_FLAG.Flagged })]));
+      expect(e.code).toBe('OC_STORE_INDEX_KEY_CONFLICT');
+      expect(e.message).toContain('imap_messages');
+      expect(e.message).toContain('UID 3');
+      expect(e.message).toContain('MID GLOBCNT 0x1f4');
+      expect(e.message).toContain('held by UID 1 (UIDVALIDITY 7) in folder 0xa');
+      // UID 2 given UID 1's MID
+      e = await rejection(imap.putMessages([msg(10n, 7, 2, 500n)]));
+      expect(e.code).toBe('OC_STORE_INDEX_KEY_CONFLICT');
+      // the same MID in another folder (a copy must get a new MID)
+      e = await rejection(imap.putMessages([msg(11n, 7, 1, 501n)]));
+      expect(e.code).toBe('OC_STORE_INDEX_KEY_CONFLICT');
+      // a conflict in the last row of a call larger than one batch: nothing of the call is written
+      const many = Array.from({ length: BATCH_ROWS + 10 }, (_, i) => msg(12n, 7, i + 1, BigInt(10_000 + i)));
+      e = await rejection(imap.putMessages([...many, msg(12n, 7, BATCH_ROWS + 11, 501n)]));
+      expect(e.code).toBe('OC_STORE_INDEX_KEY_CONFLICT');
+      expect(await imap.messagesInFolder(12n, 7)).toEqual([]);
+      expect(await imap.messagesById([500n, 501n])).toEqual(expect.arrayContaining([msg(10n, 7, 1, 500n), msg(10n, 7, 2, 501n)]));
+      expect(await imap.messagesInFolder(10n, 7)).toEqual([msg(10n, 7, 1, 500n), msg(10n, 7, 2, 501n)]);
+      // in order: UID 1 takes a new MID, then UID 2 takes UID 1's old one
+      await imap.putMessages([msg(10n, 7, 1, 502n), msg(10n, 7, 2, 500n), msg(10n, 7, 1, 501n)]);
+      expect((await imap.messagesInFolder(10n, 7)).map((m) => [m.uid, m.globcnt])).toEqual([[1, 501n], [2, 500n]]);
     } finally {
       await p.close();
     }

@@ -1,6 +1,6 @@
 // The MySQL/MariaDB index store on a real MariaDB (test/helpers/mariadb.ts): versioned migrations under the named
 // lock, pool limits and errors, retries of transient failures, index use of the hot queries (EXPLAIN), and two
-// instances sharing one database.
+// instances sharing one database. Exact string keys, length limits and upsert conflicts: index-mysql-keys.test.ts.
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { HOT_SQL, MysqlIndexProvider } from '../../src/mapistore/index/mysql.js';
@@ -330,6 +330,8 @@ describe('hot queries use an index', () => {
         ['messagesInFolder', IMAP_SQL.messagesInFolder, [id, '3', 7, 10, 50]],
         ['staleMessages', IMAP_SQL.staleMessages, [id, '3', 9]],
         ['overlay', IMAP_SQL.overlay, [id, ['1001', '1002']]],
+        ['folderHolders', IMAP_SQL.folderHolders, [id, ['F3', 'F4']]],
+        ['messageHolders', IMAP_SQL.messageHolders, [id, ['3001', '3002']]],
       ];
       const bad: string[] = [];
       for (const [label, sql, params] of cases) {

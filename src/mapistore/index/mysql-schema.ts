@@ -13,6 +13,15 @@
 //   being used by code that does not know its tables.
 // - The lock name is server-wide (MariaDB named locks are not per database); two databases on one server only
 //   serialise their (short) migration step.
+// - Migration 3 makes every string column compare exactly: utf8mb4_bin (migrations 1-2) is a PAD SPACE collation,
+//   under which 'Foo' = 'Foo ' in lookups and UNIQUE keys (two IMAP mailboxes, two backend keys or two usernames
+//   differing only by trailing spaces collided). The NO PAD binary collation depends on the server (MariaDB >= 10.2:
+//   utf8mb4_nopad_bin; MySQL >= 8.0.17: utf8mb4_0900_bin), so its statements are computed from
+//   information_schema.collations under the lock (Migration.serverStatements); a server with neither is refused
+//   (OC_STORE_INDEX_NO_NOPAD_COLLATION) rather than kept on PAD SPACE. ALTER TABLE ... CONVERT TO rebuilds the
+//   tables that have string columns (time on a large id_map); it is re-runnable, keeps every row (NO PAD is finer than
+//   PAD SPACE, so no two existing keys become equal) and keeps column types and so index lengths (same charset).
+//   A new database runs migrations 1, 2 and 3 in turn and so ends exactly as an upgraded one.
 import type mysql from 'mysql2/promise';
 import { StoreError, SEC } from '../errors.js';
 import { NAMED_ID_MIN } from './types.js';
@@ -21,6 +30,8 @@ export interface Migration {
   version: number;
   description: string;
   statements: readonly string[];
+  /** Statements that depend on the server (its version, collations): computed under the lock and run after `statements`. */
+  serverStatements?: (c: mysql.PoolConnection) => Promise<readonly string[]>;
 }
 
 const TABLE_OPTS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
@@ -105,7 +116,54 @@ export const MIGRATIONS: readonly Migration[] = [
   ) ${TABLE_OPTS}`,
     ],
   },
+  {
+    version: 3,
+    description: 'string columns compare exactly (NO PAD binary collation)',
+    statements: [],
+    serverStatements: async (c) => {
+      const coll = await noPadCollation(c);
+      return [
+        ...EXACT_TABLES.map((t) => `ALTER TABLE ${t} CONVERT TO CHARACTER SET utf8mb4 COLLATE ${coll}`),
+        // no string column: only the default for later columns (no rebuild)
+        ...DEFAULT_ONLY_TABLES.map((t) => `ALTER TABLE ${t} DEFAULT CHARACTER SET utf8mb4 COLLATE ${coll}`),
+      ];
+    },
+  },
 ];
+
+/** Tables with string columns, converted by migration 3. */
+export const EXACT_TABLES = ['mailboxes', 'named_props', 'id_map', 'imap_folders'] as const;
+const DEFAULT_ONLY_TABLES = ['imap_messages', 'mapi_overlay'] as const;
+
+/** NO PAD binary utf8mb4 collations, preferred first: MariaDB >= 10.2, MySQL >= 8.0.17. */
+export const NOPAD_COLLATIONS = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'] as const;
+
+/** The NO PAD binary collation this server has (OC_STORE_INDEX_NO_NOPAD_COLLATION when it has none). */
+export async function noPadCollation(c: mysql.PoolConnection): Promise<string> {
+  const r = await rows(c, 'SELECT collation_name AS n FROM information_schema.collations WHERE collation_name IN (?)', [[...NOPAD_COLLATIONS]]);
+  const have = new Set(r.map((x) => String(x.n)));
+  const pick = NOPAD_COLLATIONS.find((n) => have.has(n));
+  if (pick === undefined) {
+    const v = await rows(c, 'SELECT VERSION() AS v');
+    throw new StoreError('OC_STORE_INDEX_NO_NOPAD_COLLATION', SEC.Error,
+      `the index database server (version ${String((v[0] as Row | undefined)?.v ?? '?')}) has no NO PAD binary collation ` +
+      `(${NOPAD_COLLATIONS.join(' or ')}): without one, keys differing only by trailing spaces would collide. ` +
+      'Use MariaDB 10.2 or later or MySQL 8.0.17 or later.', { wanted: [...NOPAD_COLLATIONS] });
+  }
+  return pick;
+}
+
+/**
+ * Longest values (characters) of the string key columns above; callers refuse longer values before any statement
+ * (common.ts checkLength). A test compares them with information_schema.columns.
+ */
+export const COLUMN_CHARS = {
+  username: 255,
+  backendKey: 700,
+  etag: 255,
+  version: 255,
+  imapName: 700,
+} as const;
 
 export const LATEST_VERSION = (MIGRATIONS[MIGRATIONS.length - 1] as Migration).version;
 export const SCHEMA_LOCK = 'ocng-schema';
@@ -164,6 +222,7 @@ export async function migrate(c: mysql.PoolConnection, lockTimeoutSeconds: numbe
     for (const m of migrations) {
       if (m.version <= cur.version) continue;
       for (const s of m.statements) await c.query(s);
+      if (m.serverStatements) for (const s of await m.serverStatements(c)) await c.query(s);
       await c.query(`INSERT IGNORE INTO ${VERSION_TABLE} (version, description) VALUES (?, ?)`, [m.version, m.description]);
       applied.push(m.version);
     }

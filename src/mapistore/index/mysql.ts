@@ -15,19 +15,26 @@
 // - Errors name host:port/database, never the password.
 // - mysql2 is loaded when the first MySQL index is made, not when this module is: a server on the SQLite index never
 //   loads it (about 17 MB of resident memory).
+// - Values longer than their column (mysql-schema.ts COLUMN_CHARS) are refused with OC_STORE_INDEX_TOO_LONG before any
+//   statement: strict sql_mode would fail with a driver error, a lax one (and INSERT IGNORE) would cut them silently.
+// - Upserts on tables with two unique keys (id_map here, imap_folders and imap_messages in mysql-imap.ts) behave as
+//   the SQLite provider's ON CONFLICT (primary key) upserts: a row whose second key belongs to another row is refused
+//   (OC_STORE_INDEX_KEY_CONFLICT), nothing written. MySQL's ON DUPLICATE KEY UPDATE would instead update whichever
+//   row clashes first, so the upsert runs in a transaction and is checked after it: the row holding the second key
+//   must be the one written, else the transaction is rolled back.
 import { createRequire } from 'node:module';
 import type mysql from 'mysql2/promise';
 import { randomGuid } from '../../util/guid.js';
 import { PS_MAPI, type PropertyName } from '../../mapi/named.js';
 import { StoreError, SEC } from '../errors.js';
-import { checkCount, checkName, fixedIdOf, nameHash, namedFull, rowName } from './common.js';
+import { checkCount, checkLength, checkName, fixedIdOf, mappingConflict, nameHash, namedFull, rowName } from './common.js';
 
 const requireCjs = createRequire(import.meta.url);
 let mysqlModule: typeof mysql | undefined;
 /** The mysql2 promise API, loaded on first use (a CommonJS package: require is synchronous). */
 const mysql2 = (): typeof mysql => (mysqlModule ??= requireCjs('mysql2/promise') as typeof mysql);
-import { migrate, type MigrateResult } from './mysql-schema.js';
-import { MysqlImapIndex } from './mysql-imap.js';
+import { COLUMN_CHARS, migrate, type MigrateResult } from './mysql-schema.js';
+import { isDuplicateKey, MysqlImapIndex } from './mysql-imap.js';
 import {
   NAMED_ID_MAX, NAMED_ID_MIN, type ImapIndex, type IndexMapping, type IndexProvider, type MailboxIndexWithImap, type MailboxRecord,
   type NamedEntry,
@@ -258,8 +265,9 @@ export class MysqlIndexProvider implements IndexProvider {
   }
 
   async openMailbox(username: string): Promise<MailboxIndexWithImap> {
-    await this.init();
     const user = username.toLowerCase();
+    checkLength('the username', 'mailboxes.username', user, COLUMN_CHARS.username);
+    await this.init();
     let created = false;
     let rows = await this.q(HOT_SQL.mailboxByName, [user]);
     if (rows.length === 0) {
@@ -399,14 +407,28 @@ class MysqlMailboxIndex implements MailboxIndexWithImap {
   }
 
   async putMapping(m: IndexMapping): Promise<void> {
-    await this.p.q(
-      `INSERT INTO id_map (mailbox_id, kind, globcnt, folder_globcnt, backend_key, modseq, etag, version, cn)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON DUPLICATE KEY UPDATE folder_globcnt = VALUES(folder_globcnt), backend_key = VALUES(backend_key),
-         modseq = VALUES(modseq), etag = VALUES(etag), version = VALUES(version), cn = VALUES(cn)`,
-      [this.mailbox.id, m.kind, m.globcnt.toString(), m.folderGlobcnt.toString(), m.backendKey,
-        m.modseq === null ? null : m.modseq.toString(), m.etag, m.version, m.cn.toString()],
-    );
+    checkLength('the backend key', 'id_map.backend_key', m.backendKey, COLUMN_CHARS.backendKey);
+    if (m.etag !== null) checkLength('the ETag', 'id_map.etag', m.etag, COLUMN_CHARS.etag);
+    if (m.version !== null) checkLength('the version', 'id_map.version', m.version, COLUMN_CHARS.version);
+    await this.p.tx(async (c) => {
+      try {
+        await this.p.q(
+          `INSERT INTO id_map (mailbox_id, kind, globcnt, folder_globcnt, backend_key, modseq, etag, version, cn)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON DUPLICATE KEY UPDATE folder_globcnt = VALUES(folder_globcnt), backend_key = VALUES(backend_key),
+             modseq = VALUES(modseq), etag = VALUES(etag), version = VALUES(version), cn = VALUES(cn)`,
+          [this.mailbox.id, m.kind, m.globcnt.toString(), m.folderGlobcnt.toString(), m.backendKey,
+            m.modseq === null ? null : m.modseq.toString(), m.etag, m.version, m.cn.toString()], c);
+      } catch (e) {
+        // row globcnt exists and the new key belongs to another row
+        if (isDuplicateKey(e)) throw mappingConflict(m, 'held by another mapping');
+        throw e;
+      }
+      // the key clashed with another row only: MySQL updated that row instead (rolled back by the throw)
+      const rows = await this.p.q(HOT_SQL.mappingByKey, [this.mailbox.id, m.kind, m.backendKey], c);
+      const holder = rows[0] ? big(rows[0].globcnt) : null;
+      if (holder !== m.globcnt) throw mappingConflict(m, holder === null ? undefined : `held by mapping 0x${holder.toString(16)}`);
+    });
   }
 
   async mappingByKey(kind: IndexMapping['kind'], backendKey: string): Promise<IndexMapping | null> {

@@ -1,13 +1,20 @@
 // Index store on SQLite (the default): one file (`dataDir/index.sqlite`) holding every mailbox's row, GLOBCNT
 // counter, named properties and backend mappings. Same tables as index/mysql-schema.ts (migrations 1 and 2; the
 // SQLite file needs no version table: every statement is CREATE ... IF NOT EXISTS and nothing was ever altered).
+// MySQL's migration 3 (exact NO PAD string comparison) has no counterpart: SQLite's default BINARY collation already
+// compares TEXT byte for byte, trailing spaces included.
 // The IMAP tables (ImapIndex) read 64-bit columns with safeIntegers so MODSEQ values past 2^53 stay exact.
+// Upserts are ON CONFLICT (primary key): a row whose other unique key (backend key, IMAP name, MID) belongs to another
+// row fails; that failure is OC_STORE_INDEX_KEY_CONFLICT, as on MySQL, and the call's transaction writes nothing.
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { randomGuid } from '../../util/guid.js';
 import { PS_MAPI, type PropertyName } from '../../mapi/named.js';
-import { checkCount, checkName, checkRange, fixedIdOf, imapFolderFromRow, imapMessageFromRow, nameHash, namedFull, rowName } from './common.js';
+import {
+  checkCount, checkName, checkRange, fixedIdOf, imapFolderConflict, imapFolderFromRow, imapMessageConflict, imapMessageFromRow, mappingConflict, messageRowName,
+  nameHash, namedFull, rowName,
+} from './common.js';
 import {
   NAMED_ID_MAX, NAMED_ID_MIN, type ImapFolderRow, type ImapIndex, type ImapMessageRow, type IndexMapping, type IndexProvider,
   type MailboxIndexWithImap, type MailboxRecord, type NamedEntry, type OverlayProp,
@@ -81,6 +88,19 @@ CREATE TABLE IF NOT EXISTS mapi_overlay (
   PRIMARY KEY (mailbox_id, globcnt, prop_tag)
 ) WITHOUT ROWID;
 `;
+
+/** A UNIQUE constraint failure of a statement. */
+const isUniqueViolation = (e: unknown): boolean => (e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/** Runs `fn`; a UNIQUE constraint failure becomes `conflict()`. */
+function refusingConflicts<T>(fn: () => T, conflict: () => Error): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (isUniqueViolation(e)) throw conflict();
+    throw e;
+  }
+}
 
 interface MapRow {
   kind: string; globcnt: number; folder_globcnt: number; backend_key: string;
@@ -200,14 +220,20 @@ class SqliteMailboxIndex implements MailboxIndexWithImap {
   }
 
   async putMapping(m: IndexMapping): Promise<void> {
-    this.db
+    const st = this.db
       .prepare(
         `INSERT INTO id_map (mailbox_id, kind, globcnt, folder_globcnt, backend_key, modseq, etag, version, cn)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (mailbox_id, kind, globcnt) DO UPDATE SET folder_globcnt = excluded.folder_globcnt,
            backend_key = excluded.backend_key, modseq = excluded.modseq, etag = excluded.etag, version = excluded.version, cn = excluded.cn`,
-      )
-      .run(this.mailbox.id, m.kind, m.globcnt, m.folderGlobcnt, m.backendKey, m.modseq === null ? null : m.modseq.toString(), m.etag, m.version, m.cn);
+      );
+    refusingConflicts(
+      () => st.run(this.mailbox.id, m.kind, m.globcnt, m.folderGlobcnt, m.backendKey, m.modseq === null ? null : m.modseq.toString(), m.etag, m.version, m.cn),
+      () => {
+        const h = this.db.prepare('SELECT globcnt FROM id_map WHERE mailbox_id = ? AND kind = ? AND backend_key = ?').get(this.mailbox.id, m.kind, m.backendKey) as
+          { globcnt: number } | undefined;
+        return mappingConflict(m, h ? `held by mapping 0x${h.globcnt.toString(16)}` : undefined);
+      });
   }
 
   async mappingByKey(kind: IndexMapping['kind'], backendKey: string): Promise<IndexMapping | null> {
@@ -255,7 +281,13 @@ class SqliteImapIndex implements ImapIndex {
          last_sync_cn = excluded.last_sync_cn, sync_state = excluded.sync_state`,
     );
     this.db.transaction(() => {
-      for (const f of rows) st.run(this.mb, f.folderGlobcnt, f.imapName, f.uidvalidity, f.uidnext, f.highestModseq, f.lastSyncCn, f.syncState);
+      for (const f of rows) {
+        refusingConflicts(() => st.run(this.mb, f.folderGlobcnt, f.imapName, f.uidvalidity, f.uidnext, f.highestModseq, f.lastSyncCn, f.syncState),
+          () => {
+            const h = this.all('SELECT folder_globcnt FROM imap_folders WHERE mailbox_id = ? AND imap_name = ?', this.mb, f.imapName)[0];
+            return imapFolderConflict(f, h ? `held by folder 0x${BigInt(h.folder_globcnt as bigint).toString(16)}` : undefined);
+          });
+      }
     }).immediate();
   }
 
@@ -291,7 +323,13 @@ class SqliteImapIndex implements ImapIndex {
          size = excluded.size`,
     );
     this.db.transaction(() => {
-      for (const m of rows) st.run(this.mb, m.folderGlobcnt, m.uidvalidity, m.uid, m.globcnt, m.modseq, m.cn, m.readCn, m.flags, m.size);
+      for (const m of rows) {
+        refusingConflicts(() => st.run(this.mb, m.folderGlobcnt, m.uidvalidity, m.uid, m.globcnt, m.modseq, m.cn, m.readCn, m.flags, m.size),
+          () => {
+            const h = this.all('SELECT folder_globcnt, uidvalidity, uid FROM imap_messages WHERE mailbox_id = ? AND globcnt = ?', this.mb, m.globcnt)[0];
+            return imapMessageConflict(m, h ? `held by ${messageRowName(BigInt(h.folder_globcnt as bigint), Number(h.uidvalidity), Number(h.uid))}` : undefined);
+          });
+      }
     }).immediate();
   }
 

@@ -45,6 +45,10 @@ export interface MailboxIndex {
   namedIds(names: readonly PropertyName[], create: boolean): Promise<number[]>;
   namesOf(ids: readonly number[]): Promise<(PropertyName | null)[]>;
   queryNames(guid?: string): Promise<NamedEntry[]>;
+  /**
+   * Inserts or replaces the mapping of (kind, globcnt). A backend key that belongs to another mapping of the kind is
+   * refused (OC_STORE_INDEX_KEY_CONFLICT), nothing written: delete or re-key that mapping first.
+   */
   putMapping(m: IndexMapping): Promise<void>;
   mappingByKey(kind: IndexMapping['kind'], backendKey: string): Promise<IndexMapping | null>;
   mappingById(kind: IndexMapping['kind'], globcnt: bigint): Promise<IndexMapping | null>;
@@ -132,13 +136,20 @@ export interface OverlayProp {
  * folder writes thousands). Rows of another UIDVALIDITY are kept until `deleteFolderMessages` drops them.
  */
 export interface ImapIndex {
+  /**
+   * Inserts or replaces folder rows (key: folderGlobcnt), in order, all or nothing: a row whose IMAP name belongs to
+   * another folder refuses the call (OC_STORE_INDEX_KEY_CONFLICT).
+   */
   putFolders(rows: readonly ImapFolderRow[]): Promise<void>;
   folderByName(imapName: string): Promise<ImapFolderRow | null>;
   folderById(folderGlobcnt: bigint): Promise<ImapFolderRow | null>;
   listFolders(): Promise<ImapFolderRow[]>;
   /** Drops the folder row, its messages and their overlay rows. */
   deleteFolder(folderGlobcnt: bigint): Promise<void>;
-  /** Inserts or replaces messages (key: folder, uidvalidity, uid). */
+  /**
+   * Inserts or replaces messages (key: folder, uidvalidity, uid), in order, all or nothing: a row whose MID GLOBCNT
+   * belongs to another message refuses the call (OC_STORE_INDEX_KEY_CONFLICT).
+   */
   putMessages(rows: readonly ImapMessageRow[]): Promise<void>;
   /** The rows for these UIDs (missing UIDs are absent from the result), ordered by UID. */
   messagesByUid(folderGlobcnt: bigint, uidvalidity: number, uids: readonly number[]): Promise<ImapMessageRow[]>;
