@@ -140,6 +140,22 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
     maxSubmitKb: config.smtp.maxSendSizeKb,
     ...(userPasswords ? { userPasswords } : {}),
   });
+  // the index's schema is made ready now (MySQL: created or upgraded under its lock), so that a database the server
+  // cannot use stops the start instead of failing every logon, and a long upgrade happens before Outlook connects
+  if (store.init) {
+    const t0 = Date.now();
+    if (config.index.provider === 'mysql') log.info('MySQL index: checking its schema (an upgrade runs now, before the listeners open)');
+    try {
+      const m = await store.init();
+      if (m && m.applied.length > 0) log.info({ from: m.from, to: m.to, applied: m.applied, ms: Date.now() - t0 }, 'index schema upgraded');
+      else if (m) log.info({ version: m.to, ms: Date.now() - t0 }, 'index schema up to date');
+    } catch (err) {
+      log.error({ err: describeError(err) }, 'the index could not be opened');
+      await store.close().catch(() => undefined);
+      await rpc.close().catch(() => undefined);
+      throw err;
+    }
+  }
   // message submission (src/transport, docs/sending.md): local delivery, the SMTP relay of `smtp`, non-delivery reports
   const transport = new MailTransport({
     store,

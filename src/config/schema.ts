@@ -447,7 +447,7 @@ const smtpSchema = z.strictObject({
   allowExternal: key(z.boolean(), true, {
     description: 'Send mail to recipients outside the directory at all; false = they get a non-delivery report (local delivery only).',
   }),
-  maxSendSizeKb: key(int(0, 2 * 1024 * 1024), 25600, {
+  maxSendSizeKb: key(int(0, 2 * 1024 * 1024), 10240, {
     description:
       "Largest message a user may send, to any recipient (local or external), in KiB of the message's MAPI size (PidTagMessageSize: properties, recipients and attachments, before MIME encoding adds about a third). Outlook reads it from the store (PidTagMaximumSubmitMessageSize) and refuses a bigger message itself; a bigger submission is refused with ecMaxSubmissionExceeded and stays unsent. 0 = no limit.",
   }),

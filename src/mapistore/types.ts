@@ -21,6 +21,8 @@ export interface MailboxOwner {
 export interface Store {
   /** Opens (provisioning on first use) the private mailbox of `user`. Repeated opens share one MailboxStore. */
   openMailbox(user: MailboxOwner): Promise<MailboxStore>;
+  /** Optional: readies the index at start (IndexProvider.init): schema migrations run here, not at the first logon. */
+  init?(): Promise<{ from: number; to: number; applied: number[] } | null>;
   /** Closes every open mailbox and the index. */
   close(): Promise<void>;
 }

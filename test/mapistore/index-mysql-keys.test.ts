@@ -160,6 +160,31 @@ describe('string keys compare exactly (migration 3, NO PAD collation)', () => {
     }).toEqual(COLUMN_CHARS);
   });
 
+  it('keeps every column type through the upgrade (CONVERT changes collations only)', async () => {
+    const old = await versionTwoDatabase('pad_types');
+    const types = (): Promise<string> => maria().sql(`SELECT table_name, column_name, column_type, is_nullable, column_key FROM information_schema.columns
+      WHERE table_schema = '${old.name}' AND table_name <> '${VERSION_TABLE}' ORDER BY table_name, ordinal_position`);
+    const before = await types();
+    expect(before).toContain('backend_key\tvarchar(700)');
+    await withProvider({ url: old.url }, (p) => p.init());
+    expect(await types()).toBe(before);
+  });
+
+  it('a migration 3 cut short runs again without rebuilding the tables it had converted', async () => {
+    const old = await versionTwoDatabase('pad_rerun');
+    await withProvider({ url: old.url }, (p) => p.init());
+    // as if the process had stopped after the ALTERs but before the version row
+    await maria().sql(`DELETE FROM ${old.name}.${VERSION_TABLE} WHERE version = 3`);
+    const created = (): Promise<string> => maria().sql(`SELECT table_name, create_time FROM information_schema.tables
+      WHERE table_schema = '${old.name}' AND table_name <> '${VERSION_TABLE}' ORDER BY table_name`);
+    const before = await created();
+    await new Promise((r) => setTimeout(r, 1100)); // a rebuilt table's create_time would be a later second
+    await withProvider({ url: old.url }, async (p) => {
+      expect(await p.init()).toEqual({ from: 2, to: 3, applied: [3] });
+    });
+    expect(await created()).toBe(before);
+  });
+
   it('refuses, with a coded error, a server that has no NO PAD binary collation; version 2 stays', async () => {
     const { url, name } = await versionTwoDatabase('pad_none');
     await withProvider({ url }, async (p) => {

@@ -13,7 +13,7 @@ describe('smtp config', () => {
   it('defaults to no relay, external mail allowed once one is set', () => {
     const c = loadConfig({ env: {}, cwd: dir });
     expect(c.smtp).toEqual({
-      host: '', port: 25, security: 'none', allowInvalidCertificates: false, caFile: '', user: '', password: '', heloName: '', timeoutSeconds: 60, allowExternal: true, maxSendSizeKb: 25600,
+      host: '', port: 25, security: 'none', allowInvalidCertificates: false, caFile: '', user: '', password: '', heloName: '', timeoutSeconds: 60, allowExternal: true, maxSendSizeKb: 10240,
     });
   });
 

@@ -34,6 +34,8 @@ export interface Migration {
   serverStatements?: (c: mysql.PoolConnection) => Promise<readonly string[]>;
 }
 
+// The options of migrations 1-2 (released: never change them). utf8mb4_bin is PAD SPACE; a later migration that
+// creates a table must give it the NO PAD collation migration 3 chose (noPadCollation), not these options.
 const TABLE_OPTS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -122,10 +124,15 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: [],
     serverStatements: async (c) => {
       const coll = await noPadCollation(c);
+      // a migration cut short is run again: tables already converted are not rebuilt a second time
+      const done = new Set(
+        (await rows(c, 'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE() AND table_collation = ?', [coll]))
+          .map((r) => String(r.t)),
+      );
       return [
-        ...EXACT_TABLES.map((t) => `ALTER TABLE ${t} CONVERT TO CHARACTER SET utf8mb4 COLLATE ${coll}`),
+        ...EXACT_TABLES.filter((t) => !done.has(t)).map((t) => `ALTER TABLE ${t} CONVERT TO CHARACTER SET utf8mb4 COLLATE ${coll}`),
         // no string column: only the default for later columns (no rebuild)
-        ...DEFAULT_ONLY_TABLES.map((t) => `ALTER TABLE ${t} DEFAULT CHARACTER SET utf8mb4 COLLATE ${coll}`),
+        ...DEFAULT_ONLY_TABLES.filter((t) => !done.has(t)).map((t) => `ALTER TABLE ${t} DEFAULT CHARACTER SET utf8mb4 COLLATE ${coll}`),
       ];
     },
   },

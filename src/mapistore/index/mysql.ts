@@ -122,7 +122,7 @@ export class MysqlIndexProvider implements IndexProvider {
   /** Transient failures retried so far (for tests and metrics). */
   retries = 0;
   migration: MigrateResult | null = null;
-  private ready: Promise<void> | null = null;
+  private ready: Promise<MigrateResult> | null = null;
   private readonly timeout: number;
   private readonly acquireTimeout: number;
   private readonly maxRetries: number;
@@ -246,12 +246,16 @@ export class MysqlIndexProvider implements IndexProvider {
     return (await this.q(sql, params, conn)) as unknown as Header;
   }
 
-  /** Creates or upgrades the tables (once per provider; after a failure the next call tries again). */
-  async init(): Promise<void> {
+  /**
+   * Creates or upgrades the tables (once per provider; after a failure the next call tries again). The server calls
+   * it at start (Store.init); the first openMailbox would otherwise.
+   */
+  async init(): Promise<MigrateResult> {
     this.ready ??= (async () => {
       const c = await this.acquire();
       try {
         this.migration = await migrate(c, this.schemaLockTimeout);
+        return this.migration;
       } catch (e) {
         throw this.wrap(e, 'schema migration');
       } finally {

@@ -61,6 +61,11 @@ export interface IndexProvider {
   readonly kind: 'sqlite' | 'mysql';
   /** The index of `username`'s mailbox, creating its row (new mailbox GUID and replica GUID) on first use. */
   openMailbox(username: string): Promise<MailboxIndex>;
+  /**
+   * Optional: makes the database ready (the MySQL provider creates or upgrades its tables) and says what it did; the
+   * server calls it at start, so that a schema the server cannot use stops the start instead of every logon.
+   */
+  init?(): Promise<{ from: number; to: number; applied: number[] } | null>;
   close(): Promise<void>;
 }
 

@@ -114,6 +114,10 @@ export class ImapStore implements Store {
     return mb;
   }
 
+  init(): Promise<{ from: number; to: number; applied: number[] } | null> {
+    return this.o.local.init();
+  }
+
   async close(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();

@@ -28,6 +28,10 @@ export class LocalStore implements Store {
     fs.mkdirSync(o.mailboxDir, { recursive: true });
   }
 
+  async init(): Promise<{ from: number; to: number; applied: number[] } | null> {
+    return this.o.index.init ? await this.o.index.init() : null;
+  }
+
   openMailbox(user: MailboxOwner): Promise<MailboxStore> {
     const key = user.username.toLowerCase();
     let p = this.open.get(key);
