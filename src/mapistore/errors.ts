@@ -31,6 +31,11 @@ export const SEC = {
   NetworkError: 0x80040115,
   /** MS-OXCDATA 2.4 ecLoginFailure (MAPI_E_LOGON_FAILED): the backend refused the login for the user. */
   LogonFailed: 0x80040111,
+  /**
+   * MS-OXCDATA 2.4.1 ecQuotaExceeded: the operation would have exceeded a resource quota (a save, copy or delivery
+   * into a mailbox the IMAP server refuses over its quota).
+   */
+  QuotaExceeded: 0x000004d9,
 } as const;
 
 export class StoreError extends OcError {

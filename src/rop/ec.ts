@@ -17,6 +17,8 @@ export const ec = {
   SearchFolderScopeViolation: 0x00000490,
   RpcFormat: 0x000004b6,
   NullObject: 0x000004b9,
+  /** ecQuotaExceeded: a save, copy or delivery over the mailbox's storage quota (the IMAP server's, issue 8). */
+  QuotaExceeded: 0x000004d9,
   NotExpanded: 0x000004f7,
   NotCollapsed: 0x000004f8,
   DstNullObject: 0x00000503,

@@ -255,7 +255,7 @@ export class MailTransport {
         delivered.set(key, this.outcome(t.row, 'delivered', { username: t.user.username, fid: r.fid, mid: r.mid }));
       } catch (e) {
         const reason = `delivery to ${t.user.username} failed: ${e instanceof Error ? e.message : String(e)}`;
-        this.log.warn({ from: owner.username, to: t.user.username, err: reason }, 'local delivery failed');
+        this.log.warn({ from: owner.username, to: t.user.username, code: (e as { code?: unknown } | null)?.code, err: reason }, 'local delivery failed');
         delivered.set(key, this.outcome(t.row, 'failed', { reason, username: t.user.username }));
       }
     }

@@ -144,6 +144,8 @@ export function identifierKind(id: string): AclIdentifier {
 
 /** One untagged response as imapflow's parser gives it (attributes with type and value). */
 export interface RawUntagged {
+  /** The response's name (ACL, MYRIGHTS, QUOTA, ...), as imapflow's parser gives it. */
+  command?: string;
   attributes?: unknown[];
 }
 

@@ -17,12 +17,15 @@ export type RawImapFlow = {
   untaggedHandlers: Record<string, ((u: RawUntagged) => Promise<void>) | undefined>;
 };
 
-/** Sends `cmd` with `args`; returns the untagged responses named `collect` that came with it. */
-export async function rawCommand(client: ImapFlow, cmd: string, args: ImapArg[], collect?: string): Promise<RawUntagged[]> {
+/**
+ * Sends `cmd` with `args`; returns the untagged responses named `collect` (one name or several) that came with it, in
+ * the order they came (each with its `command`, the response's name).
+ */
+export async function rawCommand(client: ImapFlow, cmd: string, args: ImapArg[], collect?: string | readonly string[]): Promise<RawUntagged[]> {
   const got: RawUntagged[] = [];
   const untagged: Record<string, (u: RawUntagged) => Promise<void>> = {};
-  if (collect) {
-    untagged[collect] = async (u) => {
+  for (const name of typeof collect === 'string' ? [collect] : (collect ?? [])) {
+    untagged[name] = async (u) => {
       got.push(u);
     };
   }

@@ -6,18 +6,17 @@
 // Order and failures (the IMAP server is the source of truth for mail; the mirror repairs what went wrong):
 // - before the local change: deleteMessages, emptyFolder (its messages), deleteFolder. A writer failure is the MAPI
 //   call's error and nothing changed locally.
-// - a top-level message saved into a mirrored folder without PidTagInternetMessageId gets one (writer.newMessageId)
-//   as part of that save: the write-back then has nothing to record locally after the save, so the client's open
-//   object stays current (a later RopSaveChangesMessage or RopSubmitMessage on it is not ecObjectModified).
+// - the message objects of newMessage / openMessage / prefetchMessages are save.ts's: their save writes the message
+//   back (a new Message-ID when it has none, flags only when its content stayed, else an APPEND).
 // - after the local change: setReadFlags (the MIDs whose flag changed), moveCopyMessages (with the ids map), a message
 //   save (MessageObject.save of newMessage/openMessage), setMessageProps/deleteMessageProps of PidTagFlagStatus,
 //   PidTagLastVerbExecuted, PidTagMessageFlags, createFolder, moveFolder, and the ICS uploads that do the same
 //   (importReadStates, importMessageMove, importFolder: MS-OXCFXICS 3.3.5.8.x). A writer failure is logged (warn) and the
 //   MAPI call succeeds; the next sync of the folder brings the mirror back in line with IMAP.
-// - a save of a message that has its IMAP copy, and whose content (content.ts: what the MIME writer writes) is the same
-//   after the save as before, only STOREs the flags (writer.setFlags with the read state): Outlook saves the whole
-//   message to set a flag, a category or a reminder, and cached mode uploads it whole; the IMAP copy, its UID and its
-//   original MIME stay. Any other save is writer.saveMessage (APPEND of a new version, the old UID expunged).
+// - except a refusal over quota (OC_IMAP_QUOTA, quota.ts) of a message save, copy or move, which IMAP would never
+//   bring back: the local change is taken back (a save: the version stored before again, or no new message; a copy:
+//   deleted; a move: moved back) and the MAPI call fails with ecQuotaExceeded (logged with user, mailbox and code).
+// - storeProps adds the user's IMAP quota (GETQUOTAROOT INBOX, kept a minute by ImapQuota) to the store object.
 // - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
 //   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying). refreshHierarchy (one
 //   LIST) likewise, at most once per `refreshMinMs`.
@@ -30,17 +29,15 @@
 //   RFC 4314 ACL (acl-store.ts, kept in step with the local table); other folders keep the local table alone.
 import type { TaggedValue } from '../../../mapi/props.js';
 import type { Logger } from '../../../util/log.js';
-import { SEC, type StoreError } from '../../errors.js';
+import { StoreError } from '../../errors.js';
 import type { MailboxEvent } from '../../events.js';
 import type {
   CreatedFolder, DeleteResult, FolderInit, IcsFolderImport, IcsImportTracking, MailboxStore, MessageObject, MoveCopyResult,
-  PermissionChange, PermissionEntry, PropertyProblem,
+  PermissionChange, PermissionEntry, PropResult, PropertyProblem,
 } from '../../types.js';
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import type { LocalMailbox } from '../local/mailbox.js';
-import { loadMessage } from '../../../transport/mime.js';
 import { ImapAcl } from './acl-store.js';
-import { contentKey } from './content.js';
 import { keywordsTag } from './keywords.js';
 import { fidOf } from './folders.js';
 import { PidTagFlagStatus, PidTagLastVerbExecuted } from './import.js';
@@ -48,7 +45,8 @@ import type { FolderSyncResult, ImapMirror } from './mirror.js';
 import { ImapWatcher } from './watcher.js';
 import { rowsOf } from './writeback-util.js';
 import type { ImapPool } from './pool.js';
-import { rtfFromHtml, rtfFromText } from '../../../mapi/rtf/body.js';
+import { ImapQuota, asksQuota, withQuota } from './quota.js';
+import { wrapSave, type SaveWiring } from './save.js';
 
 /** MAPI -> IMAP write-back (src/mapistore/backends/imap/writeback.ts ImapWriteBack has this shape). */
 export interface ImapWriter {
@@ -89,11 +87,12 @@ export interface ImapMailboxOptions {
   refreshMinMs?: number;
   /** refreshFolder is skipped this long after the IMAP server could not be reached (default 30000 ms). */
   downMs?: number;
+  /** How long the user's IMAP quota (GETQUOTAROOT) is kept for the store object's properties (default 60000 ms). */
+  quotaMaxAgeMs?: number;
 }
 
 const PidTagDisplayName = 0x3001001f;
 const PidTagMessageFlags = 0x0e070003;
-const PidTagInternetMessageId = 0x1035001f;
 const PidTagContainerClass = 0x3613001f;
 const FLAG_TAGS = new Set([PidTagFlagStatus, PidTagLastVerbExecuted, PidTagMessageFlags]);
 /** Codes of failures that mean "the IMAP server is away", not "the command failed". */
@@ -113,6 +112,8 @@ export class ImapMailbox {
   readonly local: LocalMailbox;
   readonly mirror: ImapMirror;
   readonly watcher: ImapWatcher;
+  /** The user's storage quota on the IMAP server, kept for the store object's properties (quota.ts). */
+  readonly quota: ImapQuota;
   private readonly writer: ImapWriter;
   private readonly log: Logger;
   private readonly refreshMinMs: number;
@@ -124,6 +125,8 @@ export class ImapMailbox {
   private allRunning: Promise<boolean> | null = null;
   private closed = false;
   private aclStore: ImapAcl | null = null;
+  /** What the message objects' save (save.ts) uses of this mailbox. */
+  private readonly saving: SaveWiring;
 
   constructor(private readonly o: ImapMailboxOptions) {
     this.local = o.local;
@@ -155,6 +158,14 @@ export class ImapMailbox {
       idle: o.idle,
       notify: o.notify ?? true,
       folderOf: (name) => this.mirror.folderOf(name),
+    });
+    this.saving = {
+      local: o.local, writer: o.writer, log: o.log,
+      after: (what, fid, fn) => this.after(what, fid, fn),
+      afterOrRefused: (what, fid, fn) => this.afterOrRefused(what, fid, fn),
+    };
+    this.quota = new ImapQuota({
+      pool: o.pool, username: o.local.owner.username, log: o.log, down: () => this.serverDown, ...(o.quotaMaxAgeMs !== undefined ? { maxAgeMs: o.quotaMaxAgeMs } : {}),
     });
   }
 
@@ -350,6 +361,64 @@ export class ImapMailbox {
     }
   }
 
+  /**
+   * after() for the writer calls that store messages on IMAP (APPEND, COPY): a refusal over quota (OC_IMAP_QUOTA) is
+   * logged here, makes the quota be asked again, and is returned, for the caller to take the local change back and
+   * answer the client with it (ecQuotaExceeded); any other failure is after()'s.
+   */
+  private async afterOrRefused(what: string, fid: bigint, fn: () => Promise<void>): Promise<StoreError | null> {
+    try {
+      await this.mirror.ctx.exclusive(fn);
+      return null;
+    } catch (e) {
+      if (codeOf(e) === 'OC_IMAP_QUOTA' && e instanceof StoreError) {
+        this.refusedOverQuota(what, fid, e);
+        return e;
+      }
+      this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; the next sync repairs the mirror');
+      return null;
+    }
+  }
+
+  /** The log line of a write-back the IMAP server refused over quota (user, mailbox, code); the quota is asked again. */
+  private refusedOverQuota(what: string, fid: bigint, e: StoreError): void {
+    this.quota.invalidate();
+    this.log.warn(
+      { user: this.local.owner.username, mailbox: e.details?.mailbox, fid: hex(fid), op: what, code: e.code, err: e.message },
+      'IMAP server refused the change over quota (ecQuotaExceeded): the local change is taken back',
+    );
+  }
+
+  /**
+   * After a write-back into mirrored folder `dst` the server refused over quota: the messages of `ids` (source MID ->
+   * MID in dst) it did not get (no index row in dst) are taken back, so the local store keeps nothing IMAP lacks: a
+   * copy is deleted, a moved message goes back to the folder it came from (`origin`: source MID -> folder; null for a
+   * copy). A failure here is logged: those messages then stay local-only, as any other failed write-back leaves them.
+   */
+  private async takeBackUnwritten(dst: bigint, ids: ReadonlyMap<bigint, bigint>, origin: ReadonlyMap<bigint, bigint> | null): Promise<void> {
+    const where = { user: this.local.owner.username, fid: hex(dst) };
+    try {
+      const row = await this.mirror.ctx.imap.folderById(eidGlobcnt(dst));
+      const written = new Set(row ? (await rowsOf(this.mirror.ctx, row, [...ids.values()])).map((r) => r.globcnt) : []);
+      const lost = [...ids].filter(([, to]) => !written.has(eidGlobcnt(to)));
+      if (lost.length === 0) return;
+      if (!origin) {
+        await this.local.deleteMessages(dst, lost.map(([, to]) => to), { hard: true });
+      } else {
+        const back = new Map<bigint, bigint[]>();
+        for (const [from, to] of lost) {
+          const home = origin.get(from);
+          if (home === undefined) continue;
+          back.set(home, [...(back.get(home) ?? []), to]);
+        }
+        for (const [home, tos] of back) await this.local.moveCopyMessages(dst, tos, home, false);
+      }
+      this.log.info({ ...where, messages: lost.length, moved: origin !== null }, origin ? 'messages the IMAP server refused over quota are moved back' : 'copies the IMAP server refused over quota are deleted');
+    } catch (e) {
+      this.log.error({ ...where, code: codeOf(e), err: (e as Error).message }, 'messages the IMAP server refused over quota could not be taken back: they stay local-only');
+    }
+  }
+
   /** Runs a writer call before the local change: a failure is the MAPI call's error (logged once here). */
   private async before(what: string, fid: bigint, fn: () => Promise<void>): Promise<void> {
     try {
@@ -401,23 +470,55 @@ export class ImapMailbox {
   async moveCopyMessages(src: bigint, mids: readonly bigint[], dst: bigint, copy: boolean): Promise<MoveCopyResult> {
     // the messages' own folders are read before the move (a moved message keeps its MID and is in dst after it)
     const homes = await this.homes(src, mids);
+    const intoMirrored = await this.writer.isMirrored(dst);
+    // where the messages of folders that are not mirrored come from, for a move IMAP refuses over quota (moved back)
+    const origin = !copy && intoMirrored ? await this.origins(src, mids, homes) : null;
     const r = await this.local.moveCopyMessages(src, mids, dst, copy);
     if (r.ids.size === 0) return r;
     const what = copy ? 'copyMessages' : 'moveMessages';
     const pick = (keep: (mid: bigint) => boolean): Map<bigint, bigint> => new Map([...r.ids].filter(([from]) => keep(from)));
     const done = new Set<bigint>();
+    let refused: StoreError | null = null;
     for (const [home, ms] of homes) {
       const of = new Set(ms);
       const ids = pick((m) => of.has(m));
       if (ids.size === 0) continue;
       for (const m of ids.keys()) done.add(m);
-      if (copy) await this.after(what, home, () => this.writer.moveCopy(home, dst, ids, copy));
-      else await this.moveWrittenBack(home, dst, ids);
+      if (copy) {
+        const e = await this.afterOrRefused(what, home, () => this.writer.moveCopy(home, dst, ids, copy));
+        if (e) {
+          refused ??= e;
+          await this.takeBackUnwritten(dst, ids, null);
+        }
+      } else {
+        refused ??= await this.moveWrittenBack(home, dst, ids);
+      }
     }
     // the rest (from a folder that is not mirrored) is APPENDed when dst is mirrored
     const rest = pick((m) => !done.has(m));
-    if (rest.size > 0 && (await this.writer.isMirrored(dst))) await this.after(what, src, () => this.writer.moveCopy(src, dst, rest, copy));
+    if (rest.size > 0 && intoMirrored) {
+      const e = await this.afterOrRefused(what, src, () => this.writer.moveCopy(src, dst, rest, copy));
+      if (e) {
+        refused ??= e;
+        await this.takeBackUnwritten(dst, rest, origin);
+      }
+    }
+    // what the server refused over quota is back where it was; the client hears why (ecQuotaExceeded)
+    if (refused) throw refused;
     return r;
+  }
+
+  /** The folders the messages `mids` reached through `src` are in now (not those of `homes`, already known). */
+  private async origins(src: bigint, mids: readonly bigint[], homes: ReadonlyMap<bigint, bigint[]>): Promise<Map<bigint, bigint>> {
+    const known = new Set([...homes.values()].flat());
+    const out = new Map<bigint, bigint>();
+    const search = this.local.isSearchFolder(src);
+    for (const mid of mids) {
+      if (known.has(mid)) continue;
+      const at = search ? await this.local.folderOfMessage(mid) : src;
+      if (at !== null) out.set(mid, at);
+    }
+    return out;
   }
 
   /**
@@ -427,21 +528,26 @@ export class ImapMailbox {
    * would bring the two together. (A move the server did but whose answer was lost: the source's next sync finds the
    * UIDs gone and the destination's brings the messages in.)
    */
-  private async moveWrittenBack(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>): Promise<void> {
+  private async moveWrittenBack(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>): Promise<StoreError | null> {
     try {
       await this.mirror.ctx.exclusive(() => this.writer.moveCopy(src, dst, ids, false));
+      return null;
     } catch (e) {
+      // a refusal over quota (a server that counts a MOVE, or moves by COPY) is also the MAPI call's answer
+      const refused = codeOf(e) === 'OC_IMAP_QUOTA' && e instanceof StoreError ? e : null;
+      if (refused) this.refusedOverQuota('moveMessages', dst, refused);
       const row = await this.mirror.ctx.imap.folderById(eidGlobcnt(src));
       const still = new Set(row ? (await rowsOf(this.mirror.ctx, row, [...ids.keys()])).map((r) => r.globcnt) : []);
       const back = [...ids.keys()].filter((m) => still.has(eidGlobcnt(m)));
       const where = { user: this.local.owner.username, fid: hex(src), op: 'moveMessages', code: codeOf(e), err: (e as Error).message };
       if (back.length === 0) {
-        this.log.warn(where, 'IMAP write-back failed; the next sync repairs the mirror');
-        return;
+        if (!refused) this.log.warn(where, 'IMAP write-back failed; the next sync repairs the mirror');
+        return refused;
       }
       this.log.warn({ ...where, messages: back.length }, 'IMAP write-back of a move failed; the messages still on IMAP in the source folder are moved back there');
       // (by their MIDs in dst: a move keeps the MID, an ICS move upload may give a new one)
       await this.local.moveCopyMessages(dst, back.map((m) => ids.get(m)!), src, false);
+      return refused;
     }
   }
 
@@ -487,78 +593,15 @@ export class ImapMailbox {
 
   async newMessage(fid: bigint, opts?: { associated?: boolean }): Promise<MessageObject> {
     const m = await this.local.newMessage(fid, opts);
-    return opts?.associated ? m : this.wrapSave(m);
+    return opts?.associated ? m : wrapSave(this.saving, m);
   }
 
   async openMessage(mid: bigint): Promise<MessageObject> {
-    return this.wrapSave(await this.local.openMessage(mid));
+    return wrapSave(this.saving, await this.local.openMessage(mid));
   }
 
   async prefetchMessages(mids: readonly bigint[]): Promise<Array<() => Promise<MessageObject>>> {
-    return (await this.local.prefetchMessages(mids)).map((open) => async () => this.wrapSave(await open()));
-  }
-
-  /** The content key (content.ts) of a stored message. */
-  private async storedContent(mid: bigint): Promise<string> {
-    const msg = await this.local.openMessage(mid);
-    try {
-      return contentKey(await loadMessage(msg));
-    } finally {
-      await msg.discard();
-    }
-  }
-
-  /**
-   * The same object, whose save() also writes a top-level message of a mirrored folder to IMAP: a save that leaves
-   * what the MIME holds as it was (contentKey before and after: a flag, the read state, a category, a reminder; Outlook
-   * saves a whole message for those, and cached mode uploads it whole) only STOREs flags (writer.setFlags); any other
-   * save is writer.saveMessage (a new APPEND, the old UID expunged).
-   */
-  private wrapSave(m: MessageObject): MessageObject {
-    if (m.embedded) return m;
-    const save: MessageObject['save'] = async (opts) => {
-      const mirrored = await this.writer.isMirrored(m.fid);
-      if (mirrored && this.writer.newMessageId) {
-        const [id] = await m.getProps([PidTagInternetMessageId]);
-        if (!id || !('value' in id) || !String(id.value).trim()) await m.setProps([{ tag: PidTagInternetMessageId, value: this.writer.newMessageId() }]);
-      }
-      const before = mirrored && m.mid !== null && (await this.local.messageExists(m.mid)) ? await this.storedContent(m.mid) : null;
-      const mid = await m.save(opts);
-      if (mid === 0n || !mirrored) return mid;
-      if (before !== null && before === (await this.storedContent(mid))) {
-        // (a STORE that fails is logged and left to the next sync, as for setMessageProps: no APPEND then)
-        const r: { kept: boolean | void } = { kept: true };
-        await this.after('setFlags', m.fid, async () => {
-          r.kept = await this.writer.setFlags(m.fid, mid, { seen: true });
-        });
-        if (r.kept !== false) return mid;
-      }
-      await this.after('saveMessage', m.fid, () => this.writer.saveMessage(m.fid, mid));
-      return mid;
-    };
-    const getProps: MessageObject['getProps'] = async (tags) => {
-      const r = await m.getProps(tags);
-      const i = tags ? tags.findIndex((x) => x >>> 0 === PidTagRtfCompressed) : -1;
-      const got = r[i];
-      if (i >= 0 && got && 'error' in got && got.error === SEC.NotFound) {
-        const rtf = await rtfOnDemand(m);
-        if (rtf) r[i] = { tag: PidTagRtfCompressed, value: rtf };
-      }
-      return r;
-    };
-    // methods bound once per object (a FastTransfer download reads a message through many calls)
-    const bound = new Map<PropertyKey, unknown>();
-    return new Proxy(m, {
-      get: (t, k) => {
-        if (k === 'save') return save;
-        if (k === 'getProps') return getProps;
-        const v = Reflect.get(t, k, t) as unknown;
-        if (typeof v !== 'function') return v;
-        let b = bound.get(k);
-        if (b === undefined) bound.set(k, (b = (v as (...a: unknown[]) => unknown).bind(t)));
-        return b;
-      },
-    });
+    return (await this.local.prefetchMessages(mids)).map((open) => async () => wrapSave(this.saving, await open()));
   }
 
   async createFolder(parent: bigint, init: FolderInit): Promise<CreatedFolder> {
@@ -623,8 +666,17 @@ export class ImapMailbox {
     const src = await this.local.folderOfMessage(mid);
     const id = await this.local.importMessageMove(mid, dst, t);
     if (src !== null && src !== dst) {
-      if (await this.writer.isMirrored(src)) await this.moveWrittenBack(src, dst, new Map([[mid, id]]));
-      else if (await this.writer.isMirrored(dst)) await this.after('moveMessages', src, () => this.writer.moveCopy(src, dst, new Map([[mid, id]]), false));
+      const ids = new Map([[mid, id]]);
+      if (await this.writer.isMirrored(src)) {
+        const refused = await this.moveWrittenBack(src, dst, ids);
+        if (refused) throw refused;
+      } else if (await this.writer.isMirrored(dst)) {
+        const refused = await this.afterOrRefused('moveMessages', src, () => this.writer.moveCopy(src, dst, ids, false));
+        if (refused) {
+          await this.takeBackUnwritten(dst, ids, new Map([[mid, src]]));
+          throw refused;
+        }
+      }
     }
     return id;
   }
@@ -661,6 +713,23 @@ export class ImapMailbox {
     return this.local.deleteFolder(fid, flags);
   }
 
+  // --- the store object: the user's IMAP quota (quota.ts) ---
+
+  /**
+   * MailboxStore.storeProps: the LocalMailbox's, and when the IMAP server has a STORAGE quota for INBOX (RFC 9208
+   * GETQUOTAROOT, kept by ImapQuota) the quota properties Outlook reads on the store object (MS-OXCSTOR 2.2.2.1.1):
+   * PidTagProhibitReceiveQuota, PidTagProhibitSendQuota and PidTagStorageQuotaLimit the limit in KiB (Outlook takes
+   * the last as its warning level), PidTagMessageSizeExtended the usage in bytes. Without a quota they stay as the
+   * local store has them (no quota properties; the size of the local mirror). The quota is asked only for a read that
+   * names one of them (or all properties).
+   */
+  async storeProps(tags?: readonly number[]): Promise<PropResult[]> {
+    const r = await this.local.storeProps(tags);
+    if (tags && !asksQuota(tags)) return r;
+    const q = await this.quota.current();
+    return q ? withQuota(r, tags, q) : r;
+  }
+
   // --- folder permissions of mirrored folders: the IMAP ACL (acl-store.ts; others: the local table) ---
 
   private get acl(): ImapAcl {
@@ -684,25 +753,10 @@ export class ImapMailbox {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.quota.close();
     this.mirror.stop();
     await this.watcher.stop();
     await this.queue.catch(() => undefined);
     await this.local.close();
   }
-}
-
-// MS-OXCMSG 2.2.1.56.x body properties; PidTagRtfCompressed is produced on demand for mirrored mail (MIME carries
-// HTML or text, Outlook may ask for RTF): the HTML encapsulated in RTF (MS-OXRTFEX) or the text in RTF.
-const PidTagRtfCompressed = 0x10090102;
-const PidTagHtml = 0x10130102;
-const PidTagBody = 0x1000001f;
-const PidTagInternetCodepage = 0x3fde0003;
-
-/** Compressed RTF made from a message's HTML (else text) body; null when it has neither inline. */
-async function rtfOnDemand(m: MessageObject): Promise<Buffer | null> {
-  const [html, cpid, body] = await m.getProps([PidTagHtml, PidTagInternetCodepage, PidTagBody]);
-  const cp = cpid && 'value' in cpid && typeof cpid.value === 'number' && cpid.value > 0 ? cpid.value : 65001;
-  if (html && 'value' in html && Buffer.isBuffer(html.value)) return rtfFromHtml(html.value, cp);
-  if (body && 'value' in body && typeof body.value === 'string') return rtfFromText(body.value);
-  return null;
 }

@@ -19,7 +19,10 @@
 //   and without COPYUID/APPENDUID the next sync would fetch our own messages again as duplicates.
 // - APPEND, COPY and MOVE are not retried after a lost connection (the server may have done them: a retry could
 //   store the message twice); flag changes and expunges are (pool.run), since doing them twice changes nothing.
-// - an APPEND that fails leaves the local message as it is and throws OC_IMAP_APPEND; a message that
+// - an APPEND, COPY or MOVE the server refuses over quota (quota.ts isOverQuota: NO [OVERQUOTA], or an older server's
+//   NO [ALERT] ... quota) throws OC_IMAP_QUOTA (ecQuotaExceeded) naming the user and the mailbox; ImapMailbox then takes
+//   the local change back (the local store keeps nothing the server did not get).
+// - an APPEND that fails otherwise leaves the local message as it is and throws OC_IMAP_APPEND; a message that
 //   buildMimeForStore will not write (calendar items, other non-mail items) stays local-only with a warning; an
 //   S/MIME message keeps its IMAP copy (its original MIME holds the signature).
 // - an edit is APPEND of the new version, then UID EXPUNGE of the old UID; the new MID keeps the message's MID.
@@ -47,6 +50,7 @@ import { flagBits } from './import.js';
 import { categoriesIn, categoryKeywords, categoryOf, keywordOf, keywordsTag } from './keywords.js';
 import { MIME_MAX_MESSAGE_BYTES } from '../../../mime/parse.js';
 import { uidSet, type ImapMirror } from './mirror.js';
+import { isOverQuota, isQuotaRefusal, quotaError } from './quota.js';
 import { createFolder, deleteFolder, renameFolder } from './writeback-folders.js';
 import {
   FLAG_PROP_TAGS, checkValidity, once, flagNames, imapError, mirroredFolder, needUidplus, notMirrored, openRw, rowsOf, wantedBits, type Mirrored,
@@ -162,8 +166,10 @@ export class ImapWriteBack {
       try {
         await this.saveMessage(dst, to);
       } catch (e) {
-        this.ctx.log.warn({ user: this.ctx.username, mid: `0x${to.toString(16)}`, err: (e as Error).message }, 'IMAP write-back: APPEND of a moved/copied message failed; it stays local-only');
-        failure ??= e;
+        // a refusal over quota is the one thrown (the caller takes back what the server did not get and logs it)
+        const quota = (e as { code?: string }).code === 'OC_IMAP_QUOTA';
+        if (!quota) this.ctx.log.warn({ user: this.ctx.username, mid: `0x${to.toString(16)}`, err: (e as Error).message }, 'IMAP write-back: APPEND of a moved/copied message failed; it stays local-only');
+        if (!failure || (quota && (failure as { code?: string }).code !== 'OC_IMAP_QUOTA')) failure = e;
       }
     }
     if (failure) throw failure;
@@ -348,8 +354,23 @@ export class ImapWriteBack {
       needUidplus(client);
       const uids = rows.map((r) => r.uid);
       const what = `UID ${copy ? 'COPY' : 'MOVE'} ${uidSet(uids)} ${srow.imapName} -> ${d.row.imapName}`;
-      const res = copy ? await client.messageCopy(uidSet(uids), d.state.path, { uid: true }) : await client.messageMove(uidSet(uids), d.state.path, { uid: true });
-      if (!res) throw imapError(copy ? 'OC_IMAP_COPY' : 'OC_IMAP_MOVE', `${what} refused`);
+      // imapflow answers a refused COPY / MOVE with false; its 'response' event still names the status and code
+      let refusal: { code?: string } | null = null;
+      const onResponse = (r: { response?: string; code?: string }): void => {
+        if (r.response === 'NO' || r.response === 'BAD') refusal = { ...(r.code ? { code: r.code } : {}) };
+      };
+      client.on('response', onResponse);
+      let res;
+      try {
+        res = copy ? await client.messageCopy(uidSet(uids), d.state.path, { uid: true }) : await client.messageMove(uidSet(uids), d.state.path, { uid: true });
+      } finally {
+        client.off('response', onResponse);
+      }
+      if (!res) {
+        const no = refusal as { code?: string } | null;
+        if (no && isOverQuota(no.code, undefined)) throw quotaError(this.ctx.username, d.row.imapName, copy ? 'UID COPY' : 'UID MOVE', no);
+        throw imapError(copy ? 'OC_IMAP_COPY' : 'OC_IMAP_MOVE', `${what} refused${no?.code ? ` [${no.code}]` : ''}`);
+      }
       if (!copy) await imap.deleteMessages(srow.folderGlobcnt, srow.uidvalidity, uids);
       // the local messages in d whose new UID the server did not tell: the destination's next sync fetches them as
       // messages of their own, so these go (else each would be there twice, one of them never removed)
@@ -390,6 +411,10 @@ export class ImapWriteBack {
       try {
         res = await client.append(m.state.path, mime, [...flagNames(bits), ...keywords], idate);
       } catch (e) {
+        if (isQuotaRefusal(e)) {
+          const err = e as { serverResponseCode?: string; responseText?: string };
+          throw quotaError(this.ctx.username, row.imapName, 'APPEND', { ...(err.serverResponseCode ? { code: err.serverResponseCode } : {}), ...(err.responseText ? { text: err.responseText } : {}) });
+        }
         throw imapError('OC_IMAP_APPEND', `APPEND to ${row.imapName} refused; the message stays local`, e);
       }
       // a UID without UIDVALIDITY is imapflow's guess from a SEARCH of the last sequence number (no APPENDUID came):
