@@ -39,6 +39,11 @@ export const EC_NO_RECIPIENTS = 0x80040607;
 /** MS-OXCDATA 2.4.2 ecMaxSubmissionExceeded: the message is larger than the store's PidTagMaximumSubmitMessageSize. */
 export const EC_MAX_SUBMISSION_EXCEEDED = 0x000004da;
 
+/** MS-OXCDATA 2.4.2 ecQuotaExceeded: the sender's mailbox has reached its PidTagProhibitSendQuota. */
+export const EC_QUOTA_EXCEEDED = 0x000004d9;
+const PidTagProhibitSendQuota = 0x666e0003;
+const PidTagMessageSizeExtended = 0x0e080014;
+
 export interface MailTransportOptions {
   store: Store;
   directory?: TransportDirectory;
@@ -198,7 +203,10 @@ export class MailTransport {
     const srcFid = await mb.folderOfMessage(req.mid);
     if (srcFid === null) throw new StoreError('OC_TRANSPORT_NOT_FOUND', SEC.NotFound, `message 0x${req.mid.toString(16)} not found`);
     const owner = mb.owner;
-    if (depth === 0) await this.checkSize(mb, req.mid);
+    if (depth === 0) {
+      await this.checkSize(mb, req.mid);
+      await this.checkSendQuota(mb);
+    }
     const ownerUser = { username: owner.username, displayName: owner.displayName, legacyExchangeDN: owner.legacyDn };
     const senderParty = await this.party(req.sender ?? ownerUser);
     const reprParty = req.sender && req.sender.username.toLowerCase() !== owner.username.toLowerCase() ? await this.party(ownerUser) : senderParty;
@@ -341,6 +349,25 @@ export class MailTransport {
       sizeKb: kb,
       limitKb,
     });
+  }
+
+  /**
+   * A mailbox whose store object has a send quota (PidTagProhibitSendQuota in KiB: the IMAP backend's GETQUOTAROOT
+   * limit, docs/imap.md "Quota") and whose size (PidTagMessageSizeExtended) has reached it sends nothing, as Exchange
+   * prohibits sending: ecQuotaExceeded before anything changes. (Sent on, the sender's copy would be refused by the
+   * full Sent Items and stay in the Outbox.) The size is read only where there is a quota.
+   */
+  private async checkSendQuota(mb: MailboxStore): Promise<void> {
+    const [q] = await mb.storeProps([PidTagProhibitSendQuota]);
+    const limitKb = q && 'value' in q && typeof q.value === 'number' ? q.value : 0;
+    if (limitKb <= 0) return; // none (-1 or unset: no limit)
+    const [u] = await mb.storeProps([PidTagMessageSizeExtended]);
+    const used = u && 'value' in u && typeof u.value === 'bigint' ? u.value : 0n;
+    if (used < BigInt(limitKb) * 1024n) return;
+    const usedKb = Number(used / 1024n);
+    this.log.warn({ from: mb.owner.username, usedKb, limitKb }, 'message not submitted: the mailbox has reached its send quota');
+    throw new StoreError('OC_TRANSPORT_OVER_QUOTA', EC_QUOTA_EXCEEDED,
+      `the mailbox of ${mb.owner.username} is full (${usedKb} KiB of its ${limitKb} KiB quota): nothing can be sent until some mail is deleted`, { usedKb, limitKb });
   }
 
   /** The sender's copy after sending: deleted (PidTagDeleteAfterSubmit) or moved to Sent Items / PidTagSentMailEntryId. */

@@ -254,6 +254,25 @@ describe('local delivery', () => {
     expect(sink.mails).toHaveLength(1);
   });
 
+  it('a mailbox that has reached its send quota (PidTagProhibitSendQuota) sends nothing: ecQuotaExceeded, the message stays', async () => {
+    env = await transportEnv();
+    const mid = await compose(env.alice, { subject: 'over quota', body: 'z'.repeat(4096), recipients: [ex(BOB)] });
+    const [size] = await env.alice.storeProps([0x0e080014]);
+    const usedKb = Number((size as { value: bigint }).value / 1024n);
+    expect(usedKb).toBeGreaterThan(2);
+    // (the IMAP backend gives these from GETQUOTAROOT; here the local store keeps them as set)
+    expect(await env.alice.setStoreProps([{ tag: 0x666e0003, value: usedKb }])).toEqual([]);
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(0x000004d9);
+    expect(await messagesOf(env.alice, env.alice.special.outbox)).toEqual([mid]);
+    expect((await props(env.alice, mid, [T.ClientSubmitTime])).get(T.ClientSubmitTime)).toBeUndefined();
+    const bob = await env.mailbox(BOB);
+    expect(await messagesOf(bob, bob.special.inbox)).toEqual([]);
+    // room again: it goes
+    await env.alice.setStoreProps([{ tag: 0x666e0003, value: usedKb + 64 }]);
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
+  });
+
   it('a message without recipients is refused and stays in the Outbox', async () => {
     env = await transportEnv();
     const mid = await compose(env.alice, { recipients: [] });

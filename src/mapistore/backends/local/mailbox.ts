@@ -314,8 +314,11 @@ export class LocalMailbox implements MailboxStore {
 
   // ------------------------------------------------------------------ store object
 
-  /** Properties of the store object the store computes (not settable). */
-  private storeComputed(): Map<number, PropValue> {
+  /**
+   * Properties of the store object the store computes (not settable). `withSize` false leaves out the mailbox size
+   * (PidTagMessageSizeExtended: a sum over every message) for reads that do not ask for it.
+   */
+  private storeComputed(withSize = true): Map<number, PropValue> {
     const sp = this.special;
     const fe = (k: SpecialFolderName) => this.feid(g2n(eidGlobcnt(sp[k])));
     const m = new Map<number, PropValue>([
@@ -344,6 +347,7 @@ export class LocalMailbox implements MailboxStore {
       m.set(TAG.MailboxOwnerEntryId, ab);
       m.set(TAG.UserEntryId, ab);
     }
+    if (!withSize) return m;
     const size = (this.db.prepare('SELECT coalesce(sum(size), 0) AS n FROM messages').get() as { n: number }).n;
     m.set(TAG.MessageSizeExtended, BigInt(size));
     return m;
@@ -351,7 +355,8 @@ export class LocalMailbox implements MailboxStore {
 
   async storeProps(tags?: readonly number[]): Promise<PropResult[]> {
     const m = decodeProps(this.meta('store_props'));
-    for (const [t, v] of this.storeComputed()) m.set(t, v);
+    const sizeId = propId(TAG.MessageSizeExtended);
+    for (const [t, v] of this.storeComputed(!tags || tags.some((t) => propId(t) === sizeId))) m.set(t, v);
     return pickProps(m, tags);
   }
 
