@@ -7,6 +7,12 @@
 //   their FIDs and MIDs;
 // - a mailbox that LOSES its role: it gets an ordinary folder, and its children's folders move out of the special
 //   folder under that one; nothing is left behind or duplicated.
+// - a pass cut short mid-way (an index write or a folder move made to fail once) is finished by the next passes: no
+//   orphan folder, the children under the special folder.
+// - a folder that got " (IMAP)" because its mailbox's name was taken gets the name back once it is free.
+// And, with Dovecot's LAYOUT=fs (whose mailbox names may be longer than 255 characters) on both index providers
+// (SQLite, MariaDB): a mailbox whose name is longer than the index's imap_name column is left out with a warning,
+// while its siblings are mirrored and mailboxes gone from IMAP are deleted.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,11 +27,14 @@ import { ImapPool } from '../../src/mapistore/backends/imap/pool.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import type { MailboxEvent } from '../../src/mapistore/events.js';
+import { COLUMN_CHARS } from '../../src/mapistore/index/mysql-schema.js';
+import { MysqlIndexProvider } from '../../src/mapistore/index/mysql.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
-import { hasImapIndex, type ImapIndex } from '../../src/mapistore/index/types.js';
+import { hasImapIndex, type ImapFolderRow, type ImapIndex } from '../../src/mapistore/index/types.js';
 import { TAG } from '../../src/mapistore/tags.js';
 import { poolSettings, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { MASTER_AUTH } from '../helpers/imap-test.js';
+import { MariaDb } from '../helpers/mariadb.js';
 import { val } from '../mapistore/store-helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ocng-imap-roles-'));
@@ -43,15 +52,72 @@ interface User {
   events: MailboxEvent[];
 }
 
+interface LogLine {
+  level: number;
+  msg: string;
+  mailbox?: string;
+}
+
+/** A mailbox of `store` mirrored from `d` (its log lines collected in `logLines`), and another IMAP client of the user. */
+async function openUser(d: Dovecot, pool: ImapPool, store: LocalStore, username: string, logLines: LogLine[]): Promise<User> {
+  const mb = (await store.openMailbox({ username, displayName: username, legacyDn: `/o=t/ou=t/cn=Recipients/cn=${username}` })) as LocalMailbox;
+  if (!hasImapIndex(mb.index)) throw new Error('the index has no IMAP tables');
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as LogLine);
+      cb();
+    },
+  });
+  const mirror = new ImapMirror({ mailbox: mb, pool, username, log: pino({ level: 'debug' }, sink) });
+  const other = new ImapFlow(d.clientOptions(username));
+  await other.connect();
+  const events: MailboxEvent[] = [];
+  mb.events.subscribe((ev) => events.push(ev));
+  return { mb, imap: mb.index.imap, mirror, other, events };
+}
+
+/** The hierarchy, then every mirrored folder's messages (as the logon and the interval sync do). */
+const syncAll = async (u: User): Promise<void> => {
+  await u.mirror.syncHierarchy();
+  for (const row of await u.imap.listFolders()) await u.mirror.syncFolder(makeEid(1, row.folderGlobcnt));
+};
+const folderOf = async (u: User, name: string): Promise<bigint> => {
+  const f = await u.mirror.folderOf(name);
+  if (f === null) throw new Error(`${name} is not mirrored`);
+  return f;
+};
+const nameOf = async (u: User, fid: bigint): Promise<unknown> => val(await u.mb.getFolderProps(fid, [TAG.DisplayName]), TAG.DisplayName);
+const subjects = async (u: User, fid: bigint): Promise<unknown[]> =>
+  (await u.mb.contentsRows(fid, { tags: [TAG.Subject] })).map((r) => r.props.get(TAG.Subject)).sort();
+const mids = async (u: User, fid: bigint): Promise<bigint[]> => (await u.mb.contentsRows(fid, { tags: [] })).map((r) => r.id).sort();
+/** Display names of every folder of the mailbox below the IPM subtree (to find duplicates and orphans). */
+const allNames = async (u: User, fid = u.mb.special.ipmSubtree): Promise<unknown[]> => {
+  const out: unknown[] = [];
+  for (const c of await u.mb.children(fid)) out.push(await nameOf(u, c), ...(await allNames(u, c)));
+  return out;
+};
+/** The folders below the IPM subtree (not special) that no imap_folders row maps: orphans of the mirror. */
+const unmapped = async (u: User, fid = u.mb.special.ipmSubtree): Promise<unknown[]> => {
+  const special = new Set(Object.values(u.mb.special));
+  const out: unknown[] = [];
+  for (const c of await u.mb.children(fid)) {
+    if (!special.has(c) && (await u.imap.folderById(eidGlobcnt(c))) === null) out.push(await nameOf(u, c));
+    out.push(...(await unmapped(u, c)));
+  }
+  return out;
+};
+
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank'];
+
 describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)', () => {
   let d: Dovecot;
   let pool: ImapPool;
   let store: LocalStore;
-  const logLines: { level: number; msg: string; mailbox?: string }[] = [];
+  const logLines: LogLine[] = [];
   const users: User[] = [];
 
   beforeAll(async () => {
-    d = await startDovecot({ mode: 'master' });
+    d = await startDovecot({ mode: 'master', users: Object.fromEntries(USERS.map((n) => [n, `${n}-secret`])) });
     // no SPECIAL-USE mailboxes (and none created automatically): roles come from names only
     const conf = fs.readFileSync(d.conf, 'utf8');
     const stripped = conf.replace(/^ {2}mailbox \w+ \{\n[^}]*\}\n/gm, '');
@@ -71,43 +137,9 @@ describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)
   });
 
   const open = async (username: string): Promise<User> => {
-    const mb = (await store.openMailbox({ username, displayName: username, legacyDn: `/o=t/ou=t/cn=Recipients/cn=${username}` })) as LocalMailbox;
-    if (!hasImapIndex(mb.index)) throw new Error('the SQLite index has no IMAP tables');
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as { level: number; msg: string });
-        cb();
-      },
-    });
-    const mirror = new ImapMirror({ mailbox: mb, pool, username, log: pino({ level: 'debug' }, sink) });
-    const other = new ImapFlow(d.clientOptions(username));
-    await other.connect();
-    const events: MailboxEvent[] = [];
-    mb.events.subscribe((ev) => events.push(ev));
-    const u = { mb, imap: mb.index.imap, mirror, other, events };
+    const u = await openUser(d, pool, store, username, logLines);
     users.push(u);
     return u;
-  };
-
-  /** The hierarchy, then every mirrored folder's messages (as the logon and the interval sync do). */
-  const syncAll = async (u: User): Promise<void> => {
-    await u.mirror.syncHierarchy();
-    for (const row of await u.imap.listFolders()) await u.mirror.syncFolder(makeEid(1, row.folderGlobcnt));
-  };
-  const folderOf = async (u: User, name: string): Promise<bigint> => {
-    const f = await u.mirror.folderOf(name);
-    if (f === null) throw new Error(`${name} is not mirrored`);
-    return f;
-  };
-  const nameOf = async (u: User, fid: bigint): Promise<unknown> => val(await u.mb.getFolderProps(fid, [TAG.DisplayName]), TAG.DisplayName);
-  const subjects = async (u: User, fid: bigint): Promise<unknown[]> =>
-    (await u.mb.contentsRows(fid, { tags: [TAG.Subject] })).map((r) => r.props.get(TAG.Subject)).sort();
-  const mids = async (u: User, fid: bigint): Promise<bigint[]> => (await u.mb.contentsRows(fid, { tags: [] })).map((r) => r.id).sort();
-  /** Display names of every folder of the mailbox below the IPM subtree (to find duplicates and orphans). */
-  const allNames = async (u: User, fid = u.mb.special.ipmSubtree): Promise<unknown[]> => {
-    const out: unknown[] = [];
-    for (const c of await u.mb.children(fid)) out.push(await nameOf(u, c), ...(await allNames(u, c)));
-    return out;
   };
 
   it('a mailbox that gains a special role: messages in the special folder, old folder gone, children moved with their FIDs', async () => {
@@ -166,7 +198,7 @@ describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)
     expect(await mb.currentCn()).toBe(cn2);
   });
 
-  it('keeps (with a warning) the old folder of a mailbox that gains a role when it holds local-only content', async () => {
+  it('keeps (with a warning) the old folder of a mailbox that gains a role when it holds a normal local message', async () => {
     const u = await open('bob');
     const { mb, other } = u;
     for (const p of ['Junk', 'Spam', 'Spam/Reported']) await other.mailboxCreate(p);
@@ -177,10 +209,14 @@ describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)
     expect(spam).not.toBe(mb.special.junk);
     const reported = await folderOf(u, 'Spam/Reported');
     expect(await mb.parentOf(reported)).toBe(spam);
-    // a view Outlook saved in the folder: an FAI message, which IMAP knows nothing of
+    // a view Outlook saved in the folder (an FAI message) and a message that never reached IMAP (made in the
+    // LocalMailbox itself, which writes nothing back)
     const fai = await mb.newMessage(spam, { associated: true });
     await fai.setProps([{ tag: TAG.Subject, value: 'saved view' }]);
     const faiMid = await fai.save();
+    const local = await mb.newMessage(spam);
+    await local.setProps([{ tag: TAG.Subject, value: 'only here' }]);
+    const localMid = await local.save();
 
     await other.mailboxDelete('Junk');
     const warnings = logLines.length;
@@ -188,15 +224,48 @@ describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)
     expect(await folderOf(u, 'Spam')).toBe(mb.special.junk);
     expect(await subjects(u, mb.special.junk)).toEqual(['spam one']);
     expect(await mb.parentOf(reported)).toBe(mb.special.junk);
-    // the folder stays with its FAI message, no longer mapped to IMAP, and no mirrored message is left in it
+    // the folder stays with its local messages, no longer mapped to IMAP, and no mirrored message is left in it
     expect(await mb.folderExists(spam)).toBe(true);
     expect(await u.imap.folderById(eidGlobcnt(spam))).toBeNull();
     expect((await mb.contentsRows(spam, { associated: true, tags: [] })).map((r) => r.id)).toEqual([faiMid]);
-    expect(await mb.contentsRows(spam, { tags: [] })).toEqual([]);
+    expect((await mb.contentsRows(spam, { tags: [] })).map((r) => r.id)).toEqual([localMid]);
     expect(await mb.children(spam)).toEqual([]);
     const warned = logLines.slice(warnings).filter((l) => l.msg === 'IMAP mailbox took a special folder; its former folder holds local content and is kept');
     expect(warned).toHaveLength(1);
     expect(warned[0]).toMatchObject({ level: 40, mailbox: 'Spam' });
+
+    const cn = await mb.currentCn();
+    expect(await u.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
+    expect(await mb.currentCn()).toBe(cn);
+  });
+
+  it('deletes the old folder of a mailbox that gains a role when it holds only associated (FAI) messages', async () => {
+    const u = await open('frank');
+    const { mb, other } = u;
+    for (const p of ['Junk', 'Spam', 'Spam/Reported']) await other.mailboxCreate(p);
+    await other.append('Spam', message('spam two'));
+    await syncAll(u);
+    const spam = await folderOf(u, 'Spam');
+    expect(spam).not.toBe(mb.special.junk);
+    const reported = await folderOf(u, 'Spam/Reported');
+    // Outlook writes an FAI message whenever the user customises a folder's view
+    const fai = await mb.newMessage(spam, { associated: true });
+    await fai.setProps([{ tag: TAG.Subject, value: 'saved view' }]);
+    const faiMid = await fai.save();
+
+    await other.mailboxDelete('Junk');
+    const warnings = logLines.length;
+    u.events.length = 0;
+    await syncAll(u);
+    expect(await folderOf(u, 'Spam')).toBe(mb.special.junk);
+    expect(await subjects(u, mb.special.junk)).toEqual(['spam two']);
+    expect(await mb.parentOf(reported)).toBe(mb.special.junk);
+    // the former folder is gone with its view: mail dropped there later would never have reached IMAP
+    expect(await mb.folderExists(spam)).toBe(false);
+    expect(await mb.getMessageProps(faiMid).then(() => true, () => false)).toBe(false);
+    expect(await unmapped(u)).toEqual([]);
+    expect(u.events.some((e) => e.type === 'objectDeleted' && e.fid === spam)).toBe(true);
+    expect(logLines.slice(warnings).filter((l) => l.level >= 40)).toEqual([]);
 
     const cn = await mb.currentCn();
     expect(await u.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
@@ -238,4 +307,244 @@ describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)
     expect(await u.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
     expect(await mb.currentCn()).toBe(cn);
   });
+
+  /**
+   * Sent holds the role, Sent Items (with children) is an ordinary folder; another client deletes Sent, and `inject`
+   * makes one index or store call of the next pass fail. Full passes after it end with the children under the
+   * special folder and no orphan.
+   */
+  const cutShort = async (username: string, inject: (u: User) => () => number): Promise<void> => {
+    const u = await open(username);
+    const { mb, other } = u;
+    for (const p of ['Sent', 'Sent Items', 'Sent Items/2024', 'Sent Items/2024/Q1']) await other.mailboxCreate(p);
+    await other.append('Sent', message(`kept in Sent (${username})`));
+    await other.append('Sent Items', message(`kept in Sent Items (${username})`));
+    await other.append('Sent Items/2024', message(`filed in 2024 (${username})`));
+    await syncAll(u);
+    const old = await folderOf(u, 'Sent Items');
+    expect(await nameOf(u, old)).toBe('Sent Items (IMAP)');
+    const y2024 = await folderOf(u, 'Sent Items/2024');
+    const q1 = await folderOf(u, 'Sent Items/2024/Q1');
+    expect(await mb.parentOf(y2024)).toBe(old);
+    const y2024Mids = await mids(u, y2024);
+
+    await other.mailboxDelete('Sent');
+    const failures = inject(u);
+    await expect(syncAll(u)).rejects.toThrow('injected');
+    expect(failures()).toBe(1);
+    await syncAll(u);
+    await syncAll(u);
+    expect(failures()).toBe(1);
+    expect(await folderOf(u, 'Sent Items')).toBe(mb.special.sentItems);
+    expect(await subjects(u, mb.special.sentItems)).toEqual([`kept in Sent Items (${username})`]);
+    expect(await folderOf(u, 'Sent Items/2024')).toBe(y2024);
+    expect(await folderOf(u, 'Sent Items/2024/Q1')).toBe(q1);
+    expect(await mb.parentOf(y2024)).toBe(mb.special.sentItems);
+    expect(await nameOf(u, y2024)).toBe('2024');
+    expect(await mb.parentOf(q1)).toBe(y2024);
+    expect(await mids(u, y2024)).toEqual(y2024Mids);
+    // no orphan: the former folder is gone, every folder below the IPM subtree is mapped
+    expect(await mb.folderExists(old)).toBe(false);
+    expect(await allNames(u)).not.toContain('Sent Items (IMAP)');
+    expect(await unmapped(u)).toEqual([]);
+    const cn = await mb.currentCn();
+    expect(await u.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
+    expect(await mb.currentCn()).toBe(cn);
+  };
+
+  it('a pass cut short by an index write failing while the special folder is mapped is finished by the next passes', async () => {
+    await cutShort('dave', (u) => {
+      let failed = 0;
+      const put = u.imap.putFolders.bind(u.imap);
+      const sentItems = eidGlobcnt(u.mb.special.sentItems);
+      u.imap.putFolders = async (rows: readonly ImapFolderRow[]): Promise<void> => {
+        if (failed === 0 && rows.some((r) => r.folderGlobcnt === sentItems && r.imapName === 'Sent Items')) {
+          failed++;
+          throw new Error('injected: index write failed');
+        }
+        return put(rows);
+      };
+      return () => failed;
+    });
+  });
+
+  it('a pass cut short by a folder move failing is finished by the next passes', async () => {
+    await cutShort('erin', (u) => {
+      let failed = 0;
+      const move = u.mb.moveFolder.bind(u.mb);
+      u.mb.moveFolder = async (fid: bigint, parent: bigint, name?: string): Promise<void> => {
+        if (failed === 0) {
+          failed++;
+          throw new Error('injected: folder move failed');
+        }
+        return move(fid, parent, name);
+      };
+      return () => failed;
+    });
+  });
+
+  it('a pass cut short after a mailbox lost its role, before its new folder was mapped, is finished by the next passes', async () => {
+    const u = await open('hank');
+    const { mb, other } = u;
+    for (const p of ['Trash', 'Trash/Old']) await other.mailboxCreate(p);
+    await other.append('Trash', message('thrown away (hank)'));
+    await other.append('Trash/Old', message('thrown away long ago (hank)'));
+    await syncAll(u);
+    const oldFolder = await folderOf(u, 'Trash/Old');
+    expect(await mb.parentOf(oldFolder)).toBe(mb.special.deletedItems);
+    const oldMids = await mids(u, oldFolder);
+
+    // "Deleted Items" takes the role; the row of Trash's new ordinary folder fails to be written once: the folder is
+    // made, Trash/Old is still under Deleted Items
+    await other.mailboxCreate('Deleted Items');
+    let failed = 0;
+    const put = u.imap.putFolders.bind(u.imap);
+    u.imap.putFolders = async (rows: readonly ImapFolderRow[]): Promise<void> => {
+      if (failed === 0 && rows.some((r) => r.imapName === 'Trash' && r.folderGlobcnt !== eidGlobcnt(mb.special.deletedItems))) {
+        failed++;
+        throw new Error('injected: index write failed');
+      }
+      return put(rows);
+    };
+    await expect(syncAll(u)).rejects.toThrow('injected');
+    expect(failed).toBe(1);
+    await syncAll(u);
+    await syncAll(u);
+    expect(await folderOf(u, 'Deleted Items')).toBe(mb.special.deletedItems);
+    const trash = await folderOf(u, 'Trash');
+    expect(await mb.parentOf(trash)).toBe(mb.special.ipmSubtree);
+    expect(await nameOf(u, trash)).toBe('Trash');
+    expect(await subjects(u, trash)).toEqual(['thrown away (hank)']);
+    expect(await folderOf(u, 'Trash/Old')).toBe(oldFolder);
+    expect(await mb.parentOf(oldFolder)).toBe(trash);
+    expect(await mids(u, oldFolder)).toEqual(oldMids);
+    expect(await mb.children(mb.special.deletedItems)).toEqual([]);
+    expect((await allNames(u)).filter((n) => String(n).startsWith('Trash') || n === 'Old')).toEqual(['Trash', 'Old']);
+    expect(await unmapped(u)).toEqual([]);
+    const cn = await mb.currentCn();
+    expect(await u.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
+    expect(await mb.currentCn()).toBe(cn);
+  });
+
+  it('a folder renamed "2024 (IMAP)" because its name was taken gets the name back once it is free', async () => {
+    const u = await open('gina');
+    const { mb, other } = u;
+    for (const p of ['Sent', 'Sent/2024', 'Sent Items', 'Sent Items/2024']) await other.mailboxCreate(p);
+    await other.append('Sent/2024', message('sent in 2024'));
+    await other.append('Sent Items/2024', message('filed in 2024 too'));
+    await syncAll(u);
+    const sent2024 = await folderOf(u, 'Sent/2024');
+    expect(await mb.parentOf(sent2024)).toBe(mb.special.sentItems);
+    const items2024 = await folderOf(u, 'Sent Items/2024');
+    expect(await nameOf(u, items2024)).toBe('2024');
+
+    // another client renames Sent (with its child) to Zarchive: Sent Items takes the role, and its child's folder moves
+    // under Sent Items while Sent/2024's folder (found renamed: same FID) is still there, so it is "2024 (IMAP)" at first
+    await other.mailboxRename('Sent', 'Zarchive');
+    await syncAll(u);
+    expect(await folderOf(u, 'Sent Items')).toBe(mb.special.sentItems);
+    expect(await folderOf(u, 'Zarchive/2024')).toBe(sent2024);
+    const zarchive = await folderOf(u, 'Zarchive');
+    expect(await mb.parentOf(sent2024)).toBe(zarchive);
+    expect(await nameOf(u, sent2024)).toBe('2024');
+    expect(await folderOf(u, 'Sent Items/2024')).toBe(items2024);
+    expect(await mb.parentOf(items2024)).toBe(mb.special.sentItems);
+    expect(await nameOf(u, items2024)).toBe('2024');
+    expect((await allNames(u)).filter((n) => String(n).includes('(IMAP'))).toEqual([]);
+    expect(await subjects(u, items2024)).toEqual(['filed in 2024 too']);
+    expect(await subjects(u, sent2024)).toEqual(['sent in 2024']);
+    expect(await unmapped(u)).toEqual([]);
+
+    const cn = await mb.currentCn();
+    expect(await u.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
+    expect(await mb.currentCn()).toBe(cn);
+  });
+});
+
+describe('IMAP mirror: a mailbox name longer than the index holds (Dovecot LAYOUT=fs, SQLite and MariaDB)', () => {
+  let d: Dovecot;
+  let db: MariaDb;
+  let pool: ImapPool;
+  const stores: LocalStore[] = [];
+  const users: User[] = [];
+  const logLines: LogLine[] = [];
+
+  beforeAll(async () => {
+    [d, db] = await Promise.all([startDovecot({ mode: 'master' }), MariaDb.start()]);
+    // Maildir++ keeps a whole mailbox name in one directory name (255 bytes at most); LAYOUT=fs one level per directory
+    const conf = fs.readFileSync(d.conf, 'utf8');
+    const fsLayout = conf.replace('mail_location = maildir:~/Maildir\n', 'mail_location = maildir:~/Maildir:LAYOUT=fs\n');
+    expect(fsLayout).not.toBe(conf);
+    fs.writeFileSync(d.conf, fsLayout);
+    await d.restart();
+    pool = new ImapPool(poolSettings(d), new ImapCredentials(MASTER_AUTH), pino({ level: 'silent' }));
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const u of users) await u.other.logout().catch(() => undefined);
+    await pool?.close();
+    for (const s of stores) await s.close();
+    await d?.stop();
+    await db?.stop();
+  }, 60_000);
+
+  // Long/aaa.../bbb.../ccc... is 607 characters; a child of it with 100 more is longer than the imap_name column
+  const deep = ['Long', 'a'.repeat(200), 'b'.repeat(200), 'c'.repeat(200)].join('/');
+  const tooLong = `${deep}/${'m'.repeat(100)}`;
+  const sibling = `${deep}/zz`;
+
+  for (const [provider, username] of [['SQLite', 'alice'], ['MariaDB', 'bob']] as const) {
+    it(`${provider}: left out (with its children) with one warning; a sibling after it is mirrored, a mailbox gone from IMAP deleted`, async () => {
+      expect(tooLong.length).toBeGreaterThan(COLUMN_CHARS.imapName);
+      const index = provider === 'SQLite'
+        ? new SqliteIndexProvider(path.join(tmp, 'long.sqlite'))
+        : new MysqlIndexProvider({ url: db.url, poolSize: 4, queryTimeoutMs: 10_000 });
+      const store = new LocalStore({ mailboxDir: path.join(tmp, `long-${provider}`), index, idBatch: 16 });
+      stores.push(store);
+      await store.init();
+      const u = await openUser(d, pool, store, username, logLines);
+      users.push(u);
+      const { mb, other } = u;
+      for (const p of ['Gone', deep]) await other.mailboxCreate(p);
+      await syncAll(u);
+      const gone = await folderOf(u, 'Gone');
+      const deepFid = await folderOf(u, deep);
+
+      await other.mailboxDelete('Gone');
+      for (const p of [tooLong, `${tooLong}/child`, sibling]) await other.mailboxCreate(p);
+      await other.append(sibling, message(`filed deep (${provider})`));
+      const before = logLines.length;
+      await syncAll(u);
+      expect(await u.mirror.folderOf(tooLong)).toBeNull();
+      expect(await u.mirror.folderOf(`${tooLong}/child`)).toBeNull();
+      const sib = await folderOf(u, sibling);
+      expect(await mb.parentOf(sib)).toBe(deepFid);
+      expect(await subjects(u, sib)).toEqual([`filed deep (${provider})`]);
+      expect(await mb.children(deepFid)).toEqual([sib]);
+      expect(await mb.folderExists(gone)).toBe(false);
+      expect(await u.mirror.folderOf('Gone')).toBeNull();
+      const warned = (): LogLine[] => logLines.slice(before).filter((l) => l.level >= 40);
+      expect(warned()).toEqual([expect.objectContaining({ msg: 'IMAP mailbox name too long for the index; the mailbox and its children are not mirrored', mailbox: tooLong })]);
+
+      // the next passes change nothing and warn no more
+      const cn = await mb.currentCn();
+      expect(await u.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
+      await syncAll(u);
+      expect(await mb.currentCn()).toBe(cn);
+      expect(warned()).toHaveLength(1);
+
+      if (provider === 'SQLite') {
+        // a row SQLite took for such a mailbox (mirrored before names were held to the column's size) is not taken for
+        // a mailbox gone from IMAP
+        const kept = (await mb.createFolder(deepFid, { displayName: 'm'.repeat(100), containerClass: 'IPF.Note' })).fid;
+        await u.imap.putFolders([{
+          folderGlobcnt: eidGlobcnt(kept), imapName: tooLong, uidvalidity: 0, uidnext: 0, highestModseq: 0n, lastSyncCn: 0n,
+          syncState: JSON.stringify({ path: tooLong, delimiter: '/', noselect: false }),
+        }]);
+        expect(await u.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
+        expect(await mb.folderExists(kept)).toBe(true);
+        expect(await u.mirror.folderOf(tooLong)).toBe(kept);
+      }
+    }, 60_000);
+  }
 });
