@@ -9,9 +9,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
+import { captureLog } from '../helpers/log-capture.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { eidGlobcnt } from '../../src/mapi/ids.js';
@@ -55,15 +55,18 @@ const plain = (subject: string, bodyBytes = 200): Buffer =>
 /** A text body of about `kb` KiB (ASCII: as many bytes in the MIME). */
 const body = (kb: number): string => 'This line fills the body of the message. '.repeat(Math.ceil((kb * 1024) / 42));
 
-function capture(): { lines: Json[]; log: pino.Logger } {
-  const lines: Json[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Json);
-      cb();
+const capture = (): { lines: Json[]; log: pino.Logger } => captureLog();
+
+/** An ImapStore on Dovecot `d` in master-user mode (IDLE off), its mailbox files and index under `dir`. */
+function imapStoreOn(d: Dovecot, dir: string, log: pino.Logger, over: { refreshMinMs?: number } = {}): ImapStore {
+  const imap = loadConfig({
+    env: {}, overrides: {
+      dataDir: dir, store: { backend: 'imap' },
+      imap: { host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, timeoutSeconds: 10, idle: false },
     },
-  });
-  return { lines, log: pino({ level: 'debug' }, sink) };
+  }).imap;
+  const local = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
+  return new ImapStore({ local, imap, log, ...over });
 }
 
 /** The subjects of a folder's messages (normal contents). */
@@ -170,14 +173,7 @@ describe('IMAP quota against a Dovecot with a 100 KiB quota per user', () => {
     }
     const cap = capture();
     lines = cap.lines;
-    const imap = loadConfig({
-      env: {}, overrides: {
-        dataDir: tmp, store: { backend: 'imap' },
-        imap: { host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, timeoutSeconds: 10, idle: false },
-      },
-    }).imap;
-    const local = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes'), index: new SqliteIndexProvider(path.join(tmp, 'index.sqlite')) });
-    store = new ImapStore({ local, imap, log: cap.log, refreshMinMs: 0 });
+    store = imapStoreOn(d, tmp, cap.log, { refreshMinMs: 0 });
     transport = new MailTransport({ store, directory, log: cap.log, localDomain: 'example.org', heloName: 'ocng.test' });
     for (const u of USERS) mbs[u.username] = (await store.openMailbox(owner(u))) as ImapMailbox;
     await fillCarol();
@@ -391,14 +387,7 @@ describe('IMAP server without QUOTA', () => {
 
   beforeAll(async () => {
     d = await startDovecot({ mode: 'master' });
-    const imap = loadConfig({
-      env: {}, overrides: {
-        dataDir: tmp, store: { backend: 'imap' },
-        imap: { host: d.host, port: d.port, security: 'none', auth: 'master', masterUser: MASTER_USER, masterPassword: MASTER_PASSWORD, timeoutSeconds: 10, idle: false },
-      },
-    }).imap;
-    const local = new LocalStore({ mailboxDir: path.join(tmp, 'mailboxes'), index: new SqliteIndexProvider(path.join(tmp, 'index.sqlite')) });
-    store = new ImapStore({ local, imap, log: pino({ level: 'silent' }) });
+    store = imapStoreOn(d, tmp, pino({ level: 'silent' }));
   }, 60_000);
   afterAll(async () => {
     await store?.close();

@@ -16,9 +16,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
+import { captureLog } from '../helpers/log-capture.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eidGlobcnt, makeEid } from '../../src/mapi/ids.js';
 import { ImapCredentials } from '../../src/mapistore/backends/imap/credentials.js';
@@ -62,13 +62,7 @@ interface LogLine {
 async function openUser(d: Dovecot, pool: ImapPool, store: LocalStore, username: string, logLines: LogLine[]): Promise<User> {
   const mb = (await store.openMailbox({ username, displayName: username, legacyDn: `/o=t/ou=t/cn=Recipients/cn=${username}` })) as LocalMailbox;
   if (!hasImapIndex(mb.index)) throw new Error('the index has no IMAP tables');
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logLines.push(JSON.parse(line) as LogLine);
-      cb();
-    },
-  });
-  const mirror = new ImapMirror({ mailbox: mb, pool, username, log: pino({ level: 'debug' }, sink) });
+  const mirror = new ImapMirror({ mailbox: mb, pool, username, log: captureLog('debug', logLines).log });
   const other = new ImapFlow(d.clientOptions(username));
   await other.connect();
   const events: MailboxEvent[] = [];
@@ -86,6 +80,23 @@ const folderOf = async (u: User, name: string): Promise<bigint> => {
   if (f === null) throw new Error(`${name} is not mirrored`);
   return f;
 };
+
+/**
+ * Junk, Spam (holding one message, `subject`) and Spam/Reported made by the other client and mirrored: Junk takes the
+ * Junk E-mail role, Spam is an ordinary folder with Reported under it.
+ */
+async function junkAndSpam(u: User, subject: string): Promise<{ spam: bigint; reported: bigint }> {
+  const { mb, other } = u;
+  for (const p of ['Junk', 'Spam', 'Spam/Reported']) await other.mailboxCreate(p);
+  await other.append('Spam', message(subject));
+  await syncAll(u);
+  expect(await folderOf(u, 'Junk')).toBe(mb.special.junk);
+  const spam = await folderOf(u, 'Spam');
+  expect(spam).not.toBe(mb.special.junk);
+  const reported = await folderOf(u, 'Spam/Reported');
+  expect(await mb.parentOf(reported)).toBe(spam);
+  return { spam, reported };
+}
 const nameOf = async (u: User, fid: bigint): Promise<unknown> => val(await u.mb.getFolderProps(fid, [TAG.DisplayName]), TAG.DisplayName);
 const subjects = async (u: User, fid: bigint): Promise<unknown[]> =>
   (await u.mb.contentsRows(fid, { tags: [TAG.Subject] })).map((r) => r.props.get(TAG.Subject)).sort();
@@ -201,14 +212,7 @@ describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)
   it('keeps (with a warning) the old folder of a mailbox that gains a role when it holds a normal local message', async () => {
     const u = await open('bob');
     const { mb, other } = u;
-    for (const p of ['Junk', 'Spam', 'Spam/Reported']) await other.mailboxCreate(p);
-    await other.append('Spam', message('spam one'));
-    await syncAll(u);
-    expect(await folderOf(u, 'Junk')).toBe(mb.special.junk);
-    const spam = await folderOf(u, 'Spam');
-    expect(spam).not.toBe(mb.special.junk);
-    const reported = await folderOf(u, 'Spam/Reported');
-    expect(await mb.parentOf(reported)).toBe(spam);
+    const { spam, reported } = await junkAndSpam(u, 'spam one');
     // a view Outlook saved in the folder (an FAI message) and a message that never reached IMAP (made in the
     // LocalMailbox itself, which writes nothing back)
     const fai = await mb.newMessage(spam, { associated: true });
@@ -242,12 +246,7 @@ describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)
   it('deletes the old folder of a mailbox that gains a role when it holds only associated (FAI) messages', async () => {
     const u = await open('frank');
     const { mb, other } = u;
-    for (const p of ['Junk', 'Spam', 'Spam/Reported']) await other.mailboxCreate(p);
-    await other.append('Spam', message('spam two'));
-    await syncAll(u);
-    const spam = await folderOf(u, 'Spam');
-    expect(spam).not.toBe(mb.special.junk);
-    const reported = await folderOf(u, 'Spam/Reported');
+    const { spam, reported } = await junkAndSpam(u, 'spam two');
     // Outlook writes an FAI message whenever the user customises a folder's view
     const fai = await mb.newMessage(spam, { associated: true });
     await fai.setProps([{ tag: TAG.Subject, value: 'saved view' }]);

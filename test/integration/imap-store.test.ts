@@ -14,9 +14,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
+import { captureLog } from '../helpers/log-capture.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { eidGlobcnt, encodeXid, makeEid } from '../../src/mapi/ids.js';
@@ -525,16 +525,7 @@ describe('ImapStore logon and configuration', () => {
 
   const config = (imap: Record<string, unknown>) => loadConfig({ env: {}, overrides: { dataDir: tmp, store: { backend: 'imap' }, imap } });
   const localStore = (name: string) => new LocalStore({ mailboxDir: path.join(tmp, name, 'mailboxes'), index: new SqliteIndexProvider(path.join(tmp, name, 'index.sqlite')) });
-  const capture = () => {
-    const lines: Json[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        for (const l of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Json);
-        cb();
-      },
-    });
-    return { lines, log: pino({ level: 'debug' }, sink) };
-  };
+  const capture = (): { lines: Json[]; log: pino.Logger } => captureLog();
 
   it('a wrong imap.masterPassword fails the logon with OC_IMAP_AUTH (ecLoginFailure) and an error log line', async () => {
     const { lines, log } = capture();

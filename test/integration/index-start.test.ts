@@ -1,21 +1,13 @@
 // The index is made ready when the server starts (src/server.ts, Store.init): with the MySQL index the schema is
 // created or upgraded before the listeners open, so a long upgrade never runs under an Outlook logon, and a database
 // the server cannot use stops the start with its coded error instead of failing every logon afterwards.
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { LATEST_VERSION } from '../../src/mapistore/index/mysql-schema.js';
 import { startTestServer } from '../helpers/full-server.js';
 import { DB_NAME, DB_PASSWORD, DB_USER, mariaDbPerFile } from '../helpers/mariadb.js';
+import { freePort as closedPort } from '../helpers/ports.js';
 
 const db = mariaDbPerFile();
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('the index at start', () => {
   it('MySQL: the schema is at the latest version once the server has started, before any logon', async () => {

@@ -13,27 +13,10 @@ import { COLUMN_CHARS, MIGRATIONS, migrate, VERSION_TABLE } from '../../src/mapi
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import { hasImapIndex, type IndexMapping, type IndexProvider, type MailboxIndexWithImap } from '../../src/mapistore/index/types.js';
 import { mariaDbPerFile } from '../helpers/mariadb.js';
-import { freshDatabase } from './index-mysql-helpers.js';
+import { freshDatabase, rejection, withProvider } from './index-mysql-helpers.js';
 
 const maria = mariaDbPerFile();
 
-async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
-
-async function withProvider<T>(o: ConstructorParameters<typeof MysqlIndexProvider>[0], fn: (p: MysqlIndexProvider) => Promise<T>): Promise<T> {
-  const p = new MysqlIndexProvider(o);
-  try {
-    return await fn(p);
-  } finally {
-    await p.close();
-  }
-}
 
 const PS_PUBLIC_STRINGS = '00020329-0000-0000-c000-000000000046';
 const mapping = (globcnt: bigint, backendKey: string, over: Partial<IndexMapping> = {}): IndexMapping => ({

@@ -7,28 +7,11 @@ import { HOT_SQL, MysqlIndexProvider } from '../../src/mapistore/index/mysql.js'
 import { IMAP_SQL } from '../../src/mapistore/index/mysql-imap.js';
 import { LATEST_VERSION, MIGRATIONS, SCHEMA_LOCK, VERSION_TABLE } from '../../src/mapistore/index/mysql-schema.js';
 import { DB_PASSWORD, DB_USER, mariaDbPerFile } from '../helpers/mariadb.js';
-import { freshDatabase } from './index-mysql-helpers.js';
+import { freshDatabase, rejection, withProvider } from './index-mysql-helpers.js';
 import { freePort as closedPort } from '../helpers/ports.js';
 
 const maria = mariaDbPerFile();
 
-async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
-
-async function withProvider<T>(o: ConstructorParameters<typeof MysqlIndexProvider>[0], fn: (p: MysqlIndexProvider) => Promise<T>): Promise<T> {
-  const p = new MysqlIndexProvider(o);
-  try {
-    return await fn(p);
-  } finally {
-    await p.close();
-  }
-}
 
 describe('schema migrations', () => {
   it('creates every table on an empty database and records each version', async () => {
