@@ -118,7 +118,7 @@ const unmapped = async (u: User, fid = u.mb.special.ipmSubtree): Promise<unknown
   return out;
 };
 
-const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank'];
+const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina', 'hank', 'ivan'];
 
 describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)', () => {
   let d: Dovecot;
@@ -152,6 +152,23 @@ describe('IMAP mirror: special roles gained and lost (name-based roles, Dovecot)
     users.push(u);
     return u;
   };
+
+  it('a folder Outlook moved into a Deleted Items that IMAP has no mailbox for stays there (the move could not be written back)', async () => {
+    const u = await open('ivan');
+    const { mb, other } = u;
+    await other.mailboxCreate('Projects');
+    await syncAll(u);
+    expect((await other.list()).map((e) => e.path).sort()).toEqual(['INBOX', 'Projects']);
+    const projects = await folderOf(u, 'Projects');
+    expect(await mb.parentOf(projects)).toBe(mb.special.ipmSubtree);
+    expect(await u.imap.folderById(eidGlobcnt(mb.special.deletedItems))).toBeNull();
+    // Outlook deletes the folder: a move into Deleted Items, which has no mailbox to RENAME it under
+    await mb.moveFolder(projects, mb.special.deletedItems, 'Projects');
+    await syncAll(u);
+    await syncAll(u);
+    expect(await mb.parentOf(projects)).toBe(mb.special.deletedItems);
+    expect(await folderOf(u, 'Projects')).toBe(projects);
+  });
 
   it('a mailbox that gains a special role: messages in the special folder, old folder gone, children moved with their FIDs', async () => {
     const u = await open('alice');

@@ -193,6 +193,11 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
   const fidByPath = new Map<string, bigint>();
   // a mailbox's folder goes under its parent's, or under the IPM subtree at the top of the personal namespace
   const parentOf = (e: ListResponse): bigint => (!top.has(e.path) && e.parentPath && fidByPath.get(e.parentPath)) || mb.special.ipmSubtree;
+  // whether a folder sits where the mirror may move it from: the IPM subtree or a folder mapped to a mailbox
+  const fromMirrored = async (fid: bigint): Promise<boolean> => {
+    const here = await mb.parentOf(fid);
+    return here !== null && (here === mb.special.ipmSubtree || (await imap.folderById(eidGlobcnt(here))) !== null);
+  };
   // whether that folder is known in this pass: at the top, or its parent mailbox was walked (parents come first)
   const parentKnown = (e: ListResponse): boolean => top.has(e.path) || (e.parentPath !== undefined && fidByPath.has(e.parentPath));
   const seen = new Set<bigint>();
@@ -231,8 +236,10 @@ export async function syncHierarchy(ctx: MirrorContext): Promise<HierarchyResult
         // IMAP says where a mail folder belongs (Outlook's moves go back to it as RENAMEs, so a difference means the
         // mirror is behind: the parent mailbox gained or lost a special role, a pass was cut short, a move was not
         // written back): the folder moves under its parent mailbox's folder with its FID, messages and change
-        // tracking, when that folder is known in this pass
-        if (!role && parentKnown(e)) await place({ fid, parent: parentOf(e), name: e.name, mailbox: e.path });
+        // tracking, when that folder is known in this pass. A folder Outlook put under a folder IMAP has no mailbox for
+        // (an unmirrored Deleted Items on a server without Trash, a local-only folder) stays there: that move could
+        // not be written back, and the folder's mailbox goes when that folder is emptied
+        if (!role && parentKnown(e) && (await fromMirrored(fid))) await place({ fid, parent: parentOf(e), name: e.name, mailbox: e.path });
         if (state.noselect && !was.noselect) {
           // the mailbox lost its messages (a parent deleted while it has children): so does the folder
           await dropMirroredMessages(ctx, old);
