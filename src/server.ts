@@ -151,6 +151,7 @@ export async function startServer(config: Config, log: Logger, opts: StartOption
       else if (m) log.info({ version: m.to, ms: Date.now() - t0 }, 'index schema up to date');
     } catch (err) {
       log.error({ err: describeError(err) }, 'the index could not be opened');
+      sessions.close();
       await store.close().catch(() => undefined);
       await rpc.close().catch(() => undefined);
       throw err;

@@ -205,7 +205,7 @@ export class MailTransport {
     const owner = mb.owner;
     if (depth === 0) {
       await this.checkSize(mb, req.mid);
-      await this.checkSendQuota(mb);
+      await this.checkSendQuota(mb, req.mid);
     }
     const ownerUser = { username: owner.username, displayName: owner.displayName, legacyExchangeDN: owner.legacyDn };
     const senderParty = await this.party(req.sender ?? ownerUser);
@@ -354,20 +354,24 @@ export class MailTransport {
   /**
    * A mailbox whose store object has a send quota (PidTagProhibitSendQuota in KiB: the IMAP backend's GETQUOTAROOT
    * limit, docs/imap.md "Quota") and whose size (PidTagMessageSizeExtended) has reached it sends nothing, as Exchange
-   * prohibits sending: ecQuotaExceeded before anything changes. (Sent on, the sender's copy would be refused by the
-   * full Sent Items and stay in the Outbox.) The size is read only where there is a quota.
+   * prohibits sending: ecQuotaExceeded before anything changes. The message itself counts too (its copy goes to Sent
+   * Items: from the local Outbox that adds it to the IMAP mailbox, whose server would refuse it over quota after the
+   * message had gone out, and the copy would stay in the Outbox to be sent again). The size is read only where there
+   * is a quota.
    */
-  private async checkSendQuota(mb: MailboxStore): Promise<void> {
+  private async checkSendQuota(mb: MailboxStore, mid: bigint): Promise<void> {
     const [q] = await mb.storeProps([PidTagProhibitSendQuota]);
     const limitKb = q && 'value' in q && typeof q.value === 'number' ? q.value : 0;
     if (limitKb <= 0) return; // none (-1 or unset: no limit)
     const [u] = await mb.storeProps([PidTagMessageSizeExtended]);
-    const used = u && 'value' in u && typeof u.value === 'bigint' ? u.value : 0n;
-    if (used < BigInt(limitKb) * 1024n) return;
+    const [s] = await mb.getMessageProps(mid, [T.MessageSize]);
+    const size = s && 'value' in s && typeof s.value === 'number' ? BigInt(s.value) : 0n;
+    const used = (u && 'value' in u && typeof u.value === 'bigint' ? u.value : 0n) + size;
+    if (used <= BigInt(limitKb) * 1024n) return;
     const usedKb = Number(used / 1024n);
-    this.log.warn({ from: mb.owner.username, usedKb, limitKb }, 'message not submitted: the mailbox has reached its send quota');
+    this.log.warn({ from: mb.owner.username, usedKb, limitKb }, 'message not submitted: no room for it under the send quota');
     throw new StoreError('OC_TRANSPORT_OVER_QUOTA', EC_QUOTA_EXCEEDED,
-      `the mailbox of ${mb.owner.username} is full (${usedKb} KiB of its ${limitKb} KiB quota): nothing can be sent until some mail is deleted`, { usedKb, limitKb });
+      `the mailbox of ${mb.owner.username} has no room to send this message (${usedKb} KiB with it, of its ${limitKb} KiB quota): delete some mail first`, { usedKb, limitKb });
   }
 
   /** The sender's copy after sending: deleted (PidTagDeleteAfterSubmit) or moved to Sent Items / PidTagSentMailEntryId. */
