@@ -14,15 +14,18 @@ import { pino } from 'pino';
 import { captureLog } from '../helpers/log-capture.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { eidGlobcnt } from '../../src/mapi/ids.js';
-import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
+import { eidGlobcnt, encodeXid } from '../../src/mapi/ids.js';
+import type { ImapMailbox, ImapWriter } from '../../src/mapistore/backends/imap/mailbox.js';
 import { ImapStore } from '../../src/mapistore/backends/imap/store.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
+import { encodePcl, mergePcl } from '../../src/mapistore/pcl.js';
+import { TAG } from '../../src/mapistore/tags.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import { MAPI_CC, MAPI_TO, type MailboxStore, type MessageObject } from '../../src/mapistore/types.js';
 import { MailTransport } from '../../src/transport/submit.js';
 import { T } from '../../src/transport/tags.js';
 import type { TransportDirectory, TransportUser } from '../../src/transport/types.js';
+import { readGuid } from '../../src/util/guid.js';
 import { MASTER_PASSWORD, MASTER_USER, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { USER_DN } from '../helpers/emsmdb-mailbox.js';
 import { PASSWORD, runPythonJson } from '../helpers/full-server.js';
@@ -37,6 +40,7 @@ const PidTagStorageQuotaLimit = 0x3ff50003;
 const PidTagMessageSizeExtended = 0x0e080014;
 const QUOTA_TAGS = [PidTagProhibitReceiveQuota, PidTagProhibitSendQuota, PidTagStorageQuotaLimit, PidTagMessageSizeExtended];
 const LIMIT_KB = 100;
+const PidTagFlagStatus = 0x10900003;
 
 const ORG = '/o=Test/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients';
 const USERS: TransportUser[] = ['alice', 'bob', 'carol'].map((u) => ({
@@ -281,6 +285,74 @@ describe('IMAP quota against a Dovecot with a 100 KiB quota per user', () => {
     }
   });
 
+  it('a cached-mode upload (a save with ICS tracking) over quota: not taken back, the save succeeds, the message stays here with its client PCL', async () => {
+    const carol = mbs.carol!;
+    const drafts = carol.special.drafts;
+    const key = encodeXid('1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', 0x9001n);
+    const pcl = encodePcl(mergePcl([{ guid: readGuid(key, 0), localId: Buffer.from(key.subarray(16)) }]));
+    const m = await newMail(carol, drafts, 'carol offline draft', 20);
+    const from = lines.length;
+    // as ImportedMessage (RopSynchronizationImportMessageChange) saves the client's version
+    const mid = await m.save({ tracking: { sourceKey: key, changeKey: key, pcl, pclMode: 'replace' } });
+    await m.discard();
+    try {
+      expect(await subjects(carol, drafts)).toEqual(['carol offline draft']);
+      expect(await imapSubjects(d, 'carol', 'Drafts')).toEqual([]);
+      const [sk, ck, stored] = await carol.getMessageProps(mid, [TAG.SourceKey, TAG.ChangeKey, TAG.PredecessorChangeList]);
+      expect(sk).toEqual({ tag: TAG.SourceKey, value: key });
+      expect(ck).toEqual({ tag: TAG.ChangeKey, value: key });
+      expect(stored).toEqual({ tag: TAG.PredecessorChangeList, value: pcl });
+      const line = lines.slice(from).find((l) => l.code === 'OC_IMAP_QUOTA');
+      expect(line).toMatchObject({ level: 40, user: 'carol', mailbox: 'Drafts', op: 'saveMessage' });
+      expect(String(line!.msg)).toMatch(/cached-mode upload .*stays on this server only/);
+      expect(lines.slice(from).filter((l) => /taken back|removed again|previous version/.test(String(l.msg)))).toEqual([]);
+    } finally {
+      await carol.deleteMessages(drafts, [mid], { hard: true });
+    }
+  });
+
+  it('a take-back only while the message is what the refused save stored: a change made meanwhile stays, the client still gets ecQuotaExceeded', async () => {
+    const carol = mbs.carol!;
+    const drafts = carol.special.drafts;
+    await makeRoom();
+    let mid: bigint;
+    try {
+      const first = await newMail(carol, drafts, 'carol cn draft', 1);
+      mid = await first.save();
+      await first.discard();
+    } finally {
+      await fillCarol();
+    }
+    expect(await imapSubjects(d, 'carol', 'Drafts')).toEqual(['carol cn draft']);
+    const writer = (carol as unknown as { writer: ImapWriter }).writer;
+    const saveMessage = writer.saveMessage;
+    // between the save and its take-back a sync applies another client's flag (setMessageProps of the local store)
+    writer.saveMessage = async (fid, id) => {
+      await carol.local.setMessageProps(id, [{ tag: PidTagFlagStatus, value: 2 }]);
+      return saveMessage.call(writer, fid, id);
+    };
+    const m = await carol.openMessage(mid);
+    const from = lines.length;
+    try {
+      await m.setProps([{ tag: T.Body, value: body(20) }, { tag: T.Subject, value: 'carol cn draft, edited' }]);
+      await expect(m.save()).rejects.toMatchObject({ code: 'OC_IMAP_QUOTA', ec: EC_QUOTA_EXCEEDED });
+    } finally {
+      writer.saveMessage = saveMessage;
+      await m.discard();
+    }
+    try {
+      // the newer change is not overwritten by the version stored before: the message stays as it is now
+      const [flag, subject] = await carol.getMessageProps(mid, [PidTagFlagStatus, T.Subject]);
+      expect(flag).toEqual({ tag: PidTagFlagStatus, value: 2 });
+      expect(subject).toMatchObject({ value: 'carol cn draft, edited' });
+      expect(lines.slice(from).find((l) => /not taken back/.test(String(l.msg)))).toMatchObject({ level: 40, user: 'carol' });
+      expect(await imapSubjects(d, 'carol', 'Drafts')).toEqual(['carol cn draft']);
+    } finally {
+      await carol.deleteMessages(drafts, [mid], { hard: true });
+    }
+    expect(await imapSubjects(d, 'carol', 'Drafts')).toEqual([]);
+  });
+
   it('a submission to a full and a roomy mailbox: the roomy one gets it, the sender one NDR naming the full one, nobody else a report', async () => {
     const alice = mbs.alice!;
     const m = await newMail(alice, alice.special.outbox, 'hello both', 20);
@@ -353,6 +425,28 @@ describe('IMAP quota against a Dovecot with a 100 KiB quota per user', () => {
     expect(await subjects(carol, notes)).toEqual(['local note']);
     expect(await subjects(carol, archive)).toEqual([]);
     expect(await imapSubjects(d, 'carol', 'Archive')).toEqual([]);
+  });
+
+  it('a cached-mode move upload (importMessageMove) from a local-only folder over quota: not taken back, it succeeds', async () => {
+    const carol = mbs.carol!;
+    const archive = (await carol.findChild(carol.special.ipmSubtree, 'Archive'))!;
+    const { fid: notes } = await carol.createFolder(carol.special.ipmSubtree, { displayName: 'Offline notes', containerClass: 'IPF.StickyNote' });
+    const m = await newMail(carol, notes, 'offline note', 20);
+    const mid = await m.save();
+    await m.discard();
+    const key = encodeXid('2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e', 0x9002n);
+    const pcl = encodePcl(mergePcl([{ guid: readGuid(key, 0), localId: Buffer.from(key.subarray(16)) }]));
+    const from = lines.length;
+    const id = await carol.importMessageMove(mid, archive, { sourceKey: key, changeKey: key, pcl, pclMode: 'replace' });
+    try {
+      expect(await carol.local.folderOfMessage(id)).toBe(archive);
+      expect(await subjects(carol, notes)).toEqual([]);
+      expect(await imapSubjects(d, 'carol', 'Archive')).toEqual([]);
+      expect(lines.slice(from).find((l) => l.code === 'OC_IMAP_QUOTA')).toMatchObject({ level: 40, user: 'carol', op: 'moveMessages' });
+      expect(lines.slice(from).filter((l) => /moved back/.test(String(l.msg)))).toEqual([]);
+    } finally {
+      await carol.deleteMessages(archive, [id], { hard: true });
+    }
   });
 
   it('below the quota everything works as before: a save, a copy and a move reach IMAP', async () => {

@@ -3,6 +3,9 @@
 // or a coded QuotaError), the choice among quota roots, the store object's quota properties, and the cache: one
 // GETQUOTAROOT per minute, a stale answer served at once while a refresh runs, a refusal refreshing at once, failures
 // and an unreachable server never thrown at a property read.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +14,10 @@ import {
   isOverQuota, isQuotaRefusal, parseQuotaResponse, quotaError, refusalText, storageQuota, withQuota, type StorageQuota,
 } from '../../src/mapistore/backends/imap/quota.js';
 import type { ImapPool } from '../../src/mapistore/backends/imap/pool.js';
+import { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
+import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
+import { LocalStore } from '../../src/mapistore/backends/local/store.js';
+import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';
 import { SEC, StoreError } from '../../src/mapistore/errors.js';
 import { MAPI_E } from '../../src/mapi/props.js';
 
@@ -252,5 +259,193 @@ describe('ImapQuota: the kept answer', () => {
     t.q.invalidate();
     await t.q.refresh();
     expect(t.reads()).toBe(1);
+  });
+});
+
+describe('ImapQuota: a GETQUOTAROOT that stays pending (queued behind a busy pool) holds up one read at most', () => {
+  const log = pino({ level: 'silent' });
+  const WAIT = 200;
+  /** A pool whose run() (the GETQUOTAROOT) answers only when `answer` is called (never, if it is not). */
+  function pendingPool() {
+    let runs = 0;
+    let answer: ((q: StorageQuota) => void) | null = null;
+    const pool = {
+      run: () => {
+        runs++;
+        return new Promise<StorageQuota>((r) => (answer = r));
+      },
+    } as unknown as ImapPool;
+    return { pool, runs: () => runs, answer: (q: StorageQuota) => answer!(q) };
+  }
+  /** How long a read took (ms), and its answer. */
+  async function timed(p: Promise<StorageQuota | null>): Promise<{ ms: number; q: StorageQuota | null }> {
+    const t0 = performance.now();
+    const q = await p;
+    return { ms: performance.now() - t0, q };
+  }
+
+  it('the first read waits at most the bound, the next ones not at all; one GETQUOTAROOT in flight; its answer used when it comes', async () => {
+    const p = pendingPool();
+    const q = new ImapQuota({ pool: p.pool, username: 'alice', log, firstWaitMs: WAIT });
+    const first = await timed(q.current());
+    expect(first.q).toBeNull();
+    expect(first.ms).toBeGreaterThanOrEqual(WAIT - 20);
+    expect(first.ms).toBeLessThan(WAIT + 1_000);
+    for (let i = 0; i < 3; i++) {
+      const next = await timed(q.current());
+      expect(next.q).toBeNull();
+      expect(next.ms).toBeLessThan(WAIT / 2);
+    }
+    expect(p.runs()).toBe(1);
+    p.answer({ root: 'User quota', usageKb: 7, limitKb: 100 });
+    await q.refresh();
+    expect(await q.current()).toMatchObject({ usageKb: 7 });
+    expect(p.runs()).toBe(1);
+  });
+
+  it('after invalidate: the first read waits at most the bound (the answer known before), the next ones not at all', async () => {
+    let runs = 0;
+    let usage = 10;
+    let pending = false;
+    let answer: (() => void) | null = null;
+    const pool = {
+      run: async () => {
+        runs++;
+        if (pending) await new Promise<void>((r) => (answer = r));
+        return { root: 'User quota', usageKb: usage, limitKb: 100 };
+      },
+    } as unknown as ImapPool;
+    const q = new ImapQuota({ pool, username: 'alice', log, firstWaitMs: WAIT });
+    expect(await q.current()).toMatchObject({ usageKb: 10 });
+    pending = true;
+    usage = 99;
+    q.invalidate();
+    const first = await timed(q.current());
+    expect(first.q).toMatchObject({ usageKb: 10 });
+    expect(first.ms).toBeGreaterThanOrEqual(WAIT - 20);
+    const next = await timed(q.current());
+    expect(next.q).toMatchObject({ usageKb: 10 });
+    expect(next.ms).toBeLessThan(WAIT / 2);
+    expect(runs).toBe(2);
+    answer!();
+    await q.refresh();
+    expect(await q.current()).toMatchObject({ usageKb: 99 });
+    expect(runs).toBe(2);
+  });
+
+  it('a read without waiting (all properties) answers at once and starts the one GETQUOTAROOT; a read naming the quota waits for it once', async () => {
+    const p = pendingPool();
+    const q = new ImapQuota({ pool: p.pool, username: 'alice', log, firstWaitMs: WAIT });
+    const all = await timed(q.current({ wait: false }));
+    expect(all.q).toBeNull();
+    expect(all.ms).toBeLessThan(WAIT / 2);
+    expect(p.runs()).toBe(1);
+    expect((await timed(q.current({ wait: false }))).ms).toBeLessThan(WAIT / 2);
+    expect((await timed(q.current())).ms).toBeGreaterThanOrEqual(WAIT - 20);
+    expect((await timed(q.current())).ms).toBeLessThan(WAIT / 2);
+    expect(p.runs()).toBe(1);
+  });
+
+  it('a refusal over quota while a GETQUOTAROOT runs: one more follows it (never two at once), its answer is the one kept', async () => {
+    let runs = 0;
+    let inFlight = 0;
+    let most = 0;
+    let usage = 10;
+    const answers: (() => void)[] = [];
+    const pool = {
+      run: async () => {
+        runs++;
+        most = Math.max(most, ++inFlight);
+        const u = usage;
+        await new Promise<void>((r) => answers.push(r));
+        inFlight--;
+        return { root: 'User quota', usageKb: u, limitKb: 100 };
+      },
+    } as unknown as ImapPool;
+    const q = new ImapQuota({ pool, username: 'alice', log, firstWaitMs: WAIT });
+    const running = q.refresh();
+    usage = 99;
+    q.invalidate();
+    expect(runs).toBe(1);
+    answers.shift()!();
+    await running;
+    await new Promise((r) => setImmediate(r));
+    expect(runs).toBe(2);
+    answers.shift()!();
+    await q.refresh();
+    expect(await q.current()).toMatchObject({ usageKb: 99 });
+    expect(most).toBe(1);
+  });
+});
+
+describe('ImapMailbox.storeProps and the quota', () => {
+  const log = pino({ level: 'silent' });
+  const sizeTag = PidTagMessageSizeExtended;
+  /** storeProps of an ImapMailbox with this quota and a local store that records how it was asked. */
+  function mailbox(q: ImapQuota) {
+    const calls: { tags: readonly number[] | undefined; size: boolean }[] = [];
+    const local = {
+      storeProps: async (tags?: readonly number[], opts: { size?: boolean } = {}) => {
+        const size = opts.size !== false;
+        calls.push({ tags, size });
+        const m = new Map<number, unknown>([[0x3001001f, 'Mailbox - Alice'], ...(size ? [[sizeTag, 5000n] as [number, unknown]] : [])]);
+        if (!tags) return [...m].map(([tag, value]) => ({ tag, value }));
+        return tags.map((tag) => (m.has(tag) ? { tag, value: m.get(tag) } : { tag: (tag & 0xffff0000) | 0x000a, error: MAPI_E.NOT_FOUND }));
+      },
+    };
+    const storeProps = (tags?: readonly number[]) => ImapMailbox.prototype.storeProps.call({ local, quota: q } as unknown as ImapMailbox, tags);
+    return { storeProps, calls };
+  }
+
+  it('all properties (no tags) never wait: without a kept quota the local ones at once, and the GETQUOTAROOT starts', async () => {
+    let runs = 0;
+    let answer: ((q: StorageQuota) => void) | null = null;
+    const pool = { run: () => (runs++, new Promise<StorageQuota>((r) => (answer = r))) } as unknown as ImapPool;
+    const q = new ImapQuota({ pool, username: 'alice', log, firstWaitMs: 5_000 });
+    const mb = mailbox(q);
+    const t0 = performance.now();
+    const all = await mb.storeProps();
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(all).toEqual([{ tag: 0x3001001f, value: 'Mailbox - Alice' }, { tag: sizeTag, value: 5000n }]);
+    expect(runs).toBe(1);
+    answer!({ root: 'User quota', usageKb: 3, limitKb: 100 });
+    await q.refresh();
+    const again = await mb.storeProps();
+    expect(again.filter((p) => p.tag === sizeTag)).toEqual([{ tag: sizeTag, value: 3072n }]);
+    expect(again.find((p) => p.tag === PidTagStorageQuotaLimit)).toEqual({ tag: PidTagStorageQuotaLimit, value: 100 });
+  });
+
+  it('with a kept quota the local store does not sum the mailbox size (the quota\'s usage replaces it); without one it does', async () => {
+    let quota: StorageQuota | null = null;
+    const q = new ImapQuota({ pool: {} as ImapPool, username: 'alice', log, read: async () => quota });
+    const mb = mailbox(q);
+    expect(await mb.storeProps([sizeTag])).toEqual([{ tag: sizeTag, value: 5000n }]);
+    expect(mb.calls.at(-1)).toEqual({ tags: [sizeTag], size: true });
+    quota = { root: 'User quota', usageKb: 2, limitKb: 100 };
+    await q.refresh();
+    expect(await mb.storeProps([0x3001001f, sizeTag])).toEqual([{ tag: 0x3001001f, value: 'Mailbox - Alice' }, { tag: sizeTag, value: 2048n }]);
+    expect(mb.calls.at(-1)).toEqual({ tags: [0x3001001f, sizeTag], size: false });
+    const all = await mb.storeProps();
+    expect(mb.calls.at(-1)).toEqual({ tags: undefined, size: false });
+    expect(all.filter((p) => p.tag === sizeTag)).toEqual([{ tag: sizeTag, value: 2048n }]);
+    // a read that names no quota property leaves the local store as it is
+    await mb.storeProps([0x3001001f]);
+    expect(mb.calls.at(-1)).toEqual({ tags: [0x3001001f], size: true });
+  });
+
+  it('LocalMailbox.storeProps with size: false has no PidTagMessageSizeExtended', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quota-local-'));
+    const store = new LocalStore({ mailboxDir: path.join(dir, 'mailboxes'), index: new SqliteIndexProvider(path.join(dir, 'index.sqlite')) });
+    try {
+      await store.init();
+      const mb = (await store.openMailbox({ username: 'alice', displayName: 'Alice', legacyDn: '/o=x/cn=alice' })) as LocalMailbox;
+      expect((await mb.storeProps([sizeTag]))[0]).toMatchObject({ tag: sizeTag, value: expect.any(BigInt) });
+      expect((await mb.storeProps([sizeTag], { size: false }))[0]).toMatchObject({ error: MAPI_E.NOT_FOUND });
+      expect((await mb.storeProps()).some((p) => p.tag === sizeTag)).toBe(true);
+      expect((await mb.storeProps(undefined, { size: false })).some((p) => p.tag === sizeTag)).toBe(false);
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,6 +16,8 @@
 // - except a refusal over quota (OC_IMAP_QUOTA, quota.ts) of a message save, copy or move, which IMAP would never
 //   bring back: the local change is taken back (a save: the version stored before again, or no new message; a copy:
 //   deleted; a move: moved back) and the MAPI call fails with ecQuotaExceeded (logged with user, mailbox and code).
+//   Not for the cached-mode uploads (a save with ICS tracking, importMessageMove): their refusal is logged and the
+//   upload succeeds, the message stays on this server only (a take-back would make the client's retry fail).
 // - storeProps adds the user's IMAP quota (GETQUOTAROOT INBOX, kept a minute by ImapQuota) to the store object.
 // - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
 //   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying). refreshHierarchy (one
@@ -162,7 +164,7 @@ export class ImapMailbox {
     this.saving = {
       local: o.local, writer: o.writer, log: o.log,
       after: (what, fid, fn) => this.after(what, fid, fn),
-      afterOrRefused: (what, fid, fn) => this.afterOrRefused(what, fid, fn),
+      afterOrRefused: (what, fid, fn, refusedMsg) => this.afterOrRefused(what, fid, fn, refusedMsg),
     };
     this.quota = new ImapQuota({
       pool: o.pool, username: o.local.owner.username, log: o.log, down: () => this.serverDown, ...(o.quotaMaxAgeMs !== undefined ? { maxAgeMs: o.quotaMaxAgeMs } : {}),
@@ -364,15 +366,16 @@ export class ImapMailbox {
   /**
    * after() for the writer calls that store messages on IMAP (APPEND, COPY): a refusal over quota (OC_IMAP_QUOTA) is
    * logged here, makes the quota be asked again, and is returned, for the caller to take the local change back and
-   * answer the client with it (ecQuotaExceeded); any other failure is after()'s.
+   * answer the client with it (ecQuotaExceeded); any other failure is after()'s. `refusedMsg`: the refusal's log line
+   * when the caller does not take the change back (a cached-mode upload).
    */
-  private async afterOrRefused(what: string, fid: bigint, fn: () => Promise<void>): Promise<StoreError | null> {
+  private async afterOrRefused(what: string, fid: bigint, fn: () => Promise<void>, refusedMsg?: string): Promise<StoreError | null> {
     try {
       await this.mirror.ctx.exclusive(fn);
       return null;
     } catch (e) {
       if (codeOf(e) === 'OC_IMAP_QUOTA' && e instanceof StoreError) {
-        this.refusedOverQuota(what, fid, e);
+        this.refusedOverQuota(what, fid, e, refusedMsg);
         return e;
       }
       this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; the next sync repairs the mirror');
@@ -381,12 +384,9 @@ export class ImapMailbox {
   }
 
   /** The log line of a write-back the IMAP server refused over quota (user, mailbox, code); the quota is asked again. */
-  private refusedOverQuota(what: string, fid: bigint, e: StoreError): void {
+  private refusedOverQuota(what: string, fid: bigint, e: StoreError, msg = 'IMAP server refused the change over quota (ecQuotaExceeded): the local change is taken back'): void {
     this.quota.invalidate();
-    this.log.warn(
-      { user: this.local.owner.username, mailbox: e.details?.mailbox, fid: hex(fid), op: what, code: e.code, err: e.message },
-      'IMAP server refused the change over quota (ecQuotaExceeded): the local change is taken back',
-    );
+    this.log.warn({ user: this.local.owner.username, mailbox: e.details?.mailbox, fid: hex(fid), op: what, code: e.code, err: e.message }, msg);
   }
 
   /**
@@ -528,14 +528,14 @@ export class ImapMailbox {
    * would bring the two together. (A move the server did but whose answer was lost: the source's next sync finds the
    * UIDs gone and the destination's brings the messages in.)
    */
-  private async moveWrittenBack(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>): Promise<StoreError | null> {
+  private async moveWrittenBack(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>, refusedMsg?: string): Promise<StoreError | null> {
     try {
       await this.mirror.ctx.exclusive(() => this.writer.moveCopy(src, dst, ids, false));
       return null;
     } catch (e) {
       // a refusal over quota (a server that counts a MOVE, or moves by COPY) is also the MAPI call's answer
       const refused = codeOf(e) === 'OC_IMAP_QUOTA' && e instanceof StoreError ? e : null;
-      if (refused) this.refusedOverQuota('moveMessages', dst, refused);
+      if (refused) this.refusedOverQuota('moveMessages', dst, refused, refusedMsg);
       const row = await this.mirror.ctx.imap.folderById(eidGlobcnt(src));
       const still = new Set(row ? (await rowsOf(this.mirror.ctx, row, [...ids.keys()])).map((r) => r.globcnt) : []);
       const back = [...ids.keys()].filter((m) => still.has(eidGlobcnt(m)));
@@ -661,21 +661,20 @@ export class ImapMailbox {
     return r;
   }
 
-  /** RopSynchronizationImportMessageMove: UID MOVE (or APPEND / EXPUNGE) as moveCopyMessages does. */
+  /**
+   * RopSynchronizationImportMessageMove: UID MOVE (or APPEND / EXPUNGE) as moveCopyMessages does, except that a
+   * refusal over quota is not taken back and not the upload's error (logged; handled as any other failed write-back):
+   * the moved message carries the client's destination source key, so a move back would make every retry fail.
+   */
   async importMessageMove(mid: bigint, dst: bigint, t: IcsImportTracking & { sourceKey: Buffer }): Promise<bigint> {
     const src = await this.local.folderOfMessage(mid);
     const id = await this.local.importMessageMove(mid, dst, t);
     if (src !== null && src !== dst) {
       const ids = new Map([[mid, id]]);
       if (await this.writer.isMirrored(src)) {
-        const refused = await this.moveWrittenBack(src, dst, ids);
-        if (refused) throw refused;
+        await this.moveWrittenBack(src, dst, ids, 'IMAP server refused a cached-mode move over quota; not taken back (handled as any failed move write-back)');
       } else if (await this.writer.isMirrored(dst)) {
-        const refused = await this.afterOrRefused('moveMessages', src, () => this.writer.moveCopy(src, dst, ids, false));
-        if (refused) {
-          await this.takeBackUnwritten(dst, ids, new Map([[mid, src]]));
-          throw refused;
-        }
+        await this.afterOrRefused('moveMessages', src, () => this.writer.moveCopy(src, dst, ids, false), 'IMAP server refused a cached-mode upload over quota; the message stays on this server only');
       }
     }
     return id;
@@ -721,13 +720,15 @@ export class ImapMailbox {
    * PidTagProhibitReceiveQuota, PidTagProhibitSendQuota and PidTagStorageQuotaLimit the limit in KiB (Outlook takes
    * the last as its warning level), PidTagMessageSizeExtended the usage in bytes. Without a quota they stay as the
    * local store has them (no quota properties; the size of the local mirror). The quota is asked only for a read that
-   * names one of them (or all properties).
+   * names one of them (or all properties). A read of all properties (RopGetPropertiesAll / List) never waits for the
+   * server: the quota kept, if any (ImapQuota refreshes it in the background); with a quota the local store does not
+   * sum the mirror's size the quota's usage replaces.
    */
   async storeProps(tags?: readonly number[]): Promise<PropResult[]> {
-    const r = await this.local.storeProps(tags);
-    if (tags && !asksQuota(tags)) return r;
-    const q = await this.quota.current();
-    return q ? withQuota(r, tags, q) : r;
+    if (tags && !asksQuota(tags)) return this.local.storeProps(tags);
+    const q = await this.quota.current({ wait: tags !== undefined });
+    if (!q) return this.local.storeProps(tags);
+    return withQuota(await this.local.storeProps(tags, { size: false }), tags, q);
   }
 
   // --- folder permissions of mirrored folders: the IMAP ACL (acl-store.ts; others: the local table) ---

@@ -12,11 +12,16 @@
 //   STORAGE resource the one with the least room left counts (it is the one that refuses first). Other resources
 //   (MESSAGE, MAILBOX, ANNOTATION-STORAGE) are not shown: MS-OXCSTOR has properties for storage only.
 // - the answer is kept for `maxAgeMs` (default 60 s). A read after that gets the kept answer at once and starts a
-//   refresh in the background (one GETQUOTAROOT at a time per mailbox); only the first read waits for the server (at
-//   most `firstWaitMs`, default 5 s: without an answer by then it shows no quota, and the next read has it). A
-//   refusal over quota refreshes it at once (invalidate). A server without QUOTA, or a GETQUOTAROOT that fails, gives
-//   no quota (the store object's properties stay as they are without one); the failure is logged (warn) and asked
-//   again after `maxAgeMs`, never thrown at a property read.
+//   refresh in the background (never more than one GETQUOTAROOT in flight per mailbox). Without an answer yet (the
+//   first read, or the first after a refusal over quota, invalidate) one read, and only one, waits for the server, at
+//   most `firstWaitMs` (default 5 s): a GETQUOTAROOT queued behind a pool whose connections are all busy (the first
+//   mirror at logon) may take up to imap.timeoutSeconds, and every read waiting 5 s for it would slow Outlook down.
+//   Every other read while the answer is pending gets at once what is known (nothing at first: the properties as
+//   without a quota; after invalidate the answer before it); the answer is used as soon as it arrives. A read of all
+//   properties (no tags: RopGetPropertiesAll / List) never waits. A refusal over quota while a GETQUOTAROOT runs asks
+//   once more after it (that answer may be older than the refusal). A server without QUOTA, or a GETQUOTAROOT that
+//   fails, gives no quota (the store object's properties stay as they are without one); the failure is logged (warn)
+//   and asked again after `maxAgeMs`, never thrown at a property read.
 import type { ImapFlow } from 'imapflow';
 import { propId, type PropValue } from '../../../mapi/props.js';
 import type { Logger } from '../../../util/log.js';
@@ -161,6 +166,14 @@ export class ImapQuota {
   /** When `value` was read (or the read failed); null: never. */
   private at: number | null = null;
   private running: Promise<StorageQuota | null> | null = null;
+  /**
+   * The one wait for the answer asked since the start or the last invalidate(): reads that come while it lasts share
+   * it (none waits past its end); `waited` once it is over, after which no read waits until the next invalidate().
+   */
+  private window: Promise<void> | null = null;
+  private waited = false;
+  /** invalidate() came while a GETQUOTAROOT ran (its answer may predate the refusal): one more follows it. */
+  private again = false;
   private closed = false;
   private readonly maxAgeMs: number;
   private readonly firstWaitMs: number;
@@ -175,25 +188,40 @@ export class ImapQuota {
 
   /**
    * The quota to show now: the kept answer while it is fresh; a stale one at once (a refresh starts in the
-   * background); with none yet, the server's answer, waited for at most `firstWaitMs` (a pool whose connections are
-   * all busy must not hold a property read up: the answer then comes for the next read). Never rejects: null means
-   * "no quota known".
+   * background); with none yet, the server's answer, waited for at most `firstWaitMs` once (the reads that come
+   * meanwhile share that wait; a pool whose connections are all busy must not hold property reads up: the answer then
+   * comes for a later read), after which every read gets what is known at once. `wait: false` (a read of all
+   * properties) never waits. Never rejects: null means "no quota known".
    */
-  async current(): Promise<StorageQuota | null> {
+  async current(opts: { wait?: boolean } = {}): Promise<StorageQuota | null> {
     if (this.at !== null) {
       if (this.now() - this.at >= this.maxAgeMs) void this.refresh();
       return this.value;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<StorageQuota | null>((resolve) => {
-      timer = setTimeout(() => resolve(this.value), this.firstWaitMs);
+    const answer = this.refresh();
+    // nothing asked (server away, mailbox closed), no waiting wanted, or the one wait for this answer is over
+    if (!this.running || opts.wait === false || this.waited) return this.value;
+    this.window ??= this.waitFor(answer);
+    await this.window;
+    return this.value;
+  }
+
+  /** The one wait for `answer`: over when it comes or after `firstWaitMs`, whichever is first. */
+  private waitFor(answer: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let over = false;
+      const end = (): void => {
+        if (over) return;
+        over = true;
+        clearTimeout(timer);
+        this.waited = true;
+        this.window = null;
+        resolve();
+      };
+      const timer = setTimeout(end, this.firstWaitMs);
       timer.unref();
+      void answer.then(end);
     });
-    try {
-      return await Promise.race([this.refresh(), late]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /** Asks the server now (joining a request under way); resolves with the answer kept (never rejects). */
@@ -201,6 +229,10 @@ export class ImapQuota {
     if (this.closed || this.o.down?.()) return Promise.resolve(this.value);
     this.running ??= this.read().finally(() => {
       this.running = null;
+      if (this.again) {
+        this.again = false;
+        void this.refresh();
+      }
     });
     return this.running;
   }
@@ -208,6 +240,8 @@ export class ImapQuota {
   /** The kept answer is out of date (a refusal over quota): asked again at once, in the background. */
   invalidate(): void {
     this.at = null;
+    this.waited = false;
+    if (this.running) this.again = true;
     void this.refresh();
   }
 
@@ -229,7 +263,8 @@ export class ImapQuota {
       // the last answer stays (a server that stopped answering GETQUOTAROOT keeps showing what it said before)
       this.o.log.warn({ ...where, code: (e as { code?: string }).code, err: (e as Error).message }, 'IMAP GETQUOTAROOT failed: the store object shows the quota known before, if any');
     }
-    this.at = this.now();
+    // an answer asked before an invalidate() is not taken as the fresh one (another GETQUOTAROOT follows)
+    if (!this.again) this.at = this.now();
     return this.value;
   }
 }

@@ -9,9 +9,14 @@
 // - except an APPEND the IMAP server refuses over quota (OC_IMAP_QUOTA, quota.ts): it is the save's error
 //   (ecQuotaExceeded), and the save is taken back (takeBackSave): a message stored before is that version again (the
 //   copy opened before the save, saved again with ForceSave), a new one is deleted, so the local store keeps nothing
-//   the server did not get. The client's changes stay in its object, unsaved: from then on the object works on a
-//   fresh copy of them over the version the store has, so a later save (once there is room) stores them without a
-//   conflict with the take-back, and a release drops them. Attachment and stream objects the client opened on the
+//   the server did not get. Only while the message is still what the refused save stored (its change number): a
+//   change made meanwhile (a sync, another session) is not overwritten; the message then stays on this server only
+//   (warn line) and the client still gets the error. A cached-mode upload (a save with ICS `tracking`) is never taken
+//   back: the refusal is logged and the save succeeds, the message stays on this server only (restoring the old
+//   version would keep the client's PCL, so its edit would later be overwritten silently; deleting a new one would
+//   leave a tombstone that makes every retry of the upload fail). After a take-back the client's changes stay in its
+//   object, unsaved: from then on the object works on a fresh copy of them over the version the store has, so a later
+//   save (once there is room) stores them without a conflict with the take-back, and a release drops them. Attachment and stream objects the client opened on the
 //   message before belong to the copy it had: changes saved through them after the refusal are not in the retry.
 // - a top-level message saved into a mirrored folder without PidTagInternetMessageId gets one (writer.newMessageId)
 //   as part of that save: the write-back then has nothing to record locally after the save, so the client's open
@@ -35,8 +40,8 @@ export interface SaveWiring {
   log: Logger;
   /** A writer call after the local change: a failure is logged, the next sync repairs. */
   after(what: string, fid: bigint, fn: () => Promise<void>): Promise<void>;
-  /** after(), except that a refusal over quota is returned (logged, the quota asked again). */
-  afterOrRefused(what: string, fid: bigint, fn: () => Promise<void>): Promise<StoreError | null>;
+  /** after(), except that a refusal over quota is returned (logged with `refusedMsg` if given, the quota asked again). */
+  afterOrRefused(what: string, fid: bigint, fn: () => Promise<void>, refusedMsg?: string): Promise<StoreError | null>;
 }
 
 const PidTagInternetMessageId = 0x1035001f;
@@ -44,6 +49,8 @@ const PidTagRtfCompressed = 0x10090102;
 const PidTagHtml = 0x10130102;
 const PidTagBody = 0x1000001f;
 const PidTagInternetCodepage = 0x3fde0003;
+const PidTagChangeNumber = 0x67a40014;
+const UPLOAD_REFUSED = 'IMAP server refused a cached-mode upload over quota; the message stays on this server only';
 const hex = (id: bigint): string => `0x${id.toString(16)}`;
 
 /** The content key (content.ts) of a stored message. */
@@ -53,6 +60,16 @@ async function storedContent(local: LocalMailbox, mid: bigint): Promise<string> 
     return contentKey(await loadMessage(msg));
   } finally {
     await msg.discard();
+  }
+}
+
+/** The change number of stored message `mid` (null when it cannot be read, e.g. the message is gone). */
+async function changeNumber(local: LocalMailbox, mid: bigint): Promise<bigint | null> {
+  try {
+    const [cn] = await local.getMessageProps(mid, [PidTagChangeNumber]);
+    return cn && 'value' in cn && typeof cn.value === 'bigint' ? cn.value : null;
+  } catch {
+    return null;
   }
 }
 
@@ -74,6 +91,8 @@ export function wrapSave(w: SaveWiring, first: MessageObject): MessageObject {
       const before = prev ? contentKey(await loadMessage(prev)) : null;
       const mid = await m.save(opts);
       if (mid === 0n || !mirrored) return mid;
+      // what the save stored: a take-back puts the old version back only while the message is still that (one column)
+      const cn = opts?.tracking ? null : await changeNumber(w.local, mid);
       const fid = m.fid;
       if (before !== null && before === (await storedContent(w.local, mid))) {
         // (a STORE that fails is logged and left to the next sync, as for setMessageProps: no APPEND then)
@@ -83,9 +102,14 @@ export function wrapSave(w: SaveWiring, first: MessageObject): MessageObject {
         });
         if (r.kept !== false) return mid;
       }
+      if (opts?.tracking) {
+        // a cached-mode upload is not taken back (top of this file): logged, the save succeeds
+        await w.afterOrRefused('saveMessage', fid, () => w.writer.saveMessage(fid, mid), UPLOAD_REFUSED);
+        return mid;
+      }
       const refused = await w.afterOrRefused('saveMessage', fid, () => w.writer.saveMessage(fid, mid));
       if (refused) {
-        m = await takeBackSave(w, m, mid, prev);
+        m = await takeBackSave(w, m, mid, prev, cn);
         bound.clear();
         throw refused;
       }
@@ -120,12 +144,19 @@ export function wrapSave(w: SaveWiring, first: MessageObject): MessageObject {
 /**
  * Takes back save `mid` of `m` that the IMAP server refused over quota: the version stored before (`prev`, opened
  * before the save) is saved again (ForceSave), or a message that was new is deleted (hard: it never existed on IMAP).
+ * Only while the stored message still has change number `cn` (what that save stored; null: unknown, nothing is
+ * taken back): a newer change made meanwhile (a sync applying another client's flag, another session's save) is kept.
  * Returns the object the client works on from then on: a copy of `m`'s changes, unsaved, over the version the store
- * now has. When the take-back fails, it is logged and `m` stays: the message is then local-only, as after any other
- * failed write-back.
+ * now has. When the take-back is not done or fails, it is logged and `m` stays: the message is then local-only, as
+ * after any other failed write-back.
  */
-async function takeBackSave(w: SaveWiring, m: MessageObject, mid: bigint, prev: MessageObject | null): Promise<MessageObject> {
+async function takeBackSave(w: SaveWiring, m: MessageObject, mid: bigint, prev: MessageObject | null, cn: bigint | null): Promise<MessageObject> {
   const where = { user: w.local.owner.username, fid: hex(m.fid), mid: hex(mid) };
+  const now = await changeNumber(w.local, mid);
+  if (cn === null || now !== cn) {
+    w.log.warn({ ...where, cn: cn === null ? null : hex(cn), now: now === null ? null : hex(now) }, 'a save the IMAP server refused over quota is not taken back: the message changed since; it stays on this server only');
+    return m;
+  }
   let fresh: MessageObject | null = null;
   try {
     if (prev) {

@@ -353,10 +353,11 @@ export class LocalMailbox implements MailboxStore {
     return m;
   }
 
-  async storeProps(tags?: readonly number[]): Promise<PropResult[]> {
+  /** `size: false`: without PidTagMessageSizeExtended, not summed (the IMAP backend's quota gives the usage). */
+  async storeProps(tags?: readonly number[], opts: { size?: boolean } = {}): Promise<PropResult[]> {
     const m = decodeProps(this.meta('store_props'));
     const sizeId = propId(TAG.MessageSizeExtended);
-    for (const [t, v] of this.storeComputed(!tags || tags.some((t) => propId(t) === sizeId))) m.set(t, v);
+    for (const [t, v] of this.storeComputed(opts.size !== false && (!tags || tags.some((t) => propId(t) === sizeId)))) m.set(t, v);
     return pickProps(m, tags);
   }
 
