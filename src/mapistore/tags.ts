@@ -60,6 +60,10 @@ export const TAG = {
   StoreSupportMask: 0x340d0003,
   StoreState: 0x340e0003,
   MaximumSubmitMessageSize: 0x666d0003,
+  // MS-OXCSTOR 2.2.2.1.1.3 / MS-OXPROPS: the mailbox's quotas in KiB (the IMAP backend's GETQUOTAROOT, imap/quota.ts)
+  ProhibitReceiveQuota: 0x666a0003,
+  ProhibitSendQuota: 0x666e0003,
+  StorageQuotaLimit: 0x3ff50003,
   MailboxOwnerName: 0x661c001f,
   // MS-OXCSTOR 2.2.2.1.1 store object: the owner's and the logged-on user's address book entry IDs and names
   MailboxOwnerEntryId: 0x661b0102,

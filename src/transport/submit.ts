@@ -21,6 +21,7 @@ import { decodeFolderEntryId, addressBookEntryId } from '../mapi/entryid.js';
 import { makeEid } from '../mapi/ids.js';
 import type { PropValue, TaggedValue } from '../mapi/props.js';
 import { SEC, StoreError } from '../mapistore/errors.js';
+import { TAG } from '../mapistore/tags.js';
 import { MAPI_BCC, MAPI_CC, MAPI_TO, type MailboxOwner, type MailboxStore, type RecipientRow, type Store } from '../mapistore/types.js';
 import type { Logger } from '../util/log.js';
 import { copyMessageInto, listValues } from './copy.js';
@@ -41,8 +42,6 @@ export const EC_MAX_SUBMISSION_EXCEEDED = 0x000004da;
 
 /** MS-OXCDATA 2.4.2 ecQuotaExceeded: the sender's mailbox has reached its PidTagProhibitSendQuota. */
 export const EC_QUOTA_EXCEEDED = 0x000004d9;
-const PidTagProhibitSendQuota = 0x666e0003;
-const PidTagMessageSizeExtended = 0x0e080014;
 
 export interface MailTransportOptions {
   store: Store;
@@ -204,8 +203,11 @@ export class MailTransport {
     if (srcFid === null) throw new StoreError('OC_TRANSPORT_NOT_FOUND', SEC.NotFound, `message 0x${req.mid.toString(16)} not found`);
     const owner = mb.owner;
     if (depth === 0) {
-      await this.checkSize(mb, req.mid);
-      await this.checkSendQuota(mb, req.mid);
+      // the message's size (PidTagMessageSize), which both limits count
+      const [r] = await mb.getMessageProps(req.mid, [T.MessageSize]);
+      const size = r && 'value' in r && typeof r.value === 'number' ? r.value : 0;
+      this.checkSize(mb, size);
+      await this.checkSendQuota(mb, size);
     }
     const ownerUser = { username: owner.username, displayName: owner.displayName, legacyExchangeDN: owner.legacyDn };
     const senderParty = await this.party(req.sender ?? ownerUser);
@@ -337,11 +339,9 @@ export class MailTransport {
    * smtp.maxSendSizeKb: a client's message larger than the limit is refused before anything changes (it stays
    * unsent where it is, as Exchange leaves it in the Outbox). Messages made by delivery hooks are not counted again.
    */
-  private async checkSize(mb: MailboxStore, mid: bigint): Promise<void> {
+  private checkSize(mb: MailboxStore, size: number): void {
     const limitKb = this.opts.smtp?.maxSendSizeKb ?? 0;
     if (limitKb <= 0) return;
-    const [r] = await mb.getMessageProps(mid, [T.MessageSize]);
-    const size = r && 'value' in r && typeof r.value === 'number' ? r.value : 0;
     if (size <= limitKb * 1024) return;
     const kb = Math.ceil(size / 1024);
     this.log.warn({ from: mb.owner.username, sizeKb: kb, limitKb }, 'message not submitted: larger than smtp.maxSendSizeKb');
@@ -356,17 +356,15 @@ export class MailTransport {
    * limit, docs/imap.md "Quota") and whose size (PidTagMessageSizeExtended) has reached it sends nothing, as Exchange
    * prohibits sending: ecQuotaExceeded before anything changes. The message itself counts too (its copy goes to Sent
    * Items: from the local Outbox that adds it to the IMAP mailbox, whose server would refuse it over quota after the
-   * message had gone out, and the copy would stay in the Outbox to be sent again). The size is read only where there
-   * is a quota.
+   * message had gone out, and the copy would stay in the Outbox to be sent again). The mailbox's size is read only
+   * where there is a quota.
    */
-  private async checkSendQuota(mb: MailboxStore, mid: bigint): Promise<void> {
-    const [q] = await mb.storeProps([PidTagProhibitSendQuota]);
+  private async checkSendQuota(mb: MailboxStore, size: number): Promise<void> {
+    const [q] = await mb.storeProps([TAG.ProhibitSendQuota]);
     const limitKb = q && 'value' in q && typeof q.value === 'number' ? q.value : 0;
     if (limitKb <= 0) return; // none (-1 or unset: no limit)
-    const [u] = await mb.storeProps([PidTagMessageSizeExtended]);
-    const [s] = await mb.getMessageProps(mid, [T.MessageSize]);
-    const size = s && 'value' in s && typeof s.value === 'number' ? BigInt(s.value) : 0n;
-    const used = (u && 'value' in u && typeof u.value === 'bigint' ? u.value : 0n) + size;
+    const [u] = await mb.storeProps([TAG.MessageSizeExtended]);
+    const used = (u && 'value' in u && typeof u.value === 'bigint' ? u.value : 0n) + BigInt(size);
     if (used <= BigInt(limitKb) * 1024n) return;
     const usedKb = Number(used / 1024n);
     this.log.warn({ from: mb.owner.username, usedKb, limitKb }, 'message not submitted: no room for it under the send quota');

@@ -27,6 +27,7 @@ import { propId, type PropValue } from '../../../mapi/props.js';
 import type { Logger } from '../../../util/log.js';
 import { SEC, StoreError } from '../../errors.js';
 import { pickProps } from '../../proppick.js';
+import { TAG } from '../../tags.js';
 import type { PropResult } from '../../types.js';
 import type { RawUntagged } from './acl.js';
 import { rawCommand, str } from './command.js';
@@ -273,10 +274,10 @@ export class ImapQuota {
 // (Exchange's PR_STORAGE_QUOTA_LIMIT, which Outlook reads as the warning level: its offline copy PR_QUOTA_WARNING "maps
 // to PR_STORAGE_QUOTA_LIMIT", MAPI constants of the Outlook MAPI reference): KiB; MS-OXPROPS 2.798
 // PidTagMessageSizeExtended on the store: the mailbox's size in bytes
-export const PidTagProhibitReceiveQuota = 0x666a0003;
-export const PidTagProhibitSendQuota = 0x666e0003;
-export const PidTagStorageQuotaLimit = 0x3ff50003;
-export const PidTagMessageSizeExtended = 0x0e080014;
+export const PidTagProhibitReceiveQuota = TAG.ProhibitReceiveQuota;
+export const PidTagProhibitSendQuota = TAG.ProhibitSendQuota;
+export const PidTagStorageQuotaLimit = TAG.StorageQuotaLimit;
+export const PidTagMessageSizeExtended = TAG.MessageSizeExtended;
 const QUOTA_IDS = new Set([PidTagProhibitReceiveQuota, PidTagProhibitSendQuota, PidTagStorageQuotaLimit, PidTagMessageSizeExtended].map((t) => propId(t)));
 
 /** True when a property read of the store object names a property the quota gives. */

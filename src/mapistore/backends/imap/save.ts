@@ -30,6 +30,7 @@ import type { Logger } from '../../../util/log.js';
 import { SEC, type StoreError } from '../../errors.js';
 import type { MessageObject } from '../../types.js';
 import type { LocalMailbox } from '../local/mailbox.js';
+import { TAG } from '../../tags.js';
 import { contentKey } from './content.js';
 import type { ImapWriter } from './mailbox.js';
 
@@ -49,7 +50,6 @@ const PidTagRtfCompressed = 0x10090102;
 const PidTagHtml = 0x10130102;
 const PidTagBody = 0x1000001f;
 const PidTagInternetCodepage = 0x3fde0003;
-const PidTagChangeNumber = 0x67a40014;
 const UPLOAD_REFUSED = 'IMAP server refused a cached-mode upload over quota; the message stays on this server only';
 const hex = (id: bigint): string => `0x${id.toString(16)}`;
 
@@ -66,7 +66,7 @@ async function storedContent(local: LocalMailbox, mid: bigint): Promise<string> 
 /** The change number of stored message `mid` (null when it cannot be read, e.g. the message is gone). */
 async function changeNumber(local: LocalMailbox, mid: bigint): Promise<bigint | null> {
   try {
-    const [cn] = await local.getMessageProps(mid, [PidTagChangeNumber]);
+    const [cn] = await local.getMessageProps(mid, [TAG.ChangeNumber]);
     return cn && 'value' in cn && typeof cn.value === 'bigint' ? cn.value : null;
   } catch {
     return null;
