@@ -224,6 +224,10 @@ export interface ImapConfig {
   notify: boolean;
   /** Bytes of messages (RFC822.SIZE) one UID FETCH of the mirror brings at most (a larger message comes alone). */
   fetchBatchBytes: number;
+  /** Outlook's "mailbox almost full" level (PidTagStorageQuotaLimit) as a percentage of the IMAP STORAGE quota. */
+  quotaWarningPercent: number;
+  /** Where sending stops (PidTagProhibitSendQuota) as a percentage of the IMAP STORAGE quota. */
+  quotaSendPercent: number;
 }
 
 /** The LDAP provider's settings; filters and attribute names are filled in from the preset of `schema`. */

@@ -102,6 +102,9 @@ describe('config schema validation', () => {
     ['auth.allowNtlmV1 string', { auth: { allowNtlmV1: 'yes' } }],
     ['imap.maxConnectionsPerUser 2 with imap.idle on', { imap: { maxConnectionsPerUser: 2 } }],
     ['imap.maxConnectionsPerUser 1 with imap.idle off', { imap: { maxConnectionsPerUser: 1, idle: false } }],
+    ['imap.quotaWarningPercent 0', { imap: { quotaWarningPercent: 0 } }],
+    ['imap.quotaSendPercent 101', { imap: { quotaSendPercent: 101 } }],
+    ['imap.quotaWarningPercent above the send level', { imap: { quotaWarningPercent: 95, quotaSendPercent: 90 } }],
     ['unknown top-level key', { datadir: 'x' }],
     ['unknown nested key', { rpc: { prot: 1 } }],
     ['empty dataDir', { dataDir: '' }],
@@ -113,6 +116,12 @@ describe('config schema validation', () => {
   it('accepts the fewest IMAP connections per user that work', () => {
     expect(configSchema.safeParse({ imap: { maxConnectionsPerUser: 3 } }).success).toBe(true);
     expect(configSchema.safeParse({ imap: { maxConnectionsPerUser: 2, idle: false } }).success).toBe(true);
+  });
+
+  it('accepts quota levels from 1% up, the warning at or below the send level', () => {
+    expect(configSchema.safeParse({ imap: { quotaWarningPercent: 1, quotaSendPercent: 1 } }).success).toBe(true);
+    expect(configSchema.safeParse({ imap: { quotaWarningPercent: 100, quotaSendPercent: 100 } }).success).toBe(true);
+    expect(configSchema.safeParse({ imap: { quotaSendPercent: 90 } }).success).toBe(true);
   });
 
   it('accepts the range ends', () => {
@@ -143,7 +152,7 @@ describe('config schema: the LDAP provider', () => {
 
 describe('config key table', () => {
   it('has a description and an environment variable for every key', () => {
-    expect(configKeys.length).toBe(25 + 16 + 32 + 7 + 18 + 13 + 19 + 1 + 11 + 23); // ... + emsmdb.* + store.*/index.* + autodiscover.* + http.* + smtp.* + imap.*
+    expect(configKeys.length).toBe(25 + 16 + 32 + 7 + 18 + 13 + 19 + 1 + 11 + 25); // ... + emsmdb.* + store.*/index.* + autodiscover.* + http.* + smtp.* + imap.*
     for (const k of configKeys) {
       expect(k.description.length, k.name).toBeGreaterThan(5);
       expect(k.env).toMatch(/^OCNG_[A-Z0-9_]+$/);

@@ -189,14 +189,14 @@ describe('IMAP quota against a Dovecot with a 100 KiB quota per user', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('the store object carries the IMAP quota: the limit in KiB (receive, send, warning) and the usage in bytes', async () => {
+  it('the store object carries the IMAP quota: the limit in KiB (receive, send; warning at the default 90%) and the usage in bytes', async () => {
     const q = await imapQuota(d, 'alice');
     expect(q.limitKb).toBe(LIMIT_KB);
     const props = await mbs.alice!.storeProps(QUOTA_TAGS);
     expect(props).toEqual([
       { tag: PidTagProhibitReceiveQuota, value: LIMIT_KB },
       { tag: PidTagProhibitSendQuota, value: LIMIT_KB },
-      { tag: PidTagStorageQuotaLimit, value: LIMIT_KB },
+      { tag: PidTagStorageQuotaLimit, value: Math.floor(LIMIT_KB * 0.9) },
       { tag: PidTagMessageSizeExtended, value: BigInt(q.usageKb) * 1024n },
     ]);
     // all properties of the store object (RopGetPropertiesAll, RopGetPropertiesList) include them once
@@ -503,8 +503,10 @@ describe('EMSMDB: the quota through the project\'s client (imap_quota.py)', () =
   let usageKb: number;
 
   beforeAll(async () => {
+    // the warning and send levels as an administrator sets them: shares of the IMAP limit
     w = await startImapWorld({
       dovecot: { mode: 'master', quota: `${LIMIT_KB}K` },
+      imap: { quotaWarningPercent: 80, quotaSendPercent: 95 },
       seed: async (admin) => {
         await admin.append('INBOX', plain('alice filler', 90 * 1024));
       },
@@ -524,8 +526,8 @@ describe('EMSMDB: the quota through the project\'s client (imap_quota.py)', () =
     for (const s of run.steps as Json[]) expect(s.ok, `${s.name}: ${s.error} ${JSON.stringify(run.errors)}`).toBe(true);
   });
 
-  it('RopGetPropertiesSpecific on the logon: the quota in KiB and the usage in bytes', () => {
-    expect(run.quota).toEqual({ flagged: false, values: [LIMIT_KB, LIMIT_KB, LIMIT_KB, usageKb * 1024] });
+  it('RopGetPropertiesSpecific on the logon: the quota in KiB (send and warning at imap.quotaSendPercent and quotaWarningPercent) and the usage in bytes', () => {
+    expect(run.quota).toEqual({ flagged: false, values: [LIMIT_KB, Math.floor(LIMIT_KB * 0.95), Math.floor(LIMIT_KB * 0.8), usageKb * 1024] });
   });
 
   it('RopSaveChangesMessage of a message over the quota answers ecQuotaExceeded; no message is left, here or on IMAP', async () => {

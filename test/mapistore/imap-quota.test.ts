@@ -135,6 +135,18 @@ describe('the store object\'s quota properties', () => {
     expect(all).toHaveLength(5);
   });
 
+  it('the send and warning limits are their shares of the IMAP limit, rounded down; the receive limit is the IMAP limit', () => {
+    const tags = [PidTagProhibitReceiveQuota, PidTagProhibitSendQuota, PidTagStorageQuotaLimit];
+    const r = tags.map((t) => ({ tag: (t & 0xffff0000) | 0x000a, error: MAPI_E.NOT_FOUND }));
+    const values = (limitKb: number, levels: { warningPercent?: number; sendPercent?: number }) =>
+      withQuota(r, tags, { root: 'r', usageKb: 0, limitKb }, levels).map((p) => ('value' in p ? p.value : p.error));
+    expect(values(1000, { warningPercent: 90, sendPercent: 95 })).toEqual([1000, 950, 900]);
+    expect(values(999, { warningPercent: 90, sendPercent: 99 })).toEqual([999, 989, 899]);
+    expect(values(1000, {})).toEqual([1000, 1000, 1000]);
+    expect(values(2 ** 40, { warningPercent: 50, sendPercent: 100 })).toEqual([0x7fffffff, 0x7fffffff, 0x7fffffff]);
+    expect(values(2 ** 31, { warningPercent: 25 })).toEqual([0x7fffffff, 0x7fffffff, 2 ** 29]);
+  });
+
   it('only a read that names a quota property asks for the quota', () => {
     expect(asksQuota([0x3001001f, 0x666d0003])).toBe(false);
     expect(asksQuota([0x3001001f, PidTagStorageQuotaLimit])).toBe(true);
@@ -393,7 +405,7 @@ describe('ImapMailbox.storeProps and the quota', () => {
         return tags.map((tag) => (m.has(tag) ? { tag, value: m.get(tag) } : { tag: (tag & 0xffff0000) | 0x000a, error: MAPI_E.NOT_FOUND }));
       },
     };
-    const storeProps = (tags?: readonly number[]) => ImapMailbox.prototype.storeProps.call({ local, quota: q } as unknown as ImapMailbox, tags);
+    const storeProps = (tags?: readonly number[]) => ImapMailbox.prototype.storeProps.call({ local, quota: q, o: {} } as unknown as ImapMailbox, tags);
     return { storeProps, calls };
   }
 

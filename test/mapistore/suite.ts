@@ -111,6 +111,12 @@ export function storeSuite(name: string, makeIndexIn: (dir: string) => Promise<I
       expect(await mb.setStoreProps([{ tag: 0x6700001f, value: 'x' }, { tag: TAG.IpmSubtreeEntryId, value: Buffer.alloc(46) }])).toEqual([
         { index: 1, tag: TAG.IpmSubtreeEntryId, error: SEC.Computed },
       ]);
+      // the limits the server decides (send size, quota) and the size: never a client's
+      const limits = [TAG.MaximumSubmitMessageSize, TAG.ProhibitReceiveQuota, TAG.ProhibitSendQuota, TAG.StorageQuotaLimit];
+      expect(await mb.setStoreProps(limits.map((tag) => ({ tag, value: 1 })))).toEqual(limits.map((tag, index) => ({ index, tag, error: SEC.Computed })));
+      expect(await mb.setStoreProps([{ tag: TAG.MessageSizeExtended, value: 1n }])).toEqual([{ index: 0, tag: TAG.MessageSizeExtended, error: SEC.Computed }]);
+      expect(await mb.deleteStoreProps([TAG.StorageQuotaLimit])).toEqual([{ index: 0, tag: TAG.StorageQuotaLimit, error: SEC.Computed }]);
+      expect((await mb.storeProps(limits)).every((p) => 'error' in p)).toBe(true);
       expect(val(await mb.storeProps([0x6700001f]), 0x6700001f)).toBe('x');
       expect(await mb.deleteStoreProps([0x6700001f])).toEqual([]);
       expect(val(await mb.storeProps(), 0x6700001f)).toBeUndefined();

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MailboxEvent } from '../../src/mapistore/events.js';
+import { SEC } from '../../src/mapistore/errors.js';
 import type { MailboxStore } from '../../src/mapistore/types.js';
 import { EC_NOT_IN_QUEUE } from '../../src/rop/handlers/oxomsg.js';
 import { ec } from '../../src/rop/ec.js';
@@ -260,15 +261,19 @@ describe('local delivery', () => {
     const [size] = await env.alice.storeProps([0x0e080014]);
     const usedKb = Number((size as { value: bigint }).value / 1024n);
     expect(usedKb).toBeGreaterThan(2);
-    // (the IMAP backend gives these from GETQUOTAROOT; here the local store keeps them as set)
-    expect(await env.alice.setStoreProps([{ tag: 0x666e0003, value: usedKb }])).toEqual([]);
+    // the IMAP backend gives the send quota from GETQUOTAROOT (a client cannot set it): here the store object's reads
+    // answer it as such a backend would
+    let limitKb = usedKb;
+    const read = env.alice.storeProps.bind(env.alice);
+    env.alice.storeProps = async (tags) => (await read(tags)).map((p) => (p.tag >>> 16 === 0x666e ? { tag: 0x666e0003, value: limitKb } : p));
+    expect(await env.alice.setStoreProps([{ tag: 0x666e0003, value: usedKb }])).toEqual([{ index: 0, tag: 0x666e0003, error: SEC.Computed }]);
     expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(0x000004d9);
     expect(await messagesOf(env.alice, env.alice.special.outbox)).toEqual([mid]);
     expect((await props(env.alice, mid, [T.ClientSubmitTime])).get(T.ClientSubmitTime)).toBeUndefined();
     const bob = await env.mailbox(BOB);
     expect(await messagesOf(bob, bob.special.inbox)).toEqual([]);
     // room again: it goes
-    await env.alice.setStoreProps([{ tag: 0x666e0003, value: usedKb + 64 }]);
+    limitKb = usedKb + 64;
     expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
     expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
   });

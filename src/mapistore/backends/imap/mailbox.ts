@@ -47,7 +47,7 @@ import type { FolderSyncResult, ImapMirror } from './mirror.js';
 import { ImapWatcher } from './watcher.js';
 import { rowsOf } from './writeback-util.js';
 import type { ImapPool } from './pool.js';
-import { ImapQuota, asksQuota, withQuota } from './quota.js';
+import { ImapQuota, asksQuota, withQuota, type QuotaLevels } from './quota.js';
 import { wrapSave, type SaveWiring } from './save.js';
 
 /** MAPI -> IMAP write-back (src/mapistore/backends/imap/writeback.ts ImapWriteBack has this shape). */
@@ -91,6 +91,8 @@ export interface ImapMailboxOptions {
   downMs?: number;
   /** How long the user's IMAP quota (GETQUOTAROOT) is kept for the store object's properties (default 60000 ms). */
   quotaMaxAgeMs?: number;
+  /** The store's warning and send limits in percent of the IMAP quota (imap.quotaWarningPercent, quotaSendPercent; default 100). */
+  quotaLevels?: QuotaLevels;
 }
 
 const PidTagDisplayName = 0x3001001f;
@@ -717,8 +719,8 @@ export class ImapMailbox {
   /**
    * MailboxStore.storeProps: the LocalMailbox's, and when the IMAP server has a STORAGE quota for INBOX (RFC 9208
    * GETQUOTAROOT, kept by ImapQuota) the quota properties Outlook reads on the store object (MS-OXCSTOR 2.2.2.1.1):
-   * PidTagProhibitReceiveQuota, PidTagProhibitSendQuota and PidTagStorageQuotaLimit the limit in KiB (Outlook takes
-   * the last as its warning level), PidTagMessageSizeExtended the usage in bytes. Without a quota they stay as the
+   * PidTagProhibitReceiveQuota the limit in KiB, PidTagProhibitSendQuota and PidTagStorageQuotaLimit (Outlook's
+   * warning level) their shares of it (imap.quotaSendPercent, quotaWarningPercent), PidTagMessageSizeExtended the usage in bytes. Without a quota they stay as the
    * local store has them (no quota properties; the size of the local mirror). The quota is asked only for a read that
    * names one of them (or all properties). A read of all properties (RopGetPropertiesAll / List) never waits for the
    * server: the quota kept, if any (ImapQuota refreshes it in the background); with a quota the local store does not
@@ -728,7 +730,7 @@ export class ImapMailbox {
     if (tags && !asksQuota(tags)) return this.local.storeProps(tags);
     const q = await this.quota.current({ wait: tags !== undefined });
     if (!q) return this.local.storeProps(tags);
-    return withQuota(await this.local.storeProps(tags, { size: false }), tags, q);
+    return withQuota(await this.local.storeProps(tags, { size: false }), tags, q, this.o.quotaLevels);
   }
 
   // --- folder permissions of mirrored folders: the IMAP ACL (acl-store.ts; others: the local table) ---

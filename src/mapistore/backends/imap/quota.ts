@@ -285,16 +285,29 @@ export function asksQuota(tags: readonly number[]): boolean {
   return tags.some((t) => QUOTA_IDS.has(propId(t)));
 }
 
+/** The levels of the three limits, in percent of the IMAP STORAGE limit (imap.quotaWarningPercent, quotaSendPercent). */
+export interface QuotaLevels {
+  /** PidTagStorageQuotaLimit, Outlook's "almost full" warning (default 100). */
+  warningPercent?: number;
+  /** PidTagProhibitSendQuota, where sending stops (default 100). */
+  sendPercent?: number;
+}
+
+/** `percent` of `kb`, rounded down, as a PtypInteger32 (at most 0x7FFFFFFF). */
+function share(kb: number, percent: number): number {
+  return Math.min(Math.floor((kb * percent) / 100), 0x7fffffff);
+}
+
 /**
- * The store object's property results `r` (for `tags`, or all of them) with the quota's: the three limits the STORAGE
- * limit in KiB (at most 0x7FFFFFFF, PtypInteger32), PidTagMessageSizeExtended the usage in bytes. Other results stay.
+ * The store object's property results `r` (for `tags`, or all of them) with the quota's: PidTagProhibitReceiveQuota
+ * the STORAGE limit in KiB, PidTagProhibitSendQuota and PidTagStorageQuotaLimit their share of it (`levels`; at most
+ * 0x7FFFFFFF, PtypInteger32), PidTagMessageSizeExtended the usage in bytes. Other results stay.
  */
-export function withQuota(r: readonly PropResult[], tags: readonly number[] | undefined, q: StorageQuota): PropResult[] {
-  const kb = Math.min(q.limitKb, 0x7fffffff);
+export function withQuota(r: readonly PropResult[], tags: readonly number[] | undefined, q: StorageQuota, levels: QuotaLevels = {}): PropResult[] {
   const quota = new Map<number, PropValue>([
-    [PidTagProhibitReceiveQuota, kb],
-    [PidTagProhibitSendQuota, kb],
-    [PidTagStorageQuotaLimit, kb],
+    [PidTagProhibitReceiveQuota, share(q.limitKb, 100)],
+    [PidTagProhibitSendQuota, share(q.limitKb, levels.sendPercent ?? 100)],
+    [PidTagStorageQuotaLimit, share(q.limitKb, levels.warningPercent ?? 100)],
     [PidTagMessageSizeExtended, BigInt(q.usageKb) * 1024n],
   ]);
   if (!tags) return [...r.filter((x) => !quota.has(x.tag >>> 0)), ...pickProps(quota)];

@@ -79,6 +79,7 @@ export class ImapStore implements Store {
       syncIntervalSeconds: this.o.imap.syncIntervalSeconds,
       idle: this.o.imap.idle,
       notify: this.o.imap.notify,
+      quotaLevels: { warningPercent: this.o.imap.quotaWarningPercent, sendPercent: this.o.imap.quotaSendPercent },
       ...(this.o.refreshMinMs !== undefined ? { refreshMinMs: this.o.refreshMinMs } : {}),
       ...(this.o.downMs !== undefined ? { downMs: this.o.downMs } : {}),
     });

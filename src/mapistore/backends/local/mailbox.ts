@@ -57,6 +57,13 @@ export interface LocalMailboxOptions {
   maxSubmitKb?: number;
 }
 
+/**
+ * Store-object properties no client sets (ecComputed), besides those storeComputed gives: the mailbox size, and the
+ * limits the server decides (smtp.maxSendSizeKb; the IMAP backend's quota, docs/imap.md "Quota"), also where it has none
+ * (a value set there would show as a quota the server does not enforce).
+ */
+const STORE_LIMITS = [TAG.MessageSizeExtended, TAG.MaximumSubmitMessageSize, TAG.ProhibitReceiveQuota, TAG.ProhibitSendQuota, TAG.StorageQuotaLimit];
+
 export class LocalMailbox implements MailboxStore {
   readonly replId = 1 as const;
   readonly mailboxGuid: string;
@@ -370,7 +377,7 @@ export class LocalMailbox implements MailboxStore {
   }
 
   private changeStoreProps(values: readonly TaggedValue[], tags: readonly number[]): PropertyProblem[] {
-    const computed = new Set([...this.storeComputed().keys()].map((t) => propId(t)));
+    const computed = new Set([...this.storeComputed(false).keys(), ...STORE_LIMITS].map((t) => propId(t)));
     const m = decodeProps(this.meta('store_props'));
     const problems: PropertyProblem[] = [];
     values.forEach((v, index) => {
