@@ -26,7 +26,8 @@ import { MAPI_BCC, MAPI_CC, MAPI_TO, type MailboxOwner, type MailboxStore, type 
 import type { Logger } from '../util/log.js';
 import { copyMessageInto, listValues } from './copy.js';
 import { runDeliveryHooks } from './hooks.js';
-import { buildMime, cleanMessageId, loadMessage, rcptType, strProp, type MailAddress } from './mime.js';
+import { buildMime, loadMessage, rcptType, strProp } from './mime.js';
+import { cleanMessageId, type MailAddress } from './mime-encode.js';
 import { writeNdr } from './ndr.js';
 import { nodemailerSender, type SmtpSend } from './smtp.js';
 import { MF, NOT_DELIVERED_IDS, T, filetimeNow } from './tags.js';

@@ -15,7 +15,8 @@ import { ATTACH_BY_VALUE, ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type 
 import { parseMime } from '../../src/mime/parse.js';
 import { MT } from '../../src/mime/tags.js';
 import { mimeToMapi } from '../../src/mime/to-mapi.js';
-import { buildMime, buildMimeForStore, formatAddress, mimeParamPieces, type LoadedAttachment, type LoadedMessage, type StoreMimeOptions } from '../../src/transport/mime.js';
+import { buildMime, buildMimeForStore, type LoadedAttachment, type LoadedMessage, type StoreMimeOptions } from '../../src/transport/mime.js';
+import { formatAddress, mimeParamPieces } from '../../src/transport/mime-encode.js';
 import { T, filetimeNow } from '../../src/transport/tags.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

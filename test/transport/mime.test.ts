@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { base64Lines, buildMime, encodeWords, formatAddress, headerText, mimeParam, quotedPrintable, type LoadedMessage } from '../../src/transport/mime.js';
+import { buildMime, type LoadedMessage } from '../../src/transport/mime.js';
+import { base64Lines, encodeWords, formatAddress, headerText, mimeParam, quotedPrintable } from '../../src/transport/mime-encode.js';
 import { T } from '../../src/transport/tags.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
