@@ -1,23 +1,11 @@
 // The MailboxStore of an IMAP-backed user (issue 8 items 1, 3; docs/imap.md "Store wiring"): a thin layer over the
 // user's LocalMailbox. Every call goes to the LocalMailbox; for folders mirrored from IMAP the MAPI change is also
-// made on the IMAP server through an ImapWriter (writeback.ts), and refreshFolder() brings a mirrored folder up to
-// date (ImapMirror.syncFolder) before a client reads its contents.
+// made on the IMAP server through an ImapWriter (writeback.ts; the order of the two and what a failure does are
+// mailbox-writes.ts's), and refreshFolder() brings a mirrored folder up to date (ImapMirror.syncFolder) before a
+// client reads its contents. This file holds the delegation, the sync scheduling, the store object and permissions.
 //
-// Order and failures (the IMAP server is the source of truth for mail; the mirror repairs what went wrong):
-// - before the local change: deleteMessages, emptyFolder (its messages), deleteFolder. A writer failure is the MAPI
-//   call's error and nothing changed locally.
 // - the message objects of newMessage / openMessage / prefetchMessages are save.ts's: their save writes the message
 //   back (a new Message-ID when it has none, flags only when its content stayed, else an APPEND).
-// - after the local change: setReadFlags (the MIDs whose flag changed), moveCopyMessages (with the ids map), a message
-//   save (MessageObject.save of newMessage/openMessage), setMessageProps/deleteMessageProps of PidTagFlagStatus,
-//   PidTagLastVerbExecuted, PidTagMessageFlags, createFolder, moveFolder, and the ICS uploads that do the same
-//   (importReadStates, importMessageMove, importFolder: MS-OXCFXICS 3.3.5.8.x). A writer failure is logged (warn) and the
-//   MAPI call succeeds; the next sync of the folder brings the mirror back in line with IMAP.
-// - except a refusal over quota (OC_IMAP_QUOTA, quota.ts) of a message save, copy or move, which IMAP would never
-//   bring back: the local change is taken back (a save: the version stored before again, or no new message; a copy:
-//   deleted; a move: moved back) and the MAPI call fails with ecQuotaExceeded (logged with user, mailbox and code).
-//   Not for the cached-mode uploads (a save with ICS tracking, importMessageMove): their refusal is logged and the
-//   upload succeeds, the message stays on this server only (a take-back would make the client's retry fail).
 // - storeProps adds the user's IMAP quota (GETQUOTAROOT INBOX, kept a minute by ImapQuota) to the store object.
 // - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
 //   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying). refreshHierarchy (one
@@ -25,13 +13,10 @@
 // - syncs of one mailbox are serialized (one at a time): the mirror is not safe against itself.
 // - NewMail (MS-OXCNOTIF 2.2.1.4.1.2) is reported for messages an incremental sync of INBOX created (not for a first
 //   or UIDVALIDITY-triggered full fetch: that is not new mail).
-// - Folder creation goes to IMAP when the parent is mirrored, or is the IPM subtree and the container class is empty or
-//   IPF.Note*: calendars, contacts and tasks stay local.
 // - folder permissions (getPermissions, modifyPermissions, rightsOf) of mirrored folders are the IMAP mailbox's
 //   RFC 4314 ACL (acl-store.ts, kept in step with the local table); other folders keep the local table alone.
 import type { TaggedValue } from '../../../mapi/props.js';
 import type { Logger } from '../../../util/log.js';
-import { StoreError } from '../../errors.js';
 import type { MailboxEvent } from '../../events.js';
 import type {
   CreatedFolder, DeleteResult, FolderInit, IcsFolderImport, IcsImportTracking, MailboxStore, MessageObject, MoveCopyResult,
@@ -40,15 +25,16 @@ import type {
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import type { LocalMailbox } from '../local/mailbox.js';
 import { ImapAcl } from './acl-store.js';
-import { keywordsTag } from './keywords.js';
 import { fidOf } from './folders.js';
-import { PidTagFlagStatus, PidTagLastVerbExecuted } from './import.js';
+import * as writes from './mailbox-writes.js';
+import { codeOf, type WriteWiring } from './mailbox-writes.js';
 import type { FolderSyncResult, ImapMirror } from './mirror.js';
 import { ImapWatcher } from './watcher.js';
-import { rowsOf } from './writeback-util.js';
 import type { ImapPool } from './pool.js';
 import { ImapQuota, asksQuota, withQuota, type QuotaLevels } from './quota.js';
 import { wrapSave, type SaveWiring } from './save.js';
+
+export { codeOf };
 
 /** MAPI -> IMAP write-back (src/mapistore/backends/imap/writeback.ts ImapWriteBack has this shape). */
 export interface ImapWriter {
@@ -95,17 +81,11 @@ export interface ImapMailboxOptions {
   quotaLevels?: QuotaLevels;
 }
 
-const PidTagDisplayName = 0x3001001f;
-const PidTagMessageFlags = 0x0e070003;
-const PidTagContainerClass = 0x3613001f;
-const FLAG_TAGS = new Set([PidTagFlagStatus, PidTagLastVerbExecuted, PidTagMessageFlags]);
 /** Codes of failures that mean "the IMAP server is away", not "the command failed". */
 const DOWN_CODES = new Set(['OC_IMAP_CONNECT', 'OC_IMAP_TIMEOUT', 'OC_IMAP_BUSY', 'OC_IMAP_CLOSED']);
 /** LocalMailbox fields a MailboxStore exposes (the methods are found on its prototype chain). */
 const FIELDS = ['mailboxGuid', 'replGuid', 'replId', 'owner', 'special', 'events'] as const;
 
-/** The StoreError code of a failure (undefined for anything else); store.ts uses it too. */
-export const codeOf = (e: unknown): string | undefined => (e as Partial<StoreError> | null)?.code;
 const hex = (id: bigint): string => `0x${id.toString(16)}`;
 
 // Every MailboxStore member this class does not define is the LocalMailbox's (bound in the constructor).
@@ -131,6 +111,8 @@ export class ImapMailbox {
   private aclStore: ImapAcl | null = null;
   /** What the message objects' save (save.ts) uses of this mailbox. */
   private readonly saving: SaveWiring;
+  /** What the changes (mailbox-writes.ts) use of this mailbox. */
+  private readonly writing: WriteWiring;
 
   constructor(private readonly o: ImapMailboxOptions) {
     this.local = o.local;
@@ -165,12 +147,13 @@ export class ImapMailbox {
     });
     this.saving = {
       local: o.local, writer: o.writer, log: o.log,
-      after: (what, fid, fn) => this.after(what, fid, fn),
-      afterOrRefused: (what, fid, fn, refusedMsg) => this.afterOrRefused(what, fid, fn, refusedMsg),
+      after: (what, fid, fn) => writes.after(this.writing, what, fid, fn),
+      afterOrRefused: (what, fid, fn, refusedMsg) => writes.afterOrRefused(this.writing, what, fid, fn, refusedMsg),
     };
     this.quota = new ImapQuota({
       pool: o.pool, username: o.local.owner.username, log: o.log, down: () => this.serverDown, ...(o.quotaMaxAgeMs !== undefined ? { maxAgeMs: o.quotaMaxAgeMs } : {}),
     });
+    this.writing = { local: o.local, mirror: o.mirror, writer: this.writer, log: o.log, quota: this.quota };
   }
 
   // --- syncing (IMAP -> mailbox) ---
@@ -351,246 +334,30 @@ export class ImapMailbox {
     this.watcher.start();
   }
 
-  // --- write-back (mailbox -> IMAP) ---
+  // --- changes (mailbox -> IMAP): mailbox-writes.ts ---
 
-  /**
-   * Runs a writer call after the local change: a failure is logged, the next sync repairs. Writer calls take turns with
-   * the mirror's steps (MirrorContext.exclusive), as in before().
-   */
-  private async after(what: string, fid: bigint, fn: () => Promise<void>): Promise<void> {
-    try {
-      await this.mirror.ctx.exclusive(fn);
-    } catch (e) {
-      this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; the next sync repairs the mirror');
-    }
+  setReadFlags(fid: bigint, mids: readonly bigint[] | null, read: boolean): Promise<bigint[]> {
+    return writes.setReadFlags(this.writing, fid, mids, read);
   }
 
-  /**
-   * after() for the writer calls that store messages on IMAP (APPEND, COPY): a refusal over quota (OC_IMAP_QUOTA) is
-   * logged here, makes the quota be asked again, and is returned, for the caller to take the local change back and
-   * answer the client with it (ecQuotaExceeded); any other failure is after()'s. `refusedMsg`: the refusal's log line
-   * when the caller does not take the change back (a cached-mode upload).
-   */
-  private async afterOrRefused(what: string, fid: bigint, fn: () => Promise<void>, refusedMsg?: string): Promise<StoreError | null> {
-    try {
-      await this.mirror.ctx.exclusive(fn);
-      return null;
-    } catch (e) {
-      if (codeOf(e) === 'OC_IMAP_QUOTA' && e instanceof StoreError) {
-        this.refusedOverQuota(what, fid, e, refusedMsg);
-        return e;
-      }
-      this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; the next sync repairs the mirror');
-      return null;
-    }
+  deleteMessages(fid: bigint, mids: readonly bigint[], opts?: { hard?: boolean }): Promise<DeleteResult> {
+    return writes.deleteMessages(this.writing, fid, mids, opts);
   }
 
-  /** The log line of a write-back the IMAP server refused over quota (user, mailbox, code); the quota is asked again. */
-  private refusedOverQuota(what: string, fid: bigint, e: StoreError, msg = 'IMAP server refused the change over quota (ecQuotaExceeded): the local change is taken back'): void {
-    this.quota.invalidate();
-    this.log.warn({ user: this.local.owner.username, mailbox: e.details?.mailbox, fid: hex(fid), op: what, code: e.code, err: e.message }, msg);
+  moveCopyMessages(src: bigint, mids: readonly bigint[], dst: bigint, copy: boolean): Promise<MoveCopyResult> {
+    return writes.moveCopyMessages(this.writing, src, mids, dst, copy);
   }
 
-  /**
-   * After a write-back into mirrored folder `dst` the server refused over quota: the messages of `ids` (source MID ->
-   * MID in dst) it did not get (no index row in dst) are taken back, so the local store keeps nothing IMAP lacks: a
-   * copy is deleted, a moved message goes back to the folder it came from (`origin`: source MID -> folder; null for a
-   * copy). A failure here is logged: those messages then stay local-only, as any other failed write-back leaves them.
-   */
-  private async takeBackUnwritten(dst: bigint, ids: ReadonlyMap<bigint, bigint>, origin: ReadonlyMap<bigint, bigint> | null): Promise<void> {
-    const where = { user: this.local.owner.username, fid: hex(dst) };
-    try {
-      const row = await this.mirror.ctx.imap.folderById(eidGlobcnt(dst));
-      const written = new Set(row ? (await rowsOf(this.mirror.ctx, row, [...ids.values()])).map((r) => r.globcnt) : []);
-      const lost = [...ids].filter(([, to]) => !written.has(eidGlobcnt(to)));
-      if (lost.length === 0) return;
-      if (!origin) {
-        await this.local.deleteMessages(dst, lost.map(([, to]) => to), { hard: true });
-      } else {
-        const back = new Map<bigint, bigint[]>();
-        for (const [from, to] of lost) {
-          const home = origin.get(from);
-          if (home === undefined) continue;
-          back.set(home, [...(back.get(home) ?? []), to]);
-        }
-        for (const [home, tos] of back) await this.local.moveCopyMessages(dst, tos, home, false);
-      }
-      this.log.info({ ...where, messages: lost.length, moved: origin !== null }, origin ? 'messages the IMAP server refused over quota are moved back' : 'copies the IMAP server refused over quota are deleted');
-    } catch (e) {
-      this.log.error({ ...where, code: codeOf(e), err: (e as Error).message }, 'messages the IMAP server refused over quota could not be taken back: they stay local-only');
-    }
+  emptyFolder(fid: bigint, opts?: { associated?: boolean; hard?: boolean }): Promise<DeleteResult> {
+    return writes.emptyFolder(this.writing, fid, opts);
   }
 
-  /** Runs a writer call before the local change: a failure is the MAPI call's error (logged once here). */
-  private async before(what: string, fid: bigint, fn: () => Promise<void>): Promise<void> {
-    try {
-      await this.mirror.ctx.exclusive(fn);
-    } catch (e) {
-      this.log.warn({ user: this.local.owner.username, fid: hex(fid), op: what, code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; nothing changed');
-      throw e;
-    }
+  setMessageProps(mid: bigint, values: readonly TaggedValue[]): Promise<PropertyProblem[]> {
+    return writes.setMessageProps(this.writing, mid, values);
   }
 
-  /**
-   * The mirrored folders that hold the messages `mids` reached through folder `fid`, with their messages: `fid` itself
-   * when it is mirrored; through a search folder, each linked message's own folder where that one is mirrored (the
-   * local store acts on the linked messages in their own folders: messages.ts targetsIn). Empty otherwise.
-   */
-  private async homes(fid: bigint, mids: readonly bigint[]): Promise<Map<bigint, bigint[]>> {
-    const out = new Map<bigint, bigint[]>();
-    if (mids.length === 0) return out;
-    if (await this.writer.isMirrored(fid)) {
-      out.set(fid, [...mids]);
-      return out;
-    }
-    if (!this.local.isSearchFolder(fid)) return out;
-    for (const mid of mids) {
-      const at = await this.local.folderOfMessage(mid);
-      if (at === null || at === fid) continue;
-      let list = out.get(at);
-      if (!list) {
-        if (!(await this.writer.isMirrored(at))) continue;
-        list = [];
-        out.set(at, list);
-      }
-      list.push(mid);
-    }
-    return out;
-  }
-
-  async setReadFlags(fid: bigint, mids: readonly bigint[] | null, read: boolean): Promise<bigint[]> {
-    const changed = await this.local.setReadFlags(fid, mids, read);
-    for (const [home, ms] of await this.homes(fid, changed)) await this.after('setReadFlags', home, () => this.writer.setReadFlags(home, ms, read));
-    return changed;
-  }
-
-  async deleteMessages(fid: bigint, mids: readonly bigint[], opts?: { hard?: boolean }): Promise<DeleteResult> {
-    for (const [home, ms] of await this.homes(fid, mids)) await this.before('deleteMessages', home, () => this.writer.deleteMessages(home, ms));
-    return this.local.deleteMessages(fid, mids, opts);
-  }
-
-  async moveCopyMessages(src: bigint, mids: readonly bigint[], dst: bigint, copy: boolean): Promise<MoveCopyResult> {
-    // the messages' own folders are read before the move (a moved message keeps its MID and is in dst after it)
-    const homes = await this.homes(src, mids);
-    const intoMirrored = await this.writer.isMirrored(dst);
-    // where the messages of folders that are not mirrored come from, for a move IMAP refuses over quota (moved back)
-    const origin = !copy && intoMirrored ? await this.origins(src, mids, homes) : null;
-    const r = await this.local.moveCopyMessages(src, mids, dst, copy);
-    if (r.ids.size === 0) return r;
-    const what = copy ? 'copyMessages' : 'moveMessages';
-    const pick = (keep: (mid: bigint) => boolean): Map<bigint, bigint> => new Map([...r.ids].filter(([from]) => keep(from)));
-    const done = new Set<bigint>();
-    let refused: StoreError | null = null;
-    for (const [home, ms] of homes) {
-      const of = new Set(ms);
-      const ids = pick((m) => of.has(m));
-      if (ids.size === 0) continue;
-      for (const m of ids.keys()) done.add(m);
-      if (copy) {
-        const e = await this.afterOrRefused(what, home, () => this.writer.moveCopy(home, dst, ids, copy));
-        if (e) {
-          refused ??= e;
-          await this.takeBackUnwritten(dst, ids, null);
-        }
-      } else {
-        refused ??= await this.moveWrittenBack(home, dst, ids);
-      }
-    }
-    // the rest (from a folder that is not mirrored) is APPENDed when dst is mirrored
-    const rest = pick((m) => !done.has(m));
-    if (rest.size > 0 && intoMirrored) {
-      const e = await this.afterOrRefused(what, src, () => this.writer.moveCopy(src, dst, rest, copy));
-      if (e) {
-        refused ??= e;
-        await this.takeBackUnwritten(dst, rest, origin);
-      }
-    }
-    // what the server refused over quota is back where it was; the client hears why (ecQuotaExceeded)
-    if (refused) throw refused;
-    return r;
-  }
-
-  /** The folders the messages `mids` reached through `src` are in now (not those of `homes`, already known). */
-  private async origins(src: bigint, mids: readonly bigint[], homes: ReadonlyMap<bigint, bigint[]>): Promise<Map<bigint, bigint>> {
-    const known = new Set([...homes.values()].flat());
-    const out = new Map<bigint, bigint>();
-    const search = this.local.isSearchFolder(src);
-    for (const mid of mids) {
-      if (known.has(mid)) continue;
-      const at = search ? await this.local.folderOfMessage(mid) : src;
-      if (at !== null) out.set(mid, at);
-    }
-    return out;
-  }
-
-  /**
-   * The write-back of a local move out of mirrored folder `src`. When it fails, the messages whose index row is still
-   * in `src` did not leave it on IMAP (the write-back removes the source rows as soon as the server has moved them):
-   * they are moved back here too, or Outlook would show them in `dst` while IMAP keeps them in `src`, and no sync
-   * would bring the two together. (A move the server did but whose answer was lost: the source's next sync finds the
-   * UIDs gone and the destination's brings the messages in.)
-   */
-  private async moveWrittenBack(src: bigint, dst: bigint, ids: ReadonlyMap<bigint, bigint>, refusedMsg?: string): Promise<StoreError | null> {
-    try {
-      await this.mirror.ctx.exclusive(() => this.writer.moveCopy(src, dst, ids, false));
-      return null;
-    } catch (e) {
-      // a refusal over quota (a server that counts a MOVE, or moves by COPY) is also the MAPI call's answer
-      const refused = codeOf(e) === 'OC_IMAP_QUOTA' && e instanceof StoreError ? e : null;
-      if (refused) this.refusedOverQuota('moveMessages', dst, refused, refusedMsg);
-      const row = await this.mirror.ctx.imap.folderById(eidGlobcnt(src));
-      const still = new Set(row ? (await rowsOf(this.mirror.ctx, row, [...ids.keys()])).map((r) => r.globcnt) : []);
-      const back = [...ids.keys()].filter((m) => still.has(eidGlobcnt(m)));
-      const where = { user: this.local.owner.username, fid: hex(src), op: 'moveMessages', code: codeOf(e), err: (e as Error).message };
-      if (back.length === 0) {
-        if (!refused) this.log.warn(where, 'IMAP write-back failed; the next sync repairs the mirror');
-        return refused;
-      }
-      this.log.warn({ ...where, messages: back.length }, 'IMAP write-back of a move failed; the messages still on IMAP in the source folder are moved back there');
-      // (by their MIDs in dst: a move keeps the MID, an ICS move upload may give a new one)
-      await this.local.moveCopyMessages(dst, back.map((m) => ids.get(m)!), src, false);
-      return refused;
-    }
-  }
-
-  async emptyFolder(fid: bigint, opts?: { associated?: boolean; hard?: boolean }): Promise<DeleteResult> {
-    if (await this.writer.isMirrored(fid)) {
-      const mids = (await this.local.contentsRows(fid, { tags: [] })).map((r) => r.id);
-      if (mids.length > 0) await this.before('emptyFolder', fid, () => this.writer.deleteMessages(fid, mids));
-    }
-    // the subfolders it deletes go on IMAP too (else the next hierarchy sync would bring them back, mail and all);
-    // parents first: a DELETE takes the mailboxes below along, and their rows, so those are no longer mirrored
-    for (const sub of this.local.emptiedFolders(fid)) {
-      if (await this.writer.isMirrored(sub)) await this.before('deleteFolder', sub, () => this.writer.deleteFolder(sub));
-    }
-    return this.local.emptyFolder(fid, opts);
-  }
-
-  async setMessageProps(mid: bigint, values: readonly TaggedValue[]): Promise<PropertyProblem[]> {
-    const r = await this.local.setMessageProps(mid, values);
-    if (await this.flagTags(values.map((v) => v.tag))) await this.flagsChanged(mid);
-    return r;
-  }
-
-  async deleteMessageProps(mid: bigint, tags: readonly number[]): Promise<PropertyProblem[]> {
-    const r = await this.local.deleteMessageProps(mid, tags);
-    if (await this.flagTags(tags)) await this.flagsChanged(mid);
-    return r;
-  }
-
-  /** True when one of the tags is kept on IMAP as flags or keywords (FLAG_TAGS, PidNameKeywords: keywords.ts). */
-  private async flagTags(tags: readonly number[]): Promise<boolean> {
-    if (tags.some((t) => FLAG_TAGS.has(t >>> 0))) return true;
-    if (!tags.some((t) => t >>> 16 >= 0x8000)) return false;
-    const kw = await keywordsTag(this.local, false);
-    return kw !== 0 && tags.some((t) => t >>> 0 === kw);
-  }
-
-  private async flagsChanged(mid: bigint): Promise<void> {
-    const fid = await this.local.folderOfMessage(mid);
-    if (fid !== null && (await this.writer.isMirrored(fid))) await this.after('setFlags', fid, async () => {
-      await this.writer.setFlags(fid, mid);
-    });
+  deleteMessageProps(mid: bigint, tags: readonly number[]): Promise<PropertyProblem[]> {
+    return writes.deleteMessageProps(this.writing, mid, tags);
   }
 
   async newMessage(fid: bigint, opts?: { associated?: boolean }): Promise<MessageObject> {
@@ -606,112 +373,30 @@ export class ImapMailbox {
     return (await this.local.prefetchMessages(mids)).map((open) => async () => wrapSave(this.saving, await open()));
   }
 
-  async createFolder(parent: bigint, init: FolderInit): Promise<CreatedFolder> {
-    const r = await this.local.createFolder(parent, init);
-    if (r.existing) return r;
-    if (await this.folderGoesToImap(parent, init.containerClass, init.folderType)) {
-      await this.after('createFolder', r.fid, () => this.writer.createFolder(parent, r.fid, init.displayName));
-    }
-    return r;
+  createFolder(parent: bigint, init: FolderInit): Promise<CreatedFolder> {
+    return writes.createFolder(this.writing, parent, init);
   }
 
-  /**
-   * Whether a new folder is created on IMAP too: under a mirrored folder, or a generic mail folder (no container
-   * class, or IPF.Note*) directly under the IPM subtree.
-   */
-  private async folderGoesToImap(parent: bigint, containerClass: unknown, folderType = 1): Promise<boolean> {
-    if (await this.writer.isMirrored(parent)) return true;
-    const mailClass = typeof containerClass !== 'string' || containerClass === '' || containerClass.startsWith('IPF.Note');
-    return parent === this.local.special.ipmSubtree && mailClass && folderType === 1;
+  moveFolder(fid: bigint, newParent: bigint, newName?: string): Promise<void> {
+    return writes.moveFolder(this.writing, fid, newParent, newName);
   }
 
-  async moveFolder(fid: bigint, newParent: bigint, newName?: string): Promise<void> {
-    const mirrored = await this.writer.isMirrored(fid);
-    await this.local.moveFolder(fid, newParent, newName);
-    if (!mirrored) return;
-    await this.after('renameFolder', fid, async () => {
-      let name = newName;
-      if (name === undefined) {
-        const [p] = await this.local.getFolderProps(fid, [PidTagDisplayName]);
-        name = p && 'value' in p ? String(p.value) : '';
-      }
-      await this.writer.renameFolder(fid, newParent, name);
-    });
+  deleteFolder(fid: bigint, flags: number): Promise<DeleteResult> {
+    return writes.deleteFolder(this.writing, fid, flags);
   }
 
-  // --- ICS uploads (MS-OXCFXICS 3.3.5.8.x): the same write-back as the corresponding MAPI calls ---
+  // --- ICS uploads (MS-OXCFXICS 3.3.5.8.x): the same write-back as the corresponding MAPI calls (mailbox-writes.ts) ---
 
-  /** RopSynchronizationImportReadStateChanges: \Seen on IMAP for the messages whose read state changed. */
-  async importReadStates(fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }> {
-    const r = await this.local.importReadStates(fid, changes);
-    if (r.changed.length === 0) return r;
-    const readOf = new Map(changes.map((c) => [c.mid, c.read]));
-    // messages of other folders than `fid` change too: one writer call per (folder, read state)
-    const groups = new Map<string, { fid: bigint; read: boolean; mids: bigint[] }>();
-    for (const mid of r.changed) {
-      const at = await this.local.folderOfMessage(mid);
-      const read = readOf.get(mid);
-      if (at === null || read === undefined) continue;
-      const key = `${at}:${read}`;
-      const g = groups.get(key) ?? { fid: at, read, mids: [] };
-      g.mids.push(mid);
-      groups.set(key, g);
-    }
-    for (const g of groups.values()) {
-      if (await this.writer.isMirrored(g.fid)) await this.after('setReadFlags', g.fid, () => this.writer.setReadFlags(g.fid, g.mids, g.read));
-    }
-    return r;
+  importReadStates(fid: bigint, changes: readonly { mid: bigint; read: boolean }[]): Promise<{ cn: bigint | null; changed: bigint[] }> {
+    return writes.importReadStates(this.writing, fid, changes);
   }
 
-  /**
-   * RopSynchronizationImportMessageMove: UID MOVE (or APPEND / EXPUNGE) as moveCopyMessages does, except that a
-   * refusal over quota is not taken back and not the upload's error (logged; handled as any other failed write-back):
-   * the moved message carries the client's destination source key, so a move back would make every retry fail.
-   */
-  async importMessageMove(mid: bigint, dst: bigint, t: IcsImportTracking & { sourceKey: Buffer }): Promise<bigint> {
-    const src = await this.local.folderOfMessage(mid);
-    const id = await this.local.importMessageMove(mid, dst, t);
-    if (src !== null && src !== dst) {
-      const ids = new Map([[mid, id]]);
-      if (await this.writer.isMirrored(src)) {
-        await this.moveWrittenBack(src, dst, ids, 'IMAP server refused a cached-mode move over quota; not taken back (handled as any failed move write-back)');
-      } else if (await this.writer.isMirrored(dst)) {
-        await this.afterOrRefused('moveMessages', src, () => this.writer.moveCopy(src, dst, ids, false), 'IMAP server refused a cached-mode upload over quota; the message stays on this server only');
-      }
-    }
-    return id;
+  importMessageMove(mid: bigint, dst: bigint, t: IcsImportTracking & { sourceKey: Buffer }): Promise<bigint> {
+    return writes.importMessageMove(this.writing, mid, dst, t);
   }
 
-  /** RopSynchronizationImportHierarchyChange: a new folder is created on IMAP as createFolder does; a rename or move RENAMEs. */
-  async importFolder(fid: bigint | null, f: IcsFolderImport): Promise<bigint> {
-    if (fid === null) {
-      const id = await this.local.importFolder(null, f);
-      const cls = f.props.find((p) => p.tag >>> 0 === PidTagContainerClass)?.value;
-      if (await this.folderGoesToImap(f.parent, cls)) {
-        await this.after('createFolder', id, () => this.writer.createFolder(f.parent, id, f.displayName));
-      }
-      return id;
-    }
-    const mirrored = await this.writer.isMirrored(fid);
-    const [before] = mirrored ? await this.local.getFolderProps(fid, [PidTagDisplayName]) : [];
-    const parentBefore = mirrored ? await this.local.parentOf(fid) : null;
-    const id = await this.local.importFolder(fid, f);
-    const nameBefore = before && 'value' in before ? String(before.value) : '';
-    if (mirrored && (parentBefore !== f.parent || nameBefore !== f.displayName)) {
-      await this.after('renameFolder', fid, () => this.writer.renameFolder(fid, f.parent, f.displayName));
-    }
-    return id;
-  }
-
-  async deleteFolder(fid: bigint, flags: number): Promise<DeleteResult> {
-    if (await this.writer.isMirrored(fid)) {
-      // what the local store would refuse is refused before the IMAP DELETE, which cannot be taken back (a folder with
-      // mail deleted without DEL_MESSAGES answers PartialCompletion and must keep its mailbox)
-      const refused = this.local.deleteFolderRefusal(fid, flags);
-      if (refused) return refused;
-      await this.before('deleteFolder', fid, () => this.writer.deleteFolder(fid));
-    }
-    return this.local.deleteFolder(fid, flags);
+  importFolder(fid: bigint | null, f: IcsFolderImport): Promise<bigint> {
+    return writes.importFolder(this.writing, fid, f);
   }
 
   // --- the store object: the user's IMAP quota (quota.ts) ---
