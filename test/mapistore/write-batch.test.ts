@@ -1,4 +1,4 @@
-// LocalMailbox.writeBatch (src/mapistore/backends/local/mailbox.ts): a run of message saves in one SQLite
+// LocalMailbox.writeBatch (src/mapistore/backends/local/mailbox-base.ts): a run of message saves in one SQLite
 // transaction. What succeeded inside is committed, a save that failed inside leaves nothing behind, nested batches
 // run in the outer one, a throw out of the batch still commits what was saved, and a second connection to the
 // mailbox file sees the batch only after it ends.
