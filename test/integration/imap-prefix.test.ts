@@ -4,7 +4,7 @@
 // SPECIAL-USE mailboxes INBOX.Sent etc. on the special folders; folders Outlook creates or moves to the top level
 // become INBOX.<name> on IMAP (and the next hierarchy sync leaves them alone), under another folder
 // INBOX.<parent>.<name>; a folder under the Inbox, which that layout cannot tell from a top-level one, stays on this
-// server only.
+// server only, and a mirrored folder cannot move there (refused before anything changes).
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImapMailbox } from '../../src/mapistore/backends/imap/mailbox.js';
@@ -82,6 +82,22 @@ describe('a personal namespace "INBOX." with the separator "." (Courier, Cyrus)'
     expect(await listed()).toEqual(before);
     expect(await mb.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0 });
     expect(await mb.parentOf(child)).toBe(mb.special.inbox);
+  });
+
+  it('a mirrored folder moved under the Inbox is refused before anything changes: its mailbox could not follow', async () => {
+    const projects = (await mb.mirror.folderOf('INBOX.Projects'))!;
+    const before = await listed();
+    await expect(mb.moveFolder(projects, mb.special.inbox)).rejects.toMatchObject({ code: 'OC_IMAP_BAD_NAME', ec: 0x80070057 });
+    expect(await mb.parentOf(projects)).toBe(mb.special.ipmSubtree);
+    expect(await listed()).toEqual(before);
+    expect(await mb.mirror.syncHierarchy()).toMatchObject({ created: 0, deleted: 0, renamed: 0 });
+    expect(await mb.parentOf(projects)).toBe(mb.special.ipmSubtree);
+    // a folder of this server only moves there as before
+    const local = (await mb.createFolder(mb.special.inbox, { displayName: 'Local child', containerClass: 'IPF.Note' })).fid;
+    const other = (await mb.createFolder(local, { displayName: 'Under it', containerClass: 'IPF.Note' })).fid;
+    await mb.moveFolder(other, mb.special.inbox);
+    expect(await mb.parentOf(other)).toBe(mb.special.inbox);
+    expect(await listed()).toEqual(before);
   });
 
   it('ocng imap check shows the mapping', async () => {

@@ -313,6 +313,9 @@ async function folderGoesToImap(w: WriteWiring, parent: bigint, containerClass: 
 
 export async function moveFolder(w: WriteWiring, fid: bigint, newParent: bigint, newName?: string): Promise<void> {
   const mirrored = await w.writer.isMirrored(fid);
+  // a move the mailbox cannot follow (under the Inbox of an `INBOX.` layout) is refused before anything changes: made
+  // locally, the next hierarchy pass would move the folder back under its mailbox's parent
+  if (mirrored && w.writer.checkFolderMove) await before(w, 'renameFolder', fid, () => w.writer.checkFolderMove!(newParent));
   await w.local.moveFolder(fid, newParent, newName);
   if (!mirrored) return;
   await after(w, 'renameFolder', fid, async () => {

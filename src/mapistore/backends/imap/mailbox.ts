@@ -50,6 +50,8 @@ export interface ImapWriter {
   setFlags(fid: bigint, mid: bigint, opts?: { seen?: boolean }): Promise<boolean | void>;
   createFolder(parentFid: bigint, fid: bigint, name: string): Promise<void>;
   renameFolder(fid: bigint, newParentFid: bigint, newName: string): Promise<void>;
+  /** Throws where a mirrored folder's mailbox cannot follow it under `newParentFid` (checked before the local move). */
+  checkFolderMove?(newParentFid: bigint): Promise<void>;
   deleteFolder(fid: bigint): Promise<void>;
   /**
    * A new Message-ID for a message saved into a mirrored folder without PidTagInternetMessageId (ImapWriteBack:

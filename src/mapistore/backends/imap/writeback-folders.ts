@@ -119,6 +119,21 @@ export async function createFolder(ctx: MirrorContext, parentFid: bigint, fid: b
   });
 }
 
+/**
+ * Before a mirrored folder moves under `newParentFid` locally: throws OC_IMAP_BAD_NAME where its mailbox cannot follow
+ * there, which is only under the Inbox of a server whose personal prefix is INBOX's child path (parentPath). Moved
+ * locally anyway, the folder would be moved back under its mailbox's parent by the next hierarchy pass. Any other
+ * failure of the check (the server away) is left to the RENAME after the move.
+ */
+export async function checkFolderMove(ctx: MirrorContext, newParentFid: bigint): Promise<void> {
+  if (newParentFid !== ctx.mb.special.inbox) return;
+  try {
+    await parentPath(ctx, newParentFid);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'OC_IMAP_BAD_NAME') throw e;
+  }
+}
+
 /** RENAME of a mirrored folder's mailbox to `newName` under `newParentFid` (a rename, a move, or both). */
 export async function renameFolder(ctx: MirrorContext, fid: bigint, newParentFid: bigint, newName: string): Promise<void> {
   refuseSpecial(ctx, fid, 'renamed or moved');

@@ -52,7 +52,7 @@ import { categoriesIn, categoryKeywords, categoryOf, keywordOf, keywordsTag } fr
 import { MIME_MAX_MESSAGE_BYTES } from '../../../mime/parse.js';
 import { uidSet, type ImapMirror } from './mirror.js';
 import { isOverQuota, isQuotaRefusal, quotaError } from './quota.js';
-import { createFolder, deleteFolder, renameFolder } from './writeback-folders.js';
+import { checkFolderMove, createFolder, deleteFolder, renameFolder } from './writeback-folders.js';
 import {
   FLAG_PROP_TAGS, checkValidity, once, flagNames, imapError, mirroredFolder, needUidplus, notMirrored, openRw, rowsOf, wantedBits, type Mirrored,
 } from './writeback-util.js';
@@ -240,6 +240,10 @@ export class ImapWriteBack {
 
   renameFolder(fid: bigint, newParentFid: bigint, newName: string): Promise<void> {
     return renameFolder(this.ctx, fid, newParentFid, newName);
+  }
+
+  checkFolderMove(newParentFid: bigint): Promise<void> {
+    return checkFolderMove(this.ctx, newParentFid);
   }
 
   deleteFolder(fid: bigint): Promise<void> {
