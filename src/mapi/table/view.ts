@@ -9,17 +9,18 @@
 //   advancing, leaves the cursor on the first of them (3.2.5.5);
 // - a bookmark survives refresh(): when its row went away it moves to the next row that is still there and reports
 //   RowNoLongerVisible from then on; sort, restrict and reset invalidate every bookmark (ecInvalidBookmark).
-import { MV_FLAG, MV_INSTANCE, propId, type PropValue } from '../props.js';
-import { encodeBookmark, decodeBookmark, invalidBookmark, encodeCollapseState, decodeCollapseState, fnv1a } from './bookmarks.js';
-import { buildCategories, flattenAll, flattenVisible, type CatNode, type CategoryLevel, type CategoryState, type Entry, type Leaf } from './categories.js';
-import { foldCase, sortKey } from './compare.js';
-import { sortOrder } from './sort.js';
+//
+// This module holds the view's state and its ROP operations; the row layout (MV_INSTANCE rows, restriction, sort,
+// categories, positions) is in layout.ts and the cursor's seeking and the bookmark slots in cursor.ts, free functions
+// of the state marked @internal here.
+import { encodeBookmark, invalidBookmark, encodeCollapseState, decodeCollapseState } from './bookmarks.js';
+import type { CatNode, CategoryState, Entry, Leaf } from './categories.js';
 import { Cells, type Getter } from './cells.js';
-import { RestrictionEvaluator, lookupProp, validateRestriction } from './evaluate.js';
+import { checkBookmark, invalidate, newBookmark, originPos, resolveBookmark, seekFrom, type BookmarkSlot } from './cursor.js';
+import { RestrictionEvaluator, validateRestriction } from './evaluate.js';
+import { category, findEntry, pickMvi, positionOf, rebuild, rebuildInstances, relayout, sortSignature } from './layout.js';
 import {
   BOOKMARK,
-  MSGFLAG_READ,
-  PidTagMessageFlags,
   SORT,
   TABLE_EC,
   TBLSTAT,
@@ -52,41 +53,35 @@ export interface SeekResult {
   rowsSought: number;
 }
 
-interface BookmarkSlot {
-  /** null: the end of the table. */
-  target: Entry | null;
-  moved: boolean;
-}
-
 export class TableView {
-  private base: readonly TableRow[];
+  /** @internal */ base: readonly TableRow[];
   private columns: number[] = [];
   private getters: Getter[] = [];
-  private sortOrders: SortOrder[] = [];
-  private expandedCount = 0;
-  private restriction: TableRestriction | null = null;
-  private readonly cells = new Cells();
+  /** @internal */ sortOrders: SortOrder[] = [];
+  /** @internal */ expandedCount = 0;
+  /** @internal */ restriction: TableRestriction | null = null;
+  /** @internal */ readonly cells = new Cells();
 
-  private instances: Leaf[] = [];
-  private roots: CatNode[] | null = null;
-  private all: Entry[] = [];
-  private visible: Entry[] = [];
-  private categoriesById = new Map<bigint, CatNode>();
-  private catState = new Map<string, CategoryState>();
-  private nextCategoryId = 1n;
+  /** @internal */ instances: Leaf[] = [];
+  /** @internal */ roots: CatNode[] | null = null;
+  /** @internal */ all: Entry[] = [];
+  /** @internal */ visible: Entry[] = [];
+  /** @internal */ categoriesById = new Map<bigint, CatNode>();
+  /** @internal */ catState = new Map<string, CategoryState>();
+  /** @internal */ nextCategoryId = 1n;
 
-  private cursor = 0;
-  private generation = 1;
-  private readonly token = (Math.random() * 0x100000000) >>> 0;
-  private bookmarks = new Map<number, BookmarkSlot>();
-  private nextBookmark = 1;
-  private readonly opts: TableViewOptions;
+  /** @internal */ cursor = 0;
+  /** @internal */ generation = 1;
+  /** @internal */ readonly token = (Math.random() * 0x100000000) >>> 0;
+  /** @internal */ bookmarks = new Map<number, BookmarkSlot>();
+  /** @internal */ nextBookmark = 1;
+  /** @internal */ readonly opts: TableViewOptions;
 
   constructor(rows: readonly TableRow[], opts: TableViewOptions = {}) {
     this.base = rows;
     this.opts = opts;
-    this.rebuildInstances();
-    this.rebuild();
+    rebuildInstances(this);
+    rebuild(this);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -100,14 +95,14 @@ export class TableView {
    * the beginning, bookmarks invalid).
    */
   setColumns(tags: readonly number[]): void {
-    const mvi = this.pickMvi(this.sortOrders, tags);
+    const mvi = pickMvi(this.sortOrders, tags);
     this.columns = tags.map((t) => t >>> 0);
     this.getters = this.columns.map((t) => this.cells.getter(t));
     if (mvi !== this.cells.mviTag) {
       this.cells.mviTag = mvi;
-      this.rebuildInstances();
-      this.invalidate();
-      this.rebuild();
+      rebuildInstances(this);
+      invalidate(this);
+      rebuild(this);
     }
   }
 
@@ -132,17 +127,17 @@ export class TableView {
     const plain = orders.filter((s) => s.order !== SORT.MAX_CATEGORY).length;
     if (categorizedCount < 0 || categorizedCount > plain) throw invalidParam('CategoryCount exceeds the sort orders');
     if (expandedCount < 0 || expandedCount > categorizedCount) throw invalidParam('ExpandedCount exceeds CategoryCount');
-    const mvi = this.pickMvi(orders, this.columns);
+    const mvi = pickMvi(orders, this.columns);
     this.sortOrders = orders;
     this.cells.categorizedCount = categorizedCount;
     this.expandedCount = expandedCount;
     this.catState.clear();
     if (mvi !== this.cells.mviTag) {
       this.cells.mviTag = mvi;
-      this.rebuildInstances();
+      rebuildInstances(this);
     }
-    this.invalidate();
-    this.rebuild();
+    invalidate(this);
+    rebuild(this);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -155,8 +150,8 @@ export class TableView {
   restrict(restriction: TableRestriction | null): void {
     if (restriction) validateRestriction(restriction, this.opts.restrictionLimits);
     this.restriction = restriction;
-    this.invalidate();
-    this.rebuild();
+    invalidate(this);
+    rebuild(this);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -173,10 +168,10 @@ export class TableView {
     this.catState.clear();
     if (this.cells.mviTag !== null) {
       this.cells.mviTag = null;
-      this.rebuildInstances();
+      rebuildInstances(this);
     }
-    this.invalidate();
-    this.rebuild();
+    invalidate(this);
+    rebuild(this);
   }
 
   /**
@@ -188,8 +183,8 @@ export class TableView {
     const oldAll = this.all;
     const oldCursorEntry = this.cursor < this.visible.length ? (this.visible[this.cursor] as Entry) : null;
     this.base = rows;
-    this.rebuildInstances();
-    this.rebuild();
+    rebuildInstances(this);
+    rebuild(this);
     const byKey = new Map<string, Entry>();
     for (const e of this.all) byKey.set(e.key, e);
     // survivor[i]: the first entry at or after oldAll[i] (in the old order) that still exists
@@ -207,7 +202,7 @@ export class TableView {
       slot.target = r.target;
       if (r.gone) slot.moved = true;
     }
-    this.cursor = this.positionOf(remap(oldCursorEntry).target).pos;
+    this.cursor = positionOf(this, remap(oldCursorEntry).target).pos;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -263,9 +258,9 @@ export class TableView {
    * Null when the row is not visible (filtered out, or not there).
    */
   locateRow(rowId: bigint): { pos: number; prevId: bigint | null } | null {
-    const e = this.findEntry(rowId, 0);
+    const e = findEntry(this, rowId, 0);
     if (!e) return null;
-    const at = this.positionOf(e);
+    const at = positionOf(this, e);
     if (at.hidden) return null;
     const prev = at.pos > 0 ? (this.visible[at.pos - 1] as Entry) : null;
     return { pos: at.pos, prevId: prev === null ? null : prev.kind === 0 ? prev.row.id : prev.id };
@@ -283,7 +278,7 @@ export class TableView {
 
   /** Moves the cursor `rowCount` rows (signed) from BEGINNING, CURRENT or END, clamped to the table. */
   seekRow(origin: number, rowCount: number, wantMovedCount = true): SeekResult {
-    return this.seekFrom(this.originPos(origin), rowCount, wantMovedCount);
+    return seekFrom(this, originPos(this, origin), rowCount, wantMovedCount);
   }
 
   /**
@@ -292,8 +287,8 @@ export class TableView {
    * (ecInvalidBookmark) for stale or foreign bookmarks.
    */
   seekRowBookmark(bookmark: Uint8Array, rowCount: number, wantMovedCount = true): SeekResult & { rowNoLongerVisible: boolean } {
-    const at = this.resolveBookmark(bookmark);
-    return { rowNoLongerVisible: at.noLongerVisible, ...this.seekFrom(at.pos, rowCount, wantMovedCount) };
+    const at = resolveBookmark(this, bookmark);
+    return { rowNoLongerVisible: at.noLongerVisible, ...seekFrom(this, at.pos, rowCount, wantMovedCount) };
   }
 
   /** Numerator 0: beginning; numerator >= denominator: end; else row floor(numerator * rows / denominator). */
@@ -324,12 +319,12 @@ export class TableView {
     const max = this.opts.maxBookmarks ?? 10_000;
     if (this.bookmarks.size >= max) throw new TableError('OC_TABLE_TOO_COMPLEX', TABLE_EC.TooComplex, 'too many bookmarks');
     const target = this.cursor < this.visible.length ? (this.visible[this.cursor] as Entry) : null;
-    return this.newBookmark(target, false);
+    return newBookmark(this, target, false);
   }
 
   /** Frees a bookmark; TableError (ecInvalidBookmark) when it is not a live bookmark of this view. */
   freeBookmark(bookmark: Uint8Array): void {
-    const ref = this.checkBookmark(bookmark);
+    const ref = checkBookmark(this, bookmark);
     this.bookmarks.delete(ref);
   }
 
@@ -348,11 +343,11 @@ export class TableView {
     let noLongerVisible = false;
     if (origin === BOOKMARK.CUSTOM) {
       if (!bookmark) throw invalidBookmark('BOOKMARK_CUSTOM without a bookmark');
-      const at = this.resolveBookmark(bookmark);
+      const at = resolveBookmark(this, bookmark);
       start = at.pos;
       noLongerVisible = at.noLongerVisible;
     } else {
-      start = this.originPos(origin);
+      start = originPos(this, origin);
     }
     const ev = new RestrictionEvaluator(restriction, this.opts.subObjects);
     const len = this.visible.length;
@@ -384,15 +379,15 @@ export class TableView {
    * `maxRows` of them. TableError ecNotFound for an unknown id, ecNotCollapsed when already expanded.
    */
   expandRow(categoryId: bigint, maxRows: number): { expandedRowCount: number; rows: TableCell[][] } {
-    const node = this.category(categoryId);
+    const node = category(this, categoryId);
     if (node.expanded) throw new TableError('OC_TABLE_NOT_CATEGORY', TABLE_EC.NotCollapsed, 'category is not collapsed');
     const before = this.visible.length;
     node.expanded = true;
     this.catState.set(node.key, { id: node.id, expanded: true });
-    this.relayout();
+    relayout(this);
     const added = this.visible.length - before;
     const rows: TableCell[][] = [];
-    const at = this.positionOf(node);
+    const at = positionOf(this, node);
     if (!at.hidden) {
       const n = Math.min(Math.max(0, maxRows), added);
       for (let i = 1; i <= n; i++) rows.push(this.rowAt(at.pos + i) as TableCell[]);
@@ -402,12 +397,12 @@ export class TableView {
 
   /** Collapses the category `categoryId`: returns how many rows were hidden. ecNotExpanded when collapsed. */
   collapseRow(categoryId: bigint): number {
-    const node = this.category(categoryId);
+    const node = category(this, categoryId);
     if (!node.expanded) throw new TableError('OC_TABLE_NOT_CATEGORY', TABLE_EC.NotExpanded, 'category is not expanded');
     const before = this.visible.length;
     node.expanded = false;
     this.catState.set(node.key, { id: node.id, expanded: false });
-    this.relayout();
+    relayout(this);
     return before - this.visible.length;
   }
 
@@ -418,7 +413,7 @@ export class TableView {
   getCollapseState(rowId: bigint, instance: number): Buffer {
     const states: Array<[string, boolean]> = [];
     for (const [key, st] of this.catState) states.push([key, st.expanded]);
-    return encodeCollapseState({ signature: this.sortSignature(), rowId, instance, states });
+    return encodeCollapseState({ signature: sortSignature(this), rowId, instance, states });
   }
 
   /**
@@ -428,7 +423,7 @@ export class TableView {
    */
   setCollapseState(bytes: Uint8Array): Buffer {
     const s = decodeCollapseState(bytes);
-    if (s.signature !== this.sortSignature()) {
+    if (s.signature !== sortSignature(this)) {
       return encodeBookmark({ token: this.token, generation: this.generation, number: 0 });
     }
     for (const [key, expanded] of s.states) {
@@ -439,10 +434,10 @@ export class TableView {
       const st = this.catState.get(n.key);
       if (st) n.expanded = st.expanded;
     }
-    this.relayout();
-    const target = this.findEntry(s.rowId, s.instance);
-    if (target) return this.newBookmark(target, false);
-    return this.newBookmark(this.visible[0] ?? null, true);
+    relayout(this);
+    const target = findEntry(this, s.rowId, s.instance);
+    if (target) return newBookmark(this, target, false);
+    return newBookmark(this, this.visible[0] ?? null, true);
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -459,240 +454,6 @@ export class TableView {
   getStatus(): number {
     return TBLSTAT.COMPLETE;
   }
-
-  // -------------------------------------------------------------------------------------------------------------
-  // internals
-
-  private invalidate(): void {
-    this.generation = (this.generation + 1) >>> 0 || 1;
-    this.bookmarks.clear();
-    this.cursor = 0;
-  }
-
-  private pickMvi(orders: readonly SortOrder[], cols: readonly number[]): number | null {
-    let found: number | null = null;
-    for (const t of [...orders.map((s) => s.tag), ...cols]) {
-      if ((t & MV_INSTANCE) === 0 || (t & MV_FLAG) === 0) continue;
-      if (found === null) found = t >>> 0;
-      else if (propId(found) !== propId(t)) throw new TableError('OC_TABLE_TOO_COMPLEX', TABLE_EC.TooComplex, 'more than one MV_INSTANCE property');
-    }
-    return found;
-  }
-
-  /** Leaf rows: one per base row, or one per value of the MV_INSTANCE property (a row without values: one, inst 0). */
-  private rebuildInstances(): void {
-    const out: Leaf[] = [];
-    const mvi = this.cells.mviTag;
-    for (const row of this.base) {
-      if (mvi !== null) {
-        const v = lookupProp(row.props, (mvi & ~MV_INSTANCE) >>> 0);
-        if (Array.isArray(v) && v.length > 0) {
-          for (let i = 0; i < v.length; i++) {
-            out.push({ kind: 0, row, inst: i + 1, mv: v[i] as PropValue, key: `l${row.id}:${i + 1}`, parent: null, ord: 0 });
-          }
-          continue;
-        }
-      }
-      out.push({ kind: 0, row, inst: 0, mv: undefined, key: `l${row.id}:0`, parent: null, ord: 0 });
-    }
-    this.instances = out;
-  }
-
-  /** Restricts, sorts, categorizes and lays out; keeps the cursor index (callers reposition it). */
-  private rebuild(): void {
-    let leaves = this.instances;
-    if (this.restriction) {
-      const ev = new RestrictionEvaluator(this.restriction, this.opts.subObjects);
-      leaves = leaves.filter((l) => ev.matches(this.cells.leafGetter(l), l.row.id));
-    } else {
-      leaves = leaves.slice();
-    }
-    for (const l of leaves) l.parent = null;
-    // sort keys (MaximumCategory entries are not row keys)
-    const rowKeys = this.sortOrders.filter((s) => s.order !== SORT.MAX_CATEGORY);
-    const keys: Array<Array<PropValue | undefined>> = rowKeys.map((s) => this.keyColumn(leaves, s.tag));
-    if (rowKeys.length > 0) {
-      const order = sortOrder(keys, rowKeys.map((s) => s.order === SORT.DESCEND));
-      const sorted: Leaf[] = new Array(order.length);
-      for (let i = 0; i < order.length; i++) sorted[i] = leaves[order[i] as number] as Leaf;
-      leaves = sorted;
-      if (this.cells.categorizedCount > 0) {
-        for (let k = 0; k < keys.length; k++) {
-          const col = keys[k] as Array<PropValue | undefined>;
-          const out: Array<PropValue | undefined> = new Array(order.length);
-          for (let i = 0; i < order.length; i++) out[i] = col[order[i] as number];
-          keys[k] = out;
-        }
-      }
-    }
-    this.categoriesById.clear();
-    if (this.cells.categorizedCount > 0) {
-      const levels = this.categoryLevels();
-      const maxKeys: Array<Array<PropValue | undefined>> = [];
-      for (const lv of levels) {
-        if (lv.maxKeyIndex !== undefined) {
-          const tag = (this.sortOrders[lv.maxKeyIndex] as SortOrder).tag;
-          lv.maxKeyIndex = keys.length + maxKeys.length;
-          maxKeys.push(this.keyColumn(leaves, tag));
-        }
-      }
-      const allKeys = [...keys, ...maxKeys];
-      this.roots = buildCategories(leaves, {
-        levels,
-        expandedCount: this.expandedCount,
-        keys: allKeys,
-        value: (leaf, level) => this.cells.leafValue(leaf, (levels[level] as CategoryLevel).tag),
-        unread: unreadFlags(leaves),
-        state: (key) => this.catState.get(key),
-        newId: () => this.nextCategoryId++,
-      });
-      this.all = flattenAll(this.roots);
-      for (const e of this.all) {
-        if (e.kind === 1) {
-          this.categoriesById.set(e.id, e);
-          if (!this.catState.has(e.key)) this.catState.set(e.key, { id: e.id, expanded: e.expanded });
-          else (this.catState.get(e.key) as CategoryState).id = e.id;
-        }
-      }
-    } else {
-      this.roots = null;
-      this.all = leaves;
-    }
-    for (let i = 0; i < this.all.length; i++) (this.all[i] as Entry).ord = i;
-    this.visible = this.roots ? flattenVisible(this.roots) : this.all;
-    if (this.cursor > this.visible.length) this.cursor = this.visible.length;
-  }
-
-  /** Sort keys of a column for the leaves (strings case-folded), undefined where missing. */
-  private keyColumn(leaves: readonly Leaf[], tag: number): Array<PropValue | undefined> {
-    const out: Array<PropValue | undefined> = new Array(leaves.length);
-    const plain = (tag & MV_INSTANCE) === 0;
-    for (let i = 0; i < leaves.length; i++) {
-      const l = leaves[i] as Leaf;
-      let v = plain ? l.row.props.get(tag) : undefined;
-      if (v === undefined) v = this.cells.leafValue(l, tag);
-      out[i] = v === undefined ? undefined : typeof v === 'string' ? foldCase(v) : sortKey(v);
-    }
-    return out;
-  }
-
-  /** Category levels from the sort orders: the first CategoryCount plain orders, with their MaximumCategory. */
-  private categoryLevels(): CategoryLevel[] {
-    const levels: CategoryLevel[] = [];
-    let plain = 0;
-    let lastWasCategory = false;
-    for (let j = 0; j < this.sortOrders.length; j++) {
-      const s = this.sortOrders[j] as SortOrder;
-      if (s.order === SORT.MAX_CATEGORY) {
-        const lv = levels[levels.length - 1];
-        if (lastWasCategory && lv && lv.maxKeyIndex === undefined) {
-          lv.maxKeyIndex = j; // remapped to a key column by rebuild()
-          const later = this.sortOrders.slice(j + 1).find((o) => o.order !== SORT.MAX_CATEGORY && propId(o.tag) === propId(s.tag));
-          lv.maxDescending = later?.order === SORT.DESCEND;
-        }
-        continue;
-      }
-      lastWasCategory = plain < this.cells.categorizedCount;
-      if (lastWasCategory) levels.push({ tag: s.tag, keyIndex: plain });
-      plain++;
-    }
-    return levels;
-  }
-
-  /** Recomputes the visible rows after expand/collapse; the cursor stays on its row or the next visible one. */
-  private relayout(): void {
-    const cur = this.cursor < this.visible.length ? (this.visible[this.cursor] as Entry) : null;
-    this.visible = this.roots ? flattenVisible(this.roots) : this.all;
-    this.cursor = this.positionOf(cur).pos;
-  }
-
-  /** Position of an entry in the visible rows, or of the next visible one when it is hidden (null: the end). */
-  private positionOf(e: Entry | null): { pos: number; hidden: boolean } {
-    const v = this.visible;
-    if (e === null) return { pos: v.length, hidden: false };
-    let lo = 0;
-    let hi = v.length;
-    const ord = e.ord;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((v[mid] as Entry).ord < ord) lo = mid + 1;
-      else hi = mid;
-    }
-    return { pos: lo, hidden: v[lo] !== e };
-  }
-
-  private originPos(origin: number): number {
-    switch (origin) {
-      case BOOKMARK.BEGINNING:
-        return 0;
-      case BOOKMARK.CURRENT:
-        return this.cursor;
-      case BOOKMARK.END:
-        return this.visible.length;
-      default:
-        throw invalidBookmark(`origin ${origin}`);
-    }
-  }
-
-  private seekFrom(pos: number, rowCount: number, wantMovedCount: boolean): SeekResult {
-    const len = this.visible.length;
-    const want = Math.trunc(rowCount);
-    const target = Math.max(0, Math.min(len, pos + want));
-    const moved = target - pos;
-    this.cursor = target;
-    if (!wantMovedCount) return { hasSoughtLess: false, rowsSought: 0 };
-    return { hasSoughtLess: Math.abs(moved) < Math.abs(want), rowsSought: moved };
-  }
-
-  private newBookmark(target: Entry | null, moved: boolean): Buffer {
-    const number = this.nextBookmark;
-    this.nextBookmark = (this.nextBookmark + 1) >>> 0 || 1;
-    this.bookmarks.set(number, { target, moved });
-    return encodeBookmark({ token: this.token, generation: this.generation, number });
-  }
-
-  private checkBookmark(bytes: Uint8Array): number {
-    const ref = decodeBookmark(bytes);
-    if (ref.token !== this.token) throw invalidBookmark('bookmark of another table');
-    if (ref.generation !== this.generation) throw invalidBookmark('bookmark invalidated by sort, restrict or reset');
-    if (!this.bookmarks.has(ref.number)) throw invalidBookmark('unknown or freed bookmark');
-    return ref.number;
-  }
-
-  private resolveBookmark(bytes: Uint8Array): { pos: number; noLongerVisible: boolean } {
-    const slot = this.bookmarks.get(this.checkBookmark(bytes)) as BookmarkSlot;
-    const at = this.positionOf(slot.target);
-    return { pos: at.pos, noLongerVisible: slot.moved || at.hidden };
-  }
-
-  private category(id: bigint): CatNode {
-    const n = this.categoriesById.get(id);
-    if (!n) throw new TableError('OC_TABLE_NOT_FOUND', TABLE_EC.NotFound, `no category ${id}`);
-    return n;
-  }
-
-  private findEntry(rowId: bigint, instance: number): Entry | null {
-    for (const e of this.all) {
-      if (e.kind === 0 ? e.row.id === rowId && e.inst === instance : e.id === rowId && instance === 0) return e;
-    }
-    return null;
-  }
-
-  private sortSignature(): number {
-    const s = JSON.stringify([this.sortOrders, this.cells.categorizedCount, this.expandedCount]);
-    return fnv1a(Buffer.from(s, 'utf8'));
-  }
-
-}
-
-/** 1 for rows without mfRead in PidTagMessageFlags (counted in PidTagContentUnreadCount). */
-function unreadFlags(leaves: readonly Leaf[]): Uint8Array {
-  const out = new Uint8Array(leaves.length);
-  for (let i = 0; i < leaves.length; i++) {
-    const f = (leaves[i] as Leaf).row.props.get(PidTagMessageFlags);
-    out[i] = typeof f !== 'number' || (f & MSGFLAG_READ) === 0 ? 1 : 0;
-  }
-  return out;
 }
 
 function rowIdOf(e: Entry): bigint {
@@ -702,4 +463,3 @@ function rowIdOf(e: Entry): bigint {
 function invalidParam(msg: string): TableError {
   return new TableError('OC_TABLE_INVALID_PARAM', TABLE_EC.InvalidParam, msg);
 }
-
