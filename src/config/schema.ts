@@ -524,21 +524,13 @@ const imapSchema = z.strictObject({
   }),
   quotaWarningPercent: key(int(1, 100), 90, {
     description:
-      "With an IMAP server that has QUOTA: the share of the user's STORAGE quota at which Outlook warns that the mailbox is almost full (the store's PidTagStorageQuotaLimit, in percent of the IMAP limit). 100 = warn only when the mailbox is full.",
+      "With an IMAP server that has QUOTA: the share of the user's STORAGE quota at which Outlook warns that the mailbox is almost full (the store's PidTagStorageQuotaLimit, in percent of the IMAP limit). Above `imap.quotaSendPercent` it is taken as that level. 100 = warn only when the mailbox is full.",
   }),
   quotaSendPercent: key(int(1, 100), 100, {
     description:
       "With an IMAP server that has QUOTA: the share of the user's STORAGE quota past which the user can no longer send (PidTagProhibitSendQuota; a submission refused with ecQuotaExceeded) while mail still arrives up to the IMAP limit itself (PidTagProhibitReceiveQuota). 100 = sending stops when the mailbox is full.",
   }),
 }).superRefine((d, ctx) => {
-  if (d.quotaWarningPercent > d.quotaSendPercent) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['quotaWarningPercent'],
-      message: 'must not be above imap.quotaSendPercent (Outlook would tell the user they can no longer send before it warns)',
-      input: d.quotaWarningPercent,
-    });
-  }
   // a mailbox's sync holds a connection while it waits for its turn with the write-back, and a write-back call holds
   // its turn while it waits for a connection (docs/imap.md "Why the mirror stays quiet"), and the IDLE connection keeps
   // its slot while the mailbox is open: with fewer slots a write-back during a sync would wait until

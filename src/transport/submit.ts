@@ -353,8 +353,8 @@ export class MailTransport {
   }
 
   /**
-   * A mailbox whose store object has a send quota (PidTagProhibitSendQuota in KiB: the IMAP backend's GETQUOTAROOT
-   * limit, docs/imap.md "Quota") and whose size (PidTagMessageSizeExtended) has reached it sends nothing, as Exchange
+   * A mailbox whose store object has a send quota (PidTagProhibitSendQuota in KiB: with the IMAP backend
+   * imap.quotaSendPercent of the GETQUOTAROOT limit, docs/imap.md "Quota") and whose size (PidTagMessageSizeExtended) has reached it sends nothing, as Exchange
    * prohibits sending: ecQuotaExceeded before anything changes. The message itself counts too (its copy goes to Sent
    * Items: from the local Outbox that adds it to the IMAP mailbox, whose server would refuse it over quota after the
    * message had gone out, and the copy would stay in the Outbox to be sent again). The mailbox's size is read only

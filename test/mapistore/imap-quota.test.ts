@@ -145,6 +145,10 @@ describe('the store object\'s quota properties', () => {
     expect(values(1000, {})).toEqual([1000, 1000, 1000]);
     expect(values(2 ** 40, { warningPercent: 50, sendPercent: 100 })).toEqual([0x7fffffff, 0x7fffffff, 0x7fffffff]);
     expect(values(2 ** 31, { warningPercent: 25 })).toEqual([0x7fffffff, 0x7fffffff, 2 ** 29]);
+    // a warning above the send level is the send level; a tiny quota keeps a limit of at least 1 KiB (0: no limit)
+    expect(values(1000, { warningPercent: 95, sendPercent: 80 })).toEqual([1000, 800, 800]);
+    expect(values(1, { warningPercent: 90, sendPercent: 99 })).toEqual([1, 1, 1]);
+    expect(values(0, { warningPercent: 90 })).toEqual([0, 0, 0]);
   });
 
   it('only a read that names a quota property asks for the quota', () => {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eidGlobcnt, eidReplId, encodeXid, makeEid } from '../../src/mapi/ids.js';
-import { PT, MAPI_E } from '../../src/mapi/props.js';
+import { PT, MAPI_E, type PropValue } from '../../src/mapi/props.js';
 import { PS_MAPI, PS_PUBLIC_STRINGS } from '../../src/mapi/named.js';
 import { readGuid } from '../../src/util/guid.js';
 import { messageModelSuite } from './message-suite.js';
@@ -13,6 +13,7 @@ import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import type { IndexProvider } from '../../src/mapistore/index/types.js';
 import { SEC, StoreError } from '../../src/mapistore/errors.js';
 import { decodePcl } from '../../src/mapistore/pcl.js';
+import { decodeProps, encodeProps } from '../../src/mapistore/propcodec.js';
 import { SPECIAL_FOLDERS } from '../../src/mapistore/special.js';
 import { TAG } from '../../src/mapistore/tags.js';
 import {
@@ -117,6 +118,17 @@ export function storeSuite(name: string, makeIndexIn: (dir: string) => Promise<I
       expect(await mb.setStoreProps([{ tag: TAG.MessageSizeExtended, value: 1n }])).toEqual([{ index: 0, tag: TAG.MessageSizeExtended, error: SEC.Computed }]);
       expect(await mb.deleteStoreProps([TAG.StorageQuotaLimit])).toEqual([{ index: 0, tag: TAG.StorageQuotaLimit, error: SEC.Computed }]);
       expect((await mb.storeProps(limits)).every((p) => 'error' in p)).toBe(true);
+      // limits a client stored before they were refused: neither shown (submit would enforce them) nor kept
+      const meta = (mb as unknown as { st: { setMeta: { run(k: string, v: string): void } } }).st.setMeta;
+      meta.run('store_props', encodeProps(new Map<number, PropValue>([[TAG.ProhibitSendQuota, 5], [TAG.StorageQuotaLimit, 4], [0x6702001f, 'kept'], [0x6700001f, 'x']])));
+      expect(await mb.storeProps([TAG.ProhibitSendQuota, TAG.StorageQuotaLimit, 0x6702001f])).toEqual([
+        { tag: (TAG.ProhibitSendQuota & 0xffff0000) | 0x000a, error: MAPI_E.NOT_FOUND },
+        { tag: (TAG.StorageQuotaLimit & 0xffff0000) | 0x000a, error: MAPI_E.NOT_FOUND },
+        { tag: 0x6702001f, value: 'kept' },
+      ]);
+      expect((await mb.storeProps()).some((p) => p.tag === TAG.ProhibitSendQuota)).toBe(false);
+      expect(await mb.deleteStoreProps([0x6702001f])).toEqual([]);
+      expect([...decodeProps((mb as unknown as { meta(k: string): string | null }).meta('store_props')).keys()]).not.toContain(TAG.ProhibitSendQuota);
       expect(val(await mb.storeProps([0x6700001f]), 0x6700001f)).toBe('x');
       expect(await mb.deleteStoreProps([0x6700001f])).toEqual([]);
       expect(val(await mb.storeProps(), 0x6700001f)).toBeUndefined();

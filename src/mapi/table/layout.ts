@@ -1,7 +1,8 @@
 // The rows of a table view (TableView, view.ts) and their order: the leaf rows (one per store row, or one per value
 // of the MV_INSTANCE column), restricted, sorted (multi-key, stable; MaximumCategory orders) and grouped into
 // categories, the visible rows after expand/collapse, and where an entry is among them. Free functions of a
-// TableView's @internal state, run by sort, restrict, expand, collapse, set-collapse-state, refresh and reset.
+// TableView's @internal state, run by the constructor, setColumns, sort, restrict, expand, collapse,
+// set-collapse-state, refresh and reset.
 import { MV_FLAG, MV_INSTANCE, propId, type PropValue } from '../props.js';
 import { fnv1a } from './bookmarks.js';
 import { buildCategories, flattenAll, flattenVisible, type CatNode, type CategoryLevel, type CategoryState, type Entry, type Leaf } from './categories.js';

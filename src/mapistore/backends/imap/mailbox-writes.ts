@@ -16,6 +16,8 @@
 //   deleted; a move: moved back) and the MAPI call fails with ecQuotaExceeded (logged with user, mailbox and code).
 //   Not for the cached-mode uploads (a save with ICS tracking, importMessageMove): their refusal is logged and the
 //   upload succeeds, the message stays on this server only (a take-back would make the client's retry fail).
+// - except a mirrored folder's move under the Inbox of an `INBOX.` layout, where its mailbox cannot follow: refused
+//   before the local move (ImapWriter.checkFolderMove, OC_IMAP_BAD_NAME), not made and then moved back.
 // - Folder creation goes to IMAP when the parent is mirrored, or is the IPM subtree and the container class is empty or
 //   IPF.Note*: calendars, contacts and tasks stay local.
 import type { TaggedValue } from '../../../mapi/props.js';
@@ -41,6 +43,8 @@ export interface WriteWiring {
   log: Logger;
   /** Asked again after a refusal over quota. */
   quota: ImapQuota;
+  /** True while the IMAP server is known to be away (ImapMailbox.serverDown). */
+  down: () => boolean;
 }
 
 const PidTagDisplayName = 0x3001001f;
@@ -314,8 +318,16 @@ async function folderGoesToImap(w: WriteWiring, parent: bigint, containerClass: 
 export async function moveFolder(w: WriteWiring, fid: bigint, newParent: bigint, newName?: string): Promise<void> {
   const mirrored = await w.writer.isMirrored(fid);
   // a move the mailbox cannot follow (under the Inbox of an `INBOX.` layout) is refused before anything changes: made
-  // locally, the next hierarchy pass would move the folder back under its mailbox's parent
-  if (mirrored && w.writer.checkFolderMove) await before(w, 'renameFolder', fid, () => w.writer.checkFolderMove!(newParent));
+  // locally, the next hierarchy pass would move the folder back under its mailbox's parent. Only a move to the Inbox
+  // is asked about, and not while the server is away (the RENAME after the move then fails and is logged, as before)
+  if (mirrored && newParent === w.local.special.inbox && w.writer.checkFolderMove && !w.down()) {
+    try {
+      await w.writer.checkFolderMove(newParent);
+    } catch (e) {
+      w.log.warn({ user: w.local.owner.username, fid: hex(fid), op: 'renameFolder', code: codeOf(e), err: (e as Error).message }, 'IMAP write-back failed; nothing changed');
+      throw e;
+    }
+  }
   await w.local.moveFolder(fid, newParent, newName);
   if (!mirrored) return;
   await after(w, 'renameFolder', fid, async () => {

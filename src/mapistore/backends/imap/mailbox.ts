@@ -155,7 +155,7 @@ export class ImapMailbox {
     this.quota = new ImapQuota({
       pool: o.pool, username: o.local.owner.username, log: o.log, down: () => this.serverDown, ...(o.quotaMaxAgeMs !== undefined ? { maxAgeMs: o.quotaMaxAgeMs } : {}),
     });
-    this.writing = { local: o.local, mirror: o.mirror, writer: this.writer, log: o.log, quota: this.quota };
+    this.writing = { local: o.local, mirror: o.mirror, writer: this.writer, log: o.log, quota: this.quota, down: () => this.serverDown };
   }
 
   // --- syncing (IMAP -> mailbox) ---

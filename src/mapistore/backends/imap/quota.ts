@@ -287,15 +287,19 @@ export function asksQuota(tags: readonly number[]): boolean {
 
 /** The levels of the three limits, in percent of the IMAP STORAGE limit (imap.quotaWarningPercent, quotaSendPercent). */
 export interface QuotaLevels {
-  /** PidTagStorageQuotaLimit, Outlook's "almost full" warning (default 100). */
+  /** PidTagStorageQuotaLimit, Outlook's "almost full" warning (default 100; above the send level: the send level). */
   warningPercent?: number;
   /** PidTagProhibitSendQuota, where sending stops (default 100). */
   sendPercent?: number;
 }
 
-/** `percent` of `kb`, rounded down, as a PtypInteger32 (at most 0x7FFFFFFF). */
+/**
+ * `percent` of `kb`, rounded down, as a PtypInteger32 (at most 0x7FFFFFFF); at least 1 KiB of a quota that has any (0
+ * would read as "no limit" where the send limit is checked).
+ */
 function share(kb: number, percent: number): number {
-  return Math.min(Math.floor((kb * percent) / 100), 0x7fffffff);
+  const v = Math.min(Math.floor((kb * percent) / 100), 0x7fffffff);
+  return kb > 0 ? Math.max(v, 1) : v;
 }
 
 /**
@@ -307,7 +311,7 @@ export function withQuota(r: readonly PropResult[], tags: readonly number[] | un
   const quota = new Map<number, PropValue>([
     [PidTagProhibitReceiveQuota, share(q.limitKb, 100)],
     [PidTagProhibitSendQuota, share(q.limitKb, levels.sendPercent ?? 100)],
-    [PidTagStorageQuotaLimit, share(q.limitKb, levels.warningPercent ?? 100)],
+    [PidTagStorageQuotaLimit, share(q.limitKb, Math.min(levels.warningPercent ?? 100, levels.sendPercent ?? 100))],
     [PidTagMessageSizeExtended, BigInt(q.usageKb) * 1024n],
   ]);
   if (!tags) return [...r.filter((x) => !quota.has(x.tag >>> 0)), ...pickProps(quota)];

@@ -1,6 +1,6 @@
 // The store object of the embedded backend (MS-OXCSTOR 2.2.2): the properties the store computes (entry IDs of the
-// special folders, owner, size, limits) over those a client stored (meta 'store_props'). Called by LocalMailbox
-// (mailbox.ts), which serializes the changes.
+// special folders, owner, size, the send-size limit) over those a client stored (meta 'store_props'); the limits the
+// server decides are never a client's (STORE_LIMITS). Called by LocalMailbox (mailbox.ts), which serializes the changes.
 import { eidGlobcnt } from '../../../mapi/ids.js';
 import { propId, type PropValue, type TaggedValue } from '../../../mapi/props.js';
 import { addressBookEntryId } from '../../../mapi/entryid.js';
@@ -19,6 +19,18 @@ import type { LocalMailbox } from './mailbox.js';
  * (a value set there would show as a quota the server does not enforce).
  */
 const STORE_LIMITS = [TAG.MessageSizeExtended, TAG.MaximumSubmitMessageSize, TAG.ProhibitReceiveQuota, TAG.ProhibitSendQuota, TAG.StorageQuotaLimit];
+const LIMIT_IDS = new Set(STORE_LIMITS.map((t) => propId(t)));
+
+/**
+ * The properties a client stored on the store object. A limit stored before the limits were refused (a client could
+ * set them until 2026-11-28) is left out: it would show, and be enforced at submit, as a quota the server does not
+ * have; the next change of the store's properties drops it for good.
+ */
+function clientProps(mb: LocalMailbox): Map<number, PropValue> {
+  const m = decodeProps(mb.meta('store_props'));
+  for (const t of [...m.keys()]) if (LIMIT_IDS.has(propId(t))) m.delete(t);
+  return m;
+}
 
 /**
  * Properties of the store object the store computes (not settable). `withSize` false leaves out the mailbox size
@@ -61,7 +73,7 @@ function storeComputed(mb: LocalMailbox, withSize = true): Map<number, PropValue
 
 /** `size: false`: without PidTagMessageSizeExtended, not summed (the IMAP backend's quota gives the usage). */
 export function storeProps(mb: LocalMailbox, tags?: readonly number[], opts: { size?: boolean } = {}): PropResult[] {
-  const m = decodeProps(mb.meta('store_props'));
+  const m = clientProps(mb);
   const sizeId = propId(TAG.MessageSizeExtended);
   for (const [t, v] of storeComputed(mb, opts.size !== false && (!tags || tags.some((t) => propId(t) === sizeId)))) m.set(t, v);
   return pickProps(m, tags);
@@ -69,7 +81,7 @@ export function storeProps(mb: LocalMailbox, tags?: readonly number[], opts: { s
 
 export function changeStoreProps(mb: LocalMailbox, values: readonly TaggedValue[], tags: readonly number[]): PropertyProblem[] {
   const computed = new Set([...storeComputed(mb, false).keys(), ...STORE_LIMITS].map((t) => propId(t)));
-  const m = decodeProps(mb.meta('store_props'));
+  const m = clientProps(mb);
   const problems: PropertyProblem[] = [];
   values.forEach((v, index) => {
     if (computed.has(propId(v.tag))) return problems.push({ index, tag: v.tag, error: SEC.Computed });
