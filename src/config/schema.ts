@@ -431,7 +431,7 @@ const smtpSchema = z.strictObject({
   }),
   port: key(int(1, 65535), 25, { description: 'Port of the SMTP relay (25, 587 with `starttls`, 465 with `tls`).' }),
   security: key(z.enum(['none', 'starttls', 'tls']), 'none', {
-    description: 'Connection security to the relay: `none` (plain; STARTTLS used when offered), `starttls` (STARTTLS required), `tls` (TLS from the first byte).',
+    description: 'Connection security to the relay: `none` (plain; STARTTLS used when offered, opportunistically: its certificate is not checked), `starttls` (STARTTLS required, certificate checked), `tls` (TLS from the first byte, certificate checked).',
   }),
   allowInvalidCertificates: key(z.boolean(), false, { description: "Accept the relay's certificate without checking it (self-signed test relays only)." }),
   caFile: key(z.string(), '', {

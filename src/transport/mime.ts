@@ -323,7 +323,11 @@ export function buildMime(m: LoadedMessage, env: MimeEnvelope): Buffer {
     date: e.date,
     messageId: e.messageId,
     addressOf: e.addressOf,
-    embedded: (inner) => smtpWriter({ ...env, sender: undefined, from: embeddedFrom(inner) ?? env.from, date: embeddedDate(inner) ?? env.date, messageId: '' }),
+    // an attached message's recipients are its own rows (the envelope's lookup is the outer message's, by row number:
+    // it would give the outer recipients, Bcc included); its Bcc is left out as the outer message's is
+    embedded: (inner) => smtpWriter({
+      ...env, sender: undefined, from: embeddedFrom(inner) ?? env.from, date: embeddedDate(inner) ?? env.date, messageId: '', addressOf: (r) => rowAddress(r, {}),
+    }),
   });
   return writeMessage(m, smtpWriter(env));
 }
@@ -348,7 +352,7 @@ export type StoreMimeResult =
   | { kind: 'unsupported'; code: 'OC_MIME_CALENDAR_ITEM' | 'OC_MIME_NOT_MAIL'; messageClass: string };
 
 /** The SMTP address of a party (prefix Sender / SentRepresenting) or a recipient row's values. */
-function smtpOf(smtp: string | undefined, type: string | undefined, address: string | undefined, opts: StoreMimeOptions): string | null {
+function smtpOf(smtp: string | undefined, type: string | undefined, address: string | undefined, opts: Pick<StoreMimeOptions, 'resolveAddress'>): string | null {
   if (smtp) return smtp;
   if (!address) return null;
   if (!type || type.toUpperCase() === 'SMTP') return address.includes('@') ? address : null;
@@ -361,6 +365,12 @@ function party(values: ReadonlyMap<number, PropValue>, prefix: 'Sender' | 'SentR
   return address ? { name: strProp(values, t[`${prefix}Name`]!) ?? '', address } : null;
 }
 
+/** A recipient row's own address: PidTagSmtpAddress, an SMTP PidTagEmailAddress, or another type through `resolveAddress`. */
+function rowAddress(r: RecipientRow, opts: Pick<StoreMimeOptions, 'resolveAddress'>): MailAddress | null {
+  const address = smtpOf(strProp(r.props, T.SmtpAddress), strProp(r.props, T.AddressType), strProp(r.props, T.EmailAddress), opts);
+  return address ? { name: strProp(r.props, T.DisplayName) ?? strProp(r.props, T.RecipientDisplayName) ?? '', address } : null;
+}
+
 function storeWriter(m: LoadedMessage, opts: StoreMimeOptions, top: boolean, messageId: string): Writer {
   const from = party(m.values, 'SentRepresenting', opts) ?? party(m.values, 'Sender', opts) ?? (top ? (opts.defaultFrom ?? null) : null);
   const t = m.values.get(T.ClientSubmitTime);
@@ -371,10 +381,7 @@ function storeWriter(m: LoadedMessage, opts: StoreMimeOptions, top: boolean, mes
     date: typeof t === 'bigint' ? filetimeToDate(t) : top ? (opts.now ?? new Date()) : null,
     messageId,
     contentLanguage: top ? opts.contentLanguage : undefined,
-    addressOf: (r) => {
-      const address = smtpOf(strProp(r.props, T.SmtpAddress), strProp(r.props, T.AddressType), strProp(r.props, T.EmailAddress), opts);
-      return address ? { name: strProp(r.props, T.DisplayName) ?? strProp(r.props, T.RecipientDisplayName) ?? '', address } : null;
-    },
+    addressOf: (r) => rowAddress(r, opts),
     embedded: (inner) => storeWriter(inner, opts, false, idPieces(strProp(inner.values, T.InternetMessageId) ?? '')[0] ?? ''),
   };
 }

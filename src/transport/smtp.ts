@@ -30,7 +30,9 @@ export function nodemailerSender(s: SmtpSettings, defaultHelo: string): SmtpSend
       requireTLS: s.security === 'starttls',
       name: s.heloName || defaultHelo,
       auth: s.user ? { user: s.user, pass: s.password } : undefined,
-      tls: { rejectUnauthorized: !s.allowInvalidCertificates, ...(ca ? { ca } : {}) },
+      // `none` is opportunistic TLS (RFC 7435, as between MTAs): a STARTTLS the relay offers is used without checking
+      // its certificate, which on a stock relay is self-signed (Debian's Postfix snakeoil); `starttls` and `tls` check it
+      tls: { rejectUnauthorized: s.security !== 'none' && !s.allowInvalidCertificates, ...(ca ? { ca } : {}) },
       connectionTimeout: ms,
       greetingTimeout: ms,
       socketTimeout: ms,

@@ -22,7 +22,7 @@ import { makeEid } from '../mapi/ids.js';
 import type { PropValue, TaggedValue } from '../mapi/props.js';
 import { SEC, StoreError } from '../mapistore/errors.js';
 import { TAG } from '../mapistore/tags.js';
-import { MAPI_BCC, MAPI_CC, MAPI_TO, type MailboxOwner, type MailboxStore, type RecipientRow, type Store } from '../mapistore/types.js';
+import { MAPI_BCC, MAPI_CC, MAPI_TO, type MailboxOwner, type MailboxStore, type MessageObject, type RecipientRow, type Store } from '../mapistore/types.js';
 import type { Logger } from '../util/log.js';
 import { copyMessageInto, listValues } from './copy.js';
 import { runDeliveryHooks } from './hooks.js';
@@ -37,6 +37,8 @@ export const MAX_HOOK_DEPTH = 2;
 
 /** MS-OXCDATA 2.4 ecNoRecipients (MAPI_E_NO_RECIPIENTS): a message submitted without recipient rows. */
 export const EC_NO_RECIPIENTS = 0x80040607;
+/** MAPI_E_SUBMITTED: the message was submitted already (sent, or its submission is under way). */
+export const EC_SUBMITTED = 0x80040608;
 
 /** MS-OXCDATA 2.4.2 ecMaxSubmissionExceeded: the message is larger than the store's PidTagMaximumSubmitMessageSize. */
 export const EC_MAX_SUBMISSION_EXCEEDED = 0x000004da;
@@ -123,6 +125,8 @@ const RECV_REPR_TAGS = { entryId: T.ReceivedRepresentingEntryId, name: T.Receive
 
 export class MailTransport {
   private readonly pending = new Set<Promise<void>>();
+  /** Messages (mailbox GUID and MID) whose submission is under way: a second submit of one is refused. */
+  private readonly submitting = new Set<string>();
   private readonly send: SmtpSend | null;
 
   constructor(private readonly opts: MailTransportOptions) {
@@ -198,12 +202,34 @@ export class MailTransport {
   }
 
   private async submitNow(req: SubmitRequest): Promise<SubmitResult> {
+    // one submission of a message at a time, and none of a message already sent (a retried RopSubmitMessage whose
+    // answer was lost, two clients of one mailbox): it would go out again
+    const key = `${req.mailbox.mailboxGuid}:${req.mid}`;
+    if (this.submitting.has(key)) throw this.alreadySubmitted(req, 'its submission is under way');
+    this.submitting.add(key);
+    try {
+      return await this.submitOnce(req);
+    } finally {
+      this.submitting.delete(key);
+    }
+  }
+
+  private alreadySubmitted(req: SubmitRequest, why: string): StoreError {
+    this.log.warn({ from: req.mailbox.owner.username, mid: `0x${req.mid.toString(16)}` }, `message not submitted again: ${why}`);
+    return new StoreError('OC_TRANSPORT_SUBMITTED', EC_SUBMITTED, `message 0x${req.mid.toString(16)} was submitted already (${why})`);
+  }
+
+  private async submitOnce(req: SubmitRequest): Promise<SubmitResult> {
     const mb = req.mailbox;
     const depth = req.depth ?? 0;
     const srcFid = await mb.folderOfMessage(req.mid);
     if (srcFid === null) throw new StoreError('OC_TRANSPORT_NOT_FOUND', SEC.NotFound, `message 0x${req.mid.toString(16)} not found`);
     const owner = mb.owner;
     if (depth === 0) {
+      // sent already: a submit time and no longer unsent (as RopAbortSubmit tells a submitted message)
+      const [submitted, flags] = await mb.getMessageProps(req.mid, [T.ClientSubmitTime, T.MessageFlags]);
+      const sent = submitted !== undefined && 'value' in submitted && flags !== undefined && 'value' in flags && ((flags.value as number) & MF.Unsent) === 0;
+      if (sent) throw this.alreadySubmitted(req, 'it was sent');
       // the message's size (PidTagMessageSize), which both limits count
       const [r] = await mb.getMessageProps(req.mid, [T.MessageSize]);
       const size = r && 'value' in r && typeof r.value === 'number' ? r.value : 0;
@@ -418,7 +444,13 @@ export class MailTransport {
     const mb = await this.opts.store.openMailbox(owner);
     const { fid } = await mb.getReceiveFolder(c.messageClass);
     const src = await srcMb.openMessage(srcMid);
-    const dst = await mb.newMessage(fid);
+    let dst: MessageObject;
+    try {
+      dst = await mb.newMessage(fid);
+    } catch (e) {
+      await src.discard().catch(() => {});
+      throw e;
+    }
     let mid: bigint;
     try {
       await copyMessageInto(src, dst, { skipIds: NOT_DELIVERED_IDS, keepRecipient: (r) => rcptType(r) !== MAPI_BCC });
@@ -520,7 +552,10 @@ export class MailTransport {
     external: (Target & { kind: 'external' })[],
     outcomes: RecipientOutcome[],
   ): Promise<void> {
-    const to = [...new Set(external.map((t) => t.smtp))];
+    // one RCPT TO per address, whatever its letter case (Bob@x and bob@x are one mailbox everywhere in practice)
+    const byLower = new Map<string, string>();
+    for (const t of external) if (!byLower.has(t.smtp.toLowerCase())) byLower.set(t.smtp.toLowerCase(), t.smtp);
+    const to = [...byLower.values()];
     try {
       const r = await this.send!({ from, to }, raw);
       for (const rej of r.rejected) {

@@ -169,12 +169,14 @@ export interface Received {
   from: string;
   to: string[];
   raw: Buffer;
+  /** The session ran over TLS (STARTTLS or TLS from the first byte). */
+  secure: boolean;
 }
 
 /** A real SMTP server (smtp-server from npm) on a loopback port that keeps what it receives; `refuse` addresses get 550. */
 export async function smtpSink(
   refuse: string[] = [],
-  opts: { auth?: { user: string; pass: string }; secure?: boolean; tls?: { key: string; cert: string } } = {},
+  opts: { auth?: { user: string; pass: string }; secure?: boolean; tls?: { key: string; cert: string }; starttls?: boolean } = {},
 ): Promise<{ port: number; mails: Received[]; logins: string[]; close(): Promise<void> }> {
   const mails: Received[] = [];
   const logins: string[] = [];
@@ -183,8 +185,9 @@ export async function smtpSink(
     allowInsecureAuth: true,
     secure: opts.secure === true,
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
-    hideSTARTTLS: true,
-    disabledCommands: opts.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    // `starttls`: STARTTLS offered with smtp-server's own self-signed certificate (a stock Postfix's snakeoil)
+    hideSTARTTLS: opts.starttls !== true,
+    disabledCommands: [...(opts.starttls ? [] : ['STARTTLS']), ...(opts.auth ? [] : ['AUTH'])],
     logger: false,
     onAuth(auth, _session, cb) {
       if (opts.auth && auth.username === opts.auth.user && auth.password === opts.auth.pass) {
@@ -209,6 +212,7 @@ export async function smtpSink(
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(parts),
+          secure: session.secure === true,
         });
         cb();
       });

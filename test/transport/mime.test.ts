@@ -109,3 +109,35 @@ describe('MIME encoders', () => {
     expect(out.date).toBe('Fri, 02 Jan 2026 03:04:05 +0000');
   });
 });
+
+describe('an attached message (message/rfc822) in mail sent through SMTP', () => {
+  it('carries its own recipients, never the outer message\'s (Bcc above all)', () => {
+    const row = (rowId: number, type: number, name: string, address: string) => ({
+      rowId, recipientType: type, props: [{ tag: T.DisplayName, value: name }, { tag: T.SmtpAddress, value: address }],
+    });
+    const outer: LoadedMessage = {
+      values: new Map<number, never>([[T.Subject, 'Fw: the report' as never]]),
+      recipients: [row(0, 1, 'To One', 'to1@example.com'), row(1, 1, 'To Two', 'to2@example.com'), row(2, 3, 'Secret Bcc', 'secret@remote.org')],
+      attachments: [{
+        values: new Map<number, never>([[T.AttachMethod, 5 as never]]),
+        embedded: {
+          values: new Map<number, never>([[T.Subject, 'the report' as never]]),
+          recipients: [row(0, 1, 'Inner A', 'a@inner.example'), row(1, 2, 'Inner B', 'b@inner.example'), row(2, 1, 'Inner C', 'c@inner.example')],
+          attachments: [],
+        },
+      }],
+    };
+    const addresses = new Map(outer.recipients.map((r) => [r.rowId, { name: String(r.props[0]!.value), address: String(r.props[1]!.value) }]));
+    const raw = buildMime(outer, {
+      from: { name: 'Sender', address: 's@example.com' },
+      date: new Date(Date.UTC(2026, 0, 2, 3, 4, 5)),
+      messageId: '<fw@example.com>',
+      addressOf: (r) => addresses.get(r.rowId) ?? null,
+    }).toString('latin1');
+    expect(raw).not.toContain('secret@remote.org');
+    const inner = raw.slice(raw.indexOf('message/rfc822'));
+    expect(inner).toMatch(/^To: Inner A <a@inner\.example>, Inner C <c@inner\.example>\r$/m);
+    expect(inner).toMatch(/^Cc: Inner B <b@inner\.example>\r$/m);
+    expect(inner).not.toContain('to1@example.com');
+  });
+});

@@ -278,6 +278,22 @@ describe('local delivery', () => {
     expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
   });
 
+  it('a message is sent once: a second submit of it (after, or while the first runs) is refused with MAPI_E_SUBMITTED', async () => {
+    env = await transportEnv();
+    const bob = await env.mailbox(BOB);
+    const mid = await compose(env.alice, { subject: 'once', recipients: [ex(BOB)] });
+    // two submissions at once (two sessions of the mailbox): one goes, the other is refused
+    const both = await Promise.allSettled([env.transport.submit({ mailbox: env.alice, mid }), env.transport.submit({ mailbox: env.alice, mid })]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(both.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'OC_TRANSPORT_SUBMITTED', ec: 0x80040608 } });
+    expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
+    // sent: in Sent Items now, submitted there again (a retried RopSubmitMessage) it stays sent once
+    const sentMid = (await messagesOf(env.alice, env.alice.special.sentItems))[0]!;
+    expect(await submitByRop(env, env.alice.special.sentItems, sentMid)).toBe(0x80040608);
+    await env.transport.idle();
+    expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
+  });
+
   it('a message without recipients is refused and stays in the Outbox', async () => {
     env = await transportEnv();
     const mid = await compose(env.alice, { recipients: [] });
@@ -462,6 +478,25 @@ describe('SMTP', () => {
     const ndrs = await messagesOf(env.alice, env.alice.special.inbox);
     expect(ndrs).toHaveLength(1);
     expect((await props(env.alice, ndrs[0]!, [T.Body])).get(T.Body)).toMatch(/authentication failed/);
+  });
+
+  it('security none: STARTTLS used when offered, its certificate not checked (opportunistic TLS); starttls checks it', async () => {
+    const sink = await smtpSink([], { starttls: true });
+    closers.push(sink.close);
+    env = await transportEnv(smtpSettings(sink.port, { security: 'none' }));
+    const mid = await compose(env.alice, { recipients: [smtp('dave@example.net', 'Dave')] });
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    await env.transport.idle();
+    expect(sink.mails.map((m) => [m.to, m.secure])).toEqual([[['dave@example.net'], true]]);
+    await env.close();
+
+    // required STARTTLS is checked: the relay's self-signed certificate refuses the send (a non-delivery report)
+    env = await transportEnv(smtpSettings(sink.port, { security: 'starttls' }));
+    const mid2 = await compose(env.alice, { recipients: [smtp('dave@example.net', 'Dave')] });
+    expect(await submitByRop(env, env.alice.special.outbox, mid2)).toBe(ec.Success);
+    await env.transport.idle();
+    expect(sink.mails).toHaveLength(1);
+    expect(await messagesOf(env.alice, env.alice.special.inbox)).toHaveLength(1);
   });
 
   it('security tls: TLS from the first byte; an unchecked self-signed relay only with allowInvalidCertificates', async () => {
