@@ -7,12 +7,17 @@
 //                 (Dovecot static passdb nopassword=y with allow_nets, Cyrus SASL alwaystrue).
 //   passwordFile  login "<user>" with the password from imap.passwordFile ("user:password" lines, "#" comments,
 //                 the password is everything after the first ":"), re-read when the file's size or mtime changes.
+//                 A file that does not parse stops the start-up; a later re-read that does not parse (a typo, a file
+//                 caught half-written) is logged (file and line number, never the line) and the passwords read
+//                 before stay in use until the file changes again. An empty password counts as none.
 //   userPassword  login "<user>" with the password the user gave the server (HTTP Basic); a session that has
 //                 none (NTLM) gets OC_IMAP_NO_CREDENTIALS.
 // Configuration mistakes are found when the server starts (ImapConfigError, naming the key); nothing here logs or
 // returns a password in an error message.
 import fs from 'node:fs';
+import { pino } from 'pino';
 import type { ImapConfig } from '../../../config/types.js';
+import type { Logger } from '../../../util/log.js';
 import { SEC, StoreError } from '../../errors.js';
 import type { UserPasswords } from './user-passwords.js';
 
@@ -50,6 +55,8 @@ export class ImapCredentials {
   private masterPass = '';
   private fileStamp = '';
   private filePasswords = new Map<string, string>();
+  /** imap.passwordFile parsed once (at start-up): later parse failures keep filePasswords. */
+  private fileLoaded = false;
   /** imap.loginName around `%u`. */
   private readonly loginPrefix: string;
   private readonly loginSuffix: string;
@@ -58,6 +65,8 @@ export class ImapCredentials {
     private readonly cfg: ImapAuthSettings,
     /** userPassword: the passwords users signed in with by HTTP Basic (user-passwords.ts), when none is given. */
     private readonly passwords?: UserPasswords,
+    /** Where a bad re-read of imap.passwordFile is logged; without it, errors go to stderr. */
+    private readonly log?: Logger,
   ) {
     const form = cfg.loginName || '%u';
     const at = form.indexOf('%u');
@@ -79,6 +88,9 @@ export class ImapCredentials {
         this.reloadFile();
         break;
       case 'trusted':
+        // imapflow sends no LOGIN without a password: every logon would fail as "refused" at the IMAP server
+        if (!cfg.trustedPassword) throw new ImapConfigError('imap.auth is trusted but imap.trustedPassword is empty (the IMAP server ignores it, but a login needs one)');
+        break;
       case 'userPassword':
         break;
     }
@@ -119,6 +131,9 @@ export class ImapCredentials {
         if (pass === undefined) {
           throw new StoreError('OC_IMAP_NO_CREDENTIALS', SEC.LogonFailed, `imap.passwordFile has no line for user ${username}`, { user: username });
         }
+        if (pass === '') {
+          throw new StoreError('OC_IMAP_NO_CREDENTIALS', SEC.LogonFailed, `imap.passwordFile gives user ${username} an empty password`, { user: username });
+        }
         return { user: this.loginName(username), pass };
       }
       case 'userPassword': {
@@ -136,7 +151,10 @@ export class ImapCredentials {
     }
   }
 
-  /** Re-reads imap.passwordFile when its size or modification time changed. */
+  /**
+   * Re-reads imap.passwordFile when its size or modification time changed. A parse failure after the first read keeps
+   * the passwords read before and is logged; the file is parsed again when it changes again.
+   */
   private reloadFile(): void {
     const file = this.cfg.passwordFile;
     let st: fs.Stats;
@@ -154,8 +172,23 @@ export class ImapCredentials {
     } catch (e) {
       throw new ImapConfigError(`imap.passwordFile ${file} cannot be read: ${(e as Error).message}`, { file });
     }
-    this.filePasswords = parsePasswordFile(text, file);
+    let parsed: Map<string, string>;
+    try {
+      parsed = parsePasswordFile(text, file);
+    } catch (e) {
+      if (!this.fileLoaded || !(e instanceof ImapConfigError)) throw e;
+      this.fileStamp = stamp; // not parsed again (nor logged again) until the file changes
+      const line = e.details?.['line'];
+      // the line number only: the line holds a password
+      (this.log ?? stderrLogger()).error(
+        { file, line },
+        `imap.passwordFile ${file} line ${String(line)}: expected user:password; the passwords read before stay in use until the file changes`,
+      );
+      return;
+    }
+    this.filePasswords = parsed;
     this.fileStamp = stamp;
+    this.fileLoaded = true;
   }
 }
 
@@ -171,6 +204,13 @@ export function parsePasswordFile(text: string, file = 'password file'): Map<str
     out.set(line.slice(0, colon).trim(), line.slice(colon + 1));
   }
   return out;
+}
+
+let fallbackLog: Logger | undefined;
+/** Errors of credentials built without a logger. */
+function stderrLogger(): Logger {
+  fallbackLog ??= pino({ level: 'error', base: { pid: process.pid, component: 'imap-credentials' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+  return fallbackLog;
 }
 
 function readFirstLine(file: string, key: string): string {

@@ -52,7 +52,7 @@ export class ImapStore implements Store {
   constructor(private readonly o: ImapStoreOptions) {
     this.log = o.log.child({ component: 'imap-store' });
     if (!o.imap.host) throw new ImapConfigError('store.backend is imap but imap.host is empty');
-    const credentials = new ImapCredentials(o.imap, o.userPasswords);
+    const credentials = new ImapCredentials(o.imap, o.userPasswords, this.log);
     this.pool = o.pool ?? new ImapPool(o.imap, credentials, this.log);
   }
 
