@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ImapFlow } from 'imapflow';
+import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapConfigError, ImapCredentials, parsePasswordFile, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
 import { ImapPool, type ImapPoolSettings } from '../../src/mapistore/backends/imap/pool.js';
@@ -145,6 +145,51 @@ describe('trust mode: master user', () => {
     expect(pool.stats().get('carol')?.idle).toBe(0);
     expect(client.usable).toBe(false);
     await pool.close();
+  });
+
+  it('keeps an idle pooled connection usable past the socket watchdog, until idleSeconds (no new login)', async () => {
+    // imapflow closes a quiet connection after socketTimeout (production: 60 s, against imap.idleSeconds 300): here
+    // 800 ms, and the connection sits idle for 2.5 s
+    let opened = 0;
+    let noops = 0;
+    const pool = new ImapPool(
+      settings(d, { idleSeconds: 30 }),
+      new ImapCredentials(AUTH),
+      silentLogger(),
+      (o) => {
+        opened++;
+        const c = new ImapFlow(o);
+        const noop = c.noop.bind(c);
+        c.noop = async () => {
+          noops++;
+          return noop();
+        };
+        return c;
+      },
+      { socketTimeoutMs: 800 },
+    );
+    const a = await pool.acquire('alice');
+    const first = a.client;
+    a.release();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(first.usable).toBe(true);
+    expect(pool.stats().get('alice')).toEqual({ idle: 1, busy: 0, waiting: 0 });
+    const b = await pool.acquire('alice');
+    expect(b.client).toBe(first);
+    expect(noops).toBeGreaterThanOrEqual(3); // the keep-alive, about every 400 ms (socketTimeoutMs / 2)
+    // no keep-alive while lent out (the caller's commands are its own business)
+    const lent = noops;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(noops).toBe(lent);
+    expect(typeof (await messagesIn(b.client))).toBe('number'); // the connection works
+    b.release();
+    expect(opened).toBe(1);
+    await pool.close();
+    expect(first.usable).toBe(false);
+    // and none after close
+    const closed = noops;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(noops).toBe(closed);
   });
 
   it('survives a Dovecot restart in the middle of a session: one retry on a new connection, nothing lost', async () => {

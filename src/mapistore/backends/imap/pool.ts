@@ -1,6 +1,7 @@
 // Per-user pools of logged-in IMAP connections (imapflow) for the IMAP backend. Each user has at most
 // imap.maxConnectionsPerUser connections; a request takes an idle one or opens a new one, or waits in a queue
-// (bounded by imap.timeoutSeconds) for one to be released. A connection unused for imap.idleSeconds is logged out.
+// (bounded by imap.timeoutSeconds) for one to be released. A connection unused for imap.idleSeconds is logged out;
+// until then a NOOP now and then keeps it from imapflow's socket watchdog (see ImapPoolTimings).
 // A connection that breaks (the IMAP server restarted, a timeout) is dropped, never handed out again; run()
 // retries an operation once on a fresh connection when the failure was the connection's, not the command's, so
 // a session outlives an IMAP server restart. Login failures, unreachable servers and timeouts become StoreErrors
@@ -19,6 +20,20 @@ export type ImapPoolSettings = Pick<
   'host' | 'port' | 'security' | 'allowInvalidCertificates' | 'maxConnectionsPerUser' | 'idleSeconds' | 'timeoutSeconds'
 > &
   Partial<Pick<ImapConfig, 'caFile'>>;
+
+/**
+ * The pool's timings below imap.* (tests shorten them). imapflow's socketTimeout is the per-command time limit: a
+ * command whose answer is overdue that long fails (ETIMEOUT) and its connection is dropped. The same watchdog also
+ * closes a connection that is merely quiet (no command, not in IDLE), so a connection idle in the pool is sent a NOOP
+ * whenever the server has not answered on it for keepAliveMs, which must stay below socketTimeoutMs; it stays usable
+ * for imap.idleSeconds however long that is.
+ */
+export interface ImapPoolTimings {
+  /** imapflow's socketTimeout; default max(imap.timeoutSeconds, 60 s). */
+  socketTimeoutMs?: number;
+  /** Quiet time after which an idle pooled connection is sent a keep-alive NOOP; default socketTimeoutMs / 2. */
+  keepAliveMs?: number;
+}
 
 /** The certificates of imap.caFile (read once, at start-up); ImapConfigError when it cannot be used. */
 export function readCaFile(file: string): string {
@@ -74,6 +89,10 @@ export interface ImapLease {
 interface Conn {
   client: ImapFlow;
   idleTimer: NodeJS.Timeout | null;
+  /** The next keep-alive NOOP while the connection is idle in the pool (see keepAlive()). */
+  keepAliveTimer: NodeJS.Timeout | null;
+  /** When the server last answered a command on this connection (imapflow's 'response' event, or our NOOP). */
+  heardAt: number;
 }
 
 interface UserPool {
@@ -112,6 +131,8 @@ export class ImapPool {
   private closed = false;
   /** imap.caFile's certificates, read when the pool is built (a start-up error when unusable). */
   private readonly ca: string | null;
+  private readonly socketTimeoutMs: number;
+  private readonly keepAliveMs: number;
 
   constructor(
     private readonly cfg: ImapPoolSettings,
@@ -119,8 +140,11 @@ export class ImapPool {
     private readonly log: Logger,
     /** Tests may wrap or replace the client construction. */
     private readonly factory: (o: ImapFlowOptions) => ImapFlow = (o) => new ImapFlow(o),
+    timings: ImapPoolTimings = {},
   ) {
     this.ca = cfg.caFile ? readCaFile(cfg.caFile) : null;
+    this.socketTimeoutMs = timings.socketTimeoutMs ?? Math.max(cfg.timeoutSeconds * 1000, 60_000);
+    this.keepAliveMs = timings.keepAliveMs ?? this.socketTimeoutMs / 2;
   }
 
   private get server(): string {
@@ -148,8 +172,7 @@ export class ImapPool {
       }
       const c = at >= 0 ? pool.idle.splice(at, 1)[0] : undefined;
       if (!c) break;
-      if (c.idleTimer) clearTimeout(c.idleTimer);
-      c.idleTimer = null;
+      this.stopTimers(c);
       if (c.client.usable) {
         pool.busy++;
         return this.lease(username, pool, c);
@@ -291,6 +314,46 @@ export class ImapPool {
     }, this.cfg.idleSeconds * 1000);
     c.idleTimer.unref();
     pool.idle.push(c);
+    this.keepAlive(pool, c);
+  }
+
+  /**
+   * Sends an idle pooled connection a NOOP once the server has not answered on it for keepAliveMs (counted from its
+   * last answer, which may be from before the release), then again keepAliveMs after each NOOP, while it stays idle:
+   * imapflow's watchdog would else close it after socketTimeoutMs of quiet, long before imap.idleSeconds. Taking the
+   * connection out of the pool (acquire, idle logout, close) clears the timer; a NOOP that fails drops the
+   * connection (when still idle: a caller that took it meanwhile finds it broken, as run() handles).
+   */
+  private keepAlive(pool: UserPool, c: Conn): void {
+    if (c.keepAliveTimer) clearTimeout(c.keepAliveTimer);
+    c.keepAliveTimer = setTimeout(() => {
+      c.keepAliveTimer = null;
+      if (!pool.idle.includes(c)) return;
+      const gone = (err?: unknown): void => {
+        const i = pool.idle.indexOf(c);
+        if (i < 0) return; // lent out or logged out meanwhile: no longer ours to drop
+        pool.idle.splice(i, 1);
+        if (err !== undefined) this.log.debug({ server: this.server, err: (err as Error).message }, 'IMAP keep-alive NOOP failed; connection dropped');
+        this.drop(c);
+      };
+      if (!c.client.usable) return gone();
+      c.client.noop().then(
+        () => {
+          c.heardAt = Date.now();
+          // still idle, and not released again meanwhile (which set the next timer already)
+          if (pool.idle.includes(c) && !c.keepAliveTimer) this.keepAlive(pool, c);
+        },
+        (e: unknown) => gone(e ?? new Error('NOOP failed')),
+      );
+    }, Math.max(0, c.heardAt + this.keepAliveMs - Date.now()));
+    c.keepAliveTimer.unref();
+  }
+
+  private stopTimers(c: Conn): void {
+    if (c.idleTimer) clearTimeout(c.idleTimer);
+    c.idleTimer = null;
+    if (c.keepAliveTimer) clearTimeout(c.keepAliveTimer);
+    c.keepAliveTimer = null;
   }
 
   /**
@@ -326,7 +389,8 @@ export class ImapPool {
       qresync: true,
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
-      socketTimeout: Math.max(timeoutMs, 60_000),
+      // the time limit of every command (see ImapPoolTimings); keepAlive() keeps idle connections from it
+      socketTimeout: this.socketTimeoutMs,
       clientInfo: { name: 'openchange-ng' },
     });
     // errors after connect (socket reset while idle) must not become unhandled 'error' events
@@ -377,12 +441,16 @@ export class ImapPool {
         { user: username, login: loginLabel(login) },
       );
     }
-    return { client, idleTimer: null };
+    const conn: Conn = { client, idleTimer: null, keepAliveTimer: null, heardAt: Date.now() };
+    // each tagged answer of the server (imapflow emits it for every command completed)
+    client.on('response', () => {
+      conn.heardAt = Date.now();
+    });
+    return conn;
   }
 
   private drop(c: Conn): void {
-    if (c.idleTimer) clearTimeout(c.idleTimer);
-    c.idleTimer = null;
+    this.stopTimers(c);
     try {
       c.client.close();
     } catch {
@@ -391,8 +459,7 @@ export class ImapPool {
   }
 
   private async logout(c: Conn): Promise<void> {
-    if (c.idleTimer) clearTimeout(c.idleTimer);
-    c.idleTimer = null;
+    this.stopTimers(c);
     try {
       if (c.client.usable) await c.client.logout();
     } catch {
