@@ -541,6 +541,40 @@ describe('ImapStore logon and configuration', () => {
     }
   });
 
+  it('after a refused login no refresh tries again for loginRetryMs (a fail2ban would count each), a logon-free retry after it, a success ends the pause', async () => {
+    const f = path.join(tmp, 'alice-password');
+    fs.writeFileSync(f, `alice:${DEFAULT_USERS.alice}\n`);
+    const { lines, log } = capture();
+    const store = new ImapStore({
+      local: localStore('refused'), imap: config(imapSettings(d, { auth: 'passwordFile', passwordFile: f, idle: false })).imap, log, refreshMinMs: 0, loginRetryMs: 1500,
+    });
+    try {
+      const mb = (await store.openMailbox(OWNER)) as ImapMailbox;
+      // the password changed on the IMAP side (the file still has the old one), and the server's sessions are gone
+      fs.writeFileSync(f, 'alice:the-old-password\n');
+      await d.restart();
+      const refusedTries = (): number => lines.filter((l) => l.code === 'OC_IMAP_AUTH' && /sync failed|refresh failed/.test(String(l.msg))).length;
+      for (let i = 0; i < 5; i++) {
+        await mb.refreshFolder(mb.special.inbox);
+        await mb.refreshHierarchy();
+      }
+      expect(refusedTries()).toBe(1);
+      expect(mb.loginRefused).toBe(true);
+      await new Promise((r) => setTimeout(r, 1600));
+      await mb.refreshFolder(mb.special.inbox);
+      expect(refusedTries()).toBe(2);
+      // the right password again: the first refresh after the pause succeeds and ends it
+      fs.writeFileSync(f, `alice:${DEFAULT_USERS.alice}\n`);
+      await new Promise((r) => setTimeout(r, 1600));
+      await mb.refreshFolder(mb.special.inbox);
+      expect(mb.loginRefused).toBe(false);
+      await mb.refreshHierarchy();
+      expect(refusedTries()).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('an unreachable IMAP server does not fail the logon: the local mirror is used and a warning logged', async () => {
     const { lines, log } = capture();
     const store = new ImapStore({ local: localStore('down'), imap: config(imapSettings(d, { port: 1, timeoutSeconds: 2, idle: false })).imap, log });

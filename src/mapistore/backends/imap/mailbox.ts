@@ -10,6 +10,10 @@
 // - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
 //   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying). refreshHierarchy (one
 //   LIST) likewise, at most once per `refreshMinMs`.
+// - after the IMAP server refused the login (OC_IMAP_AUTH, or no password: OC_IMAP_NO_CREDENTIALS) no refresh and no
+//   interval sync tries again for `loginRetryMs` (5 minutes, as the IDLE connection, watcher.ts): a changed password
+//   would otherwise count one refused login per interval and per folder Outlook opens, and a site's fail2ban or
+//   account lockout bans this server. A logon still tries at once (the user may have just fixed it).
 // - syncs of one mailbox are serialized (one at a time): the mirror is not safe against itself.
 // - NewMail (MS-OXCNOTIF 2.2.1.4.1.2) is reported for messages an incremental sync of INBOX created (not for a first
 //   or UIDVALIDITY-triggered full fetch: that is not new mail).
@@ -77,6 +81,8 @@ export interface ImapMailboxOptions {
   refreshMinMs?: number;
   /** refreshFolder is skipped this long after the IMAP server could not be reached (default 30000 ms). */
   downMs?: number;
+  /** Refreshes and interval syncs are skipped this long after the IMAP server refused the login (default 5 min). */
+  loginRetryMs?: number;
   /** How long the user's IMAP quota (GETQUOTAROOT) is kept for the store object's properties (default 60000 ms). */
   quotaMaxAgeMs?: number;
   /** The store's warning and send limits in percent of the IMAP quota (imap.quotaWarningPercent, quotaSendPercent; default 100). */
@@ -85,6 +91,8 @@ export interface ImapMailboxOptions {
 
 /** Codes of failures that mean "the IMAP server is away", not "the command failed". */
 const DOWN_CODES = new Set(['OC_IMAP_CONNECT', 'OC_IMAP_TIMEOUT', 'OC_IMAP_BUSY', 'OC_IMAP_CLOSED']);
+/** Codes of a refused login: the server (or the configuration) says no to this user's credentials. */
+const LOGIN_REFUSED = new Set(['OC_IMAP_AUTH', 'OC_IMAP_NO_CREDENTIALS']);
 /** LocalMailbox fields a MailboxStore exposes (the methods are found on its prototype chain). */
 const FIELDS = ['mailboxGuid', 'replGuid', 'replId', 'owner', 'special', 'events'] as const;
 
@@ -108,6 +116,8 @@ export class ImapMailbox {
   private readonly lastRefresh = new Map<bigint, number>();
   private lastHierarchyRefresh = 0;
   private downUntil = 0;
+  private readonly loginRetryMs: number;
+  private loginRefusedUntil = 0;
   private allRunning: Promise<boolean> | null = null;
   private closed = false;
   private aclStore: ImapAcl | null = null;
@@ -123,6 +133,7 @@ export class ImapMailbox {
     this.log = o.log;
     this.refreshMinMs = o.refreshMinMs ?? 2000;
     this.downMs = o.downMs ?? 30_000;
+    this.loginRetryMs = o.loginRetryMs ?? 5 * 60_000;
     const self = this as unknown as Record<string, unknown>;
     const local = o.local as unknown as Record<string, unknown>;
     for (const f of FIELDS) Object.defineProperty(this, f, { get: () => local[f], enumerable: true });
@@ -141,7 +152,9 @@ export class ImapMailbox {
       syncFolder: async (fid) => {
         await this.syncLogged(fid);
       },
-      syncAll: () => this.syncAll(),
+      syncAll: async () => {
+        if (!this.loginRefused) await this.syncAll();
+      },
       intervalMs: o.syncIntervalSeconds * 1000,
       idle: o.idle,
       notify: o.notify ?? true,
@@ -177,6 +190,7 @@ export class ImapMailbox {
         off?.();
       }
       this.downUntil = 0;
+      this.loginRefusedUntil = 0;
       if (!r.full && created.length > 0) {
         // only messages the mirror made (a delivery by another session during the sync reported its own NewMail)
         const rows = await this.mirror.ctx.imap.messagesById(created.map(eidGlobcnt));
@@ -199,7 +213,7 @@ export class ImapMailbox {
         this.log.info({ user: this.local.owner.username, fid: hex(fid) }, 'IMAP folder sync stopped: the mailbox is closing (the next sync goes on from there)');
         return null;
       }
-      if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
+      this.noteFailure(e);
       this.log.warn({ user: this.local.owner.username, fid: hex(fid), code: codeOf(e), err: (e as Error).message }, 'IMAP folder sync failed; the mirror is used as it is');
       return null;
     }
@@ -285,6 +299,18 @@ export class ImapMailbox {
     return Date.now() < this.downUntil;
   }
 
+  /** True for `loginRetryMs` after the IMAP server refused the login (no refresh or interval sync tries meanwhile). */
+  get loginRefused(): boolean {
+    return Date.now() < this.loginRefusedUntil;
+  }
+
+  /** A sync's failure: an unreachable server pauses the refreshes for `downMs`, a refused login for `loginRetryMs`. */
+  private noteFailure(e: unknown): void {
+    const code = codeOf(e) ?? '';
+    if (DOWN_CODES.has(code)) this.downUntil = Date.now() + this.downMs;
+    if (LOGIN_REFUSED.has(code)) this.loginRefusedUntil = Date.now() + this.loginRetryMs;
+  }
+
   private async mirrored(fid: bigint): Promise<boolean> {
     return (await this.mirror.ctx.imap.folderById(eidGlobcnt(fid))) !== null;
   }
@@ -293,7 +319,7 @@ export class ImapMailbox {
   async refreshFolder(fid: bigint): Promise<void> {
     // the logon's first mirror still running: the client reads what it has mirrored so far (waiting would block the
     // client for the rest of the mailbox); what is still to come arrives with its events
-    if (this.closed || this.serverDown || this.firstMirror || !(await this.mirrored(fid))) return;
+    if (this.closed || this.serverDown || this.loginRefused || this.firstMirror || !(await this.mirrored(fid))) return;
     const now = Date.now();
     if (now - (this.lastRefresh.get(fid) ?? 0) < this.refreshMinMs) return;
     this.lastRefresh.set(fid, now);
@@ -306,7 +332,7 @@ export class ImapMailbox {
    */
   async refreshHierarchy(): Promise<void> {
     // as refreshFolder: not behind the logon's first mirror (its hierarchy step has run)
-    if (this.closed || this.serverDown || this.firstMirror) return;
+    if (this.closed || this.serverDown || this.loginRefused || this.firstMirror) return;
     const now = Date.now();
     if (now - this.lastHierarchyRefresh < this.refreshMinMs) return;
     this.lastHierarchyRefresh = now;
@@ -323,9 +349,10 @@ export class ImapMailbox {
     try {
       await h;
       this.lastHierarchyRefresh = Date.now();
+      this.loginRefusedUntil = 0;
       return null;
     } catch (e) {
-      if (DOWN_CODES.has(codeOf(e) ?? '')) this.downUntil = Date.now() + this.downMs;
+      this.noteFailure(e);
       this.log.warn({ user: this.local.owner.username, code: codeOf(e), err: (e as Error).message }, failMsg);
       return e as Error;
     }

@@ -36,6 +36,8 @@ export interface ImapStoreOptions {
   refreshMinMs?: number;
   /** How long refreshes are skipped after the IMAP server could not be reached (ms; default 30 s). */
   downMs?: number;
+  /** How long refreshes and interval syncs are skipped after the IMAP server refused the login (ms; default 5 min). */
+  loginRetryMs?: number;
   /** Replaces the pool (tests). */
   pool?: ImapPool;
   /** imap.auth userPassword: the passwords of users' HTTP Basic sign-ins (user-passwords.ts). */
@@ -82,6 +84,7 @@ export class ImapStore implements Store {
       quotaLevels: { warningPercent: this.o.imap.quotaWarningPercent, sendPercent: this.o.imap.quotaSendPercent },
       ...(this.o.refreshMinMs !== undefined ? { refreshMinMs: this.o.refreshMinMs } : {}),
       ...(this.o.downMs !== undefined ? { downMs: this.o.downMs } : {}),
+      ...(this.o.loginRetryMs !== undefined ? { loginRetryMs: this.o.loginRetryMs } : {}),
     });
     const where = { user: user.username, server: `${this.o.imap.host}:${this.o.imap.port}` };
     const incomplete = (ok: boolean): void => {

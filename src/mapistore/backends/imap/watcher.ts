@@ -217,7 +217,7 @@ export class ImapWatcher {
       } catch (e) {
         if (this.stopped) break;
         // a refused login is not tried every 30 s for as long as the mailbox stays open (a site's fail2ban or account
-        // lockout would count each try): once every LOGIN_RETRY_MS; the sessions' own refreshes still try at once
+        // lockout would count each try): once every LOGIN_RETRY_MS; so do the refreshes and interval syncs (mailbox.ts)
         const code = e instanceof StoreError ? e.code : undefined;
         const refused = code !== undefined && LOGIN_REFUSED.has(code);
         const wait = refused ? LOGIN_RETRY_MS : backoff;
