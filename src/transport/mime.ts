@@ -22,8 +22,9 @@
 //   quoted strings when printable ASCII without `=?`, else RFC 2231 `filename*=utf-8''...` (and `name*=` on
 //   Content-Type); a parameter longer than 70 characters is split into RFC 2231 continuations.
 // - Thread-Index is one base64 word (split with spaces only past 900 characters, which base64 readers skip).
-// - an RTF-only body (PidTagRtfCompressed without PidTagBody) is not converted: the message has no body part; a
-//   message with neither body nor attachments gets an empty text/plain part.
+// - an RTF-only body (PidTagRtfCompressed without PidTagBody or PidTagHtml) is given its text and HTML by
+//   bodiesFromRtfOnly before the MIME is written (the SMTP submission and the IMAP write-back call it); buildMime
+//   itself writes no body from RTF; a message with neither body nor attachments gets an empty text/plain part.
 // - inline parts are `Content-Disposition: inline`, except text/plain and text/html ones, which are marked
 //   `attachment` (readers take an inline text part for body text); X-MS-Has-Attach is `yes` when an attachment is
 //   neither inline nor hidden, else left out.
@@ -40,6 +41,8 @@
 import { randomBytes } from 'node:crypto';
 import { PT, propId, propType, type PropValue } from '../mapi/props.js';
 import { ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type MessageObject, type RecipientRow } from '../mapistore/types.js';
+import { bodiesFromRtf } from '../mapi/rtf/body.js';
+import { isOcError } from '../util/errors.js';
 import { readAllValues } from './copy.js';
 import {
   PRINTABLE, WORD_MAX, addressField, base64Lines, checkLines, cleanMessageId, foldField, idPieces, mimeParamPieces, quotedPrintable, rfc5322Date,
@@ -138,6 +141,37 @@ const EXT_TYPES: Record<string, string> = {
   gif: 'image/gif', zip: 'application/zip', doc: 'application/msword', xls: 'application/vnd.ms-excel', csv: 'text/csv', xml: 'application/xml',
   json: 'application/json', ics: 'text/calendar', eml: 'message/rfc822',
 };
+
+// ---- RTF-only bodies -----------------------------------------------------------------------------------------------
+
+const PidTagRtfCompressed = 0x10090102;
+/** Property ids of PidTagBody and PidTagHtml (any property type). */
+const BODY_IDS = new Set([propId(T.Body), propId(T.Html)]);
+
+/**
+ * The bodies of an RTF-only message (and of its embedded messages) filled in from PidTagRtfCompressed, in place;
+ * returns the RTF values that could not be read (their errors), for the caller to log.
+ */
+export function bodiesFromRtfOnly(m: LoadedMessage): Error[] {
+  const failed: Error[] = [];
+  const rtf = m.values.get(PidTagRtfCompressed);
+  if (rtf instanceof Uint8Array && ![...m.values.keys()].some((tag) => BODY_IDS.has(propId(tag)))) {
+    try {
+      const cp = m.values.get(PidTagInternetCodepage);
+      const b = bodiesFromRtf(rtf, typeof cp === 'number' ? { cpid: cp } : {});
+      m.values.set(T.Body, b.text);
+      if (b.kind === 'html' && b.html) {
+        m.values.set(T.Html, b.html);
+        m.values.set(PidTagInternetCodepage, b.cpid ?? 65001);
+      }
+    } catch (e) {
+      if (!isOcError(e)) throw e;
+      failed.push(e as Error);
+    }
+  }
+  for (const a of m.attachments) if (a.embedded) failed.push(...bodiesFromRtfOnly(a.embedded));
+  return failed;
+}
 
 // ---- message structure ----------------------------------------------------------------------------------------------
 

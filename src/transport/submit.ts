@@ -26,7 +26,7 @@ import { MAPI_BCC, MAPI_CC, MAPI_TO, type MailboxOwner, type MailboxStore, type 
 import type { Logger } from '../util/log.js';
 import { copyMessageInto, listValues } from './copy.js';
 import { runDeliveryHooks } from './hooks.js';
-import { buildMime, loadMessage, rcptType, strProp } from './mime.js';
+import { bodiesFromRtfOnly, buildMime, loadMessage, rcptType, strProp } from './mime.js';
 import { cleanMessageId, type MailAddress } from './mime-encode.js';
 import { writeNdr } from './ndr.js';
 import { nodemailerSender, type SmtpSend } from './smtp.js';
@@ -518,6 +518,10 @@ export class MailTransport {
     const msg = await mb.openMessage(mid);
     try {
       const loaded = await loadMessage(msg);
+      // an RTF-only body (Outlook saves some messages so) gets its text and HTML from the RTF, else it went out empty
+      for (const e of bodiesFromRtfOnly(loaded)) {
+        this.log.warn({ from: mb.owner.username, code: (e as { code?: string }).code, err: e.message }, 'PidTagRtfCompressed unreadable; the message is sent without that body');
+      }
       const byRow = new Map<number, MailAddress>();
       for (const t of targets) {
         const name = rowStr(t.row, T.DisplayName);

@@ -1,4 +1,4 @@
-// RTF-only bodies in the MAPI -> IMAP write-back (src/mapistore/backends/imap/writeback.ts, bodiesFromRtfOnly; issue 8
+// RTF-only bodies in the MAPI -> IMAP write-back (src/mapistore/backends/imap/writeback.ts; bodiesFromRtfOnly of src/transport/mime.ts; issue 8
 // item 2): a message Outlook saves with only PidTagRtfCompressed (HTML encapsulated in RTF, \fromtext RTF, or plain
 // RTF) lands on IMAP with a text/html (de-encapsulated) and/or text/plain body. The judge of the stored MIME is
 // Python's email package reading the message over imaplib from a real Dovecot (test/helpers/dovecot.ts). Without a
@@ -17,7 +17,8 @@ import { rtfFromHtml, rtfFromText } from '../../src/mapi/rtf/body.js';
 import { ImapCredentials, type ImapAuthSettings } from '../../src/mapistore/backends/imap/credentials.js';
 import { ImapMirror } from '../../src/mapistore/backends/imap/mirror.js';
 import { ImapPool } from '../../src/mapistore/backends/imap/pool.js';
-import { ImapWriteBack, bodiesFromRtfOnly } from '../../src/mapistore/backends/imap/writeback.js';
+import { ImapWriteBack } from '../../src/mapistore/backends/imap/writeback.js';
+import { bodiesFromRtfOnly } from '../../src/transport/mime.js';
 import type { LocalMailbox } from '../../src/mapistore/backends/local/mailbox.js';
 import { LocalStore } from '../../src/mapistore/backends/local/store.js';
 import { SqliteIndexProvider } from '../../src/mapistore/index/sqlite.js';

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MailboxEvent } from '../../src/mapistore/events.js';
 import { SEC } from '../../src/mapistore/errors.js';
+import { rtfFromHtml } from '../../src/mapi/rtf/body.js';
 import type { MailboxStore } from '../../src/mapistore/types.js';
 import { EC_NOT_IN_QUEUE } from '../../src/rop/handlers/oxomsg.js';
 import { ec } from '../../src/rop/ec.js';
@@ -303,6 +304,23 @@ describe('local delivery', () => {
 });
 
 describe('SMTP', () => {
+  it('an RTF-only message (as Outlook saves some) goes out with the text and HTML of its RTF, not empty', async () => {
+    const sink = await smtpSink();
+    closers.push(sink.close);
+    env = await transportEnv(smtpSettings(sink.port));
+    const mid = await compose(env.alice, { subject: 'rtf only', recipients: [smtp('dave@example.net', 'Dave')] });
+    // PidTagBody gone, PidTagRtfCompressed with HTML encapsulated in it
+    expect(await env.alice.deleteMessageProps(mid, [T.Body])).toEqual([]);
+    const html = '<html><body><p>Quarterly <b>figures</b> attached</p></body></html>';
+    await env.alice.setMessageProps(mid, [{ tag: 0x10090102, value: rtfFromHtml(Buffer.from(html, 'latin1'), 1252) }]);
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    await env.transport.idle();
+    expect(sink.mails).toHaveLength(1);
+    const out = parseMime(sink.mails[0]!.raw);
+    expect(out.html).toContain('Quarterly <b>figures</b> attached');
+    expect(out.plain).toContain('Quarterly figures attached');
+  });
+
   it('an external recipient\'s message reaches a real SMTP server with the right MIME', async () => {
     const sink = await smtpSink();
     closers.push(sink.close);

@@ -37,10 +37,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import { eidGlobcnt } from '../../../mapi/ids.js';
-import { propId } from '../../../mapi/props.js';
-import { bodiesFromRtf } from '../../../mapi/rtf/body.js';
-import { isOcError } from '../../../util/errors.js';
-import { buildMimeForStore, loadMessage, type LoadedMessage, type StoreMimeOptions } from '../../../transport/mime.js';
+import { bodiesFromRtfOnly, buildMimeForStore, loadMessage, type LoadedMessage, type StoreMimeOptions } from '../../../transport/mime.js';
 import type { MailAddress } from '../../../transport/mime-encode.js';
 import { T, filetimeToDate } from '../../../transport/tags.js';
 import { SEC, StoreError } from '../../errors.js';
@@ -67,36 +64,6 @@ export interface WriteBackOptions {
 }
 
 const toResults = (m: LoadedMessage): PropResult[] => [...m.values].map(([tag, value]) => ({ tag, value }));
-
-const PidTagRtfCompressed = 0x10090102;
-const PidTagInternetCodepage = 0x3fde0003;
-/** Property ids of PidTagBody and PidTagHtml (any property type). */
-const BODY_IDS = new Set([propId(T.Body), propId(T.Html)]);
-
-/**
- * The bodies of an RTF-only message (and of its embedded messages) filled in from PidTagRtfCompressed, in place;
- * returns the RTF values that could not be read (their errors), for the caller to log.
- */
-export function bodiesFromRtfOnly(m: LoadedMessage): Error[] {
-  const failed: Error[] = [];
-  const rtf = m.values.get(PidTagRtfCompressed);
-  if (rtf instanceof Uint8Array && ![...m.values.keys()].some((tag) => BODY_IDS.has(propId(tag)))) {
-    try {
-      const cp = m.values.get(PidTagInternetCodepage);
-      const b = bodiesFromRtf(rtf, typeof cp === 'number' ? { cpid: cp } : {});
-      m.values.set(T.Body, b.text);
-      if (b.kind === 'html' && b.html) {
-        m.values.set(T.Html, b.html);
-        m.values.set(PidTagInternetCodepage, b.cpid ?? 65001);
-      }
-    } catch (e) {
-      if (!isOcError(e)) throw e;
-      failed.push(e as Error);
-    }
-  }
-  for (const a of m.attachments) if (a.embedded) failed.push(...bodiesFromRtfOnly(a.embedded));
-  return failed;
-}
 
 export class ImapWriteBack {
   private readonly ctx: MirrorContext;
