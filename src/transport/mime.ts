@@ -18,7 +18,8 @@
 //   UTF-8 (at most 42 bytes of text each, so `Subject: ` and one word fit in 78 characters). CR and LF in header
 //   text become spaces. Display names follow the same rule: bare atoms, a quoted string (for specials and space
 //   runs), or encoded-words (non-ASCII, `=?`).
-// - text bodies are quoted-printable UTF-8, HTML bodies and attachments base64 (76-character lines); file names are
+// - text bodies are quoted-printable UTF-8, HTML bodies (in their PidTagInternetCodepage, labelled with every
+//   charset the MIME reader maps to a page; UTF-16 ones rewritten as UTF-8) and attachments base64 (76-character lines); file names are
 //   quoted strings when printable ASCII without `=?`, else RFC 2231 `filename*=utf-8''...` (and `name*=` on
 //   Content-Type); a parameter longer than 70 characters is split into RFC 2231 continuations.
 // - Thread-Index is one base64 word (split with spaces only past 900 characters, which base64 readers skip).
@@ -111,10 +112,29 @@ export interface MimeEnvelope {
   addressOf: (row: RecipientRow) => MailAddress | null;
 }
 
+/**
+ * The charset label of an HTML body's PidTagInternetCodepage: every page the MIME reader gives (src/mime/to-mapi.ts
+ * codepageOf), so a received message forwarded or stored again keeps its label. UTF-16 (1200, 1201) is not a mail
+ * charset: such a body is written as UTF-8 (htmlBytes).
+ */
 const CODEPAGE_CHARSET: Record<number, string> = {
   65001: 'utf-8', 1252: 'windows-1252', 28591: 'iso-8859-1', 20127: 'us-ascii', 1250: 'windows-1250', 1251: 'windows-1251',
   28592: 'iso-8859-2', 28605: 'iso-8859-15', 932: 'shift_jis', 936: 'gb2312', 949: 'ks_c_5601-1987', 950: 'big5', 50220: 'iso-2022-jp',
+  28593: 'iso-8859-3', 28594: 'iso-8859-4', 28595: 'iso-8859-5', 28596: 'iso-8859-6', 28597: 'iso-8859-7', 28598: 'iso-8859-8',
+  28599: 'iso-8859-9', 28603: 'iso-8859-13', 1253: 'windows-1253', 1254: 'windows-1254', 1255: 'windows-1255', 1256: 'windows-1256',
+  1257: 'windows-1257', 1258: 'windows-1258', 20866: 'koi8-r', 21866: 'koi8-u', 51932: 'euc-jp', 54936: 'gb18030',
 };
+const UTF16_PAGES: Record<number, 'utf-16le' | 'utf-16be'> = { 1200: 'utf-16le', 1201: 'utf-16be' };
+
+/** An HTML body's bytes and charset label: a UTF-16 body as UTF-8; a page without a label as it is, labelled UTF-8. */
+function htmlBytes(html: PropValue, cp: PropValue | undefined): { bytes: Buffer; charset: string } {
+  if (typeof html === 'string') return { bytes: Buffer.from(html, 'utf8'), charset: 'utf-8' };
+  const bytes = Buffer.isBuffer(html) ? html : Buffer.alloc(0);
+  const page = typeof cp === 'number' ? cp : 65001;
+  const utf16 = UTF16_PAGES[page];
+  if (utf16) return { bytes: Buffer.from(new TextDecoder(utf16).decode(bytes), 'utf8'), charset: 'utf-8' };
+  return { bytes, charset: CODEPAGE_CHARSET[page] ?? 'utf-8' };
+}
 const PidTagInternetCodepage = 0x3fde0003;
 const PidTagMessageLocaleId = 0x3ff10003;
 const PidTagHtmlUnicode = 0x1013001f;
@@ -205,9 +225,7 @@ function bodyParts(m: LoadedMessage): Part | null {
     });
   }
   if (html !== undefined) {
-    const cp = m.values.get(PidTagInternetCodepage);
-    const bytes = typeof html === 'string' ? Buffer.from(html, 'utf8') : Buffer.isBuffer(html) ? html : Buffer.alloc(0);
-    const charset = typeof html === 'string' ? 'utf-8' : (CODEPAGE_CHARSET[typeof cp === 'number' ? cp : 65001] ?? 'utf-8');
+    const { bytes, charset } = htmlBytes(html, m.values.get(PidTagInternetCodepage));
     parts.push({
       type: 'text/html',
       headers: foldField('Content-Type', ['text/html;', `charset=${charset}`]) + foldField('Content-Transfer-Encoding', ['base64']),

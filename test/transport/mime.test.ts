@@ -141,3 +141,37 @@ describe('an attached message (message/rfc822) in mail sent through SMTP', () =>
     expect(inner).not.toContain('to1@example.com');
   });
 });
+
+describe('HTML bodies in the code page they came in', () => {
+  const build = (html: Buffer, cp: number): Record<string, unknown> => {
+    const m: LoadedMessage = {
+      values: new Map<number, never>([[T.Subject, 'cp' as never], [T.Html, html as never], [0x3fde0003, cp as never]]),
+      recipients: [],
+      attachments: [],
+    };
+    const raw = buildMime(m, { from: { name: 'S', address: 's@example.com' }, date: new Date(0), messageId: '<cp@example.com>', addressOf: () => null });
+    const r = spawnSync('/usr/bin/python3', [path.join(here, 'parse_mime.py')], { input: raw });
+    expect(r.status, r.stderr.toString()).toBe(0);
+    return { ...JSON.parse(r.stdout.toString()), raw: raw.toString('latin1') };
+  };
+
+  it('a Greek (28597), Turkish (1254) or KOI8-R (20866) body keeps its label; Python reads the same text back', () => {
+    // "Καλημέρα" in ISO-8859-7, "Günaydın" in windows-1254, "Привет" in KOI8-R
+    const cases: [number, string, number[], string][] = [
+      [28597, 'iso-8859-7', [0xca, 0xe1, 0xeb, 0xe7, 0xec, 0xdd, 0xf1, 0xe1], 'Καλημέρα'],
+      [1254, 'windows-1254', [0x47, 0xfc, 0x6e, 0x61, 0x79, 0x64, 0xfd, 0x6e], 'Günaydın'],
+      [20866, 'koi8-r', [0xf0, 0xd2, 0xc9, 0xd7, 0xc5, 0xd4], 'Привет'],
+    ];
+    for (const [cp, label, word, text] of cases) {
+      const out = build(Buffer.concat([Buffer.from('<p>'), Buffer.from(word), Buffer.from('</p>')]), cp);
+      expect(out.raw).toContain(`charset=${label}`);
+      expect(out.html).toContain(text);
+    }
+  });
+
+  it('a UTF-16 body (1200) is written as UTF-8', () => {
+    const out = build(Buffer.from('<p>Grüße 日本</p>', 'utf16le'), 1200);
+    expect(out.raw).toContain('charset=utf-8');
+    expect(out.html).toContain('<p>Grüße 日本</p>');
+  });
+});
