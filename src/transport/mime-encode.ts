@@ -4,6 +4,8 @@
 // continuations). The choices where the specs leave room are in mime.ts's header comment (header lines, header text,
 // text bodies, file names).
 
+import { domainToASCII } from 'node:url';
+
 export interface MailAddress {
   name: string;
   address: string;
@@ -84,12 +86,30 @@ export function foldField(name: string, pieces: readonly string[]): string {
   return out + '\r\n';
 }
 
+/**
+ * An address with its domain in ASCII (IDNA: `jörg@bücher.de` -> `jörg@xn--bcher-kva.de`), as SMTP and RFC 5322
+ * headers need it; the local part as it is. A domain IDNA refuses stays as it is.
+ */
+export function idnAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0 || PRINTABLE.test(address.slice(at + 1))) return address;
+  const ascii = domainToASCII(address.slice(at + 1));
+  return ascii ? `${address.slice(0, at)}@${ascii}` : address;
+}
+
+/** True when an address's local part (before the last @) is ASCII: without SMTPUTF8 no other can be sent. */
+export const asciiLocalPart = (address: string): boolean => PRINTABLE.test(address.slice(0, Math.max(0, address.lastIndexOf('@'))));
+
+/** A header string's UTF-8 bytes, one character per byte (the header is written as latin1): RFC 6532 8-bit text. */
+const utf8Bytes = (s: string): string => (PRINTABLE.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1'));
+
 const ATEXT_PHRASE = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+( [A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
 
 /** The pieces of a mailbox: `Name <a@b>` with the name as atoms, a quoted string or encoded-words. */
 function addressPieces(a: MailAddress): string[] {
   const name = a.name.replace(/[\r\n]+/g, ' ').trim();
-  const addr = `<${a.address.replace(/[\r\n<>]/g, '')}>`;
+  // the domain in IDNA; a local part outside ASCII as UTF-8 (RFC 6532: only a store or relay with SMTPUTF8 takes it)
+  const addr = `<${utf8Bytes(idnAddress(a.address.replace(/[\r\n<>]/g, '')))}>`;
   if (!name || name === a.address) return [addr];
   if (!PRINTABLE.test(name) || name.includes('=?') || name.length > WORD_MAX) return [...encodedWordList(name), addr];
   if (ATEXT_PHRASE.test(name)) return [...name.split(' '), addr];

@@ -27,7 +27,7 @@ import type { Logger } from '../util/log.js';
 import { copyMessageInto, listValues } from './copy.js';
 import { runDeliveryHooks } from './hooks.js';
 import { bodiesFromRtfOnly, buildMime, loadMessage, rcptType, strProp } from './mime.js';
-import { cleanMessageId, type MailAddress } from './mime-encode.js';
+import { asciiLocalPart, cleanMessageId, idnAddress, type MailAddress } from './mime-encode.js';
 import { writeNdr } from './ndr.js';
 import { nodemailerSender, type SmtpSend } from './smtp.js';
 import { MF, NOT_DELIVERED_IDS, T, filetimeNow } from './tags.js';
@@ -173,7 +173,11 @@ export class MailTransport {
       if ((this.opts.localDomains ?? [this.opts.localDomain]).some((d) => d.toLowerCase() === domain)) {
         return { kind: 'failed', row, reason: `unknown recipient: no user ${smtp} in the directory`, unknown: true };
       }
-      return { kind: 'external', row, smtp };
+      // SMTP without SMTPUTF8 (RFC 6531) carries ASCII only: the domain goes in IDNA, a local part outside ASCII cannot go
+      if (!asciiLocalPart(smtp)) {
+        return { kind: 'failed', row, reason: `${smtp} has characters outside ASCII before the @, which this server cannot send (SMTPUTF8 is not supported)` };
+      }
+      return { kind: 'external', row, smtp: idnAddress(smtp) };
     }
     return { kind: 'failed', row, reason: `address type ${type || '(none)'} is not supported (only EX and SMTP)`, unknown: true };
   }
@@ -561,7 +565,7 @@ export class MailTransport {
     for (const t of external) if (!byLower.has(t.smtp.toLowerCase())) byLower.set(t.smtp.toLowerCase(), t.smtp);
     const to = [...byLower.values()];
     try {
-      const r = await this.send!({ from, to }, raw);
+      const r = await this.send!({ from: idnAddress(from), to }, raw);
       for (const rej of r.rejected) {
         for (const [i, t] of external.entries()) {
           if (t.smtp.toLowerCase() === rej.address.toLowerCase()) Object.assign(outcomes[i]!, { status: 'failed', reason: `the SMTP relay refused ${rej.address}: ${rej.reason}` });

@@ -460,6 +460,25 @@ describe('SMTP', () => {
     expect(strProp(rows[0]!.props, T.SupplementaryInfo)).toMatch(/550/);
   });
 
+  it('non-ASCII addresses: the domain goes in IDNA (envelope and header); a non-ASCII local part fails with a report saying why', async () => {
+    const sink = await smtpSink();
+    closers.push(sink.close);
+    env = await transportEnv(smtpSettings(sink.port));
+    const mid = await compose(env.alice, { recipients: [smtp('anna@bücher.de', 'Anna'), smtp('jörg@example.net', 'Jörg')] });
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    await env.transport.idle();
+    // (smtp-server shows an envelope domain decoded from IDNA)
+    expect(sink.mails.map((x) => x.to)).toEqual([['anna@bücher.de']]);
+    const out = parseMime(sink.mails[0]!.raw);
+    expect(out.to).toBe('Anna <anna@xn--bcher-kva.de>, Jörg <jörg@example.net>');
+    expect(out.defects).toEqual([]);
+    const ndrs = await messagesOf(env.alice, env.alice.special.inbox);
+    expect(ndrs).toHaveLength(1);
+    const rows = await (await env.alice.openMessage(ndrs[0]!)).readRecipients();
+    expect(rows.map((r) => strProp(r.props, T.EmailAddress))).toEqual(['jörg@example.net']);
+    expect(strProp(rows[0]!.props, T.SupplementaryInfo)).toMatch(/outside ASCII before the @/);
+  });
+
   it('an unknown address of the server\'s own domain is an unknown recipient, not mail for the relay', async () => {
     const sink = await smtpSink();
     closers.push(sink.close);
