@@ -86,7 +86,8 @@ interface Party {
 }
 
 type Target =
-  | { kind: 'local'; row: RecipientRow; user: TransportUser }
+  /** `group`: a member reached through the group of `row` (the headers name the group, not the member). */
+  | { kind: 'local'; row: RecipientRow; user: TransportUser; group?: { name: string; smtp: string } }
   | { kind: 'external'; row: RecipientRow; smtp: string }
   | { kind: 'failed'; row: RecipientRow; reason: string; unknown?: boolean };
 
@@ -152,34 +153,73 @@ export class MailTransport {
     return { name: user.displayName, dn: user.legacyExchangeDN, smtp: this.smtpOf(d ?? user), addressType: 'EX' };
   }
 
-  /** Where one recipient row goes. */
-  private async resolve(row: RecipientRow): Promise<Target> {
+  /**
+   * Where one recipient row goes: a user's mailbox, a group's members' mailboxes (one target each, with the group's
+   * row), the relay, or a failure. An EX address that is neither a user nor a group (a mail contact of the address
+   * book) goes where the row's SMTP address goes.
+   */
+  private async resolve(row: RecipientRow): Promise<Target[]> {
     const type = rowStr(row, T.AddressType).toUpperCase();
     const email = rowStr(row, T.EmailAddress);
     const smtp = rowStr(row, T.SmtpAddress) || (type === 'SMTP' ? email : '');
-    const dir = this.opts.directory;
-    const find = async (x: string): Promise<TransportUser | null> => (dir && x ? await dir.findUser(x) : null);
     if (type === 'EX') {
-      const u = await find(email);
-      if (!u) return { kind: 'failed', row, reason: `unknown recipient: no user ${email || '(empty address)'} in the directory`, unknown: true };
-      if (u.enabled === false) return { kind: 'failed', row, reason: `the mailbox of ${u.username} is disabled` };
-      return { kind: 'local', row, user: u };
+      const u = await this.findUser(email);
+      if (u) return [this.userTarget(row, u)];
+      const g = await this.findGroup(email);
+      if (g) return this.groupTargets(row, g);
+      if (smtp) return this.resolveSmtp(row, smtp);
+      return [{ kind: 'failed', row, reason: `unknown recipient: no user ${email || '(empty address)'} in the directory`, unknown: true }];
     }
-    if (type === 'SMTP' || (type === '' && smtp)) {
-      if (!/^[^\s@<>]+@[^\s@<>]+$/.test(smtp)) return { kind: 'failed', row, reason: `not an SMTP address: ${smtp || '(empty)'}`, unknown: true };
-      const u = await find(smtp);
-      if (u) return u.enabled === false ? { kind: 'failed', row, reason: `the mailbox of ${u.username} is disabled` } : { kind: 'local', row, user: u };
-      const domain = smtp.slice(smtp.lastIndexOf('@') + 1).toLowerCase();
-      if ((this.opts.localDomains ?? [this.opts.localDomain]).some((d) => d.toLowerCase() === domain)) {
-        return { kind: 'failed', row, reason: `unknown recipient: no user ${smtp} in the directory`, unknown: true };
-      }
-      // SMTP without SMTPUTF8 (RFC 6531) carries ASCII only: the domain goes in IDNA, a local part outside ASCII cannot go
-      if (!asciiLocalPart(smtp)) {
-        return { kind: 'failed', row, reason: `${smtp} has characters outside ASCII before the @, which this server cannot send (SMTPUTF8 is not supported)` };
-      }
-      return { kind: 'external', row, smtp: idnAddress(smtp) };
+    if (type === 'SMTP' || (type === '' && smtp)) return this.resolveSmtp(row, smtp);
+    return [{ kind: 'failed', row, reason: `address type ${type || '(none)'} is not supported (only EX and SMTP)`, unknown: true }];
+  }
+
+  private async resolveSmtp(row: RecipientRow, smtp: string): Promise<Target[]> {
+    if (!/^[^\s@<>]+@[^\s@<>]+$/.test(smtp)) return [{ kind: 'failed', row, reason: `not an SMTP address: ${smtp || '(empty)'}`, unknown: true }];
+    const u = await this.findUser(smtp);
+    if (u) return [this.userTarget(row, u)];
+    const g = await this.findGroup(smtp);
+    if (g) return this.groupTargets(row, g);
+    const domain = smtp.slice(smtp.lastIndexOf('@') + 1).toLowerCase();
+    if ((this.opts.localDomains ?? [this.opts.localDomain]).some((d) => d.toLowerCase() === domain)) {
+      return [{ kind: 'failed', row, reason: `unknown recipient: no user ${smtp} in the directory`, unknown: true }];
     }
-    return { kind: 'failed', row, reason: `address type ${type || '(none)'} is not supported (only EX and SMTP)`, unknown: true };
+    // SMTP without SMTPUTF8 (RFC 6531) carries ASCII only: the domain goes in IDNA, a local part outside ASCII cannot go
+    if (!asciiLocalPart(smtp)) {
+      return [{ kind: 'failed', row, reason: `${smtp} has characters outside ASCII before the @, which this server cannot send (SMTPUTF8 is not supported)` }];
+    }
+    return [{ kind: 'external', row, smtp: idnAddress(smtp) }];
+  }
+
+  private findUser(x: string): Promise<TransportUser | null> {
+    const dir = this.opts.directory;
+    return dir && x ? dir.findUser(x) : Promise.resolve(null);
+  }
+
+  private async findGroup(x: string): Promise<{ name: string; smtpAddress?: string; members: string[] } | null> {
+    const dir = this.opts.directory;
+    return dir?.findGroup && x ? ((await dir.findGroup(x)) ?? null) : null;
+  }
+
+  private userTarget(row: RecipientRow, u: TransportUser): Target {
+    return u.enabled === false ? { kind: 'failed', row, reason: `the mailbox of ${u.username} is disabled` } : { kind: 'local', row, user: u };
+  }
+
+  /**
+   * A group's members, each a local target with the group's row (one copy per user, as for any recipient: a member
+   * also named on the message gets one). Members without an enabled mailbox are left out (logged); a group left with
+   * none fails with a report.
+   */
+  private async groupTargets(row: RecipientRow, g: { name: string; smtpAddress?: string; members: string[] }): Promise<Target[]> {
+    const out: Target[] = [];
+    const group = { name: g.name, smtp: rowStr(row, T.SmtpAddress) || g.smtpAddress || '' };
+    for (const m of g.members) {
+      const u = await this.findUser(m);
+      if (u && u.enabled !== false) out.push({ kind: 'local', row, user: u, group });
+      else this.log.info({ group: g.name, member: m }, 'group member without an enabled mailbox left out of the delivery');
+    }
+    if (out.length === 0) return [{ kind: 'failed', row, reason: `the group ${g.name} has no member with a mailbox` }];
+    return out;
   }
 
   private outcome(row: RecipientRow, status: RecipientOutcome['status'], extra: Partial<RecipientOutcome> = {}): RecipientOutcome {
@@ -279,7 +319,7 @@ export class MailTransport {
 
     // 2. recipients
     const targets: Target[] = [];
-    for (const row of rows) targets.push(await this.resolve(row));
+    for (const row of rows) targets.push(...(await this.resolve(row)));
     const outcomes: RecipientOutcome[] = [];
     const messageClass = strProp(values, T.MessageClass) || 'IPM.Note';
     // the envelope sender is the party the From header names (the mailbox owner), never an address the client wrote
@@ -530,7 +570,9 @@ export class MailTransport {
       for (const t of targets) {
         const name = rowStr(t.row, T.DisplayName);
         if (t.kind === 'external') byRow.set(t.row.rowId, { name, address: t.smtp });
-        else if (t.kind === 'local') byRow.set(t.row.rowId, { name: name || t.user.displayName, address: this.smtpOf(t.user) });
+        else if (t.kind === 'local' && t.group) {
+          if (t.group.smtp) byRow.set(t.row.rowId, { name: name || t.group.name, address: t.group.smtp });
+        } else if (t.kind === 'local') byRow.set(t.row.rowId, { name: name || t.user.displayName, address: this.smtpOf(t.user) });
         else if (rowStr(t.row, T.SmtpAddress)) byRow.set(t.row.rowId, { name, address: rowStr(t.row, T.SmtpAddress) });
       }
       return buildMime(loaded, {

@@ -15,6 +15,8 @@ export interface TransportUser {
 /** The lookups delivery uses: findUser takes a username, an SMTP address (primary or alias) or a legacyExchangeDN. */
 export interface TransportDirectory {
   findUser(nameOrAddress: string): Promise<TransportUser | null>;
+  /** A group (distribution list) by name, SMTP address or legacyExchangeDN: its members' usernames. */
+  findGroup?(nameOrAddress: string): Promise<{ name: string; smtpAddress?: string; members: string[] } | null>;
 }
 
 /** The `smtp` configuration section (fields documented in src/config/types.ts; see docs/sending.md). */

@@ -28,10 +28,20 @@ export const USERS: TransportUser[] = [
   { ...DAN, smtpAddress: 'dan@example.com' },
 ];
 
+/** Groups of the test directory: `team` (bob, carol whose mailbox is disabled, dan, a name without a mailbox), `empty` (nobody with a mailbox). */
+export const GROUPS = [
+  { name: 'team', displayName: 'Team', smtpAddress: 'team@example.com', legacyExchangeDN: `${ORG}/cn=team`, members: ['bob', 'carol', 'dan', 'gone'] },
+  { name: 'empty', displayName: 'Empty', smtpAddress: 'empty@example.com', legacyExchangeDN: `${ORG}/cn=empty`, members: ['gone'] },
+];
+
 export const directory: TransportDirectory = {
   async findUser(x: string) {
     const k = x.toLowerCase();
     return USERS.find((u) => u.username === k || u.smtpAddress === k || u.legacyExchangeDN.toLowerCase() === k) ?? null;
+  },
+  async findGroup(x: string) {
+    const k = x.toLowerCase();
+    return GROUPS.find((g) => g.name === k || g.smtpAddress === k || g.legacyExchangeDN.toLowerCase() === k) ?? null;
   },
 };
 
@@ -80,6 +90,8 @@ export interface Rcpt {
   name: string;
   addrType: string;
   address: string;
+  /** PidTagSmtpAddress of an EX row (Outlook writes it for address-book entries). */
+  smtp?: string;
 }
 export const ex = (u: TransportUser, type = MAPI_TO): Rcpt => ({ type, name: u.displayName, addrType: 'EX', address: u.legacyExchangeDN });
 export const smtp = (address: string, name: string, type = MAPI_TO): Rcpt => ({ type, name, addrType: 'SMTP', address });
@@ -114,7 +126,7 @@ export async function compose(mb: MailboxStore, c: Compose, fid = mb.special.out
         { tag: T.DisplayName, value: r.name },
         { tag: T.AddressType, value: r.addrType },
         { tag: T.EmailAddress, value: r.address },
-        ...(r.addrType === 'SMTP' ? [{ tag: T.SmtpAddress, value: r.address }] : []),
+        ...(r.addrType === 'SMTP' ? [{ tag: T.SmtpAddress, value: r.address }] : r.smtp ? [{ tag: T.SmtpAddress, value: r.smtp }] : []),
       ],
     })),
   );

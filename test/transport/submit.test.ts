@@ -22,7 +22,7 @@ import { nodemailerSender } from '../../src/transport/smtp.js';
 import { T } from '../../src/transport/tags.js';
 import { pem, selfSignedCertificate } from '../../src/web/x509.js';
 import {
-  ALICE, BOB, CAROL, DAN, MAPI_BCC, MAPI_CC, MAPI_TO, N, closedPort, compose, ex, logonRop, openMessage, smtp, smtpSettings, smtpSink, submitByRop,
+  ALICE, BOB, CAROL, DAN, GROUPS, MAPI_BCC, MAPI_CC, MAPI_TO, N, closedPort, compose, ex, logonRop, openMessage, smtp, smtpSettings, smtpSink, submitByRop,
   transportEnv, transportSend, type TEnv,
 } from './env.js';
 
@@ -477,6 +477,35 @@ describe('SMTP', () => {
     const rows = await (await env.alice.openMessage(ndrs[0]!)).readRecipients();
     expect(rows.map((r) => strProp(r.props, T.EmailAddress))).toEqual(['jörg@example.net']);
     expect(strProp(rows[0]!.props, T.SupplementaryInfo)).toMatch(/outside ASCII before the @/);
+  });
+
+  it('a group (distribution list) reaches its members, once each; a mail contact of the address book goes to the relay; an empty group fails', async () => {
+    const sink = await smtpSink();
+    closers.push(sink.close);
+    env = await transportEnv(smtpSettings(sink.port));
+    const [team, empty] = GROUPS as [(typeof GROUPS)[number], (typeof GROUPS)[number]];
+    const group = (g: typeof team) => ({ type: MAPI_TO, name: g.displayName, addrType: 'EX', address: g.legacyExchangeDN });
+    const contact = { type: MAPI_CC, name: 'Erin Outside', addrType: 'EX', address: '/o=Example/ou=External/cn=Recipients/cn=erin', smtp: 'erin@example.net' };
+    const mid = await compose(env.alice, { subject: 'to the team', recipients: [group(team), ex(BOB, MAPI_CC), contact, group(empty)] });
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    await env.transport.idle();
+    const bob = await env.mailbox(BOB);
+    const dan = await env.mailbox(DAN);
+    const carol = await env.mailbox(CAROL);
+    expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
+    expect(await messagesOf(dan, dan.special.inbox)).toHaveLength(1);
+    expect(await messagesOf(carol, carol.special.inbox)).toHaveLength(0); // disabled: left out of the group's delivery
+    // the relay gets the contact; the headers name the group, not its members
+    expect(sink.mails.map((m) => m.to)).toEqual([['erin@example.net']]);
+    const out = parseMime(sink.mails[0]!.raw);
+    expect(out.to).toBe('Team <team@example.com>');
+    expect(out.cc).toBe('Bob Example <bob@example.com>, Erin Outside <erin@example.net>');
+    // one report, for the empty group only
+    const ndrs = await messagesOf(env.alice, env.alice.special.inbox);
+    expect(ndrs).toHaveLength(1);
+    const rows = await (await env.alice.openMessage(ndrs[0]!)).readRecipients();
+    expect(rows.map((r) => strProp(r.props, T.EmailAddress))).toEqual([empty.legacyExchangeDN]);
+    expect(strProp(rows[0]!.props, T.SupplementaryInfo)).toMatch(/the group empty has no member with a mailbox/);
   });
 
   it('an unknown address of the server\'s own domain is an unknown recipient, not mail for the relay', async () => {
