@@ -97,10 +97,15 @@ export async function copyMessageInto(src: MessageObject, dst: MessageObject, op
         const method = (await sa.getProps([T.AttachMethod]))[0];
         if (method && 'value' in method && method.value === ATTACH_EMBEDDED_MSG) {
           const se = await sa.openEmbeddedMessage(false);
-          const de = await da.openEmbeddedMessage(true);
           try {
-            await copyMessageInto(se, de);
-            await de.save();
+            const de = await da.openEmbeddedMessage(true);
+            try {
+              await copyMessageInto(se, de);
+              await de.save();
+            } catch (e) {
+              await de.discard().catch(() => {});
+              throw e;
+            }
           } finally {
             await se.discard();
           }
