@@ -25,6 +25,7 @@ import {
   ALICE, BOB, CAROL, DAN, GROUPS, MAPI_BCC, MAPI_CC, MAPI_TO, N, closedPort, compose, ex, logonRop, openMessage, smtp, smtpSettings, smtpSink, submitByRop,
   transportEnv, transportSend, type TEnv,
 } from './env.js';
+import type { SmtpSettings } from '../../src/transport/types.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -304,6 +305,15 @@ describe('local delivery', () => {
 });
 
 describe('SMTP', () => {
+  /** A transport with `settings` (kept in `env`) submits one message to dave@example.net, and its sending ends. */
+  const sendToDave = async (settings: SmtpSettings): Promise<TEnv> => {
+    const e = (env = await transportEnv(settings));
+    const mid = await compose(e.alice, { recipients: [smtp('dave@example.net', 'Dave')] });
+    expect(await submitByRop(e, e.alice.special.outbox, mid)).toBe(ec.Success);
+    await e.transport.idle();
+    return e;
+  };
+
   it('an RTF-only message (as Outlook saves some) goes out with the text and HTML of its RTF, not empty', async () => {
     const sink = await smtpSink();
     closers.push(sink.close);
@@ -549,38 +559,24 @@ describe('SMTP', () => {
   it('security none: STARTTLS used when offered, its certificate not checked (opportunistic TLS); starttls checks it', async () => {
     const sink = await smtpSink([], { starttls: true });
     closers.push(sink.close);
-    env = await transportEnv(smtpSettings(sink.port, { security: 'none' }));
-    const mid = await compose(env.alice, { recipients: [smtp('dave@example.net', 'Dave')] });
-    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
-    await env.transport.idle();
+    await (await sendToDave(smtpSettings(sink.port, { security: 'none' }))).close();
     expect(sink.mails.map((m) => [m.to, m.secure])).toEqual([[['dave@example.net'], true]]);
-    await env.close();
 
     // required STARTTLS is checked: the relay's self-signed certificate refuses the send (a non-delivery report)
-    env = await transportEnv(smtpSettings(sink.port, { security: 'starttls' }));
-    const mid2 = await compose(env.alice, { recipients: [smtp('dave@example.net', 'Dave')] });
-    expect(await submitByRop(env, env.alice.special.outbox, mid2)).toBe(ec.Success);
-    await env.transport.idle();
+    const strict = await sendToDave(smtpSettings(sink.port, { security: 'starttls' }));
     expect(sink.mails).toHaveLength(1);
-    expect(await messagesOf(env.alice, env.alice.special.inbox)).toHaveLength(1);
+    expect(await messagesOf(strict.alice, strict.alice.special.inbox)).toHaveLength(1);
   });
 
   it('security tls: TLS from the first byte; an unchecked self-signed relay only with allowInvalidCertificates', async () => {
     const sink = await smtpSink([], { secure: true });
     closers.push(sink.close);
-    env = await transportEnv(smtpSettings(sink.port, { security: 'tls', allowInvalidCertificates: true }));
-    const mid = await compose(env.alice, { recipients: [smtp('dave@example.net', 'Dave')] });
-    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
-    await env.transport.idle();
+    await (await sendToDave(smtpSettings(sink.port, { security: 'tls', allowInvalidCertificates: true }))).close();
     expect(sink.mails).toHaveLength(1);
-    await env.close();
 
-    env = await transportEnv(smtpSettings(sink.port, { security: 'tls' }));
-    const mid2 = await compose(env.alice, { recipients: [smtp('dave@example.net', 'Dave')] });
-    expect(await submitByRop(env, env.alice.special.outbox, mid2)).toBe(ec.Success);
-    await env.transport.idle();
+    const strict = await sendToDave(smtpSettings(sink.port, { security: 'tls' }));
     expect(sink.mails).toHaveLength(1);
-    expect(await messagesOf(env.alice, env.alice.special.inbox)).toHaveLength(1);
+    expect(await messagesOf(strict.alice, strict.alice.special.inbox)).toHaveLength(1);
   });
 
   it('smtp.caFile: a TLS relay whose self-signed certificate is in the file is trusted without allowInvalidCertificates; an unusable file stops the start', async () => {
