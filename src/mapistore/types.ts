@@ -486,6 +486,12 @@ export interface MailboxStore {
    */
   refreshHierarchy?(): Promise<void>;
 
+  /**
+   * Optional: a client logged on to this mailbox (RopLogon), which may have been open already. A backend that paused
+   * its syncs after the other server refused the login (the IMAP backend) tries again at the next refresh.
+   */
+  loggedOn?(): void;
+
   close(): Promise<void>;
 }
 

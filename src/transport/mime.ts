@@ -42,6 +42,7 @@
 import { randomBytes } from 'node:crypto';
 import { PT, propId, propType, type PropValue } from '../mapi/props.js';
 import { ATTACH_EMBEDDED_MSG, MAPI_BCC, MAPI_CC, MAPI_TO, type MessageObject, type RecipientRow } from '../mapistore/types.js';
+import { decode as decodeCodepage, isSupported } from '../mapi/codepage.js';
 import { bodiesFromRtf } from '../mapi/rtf/body.js';
 import { isOcError } from '../util/errors.js';
 import { readAllValues } from './copy.js';
@@ -126,14 +127,21 @@ const CODEPAGE_CHARSET: Record<number, string> = {
 };
 const UTF16_PAGES: Record<number, 'utf-16le' | 'utf-16be'> = { 1200: 'utf-16le', 1201: 'utf-16be' };
 
-/** An HTML body's bytes and charset label: a UTF-16 body as UTF-8; a page without a label as it is, labelled UTF-8. */
+/**
+ * An HTML body's bytes and charset label. A page without a label here (UTF-16; Thai 874 and the other pages an RTF
+ * body may name) is rewritten as UTF-8 when src/mapi/codepage.ts decodes it; an unknown page is left as it is,
+ * labelled UTF-8.
+ */
 function htmlBytes(html: PropValue, cp: PropValue | undefined): { bytes: Buffer; charset: string } {
   if (typeof html === 'string') return { bytes: Buffer.from(html, 'utf8'), charset: 'utf-8' };
   const bytes = Buffer.isBuffer(html) ? html : Buffer.alloc(0);
   const page = typeof cp === 'number' ? cp : 65001;
+  const label = CODEPAGE_CHARSET[page];
+  if (label) return { bytes, charset: label };
   const utf16 = UTF16_PAGES[page];
   if (utf16) return { bytes: Buffer.from(new TextDecoder(utf16).decode(bytes), 'utf8'), charset: 'utf-8' };
-  return { bytes, charset: CODEPAGE_CHARSET[page] ?? 'utf-8' };
+  if (isSupported(page)) return { bytes: Buffer.from(decodeCodepage(bytes, page), 'utf8'), charset: 'utf-8' };
+  return { bytes, charset: 'utf-8' };
 }
 const PidTagInternetCodepage = 0x3fde0003;
 const PidTagMessageLocaleId = 0x3ff10003;

@@ -201,6 +201,21 @@ export class MailTransport {
     return dir?.findGroup && x ? ((await dir.findGroup(x)) ?? null) : null;
   }
 
+  /** The recipient row a group's member `u` stands for in outcomes and reports: the member, with the group's type. */
+  private memberRow(row: RecipientRow, u: TransportUser): RecipientRow {
+    return {
+      rowId: row.rowId,
+      recipientType: row.recipientType,
+      props: [
+        { tag: T.DisplayName, value: u.displayName },
+        { tag: T.AddressType, value: 'EX' },
+        { tag: T.EmailAddress, value: u.legacyExchangeDN },
+        { tag: T.SmtpAddress, value: this.smtpOf(u) },
+        { tag: T.RecipientType, value: row.recipientType },
+      ],
+    };
+  }
+
   private userTarget(row: RecipientRow, u: TransportUser): Target {
     return u.enabled === false ? { kind: 'failed', row, reason: `the mailbox of ${u.username} is disabled` } : { kind: 'local', row, user: u };
   }
@@ -270,7 +285,10 @@ export class MailTransport {
     if (srcFid === null) throw new StoreError('OC_TRANSPORT_NOT_FOUND', SEC.NotFound, `message 0x${req.mid.toString(16)} not found`);
     const owner = mb.owner;
     if (depth === 0) {
-      // sent already: a submit time and no longer unsent (as RopAbortSubmit tells a submitted message)
+      // sent already: a submit time and no longer unsent (as RopAbortSubmit tells a submitted message), wherever it is (a
+      // sender's copy that could not be filed stays in the Outbox, delivered). The message is marked so only once its
+      // recipients are resolved (step 1), so a failure before that leaves it to be submitted again; a stop of the
+      // server during its deliveries leaves it marked, not sent to the rest (docs/sending.md "Limits")
       const [submitted, flags] = await mb.getMessageProps(req.mid, [T.ClientSubmitTime, T.MessageFlags]);
       const sent = submitted !== undefined && 'value' in submitted && flags !== undefined && 'value' in flags && ((flags.value as number) & MF.Unsent) === 0;
       if (sent) throw this.alreadySubmitted(req, 'it was sent');
@@ -287,6 +305,7 @@ export class MailTransport {
 
     // 1. the sender's copy: sender properties, submit time, Message-ID; no longer unsent
     const msg = await mb.openMessage(req.mid);
+    const targets: Target[] = [];
     let values: Map<number, PropValue>;
     let rows: RecipientRow[];
     let internetMessageId: string;
@@ -296,6 +315,8 @@ export class MailTransport {
       values = (await listValues(msg)).values;
       rows = await msg.readRecipients();
       if (rows.length === 0) throw new StoreError('OC_TRANSPORT_NO_RECIPIENTS', EC_NO_RECIPIENTS, 'message has no recipients');
+      // 2. (before the message is marked sent: a directory failure here leaves it as it was, to be submitted again)
+      for (const row of rows) targets.push(...(await this.resolve(row)));
       // the client's own id only as a header may carry it (no line breaks: they would add header fields of their own)
       internetMessageId = cleanMessageId(strProp(values, T.InternetMessageId)) ?? `<${randomBytes(16).toString('hex')}@${this.opts.localDomain}>`;
       deleteAfter = req.deleteAfter === true || values.get(T.DeleteAfterSubmit) === true;
@@ -317,9 +338,7 @@ export class MailTransport {
       await msg.discard().catch(() => {});
     }
 
-    // 2. recipients
-    const targets: Target[] = [];
-    for (const row of rows) targets.push(...(await this.resolve(row)));
+    // 2. recipients: resolved above
     const outcomes: RecipientOutcome[] = [];
     const messageClass = strProp(values, T.MessageClass) || 'IPM.Note';
     // the envelope sender is the party the From header names (the mailbox owner), never an address the client wrote
@@ -343,7 +362,9 @@ export class MailTransport {
     for (const t of targets) {
       if (t.kind === 'local') {
         const d = delivered.get(t.user.username.toLowerCase())!;
-        outcomes.push(this.outcome(t.row, d.status, { reason: d.reason, username: d.username, fid: d.fid, mid: d.mid }));
+        // a group's member is reported as itself (a report's "send again" then goes to that member, not the group)
+        const row = t.group ? this.memberRow(t.row, t.user) : t.row;
+        outcomes.push(this.outcome(row, d.status, { reason: d.reason, username: d.username, fid: d.fid, mid: d.mid }));
       }
       else if (t.kind === 'failed') outcomes.push(this.outcome(t.row, 'failed', { reason: t.reason, unknownAddress: t.unknown }));
     }

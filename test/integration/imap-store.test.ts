@@ -541,7 +541,7 @@ describe('ImapStore logon and configuration', () => {
     }
   });
 
-  it('after a refused login no refresh tries again for loginRetryMs (a fail2ban would count each), a logon-free retry after it, a success ends the pause', async () => {
+  it('after a refused login no refresh tries again for loginRetryMs (a fail2ban would count each) or until a logon; a success ends the pause', async () => {
     const f = path.join(tmp, 'alice-password');
     fs.writeFileSync(f, `alice:${DEFAULT_USERS.alice}\n`);
     const { lines, log } = capture();
@@ -560,16 +560,22 @@ describe('ImapStore logon and configuration', () => {
       }
       expect(refusedTries()).toBe(1);
       expect(mb.loginRefused).toBe(true);
-      await new Promise((r) => setTimeout(r, 1600));
+      // a client's logon (the user may have just changed the password) ends the pause: the next refresh tries
+      mb.loggedOn();
       await mb.refreshFolder(mb.special.inbox);
       expect(refusedTries()).toBe(2);
+      await mb.refreshFolder(mb.special.inbox);
+      expect(refusedTries()).toBe(2);
+      await new Promise((r) => setTimeout(r, 1600));
+      await mb.refreshFolder(mb.special.inbox);
+      expect(refusedTries()).toBe(3);
       // the right password again: the first refresh after the pause succeeds and ends it
       fs.writeFileSync(f, `alice:${DEFAULT_USERS.alice}\n`);
       await new Promise((r) => setTimeout(r, 1600));
       await mb.refreshFolder(mb.special.inbox);
       expect(mb.loginRefused).toBe(false);
       await mb.refreshHierarchy();
-      expect(refusedTries()).toBe(2);
+      expect(refusedTries()).toBe(3);
     } finally {
       await store.close();
     }

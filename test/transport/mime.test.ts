@@ -169,9 +169,13 @@ describe('HTML bodies in the code page they came in', () => {
     }
   });
 
-  it('a UTF-16 body (1200) is written as UTF-8', () => {
+  it('a UTF-16 body (1200) and a Thai one (874, which an RTF body may name) are written as UTF-8', () => {
     const out = build(Buffer.from('<p>Grüße 日本</p>', 'utf16le'), 1200);
     expect(out.raw).toContain('charset=utf-8');
     expect(out.html).toContain('<p>Grüße 日本</p>');
+    // "สวัสดี" in windows-874
+    const thai = build(Buffer.from([0x3c, 0x70, 0x3e, 0xca, 0xc7, 0xd1, 0xca, 0xb4, 0xd5, 0x3c, 0x2f, 0x70, 0x3e]), 874);
+    expect(thai.raw).toContain('charset=utf-8');
+    expect(thai.html).toContain('<p>สวัสดี</p>');
   });
 });

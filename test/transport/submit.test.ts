@@ -22,7 +22,7 @@ import { nodemailerSender } from '../../src/transport/smtp.js';
 import { T } from '../../src/transport/tags.js';
 import { pem, selfSignedCertificate } from '../../src/web/x509.js';
 import {
-  ALICE, BOB, CAROL, DAN, GROUPS, MAPI_BCC, MAPI_CC, MAPI_TO, N, closedPort, compose, ex, logonRop, openMessage, smtp, smtpSettings, smtpSink, submitByRop,
+  ALICE, BOB, CAROL, DAN, GROUPS, MAPI_BCC, directory, MAPI_CC, MAPI_TO, N, closedPort, compose, ex, logonRop, openMessage, smtp, smtpSettings, smtpSink, submitByRop,
   transportEnv, transportSend, type TEnv,
 } from './env.js';
 import type { SmtpSettings } from '../../src/transport/types.js';
@@ -301,6 +301,24 @@ describe('local delivery', () => {
     const sentMid = (await messagesOf(env.alice, env.alice.special.sentItems))[0]!;
     expect(await submitByRop(env, env.alice.special.sentItems, sentMid)).toBe(0x80040608);
     await env.transport.idle();
+    expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
+  });
+
+  it('a directory that fails while recipients are resolved leaves the message unsent: a second submit sends it', async () => {
+    env = await transportEnv();
+    const mid = await compose(env.alice, { subject: 'retry me', recipients: [ex(BOB)] });
+    const find = directory.findUser;
+    directory.findUser = async () => {
+      throw new Error('the LDAP server went away');
+    };
+    try {
+      await expect(env.transport.submit({ mailbox: env.alice, mid })).rejects.toThrow(/LDAP server went away/);
+    } finally {
+      directory.findUser = find;
+    }
+    expect((await props(env.alice, mid, [T.ClientSubmitTime])).get(T.ClientSubmitTime)).toBeUndefined();
+    expect(await submitByRop(env, env.alice.special.outbox, mid)).toBe(ec.Success);
+    const bob = await env.mailbox(BOB);
     expect(await messagesOf(bob, bob.special.inbox)).toHaveLength(1);
   });
 

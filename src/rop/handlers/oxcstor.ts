@@ -114,6 +114,7 @@ export function createStoreHandlers(deps: MailboxHandlerDeps): Map<number, RopHa
         }
         const delegate = owner === me ? undefined : me.username;
         const store = await deps.store.openMailbox(ownerOf(owner));
+        store.loggedOn?.();
         const logon = new LogonObject(req.LogonId, store, req.LogonFlags, req.OpenFlags, delegate);
         return {
           ec: ec.Success,

@@ -10,10 +10,10 @@
 // - refreshFolder: at most once per `refreshMinMs` per folder, skipped for `downMs` after the IMAP server could not be
 //   reached (the client is answered from the mirror meanwhile; the watcher keeps retrying). refreshHierarchy (one
 //   LIST) likewise, at most once per `refreshMinMs`.
-// - after the IMAP server refused the login (OC_IMAP_AUTH, or no password: OC_IMAP_NO_CREDENTIALS) no refresh and no
-//   interval sync tries again for `loginRetryMs` (5 minutes, as the IDLE connection, watcher.ts): a changed password
-//   would otherwise count one refused login per interval and per folder Outlook opens, and a site's fail2ban or
-//   account lockout bans this server. A logon still tries at once (the user may have just fixed it).
+// - after the IMAP server refused the login (OC_IMAP_AUTH) no refresh and no interval sync tries again for
+//   `loginRetryMs` (5 minutes, as the IDLE connection, watcher.ts): a changed password would otherwise count one
+//   refused login per interval and per folder Outlook opens, and a site's fail2ban or account lockout bans this
+//   server. A client's logon to the mailbox (RopLogon: loggedOn) ends the pause, as does any sync that succeeds.
 // - syncs of one mailbox are serialized (one at a time): the mirror is not safe against itself.
 // - NewMail (MS-OXCNOTIF 2.2.1.4.1.2) is reported for messages an incremental sync of INBOX created (not for a first
 //   or UIDVALIDITY-triggered full fetch: that is not new mail).
@@ -91,8 +91,8 @@ export interface ImapMailboxOptions {
 
 /** Codes of failures that mean "the IMAP server is away", not "the command failed". */
 const DOWN_CODES = new Set(['OC_IMAP_CONNECT', 'OC_IMAP_TIMEOUT', 'OC_IMAP_BUSY', 'OC_IMAP_CLOSED']);
-/** Codes of a refused login: the server (or the configuration) says no to this user's credentials. */
-const LOGIN_REFUSED = new Set(['OC_IMAP_AUTH', 'OC_IMAP_NO_CREDENTIALS']);
+/** The code of a login the IMAP server refused (not OC_IMAP_NO_CREDENTIALS: without a password nothing is tried). */
+const LOGIN_REFUSED = new Set(['OC_IMAP_AUTH']);
 /** LocalMailbox fields a MailboxStore exposes (the methods are found on its prototype chain). */
 const FIELDS = ['mailboxGuid', 'replGuid', 'replId', 'owner', 'special', 'events'] as const;
 
@@ -297,6 +297,11 @@ export class ImapMailbox {
   /** True for `downMs` after the IMAP server could not be reached. */
   get serverDown(): boolean {
     return Date.now() < this.downUntil;
+  }
+
+  /** MailboxStore.loggedOn: a client's logon (the user may have just changed the password) ends the pause. */
+  loggedOn(): void {
+    this.loginRefusedUntil = 0;
   }
 
   /** True for `loginRetryMs` after the IMAP server refused the login (no refresh or interval sync tries meanwhile). */
