@@ -15,9 +15,8 @@
 // Configuration mistakes are found when the server starts (ImapConfigError, naming the key); nothing here logs or
 // returns a password in an error message.
 import fs from 'node:fs';
-import { pino } from 'pino';
 import type { ImapConfig } from '../../../config/types.js';
-import type { Logger } from '../../../util/log.js';
+import { createLogger, type Logger } from '../../../util/log.js';
 import { SEC, StoreError } from '../../errors.js';
 import type { UserPasswords } from './user-passwords.js';
 
@@ -207,9 +206,9 @@ export function parsePasswordFile(text: string, file = 'password file'): Map<str
 }
 
 let fallbackLog: Logger | undefined;
-/** Errors of credentials built without a logger. */
+/** Errors of credentials built without a logger: the process logger's form, on stderr. */
 function stderrLogger(): Logger {
-  fallbackLog ??= pino({ level: 'error', base: { pid: process.pid, component: 'imap-credentials' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination(2));
+  fallbackLog ??= createLogger({ level: 'error', destination: 2 });
   return fallbackLog;
 }
 
